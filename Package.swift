@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "prim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "primctl", targets: ["primctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries: each is imported by exactly one Swift module.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLibSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "CShims", dependencies: ["CLibCurl"]),
+
+        // Pure core.
+        .target(name: "PrimYAML", dependencies: ["CLibYAML"]),
+        .target(name: "PrimModel", dependencies: [
+            "PrimYAML",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "PrimPlan", dependencies: ["PrimModel"]),
+
+        // The edge: the only code that touches the OS.
+        .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),
+
+        // One target per resource kind.
+        .target(name: "SystemdReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Systemd"),
+        .target(name: "CaddyReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Caddy"),
+        .target(name: "SecretsReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Secrets"),
+
+        // Composition roots.
+        .executableTarget(name: "primctl", dependencies: [
+            "PrimModel", "PrimPlan", "PrimSystem",
+            "SystemdReconciler", "CaddyReconciler", "SecretsReconciler",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
+        .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["PrimModel", "PrimPlan", "PrimSystem"]),
+    ]
+)

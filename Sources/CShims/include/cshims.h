@@ -1,0 +1,14 @@
+#ifndef PRIM_CSHIMS_H
+#define PRIM_CSHIMS_H
+#include <curl/curl.h>
+
+/* Typed, non-variadic wrappers for libcurl's variadic calls (Swift cannot call C varargs). */
+typedef size_t (*prim_curl_write_fn)(char *data, size_t size, size_t count, void *context);
+
+CURLcode prim_curl_set_long(CURL *handle, CURLoption option, long value);
+CURLcode prim_curl_set_string(CURL *handle, CURLoption option, const char *value);
+CURLcode prim_curl_set_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode prim_curl_set_write(CURL *handle, prim_curl_write_fn function, void *context);
+CURLcode prim_curl_info_long(CURL *handle, CURLINFO info, long *value);
+
+#endif

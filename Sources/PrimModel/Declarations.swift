@@ -1,0 +1,69 @@
+import PrimYAML
+
+/// A secret: which prims get it, and where its value comes from.
+public struct SecretSpec: Sendable, Hashable {
+    public var name: String
+    public var file: String
+    public var mark: Mark
+    public var prims: [String]
+    /// An age-encrypted value, armored; nil when the value lives only on the host.
+    public var encrypted: String?
+    public var description: String?
+    /// Where each entry of `prims` is written.
+    public var primMarks: [String: Mark] = [:]
+
+    public static let keys = ["name", "prims", "encrypted", "external", "description"]
+
+    public func markOfPrim(_ id: String) -> Mark { primMarks[id] ?? mark }
+
+    public func isGiven(to prim: String) -> Bool { prims.contains(prim) || prims.contains("*") }
+}
+
+/// A DNS zone: who serves it, and records beyond the ones derived from prims.
+public struct DNSZone: Sendable, Hashable {
+    public var zone: String
+    public var file: String
+    public var mark: Mark
+    public var provider: String
+    public var records: [Record]
+
+    public struct Record: Sendable, Hashable {
+        public var name: String
+        public var type: String
+        public var content: String
+        public var ttl: Int
+    }
+
+    public static let keys = ["zone", "provider", "records", "ttl"]
+    public static let recordKeys = ["name", "type", "content", "ttl"]
+    public static let recordTypes = ["A", "AAAA", "CNAME", "TXT", "MX", "CAA", "NS", "SRV"]
+}
+
+/// An outside service prims use, and the env keys it needs.
+public struct ProviderSpec: Sendable, Hashable {
+    public var name: String
+    public var file: String
+    public var mark: Mark
+    public var env: [String]
+    public var docs: String?
+
+    public static let keys = ["name", "env", "docs", "description"]
+}
+
+/// What agents may change through pr.sh, and how their changes merge.
+public struct Policy: Sendable, Hashable {
+    public var agentPaths: [String] = ["state/prims/*.yaml", "state/providers/*.yaml", "state/secrets/*.yaml", "packages/*/**"]
+    public var protectedPaths: [String] = ["state/policy.yaml", "state/hosts/**"]
+    public var autoMergeNewPrims = true
+    public var autoMergeNonLive = true
+    public var perHour = 10
+    public var perDay = 50
+    public var cooldownAfterRed = 3
+    public var staleDays = 7
+
+    public init() {}
+
+    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days"]
+    public static let autoMergeKeys = ["new_prims", "non_live"]
+    public static let rateKeys = ["per_hour", "per_day"]
+}

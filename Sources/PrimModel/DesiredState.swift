@@ -1,0 +1,44 @@
+/// Everything a state tree declares, after loading.
+public struct DesiredState: Sendable {
+    public var prims: [Prim]
+    public var hosts: [Host]
+    public var secrets: [SecretSpec]
+    public var zones: [DNSZone]
+    public var providers: [ProviderSpec]
+    public var policy: Policy
+    /// `state` for the state-root layout, `upstream` for primitives.yaml + packages/.
+    public var layout: Layout
+
+    public enum Layout: String, Sendable, Codable { case stateRoot = "state-root", upstream }
+
+    public init(prims: [Prim] = [], hosts: [Host] = [], secrets: [SecretSpec] = [], zones: [DNSZone] = [],
+                providers: [ProviderSpec] = [], policy: Policy = Policy(), layout: Layout = .stateRoot) {
+        self.prims = prims
+        self.hosts = hosts
+        self.secrets = secrets
+        self.zones = zones
+        self.providers = providers
+        self.policy = policy
+        self.layout = layout
+    }
+
+    public func prim(_ id: String) -> Prim? { prims.first { $0.id == id } }
+    public func host(named name: String) -> Host? { hosts.first { $0.name == name } }
+
+    /// The host a prim runs on: its `deploy.host`, or the only host, or the implicit one.
+    public func host(for prim: Prim) -> Host? {
+        if let name = prim.deploy.host { return host(named: name) }
+        if hosts.isEmpty { return Host.implicit() }
+        return hosts.count == 1 ? hosts[0] : nil
+    }
+
+    /// The deployed prims placed on a host.
+    public func deployedPrims(on host: Host) -> [Prim] {
+        prims.filter { $0.isDeployed && self.host(for: $0)?.name == host.name }
+    }
+
+    /// The secrets given to a prim.
+    public func secrets(for prim: Prim) -> [SecretSpec] {
+        secrets.filter { $0.isGiven(to: prim.id) }
+    }
+}

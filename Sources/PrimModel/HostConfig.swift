@@ -1,0 +1,66 @@
+import PrimYAML
+
+/// Where things live on the machine primctl and primd act on (`primd.yaml`).
+public struct HostConfig: Sendable, Equatable {
+    /// The `hosts/<name>.yaml` this machine is; nil means the state's only host.
+    public var host: String?
+    /// sd-bus address of the systemd manager; nil means the system bus.
+    public var systemdBus: String?
+    public var unitDir = "/etc/systemd/system"
+    public var caddyAdmin = "http://127.0.0.1:2019"
+    public var caddyFragmentDir = "/etc/caddy/prim.d"
+    /// Plain-http listener of Caddy, used to check routes.
+    public var caddyHTTP: String?
+    public var envDir = "/etc/prim"
+    /// Owner group of env files.
+    public var envGroup = "prim"
+    public var dataDir = "/var/lib/prim"
+    public var dnsProvider: String?
+    public var dnsAPI: String?
+    public var dnsAPIKeyFile: String?
+    public var dnsServer: String?
+
+    public init() {}
+
+    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns"]
+
+    /// Reads a host config, with every problem as a diagnostic against `file`.
+    public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
+        let log = DiagnosticLog()
+        var config = HostConfig()
+        guard let root = StateLoader.parse(file, .file(bytes), log: log) else { return (config, log.sorted) }
+        guard let pairs = root.pairs else {
+            log.error(file, root.mark, "type-mismatch", "the host config must be a mapping")
+            return (config, log.sorted)
+        }
+        let reader = FieldReader(log: log)
+        let fields = FieldSet(pairs, file: file)
+        reader.rejectUnknownKeys(fields, allowed: keys, context: "host config", code: "unknown-key")
+        config.host = reader.string(fields["host"])
+        config.envDir = reader.string(fields["env_dir"]) ?? config.envDir
+        config.envGroup = reader.string(fields["env_group"]) ?? config.envGroup
+        config.dataDir = reader.string(fields["data_dir"]) ?? config.dataDir
+        if let systemd = reader.mapping(fields["systemd"]) {
+            let f = FieldSet(systemd, file: file)
+            reader.rejectUnknownKeys(f, allowed: ["bus", "unit_dir"], context: "systemd", code: "unknown-key")
+            config.systemdBus = reader.string(f["bus"])
+            config.unitDir = reader.string(f["unit_dir"]) ?? config.unitDir
+        }
+        if let caddy = reader.mapping(fields["caddy"]) {
+            let f = FieldSet(caddy, file: file)
+            reader.rejectUnknownKeys(f, allowed: ["admin", "fragment_dir", "http"], context: "caddy", code: "unknown-key")
+            config.caddyAdmin = reader.string(f["admin"]) ?? config.caddyAdmin
+            config.caddyFragmentDir = reader.string(f["fragment_dir"]) ?? config.caddyFragmentDir
+            config.caddyHTTP = reader.string(f["http"])
+        }
+        if let dns = reader.mapping(fields["dns"]) {
+            let f = FieldSet(dns, file: file)
+            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server"], context: "dns", code: "unknown-key")
+            config.dnsProvider = reader.string(f["provider"])
+            config.dnsAPI = reader.string(f["api"])
+            config.dnsAPIKeyFile = reader.string(f["api_key_file"])
+            config.dnsServer = reader.string(f["server"])
+        }
+        return (config, log.sorted)
+    }
+}

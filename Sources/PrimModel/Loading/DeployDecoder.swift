@@ -1,0 +1,100 @@
+import PrimYAML
+
+/// Reads a prim's `deploy:` block; unknown keys are errors with a hint.
+struct DeployDecoder {
+    let reader: FieldReader
+    var log: DiagnosticLog { reader.log }
+
+    func decode(_ field: Field) -> DeploySpec {
+        var spec = DeploySpec()
+        guard let pairs = reader.mapping(field) else { return spec }
+        let fields = FieldSet(pairs, file: field.file)
+        reader.rejectUnknownKeys(fields, allowed: DeploySpec.keys, context: "deploy", code: "unknown-deploy-key")
+        spec.maxBodySize = oneLine(fields["max_body_size"])
+        if let size = spec.maxBodySize, let f = fields["max_body_size"], !Self.isSize(size) {
+            log.error(f.file, f.value.mark, "invalid-size", "max_body_size '\(size)' must be a size like 1MB, 512KB or 2GB")
+        }
+        spec.accessLog = reader.bool(fields["access_log"]) ?? false
+        if let f = fields["systemd_after"] {
+            for (unit, mark) in reader.strings(f) where reader.requireOneLine(unit, file: f.file, mark: mark, key: "systemd_after[]") {
+                if unit.contains(" ") || !unit.contains(".") {
+                    log.error(f.file, mark, "invalid-unit-name", "systemd_after entry '\(unit)' must be a unit name like postgresql.service")
+                } else {
+                    spec.systemdAfter.append(unit)
+                }
+            }
+        }
+        if let f = fields["extra_caddy"] {
+            for item in f.value.sequence ?? [] {
+                guard let block = item.scalarText else { continue }
+                if let problem = CaddyBraces.problem(in: block) {
+                    log.error(f.file, Self.position(of: problem, in: item), "caddy-braces", problem.message)
+                } else {
+                    spec.extraCaddy.append(block)
+                }
+            }
+            if f.value.sequence == nil { _ = reader.strings(f) }
+        }
+        spec.command = oneLine(fields["command"])
+        spec.memoryMax = oneLine(fields["memory_max"])
+        if let memory = spec.memoryMax, let f = fields["memory_max"], !Self.isSize(memory) && memory != "infinity" {
+            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size like 256M or 1G, or 'infinity'")
+        }
+        if let f = fields["restart"], let restart = oneLine(f) {
+            if DeploySpec.restartValues.contains(restart) {
+                spec.restart = restart
+            } else {
+                log.error(f.file, f.value.mark, "invalid-restart",
+                          "restart '\(restart)'\(Suggestion.hint(for: restart, in: DeploySpec.restartValues)) must be one of \(DeploySpec.restartValues.joined(separator: ", "))")
+            }
+        }
+        spec.host = oneLine(fields["host"])
+        spec.hardening = reader.bool(fields["hardening"]) ?? true
+        if let pairs = reader.mapping(fields["health"]) {
+            let health = FieldSet(pairs, file: field.file)
+            reader.rejectUnknownKeys(health, allowed: DeploySpec.healthKeys, context: "deploy.health", code: "unknown-deploy-key")
+            if let path = reader.string(health["path"]), let f = health["path"] {
+                if path.hasPrefix("/"), reader.requireOneLine(path, file: f.file, mark: f.value.mark, key: "health.path") {
+                    spec.health.path = path
+                } else if !path.hasPrefix("/") {
+                    log.error(f.file, f.value.mark, "invalid-health", "health.path '\(path)' must start with '/'")
+                }
+            }
+            if let status = reader.int(health["status"]), let f = health["status"] {
+                if (100...599).contains(status) { spec.health.status = status } else {
+                    log.error(f.file, f.value.mark, "invalid-health", "health.status \(status) must be an HTTP status between 100 and 599")
+                }
+            }
+            if let timeout = reader.int(health["timeout"]), let f = health["timeout"] {
+                if (1...600).contains(timeout) { spec.health.timeoutSeconds = timeout } else {
+                    log.error(f.file, f.value.mark, "invalid-health", "health.timeout \(timeout) must be between 1 and 600 seconds")
+                }
+            }
+        }
+        return spec
+    }
+
+    /// Where a brace problem inside a block sits in the file. A `|` block's content
+    /// starts on the next line, indented one column left of the indicator's column.
+    static func position(of problem: CaddyBraces.Problem, in item: YAMLNode) -> Mark {
+        if case .scalar(_, .block) = item.value {
+            return Mark(line: item.mark.line + problem.line, column: item.mark.column - 1 + problem.column)
+        }
+        let quote = item.scalarText.map { _ in item.value.isQuoted ? 1 : 0 } ?? 0
+        let column = problem.line == 1 ? item.mark.column + quote + problem.column - 1 : problem.column
+        return Mark(line: item.mark.line + problem.line - 1, column: column)
+    }
+
+    private func oneLine(_ field: Field?) -> String? {
+        guard let field, let text = reader.string(field) else { return nil }
+        return reader.requireOneLine(text, file: field.file, mark: field.value.mark, key: field.key) ? text : nil
+    }
+
+    /// `128MB`, `1mb`, `512K`, `2G`, `100`.
+    static func isSize(_ text: String) -> Bool {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty else { return false }
+        let unit = text.dropFirst(digits.count).uppercased()
+        return ["", "B", "K", "KB", "KIB", "M", "MB", "MIB", "G", "GB", "GIB", "T", "TB"].contains(unit)
+    }
+}

@@ -1,0 +1,135 @@
+import PrimYAML
+
+/// One key of a mapping, with the file it came from (upstream layout merges two files).
+struct Field {
+    var key: String
+    var keyNode: YAMLNode
+    var value: YAMLNode
+    var file: String
+}
+
+/// The keys of one or more merged mappings; later sources win, as upstream's shallow merge.
+struct FieldSet {
+    private(set) var fields: [Field] = []
+
+    init(_ pairs: [YAMLNode.Pair], file: String) {
+        merge(pairs, file: file)
+    }
+
+    mutating func merge(_ pairs: [YAMLNode.Pair], file: String) {
+        for pair in pairs {
+            guard let key = pair.key.scalarText else { continue }
+            let field = Field(key: key, keyNode: pair.key, value: pair.value, file: file)
+            if let index = fields.firstIndex(where: { $0.key == key }) {
+                fields[index] = field
+            } else {
+                fields.append(field)
+            }
+        }
+    }
+
+    subscript(key: String) -> Field? { fields.first { $0.key == key } }
+}
+
+/// Typed reads of YAML nodes that report every mismatch instead of stopping.
+struct FieldReader {
+    let log: DiagnosticLog
+
+    func typeError(_ file: String, _ node: YAMLNode, _ key: String, expected: String) {
+        log.error(file, node.mark, "type-mismatch", "'\(key)' must be \(expected), got \(node.kindDescription)")
+    }
+
+    func string(_ field: Field?) -> String? {
+        guard let field, !field.value.isNull else { return nil }
+        guard let text = field.value.string ?? field.value.scalarText, field.value.sequence == nil else {
+            typeError(field.file, field.value, field.key, expected: "a string")
+            return nil
+        }
+        return text
+    }
+
+    func int(_ field: Field?) -> Int? {
+        guard let field, !field.value.isNull else { return nil }
+        guard let number = field.value.int else {
+            typeError(field.file, field.value, field.key, expected: "a whole number")
+            return nil
+        }
+        return number
+    }
+
+    func bool(_ field: Field?) -> Bool? {
+        guard let field, !field.value.isNull else { return nil }
+        guard let flag = field.value.bool else {
+            typeError(field.file, field.value, field.key, expected: "true or false")
+            return nil
+        }
+        return flag
+    }
+
+    /// A list of strings, returned with each item's position.
+    func strings(_ field: Field?) -> [(String, Mark)] {
+        guard let field, !field.value.isNull else { return [] }
+        guard let items = field.value.sequence else {
+            typeError(field.file, field.value, field.key, expected: "a list of strings")
+            return []
+        }
+        var result: [(String, Mark)] = []
+        for item in items {
+            guard let text = item.scalarText, !item.isNull else {
+                typeError(field.file, item, "\(field.key)[]", expected: "a string")
+                continue
+            }
+            result.append((text, item.mark))
+        }
+        return result
+    }
+
+    func mapping(_ field: Field?) -> [YAMLNode.Pair]? {
+        guard let field, !field.value.isNull else { return nil }
+        guard let pairs = field.value.pairs else {
+            typeError(field.file, field.value, field.key, expected: "a mapping")
+            return nil
+        }
+        return pairs
+    }
+
+    /// Reports keys that are not in `allowed`, with a "did you mean" hint.
+    func rejectUnknownKeys(_ fields: FieldSet, allowed: [String], context: String, code: String) {
+        for field in fields.fields where !allowed.contains(field.key) {
+            log.error(field.file, field.keyNode.mark, code,
+                      "unknown key '\(field.key)' in \(context)\(Suggestion.hint(for: field.key, in: allowed))")
+        }
+    }
+
+    /// Values that end up in a unit file or env file must be one line with no NUL.
+    func requireOneLine(_ text: String, file: String, mark: Mark, key: String) -> Bool {
+        if text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
+            log.error(file, mark, "unsafe-value", "'\(key)' must be a single line without NUL characters: it is written into a unit file")
+            return false
+        }
+        return true
+    }
+}
+
+/// Reports keys set twice in the same mapping, anywhere in a document.
+enum DuplicateKeys {
+    static func check(_ node: YAMLNode, file: String, log: DiagnosticLog) {
+        switch node.value {
+        case .scalar: return
+        case .sequence(let items): items.forEach { check($0, file: file, log: log) }
+        case .mapping(let pairs):
+            var seen: [String: Mark] = [:]
+            for pair in pairs {
+                if let key = pair.key.scalarText {
+                    if let first = seen[key] {
+                        log.error(file, pair.key.mark, "duplicate-key",
+                                  "key '\(key)' is already set at line \(first.line), column \(first.column); remove one of them")
+                    } else {
+                        seen[key] = pair.key.mark
+                    }
+                }
+                check(pair.value, file: file, log: log)
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import PrimYAML
+
+/// Reads a prim from its (possibly merged) prim.yaml keys, reporting each bad value.
+struct PrimDecoder {
+    let reader: FieldReader
+    var log: DiagnosticLog { reader.log }
+
+    static let idPattern = "^[a-z][a-z0-9-]*$, at most 40 characters"
+
+    func decode(_ fields: FieldSet, file: String, mark: Mark) -> Prim? {
+        guard let idField = fields["id"] else {
+            log.error(file, mark, "missing-key", "a prim needs an 'id' (\(Self.idPattern))")
+            return nil
+        }
+        guard let id = reader.string(idField) else { return nil }
+        if !Self.isValidID(id) {
+            log.error(idField.file, idField.value.mark, "invalid-id", "prim id '\(id)' must match \(Self.idPattern)")
+        }
+        var prim = Prim(id: id, file: file, mark: mark, env: [], providers: [], routes: [], deploy: DeploySpec(), origins: [:])
+        for field in fields.fields {
+            prim.origins[field.key] = Prim.Origin(file: field.file, mark: field.value.mark)
+        }
+        prim.name = reader.string(fields["name"])
+        prim.description = reader.string(fields["description"])
+        if let description = prim.description, let field = fields["description"] {
+            _ = reader.requireOneLine(description, file: field.file, mark: field.value.mark, key: "description")
+        }
+        prim.endpoint = endpoint(fields["endpoint"])
+        prim.status = status(fields["status"])
+        prim.port = port(fields["port"])
+        prim.env = envKeys(fields["env"])
+        prim.providers = providers(fields["providers"])
+        prim.routes = routes(fields["routes_map"])
+        if let deployField = fields["deploy"] {
+            prim.deploy = DeployDecoder(reader: reader).decode(deployField)
+        }
+        if prim.isDeployed, prim.port == nil {
+            let origin = prim.origin("status")
+            log.error(origin.file, origin.mark, "missing-port",
+                      "prim '\(id)' is deployed (status \(prim.status!.rawValue)) but has no 'port'; add a port between 1024 and 65535")
+        }
+        return prim
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), id.utf8.count <= 40 else { return false }
+        return id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+    }
+
+    static func isValidEnvKey(_ key: String) -> Bool {
+        guard let first = key.utf8.first, !(48...57).contains(first) else { return false }
+        return key.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 || ($0 >= 97 && $0 <= 122) }
+    }
+
+    /// A DNS host name: dot-separated labels of letters, digits and inner hyphens.
+    static func isValidHostName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        }
+    }
+
+    private func endpoint(_ field: Field?) -> String? {
+        guard let field, let text = reader.string(field) else { return nil }
+        if !Self.isValidHostName(text) {
+            log.error(field.file, field.value.mark, "invalid-endpoint",
+                      "endpoint '\(text.debugDescriptionEscaped)' is not a host name; use lower-case labels separated by dots, like search.prim.sh")
+        }
+        return text
+    }
+
+    private func status(_ field: Field?) -> PrimStatus? {
+        guard let field, let text = reader.string(field) else { return nil }
+        guard let status = PrimStatus(upstream: text) else {
+            log.error(field.file, field.value.mark, "unknown-status",
+                      "unknown status '\(text)'\(Suggestion.hint(for: text, in: PrimStatus.accepted)); use one of \(PrimStatus.accepted.joined(separator: ", "))")
+            return nil
+        }
+        return status
+    }
+
+    private func port(_ field: Field?) -> Int? {
+        guard let field, let port = reader.int(field) else { return nil }
+        guard (1024...65535).contains(port) else {
+            log.error(field.file, field.value.mark, "port-range", "port \(port) is out of range; use a port between 1024 and 65535")
+            return nil
+        }
+        return port
+    }
+
+    private func envKeys(_ field: Field?) -> [String] {
+        guard let field else { return [] }
+        var keys: [String] = []
+        for (key, mark) in reader.strings(field) {
+            guard reader.requireOneLine(key, file: field.file, mark: mark, key: "env[]") else { continue }
+            if !Self.isValidEnvKey(key) {
+                log.error(field.file, mark, "invalid-env-key", "env key '\(key)' must be letters, digits and '_', not starting with a digit")
+                continue
+            }
+            keys.append(key)
+        }
+        return keys
+    }
+
+    private func providers(_ field: Field?) -> [Prim.Provider] {
+        guard let field, !field.value.isNull else { return [] }
+        guard let items = field.value.sequence else {
+            reader.typeError(field.file, field.value, "providers", expected: "a list of providers")
+            return []
+        }
+        return items.compactMap { item -> Prim.Provider? in
+            guard let pairs = item.pairs else {
+                reader.typeError(field.file, item, "providers[]", expected: "a mapping with 'name' and 'env'")
+                return nil
+            }
+            let fields = FieldSet(pairs, file: field.file)
+            guard let name = reader.string(fields["name"]) else {
+                log.error(field.file, item.mark, "missing-key", "a provider needs a 'name'")
+                return nil
+            }
+            return Prim.Provider(name: name, env: envKeys(fields["env"]), status: reader.string(fields["status"]),
+                                 isDefault: reader.bool(fields["default"]) ?? false, url: reader.string(fields["url"]))
+        }
+    }
+
+    static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    private func routes(_ field: Field?) -> [Prim.Route] {
+        guard let field, !field.value.isNull else { return [] }
+        guard let items = field.value.sequence else {
+            reader.typeError(field.file, field.value, "routes_map", expected: "a list of routes")
+            return []
+        }
+        return items.compactMap { item -> Prim.Route? in
+            guard let pairs = item.pairs else {
+                reader.typeError(field.file, item, "routes_map[]", expected: "a mapping with 'route'")
+                return nil
+            }
+            let fields = FieldSet(pairs, file: field.file)
+            guard let routeField = fields["route"], let text = reader.string(routeField) else {
+                log.error(field.file, item.mark, "missing-key", "a route needs 'route: \"METHOD /path\"'")
+                return nil
+            }
+            let parts = text.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, Self.methods.contains(String(parts[0])), parts[1].hasPrefix("/") else {
+                log.error(field.file, routeField.value.mark, "invalid-route", "route '\(text)' must be 'METHOD /path', like 'POST /v1/search'")
+                return nil
+            }
+            let paid = fields["errors"]?.value.sequence?.contains { $0["status"]?.int == 402 } ?? false
+            return Prim.Route(method: String(parts[0]), path: String(parts[1]), status: reader.int(fields["status"]), isPaid: paid)
+        }
+    }
+}
+
+extension String {
+    /// The string with control characters escaped, safe to quote in a message.
+    var debugDescriptionEscaped: String {
+        String(debugDescription.dropFirst().dropLast())
+    }
+}

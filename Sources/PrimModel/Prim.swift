@@ -1,0 +1,96 @@
+import PrimYAML
+
+/// A prim as declared by its prim.yaml: the fields that drive deployment.
+///
+/// Keys that only drive the catalog (pricing copy, colours, sections) are kept
+/// in the source file and ignored here.
+public struct Prim: Sendable, Hashable {
+    public var id: String
+    /// The file that declares the prim (for upstream layout: the package file if there is one).
+    public var file: String
+    public var mark: Mark
+    public var name: String?
+    public var description: String?
+    public var endpoint: String?
+    public var status: PrimStatus?
+    public var port: Int?
+    public var env: [String]
+    public var providers: [Provider]
+    public var routes: [Route]
+    public var deploy: DeploySpec
+    /// Where fields were declared, for cross-file diagnostics: key → (file, mark).
+    public var origins: [String: Origin]
+
+    public struct Origin: Sendable, Hashable {
+        public var file: String
+        public var mark: Mark
+        public init(file: String, mark: Mark) { self.file = file; self.mark = mark }
+    }
+
+    public struct Provider: Sendable, Hashable {
+        public var name: String
+        public var env: [String]
+        public var status: String?
+        public var isDefault: Bool
+        public var url: String?
+        /// A provider whose env keys the prim needs: status `active`, or no status.
+        public var isActive: Bool { status == nil || status == "active" }
+    }
+
+    public struct Route: Sendable, Hashable {
+        public var method: String
+        public var path: String
+        public var status: Int?
+        /// A route that answers 402 without payment (its errors list a 402).
+        public var isPaid: Bool
+    }
+
+    public var unitName: String { "prim-\(id).service" }
+    public var isDeployed: Bool { status?.isDeployed ?? false }
+
+    /// Every env key the prim needs: its `env` list and its active providers' keys.
+    public var requiredEnv: [String] {
+        var seen = Set<String>()
+        var keys: [String] = []
+        for key in env + providers.filter(\.isActive).flatMap(\.env) where seen.insert(key).inserted {
+            keys.append(key)
+        }
+        return keys
+    }
+
+    public func origin(_ key: String) -> Origin {
+        origins[key] ?? Origin(file: file, mark: mark)
+    }
+}
+
+/// The `deploy:` block of a prim.yaml.
+public struct DeploySpec: Sendable, Hashable {
+    public var maxBodySize: String?
+    public var accessLog: Bool = false
+    public var systemdAfter: [String] = []
+    public var extraCaddy: [String] = []
+    public var command: String?
+    public var health = Health()
+    public var memoryMax: String?
+    public var restart: String?
+    /// The host the prim runs on; may be omitted when the state has one host.
+    public var host: String?
+    /// Systemd hardening (NoNewPrivileges, ProtectSystem=strict…); on unless opted out.
+    public var hardening: Bool = true
+
+    public struct Health: Sendable, Hashable {
+        public var path: String = "/"
+        public var status: Int = 200
+        public var timeoutSeconds: Int = 30
+    }
+
+    public init() {}
+
+    /// Every key `deploy:` accepts.
+    public static let keys = [
+        "max_body_size", "access_log", "systemd_after", "extra_caddy",
+        "command", "health", "memory_max", "restart", "host", "hardening",
+    ]
+    public static let healthKeys = ["path", "status", "timeout"]
+    public static let restartValues = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"]
+}

@@ -1,0 +1,110 @@
+import PrimYAML
+
+/// Rules that span files: uniqueness, references between files, and what a
+/// deployed prim needs from its host.
+enum CrossRules {
+    /// DNS providers prim can drive without a providers/<name>.yaml.
+    static let builtinDNSProviders = ["powerdns"]
+
+    static func check(_ state: DesiredState, log: DiagnosticLog) {
+        uniqueIDs(state, log)
+        hostsExist(state, log)
+        uniquePorts(state, log)
+        uniqueEndpoints(state, log)
+        secretTargets(state, log)
+        zoneProviders(state, log)
+        envProvided(state, log)
+    }
+
+    static func at(_ origin: Prim.Origin) -> String { "\(origin.file):\(origin.mark.line):\(origin.mark.column)" }
+
+    static func uniqueIDs(_ state: DesiredState, _ log: DiagnosticLog) {
+        var seen: [String: Prim] = [:]
+        for prim in state.prims {
+            if let first = seen[prim.id] {
+                let origin = prim.origin("id")
+                log.error(origin.file, origin.mark, "duplicate-id", "prim id '\(prim.id)' is already declared at \(at(first.origin("id"))); ids must be unique")
+            } else {
+                seen[prim.id] = prim
+            }
+        }
+    }
+
+    static func hostsExist(_ state: DesiredState, _ log: DiagnosticLog) {
+        let names = state.hosts.map(\.name)
+        for prim in state.prims {
+            if let name = prim.deploy.host, !names.contains(name) {
+                let origin = prim.origin("deploy")
+                log.error(origin.file, origin.mark, "unknown-host",
+                          "deploy.host '\(name)' is not declared\(Suggestion.hint(for: name, in: names)); add hosts/\(name).yaml or use one of: \(names.joined(separator: ", "))")
+            } else if prim.deploy.host == nil, prim.isDeployed, state.hosts.count > 1 {
+                let origin = prim.origin("status")
+                log.error(origin.file, origin.mark, "missing-host",
+                          "prim '\(prim.id)' is deployed but the state has \(state.hosts.count) hosts; set deploy.host to one of: \(names.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// Two prims on one host cannot listen on the same port.
+    static func uniquePorts(_ state: DesiredState, _ log: DiagnosticLog) {
+        var seen: [String: Prim] = [:]
+        for prim in state.prims {
+            guard let port = prim.port else { continue }
+            let key = "\(state.host(for: prim)?.name ?? "?"):\(port)"
+            if let first = seen[key] {
+                let origin = prim.origin("port")
+                log.error(origin.file, origin.mark, "duplicate-port",
+                          "port \(port) of prim '\(prim.id)' is already used by prim '\(first.id)' at \(at(first.origin("port"))) on the same host; choose a free port")
+            } else {
+                seen[key] = prim
+            }
+        }
+    }
+
+    static func uniqueEndpoints(_ state: DesiredState, _ log: DiagnosticLog) {
+        var seen: [String: Prim] = [:]
+        for prim in state.prims where prim.isDeployed || prim.endpoint != nil {
+            guard let host = state.host(for: prim) else { continue }
+            let endpoint = host.endpoint(for: prim)
+            if let first = seen[endpoint] {
+                let origin = prim.origin(prim.endpoint == nil ? "id" : "endpoint")
+                log.error(origin.file, origin.mark, "duplicate-endpoint",
+                          "endpoint '\(endpoint)' of prim '\(prim.id)' is already served by prim '\(first.id)' at \(at(first.origin(first.endpoint == nil ? "id" : "endpoint"))); choose another endpoint")
+            } else {
+                seen[endpoint] = prim
+            }
+        }
+    }
+
+    static func secretTargets(_ state: DesiredState, _ log: DiagnosticLog) {
+        let ids = state.prims.map(\.id)
+        for secret in state.secrets {
+            for prim in secret.prims where prim != "*" && !ids.contains(prim) {
+                log.error(secret.file, secret.markOfPrim(prim), "unknown-prim",
+                          "secret '\(secret.name)' names prim '\(prim)', which is not declared\(Suggestion.hint(for: prim, in: ids))")
+            }
+        }
+    }
+
+    static func zoneProviders(_ state: DesiredState, _ log: DiagnosticLog) {
+        let names = builtinDNSProviders + state.providers.map(\.name)
+        for zone in state.zones where !zone.provider.isEmpty && !names.contains(zone.provider) {
+            log.error(zone.file, zone.mark, "unknown-provider",
+                      "zone '\(zone.zone)' uses provider '\(zone.provider)'\(Suggestion.hint(for: zone.provider, in: names)), which is neither built in (\(builtinDNSProviders.joined(separator: ", "))) nor declared in providers/")
+        }
+    }
+
+    /// Legal but suspicious: a key no host value or declared secret provides.
+    /// The value may live only in the host's secret store; diff and apply check.
+    static func envProvided(_ state: DesiredState, _ log: DiagnosticLog) {
+        for prim in state.prims where prim.isDeployed {
+            guard let host = state.host(for: prim) else { continue }
+            let secrets = Set(state.secrets(for: prim).map(\.name))
+            for key in prim.requiredEnv where key != "PORT" && host.env[key] == nil && !secrets.contains(key) {
+                let origin = prim.origin("env")
+                log.warning(origin.file, origin.mark, "env-unprovided",
+                            "prim '\(prim.id)' needs env '\(key)', which no host value or declared secret provides; add it to hosts/\(host.name).yaml env, declare secrets/\(key).yaml, or set it on the host with `primctl secret set \(key)`")
+            }
+        }
+    }
+}

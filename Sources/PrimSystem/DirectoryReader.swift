@@ -1,0 +1,53 @@
+import Foundation
+import PrimModel
+
+/// Reads a state tree from a directory into a snapshot.
+///
+/// Only the paths the loader reads are visited. Symbolic links are followed
+/// when they stay inside the root and reported when they leave it.
+public enum DirectoryReader {
+    public static func read(_ root: String) throws -> StateSnapshot {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SystemError("state directory '\(root)' does not exist; pass --state DIR with a prims/ folder or a primitives.yaml")
+        }
+        let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        var snapshot = StateSnapshot()
+        var candidates = ["policy.yaml", "primitives.yaml"]
+        for folder in ["prims", "hosts", "secrets", "dns", "providers"] {
+            for name in (try? fm.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+                candidates.append("\(folder)/\(name)")
+            }
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: "\(root)/packages")) ?? [] {
+            candidates.append("packages/\(name)/prim.yaml")
+        }
+        for path in candidates where StateSnapshot.isStatePath(path) {
+            if let entry = try entry(root: root, realRoot: realRoot, path: path) {
+                snapshot.entries[path] = entry
+            }
+        }
+        return snapshot
+    }
+
+    static func entry(root: String, realRoot: String, path: String) throws -> StateSnapshot.Entry? {
+        let full = "\(root)/\(path)"
+        var info = stat()
+        guard lstat(full, &info) == 0 else { return nil }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            let resolved = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+            if !(resolved == realRoot || resolved.hasPrefix(realRoot + "/")) {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? resolved
+                return .escapingSymlink(target: target)
+            }
+            guard stat(full, &info) == 0 else { return nil }
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        if Int(info.st_size) > StateSnapshot.maxFileSize { return .tooLarge(size: Int(info.st_size)) }
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw SystemError("cannot read '\(full)': permission denied or removed while reading")
+        }
+        return .file([UInt8](data))
+    }
+}

@@ -1,0 +1,173 @@
+import CLibGit2
+import Foundation
+import PrimModel
+
+/// A git repository opened with libgit2. State is read from commit trees;
+/// nothing is checked out.
+public final class GitRepository {
+    let pointer: OpaquePointer
+
+    private init(_ pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { git_repository_free(pointer) }
+
+    static let initialized: Bool = {
+        git_libgit2_init()
+        return true
+    }()
+
+    static func check(_ code: Int32, _ action: String, class errorClass: SystemError.Class = .stalled) throws {
+        guard code < 0 else { return }
+        let detail = git_error_last().flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(code)"
+        throw SystemError("\(action): \(detail)", class: errorClass)
+    }
+
+    /// Opens a repository at a path (a work tree or a bare repository).
+    public static func open(_ path: String) throws -> GitRepository {
+        _ = initialized
+        var repo: OpaquePointer?
+        try check(git_repository_open_ext(&repo, path, 0, nil), "cannot open git repository '\(path)'")
+        return GitRepository(repo!)
+    }
+
+    /// Mirrors a remote repository's branches and tags into a bare cache and opens it.
+    /// Works for file://, git://, http(s):// and plain paths.
+    public static func mirror(_ url: String, into cache: String) throws -> GitRepository {
+        _ = initialized
+        var repo: OpaquePointer?
+        if FileManager.default.fileExists(atPath: cache + "/HEAD") {
+            try check(git_repository_open_bare(&repo, cache), "cannot open cache '\(cache)'")
+        } else {
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+            try check(git_repository_init(&repo, cache, 1), "cannot create cache '\(cache)'")
+        }
+        let repository = GitRepository(repo!)
+        try repository.fetch(url)
+        return repository
+    }
+
+    /// Fetches every branch and tag of `url` into this repository's own refs.
+    public func fetch(_ url: String) throws {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
+        defer { git_remote_free(remote) }
+        let specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+        var cStrings = specs.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        try cStrings.withUnsafeMutableBufferPointer { buffer in
+            var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            try Self.check(git_remote_fetch(remote, &array, nil, nil), "cannot fetch '\(url)'", class: .transient)
+        }
+    }
+
+    /// The full commit id a revision (branch, tag, sha, `HEAD~1`…) names.
+    public func resolve(_ revision: String) throws -> String {
+        let commit = try self.commit(revision)
+        defer { git_commit_free(commit) }
+        return String(cString: git_oid_tostr_s(git_commit_id(commit)))
+    }
+
+    func commit(_ revision: String) throws -> OpaquePointer {
+        var object: OpaquePointer?
+        try Self.check(git_revparse_single(&object, pointer, revision), "cannot find revision '\(revision)'")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        try Self.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "revision '\(revision)' is not a commit")
+        return peeled!
+    }
+
+    /// Reads the state tree at `subpath` of a revision's tree into a snapshot.
+    public func snapshot(revision: String, subpath: String = "") throws -> (StateSnapshot, commit: String) {
+        let commit = try self.commit(revision)
+        defer { git_commit_free(commit) }
+        let id = String(cString: git_oid_tostr_s(git_commit_id(commit)))
+        var root: OpaquePointer?
+        try Self.check(git_commit_tree(&root, commit), "cannot read the tree of \(id)")
+        defer { git_tree_free(root) }
+        let base = subpath.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        let reader = TreeReader(repository: pointer, root: root!, base: base)
+        return (try reader.snapshot(), id)
+    }
+}
+
+/// Walks the parts of a commit tree the loader reads.
+struct TreeReader {
+    let repository: OpaquePointer
+    let root: OpaquePointer
+    let base: String
+
+    func snapshot() throws -> StateSnapshot {
+        var snapshot = StateSnapshot()
+        var candidates = ["policy.yaml", "primitives.yaml"]
+        for folder in ["prims", "hosts", "secrets", "dns", "providers"] {
+            candidates += try names(in: folder).map { "\(folder)/\($0)" }
+        }
+        candidates += try names(in: "packages").map { "packages/\($0)/prim.yaml" }
+        if !base.isEmpty, try entry(at: base) == nil {
+            throw SystemError("path '\(base)' does not exist in the commit; pass the state folder inside the repository with --state")
+        }
+        for path in candidates where StateSnapshot.isStatePath(path) {
+            if let entry = try fileEntry(path) { snapshot.entries[path] = entry }
+        }
+        return snapshot
+    }
+
+    func full(_ path: String) -> String { base.isEmpty ? path : "\(base)/\(path)" }
+
+    /// The tree entry at a path of the commit, or nil.
+    func entry(at path: String) throws -> OpaquePointer? {
+        var entry: OpaquePointer?
+        let code = git_tree_entry_bypath(&entry, root, path)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try GitRepository.check(code, "cannot read '\(path)'")
+        return entry
+    }
+
+    func names(in folder: String) throws -> [String] {
+        guard let entry = try entry(at: full(folder)) else { return [] }
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return [] }
+        var tree: OpaquePointer?
+        try GitRepository.check(git_tree_lookup(&tree, repository, git_tree_entry_id(entry)), "cannot read '\(folder)'")
+        defer { git_tree_free(tree) }
+        return (0..<git_tree_entrycount(tree)).map { String(cString: git_tree_entry_name(git_tree_entry_byindex(tree, $0))) }
+    }
+
+    func fileEntry(_ path: String, depth: Int = 0) throws -> StateSnapshot.Entry? {
+        guard let entry = try entry(at: full(path)) else { return nil }
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+        let bytes = try blob(git_tree_entry_id(entry))
+        guard git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else {
+            return bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
+        }
+        let target = String(decoding: bytes, as: UTF8.self)
+        guard let resolved = Self.resolve(link: target, at: path), depth < 8 else { return .escapingSymlink(target: target) }
+        return try fileEntry(resolved, depth: depth + 1)
+    }
+
+    func blob(_ id: UnsafePointer<git_oid>) throws -> [UInt8] {
+        var blob: OpaquePointer?
+        try GitRepository.check(git_blob_lookup(&blob, repository, id), "cannot read a blob")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
+    /// A link target made relative to the state root, or nil if it leaves the root.
+    static func resolve(link target: String, at path: String) -> String? {
+        if target.hasPrefix("/") { return nil }
+        var parts = path.split(separator: "/").dropLast().map(String.init)
+        for part in target.split(separator: "/") {
+            if part == ".." {
+                if parts.popLast() == nil { return nil }
+            } else if part != "." {
+                parts.append(String(part))
+            }
+        }
+        return parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,65 @@
+import CLibCurl
+import CShims
+import Foundation
+
+/// An HTTP response: status and body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Blocking HTTP over libcurl, for the Caddy admin API, DNS APIs and health checks.
+public enum HTTPClient {
+    static let initialized: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        return true
+    }()
+
+    final class Sink {
+        var bytes: [UInt8] = []
+    }
+
+    /// Sends one request. Connection failures and timeouts throw a transient error.
+    public static func request(
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10
+    ) throws -> HTTPResponse {
+        _ = initialized
+        guard let handle = curl_easy_init() else { throw SystemError("cannot start libcurl", class: .transient) }
+        defer { curl_easy_cleanup(handle) }
+        let sink = Sink()
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        prim_curl_set_string(handle, CURLOPT_URL, url)
+        prim_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+        prim_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        prim_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+        prim_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout, 5) * 1000))
+        if method == "HEAD" { prim_curl_set_long(handle, CURLOPT_NOBODY, 1) }
+        prim_curl_set_write(handle, { data, size, count, context in
+            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+            let length = size * count
+            if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+            return length
+        }, context)
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            list = curl_slist_append(list, "\(name): \(value)")
+        }
+        defer { curl_slist_free_all(list) }
+        if let list { prim_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)) }
+        let payload = body ?? []
+        let code: CURLcode = payload.withUnsafeBufferPointer { buffer in
+            if body != nil {
+                prim_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, buffer.count)
+                prim_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+            return curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            throw SystemError("\(method) \(url) failed: \(String(cString: curl_easy_strerror(code)))", class: .transient)
+        }
+        var status = 0
+        prim_curl_info_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, body: sink.bytes)
+    }
+}

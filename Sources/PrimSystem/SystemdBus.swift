@@ -1,0 +1,121 @@
+import CLibSystemd
+import Foundation
+
+/// What the systemd manager says about one unit.
+public struct UnitRuntime: Sendable, Equatable, Codable {
+    /// `loaded`, `not-found`, `masked`…
+    public var loadState: String
+    /// `active`, `inactive`, `failed`, `activating`…
+    public var activeState: String
+    public var subState: String
+    public var mainPID: UInt32
+    public var unitFileState: String
+    public var needDaemonReload: Bool
+
+    public init(loadState: String, activeState: String, subState: String = "", mainPID: UInt32 = 0,
+                unitFileState: String = "", needDaemonReload: Bool = false) {
+        self.loadState = loadState
+        self.activeState = activeState
+        self.subState = subState
+        self.mainPID = mainPID
+        self.unitFileState = unitFileState
+        self.needDaemonReload = needDaemonReload
+    }
+}
+
+/// A connection to a systemd manager over sd-bus (the system bus, or a given address).
+public final class SystemdBus {
+    let bus: OpaquePointer
+    static let destination = "org.freedesktop.systemd1"
+
+    /// Connects to `address` (`unix:path=…`), or the system bus when nil.
+    public init(address: String?) throws {
+        var bus: OpaquePointer?
+        if let address {
+            try Self.check(sd_bus_new(&bus), "cannot create a bus connection")
+            try Self.check(sd_bus_set_address(bus, address), "bad bus address '\(address)'")
+            try Self.check(sd_bus_set_bus_client(bus, 1), "cannot set up bus client")
+            let started = sd_bus_start(bus)
+            if started < 0 { sd_bus_unref(bus) }
+            try Self.check(started, "cannot connect to the systemd manager at \(address)", class: .transient)
+        } else {
+            try Self.check(sd_bus_open_system(&bus), "cannot connect to the system bus", class: .transient)
+        }
+        self.bus = bus!
+    }
+
+    deinit { sd_bus_flush_close_unref(bus) }
+
+    static func check(_ code: Int32, _ action: String, class errorClass: SystemError.Class = .stalled) throws {
+        guard code < 0 else { return }
+        throw SystemError("\(action): \(String(cString: strerror(-code)))", class: errorClass)
+    }
+
+    /// The D-Bus object path of a unit, escaped as systemd does.
+    public static func objectPath(unit: String) -> String {
+        var path = "/org/freedesktop/systemd1/unit/"
+        for byte in unit.utf8 {
+            if (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) {
+                path.append(Character(UnicodeScalar(byte)))
+            } else {
+                path += "_" + String(byte, radix: 16, uppercase: false).leftPadded(to: 2)
+            }
+        }
+        return path
+    }
+
+    func string(_ path: String, _ interface: String, _ member: String) throws -> String {
+        var error = sd_bus_error()
+        defer { sd_bus_error_free(&error) }
+        var value: UnsafeMutablePointer<CChar>?
+        let code = sd_bus_get_property_string(bus, Self.destination, path, interface, member, &error, &value)
+        if code < 0 { throw SystemError("cannot read \(member) of \(path): \(Self.describe(error, code))", class: .transient) }
+        defer { free(value) }
+        return value.map { String(cString: $0) } ?? ""
+    }
+
+    func trivial<T>(_ path: String, _ interface: String, _ member: String, type: Character, _ initial: T) throws -> T {
+        var error = sd_bus_error()
+        defer { sd_bus_error_free(&error) }
+        var value = initial
+        let code = withUnsafeMutableBytes(of: &value) { raw in
+            sd_bus_get_property_trivial(bus, Self.destination, path, interface, member, &error,
+                                        CChar(type.asciiValue!), raw.baseAddress)
+        }
+        if code < 0 { throw SystemError("cannot read \(member) of \(path): \(Self.describe(error, code))", class: .transient) }
+        return value
+    }
+
+    static func describe(_ error: sd_bus_error, _ code: Int32) -> String {
+        if let message = error.message { return String(cString: message) }
+        return String(cString: strerror(-code))
+    }
+
+    /// Load, active and file state of a unit. An unknown unit reads as `not-found`.
+    public func runtime(unit: String) throws -> UnitRuntime {
+        let path = Self.objectPath(unit: unit)
+        let unitInterface = "org.freedesktop.systemd1.Unit"
+        var runtime = UnitRuntime(
+            loadState: try string(path, unitInterface, "LoadState"),
+            activeState: try string(path, unitInterface, "ActiveState"),
+            subState: try string(path, unitInterface, "SubState"))
+        runtime.unitFileState = try string(path, unitInterface, "UnitFileState")
+        let reload: Int32 = try trivial(path, unitInterface, "NeedDaemonReload", type: "b", 0)
+        runtime.needDaemonReload = reload != 0
+        if runtime.loadState == "loaded" {
+            runtime.mainPID = try trivial(path, "org.freedesktop.systemd1.Service", "MainPID", type: "u", UInt32(0))
+        }
+        return runtime
+    }
+
+    /// The manager's state: `running`, `degraded`, `starting`…
+    public func systemState() throws -> String {
+        try string("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "SystemState")
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
