@@ -21,11 +21,11 @@ let package = Package(
 
         // Pure core.
         .target(name: "PrimYAML", dependencies: ["CLibYAML"]),
-        .target(name: "PrimModel", dependencies: [
-            "PrimYAML",
+        .target(name: "PrimModel", dependencies: ["PrimYAML"]),
+        .target(name: "PrimPlan", dependencies: [
+            "PrimModel",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "PrimPlan", dependencies: ["PrimModel"]),
 
         // The edge: the only code that touches the OS.
         .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),

@@ -20,6 +20,8 @@ public struct Prim: Sendable, Hashable {
     public var deploy: DeploySpec
     /// Where fields were declared, for cross-file diagnostics: key → (file, mark).
     public var origins: [String: Origin]
+    /// Where each `env` entry is written.
+    public var envMarks: [String: Mark] = [:]
 
     public struct Origin: Sendable, Hashable {
         public var file: String

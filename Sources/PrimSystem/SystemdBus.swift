@@ -1,8 +1,8 @@
 import CLibSystemd
 import Foundation
 
-/// What the systemd manager says about one unit.
-public struct UnitRuntime: Sendable, Equatable, Codable {
+/// Properties the systemd manager reports for one unit.
+public struct UnitProperties: Sendable, Equatable, Codable {
     /// `loaded`, `not-found`, `masked`…
     public var loadState: String
     /// `active`, `inactive`, `failed`, `activating`…
@@ -92,10 +92,10 @@ public final class SystemdBus {
     }
 
     /// Load, active and file state of a unit. An unknown unit reads as `not-found`.
-    public func runtime(unit: String) throws -> UnitRuntime {
+    public func runtime(unit: String) throws -> UnitProperties {
         let path = Self.objectPath(unit: unit)
         let unitInterface = "org.freedesktop.systemd1.Unit"
-        var runtime = UnitRuntime(
+        var runtime = UnitProperties(
             loadState: try string(path, unitInterface, "LoadState"),
             activeState: try string(path, unitInterface, "ActiveState"),
             subState: try string(path, unitInterface, "SubState"))

@@ -29,6 +29,9 @@ struct PrimDecoder {
         prim.status = status(fields["status"])
         prim.port = port(fields["port"])
         prim.env = envKeys(fields["env"])
+        for (key, mark) in fields["env"].map({ reader.strings($0) }) ?? [] where prim.envMarks[key] == nil {
+            prim.envMarks[key] = mark
+        }
         prim.providers = providers(fields["providers"])
         prim.routes = routes(fields["routes_map"])
         if let deployField = fields["deploy"] {

@@ -102,8 +102,8 @@ enum CrossRules {
             let secrets = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" && host.env[key] == nil && !secrets.contains(key) {
                 let origin = prim.origin("env")
-                log.warning(origin.file, origin.mark, "env-unprovided",
-                            "prim '\(prim.id)' needs env '\(key)', which no host value or declared secret provides; add it to hosts/\(host.name).yaml env, declare secrets/\(key).yaml, or set it on the host with `primctl secret set \(key)`")
+                log.warning(origin.file, prim.envMarks[key] ?? origin.mark, "env-unprovided",
+                            "env '\(key)' of prim '\(prim.id)' has no host value or declared secret; unless the host's secret store has it (`primctl secret set \(key)`), diff and apply will block the prim")
             }
         }
     }

@@ -1,0 +1,73 @@
+import PrimModel
+
+/// Renders the resources one host should have from the state: for each
+/// deployed prim its env file, unit and route, and Caddy's config as a whole.
+public enum DesiredBuilder {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case unknownHost(String, known: [String])
+        case ambiguousHost([String])
+
+        public var description: String {
+            switch self {
+            case .unknownHost(let name, let known):
+                return "host '\(name)' is not declared in the state; declared hosts: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
+            case .ambiguousHost(let names):
+                return "the state declares \(names.count) hosts (\(names.joined(separator: ", "))); set 'host:' in the host config to the one this machine is"
+            }
+        }
+    }
+
+    /// The host this machine is: the config's `host`, or the state's only (or implicit) host.
+    public static func host(_ state: DesiredState, named name: String?) throws(Failure) -> Host {
+        if let name {
+            guard let host = state.host(named: name) else { throw .unknownHost(name, known: state.hosts.map(\.name)) }
+            return host
+        }
+        if state.hosts.isEmpty { return Host.implicit() }
+        guard state.hosts.count == 1 else { throw .ambiguousHost(state.hosts.map(\.name)) }
+        return state.hosts[0]
+    }
+
+    /// - Parameter secrets: values from the host's secret store, by name.
+    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: String]) -> DesiredHost {
+        var resources: [DesiredResource] = []
+        var blocked: [BlockedPrim] = []
+        var sites: [String] = []
+        for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
+            var values: [(String, String)] = [("PORT", String(prim.port ?? 0))]
+            var missing: [String] = []
+            for key in prim.requiredEnv where key != "PORT" {
+                if let value = host.env[key] {
+                    values.append((key, value))
+                } else if let value = secrets[key] {
+                    values.append((key, value))
+                } else {
+                    missing.append(key)
+                }
+            }
+            if !missing.isEmpty {
+                let commands = missing.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
+                blocked.append(BlockedPrim(prim: prim.id, missingEnv: missing, message:
+                    "prim '\(prim.id)' is not deployed: env \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no value; run \(commands) with the value on stdin, or add \(missing.count == 1 ? "it" : "them") to hosts/\(host.name).yaml env"))
+                continue
+            }
+            let envPath = "\(config.envDir)/\(prim.id).env"
+            let env = EnvFileRenderer.render(prim: prim, values: values)
+            resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: envPath,
+                                             content: env, sensitive: true, keys: values.map(\.0)))
+            let triggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
+            let unit = ResourceNames.unit(prim.id)
+            resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)",
+                                             content: UnitFileRenderer.render(prim, host: host, envFile: envPath, restartTriggers: triggers),
+                                             running: prim.status?.runs ?? false))
+            let fragment = ResourceNames.fragment(prim.id)
+            resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
+                                             content: CaddyFragmentRenderer.render(prim, host: host)))
+            sites.append(host.endpoint(for: prim))
+        }
+        let fragments = resources.filter { $0.address.kind == .caddyFragment }.map(\.content).joined()
+        resources.append(DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: config.caddyAdmin,
+                                         content: fragments, keys: sites))
+        return DesiredHost(host: host.name, resources: resources, blocked: blocked)
+    }
+}

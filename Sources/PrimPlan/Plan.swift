@@ -1,0 +1,90 @@
+/// What apply does to one resource. A small closed set; apply branches on this only.
+public enum Action: String, Sendable, Codable, CaseIterable {
+    case create, update, delete, start, stop, restart, reload
+    case noop = "no-op"
+
+    /// The tally column: create → add, delete → destroy, the rest → change.
+    public var tally: Tally? {
+        switch self {
+        case .create: return .add
+        case .delete: return .destroy
+        case .noop: return nil
+        default: return .change
+        }
+    }
+
+    public enum Tally { case add, change, destroy }
+}
+
+/// Why a change is planned. Used only to explain; apply never reads it.
+public struct Reason: Sendable, Hashable, Codable {
+    /// A stable identifier (`restart-triggers-changed`, `new`…).
+    public var code: String
+    public var message: String
+
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// One planned change to one resource.
+public struct Change: Sendable, Equatable, Codable {
+    public var address: ResourceAddress
+    public var prim: String?
+    public var path: String
+    public var action: Action
+    public var reason: Reason?
+    public var sensitive: Bool
+    /// Content before and after, for resources that are not sensitive.
+    public var before: String?
+    public var after: String?
+    /// For sensitive resources: the names (env keys) in the new content.
+    public var keys: [String]
+    /// Whether the resource's file content is written by this change.
+    public var writesContent: Bool
+
+    public init(address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
+                sensitive: Bool = false, before: String? = nil, after: String? = nil, keys: [String] = [],
+                writesContent: Bool = false) {
+        self.address = address
+        self.prim = prim
+        self.path = path
+        self.action = action
+        self.reason = reason
+        self.sensitive = sensitive
+        self.before = sensitive ? nil : before
+        self.after = sensitive ? nil : after
+        self.keys = keys
+        self.writesContent = writesContent
+    }
+}
+
+/// A deployable prim that cannot be deployed until an operator supplies something.
+public struct BlockedPrim: Sendable, Equatable, Codable {
+    public var prim: String
+    public var missingEnv: [String]
+    public var message: String
+}
+
+/// The plan: every resource's change, in apply order, and the prims that are blocked.
+public struct Plan: Sendable, Equatable {
+    public var host: String
+    public var changes: [Change]
+    public var blocked: [BlockedPrim]
+
+    public init(host: String, changes: [Change], blocked: [BlockedPrim] = []) {
+        self.host = host
+        self.changes = changes
+        self.blocked = blocked
+    }
+
+    public var pending: [Change] { changes.filter { $0.action != .noop } }
+
+    /// Whether live state differs from desired state (including blocked prims).
+    public var hasChanges: Bool { !pending.isEmpty || !blocked.isEmpty }
+
+    public var toAdd: Int { changes.filter { $0.action.tally == .add }.count }
+    public var toChange: Int { changes.filter { $0.action.tally == .change }.count }
+    public var toDestroy: Int { changes.filter { $0.action.tally == .destroy }.count }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Renders a plan as JSON (schema `prim.plan/v1`, documented in the README).
+public enum JSONPlanRenderer {
+    struct Document: Encodable {
+        var format_version = "1"
+        var host: String
+        var changed: Bool
+        var summary: Summary
+        var changes: [Entry]
+        var blocked: [BlockedPrim]
+    }
+
+    struct Summary: Encodable {
+        var add: Int
+        var change: Int
+        var destroy: Int
+        var blocked: Int
+    }
+
+    struct Entry: Encodable {
+        var address: String
+        var kind: String
+        var name: String
+        var prim: String?
+        var path: String
+        var action: String
+        var reason: Reason?
+        var sensitive: Bool
+        var before: String?
+        var after: String?
+        var keys: [String]?
+    }
+
+    public static func document(_ plan: Plan) -> some Encodable {
+        Document(host: plan.host, changed: plan.hasChanges,
+                 summary: Summary(add: plan.toAdd, change: plan.toChange, destroy: plan.toDestroy, blocked: plan.blocked.count),
+                 changes: plan.changes.map { change in
+                     Entry(address: "\(change.address.kind.rawValue).\(change.address.name)", kind: change.address.kind.rawValue,
+                           name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
+                           reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
+                           keys: change.sensitive ? change.keys : nil)
+                 },
+                 blocked: plan.blocked)
+    }
+
+    public static func render(_ plan: Plan) -> String {
+        JSONOutput.encode(document(plan))
+    }
+}
+
+/// Stable JSON: sorted keys, pretty-printed, no escaped slashes.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+
+/// Read-only access to the files prim manages on a host.
+public enum FileReader {
+    /// Names in a directory with a suffix, sorted; an absent directory has none.
+    public static func names(in directory: String, suffix: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
+    }
+
+    /// A file's bytes, or nil if it does not exist.
+    public static func bytes(_ path: String) throws -> [UInt8]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SystemError("cannot read '\(path)': permission denied")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import PrimModel
+import PrimSystem
+
+/// Finds and reads the host config: --config, then $PRIM_CONFIG, then /etc/prim/primd.yaml.
+enum HostConfigLoader {
+    static let defaultPath = "/etc/prim/primd.yaml"
+
+    static func load(_ explicit: String?) throws -> HostConfig {
+        let path = explicit ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? defaultPath
+        guard let bytes = try FileReader.bytes(path) else {
+            if explicit == nil && path == defaultPath { return HostConfig() }
+            throw SystemError("host config '\(path)' does not exist; pass --config FILE (scripts/testbed writes one)")
+        }
+        let (config, diagnostics) = HostConfig.parse(bytes, file: path)
+        let errors = diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw SystemError(errors.map { $0.formatted() }.joined(separator: "\n"))
+        }
+        return config
+    }
+
+    /// Where mirrors of remote repositories are kept.
+    static func cacheRoot(_ explicit: String?) -> String {
+        if let config = try? load(explicit), FileManager.default.isWritableFile(atPath: config.dataDir) {
+            return "\(config.dataDir)/cache"
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"] ?? "\(environment["HOME"] ?? "/tmp")/.cache"
+        return "\(base)/prim"
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import PrimPlan
+
+/// Writes results and errors in the chosen format.
+struct Output {
+    let format: OutputFormat
+
+    func print(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Reports a failure that is not a diagnostic and returns exit code 1.
+    func fail(_ code: String, _ message: String) -> ExitCode {
+        switch format {
+        case .human:
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        case .json:
+            struct Body: Encodable { var error: Detail }
+            struct Detail: Encodable { var code: String; var message: String }
+            print(JSONOutput.encode(Body(error: Detail(code: code, message: message))))
+        }
+        return ExitCode(1)
+    }
+}

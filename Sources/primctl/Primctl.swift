@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Primctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "primctl",
+        abstract: "Operate prim: validate state, plan changes, and inspect a host.",
+        subcommands: [Validate.self, Diff.self, Secret.self])
+}

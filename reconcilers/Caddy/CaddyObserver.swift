@@ -1,0 +1,55 @@
+import Foundation
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Observes prim's routes: fragment files, and the sites in Caddy's running config.
+public struct CaddyObserver {
+    public let fragmentDir: String
+    public let admin: String
+
+    public init(config: HostConfig) {
+        fragmentDir = config.caddyFragmentDir
+        admin = config.caddyAdmin
+    }
+
+    public func observe() throws -> (resources: [ObservedResource], sites: Set<String>) {
+        let resources = try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
+            guard let bytes = try FileReader.bytes("\(fragmentDir)/\(name)") else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return ObservedResource(address: ResourceAddress(.caddyFragment, name), content: text, digest: Digest.sha256(bytes),
+                                    owned: text.hasPrefix(ResourceNames.ownershipMarker))
+        }
+        return (resources, try runningSites())
+    }
+
+    /// Host names the running config routes, from the admin API.
+    public func runningSites() throws -> Set<String> {
+        let response: HTTPResponse
+        do {
+            response = try HTTPClient.request("GET", "\(admin)/config/apps/http/servers", timeout: 5)
+        } catch {
+            throw SystemError("cannot reach Caddy's admin API at \(admin): \(error); start Caddy or fix caddy.admin in the host config", class: .transient)
+        }
+        guard response.status == 200 else {
+            throw SystemError("Caddy's admin API answered \(response.status) for /config/apps/http/servers: \(response.text)", class: .transient)
+        }
+        return Self.sites(inServersJSON: response.body)
+    }
+
+    /// Collects every `match[].host[]` of every route of every server.
+    static func sites(inServersJSON body: [UInt8]) -> Set<String> {
+        guard let servers = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return [] }
+        var sites = Set<String>()
+        func walk(_ value: Any) {
+            if let dictionary = value as? [String: Any] {
+                if let hosts = dictionary["host"] as? [String] { sites.formUnion(hosts) }
+                dictionary.values.forEach(walk)
+            } else if let array = value as? [Any] {
+                array.forEach(walk)
+            }
+        }
+        walk(servers)
+        return sites
+    }
+}

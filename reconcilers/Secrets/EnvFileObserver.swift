@@ -1,0 +1,21 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Observes env files by digest. Their values are hashed and dropped, never kept.
+public struct EnvFileObserver {
+    public let envDir: String
+
+    public init(config: HostConfig) {
+        envDir = config.envDir
+    }
+
+    public func observe() throws -> [ObservedResource] {
+        try FileReader.names(in: envDir, suffix: ".env").compactMap { name in
+            guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
+            let marker = Array(ResourceNames.ownershipMarker.utf8)
+            return ObservedResource(address: ResourceAddress(.envFile, name), content: nil, digest: Digest.sha256(bytes),
+                                    owned: bytes.starts(with: marker))
+        }
+    }
+}

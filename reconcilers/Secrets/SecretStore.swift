@@ -1,0 +1,32 @@
+import Foundation
+import PrimModel
+import PrimSystem
+
+/// Secret values kept on the host: one file per name under `<data dir>/secrets`, mode 0600.
+public struct SecretStore {
+    public let directory: String
+
+    public init(config: HostConfig) {
+        directory = "\(config.dataDir)/secrets"
+    }
+
+    /// Every stored value, by name.
+    public func values() throws -> [String: String] {
+        var values: [String: String] = [:]
+        for name in FileReader.names(in: directory, suffix: "") where !name.hasPrefix(".") {
+            if let bytes = try FileReader.bytes("\(directory)/\(name)") {
+                values[name] = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        return values
+    }
+}
+
+extension SecretStore {
+    /// Stores a value (mode 0600, written atomically).
+    public func set(_ name: String, value: [UInt8]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try AtomicFile.write(value, to: "\(directory)/\(name)", mode: 0o600)
+    }
+}

@@ -1,0 +1,26 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Observes prim's units: their files in the unit directory and what the manager says of them.
+public struct SystemdObserver {
+    public let unitDir: String
+    public let bus: SystemdBus
+
+    public init(config: HostConfig) throws {
+        unitDir = config.unitDir
+        bus = try SystemdBus(address: config.systemdBus)
+    }
+
+    public func observe() throws -> [ObservedResource] {
+        try FileReader.names(in: unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }.compactMap { name in
+            guard let bytes = try FileReader.bytes("\(unitDir)/\(name)") else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let properties = try bus.runtime(unit: name)
+            return ObservedResource(
+                address: ResourceAddress(.unit, name), content: text, digest: Digest.sha256(bytes),
+                owned: text.hasPrefix(ResourceNames.ownershipMarker),
+                runtime: UnitRuntime(loadState: properties.loadState, activeState: properties.activeState, subState: properties.subState))
+        }
+    }
+}
