@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
         // C libraries: each is imported by exactly one Swift module.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -44,6 +45,6 @@ let package = Package(
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "PrimModel", "PrimPlan", "PrimSystem"]),
     ]
 )

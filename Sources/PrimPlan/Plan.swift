@@ -65,6 +65,17 @@ public struct BlockedPrim: Sendable, Equatable, Codable {
     public var prim: String
     public var missingEnv: [String]
     public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case prim, message
+        case missingEnv = "missing_env"
+    }
+
+    public init(prim: String, missingEnv: [String], message: String) {
+        self.prim = prim
+        self.missingEnv = missingEnv
+        self.message = message
+    }
 }
 
 /// The plan: every resource's change, in apply order, and the prims that are blocked.

@@ -27,7 +27,7 @@ public enum Planner {
         for (address, live) in observed.resources where desiredByAddress[address] == nil && live.owned {
             guard address.kind != .caddyConfig else { continue }
             if let prim = ResourceNames.prim(of: address), blocked.contains(prim) { continue }
-            changes.append(Change(address: address, prim: ResourceNames.prim(of: address), path: address.name, action: .delete,
+            changes.append(Change(address: address, prim: ResourceNames.prim(of: address), path: live.path, action: .delete,
                                   reason: Reason("removed", "no deployed prim declares it any more"),
                                   sensitive: address.kind == .envFile, before: live.content))
         }
@@ -59,7 +59,7 @@ public enum Planner {
             return change(.update, Reason("adopt", "a file without prim's marker is in the way; prim will take it over"), writes: true)
         }
         if resource.sensitive {
-            return change(.update, Reason("content-changed", "values changed (sensitive)"), writes: true)
+            return change(.update, Reason("content-changed", "values changed; they are sensitive and not shown"), writes: true)
         }
         return change(.update, Reason("content-changed", "content changed"), writes: true)
     }

@@ -55,6 +55,8 @@ public struct DesiredResource: Sendable, Equatable {
 /// What is live for one resource.
 public struct ObservedResource: Sendable, Equatable {
     public var address: ResourceAddress
+    /// Where it lives (a file path).
+    public var path: String
     /// The content, for resources that are not sensitive.
     public var content: String?
     public var digest: String
@@ -63,8 +65,9 @@ public struct ObservedResource: Sendable, Equatable {
     /// For units: what the manager says.
     public var runtime: UnitRuntime?
 
-    public init(address: ResourceAddress, content: String?, digest: String, owned: Bool = true, runtime: UnitRuntime? = nil) {
+    public init(address: ResourceAddress, path: String? = nil, content: String?, digest: String, owned: Bool = true, runtime: UnitRuntime? = nil) {
         self.address = address
+        self.path = path ?? address.name
         self.content = content
         self.digest = digest
         self.owned = owned

@@ -17,7 +17,7 @@ public struct CaddyObserver {
         let resources = try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
             guard let bytes = try FileReader.bytes("\(fragmentDir)/\(name)") else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
-            return ObservedResource(address: ResourceAddress(.caddyFragment, name), content: text, digest: Digest.sha256(bytes),
+            return ObservedResource(address: ResourceAddress(.caddyFragment, name), path: "\(fragmentDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                                     owned: text.hasPrefix(ResourceNames.ownershipMarker))
         }
         return (resources, try runningSites())

@@ -14,7 +14,7 @@ public struct EnvFileObserver {
         try FileReader.names(in: envDir, suffix: ".env").compactMap { name in
             guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
             let marker = Array(ResourceNames.ownershipMarker.utf8)
-            return ObservedResource(address: ResourceAddress(.envFile, name), content: nil, digest: Digest.sha256(bytes),
+            return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: Digest.sha256(bytes),
                                     owned: bytes.starts(with: marker))
         }
     }

@@ -18,7 +18,7 @@ public struct SystemdObserver {
             let text = String(decoding: bytes, as: UTF8.self)
             let properties = try bus.runtime(unit: name)
             return ObservedResource(
-                address: ResourceAddress(.unit, name), content: text, digest: Digest.sha256(bytes),
+                address: ResourceAddress(.unit, name), path: "\(unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                 owned: text.hasPrefix(ResourceNames.ownershipMarker),
                 runtime: UnitRuntime(loadState: properties.loadState, activeState: properties.activeState, subState: properties.subState))
         }

@@ -1,0 +1,84 @@
+import PrimModel
+import PrimYAML
+import XCTest
+
+final class LoaderTests: XCTestCase {
+    func testUpstreamCorpusLoadsWithoutErrors() throws {
+        let result = StateLoader.load(Fixtures.directory(Fixtures.path("Tests/Fixtures/upstream-prim.sh-5594918")))
+        XCTAssertEqual(result.errors, [])
+        XCTAssertEqual(result.state.layout, .upstream)
+        // 36 in the registry, plus packages only upstream's package dirs declare.
+        let ids = Set(result.state.prims.map(\.id))
+        XCTAssertTrue(ids.isSuperset(of: ["search", "store", "wallet", "email", "ring", "gate", "feedback"]))
+        let search = try XCTUnwrap(result.state.prim("search"))
+        XCTAssertEqual(search.status, .live, "mainnet maps to live")
+        XCTAssertEqual(search.port, 3005)
+        XCTAssertEqual(search.file, "packages/search/prim.yaml")
+        XCTAssertTrue(search.deploy.accessLog)
+        XCTAssertEqual(search.requiredEnv, ["PRIM_PAY_TO", "PRIM_NETWORK", "TAVILY_API_KEY", "WALLET_INTERNAL_URL"])
+        XCTAssertTrue(search.routes.contains { $0.path == "/v1/search" && $0.isPaid })
+        XCTAssertEqual(result.state.prim("faucet")?.status, .testing, "testnet maps to testing")
+        XCTAssertEqual(result.state.prim("email")?.deploy.extraCaddy.count, 1)
+    }
+
+    func testUpstreamMergeLetsPackageKeysWin() throws {
+        let result = StateLoader.load(Fixtures.snapshot([
+            "primitives.yaml": "primitives:\n  - id: search\n    name: old.sh\n    order: 6\n    description: from registry\n",
+            "packages/search/prim.yaml": "id: search\nname: search.sh\nstatus: testnet\nport: 3005\n",
+        ]))
+        XCTAssertEqual(result.errors, [])
+        let search = try XCTUnwrap(result.state.prim("search"))
+        XCTAssertEqual(search.name, "search.sh")
+        XCTAssertEqual(search.description, "from registry")
+        XCTAssertEqual(search.origin("description").file, "primitives.yaml")
+        XCTAssertEqual(search.origin("port").file, "packages/search/prim.yaml")
+    }
+
+    func testShippedStatesAreValid() {
+        for root in ["state", "examples/quickstart"] {
+            let result = StateLoader.load(Fixtures.directory(Fixtures.path(root)))
+            XCTAssertEqual(result.diagnostics, [], root)
+            XCTAssertEqual(result.state.layout, .stateRoot)
+        }
+    }
+
+    func testEveryProblemIsReportedInOneRun() {
+        let result = StateLoader.load(Fixtures.snapshot([
+            "prims/a.yaml": "id: a\nstatus: live\nport: 80\n",
+            "prims/b.yaml": "id: B\nstatus: nope\n",
+            "hosts/h.yaml": "domain: prim.sh\nadress: 1.2.3.4\n",
+        ]))
+        XCTAssertEqual(Set(result.errors.map(\.code)), ["port-range", "invalid-id", "id-mismatch", "unknown-status", "unknown-key", "missing-port"])
+    }
+
+    func testEnvWarningPointsAtTheKey() {
+        let result = StateLoader.load(Fixtures.snapshot([
+            "prims/a.yaml": "id: a\nstatus: live\nport: 3000\nenv:\n  - PRESENT\n  - ABSENT\n",
+            "hosts/h.yaml": "domain: prim.sh\nenv:\n  PRESENT: yes\n",
+        ]))
+        XCTAssertEqual(result.errors, [])
+        XCTAssertEqual(result.warnings.map { "\($0.file):\($0.line):\($0.column) \($0.code)" }, ["prims/a.yaml:6:5 env-unprovided"])
+    }
+
+    func testHostConfigParses() {
+        let (config, diagnostics) = HostConfig.parse(Array("host: vps\nsystemd:\n  bus: unix:path=/x\ncaddy:\n  admin: http://127.0.0.1:1\nenv_dir: /e\n".utf8), file: "primd.yaml")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(config.host, "vps")
+        XCTAssertEqual(config.systemdBus, "unix:path=/x")
+        XCTAssertEqual(config.envDir, "/e")
+        let (_, bad) = HostConfig.parse(Array("caddy:\n  admn: x\n".utf8), file: "primd.yaml")
+        XCTAssertEqual(bad.map(\.code), ["unknown-key"])
+        XCTAssertTrue(bad[0].message.contains("did you mean 'admin'"))
+    }
+
+    func testSuggestionFindsCloseKeys() {
+        XCTAssertEqual(Suggestion.closest(to: "acess_log", in: DeploySpec.keys), "access_log")
+        XCTAssertNil(Suggestion.closest(to: "zzzzzz", in: DeploySpec.keys))
+    }
+
+    func testCaddyBraces() {
+        XCTAssertNil(CaddyBraces.problem(in: "a {\n  respond \"}\"\n}\n"))
+        XCTAssertEqual(CaddyBraces.problem(in: "a {\n  b {\n}\n")?.line, 1, "the outer block is the one left open")
+        XCTAssertEqual(CaddyBraces.problem(in: "a {\n}\n}\n")?.line, 3)
+    }
+}

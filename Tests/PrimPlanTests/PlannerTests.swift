@@ -1,0 +1,109 @@
+import PrimPlan
+import XCTest
+
+/// The planner with literal desired and observed states.
+final class PlannerTests: XCTestCase {
+    static let unitText = "# Managed by prim\n[Unit]\nDescription=search.sh\nX-Restart-Triggers=env:aaaa\n[Service]\nExecStart=/bin/true\n"
+
+    func unit(_ text: String = unitText, running: Bool = true) -> DesiredResource {
+        DesiredResource(address: ResourceNames.unit("search"), prim: "search", path: "/u/prim-search.service", content: text, running: running)
+    }
+
+    func env(_ content: String = "# Managed by prim\nPORT=1\n") -> DesiredResource {
+        DesiredResource(address: ResourceNames.envFile("search"), prim: "search", path: "/e/search.env", content: content,
+                        sensitive: true, keys: ["PORT"])
+    }
+
+    func fragment(_ text: String = "# Managed by prim\nsearch.prim.sh {\n}\n") -> DesiredResource {
+        DesiredResource(address: ResourceNames.fragment("search"), prim: "search", path: "/c/search.caddy", content: text)
+    }
+
+    func caddy(sites: [String] = ["search.prim.sh"]) -> DesiredResource {
+        DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: "http://admin", content: "", keys: sites)
+    }
+
+    func live(_ resource: DesiredResource, content: String? = nil, active: String = "active", owned: Bool = true) -> ObservedResource {
+        let text = content ?? resource.content
+        return ObservedResource(address: resource.address, content: resource.sensitive ? nil : text, digest: Digest.sha256(text),
+                                owned: owned, runtime: resource.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: active) : nil)
+    }
+
+    func plan(_ desired: [DesiredResource], _ observed: [ObservedResource], sites: Set<String>? = ["search.prim.sh"], blocked: [BlockedPrim] = []) -> Plan {
+        Planner.plan(desired: DesiredHost(host: "vps", resources: desired, blocked: blocked), observed: ObservedState(resources: observed, caddySites: sites))
+    }
+
+    func actions(_ plan: Plan) -> [String] {
+        plan.pending.map { "\($0.action.rawValue) \($0.address.name)" }
+    }
+
+    func testNothingLiveCreatesInPhaseOrderAndReloadsCaddyOnce() {
+        let p = plan([fragment(), unit(), env(), caddy()], [], sites: [])
+        XCTAssertEqual(actions(p), ["create search.env", "create prim-search.service", "create search.caddy", "reload caddy"])
+        XCTAssertEqual([p.toAdd, p.toChange, p.toDestroy], [3, 1, 0])
+    }
+
+    func testConvergedStateHasNoChanges() {
+        let desired = [env(), unit(), fragment(), caddy()]
+        let p = plan(desired, desired.filter { $0.address.kind != .caddyConfig }.map { live($0) })
+        XCTAssertEqual(actions(p), [])
+        XCTAssertFalse(p.hasChanges)
+    }
+
+    func testChangedRestartTriggerRestarts() {
+        let p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "env:aaaa", with: "env:bbbb"))])
+        XCTAssertEqual(actions(p), ["restart prim-search.service"])
+        XCTAssertEqual(p.pending.first?.reason?.code, "restart-triggers-changed")
+        XCTAssertTrue(p.pending.first?.writesContent ?? false)
+    }
+
+    func testDescriptionOnlyUpdatesWithoutRestart() {
+        let p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "search.sh", with: "old"))])
+        XCTAssertEqual(actions(p), ["update prim-search.service"])
+        XCTAssertEqual(p.pending.first?.reason?.code, "documentation-changed")
+    }
+
+    func testInactiveUnitStarts() {
+        let p = plan([unit()], [live(unit(), active: "failed")])
+        XCTAssertEqual(actions(p), ["start prim-search.service"])
+        XCTAssertEqual(p.pending.first?.reason?.message, "unit is failed")
+    }
+
+    func testHoldStopsARunningUnitAndLeavesAStoppedOneAlone() {
+        XCTAssertEqual(actions(plan([unit(running: false)], [live(unit())])), ["stop prim-search.service"])
+        XCTAssertEqual(actions(plan([unit(running: false)], [live(unit(), active: "inactive")])), [])
+    }
+
+    func testRemovedPrimIsDestroyedInReversePhaseOrder() {
+        let old = [env(), unit(), fragment()].map { live($0) }
+        let p = plan([caddy(sites: [])], old, sites: ["search.prim.sh"])
+        XCTAssertEqual(actions(p), ["reload caddy", "delete search.caddy", "delete prim-search.service", "delete search.env"])
+        XCTAssertEqual(p.toDestroy, 3)
+    }
+
+    func testFilesWithoutPrimsMarkerAreNeverDeleted() {
+        let p = plan([caddy(sites: [])], [live(fragment(), owned: false)], sites: [])
+        XCTAssertEqual(actions(p), [])
+    }
+
+    func testBlockedPrimKeepsWhatIsLive() {
+        let blocked = BlockedPrim(prim: "search", missingEnv: ["KEY"], message: "missing KEY")
+        let p = plan([caddy(sites: [])], [env(), unit(), fragment()].map { live($0) }, sites: [], blocked: [blocked])
+        XCTAssertEqual(actions(p), [])
+        XCTAssertTrue(p.hasChanges, "a blocked prim is pending work")
+    }
+
+    func testSensitiveChangeCarriesNoContent() {
+        let p = plan([env("# Managed by prim\nKEY=new-secret\n")], [live(env("# Managed by prim\nKEY=old-secret\n"))])
+        let change = p.pending[0]
+        XCTAssertEqual(change.action, .update)
+        XCTAssertNil(change.before)
+        XCTAssertNil(change.after)
+        XCTAssertTrue(change.sensitive)
+    }
+
+    func testStaleRunningConfigReloadsCaddy() {
+        let p = plan([fragment(), caddy()], [live(fragment())], sites: [])
+        XCTAssertEqual(actions(p), ["reload caddy"])
+        XCTAssertEqual(p.pending[0].reason?.code, "running-config-stale")
+    }
+}
