@@ -36,6 +36,9 @@ struct PrimDecoder {
         prim.routes = routes(fields["routes_map"])
         if let deployField = fields["deploy"] {
             prim.deploy = DeployDecoder(reader: reader).decode(deployField)
+            for pair in deployField.value.pairs ?? [] {
+                if let key = pair.key.scalarText { prim.origins["deploy.\(key)"] = Prim.Origin(file: deployField.file, mark: pair.value.mark) }
+            }
         }
         if prim.isDeployed, prim.port == nil {
             let origin = prim.origin("status")

@@ -34,7 +34,7 @@ enum CrossRules {
         let names = state.hosts.map(\.name)
         for prim in state.prims {
             if let name = prim.deploy.host, !names.contains(name) {
-                let origin = prim.origin("deploy")
+                let origin = prim.origin("deploy.host")
                 log.error(origin.file, origin.mark, "unknown-host",
                           "deploy.host '\(name)' is not declared\(Suggestion.hint(for: name, in: names)); add hosts/\(name).yaml or use one of: \(names.joined(separator: ", "))")
             } else if prim.deploy.host == nil, prim.isDeployed, state.hosts.count > 1 {
