@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+
+struct TestbedError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Starts one testbed for a test class and stops it after the last test.
+/// A testbed that cannot start fails every test of the class; it never skips.
+final class SharedTestbed: @unchecked Sendable {
+    private var result: Result<Testbed, Error>?
+
+    func start() { result = Result { try Testbed.up() } }
+
+    func stop() {
+        if case .success(let testbed) = result { testbed.down() }
+        result = nil
+    }
+
+    var testbed: Testbed {
+        get throws {
+            guard let result else { throw TestbedError(message: "the testbed was not started") }
+            return try result.get()
+        }
+    }
+}
+
+/// A running testbed (scripts/testbed): systemd, Caddy and PowerDNS under one directory.
+final class Testbed {
+    let directory: String
+    let environment: [String: String]
+
+    private init(directory: String, environment: [String: String]) {
+        self.directory = directory
+        self.environment = environment
+    }
+
+    static func up() throws -> Testbed {
+        let directory = Paths.temporaryDirectory("prim-testbed")
+        let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory])
+        guard result.status == 0 else {
+            throw TestbedError(message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
+        }
+        var environment: [String: String] = [:]
+        let text = try String(contentsOfFile: "\(directory)/env", encoding: .utf8)
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
+        }
+        return Testbed(directory: directory, environment: environment)
+    }
+
+    func down() {
+        _ = try? Command.run(Paths.repo("scripts/testbed"), ["down", directory])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var config: String { environment["PRIM_CONFIG"]! }
+    var bus: String { environment["DBUS_SYSTEM_BUS_ADDRESS"]! }
+    var unitDir: String { "\(directory)/systemd/unit-dir" }
+    var fragmentDir: String { "\(directory)/caddy/fragments" }
+    var envDir: String { "\(directory)/prim/env" }
+
+    func primctl(_ arguments: [String], input: String? = nil) throws -> CommandResult {
+        try Primctl.run(arguments + ["--config", config], input: input)
+    }
+
+    /// Calls the manager over D-Bus with busctl (test set-up only; prim itself uses sd-bus).
+    @discardableResult
+    func busctl(_ arguments: [String]) throws -> CommandResult {
+        try Command.run("/usr/bin/busctl", ["--address=\(bus)"] + arguments)
+    }
+
+    func managerCall(_ method: String, _ signature: String = "", _ arguments: [String] = []) throws -> CommandResult {
+        try busctl(["call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", method]
+                   + (signature.isEmpty ? [] : [signature]) + arguments)
+    }
+
+    func activeState(_ unit: String) throws -> String {
+        let path = "/org/freedesktop/systemd1/unit/" + unit.replacingOccurrences(of: "-", with: "_2d").replacingOccurrences(of: ".", with: "_2e")
+        let result = try busctl(["get-property", "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit", "ActiveState"])
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "s ", with: "").replacingOccurrences(of: "\"", with: "")
+    }
+
+    func waitUntil(_ unit: String, is state: String, timeout: TimeInterval = 10) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try activeState(unit) != state {
+            if Date() > deadline { XCTFail("\(unit) did not become \(state); it is \(try activeState(unit))"); return }
+            usleep(50_000)
+        }
+    }
+
+    /// Loads the testbed's Caddyfile (with every fragment) through the admin API.
+    func reloadCaddy() throws {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "\(environment["CADDY_ADMIN"]!)/load",
+                                                        "-H", "Content-Type: text/caddyfile", "--data-binary", "@\(directory)/caddy/Caddyfile"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
+    func caddyConfig() throws -> String {
+        try Command.run("/usr/bin/curl", ["-fsS", "\(environment["CADDY_ADMIN"]!)/config/"]).stdout
+    }
+
+    /// Every file under the directories prim manages, with its content.
+    func liveFiles() -> [String: Data] {
+        var files: [String: Data] = [:]
+        for directory in [unitDir, fragmentDir, envDir] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                files["\(directory)/\(name)"] = FileManager.default.contents(atPath: "\(directory)/\(name)")
+            }
+        }
+        return files
+    }
+}
