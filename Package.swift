@@ -31,15 +31,21 @@ let package = Package(
         // The edge: the only code that touches the OS.
         .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),
 
+        // Apply: phases, lock, journal, inventory, health gates, generations.
+        .target(name: "PrimEngine", dependencies: ["PrimPlan", "PrimSystem"]),
+
         // One target per resource kind.
-        .target(name: "SystemdReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Systemd"),
-        .target(name: "CaddyReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Caddy"),
-        .target(name: "SecretsReconciler", dependencies: ["PrimPlan", "PrimSystem"], path: "reconcilers/Secrets"),
+        .target(name: "SystemdReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Systemd"),
+        .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
+        .target(name: "SecretsReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Secrets"),
+
+        // Wires observers, planner and executors for one host; shared by primctl and primd.
+        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
-            "PrimModel", "PrimPlan", "PrimSystem",
-            "SystemdReconciler", "CaddyReconciler", "SecretsReconciler",
+            "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine",
+            "PrimHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -11,6 +11,15 @@ public struct HostConfig: Sendable, Equatable {
     public var caddyFragmentDir = "/etc/caddy/prim.d"
     /// Plain-http listener of Caddy, used to check routes.
     public var caddyHTTP: String?
+    /// The Caddyfile header (global options, snippets) every composed config starts with.
+    public var caddyHeader = "/etc/prim/Caddyfile.header"
+    /// The Caddyfile prim writes for Caddy's own restarts (header + import of the fragments).
+    public var caddyMain: String?
+    /// `https` (the default) serves prims on their bare host names, with certificates;
+    /// `http` serves them as `http://<endpoint>` (a test machine with no certificates).
+    public var caddyScheme = "https"
+    /// Journal directory of the systemd manager; nil reads the local journal.
+    public var journalDir: String?
     public var envDir = "/etc/prim"
     /// Owner group of env files.
     public var envGroup = "prim"
@@ -42,13 +51,21 @@ public struct HostConfig: Sendable, Equatable {
         config.dataDir = reader.string(fields["data_dir"]) ?? config.dataDir
         if let systemd = reader.mapping(fields["systemd"]) {
             let f = FieldSet(systemd, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["bus", "unit_dir"], context: "systemd", code: "unknown-key")
+            reader.rejectUnknownKeys(f, allowed: ["bus", "unit_dir", "journal_dir"], context: "systemd", code: "unknown-key")
             config.systemdBus = reader.string(f["bus"])
+            config.journalDir = reader.string(f["journal_dir"])
             config.unitDir = reader.string(f["unit_dir"]) ?? config.unitDir
         }
         if let caddy = reader.mapping(fields["caddy"]) {
             let f = FieldSet(caddy, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["admin", "fragment_dir", "http"], context: "caddy", code: "unknown-key")
+            reader.rejectUnknownKeys(f, allowed: ["admin", "fragment_dir", "http", "header", "main", "scheme"], context: "caddy", code: "unknown-key")
+            if let scheme = f["scheme"], let value = reader.string(scheme) {
+                if value == "http" || value == "https" { config.caddyScheme = value } else {
+                    log.error(file, scheme.value.mark, "invalid-scheme", "caddy.scheme must be http or https, got '\(value)'")
+                }
+            }
+            config.caddyHeader = reader.string(f["header"]) ?? config.caddyHeader
+            config.caddyMain = reader.string(f["main"])
             config.caddyAdmin = reader.string(f["admin"]) ?? config.caddyAdmin
             config.caddyFragmentDir = reader.string(f["fragment_dir"]) ?? config.caddyFragmentDir
             config.caddyHTTP = reader.string(f["http"])

@@ -28,3 +28,36 @@ public enum AtomicFile {
         if dirFD >= 0 { fsync(dirFD); close(dirFD) }
     }
 }
+
+extension AtomicFile {
+    /// Sets owner and group by name; unknown names are an error.
+    public static func chown(_ path: String, user: String?, group: String?) throws {
+        var uid: uid_t = UInt32.max, gid: gid_t = UInt32.max
+        if let user {
+            guard let entry = getpwnam(user) else { throw SystemError("user '\(user)' does not exist on this host; create it (useradd --system \(user))") }
+            uid = entry.pointee.pw_uid
+        }
+        if let group {
+            guard let entry = getgrnam(group) else { throw SystemError("group '\(group)' does not exist on this host; create it (groupadd --system \(group))") }
+            gid = entry.pointee.gr_gid
+        }
+        guard Glibc.chown(path, uid, gid) == 0 else { throw SystemError("cannot chown '\(path)': \(String(cString: strerror(errno)))") }
+    }
+
+    /// Removes a file; a file already gone is fine.
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw SystemError("cannot remove '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Makes `link` a symbolic link to `target`, atomically replacing what was there.
+    public static func symlink(_ target: String, at link: String) throws {
+        try FileManager.default.createDirectory(atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let temporary = link + ".tmp-\(getpid())"
+        unlink(temporary)
+        guard Glibc.symlink(target, temporary) == 0, rename(temporary, link) == 0 else {
+            throw SystemError("cannot link '\(link)': \(String(cString: strerror(errno)))")
+        }
+    }
+}

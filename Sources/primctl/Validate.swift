@@ -1,6 +1,4 @@
 import ArgumentParser
-import PrimModel
-import PrimPlan
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,18 +8,6 @@ struct Validate: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let output = Output(format: options.format)
-        let source: StateSource
-        do {
-            source = try StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(options.config))
-        } catch {
-            throw output.fail("state-unreadable", "\(error)")
-        }
-        let result = StateLoader.load(source.snapshot)
-        switch options.format {
-        case .human: output.print(DiagnosticRenderer.human(result.diagnostics, root: source.label))
-        case .json: output.print(DiagnosticRenderer.json(result.diagnostics, root: source.label))
-        }
-        if !result.isValid { throw ExitCode(1) }
+        _ = try LoadedState.load(options, output: Output(format: options.format), needsConfig: false)
     }
 }

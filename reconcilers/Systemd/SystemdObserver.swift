@@ -7,9 +7,9 @@ public struct SystemdObserver {
     public let unitDir: String
     public let bus: SystemdBus
 
-    public init(config: HostConfig) throws {
-        unitDir = config.unitDir
-        bus = try SystemdBus(address: config.systemdBus)
+    public init(unitDir: String, bus: SystemdBus) {
+        self.unitDir = unitDir
+        self.bus = bus
     }
 
     public func observe() throws -> [ObservedResource] {

@@ -2,10 +2,12 @@ import PrimModel
 
 /// Renders `<id>.caddy`: upstream's site block for a prim, and its extra blocks.
 public enum CaddyFragmentRenderer {
-    public static func render(_ prim: Prim, host: Host) -> String {
+    /// - Parameter scheme: `https` writes the bare endpoint (Caddy gets certificates); `http` writes `http://endpoint`.
+    public static func render(_ prim: Prim, host: Host, scheme: String = "https") -> String {
+        let site = scheme == "http" ? "http://\(host.endpoint(for: prim))" : host.endpoint(for: prim)
         var lines = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
-            "\(host.endpoint(for: prim)) {",
+            "\(site) {",
             "\timport security_headers",
         ]
         if prim.deploy.accessLog {

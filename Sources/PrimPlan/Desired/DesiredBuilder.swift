@@ -62,7 +62,7 @@ public enum DesiredBuilder {
                                              running: prim.status?.runs ?? false))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
-                                             content: CaddyFragmentRenderer.render(prim, host: host)))
+                                             content: CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme)))
             sites.append(host.endpoint(for: prim))
         }
         let fragments = resources.filter { $0.address.kind == .caddyFragment }.map(\.content).joined()

@@ -1,0 +1,210 @@
+import Foundation
+import PrimPlan
+import PrimSystem
+
+/// Carries out a plan in phases that keep live prims serving:
+/// env files → unit files → daemon-reload → start/restart (concurrently) → health gates →
+/// Caddy (checked before anything is written, loaded once) → removals in reverse.
+public struct Applier {
+    public let executors: HostExecutors
+    public let dataDir: String
+    public var jobTimeout: Double = 90
+
+    public init(executors: HostExecutors, dataDir: String) {
+        self.executors = executors
+        self.dataDir = dataDir
+    }
+
+    struct Run {
+        var inventory: Inventory
+        var errors: [String] = []
+        var applied: [Change] = []
+        var gates: [GateResult] = []
+        var degraded = false
+    }
+
+    /// Applies `plan`. The caller holds the lock. Throws when the apply had to stop (nothing more was done);
+    /// the journal then stays, and the next apply resumes.
+    public func apply(_ plan: Plan, desired: DesiredHost, gates: [String: HealthGate], revision: String?,
+                      resuming: Bool = false, report: (ApplyEvent) -> Void) throws -> Generation {
+        let started = Date()
+        let store = GenerationStore(dataDir: dataDir)
+        let number = store.nextNumber()
+        let pending = plan.pending
+        let contents = Dictionary(desired.resources.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var run = Run(inventory: try Inventory.load(dataDir: dataDir))
+
+        // Caddy's whole config is checked before anything is written.
+        let loadsCaddy = pending.contains { $0.address.kind == .caddyConfig }
+        var composed: String?
+        if loadsCaddy {
+            let fragments = desired.resources.filter { $0.address.kind == .caddyFragment }.map(\.content)
+            composed = executors.routes.compose(fragments: fragments)
+            try executors.routes.check(composed!)
+        }
+
+        let journal = try ApplyJournal.begin(dataDir: dataDir, header: .init(
+            generation: number, revision: revision, started: started, steps: pending.map(ApplyJournal.step)))
+        do {
+            try phases(pending, contents: contents, composed: composed, gates: gates, resuming: resuming,
+                       journal: journal, run: &run, report: report)
+        } catch {
+            // Stopped part-way: the journal stays so the next apply finishes the work.
+            try? store.save(record(number, revision, started, .failed, run))
+            throw error
+        }
+        journal.finish()
+        let generation = record(number, revision, started, run.degraded ? .degraded : .converged, run)
+        try store.save(generation)
+        return generation
+    }
+
+    func record(_ number: Int, _ revision: String?, _ started: Date, _ outcome: Generation.Outcome, _ run: Run) -> Generation {
+        Generation(
+            number: number, revision: revision, started: started, finished: Date(), outcome: outcome,
+            added: run.applied.filter { $0.action.tally == .add }.count,
+            changed: run.applied.filter { $0.action.tally == .change }.count,
+            destroyed: run.applied.filter { $0.action.tally == .destroy }.count,
+            changes: run.applied.map(ApplyJournal.step), gates: run.gates, errors: run.errors)
+    }
+
+    func phases(_ pending: [Change], contents: [ResourceAddress: DesiredResource], composed: String?, gates: [String: HealthGate],
+                resuming: Bool, journal: ApplyJournal, run: inout Run, report: (ApplyEvent) -> Void) throws {
+
+        func step(_ change: Change, _ body: () throws -> Void) throws {
+            let clock = Date()
+            do {
+                try body()
+            } catch {
+                run.errors.append("\(change.address.name): \(error)")
+                report(.step(.init(address: change.address, action: change.action, error: "\(error)",
+                                   seconds: Date().timeIntervalSince(clock), journal: [])))
+                throw error
+            }
+            journal.markDone(ApplyJournal.step(change))
+            run.applied.append(change)
+            report(.step(.init(address: change.address, action: change.action, error: nil, seconds: Date().timeIntervalSince(clock), journal: [])))
+        }
+
+        func content(_ change: Change) -> String { contents[change.address]?.content ?? change.after ?? "" }
+
+        let updates = pending.filter { $0.action != .delete }
+        let removals = pending.filter { $0.action == .delete }
+
+        // 1. env files, 2. unit files.
+        for change in updates where change.address.kind == .envFile {
+            try step(change) {
+                try executors.env.write(change.path, content: content(change))
+                run.inventory.add(change.address, path: change.path)
+                try run.inventory.save(dataDir: dataDir)
+            }
+        }
+        let unitWrites = updates.filter { $0.address.kind == .unit && $0.writesContent }
+        for change in unitWrites {
+            try executors.units.write(change.path, content: content(change))
+            run.inventory.add(change.address, path: change.path)
+            try run.inventory.save(dataDir: dataDir)
+        }
+
+        // 3. one daemon-reload, then enable.
+        if !unitWrites.isEmpty || resuming {
+            let clock = Date()
+            try executors.units.reload()
+            report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+        }
+        for change in unitWrites {
+            try executors.units.enable(unit: change.address.name, content: content(change))
+        }
+
+        // 4. start, restart and stop, concurrently.
+        let unitChanges = updates.filter { $0.address.kind == .unit }
+        var jobs: [UnitJob] = []
+        for change in unitChanges {
+            let running = contents[change.address]?.running ?? true
+            switch change.action {
+            case .create where running, .start: jobs.append(UnitJob(unit: change.address.name, verb: .start))
+            case .restart: jobs.append(UnitJob(unit: change.address.name, verb: .restart))
+            case .stop: jobs.append(UnitJob(unit: change.address.name, verb: .stop))
+            default: break
+            }
+        }
+        let clock = Date()
+        let outcomes = jobs.isEmpty ? [:] : executors.units.run(jobs, timeout: jobTimeout)
+        let jobSeconds = Date().timeIntervalSince(clock)
+        var startedUnits: [String] = []
+        for change in unitChanges {
+            let job = jobs.first { $0.unit == change.address.name }
+            if let job, let failure = outcomes[job.unit] ?? "the manager gave no result" {
+                run.degraded = true
+                run.errors.append("\(job.unit): \(failure)")
+                report(.step(.init(address: change.address, action: change.action, error: failure, seconds: jobSeconds,
+                                   journal: executors.units.journal(unit: job.unit, lines: 10))))
+                continue
+            }
+            if let job, job.verb != .stop { startedUnits.append(job.unit) }
+            journal.markDone(ApplyJournal.step(change))
+            run.applied.append(change)
+            report(.step(.init(address: change.address, action: change.action, error: nil,
+                               seconds: job == nil ? 0 : jobSeconds, journal: [])))
+        }
+
+        // 5. health gates of what was started or restarted.
+        let toCheck = startedUnits.compactMap { gates[$0] }
+        for result in executors.health.check(toCheck) {
+            run.gates.append(result)
+            var lines: [String] = []
+            if !result.passed, let gate = toCheck.first(where: { $0.prim == result.prim }) {
+                lines = executors.units.journal(unit: gate.unit, lines: 10)
+                let state = executors.units.activeState(unit: gate.unit)
+                if result.enforced || state != "active" {
+                    run.degraded = true
+                    run.errors.append("\(gate.unit): \(result.message)\(state != "active" ? " (unit is \(state))" : "")")
+                }
+            }
+            report(.gate(result, journal: lines))
+        }
+
+        // 6. routes: fragments, then one load of the checked config.
+        for change in pending where change.address.kind == .caddyFragment {
+            try step(change) {
+                if change.action == .delete {
+                    try executors.routes.remove(change.path)
+                    run.inventory.remove(change.address)
+                } else {
+                    try executors.routes.write(change.path, content: content(change))
+                    run.inventory.add(change.address, path: change.path)
+                }
+                try run.inventory.save(dataDir: dataDir)
+            }
+        }
+        if let composed, let change = pending.first(where: { $0.address.kind == .caddyConfig }) {
+            try step(change) { try executors.routes.load(composed) }
+        }
+
+        // 7. removals: stop, remove unit files, reload, remove env files.
+        let removedUnits = removals.filter { $0.address.kind == .unit }
+        if !removedUnits.isEmpty {
+            let stops = executors.units.run(removedUnits.map { UnitJob(unit: $0.address.name, verb: .stop) }, timeout: jobTimeout)
+            for change in removedUnits {
+                try step(change) {
+                    if let failure = stops[change.address.name] ?? nil { throw SystemError("cannot stop: \(failure)") }
+                    try executors.units.disable(unit: change.address.name)
+                    try executors.units.remove(change.path)
+                    run.inventory.remove(change.address)
+                    try run.inventory.save(dataDir: dataDir)
+                }
+            }
+            let clock = Date()
+            try executors.units.reload()
+            report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+        }
+        for change in removals where change.address.kind == .envFile {
+            try step(change) {
+                try executors.env.remove(change.path)
+                run.inventory.remove(change.address)
+                try run.inventory.save(dataDir: dataDir)
+            }
+        }
+
+    }
+}

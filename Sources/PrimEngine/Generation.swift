@@ -1,0 +1,58 @@
+import Foundation
+import PrimPlan
+import PrimSystem
+
+/// The record of one apply: what was planned, what happened, when.
+public struct Generation: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        /// Everything applied and every gate passed.
+        case converged
+        /// Applied, but a unit or an enforced gate failed.
+        case degraded
+        /// Stopped by an error before finishing.
+        case failed
+    }
+
+    public var number: Int
+    public var revision: String?
+    public var started: Date
+    public var finished: Date
+    public var outcome: Outcome
+    public var added: Int
+    public var changed: Int
+    public var destroyed: Int
+    /// `action kind.name` of every change applied.
+    public var changes: [String]
+    public var gates: [GateResult]
+    public var errors: [String]
+}
+
+/// Generation records in `<data dir>/generations/<number>.json`.
+public struct GenerationStore {
+    public let directory: String
+
+    public init(dataDir: String) {
+        directory = "\(dataDir)/generations"
+    }
+
+    public func all() -> [Generation] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return FileReader.names(in: directory, suffix: ".json").compactMap { name in
+            guard let bytes = try? FileReader.bytes("\(directory)/\(name)") else { return nil }
+            return try? decoder.decode(Generation.self, from: Data(bytes ?? []))
+        }.sorted { $0.number < $1.number }
+    }
+
+    public func nextNumber() -> Int {
+        (FileReader.names(in: directory, suffix: ".json").compactMap { Int($0.dropLast(5)) }.max() ?? 0) + 1
+    }
+
+    public func save(_ generation: Generation) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let name = String(format: "%06d.json", generation.number)
+        try AtomicFile.write([UInt8](try encoder.encode(generation)), to: "\(directory)/\(name)", mode: 0o600)
+    }
+}

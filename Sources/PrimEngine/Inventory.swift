@@ -1,0 +1,43 @@
+import Foundation
+import PrimPlan
+import PrimSystem
+
+/// What prim has created on this host, so prune removes only that.
+/// Stored as `<data dir>/inventory.json`, rewritten atomically after every step.
+public struct Inventory: Codable, Sendable, Equatable {
+    /// `kind.name` → path.
+    public var resources: [String: String] = [:]
+
+    public init() {}
+
+    public static func key(_ address: ResourceAddress) -> String { "\(address.kind.rawValue).\(address.name)" }
+
+    public func contains(_ address: ResourceAddress) -> Bool { resources[Self.key(address)] != nil }
+
+    public mutating func add(_ address: ResourceAddress, path: String) { resources[Self.key(address)] = path }
+    public mutating func remove(_ address: ResourceAddress) { resources[Self.key(address)] = nil }
+
+    public static func load(dataDir: String) throws -> Inventory {
+        guard let bytes = try FileReader.bytes("\(dataDir)/inventory.json") else { return Inventory() }
+        do {
+            return try JSONDecoder().decode(Inventory.self, from: Data(bytes))
+        } catch {
+            throw SystemError("\(dataDir)/inventory.json is damaged (\(error)); restore it from the last generation record or remove it to start over")
+        }
+    }
+
+    public func save(dataDir: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write([UInt8](try encoder.encode(self)), to: "\(dataDir)/inventory.json", mode: 0o600)
+    }
+
+    /// Marks observed resources as owned when the inventory lists them.
+    public func mark(_ observed: [ObservedResource]) -> [ObservedResource] {
+        observed.map { resource in
+            var resource = resource
+            resource.owned = contains(resource.address)
+            return resource
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import PrimEngine
+import PrimHost
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Converge this host to the state: show the plan, confirm, apply in phases.",
+        discussion: "Exit codes: 0 converged, 1 error (nothing more was applied), 4 applied but a unit or a health gate failed.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(help: "Apply without asking (required when not on a terminal).")
+    var yes = false
+
+    @Option(help: "Give up after this many seconds if another apply holds the lock (default: wait).")
+    var lockTimeout: Double?
+
+    func run() throws {
+        let output = Output(format: options.format)
+        let loaded = try LoadedState.load(options, output: output)
+        let config = loaded.config
+        let progress = ApplyProgress(output: output)
+
+        let lock: FileLock
+        do {
+            lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primctl apply, since \(ApplyProgress.timestamp()))",
+                                        timeout: lockTimeout) { holder in progress.waiting(for: holder) }
+        } catch {
+            throw output.fail("locked", "\(error)")
+        }
+        defer { lock.release() }
+
+        let session: HostSession
+        var hostPlan: HostPlan
+        let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
+        do {
+            session = try HostSession(config: config)
+            hostPlan = try session.plan(loaded.result.state)
+        } catch {
+            throw output.fail("observe-failed", "\(error)")
+        }
+        if let interrupted {
+            progress.event(.resuming(generation: interrupted.header.generation, unfinished: interrupted.unfinished.count))
+            hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished)
+        }
+        progress.plan(hostPlan.plan)
+        guard hostPlan.plan.hasChanges || interrupted != nil else { return }
+        guard hostPlan.plan.pending.count > 0 || interrupted != nil else {
+            throw output.fail("blocked", "nothing can be applied until the blocked prims get their values")
+        }
+        try confirm(output)
+
+        let generation: Generation
+        do {
+            generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
+                                                     revision: loaded.source.revision, resuming: interrupted != nil,
+                                                     report: progress.event)
+        } catch {
+            throw output.fail("apply-failed", "\(error)")
+        }
+        progress.finish(generation, blocked: hostPlan.plan.blocked)
+        if generation.outcome != .converged || !hostPlan.plan.blocked.isEmpty { throw ExitCode(4) }
+    }
+
+    func confirm(_ output: Output) throws {
+        if yes { return }
+        guard isatty(0) == 1 else {
+            throw output.fail("confirmation-required", "apply needs --yes when standard input is not a terminal")
+        }
+        output.print("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            output.print("\nApply cancelled.\n")
+            throw ExitCode(1)
+        }
+        output.print("\n")
+    }
+}

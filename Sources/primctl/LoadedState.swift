@@ -1,0 +1,31 @@
+import ArgumentParser
+import PrimModel
+import PrimPlan
+
+/// The host config and a valid state, or the command's failure already reported.
+struct LoadedState {
+    var config: HostConfig
+    var source: StateSource
+    var result: LoadResult
+
+    /// Reads config and state; invalid state prints its diagnostics and exits 1.
+    static func load(_ options: GlobalOptions, output: Output, needsConfig: Bool = true) throws -> LoadedState {
+        let config: HostConfig
+        let source: StateSource
+        do {
+            config = needsConfig ? try HostConfigLoader.load(options.config) : HostConfig()
+            source = try StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(options.config))
+        } catch {
+            throw output.fail("state-unreadable", "\(error)")
+        }
+        let result = StateLoader.load(source.snapshot)
+        if !result.isValid || !needsConfig {
+            switch options.format {
+            case .human: output.print(DiagnosticRenderer.human(result.diagnostics, root: source.label))
+            case .json: output.print(DiagnosticRenderer.json(result.diagnostics, root: source.label))
+            }
+        }
+        if !result.isValid { throw ExitCode(1) }
+        return LoadedState(config: config, source: source, result: result)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import PrimEngine
+import PrimModel
+import PrimSystem
+
+/// Writes route fragments and loads Caddy's config through its admin API:
+/// every config is checked with `/adapt` before anything is written, then loaded with one `/load`.
+public struct CaddyExecutor: RouteExecutor {
+    public let admin: String
+    public let header: String
+    public let fragmentDir: String
+    public let mainFile: String?
+
+    public init(config: HostConfig) throws {
+        admin = config.caddyAdmin
+        fragmentDir = config.caddyFragmentDir
+        mainFile = config.caddyMain
+        guard let bytes = try FileReader.bytes(config.caddyHeader) else {
+            throw SystemError("the Caddyfile header '\(config.caddyHeader)' does not exist; install deploy/Caddyfile.header there or set caddy.header in the host config")
+        }
+        header = String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func write(_ path: String, content: String) throws {
+        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o644)
+    }
+
+    public func remove(_ path: String) throws {
+        try AtomicFile.remove(path)
+    }
+
+    public func compose(fragments: [String]) -> String {
+        ([header] + fragments).joined(separator: "\n")
+    }
+
+    public func check(_ config: String) throws {
+        let response = try post("/adapt", config)
+        guard response.status == 200 else {
+            throw SystemError("Caddy rejected the new config, so nothing was written: \(Self.message(response)); fix the prim's deploy.extra_caddy or the Caddyfile header")
+        }
+    }
+
+    public func load(_ config: String) throws {
+        if let mainFile {
+            try AtomicFile.write(Array((header + "\nimport \(fragmentDir)/*.caddy\n").utf8), to: mainFile, mode: 0o644)
+        }
+        let response = try post("/load", config)
+        guard response.status == 200 else {
+            throw SystemError("Caddy did not load the config: \(Self.message(response))")
+        }
+    }
+
+    func post(_ path: String, _ config: String) throws -> HTTPResponse {
+        do {
+            return try HTTPClient.request("POST", admin + path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
+        } catch {
+            throw SystemError("cannot reach Caddy's admin API at \(admin): \(error)", class: .transient)
+        }
+    }
+
+    static func message(_ response: HTTPResponse) -> String {
+        if let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], let error = json["error"] as? String {
+            return error
+        }
+        return "HTTP \(response.status) \(response.text)"
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Writes unit files and drives the manager over sd-bus: reload, enable, start/restart/stop.
+public struct SystemdExecutor: UnitExecutor {
+    public let bus: SystemdBus
+    public let unitDir: String
+    public let journalDir: String?
+
+    public init(config: HostConfig, bus: SystemdBus) {
+        self.bus = bus
+        unitDir = config.unitDir
+        journalDir = config.journalDir
+    }
+
+    public func write(_ path: String, content: String) throws {
+        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o644)
+    }
+
+    public func remove(_ path: String) throws {
+        try AtomicFile.remove(path)
+    }
+
+    public func reload() throws {
+        try bus.reload()
+    }
+
+    /// Links the unit into `<target>.wants/` for each `WantedBy=` (as `systemctl enable`), and unlinks stale ones.
+    public func enable(unit: String, content: String) throws {
+        let targets = Set(UnitComparison.parse(content)["Install.WantedBy", default: []].flatMap { $0.split(separator: " ").map(String.init) })
+        for wants in wantsDirectories() where !targets.contains(String(wants.dropLast(6))) {
+            try AtomicFile.remove("\(unitDir)/\(wants)/\(unit)")
+        }
+        for target in targets {
+            try AtomicFile.symlink("\(unitDir)/\(unit)", at: "\(unitDir)/\(target).wants/\(unit)")
+        }
+    }
+
+    public func disable(unit: String) throws {
+        for wants in wantsDirectories() {
+            try AtomicFile.remove("\(unitDir)/\(wants)/\(unit)")
+        }
+    }
+
+    func wantsDirectories() -> [String] {
+        FileReader.names(in: unitDir, suffix: ".wants")
+    }
+
+    public func run(_ jobs: [UnitJob], timeout: Double) -> [String: String?] {
+        var results: [String: String?] = [:]
+        var pending: [String: String] = [:]
+        for job in jobs {
+            if job.verb != .stop { bus.resetFailed(unit: job.unit) }
+            do {
+                let verb: SystemdBus.UnitVerb = job.verb == .start ? .start : job.verb == .restart ? .restart : .stop
+                pending[job.unit] = try bus.queue(verb, unit: job.unit)
+            } catch {
+                results[job.unit] = "\(error)"
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while !pending.isEmpty {
+            for (unit, path) in pending where !bus.jobPending(path) {
+                pending[unit] = nil
+                let verb = jobs.first { $0.unit == unit }!.verb
+                let state = activeState(unit: unit)
+                let expected = verb == .stop ? ["inactive", "failed"] : ["active", "reloading"]
+                results[unit] = expected.contains(state) ? .some(nil) : "unit is \(state) after \(verb.rawValue)"
+            }
+            if pending.isEmpty { break }
+            if Date() > deadline {
+                for unit in pending.keys { results[unit] = "\(jobs.first { $0.unit == unit }!.verb.rawValue) did not finish within \(Int(timeout)) s" }
+                break
+            }
+            usleep(20_000)
+        }
+        return results
+    }
+
+    public func activeState(unit: String) -> String {
+        (try? bus.runtime(unit: unit).activeState) ?? "unknown"
+    }
+
+    public func journal(unit: String, lines: Int) -> [String] {
+        JournalReader.lastLines(unit: unit, count: lines, directory: journalDir)
+    }
+}
