@@ -38,9 +38,10 @@ let package = Package(
         .target(name: "SystemdReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Systemd"),
         .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
         .target(name: "SecretsReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Secrets"),
+        .target(name: "ReleaseReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Release"),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
-        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler"]),
+        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [

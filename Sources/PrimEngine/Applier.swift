@@ -91,10 +91,17 @@ public struct Applier {
         let updates = pending.filter { $0.action != .delete }
         let removals = pending.filter { $0.action == .delete }
 
-        // 1. env files, 2. unit files.
+        // 1. env files, 2. releases, 3. unit files.
         for change in updates where change.address.kind == .envFile {
             try step(change) {
                 try executors.env.write(change.path, content: content(change))
+                run.inventory.add(change.address, path: change.path)
+                try run.inventory.save(dataDir: dataDir)
+            }
+        }
+        for change in updates where change.address.kind == .release {
+            try step(change) {
+                try executors.releases.write(change.path, content: content(change))
                 run.inventory.add(change.address, path: change.path)
                 try run.inventory.save(dataDir: dataDir)
             }
@@ -198,9 +205,9 @@ public struct Applier {
             try executors.units.reload()
             report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
         }
-        for change in removals where change.address.kind == .envFile {
+        for change in removals where change.address.kind == .release || change.address.kind == .envFile {
             try step(change) {
-                try executors.env.remove(change.path)
+                try (change.address.kind == .release ? executors.releases : executors.env).remove(change.path)
                 run.inventory.remove(change.address)
                 try run.inventory.save(dataDir: dataDir)
             }

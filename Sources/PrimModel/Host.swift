@@ -20,8 +20,10 @@ public struct Host: Sendable, Hashable {
     public var env: [String: String]
     /// age recipients that may decrypt secrets for this host.
     public var secretRecipients: [String]
+    /// Paths (relative to the state root) every prim's release includes besides `packages/<id>/`.
+    public var shared: [String] = []
 
-    public static let keys = ["name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients"]
+    public static let keys = ["name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients", "shared"]
 
     /// upstream's run command.
     public static let upstreamRun = "/usr/local/bin/bun run packages/{id}/src/index.ts"

@@ -1,11 +1,12 @@
 /// The kinds of resource prim converges on a host, in apply order.
 public enum ResourceKind: String, Sendable, Codable, CaseIterable, Comparable {
     case envFile = "env_file"
+    case release
     case unit
     case caddyFragment = "caddy_fragment"
     case caddyConfig = "caddy_config"
 
-    /// Apply phase: env → unit files → Caddy routes → Caddy load.
+    /// Apply phase: env → releases → unit files → Caddy routes → Caddy load.
     public var phase: Int { Self.allCases.firstIndex(of: self)! }
 
     public static func < (a: Self, b: Self) -> Bool { a.phase < b.phase }

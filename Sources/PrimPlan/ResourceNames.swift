@@ -4,6 +4,8 @@ public enum ResourceNames {
     public static func envFile(_ id: String) -> ResourceAddress { ResourceAddress(.envFile, "\(id).env") }
     public static func fragment(_ id: String) -> ResourceAddress { ResourceAddress(.caddyFragment, "\(id).caddy") }
     public static let caddyConfig = ResourceAddress(.caddyConfig, "caddy")
+    /// A release is named by its prim and content: a new content is a new release.
+    public static func release(_ id: String, digest: String) -> ResourceAddress { ResourceAddress(.release, "\(id)-\(digest.prefix(16))") }
 
     /// The prim a resource name belongs to, if it follows prim's naming.
     public static func prim(of address: ResourceAddress) -> String? {
@@ -13,6 +15,9 @@ public enum ResourceNames {
             return String(address.name.dropFirst(5).dropLast(8))
         case .envFile: return address.name.hasSuffix(".env") ? String(address.name.dropLast(4)) : nil
         case .caddyFragment: return address.name.hasSuffix(".caddy") ? String(address.name.dropLast(6)) : nil
+        case .release:
+            guard let dash = address.name.lastIndex(of: "-") else { return nil }
+            return String(address.name[..<dash])
         case .caddyConfig: return nil
         }
     }

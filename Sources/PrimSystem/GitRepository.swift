@@ -78,6 +78,16 @@ public final class GitRepository {
         return peeled!
     }
 
+    /// The bytes of a blob.
+    static func blob(_ repository: OpaquePointer, _ id: UnsafePointer<git_oid>) throws -> [UInt8] {
+        var blob: OpaquePointer?
+        try check(git_blob_lookup(&blob, repository, id), "cannot read a blob")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
     /// Reads the state tree at `subpath` of a revision's tree into a snapshot.
     public func snapshot(revision: String, subpath: String = "") throws -> (StateSnapshot, commit: String) {
         let commit = try self.commit(revision)
@@ -149,12 +159,7 @@ struct TreeReader {
     }
 
     func blob(_ id: UnsafePointer<git_oid>) throws -> [UInt8] {
-        var blob: OpaquePointer?
-        try GitRepository.check(git_blob_lookup(&blob, repository, id), "cannot read a blob")
-        defer { git_blob_free(blob) }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
-        return [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
+        try GitRepository.blob(repository, id)
     }
 
     /// A link target made relative to the state root, or nil if it leaves the root.
@@ -169,5 +174,51 @@ struct TreeReader {
             }
         }
         return parts.joined(separator: "/")
+    }
+}
+
+/// A commit's tree, as the source of prims' code.
+public struct GitSourceTree: SourceTree {
+    let repository: GitRepository
+    let commit: String
+    let base: String
+
+    public init(repository: GitRepository, commit: String, subpath: String) {
+        self.repository = repository
+        self.commit = commit
+        base = subpath.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+    }
+
+    public func files(under path: String) throws -> [String: SourceFile] {
+        let object = try repository.commit(commit)
+        defer { git_commit_free(object) }
+        var root: OpaquePointer?
+        try GitRepository.check(git_commit_tree(&root, object), "cannot read the tree of \(commit)")
+        defer { git_tree_free(root) }
+        let full = base.isEmpty ? path : "\(base)/\(path)"
+        var entry: OpaquePointer?
+        let code = git_tree_entry_bypath(&entry, root, full)
+        if code == GIT_ENOTFOUND.rawValue { return [:] }
+        try GitRepository.check(code, "cannot read '\(full)'")
+        defer { git_tree_entry_free(entry) }
+        var result: [String: SourceFile] = [:]
+        try collect(entry!, path: path, into: &result)
+        return result
+    }
+
+    private func collect(_ entry: OpaquePointer, path: String, into result: inout [String: SourceFile]) throws {
+        let mode = git_tree_entry_filemode(entry)
+        if git_tree_entry_type(entry) == GIT_OBJECT_TREE {
+            var tree: OpaquePointer?
+            try GitRepository.check(git_tree_lookup(&tree, repository.pointer, git_tree_entry_id(entry)), "cannot read '\(path)'")
+            defer { git_tree_free(tree) }
+            for index in 0..<git_tree_entrycount(tree) {
+                let child = git_tree_entry_byindex(tree, index)!
+                try collect(child, path: "\(path)/\(String(cString: git_tree_entry_name(child)))", into: &result)
+            }
+        } else if mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE {
+            result[path] = SourceFile(bytes: try GitRepository.blob(repository.pointer, git_tree_entry_id(entry)),
+                                      executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE)
+        }
     }
 }

@@ -38,7 +38,7 @@ struct Apply: ParsableCommand {
         var hostPlan: HostPlan
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
         do {
-            session = try HostSession(config: config)
+            session = try HostSession(config: config, source: loaded.source.tree)
             hostPlan = try session.plan(loaded.result.state)
         } catch {
             throw output.fail("observe-failed", "\(error)")

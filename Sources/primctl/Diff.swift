@@ -14,7 +14,7 @@ struct Diff: ParsableCommand {
         let loaded = try LoadedState.load(options, output: output)
         let plan: Plan
         do {
-            plan = try HostSession(config: loaded.config).plan(loaded.result.state).plan
+            plan = try HostSession(config: loaded.config, source: loaded.source.tree).plan(loaded.result.state).plan
         } catch {
             throw output.fail("observe-failed", "\(error)")
         }

@@ -8,11 +8,14 @@ struct StateSource {
     var snapshot: StateSnapshot
     var label: String
     var revision: String?
+    /// The tree prims' code (releases) is read from.
+    var tree: SourceTree
 
     static func read(_ options: GlobalOptions, cacheRoot: String) throws -> StateSource {
         guard let repoArgument = options.repo else {
             let directory = options.state ?? "."
-            return StateSource(snapshot: try DirectoryReader.read(directory), label: directory, revision: nil)
+            return StateSource(snapshot: try DirectoryReader.read(directory), label: directory, revision: nil,
+                               tree: DirectorySourceTree(root: directory))
         }
         var isDirectory: ObjCBool = false
         let repository: GitRepository
@@ -25,6 +28,7 @@ struct StateSource {
         let subpath = options.state ?? ""
         let (snapshot, commit) = try repository.snapshot(revision: options.rev, subpath: subpath)
         let label = subpath.isEmpty ? "\(options.rev):" : "\(options.rev):\(subpath)"
-        return StateSource(snapshot: snapshot, label: label, revision: commit)
+        return StateSource(snapshot: snapshot, label: label, revision: commit,
+                           tree: GitSourceTree(repository: repository, commit: commit, subpath: subpath))
     }
 }

@@ -33,7 +33,7 @@ final class DiffTestbedTests: XCTestCase {
         XCTAssertEqual(human.status, 2, human.stderr)
         for line in ["  # prim-search.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
                      "      + SEARCH_API_KEY = (sensitive value)", "  # caddy will be reloaded",
-                     "Plan: 9 to add, 1 to change, 0 to destroy."] {
+                     "Plan: 12 to add, 1 to change, 0 to destroy."] {
             XCTAssertTrue(human.stdout.contains(line + "\n"), "missing line: \(line)\n\(human.stdout)")
         }
         XCTAssertFalse(human.stdout.contains("sk-search-value") || human.stdout.contains("wk-wallet-value"), "a secret leaked into the plan")
@@ -44,9 +44,9 @@ final class DiffTestbedTests: XCTestCase {
         let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         try PlanSchema.check(document)
         XCTAssertEqual(document["changed"] as? Bool, true)
-        XCTAssertEqual(document["summary"] as? [String: Int], ["add": 9, "change": 1, "destroy": 0, "blocked": 0])
+        XCTAssertEqual(document["summary"] as? [String: Int], ["add": 12, "change": 1, "destroy": 0, "blocked": 0])
         let changes = document["changes"] as? [[String: Any]] ?? []
-        XCTAssertEqual(changes.map { $0["action"] as? String }, Array(repeating: "create", count: 9) + ["reload"])
+        XCTAssertEqual(changes.map { $0["action"] as? String }, Array(repeating: "create", count: 12) + ["reload"])
         XCTAssertEqual(changes.compactMap { $0["path"] as? String }.first, "\(testbed.envDir)/search.env")
     }
 
@@ -92,7 +92,7 @@ final class DiffTestbedTests: XCTestCase {
 /// Checks a plan document against the documented JSON schema (format_version 1).
 enum PlanSchema {
     static let actions: Set<String> = ["create", "update", "delete", "start", "stop", "restart", "reload", "no-op"]
-    static let kinds: Set<String> = ["env_file", "unit", "caddy_fragment", "caddy_config"]
+    static let kinds: Set<String> = ["env_file", "release", "unit", "caddy_fragment", "caddy_config"]
 
     static func check(_ document: [String: Any]) throws {
         XCTAssertEqual(document["format_version"] as? String, "1")

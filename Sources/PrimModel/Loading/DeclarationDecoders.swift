@@ -66,6 +66,13 @@ struct DeclarationDecoder {
             }
         }
         host.secretRecipients = reader.strings(fields["secret_recipients"]).map(\.0)
+        for (path, mark) in reader.strings(fields["shared"]) {
+            if path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
+                log.error(file, mark, "invalid-path", "shared path '\(path)' must be relative to the state root and stay inside it")
+            } else {
+                host.shared.append(path)
+            }
+        }
         return host
     }
 

@@ -28,8 +28,11 @@ public enum DesiredBuilder {
         return state.hosts[0]
     }
 
-    /// - Parameter secrets: values from the host's secret store, by name.
-    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: String]) -> DesiredHost {
+    /// - Parameters:
+    ///   - secrets: values from the host's secret store, by name.
+    ///   - releases: the code of each prim that has some (`packages/<id>/` and the host's shared paths).
+    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: String],
+                             releases: [String: ReleaseManifest] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
         var sites: [String] = []
@@ -55,10 +58,18 @@ public enum DesiredBuilder {
             let env = EnvFileRenderer.render(prim: prim, values: values)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: envPath,
                                              content: env, sensitive: true, keys: values.map(\.0)))
-            let triggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
+            var triggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
+            var workdir: String?
+            if let manifest = releases[prim.id] {
+                let address = ResourceNames.release(prim.id, digest: manifest.digest)
+                let path = "\(config.dataDir)/releases/\(address.name)"
+                resources.append(DesiredResource(address: address, prim: prim.id, path: path, content: manifest.text))
+                triggers.append("release:\(manifest.digest.prefix(16))")
+                workdir = path
+            }
             let unit = ResourceNames.unit(prim.id)
             resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)",
-                                             content: UnitFileRenderer.render(prim, host: host, envFile: envPath, restartTriggers: triggers),
+                                             content: UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envPath, restartTriggers: triggers),
                                              running: prim.status?.runs ?? false))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",

@@ -2,7 +2,8 @@ import PrimModel
 
 /// Renders `prim-<id>.service`: upstream's unit shape plus hardening and a restart trigger.
 public enum UnitFileRenderer {
-    public static func render(_ prim: Prim, host: Host, envFile: String, restartTriggers: [String]) -> String {
+    /// - Parameter workdir: the prim's release directory, or nil for the host's workdir.
+    public static func render(_ prim: Prim, host: Host, workdir: String? = nil, envFile: String, restartTriggers: [String]) -> String {
         let deploy = prim.deploy
         var unit: [String] = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
@@ -16,7 +17,7 @@ public enum UnitFileRenderer {
             "Type=simple",
             "User=\(host.user)",
             "Group=\(host.group)",
-            "WorkingDirectory=\(host.workdir)",
+            "WorkingDirectory=\(workdir ?? host.workdir)",
             "EnvironmentFile=\(envFile)",
             "ExecStart=\(host.command(for: prim))",
             "Restart=\(deploy.restart ?? "on-failure")",

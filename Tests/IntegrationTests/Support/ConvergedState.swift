@@ -1,39 +1,30 @@
 import Foundation
-import PrimModel
-import PrimPlan
-import PrimSystem
-import XCTest
 
-/// A two-prim state whose services are `sleep`, and a way to make the testbed
-/// match it without primctl (test set-up writes the rendered files itself).
+/// A two-prim state running the quickstart's stub service: alpha (live, with a secret and a paid route)
+/// and beta (testing).
 enum ConvergedState {
-    static func files(withSecret secret: String = "API_KEY", betaDescription: String = "beta prim") -> [String: String] {
+    static let stub = (try? String(contentsOfFile: Paths.repo("examples/quickstart/packages/stub/server.py"), encoding: .utf8)) ?? ""
+
+    static func files(withSecret secret: String = "API_KEY", betaDescription: String = "beta prim", betaPort: Int = 3202) -> [String: String] {
         [
-            "hosts/t.yaml": "domain: prim.test\nuser: root\ngroup: root\nworkdir: /\nrun: /bin/sleep infinity\n",
-            "prims/alpha.yaml": "id: alpha\nname: alpha.sh\nstatus: live\nport: 3201\nenv: [\(secret)]\n",
-            "prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: \(betaDescription)\nstatus: testing\nport: 3202\n",
+            "hosts/t.yaml": "domain: prim.test\nshared: [packages/stub]\nrun: /usr/bin/python3 packages/stub/server.py --name {id}.sh\n",
+            "packages/stub/server.py": stub,
+            "prims/alpha.yaml": """
+                id: alpha
+                name: alpha.sh
+                status: live
+                port: 3201
+                env: [\(secret)]
+                routes_map:
+                  - route: POST /v1/work
+                    errors: [{ status: 402, code: payment_required }]
+                deploy:
+                  command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid "POST /v1/work"
+                  health: { path: /, status: 200, timeout: 10 }
+
+                """,
+            "prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: \(betaDescription)\nstatus: testing\nport: \(betaPort)\n",
             "secrets/\(secret).yaml": "prims: [alpha]\nexternal: true\n",
         ]
-    }
-
-    /// Writes every desired file, starts every unit and loads Caddy, as apply would.
-    static func makeLive(_ stateDirectory: String, on testbed: Testbed, secrets: [String: String]) throws {
-        let result = StateLoader.load(try DirectoryReader.read(stateDirectory))
-        XCTAssertEqual(result.errors, [])
-        let (config, diagnostics) = HostConfig.parse(Array(try Data(contentsOf: URL(fileURLWithPath: testbed.config))), file: testbed.config)
-        XCTAssertEqual(diagnostics, [])
-        let host = try DesiredBuilder.host(result.state, named: nil)
-        let desired = DesiredBuilder.build(result.state, host: host, config: config, secrets: secrets)
-        for resource in desired.resources where resource.address.kind != .caddyConfig {
-            try AtomicFile.write(Array(resource.content.utf8), to: resource.path, mode: resource.sensitive ? 0o640 : 0o644)
-        }
-        XCTAssertEqual(try testbed.managerCall("Reload").status, 0)
-        for resource in desired.resources where resource.address.kind == .unit {
-            XCTAssertEqual(try testbed.managerCall("RestartUnit", "ss", [resource.address.name, "replace"]).status, 0)
-        }
-        for resource in desired.resources where resource.address.kind == .unit {
-            try testbed.waitUntil(resource.address.name, is: "active")
-        }
-        try testbed.reloadCaddy()
     }
 }

@@ -1,0 +1,52 @@
+import Foundation
+import PrimEngine
+import PrimPlan
+import PrimSystem
+
+/// Materialises a release: every file of its manifest, read from the state's source tree and checked
+/// against its digest, written into a temporary directory that is renamed into place.
+public struct ReleaseExecutor: FileExecutor {
+    public let source: SourceTree?
+
+    public init(source: SourceTree?) {
+        self.source = source
+    }
+
+    public func write(_ path: String, content: String) throws {
+        guard let source else { throw SystemError("no source tree to read release files from") }
+        guard let manifest = ReleaseManifest.parse(content) else { throw SystemError("release manifest for \(path) is malformed") }
+        let staging = "\(path).staging-\(getpid())"
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            for (file, entry) in manifest.files {
+                guard let found = try source.files(under: file)[file], Digest.sha256(found.bytes) == entry.digest else {
+                    throw SystemError("release file '\(file)' changed while applying; run apply again")
+                }
+                try AtomicFile.write(found.bytes, to: "\(staging)/\(file)", mode: entry.executable ? 0o755 : 0o644)
+            }
+            try AtomicFile.write(Array(content.utf8), to: "\(staging)/\(ReleaseObserver.manifestName)", mode: 0o644)
+            try? FileManager.default.removeItem(atPath: path)
+            guard rename(staging, path) == 0 else { throw SystemError("cannot move release into \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    public func remove(_ path: String) throws {
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+    }
+}
+
+extension ReleaseManifest {
+    /// The manifest of a prim's code: `packages/<id>/` and the host's shared paths; nil if there is none.
+    public static func of(prim id: String, shared: [String], in source: SourceTree) throws -> (ReleaseManifest, [String: SourceFile])? {
+        var files: [String: SourceFile] = [:]
+        for path in ["packages/\(id)"] + shared {
+            files.merge(try source.files(under: path)) { a, _ in a }
+        }
+        if files.isEmpty { return nil }
+        let manifest = ReleaseManifest(files: files.mapValues { Entry(digest: Digest.sha256($0.bytes), executable: $0.executable) })
+        return (manifest, files)
+    }
+}
