@@ -40,6 +40,29 @@ enum Command {
         return CommandResult(status: exit, stdout: out, stderr: err)
     }
 
+    /// Starts a program in the background with output to files; returns its pid.
+    static func spawn(_ executable: String, _ arguments: [String], stdout: String, stderr: String) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        return pid
+    }
+
+    /// Waits for a spawned program; returns its exit status (128+signal if killed).
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
     static func shell(_ script: String, environment: [String: String] = [:]) throws -> CommandResult {
         try run("/bin/bash", ["-c", script], environment: environment)
     }

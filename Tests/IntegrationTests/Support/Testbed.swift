@@ -1,4 +1,5 @@
 import Foundation
+import PrimSystem
 import XCTest
 
 struct TestbedError: Error, CustomStringConvertible {
@@ -77,10 +78,50 @@ final class Testbed {
                    + (signature.isEmpty ? [] : [signature]) + arguments)
     }
 
-    func activeState(_ unit: String) throws -> String {
+    /// A unit property as busctl prints its value (`s "active"` → `active`, `u 12` → `12`).
+    func unitProperty(_ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit") throws -> String {
         let path = "/org/freedesktop/systemd1/unit/" + unit.replacingOccurrences(of: "-", with: "_2d").replacingOccurrences(of: ".", with: "_2e")
-        let result = try busctl(["get-property", "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit", "ActiveState"])
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "s ", with: "").replacingOccurrences(of: "\"", with: "")
+        let result = try busctl(["get-property", "org.freedesktop.systemd1", path, interface, name])
+        let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(text.drop { $0 != " " }.dropFirst()).replacingOccurrences(of: "\"", with: "")
+    }
+
+    func activeState(_ unit: String) throws -> String { try unitProperty(unit, "ActiveState") }
+
+    /// What identifies one run of a unit: InvocationID and MainPID.
+    func invocation(_ unit: String) throws -> String {
+        "\(try unitProperty(unit, "InvocationID")) pid \(try unitProperty(unit, "MainPID", interface: "org.freedesktop.systemd1.Service"))"
+    }
+
+    /// How many times Caddy's config was loaded through the admin API.
+    func caddyLoads() -> Int {
+        let log = (try? String(contentsOfFile: "\(directory)/logs/caddy.log", encoding: .utf8)) ?? ""
+        return log.components(separatedBy: "\"uri\":\"/load\"").count - 1
+    }
+
+    /// prim's data dir (releases, inventory, generations), from the host config.
+    var dataDir: String {
+        let text = (try? String(contentsOfFile: config, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix("data_dir: ") }.map { String($0.dropFirst(10)) } ?? ""
+    }
+
+    /// Every file prim manages, with its modification time.
+    func liveFileTimes() -> [String: Date] {
+        var times: [String: Date] = [:]
+        for directory in [unitDir, fragmentDir, envDir, "\(dataDir)/releases"] {
+            let enumerator = FileManager.default.enumerator(atPath: directory)
+            while let name = enumerator?.nextObject() as? String {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")
+                times["\(directory)/\(name)"] = attributes?[.modificationDate] as? Date
+            }
+        }
+        return times
+    }
+
+    /// GET through Caddy's http listener with a Host header.
+    func viaCaddy(_ host: String, _ method: String = "GET", _ path: String = "/") -> (Int, String) {
+        let response = try? HTTPClient.request(method, environment["CADDY_HTTP"]! + path, headers: ["Host": host], body: method == "GET" ? nil : [], timeout: 5)
+        return (response?.status ?? 0, response?.text ?? "")
     }
 
     func waitUntil(_ unit: String, is state: String, timeout: TimeInterval = 10) throws {

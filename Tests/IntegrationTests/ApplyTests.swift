@@ -1,0 +1,183 @@
+import Foundation
+import PrimSystem
+import XCTest
+
+/// `primctl apply` against a real systemd manager, Caddy and env directory; each test gets a fresh testbed.
+final class ApplyTests: XCTestCase {
+    var testbed: Testbed!
+    var state = ""
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        state = try writeTree(ConvergedState.files())
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "first-secret").status, 0)
+    }
+
+    override func tearDown() {
+        testbed?.down()
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    @discardableResult
+    func apply(expect status: Int32 = 0, _ extra: [String] = []) throws -> CommandResult {
+        let result = try testbed.primctl(["apply", "--state", state, "--yes"] + extra)
+        XCTAssertEqual(result.status, status, result.stdout + result.stderr)
+        return result
+    }
+
+    func diffIsClean() throws {
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 0, diff.stdout)
+    }
+
+    func edit(_ files: [String: String]) throws {
+        for (path, text) in files { try write(Array(text.utf8), to: "\(state)/\(path)") }
+    }
+
+    func testQuickstartConvergesAndAnswersThroughCaddy() throws {
+        let quickstart = Paths.repo("examples/quickstart")
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "SEARCH_API_KEY"], input: "s").status, 0)
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "WALLET_INTERNAL_KEY"], input: "w").status, 0)
+        let result = try testbed.primctl(["apply", "--state", quickstart, "--yes"])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 12 added, 1 changed, 0 destroyed.\n"), result.stdout)
+        for (prim, method, paid) in [("search", "POST", "/v1/search"), ("store", "PUT", "/v1/objects"), ("wallet", "GET", "/v1/balance")] {
+            let (status, body) = testbed.viaCaddy("\(prim).prim.test")
+            XCTAssertEqual(status, 200)
+            XCTAssertEqual(body, "{\"service\": \"\(prim).sh\", \"status\": \"ok\"}")
+            XCTAssertEqual(testbed.viaCaddy("\(prim).prim.test", method, paid).0, 402, "\(prim) \(paid) unpaid")
+        }
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", quickstart]).status, 0)
+        // Units run as the unprivileged user from their release directory.
+        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim")
+        XCTAssertTrue(try testbed.unitProperty("prim-search.service", "WorkingDirectory", interface: "org.freedesktop.systemd1.Service")
+            .hasPrefix("\(testbed.dataDir)/releases/search-"))
+    }
+
+    func testSecondApplyChangesNothing() throws {
+        try apply()
+        let units = ["prim-alpha.service", "prim-beta.service"]
+        let invocations = try units.map(testbed.invocation)
+        let times = testbed.liveFileTimes()
+        let loads = testbed.caddyLoads()
+        let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
+        let second = try apply()
+        XCTAssertEqual(second.stdout, "No changes. Live state matches the desired state.\n")
+        XCTAssertEqual(try units.map(testbed.invocation), invocations, "no unit restarted")
+        XCTAssertEqual(testbed.liveFileTimes(), times, "no file rewritten")
+        XCTAssertEqual(testbed.caddyLoads(), loads, "no Caddy load")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
+    }
+
+    func testDescriptionOnlyChangeRestartsNothing() throws {
+        try apply()
+        let before = try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation)
+        try edit(["prims/beta.yaml": ConvergedState.files(betaDescription: "now with a longer description")["prims/beta.yaml"]!])
+        let result = try apply()
+        XCTAssertTrue(result.stdout.contains("unit.prim-beta.service: Modifications complete"), result.stdout)
+        XCTAssertEqual(try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation), before)
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta.service", encoding: .utf8).contains("now with a longer description"))
+        try diffIsClean()
+    }
+
+    func testPortChangeRestartsOnlyThatPrimAndMovesItsRoute() throws {
+        try apply()
+        let alpha = try testbed.invocation("prim-alpha.service")
+        let beta = try testbed.invocation("prim-beta.service")
+        try edit(["prims/beta.yaml": ConvergedState.files(betaPort: 3203)["prims/beta.yaml"]!])
+        let result = try apply()
+        XCTAssertTrue(result.stdout.contains("unit.prim-beta.service: Restart complete"), result.stdout)
+        XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha)
+        XCTAssertNotEqual(try testbed.invocation("prim-beta.service"), beta)
+        XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
+        XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3203/"))?.status, 200)
+        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3202/", timeout: 1), "nothing listens on the old port")
+        try diffIsClean()
+    }
+
+    func testSecretRotationRestartsOnlyItsPrims() throws {
+        try apply()
+        let alpha = try testbed.invocation("prim-alpha.service")
+        let beta = try testbed.invocation("prim-beta.service")
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "second-secret").status, 0)
+        let result = try apply()
+        XCTAssertFalse(result.stdout.contains("second-secret") || result.stdout.contains("first-secret"))
+        XCTAssertNotEqual(try testbed.invocation("prim-alpha.service"), alpha)
+        XCTAssertEqual(try testbed.invocation("prim-beta.service"), beta)
+        try diffIsClean()
+    }
+
+    func testRemovedPrimIsPrunedAndOthersUntouched() throws {
+        try apply()
+        let alpha = try testbed.invocation("prim-alpha.service")
+        try FileManager.default.removeItem(atPath: "\(state)/prims/beta.yaml")
+        let result = try apply()
+        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 0 added, 1 changed, 4 destroyed.\n"), result.stdout)
+        XCTAssertEqual(try testbed.unitProperty("prim-beta.service", "LoadState"), "not-found")
+        for path in ["\(testbed.unitDir)/prim-beta.service", "\(testbed.unitDir)/multi-user.target.wants/prim-beta.service",
+                     "\(testbed.fragmentDir)/beta.caddy", "\(testbed.envDir)/beta.env"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path), path)
+        }
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/releases").contains { $0.hasPrefix("beta-") })
+        let inventory = try String(contentsOfFile: "\(testbed.dataDir)/inventory.json", encoding: .utf8)
+        XCTAssertFalse(inventory.contains("beta"), inventory)
+        XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha)
+        XCTAssertFalse(testbed.viaCaddy("beta.prim.test").1.contains("beta.sh"), "the route is gone")
+        try diffIsClean()
+    }
+
+    func testFailingCommandExits4WithJournalAndOthersServe() throws {
+        try edit(["prims/gamma.yaml": """
+            id: gamma
+            status: live
+            port: 3204
+            deploy:
+              command: /usr/bin/python3 -c "print('gamma cannot start - missing config', flush=True); raise SystemExit(3)"
+              health: { timeout: 3 }
+
+            """])
+        let result = try apply(expect: 4)
+        XCTAssertTrue(result.stdout.contains("prim gamma: health gate FAILED"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("│ gamma cannot start - missing config"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Apply finished with failures"), result.stdout)
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
+        XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
+    }
+
+    func testInvalidCaddyConfigIsRejectedBeforeAnythingIsWritten() throws {
+        try apply()
+        let files = testbed.liveFiles()
+        let times = testbed.liveFileTimes()
+        let config = try testbed.caddyConfig()
+        var alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        alpha += "  extra_caddy:\n    - |\n      bad.prim.test {\n        not_a_directive foo\n      }\n"
+        try edit(["prims/alpha.yaml": alpha])
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "changed-too").status, 0)
+        let result = try apply(expect: 1)
+        XCTAssertTrue(result.stderr.contains("Caddy rejected the new config, so nothing was written"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("not_a_directive"), result.stderr)
+        XCTAssertEqual(try testbed.caddyConfig(), config, "the live Caddy config is byte-identical")
+        XCTAssertEqual(testbed.liveFiles(), files)
+        XCTAssertEqual(testbed.liveFileTimes(), times)
+    }
+
+    func testNoTerminalNeedsYes() throws {
+        let result = try testbed.primctl(["apply", "--state", state])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("apply needs --yes when standard input is not a terminal"), result.stderr)
+        XCTAssertTrue(testbed.liveFiles().isEmpty)
+    }
+
+    func testJSONEventStream() throws {
+        let result = try apply(expect: 0, ["--format", "json"])
+        let events = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual(events.count, result.stdout.split(separator: "\n").count, "every line is one JSON event")
+        XCTAssertEqual(events.first?["event"] as? String, "plan")
+        XCTAssertEqual(events.last?["event"] as? String, "complete")
+        XCTAssertEqual(events.last?["outcome"] as? String, "converged")
+        XCTAssertTrue(events.contains { $0["event"] as? String == "gate" && $0["prim"] as? String == "alpha" && $0["passed"] as? Bool == true })
+        XCTAssertEqual(events.filter { $0["event"] as? String == "step" }.count, 9)
+    }
+}
