@@ -52,6 +52,7 @@ let package = Package(
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
+        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "PrimModel", "PrimPlan", "PrimSystem"]),
     ]
 )

@@ -11,6 +11,13 @@ public struct ApplyJournal {
         public var revision: String?
         public var started: Date
         public var steps: [String]
+
+        public init(generation: Int, revision: String?, started: Date, steps: [String]) {
+            self.generation = generation
+            self.revision = revision
+            self.started = started
+            self.steps = steps
+        }
     }
 
     struct Done: Codable { var done: String }

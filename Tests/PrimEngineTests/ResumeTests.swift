@@ -1,0 +1,51 @@
+import Foundation
+import PrimEngine
+import PrimPlan
+import XCTest
+
+final class ResumeTests: XCTestCase {
+    func change(_ address: ResourceAddress, _ action: Action) -> Change {
+        Change(address: address, prim: nil, path: address.name, action: action)
+    }
+
+    func testUnfinishedRestartIsForcedEvenWhenFilesLookConverged() {
+        let plan = Plan(host: "h", changes: [
+            change(ResourceNames.envFile("a"), .noop),
+            change(ResourceNames.unit("a"), .noop),
+            change(ResourceNames.unit("b"), .noop),
+            change(ResourceNames.caddyConfig, .noop),
+        ])
+        let adjusted = Resume.adjust(plan, unfinished: ["restart unit.prim-a.service", "reload caddy_config.caddy"])
+        XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .restart, .noop, .reload])
+        XCTAssertEqual(adjusted.changes[1].reason?.code, "resume")
+    }
+
+    func testFinishedStepsAndNonUnitStepsAreNotForced() {
+        let plan = Plan(host: "h", changes: [change(ResourceNames.unit("a"), .noop), change(ResourceNames.unit("b"), .update)])
+        let adjusted = Resume.adjust(plan, unfinished: ["create env_file.a.env", "update unit.prim-b.service"])
+        XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .update])
+    }
+
+    func testJournalReportsUnfinishedSteps() throws {
+        let dir = NSTemporaryDirectory() + "prim-journal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journal = try ApplyJournal.begin(dataDir: dir, header: .init(generation: 7, revision: nil, started: Date(),
+                                                                         steps: ["create env_file.a.env", "create unit.prim-a.service"]))
+        journal.markDone("create env_file.a.env")
+        let interrupted = try XCTUnwrap(ApplyJournal.interrupted(dataDir: dir))
+        XCTAssertEqual(interrupted.header.generation, 7)
+        XCTAssertEqual(interrupted.unfinished, ["create unit.prim-a.service"])
+        journal.finish()
+        XCTAssertNil(ApplyJournal.interrupted(dataDir: dir))
+    }
+
+    func testInventoryMarksOnlyWhatPrimCreated() {
+        var inventory = Inventory()
+        inventory.add(ResourceNames.unit("a"), path: "/u/prim-a.service")
+        let marked = inventory.mark([
+            ObservedResource(address: ResourceNames.unit("a"), content: "", digest: ""),
+            ObservedResource(address: ResourceNames.unit("b"), content: "", digest: ""),
+        ])
+        XCTAssertEqual(marked.map(\.owned), [true, false])
+    }
+}
