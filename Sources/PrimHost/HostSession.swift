@@ -33,8 +33,9 @@ public struct HostSession {
         let secrets = try SecretStore(config: config).values()
         var releases: [String: ReleaseManifest] = [:]
         if let source {
+            let cached = CachedSourceTree(source)
             for prim in state.deployedPrims(on: host) {
-                releases[prim.id] = try ReleaseManifest.of(prim: prim.id, shared: host.shared, in: source)?.0
+                releases[prim.id] = try ReleaseManifest.of(prim: prim.id, shared: host.shared, in: cached)
             }
         }
         let desired = DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases)

@@ -66,3 +66,40 @@ extension SystemdBus {
         return UnsafeRawBufferPointer(start: pointer, count: size).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension SystemdBus {
+    /// Load, active and sub state of many units in one round trip (`ListUnitsByNames`).
+    /// Units the manager does not know come back as `not-found` / `inactive`.
+    public func states(units: [String]) throws -> [String: UnitProperties] {
+        guard !units.isEmpty else { return [:] }
+        var message: OpaquePointer?
+        try Self.check(sd_bus_message_new_method_call(bus, &message, Self.destination, "/org/freedesktop/systemd1",
+                                                      "org.freedesktop.systemd1.Manager", "ListUnitsByNames"), "cannot build ListUnitsByNames")
+        defer { sd_bus_message_unref(message) }
+        try Self.check(sd_bus_message_open_container(message, CChar(UInt8(ascii: "a")), "s"), "cannot build ListUnitsByNames")
+        for unit in units {
+            try Self.check(unit.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) }, "cannot build ListUnitsByNames")
+        }
+        try Self.check(sd_bus_message_close_container(message), "cannot build ListUnitsByNames")
+        var error = sd_bus_error()
+        defer { sd_bus_error_free(&error) }
+        var reply: OpaquePointer?
+        let code = sd_bus_call(bus, message, 30_000_000, &error, &reply)
+        defer { if reply != nil { sd_bus_message_unref(reply) } }
+        if code < 0 { throw SystemError("ListUnitsByNames failed: \(Self.describe(error, code))", class: .transient) }
+        try Self.check(sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read ListUnitsByNames")
+        var result: [String: UnitProperties] = [:]
+        while sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "r")), "ssssssouso") > 0 {
+            var fields: [String] = []
+            for type in "ssssss" {
+                var value: UnsafePointer<CChar>?
+                try Self.check(sd_bus_message_read_basic(reply, CChar(type.asciiValue!), &value), "cannot read ListUnitsByNames")
+                fields.append(value.map { String(cString: $0) } ?? "")
+            }
+            try Self.check(sd_bus_message_skip(reply, "ouso"), "cannot read ListUnitsByNames")
+            try Self.check(sd_bus_message_exit_container(reply), "cannot read ListUnitsByNames")
+            result[fields[0]] = UnitProperties(loadState: fields[2], activeState: fields[3], subState: fields[4])
+        }
+        return result
+    }
+}

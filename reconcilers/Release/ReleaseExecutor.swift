@@ -40,13 +40,28 @@ public struct ReleaseExecutor: FileExecutor {
 
 extension ReleaseManifest {
     /// The manifest of a prim's code: `packages/<id>/` and the host's shared paths; nil if there is none.
-    public static func of(prim id: String, shared: [String], in source: SourceTree) throws -> (ReleaseManifest, [String: SourceFile])? {
-        var files: [String: SourceFile] = [:]
+    public static func of(prim id: String, shared: [String], in source: CachedSourceTree) throws -> ReleaseManifest? {
+        var files: [String: Entry] = [:]
         for path in ["packages/\(id)"] + shared {
-            files.merge(try source.files(under: path)) { a, _ in a }
+            files.merge(try source.entries(under: path)) { a, _ in a }
         }
-        if files.isEmpty { return nil }
-        let manifest = ReleaseManifest(files: files.mapValues { Entry(digest: Digest.sha256($0.bytes), executable: $0.executable) })
-        return (manifest, files)
+        return files.isEmpty ? nil : ReleaseManifest(files: files)
+    }
+}
+
+/// Reads each path of a source tree once and keeps its digests, so shared parts are hashed once per plan.
+public final class CachedSourceTree {
+    let source: SourceTree
+    var cache: [String: [String: ReleaseManifest.Entry]] = [:]
+
+    public init(_ source: SourceTree) {
+        self.source = source
+    }
+
+    public func entries(under path: String) throws -> [String: ReleaseManifest.Entry] {
+        if let hit = cache[path] { return hit }
+        let entries = try source.files(under: path).mapValues { ReleaseManifest.Entry(digest: Digest.sha256($0.bytes), executable: $0.executable) }
+        cache[path] = entries
+        return entries
     }
 }

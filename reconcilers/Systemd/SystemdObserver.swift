@@ -13,10 +13,12 @@ public struct SystemdObserver {
     }
 
     public func observe() throws -> [ObservedResource] {
-        try FileReader.names(in: unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }.compactMap { name in
+        let names = FileReader.names(in: unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }
+        let states = try bus.states(units: names)
+        return try names.compactMap { name in
             guard let bytes = try FileReader.bytes("\(unitDir)/\(name)") else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
-            let properties = try bus.runtime(unit: name)
+            let properties = states[name] ?? UnitProperties(loadState: "not-found", activeState: "inactive")
             return ObservedResource(
                 address: ResourceAddress(.unit, name), path: "\(unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                 owned: text.hasPrefix(ResourceNames.ownershipMarker),
