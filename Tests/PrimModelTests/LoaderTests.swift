@@ -82,3 +82,13 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(CaddyBraces.problem(in: "a {\n}\n}\n")?.line, 3)
     }
 }
+
+final class ShippedConfigTests: XCTestCase {
+    func testDeployHostConfigParses() throws {
+        let bytes = try XCTUnwrap(FileManager.default.contents(atPath: Fixtures.path("deploy/primd.yaml")))
+        let (config, diagnostics) = HostConfig.parse([UInt8](bytes), file: "deploy/primd.yaml")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(config.host, "vps")
+        XCTAssertEqual(config.caddyHeader, "/etc/prim/Caddyfile.header")
+    }
+}
