@@ -5,23 +5,7 @@ import PrimSystem
 import XCTest
 
 /// `primctl diff` against a real systemd manager, Caddy and env directory.
-final class DiffTestbedTests: XCTestCase {
-    static let shared = SharedTestbed()
-
-    override class func setUp() {
-        super.setUp()
-        shared.start()
-    }
-
-    override class func tearDown() {
-        shared.stop()
-        super.tearDown()
-    }
-
-    var testbed: Testbed {
-        get throws { try Self.shared.testbed }
-    }
-
+final class DiffTestbedTests: SharedTestbedCase {
     static let quickstart = Paths.repo("examples/quickstart")
 
     func testFreshTestbedGetsTheQuickstartCreationPlan() throws {

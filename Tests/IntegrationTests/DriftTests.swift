@@ -2,21 +2,9 @@ import Foundation
 import XCTest
 
 /// The observers read real live state: an applied host diffs clean, and each kind of drift shows up.
-final class DriftTests: XCTestCase {
-    static let shared = SharedTestbed()
-
-    override class func setUp() {
-        super.setUp()
-        shared.start()
-    }
-
-    override class func tearDown() {
-        shared.stop()
-        super.tearDown()
-    }
-
+final class DriftTests: SharedTestbedCase {
     func converged() throws -> (Testbed, String) {
-        let testbed = try Self.shared.testbed
+        let testbed = try self.testbed
         let state = try writeTree(ConvergedState.files())
         addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "first-secret").status, 0)

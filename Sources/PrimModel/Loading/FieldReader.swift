@@ -93,6 +93,22 @@ struct FieldReader {
         return pairs
     }
 
+    /// A list of mappings, each with its position and keys; other items are reported.
+    func mappings(_ field: Field?, expected: String) -> [(item: (file: String, mark: Mark), fields: FieldSet)] {
+        guard let field, !field.value.isNull else { return [] }
+        guard let items = field.value.sequence else {
+            typeError(field.file, field.value, field.key, expected: "a list")
+            return []
+        }
+        return items.compactMap { item in
+            guard let pairs = item.pairs else {
+                typeError(field.file, item, "\(field.key)[]", expected: expected)
+                return nil
+            }
+            return ((field.file, item.mark), FieldSet(pairs, file: field.file))
+        }
+    }
+
     /// Reports keys that are not in `allowed`, with a "did you mean" hint.
     func rejectUnknownKeys(_ fields: FieldSet, allowed: [String], context: String, code: String) {
         for field in fields.fields where !allowed.contains(field.key) {

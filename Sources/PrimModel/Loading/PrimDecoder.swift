@@ -112,19 +112,9 @@ struct PrimDecoder {
     }
 
     private func providers(_ field: Field?) -> [Prim.Provider] {
-        guard let field, !field.value.isNull else { return [] }
-        guard let items = field.value.sequence else {
-            reader.typeError(field.file, field.value, "providers", expected: "a list of providers")
-            return []
-        }
-        return items.compactMap { item -> Prim.Provider? in
-            guard let pairs = item.pairs else {
-                reader.typeError(field.file, item, "providers[]", expected: "a mapping with 'name' and 'env'")
-                return nil
-            }
-            let fields = FieldSet(pairs, file: field.file)
+        reader.mappings(field, expected: "a mapping with 'name' and 'env'").compactMap { item, fields -> Prim.Provider? in
             guard let name = reader.string(fields["name"]) else {
-                log.error(field.file, item.mark, "missing-key", "a provider needs a 'name'")
+                log.error(item.file, item.mark, "missing-key", "a provider needs a 'name'")
                 return nil
             }
             return Prim.Provider(name: name, env: envKeys(fields["env"]), status: reader.string(fields["status"]),
@@ -135,24 +125,14 @@ struct PrimDecoder {
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
     private func routes(_ field: Field?) -> [Prim.Route] {
-        guard let field, !field.value.isNull else { return [] }
-        guard let items = field.value.sequence else {
-            reader.typeError(field.file, field.value, "routes_map", expected: "a list of routes")
-            return []
-        }
-        return items.compactMap { item -> Prim.Route? in
-            guard let pairs = item.pairs else {
-                reader.typeError(field.file, item, "routes_map[]", expected: "a mapping with 'route'")
-                return nil
-            }
-            let fields = FieldSet(pairs, file: field.file)
+        reader.mappings(field, expected: "a mapping with 'route'").compactMap { item, fields -> Prim.Route? in
             guard let routeField = fields["route"], let text = reader.string(routeField) else {
-                log.error(field.file, item.mark, "missing-key", "a route needs 'route: \"METHOD /path\"'")
+                log.error(item.file, item.mark, "missing-key", "a route needs 'route: \"METHOD /path\"'")
                 return nil
             }
             let parts = text.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, Self.methods.contains(String(parts[0])), parts[1].hasPrefix("/") else {
-                log.error(field.file, routeField.value.mark, "invalid-route", "route '\(text)' must be 'METHOD /path', like 'POST /v1/search'")
+                log.error(routeField.file, routeField.value.mark, "invalid-route", "route '\(text)' must be 'METHOD /path', like 'POST /v1/search'")
                 return nil
             }
             let paid = fields["errors"]?.value.sequence?.contains { $0["status"]?.int == 402 } ?? false

@@ -154,3 +154,22 @@ final class Testbed {
         return files
     }
 }
+
+/// A test class whose tests share one testbed, started before its first test and stopped after its last.
+class SharedTestbedCase: XCTestCase {
+    static let shared = SharedTestbed()
+
+    override class func setUp() {
+        super.setUp()
+        shared.start()
+    }
+
+    override class func tearDown() {
+        shared.stop()
+        super.tearDown()
+    }
+
+    var testbed: Testbed {
+        get throws { try Self.shared.testbed }
+    }
+}
