@@ -6,10 +6,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "primctl", targets: ["primctl"]),
+        .executable(name: "primd", targets: ["primd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
@@ -43,6 +46,12 @@ let package = Package(
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler"]),
 
+        // primd's reconcile loop, status, metrics and rollback (no HTTP).
+        .target(name: "PrimController", dependencies: [
+            "PrimHost",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
             "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine",
@@ -50,9 +59,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "primd", dependencies: [
+            "PrimController",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "PrimModel", "PrimPlan", "PrimSystem"]),
     ]
 )

@@ -15,20 +15,33 @@ public struct HostPlan {
     public var gates: [String: HealthGate]
 }
 
+/// What one state asks of this host.
+public struct HostDesire {
+    public var host: Host
+    public var desired: DesiredHost
+    public var gates: [String: HealthGate]
+}
+
 /// Observes a host and plans against it; the one place desired meets observed.
 public struct HostSession {
     public let config: HostConfig
     public let bus: SystemdBus
-    /// Where prims' code is read from; nil plans without releases.
-    public let source: SourceTree?
+    /// Where prims' code is read from; nil plans without releases. Releases are read from the
+    /// first tree that holds a file with the expected digest (a rollback reads an older commit).
+    public let sources: [SourceTree]
 
     public init(config: HostConfig, source: SourceTree?) throws {
+        try self.init(config: config, sources: source.map { [$0] } ?? [])
+    }
+
+    public init(config: HostConfig, sources: [SourceTree]) throws {
         self.config = config
-        self.source = source
+        self.sources = sources
         bus = try SystemdBus(address: config.systemdBus)
     }
 
-    public func plan(_ state: DesiredState) throws -> HostPlan {
+    /// Renders what `state` (with its code in `source`) asks of this host.
+    public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {
         let host = try DesiredBuilder.host(state, named: config.host)
         let secrets = try SecretStore(config: config).values()
         var releases: [String: ReleaseManifest] = [:]
@@ -39,18 +52,28 @@ public struct HostSession {
             }
         }
         let desired = DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases)
+        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
+    }
+
+    /// Everything live that prim manages, marked by the inventory.
+    public func observe() throws -> ObservedState {
         let env = try EnvFileObserver(config: config).observe()
         let released = try ReleaseObserver(config: config).observe()
         let units = try SystemdObserver(unitDir: config.unitDir, bus: bus).observe()
         let caddy = try CaddyObserver(config: config).observe()
         let inventory = try Inventory.load(dataDir: config.dataDir)
-        let observed = ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites)
-        let plan = Planner.plan(desired: desired, observed: observed)
-        return HostPlan(host: host, desired: desired, plan: plan, gates: HealthGate.gates(state, host: host))
+        return ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites)
+    }
+
+    public func plan(_ state: DesiredState) throws -> HostPlan {
+        let desire = try self.desire(state, source: sources.first)
+        let plan = Planner.plan(desired: desire.desired, observed: try observe())
+        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates)
     }
 
     public func executors() throws -> HostExecutors {
-        HostExecutors(env: EnvFileExecutor(config: config), releases: ReleaseExecutor(source: source), units: SystemdExecutor(config: config, bus: bus),
+        HostExecutors(env: EnvFileExecutor(config: config), releases: ReleaseExecutor(sources: sources),
+                      units: SystemdExecutor(config: config, bus: bus),
                       routes: try CaddyExecutor(config: config), health: HTTPHealthChecker())
     }
 

@@ -29,9 +29,12 @@ public struct HostConfig: Sendable, Equatable {
     public var dnsAPIKeyFile: String?
     public var dnsServer: String?
 
+    /// primd's settings (the `controller:` block).
+    public var controller = ControllerSettings()
+
     public init() {}
 
-    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns"]
+    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller"]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
     public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
@@ -78,6 +81,48 @@ public struct HostConfig: Sendable, Equatable {
             config.dnsAPIKeyFile = reader.string(f["api_key_file"])
             config.dnsServer = reader.string(f["server"])
         }
+        if let pairs = reader.mapping(fields["controller"]) {
+            config.controller = ControllerSettings.parse(FieldSet(pairs, file: file), reader: reader)
+        }
         return (config, log.sorted)
+    }
+}
+
+/// What primd watches and how (`controller:` in the host config).
+public struct ControllerSettings: Sendable, Equatable {
+    /// The repository: a path or a file://, git://, http(s):// URL.
+    public var repo: String?
+    public var branch = "main"
+    /// The state folder inside the repository.
+    public var statePath = ""
+    public var pollSeconds = 60.0
+    /// `host:port` of primd's HTTP listener.
+    public var listen = "127.0.0.1:8470"
+    /// File holding the GitHub webhook secret; without it, /hooks/git answers 404.
+    public var webhookSecretFile: String?
+    public var driftSeconds = 300.0
+    /// `repair` (self-heal) or `warn` (report only).
+    public var driftMode = "repair"
+
+    public init() {}
+
+    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode"]
+
+    static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
+        reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
+        var settings = ControllerSettings()
+        settings.repo = reader.string(fields["repo"])
+        settings.branch = reader.string(fields["branch"]) ?? settings.branch
+        settings.statePath = reader.string(fields["state_path"]) ?? settings.statePath
+        settings.listen = reader.string(fields["listen"]) ?? settings.listen
+        settings.webhookSecretFile = reader.string(fields["webhook_secret_file"])
+        if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
+        if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
+        if let mode = fields["drift_mode"], let value = reader.string(mode) {
+            if value == "repair" || value == "warn" { settings.driftMode = value } else {
+                reader.log.error(mode.file, mode.value.mark, "invalid-drift-mode", "controller.drift_mode must be repair or warn, got '\(value)'")
+            }
+        }
+        return settings
     }
 }

@@ -35,7 +35,6 @@ public enum DesiredBuilder {
                              releases: [String: ReleaseManifest] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
-        var sites: [String] = []
         for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
             var values: [(String, String)] = [("PORT", String(prim.port ?? 0))]
             var missing: [String] = []
@@ -73,12 +72,17 @@ public enum DesiredBuilder {
                                              running: prim.status?.runs ?? false))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
-                                             content: CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme)))
-            sites.append(host.endpoint(for: prim))
+                                             content: CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme),
+                                             keys: [host.endpoint(for: prim)]))
         }
-        let fragments = resources.filter { $0.address.kind == .caddyFragment }.map(\.content).joined()
-        resources.append(DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: config.caddyAdmin,
-                                         content: fragments, keys: sites))
+        resources.append(caddyConfig(resources, admin: config.caddyAdmin))
         return DesiredHost(host: host.name, resources: resources, blocked: blocked)
+    }
+
+    /// Caddy's config as one resource: every fragment, and the sites they serve.
+    static func caddyConfig(_ resources: [DesiredResource], admin: String) -> DesiredResource {
+        let fragments = resources.filter { $0.address.kind == .caddyFragment }
+        return DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: admin,
+                               content: fragments.map(\.content).joined(), keys: fragments.flatMap(\.keys))
     }
 }

@@ -1,0 +1,251 @@
+import Foundation
+import PrimEngine
+import PrimHost
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// primd's reconcile loop body: fetch the branch, and for each new head commit
+/// load → validate → observe → plan → apply → gates → record; roll failing `live` prims
+/// back to the last good revision; repair or report drift. All work runs on one serial queue.
+public final class Controller: @unchecked Sendable {
+    public let config: HostConfig
+    public let settings: ControllerSettings
+    public let metrics = Metrics()
+    let queue = DispatchQueue(label: "primd.reconcile")
+    let log: @Sendable (String) -> Void
+
+    // Touched only on `queue`.
+    var status: ControllerStatus
+    var repository: GitRepository?
+    var backoff = 0.0
+    var retryAt: Date?
+
+    // The last published status, for HTTP handlers on other threads.
+    let publishedLock = NSLock()
+    var published: ControllerStatus
+
+    public init(config: HostConfig, log: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        settings = config.controller
+        self.log = log
+        status = ControllerStatus.load("\(config.dataDir)/status.json") ?? ControllerStatus()
+        published = status
+    }
+
+    public var currentStatus: ControllerStatus {
+        publishedLock.lock(); defer { publishedLock.unlock() }
+        return published
+    }
+
+    /// When a transient failure should be retried, if one is pending.
+    public var retryDelay: Double? {
+        queue.sync { retryAt.map { max(0, $0.timeIntervalSinceNow) } }
+    }
+
+    func publish() {
+        status.updated = Date()
+        try? AtomicFile.write(Array(status.json().utf8), to: "\(config.dataDir)/status.json", mode: 0o644)
+        publishedLock.lock(); published = status; publishedLock.unlock()
+    }
+
+    func onQueue(_ work: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async { work(); done.resume() }
+        }
+    }
+
+    /// Reconciles the branch head if it was not attempted yet (or `force`, or a retry is due).
+    public func reconcile(force: Bool = false) async {
+        await onQueue { self.reconcileNow(force: force) }
+    }
+
+    /// Compares live state with the applied revision; repairs it or reports it.
+    public func checkDrift() async {
+        await onQueue { self.checkDriftNow() }
+    }
+
+    static func short(_ revision: String) -> String { String(revision.prefix(12)) }
+
+    func mirror() throws -> GitRepository {
+        guard let url = settings.repo else { throw SystemError("controller.repo is not set in the host config") }
+        if let repository {
+            try repository.fetch(url)
+            return repository
+        }
+        let opened = try GitRepository.mirror(url, into: "\(config.dataDir)/cache/primd")
+        repository = opened
+        return opened
+    }
+
+    func reconcileNow(force: Bool) {
+        let started = Date()
+        var outcome = "error"
+        do {
+            let repo = try mirror()
+            let head = try repo.resolve("refs/heads/\(settings.branch)")
+            let due = retryAt.map { Date() >= $0 } ?? false
+            guard force || head != status.lastAttemptedRevision || due else { return }
+            if head != status.lastAttemptedRevision { backoff = 0 }
+            retryAt = nil
+            status.lastAttemptedRevision = head
+            status.set("Reconciling", true, reason: "Progressing", message: "applying \(Self.short(head))")
+            publish()
+            outcome = try attempt(head, repo)
+            backoff = 0
+        } catch let error as SystemError where error.errorClass == .transient {
+            backoff = min(max(backoff * 2, 1), 300)
+            retryAt = Date().addingTimeInterval(backoff)
+            status.set("Reconciling", true, reason: "RetryingAfterError", message: "\(error); retrying in \(Int(backoff)) s")
+            log("transient error, retrying in \(Int(backoff)) s: \(error)")
+        } catch {
+            outcome = "failed"
+            status.lastAttemptError = "\(error)"
+            status.set("Stalled", true, reason: "ReconcileFailed", message: "\(error)")
+            status.set("Reconciling", false, reason: "ReconcileFailed", message: "\(error)")
+            log("reconcile failed: \(error)")
+        }
+        metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
+        publish()
+    }
+
+    /// One attempt at a commit. Returns the outcome for metrics.
+    func attempt(_ head: String, _ repo: GitRepository) throws -> String {
+        let (snapshot, _) = try repo.snapshot(revision: head, subpath: settings.statePath)
+        let result = StateLoader.load(snapshot)
+        guard result.isValid else {
+            let label = settings.statePath.isEmpty ? "\(Self.short(head)):" : "\(Self.short(head)):\(settings.statePath)"
+            let message = result.errors.prefix(5).map { $0.formatted(root: label) }.joined(separator: "\n")
+            status.lastAttemptError = message
+            status.set("Stalled", true, reason: "InvalidState", message: message)
+            status.set("Reconciling", false, reason: "InvalidState", message: "revision \(Self.short(head)) is invalid; nothing was changed")
+            log("revision \(Self.short(head)) is invalid; nothing changed:\n\(message)")
+            return "invalid"
+        }
+        let lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd, revision \(Self.short(head)))",
+                                        timeout: nil) { holder in self.log("waiting for the apply lock, held by \(holder)") }
+        defer { lock.release() }
+        let source = GitSourceTree(repository: repo, commit: head, subpath: settings.statePath)
+        let session = try HostSession(config: config, sources: [source])
+        var hostPlan = try session.plan(result.state)
+        let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
+        if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished) }
+        let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
+                                                     revision: head, resuming: interrupted != nil, report: logEvent)
+        status.rolledBack = [:]
+        status.liveRevision = head
+        record(generation.gates)
+        let failedLive = generation.gates.filter { !$0.passed && $0.enforced }.map(\.prim)
+        if generation.outcome == .converged {
+            status.lastAppliedRevision = head
+            status.lastAttemptError = nil
+            status.lastSuccess = Date()
+            status.set("Ready", true, reason: "ReconciliationSucceeded", message: "applied revision \(Self.short(head))")
+            status.set("Stalled", false, reason: "ReconciliationSucceeded", message: "")
+            status.set("Reconciling", false, reason: "ReconciliationSucceeded", message: "")
+            log("revision \(Self.short(head)) applied: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed")
+            return "converged"
+        }
+        var message = generation.errors.joined(separator: "; ")
+        if let good = status.lastAppliedRevision, !failedLive.isEmpty {
+            try rollback(Set(failedLive), to: good, headState: result.state, headSource: source, repo: repo, session: session)
+            message += "; rolled \(failedLive.sorted().joined(separator: ", ")) back to \(Self.short(good))"
+        }
+        status.lastAttemptError = message
+        status.set("Ready", false, reason: "HealthCheckFailed", message: message)
+        status.set("Stalled", true, reason: "HealthCheckFailed", message: "revision \(Self.short(head)) is not retried until a new commit or `primctl reconcile --force`")
+        status.set("Reconciling", false, reason: "HealthCheckFailed", message: "")
+        log("revision \(Self.short(head)) failed: \(message)")
+        return "degraded"
+    }
+
+    /// Puts `prims` back to their state at `good` (unit, env, route, release); everything else stays at head.
+    func rollback(_ prims: Set<String>, to good: String, headState: DesiredState, headSource: SourceTree,
+                  repo: GitRepository, session: HostSession) throws {
+        let (oldSnapshot, _) = try repo.snapshot(revision: good, subpath: settings.statePath)
+        let oldState = StateLoader.load(oldSnapshot).state
+        let oldSource = GitSourceTree(repository: repo, commit: good, subpath: settings.statePath)
+        let both = try HostSession(config: config, sources: [headSource, oldSource])
+        let head = try both.desire(headState, source: headSource)
+        let old = try both.desire(oldState, source: oldSource)
+        let effective = head.desired.replacing(prims: prims, from: old.desired)
+        var gates = head.gates.filter { !prims.contains($0.value.prim) }
+        for (unit, gate) in old.gates where prims.contains(gate.prim) { gates[unit] = gate }
+        let plan = Planner.plan(desired: effective, observed: try both.observe())
+        let generation = try both.applier().apply(plan, desired: effective, gates: gates,
+                                                  revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))",
+                                                  report: logEvent)
+        record(generation.gates)
+        for prim in prims { status.rolledBack[prim] = good }
+        log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
+    }
+
+    func record(_ gates: [GateResult]) {
+        for gate in gates {
+            let health = ControllerStatus.PrimHealth(prim: gate.prim, up: gate.passed, message: gate.message,
+                                                     rolledBackTo: status.rolledBack[gate.prim])
+            if let index = status.prims.firstIndex(where: { $0.prim == gate.prim }) { status.prims[index] = health } else { status.prims.append(health) }
+        }
+        status.prims.sort { $0.prim < $1.prim }
+        metrics.setUp(Dictionary(status.prims.map { ($0.prim, $0.up) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    func logEvent(_ event: ApplyEvent) {
+        switch event {
+        case .step(let step) where step.error != nil:
+            log("\(step.address.kind.rawValue).\(step.address.name): \(step.action.rawValue) failed: \(step.error!)")
+        case .step(let step):
+            log("\(step.address.kind.rawValue).\(step.address.name): \(step.action.rawValue) done")
+        case .gate(let result, let journal):
+            log("prim \(result.prim): gate \(result.passed ? "passed" : "failed"): \(result.message)\(journal.isEmpty ? "" : "\n  " + journal.joined(separator: "\n  "))")
+        case .resuming(let generation, let unfinished):
+            log("resuming interrupted apply of generation \(generation) (\(unfinished) steps)")
+        case .daemonReload:
+            break
+        }
+    }
+
+    /// The revision live on the host, with rolled-back prims at their older revision.
+    func checkDriftNow() {
+        guard let live = status.liveRevision, let repo = try? mirror() else { return }
+        do {
+            let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
+            let state = StateLoader.load(snapshot)
+            guard state.isValid else { return }
+            guard let lock = try? FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd drift check)",
+                                                   timeout: 0, onWait: { _ in }) else { return }
+            defer { lock.release() }
+            let source = GitSourceTree(repository: repo, commit: live, subpath: settings.statePath)
+            var sources: [SourceTree] = [source]
+            let session = try HostSession(config: config, sources: sources)
+            var desire = try session.desire(state.state, source: source)
+            for (prim, good) in status.rolledBack {
+                let (oldSnapshot, _) = try repo.snapshot(revision: good, subpath: settings.statePath)
+                let oldSource = GitSourceTree(repository: repo, commit: good, subpath: settings.statePath)
+                sources.append(oldSource)
+                let old = try session.desire(StateLoader.load(oldSnapshot).state, source: oldSource)
+                desire.desired = desire.desired.replacing(prims: [prim], from: old.desired)
+                for (unit, gate) in old.gates where gate.prim == prim { desire.gates[unit] = gate }
+            }
+            let plan = Planner.plan(desired: desire.desired, observed: try session.observe())
+            let drifted = plan.pending
+            guard !drifted.isEmpty else { return }
+            for change in drifted {
+                let key = "\(change.address.kind.rawValue).\(change.address.name)"
+                metrics.driftDetected(key)
+                status.driftEvents[key, default: 0] += 1
+                log("drift: \(key) will be \(change.action.rawValue) (\(change.reason?.message ?? ""))")
+            }
+            if settings.driftMode == "repair" {
+                let repairing = try HostSession(config: config, sources: sources)
+                let generation = try repairing.applier().apply(plan, desired: desire.desired, gates: desire.gates,
+                                                               revision: live, report: logEvent)
+                record(generation.gates)
+                log("drift repaired: \(generation.outcome.rawValue)")
+            }
+            publish()
+        } catch {
+            log("drift check failed: \(error)")
+        }
+    }
+}

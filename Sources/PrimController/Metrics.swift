@@ -1,0 +1,62 @@
+import Foundation
+
+/// primd's counters, rendered in Prometheus' text format.
+public final class Metrics: @unchecked Sendable {
+    private let lock = NSLock()
+    static let buckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+    private var durationCounts = Array(repeating: 0, count: buckets.count + 1)
+    private var durationSum = 0.0
+    private var applies: [String: Int] = [:]
+    private var drift: [String: Int] = [:]
+    private var lastSuccess: Double = 0
+    private var up: [String: Bool] = [:]
+
+    public init() {}
+
+    func observeReconcile(seconds: Double, outcome: String) {
+        lock.lock(); defer { lock.unlock() }
+        let index = Self.buckets.firstIndex { seconds <= $0 } ?? Self.buckets.count
+        durationCounts[index] += 1
+        durationSum += seconds
+        applies[outcome, default: 0] += 1
+        if outcome == "converged" { lastSuccess = Date().timeIntervalSince1970 }
+    }
+
+    func driftDetected(_ resource: String) {
+        lock.lock(); defer { lock.unlock() }
+        drift[resource, default: 0] += 1
+    }
+
+    func setUp(_ prims: [String: Bool]) {
+        lock.lock(); defer { lock.unlock() }
+        up = prims
+    }
+
+    public func render() -> String {
+        lock.lock(); defer { lock.unlock() }
+        var out = ["# HELP prim_reconcile_duration_seconds Time to reconcile one revision (fetch to gates).",
+                   "# TYPE prim_reconcile_duration_seconds histogram"]
+        var cumulative = 0
+        for (index, bound) in Self.buckets.enumerated() {
+            cumulative += durationCounts[index]
+            out.append("prim_reconcile_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)")
+        }
+        cumulative += durationCounts[Self.buckets.count]
+        out += ["prim_reconcile_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)",
+                "prim_reconcile_duration_seconds_sum \(durationSum)",
+                "prim_reconcile_duration_seconds_count \(cumulative)",
+                "# HELP prim_applies_total Reconcile attempts by outcome.",
+                "# TYPE prim_applies_total counter"]
+        for (outcome, count) in applies.sorted(by: { $0.key < $1.key }) { out.append("prim_applies_total{outcome=\"\(outcome)\"} \(count)") }
+        out += ["# HELP prim_drift_events_total Live resources found differing from the applied state.",
+                "# TYPE prim_drift_events_total counter"]
+        for (resource, count) in drift.sorted(by: { $0.key < $1.key }) { out.append("prim_drift_events_total{resource=\"\(resource)\"} \(count)") }
+        out += ["# HELP prim_last_success_timestamp_seconds When a revision last converged.",
+                "# TYPE prim_last_success_timestamp_seconds gauge",
+                "prim_last_success_timestamp_seconds \(lastSuccess)",
+                "# HELP prim_up Whether a prim passed its last health gate.",
+                "# TYPE prim_up gauge"]
+        for (prim, isUp) in up.sorted(by: { $0.key < $1.key }) { out.append("prim_up{prim=\"\(prim)\"} \(isUp ? 1 : 0)") }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,20 @@
+import Crypto
+import Foundation
+
+/// GitHub's `X-Hub-Signature-256`: `sha256=` + hex HMAC-SHA256 of the body, compared in constant time.
+public enum WebhookSignature {
+    public static func sign(_ body: [UInt8], secret: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func isValid(_ header: String?, body: [UInt8], secret: [UInt8]) -> Bool {
+        guard let header, header.hasPrefix("sha256=") else { return false }
+        let expected = Array(sign(body, secret: secret).utf8)
+        let given = Array(header.utf8)
+        guard expected.count == given.count else { return false }
+        var difference: UInt8 = 0
+        for index in expected.indices { difference |= expected[index] ^ given[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import PrimController
+
+/// primd's HTTP interface: /healthz, /status, /metrics and the GitHub push webhook.
+enum HTTPRoutes {
+    static func router(controller: Controller, trigger: Trigger, secret: [UInt8]?) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("status") { _, _ in
+            text(controller.currentStatus.json(), type: "application/json")
+        }
+        router.get("metrics") { _, _ in
+            text(controller.metrics.render(), type: "text/plain; version=0.0.4")
+        }
+        router.post("hooks/git") { request, _ -> Response in
+            guard let secret else { return text("{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook secret is configured\"}}\n", status: .notFound) }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let bytes = Array(body.readableBytesView)
+            guard WebhookSignature.isValid(request.headers[.init("X-Hub-Signature-256")!], body: bytes, secret: secret) else {
+                return text("{\"error\":{\"code\":\"unauthorized\",\"message\":\"X-Hub-Signature-256 is missing or wrong\"}}\n", status: .unauthorized)
+            }
+            trigger.fire()
+            return text("{\"accepted\":true}\n", status: .accepted, type: "application/json")
+        }
+        return router
+    }
+
+    static func text(_ body: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PrimController
+import PrimModel
+import PrimSystem
+import ServiceLifecycle
+
+@main
+struct Primd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "primd",
+        abstract: "The prim controller: watches a git branch and converges this host to each new commit.")
+
+    @Option(help: "Host config file (default: $PRIM_CONFIG, then /etc/prim/primd.yaml); its controller: block holds the settings below.")
+    var config: String?
+    @Option(help: "Repository to watch (path, file://, git://, http(s)://).") var repo: String?
+    @Option(help: "Branch to follow.") var branch: String?
+    @Option(help: "State folder inside the repository.") var statePath: String?
+    @Option(help: "Seconds between fetches.") var pollInterval: Int?
+    @Option(help: "host:port of the HTTP listener (/healthz, /status, /metrics, /hooks/git).") var listen: String?
+    @Option(help: "File holding the webhook secret.") var webhookSecretFile: String?
+    @Option(help: "Seconds between drift checks.") var driftInterval: Int?
+    @Option(help: "repair or warn.") var driftMode: String?
+
+    func run() async throws {
+        let path = config ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? "/etc/prim/primd.yaml"
+        guard let bytes = try FileReader.bytes(path) else { throw ValidationError("host config '\(path)' does not exist") }
+        var (hostConfig, diagnostics) = HostConfig.parse(bytes, file: path)
+        if let error = diagnostics.first(where: { $0.severity == .error }) { throw ValidationError(error.formatted()) }
+        var settings = hostConfig.controller
+        settings.repo = repo ?? settings.repo
+        settings.branch = branch ?? settings.branch
+        settings.statePath = statePath ?? settings.statePath
+        settings.pollSeconds = pollInterval.map(Double.init) ?? settings.pollSeconds
+        settings.listen = listen ?? settings.listen
+        settings.webhookSecretFile = webhookSecretFile ?? settings.webhookSecretFile
+        settings.driftSeconds = driftInterval.map(Double.init) ?? settings.driftSeconds
+        settings.driftMode = driftMode ?? settings.driftMode
+        guard settings.repo != nil else { throw ValidationError("no repository: set controller.repo in \(path) or pass --repo") }
+        hostConfig.controller = settings
+
+        let logger = Logger(label: "primd")
+        let controller = Controller(config: hostConfig) { line in
+            FileHandle.standardError.write(Data("primd: \(line)\n".utf8))
+        }
+        let trigger = Trigger()
+        var secret: [UInt8]?
+        if let file = settings.webhookSecretFile {
+            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("webhook secret file '\(file)' does not exist") }
+            secret = Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        }
+        let parts = settings.listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }
+        let app = Application(
+            router: HTTPRoutes.router(controller: controller, trigger: trigger, secret: secret),
+            configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "primd"),
+            logger: logger)
+        let group = ServiceGroup(
+            services: [ReconcileLoop(controller: controller, trigger: trigger), app],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        try await group.run()
+    }
+}

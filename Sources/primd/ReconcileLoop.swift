@@ -1,0 +1,44 @@
+import Foundation
+import PrimController
+import PrimSystem
+import ServiceLifecycle
+
+/// Fetches on every poll interval or webhook, reconciles new commits, checks drift on its interval.
+/// SIGTERM lets the running apply finish, then the loop ends.
+struct ReconcileLoop: Service {
+    let controller: Controller
+    let trigger: Trigger
+
+    func run() async throws {
+        let settings = controller.settings
+        await controller.reconcile()
+        SystemdNotify.send("READY=1\nSTATUS=\(statusLine())")
+        var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+        var nextDrift = Date().addingTimeInterval(settings.driftSeconds)
+        var nextWatchdog = Date()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let interval = SystemdNotify.watchdogInterval, Date() >= nextWatchdog {
+                SystemdNotify.send("WATCHDOG=1")
+                nextWatchdog = Date().addingTimeInterval(interval)
+            }
+            let retryDue = controller.retryDelay.map { $0 <= 0 } ?? false
+            if trigger.take() || Date() >= nextPoll || retryDue {
+                await controller.reconcile()
+                nextPoll = Date().addingTimeInterval(settings.pollSeconds)
+                SystemdNotify.send("STATUS=\(statusLine())")
+            } else if Date() >= nextDrift {
+                await controller.checkDrift()
+                nextDrift = Date().addingTimeInterval(settings.driftSeconds)
+            } else {
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+        SystemdNotify.send("STOPPING=1")
+    }
+
+    func statusLine() -> String {
+        let status = controller.currentStatus
+        let applied = status.lastAppliedRevision.map { String($0.prefix(12)) } ?? "none"
+        return "applied \(applied); \(status.condition("Ready")?.status == true ? "ready" : "not ready")"
+    }
+}
