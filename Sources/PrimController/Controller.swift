@@ -84,7 +84,8 @@ public final class Controller: @unchecked Sendable {
         do {
             let repo = try mirror()
             let head = try repo.resolve("refs/heads/\(settings.branch)")
-            let due = retryAt.map { Date() >= $0 } ?? false
+            // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
+            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil
             guard force || head != status.lastAttemptedRevision || due else { return }
             if head != status.lastAttemptedRevision { backoff = 0 }
             retryAt = nil

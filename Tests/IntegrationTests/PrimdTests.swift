@@ -1,0 +1,143 @@
+import Foundation
+import PrimController
+import PrimSystem
+import XCTest
+
+/// primd against a testbed and a git repository: commits go live with no other action.
+final class PrimdTests: XCTestCase {
+    var testbed: Testbed!
+    var repo: StateRepository!
+    var primd: PrimdProcess?
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        repo = try StateRepository(files: ConvergedState.files())
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "primd-secret").status, 0)
+    }
+
+    override func tearDown() {
+        if let primd { _ = primd.stop() }
+        testbed?.down()
+        repo = nil
+    }
+
+    /// Starts primd; it polls every second unless a test relies on the webhook.
+    func start(_ extra: String = "", secret: String? = nil, url: String? = nil, poll: Int = 1) throws -> PrimdProcess {
+        let process = try PrimdProcess(testbed: testbed, repo: url ?? "file://\(repo.bare)", extra: extra, secret: secret, poll: poll)
+        primd = process
+        process.waitFor("the first revision to be applied") { process.status()?["last_applied_revision"] as? String != nil }
+        return process
+    }
+
+    func gamma(port: Int = 3206, command: String? = nil) -> String {
+        var text = "id: gamma\nname: gamma.sh\nstatus: live\nport: \(port)\ndeploy:\n"
+        text += "  command: \(command ?? "/usr/bin/python3 packages/stub/server.py --name gamma.sh")\n"
+        text += "  health: { timeout: 3 }\n"
+        return text
+    }
+
+    func testCommitGoesLiveViaWebhookAndPoll() throws {
+        let primd = try start(secret: "hook-secret", poll: 600)
+        XCTAssertEqual(primd.get("/healthz")?.text, "ok\n")
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
+
+        // Webhook: a commit adding a prim answers through Caddy without any other action.
+        try repo.commit(["prims/gamma.yaml": gamma()], message: "add gamma")
+        let body = Array("{\"ref\":\"refs/heads/main\"}".utf8)
+        let started = Date()
+        let bad = try HTTPClient.request("POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": "sha256=00"], body: body)
+        XCTAssertEqual(bad.status, 401)
+        let signature = WebhookSignature.sign(body, secret: Array("hook-secret".utf8))
+        let accepted = try HTTPClient.request("POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": signature], body: body)
+        XCTAssertEqual(accepted.status, 202)
+        primd.waitFor("gamma to answer through Caddy") { testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh") }
+        print("commit-to-live via webhook: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (includes the service's own start)")
+
+        let metrics = primd.get("/metrics")?.text ?? ""
+        XCTAssertTrue(metrics.contains("prim_applies_total{outcome=\"converged\"} 2"), metrics)
+        XCTAssertTrue(metrics.contains("prim_up{prim=\"gamma\"} 1"), metrics)
+        XCTAssertEqual(primd.stop(), 0, "SIGTERM stops primd cleanly")
+        self.primd = nil
+    }
+
+    func testInvalidHeadStallsAndTheNextGoodCommitRecovers() throws {
+        let primd = try start()
+        let good = primd.status()?["last_applied_revision"] as? String
+        let files = testbed.liveFiles()
+        let bad = try repo.commit(["prims/beta.yaml": "id: beta\nstatus: testing\nport: [3202\n"], message: "broken yaml")
+        primd.waitFor("the invalid commit to be attempted", timeout: 40) { primd.status()?["last_attempted_revision"] as? String == bad }
+        let stalled = primd.condition("Stalled")
+        XCTAssertEqual(stalled?["status"] as? Bool, true)
+        XCTAssertEqual(stalled?["reason"] as? String, "InvalidState")
+        XCTAssertTrue((stalled?["message"] as? String ?? "").contains("state/prims/beta.yaml:4:1: error: invalid YAML"), "\(stalled ?? [:])")
+        XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, good, "the good revision still serves")
+        XCTAssertEqual(testbed.liveFiles(), files, "nothing changed")
+        let fixed = try repo.commit(["prims/beta.yaml": ConvergedState.files(betaPort: 3207)["prims/beta.yaml"]!], message: "fix beta")
+        primd.waitFor("the fixed commit to be applied", timeout: 40) { primd.status()?["last_applied_revision"] as? String == fixed }
+        XCTAssertEqual(primd.condition("Ready")?["status"] as? Bool, true)
+        XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
+    }
+
+    func testBrokenLivePrimIsRolledBack() throws {
+        try repo.commit(["prims/gamma.yaml": gamma()], message: "add gamma")
+        let primd = try start()
+        let good = try XCTUnwrap(primd.status()?["last_applied_revision"] as? String)
+        XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
+        let broken = try repo.commit(["prims/gamma.yaml": gamma(command: "/usr/bin/python3 -c 'raise SystemExit(1)'")], message: "break gamma")
+        primd.waitFor("the broken commit to be attempted and rolled back", timeout: 60) {
+            primd.status()?["last_attempted_revision"] as? String == broken && (primd.status()?["rolled_back"] as? [String: String])?["gamma"] != nil
+        }
+        let status = try XCTUnwrap(primd.status())
+        XCTAssertEqual(status["last_applied_revision"] as? String, good)
+        XCTAssertEqual((status["rolled_back"] as? [String: String])?["gamma"], good)
+        XCTAssertEqual(primd.condition("Ready")?["reason"] as? String, "HealthCheckFailed")
+        XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"), "gamma answers again at the good revision")
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma.service", encoding: .utf8).contains("server.py --name gamma.sh"))
+    }
+
+    func testDriftIsRepairedOrOnlyReported() throws {
+        let primd = try start("  drift_interval: 1\n")
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
+        let fragment = "\(testbed.fragmentDir)/alpha.caddy"
+        let original = try String(contentsOfFile: fragment, encoding: .utf8)
+        try (original + "# edited by hand\n").write(toFile: fragment, atomically: true, encoding: .utf8)
+        primd.waitFor("drift to be repaired and reported", timeout: 20) {
+            (try? testbed.activeState("prim-beta.service")) == "active"
+                && (try? String(contentsOfFile: fragment, encoding: .utf8)) == original
+                && (primd.status()?["drift_events"] as? [String: Int] ?? [:]).count >= 2
+        }
+        let drift = primd.status()?["drift_events"] as? [String: Int] ?? [:]
+        XCTAssertEqual(drift["unit.prim-beta.service"], 1)
+        XCTAssertEqual(drift["caddy_fragment.alpha.caddy"], 1)
+        XCTAssertTrue(primd.get("/metrics")?.text.contains("prim_drift_events_total{resource=\"unit.prim-beta.service\"} 1") ?? false)
+        _ = primd.stop()
+
+        let warn = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n  drift_mode: warn\n", poll: 1)
+        self.primd = warn
+        warn.waitFor("primd to answer") { warn.status() != nil }
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
+        warn.waitFor("drift to be reported", timeout: 20) { warn.stderr.contains("drift: unit.prim-beta.service will be start") }
+        XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive", "warn mode changes nothing")
+    }
+
+    func testGitDaemonAndKillNineMidApply() throws {
+        let port = Int(try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+        let base = (repo.bare as NSString).deletingLastPathComponent
+        let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
+                                                    "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
+        usleep(300_000)
+        let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
+        let first = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
+        usleep(250_000)
+        kill(first.pid, SIGKILL)
+        _ = Command.wait(first.pid)
+        let interrupted = FileManager.default.fileExists(atPath: "\(testbed.dataDir)/journal.jsonl")
+        print("primd killed \(interrupted ? "mid-apply (a journal was left)" : "outside an apply")")
+        let second = try start(url: url)
+        second.waitFor("convergence after kill -9", timeout: 40) { second.condition("Ready")?["status"] as? Bool == true }
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", "\(repo.work)/state"]).status, 0)
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import PrimSystem
+import XCTest
+
+/// A git repository the tests commit to, served to primd as a bare repository.
+final class StateRepository {
+    let work: String
+    let bare: String
+
+    init(files: [String: String]) throws {
+        work = Paths.temporaryDirectory("prim-repo-work")
+        bare = work + ".git"
+        try git(["init", "-q", "-b", "main", work])
+        try commit(files, message: "initial state")
+        try git(["clone", "-q", "--bare", work, bare])
+        try git(["-C", work, "remote", "add", "origin", bare])
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: work)
+        try? FileManager.default.removeItem(atPath: bare)
+    }
+
+    @discardableResult
+    func git(_ arguments: [String]) throws -> CommandResult {
+        let result = try Command.run("/usr/bin/git", arguments, environment: [
+            "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@prim.test",
+            "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@prim.test",
+        ])
+        XCTAssertEqual(result.status, 0, "git \(arguments): \(result.stderr)")
+        return result
+    }
+
+    /// Writes files under `state/` (nil removes one), commits, and pushes when the bare repository exists.
+    @discardableResult
+    func commit(_ files: [String: String?], message: String) throws -> String {
+        for (path, text) in files {
+            let full = "\(work)/state/\(path)"
+            if let text { try write(Array(text.utf8), to: full) } else { try? FileManager.default.removeItem(atPath: full) }
+        }
+        try git(["-C", work, "add", "-A"])
+        try git(["-C", work, "commit", "-q", "-m", message])
+        if FileManager.default.fileExists(atPath: bare) { try git(["-C", work, "push", "-q", "origin", "main"]) }
+        return try git(["-C", work, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// primd running against a testbed, stopped with SIGTERM.
+final class PrimdProcess {
+    let pid: pid_t
+    let port: Int
+    let log: String
+
+    init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1) throws {
+        port = Int(try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+        var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
+        config += "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
+        if let secret {
+            try secret.write(toFile: "\(testbed.directory)/hook-secret", atomically: true, encoding: .utf8)
+            config += "  webhook_secret_file: \(testbed.directory)/hook-secret\n"
+        }
+        let path = "\(testbed.directory)/primd-\(port).yaml"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        log = "\(testbed.directory)/primd-\(port).log"
+        pid = Command.spawn(Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd"), ["--config", path], stdout: log, stderr: log + ".err")
+    }
+
+    func stop() -> Int32 {
+        kill(pid, SIGTERM)
+        return Command.wait(pid)
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func get(_ path: String) -> HTTPResponse? { try? HTTPClient.request("GET", url + path, timeout: 5) }
+
+    func status() -> [String: Any]? {
+        guard let body = get("/status")?.body else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+    }
+
+    func condition(_ type: String) -> [String: Any]? {
+        (status()?["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == type }
+    }
+
+    /// Waits until `check` holds; fails the test with primd's log if it does not within `timeout`.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line, _ check: () -> Bool) -> Double {
+        let started = Date()
+        while !check() {
+            if Date().timeIntervalSince(started) > timeout {
+                let text = (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? ""
+                XCTFail("timed out waiting for \(what); primd said:\n\(text.suffix(3000))", file: file, line: line)
+                return timeout
+            }
+            usleep(20_000)
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    var stderr: String { (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? "" }
+}
