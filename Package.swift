@@ -55,7 +55,7 @@ let package = Package(
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
             "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine",
-            "PrimHost",
+            "PrimHost", "PrimController",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

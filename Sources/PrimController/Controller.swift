@@ -67,6 +67,8 @@ public final class Controller: @unchecked Sendable {
 
     static func short(_ revision: String) -> String { String(revision.prefix(12)) }
 
+    var origin: Generation.Origin? { settings.repo.map { Generation.Origin(repository: $0, statePath: settings.statePath) } }
+
     func mirror() throws -> GitRepository {
         guard let url = settings.repo else { throw SystemError("controller.repo is not set in the host config") }
         if let repository {
@@ -132,7 +134,7 @@ public final class Controller: @unchecked Sendable {
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
         if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished) }
         let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: head, resuming: interrupted != nil, report: logEvent)
+                                                     revision: head, origin: origin, resuming: interrupted != nil, report: logEvent)
         status.rolledBack = [:]
         status.liveRevision = head
         record(generation.gates)
@@ -174,10 +176,10 @@ public final class Controller: @unchecked Sendable {
         for (unit, gate) in old.gates where prims.contains(gate.prim) { gates[unit] = gate }
         let plan = Planner.plan(desired: effective, observed: try both.observe())
         let generation = try both.applier().apply(plan, desired: effective, gates: gates,
-                                                  revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))",
+                                                  revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
                                                   report: logEvent)
-        record(generation.gates)
         for prim in prims { status.rolledBack[prim] = good }
+        record(generation.gates)
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
     }
 
@@ -240,7 +242,7 @@ public final class Controller: @unchecked Sendable {
             if settings.driftMode == "repair" {
                 let repairing = try HostSession(config: config, sources: sources)
                 let generation = try repairing.applier().apply(plan, desired: desire.desired, gates: desire.gates,
-                                                               revision: live, report: logEvent)
+                                                               revision: live, origin: origin, report: logEvent)
                 record(generation.gates)
                 log("drift repaired: \(generation.outcome.rawValue)")
             }

@@ -26,7 +26,7 @@ public struct Applier {
     /// Applies `plan`. The caller holds the lock. Throws when the apply had to stop (nothing more was done);
     /// the journal then stays, and the next apply resumes.
     public func apply(_ plan: Plan, desired: DesiredHost, gates: [String: HealthGate], revision: String?,
-                      resuming: Bool = false, report: (ApplyEvent) -> Void) throws -> Generation {
+                      origin: Generation.Origin? = nil, resuming: Bool = false, report: (ApplyEvent) -> Void) throws -> Generation {
         let started = Date()
         let store = GenerationStore(dataDir: dataDir)
         let number = store.nextNumber()
@@ -50,18 +50,19 @@ public struct Applier {
                        journal: journal, run: &run, report: report)
         } catch {
             // Stopped part-way: the journal stays so the next apply finishes the work.
-            try? store.save(record(number, revision, started, .failed, run))
+            try? store.save(record(number, revision, origin, started, .failed, run))
             throw error
         }
         journal.finish()
-        let generation = record(number, revision, started, run.degraded ? .degraded : .converged, run)
+        let generation = record(number, revision, origin, started, run.degraded ? .degraded : .converged, run)
         try store.save(generation)
         return generation
     }
 
-    func record(_ number: Int, _ revision: String?, _ started: Date, _ outcome: Generation.Outcome, _ run: Run) -> Generation {
+    func record(_ number: Int, _ revision: String?, _ origin: Generation.Origin?, _ started: Date,
+                _ outcome: Generation.Outcome, _ run: Run) -> Generation {
         Generation(
-            number: number, revision: revision, started: started, finished: Date(), outcome: outcome,
+            number: number, revision: revision, origin: origin, started: started, finished: Date(), outcome: outcome,
             added: run.applied.filter { $0.action.tally == .add }.count,
             changed: run.applied.filter { $0.action.tally == .change }.count,
             destroyed: run.applied.filter { $0.action.tally == .destroy }.count,

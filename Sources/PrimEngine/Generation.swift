@@ -15,6 +15,18 @@ public struct Generation: Codable, Sendable, Equatable {
 
     public var number: Int
     public var revision: String?
+    /// Where the revision's state was read: the repository and the state folder in it.
+    public var origin: Origin?
+
+    public struct Origin: Codable, Sendable, Equatable {
+        public var repository: String
+        public var statePath: String
+
+        public init(repository: String, statePath: String) {
+            self.repository = repository
+            self.statePath = statePath
+        }
+    }
     public var started: Date
     public var finished: Date
     public var outcome: Outcome

@@ -20,6 +20,17 @@ struct Apply: ParsableCommand {
     var lockTimeout: Double?
 
     func run() throws {
+        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout).run()
+    }
+}
+
+/// One apply of a state, shared by `apply` and `rollback`.
+struct ApplyRun {
+    var options: GlobalOptions
+    var yes: Bool
+    var lockTimeout: Double?
+
+    func run() throws {
         let output = Output(format: options.format)
         let loaded = try LoadedState.load(options, output: output)
         let config = loaded.config
@@ -57,7 +68,8 @@ struct Apply: ParsableCommand {
         let generation: Generation
         do {
             generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: loaded.source.revision, resuming: interrupted != nil,
+                                                     revision: loaded.source.revision, origin: loaded.source.origin,
+                                                     resuming: interrupted != nil,
                                                      report: progress.event)
         } catch {
             throw output.fail("apply-failed", "\(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimSystem
@@ -10,6 +11,8 @@ struct StateSource {
     var revision: String?
     /// The tree prims' code (releases) is read from.
     var tree: SourceTree
+    /// The repository and folder, when the state came from git.
+    var origin: Generation.Origin? = nil
 
     static func read(_ options: GlobalOptions, cacheRoot: String) throws -> StateSource {
         guard let repoArgument = options.repo else {
@@ -28,7 +31,10 @@ struct StateSource {
         let subpath = options.state ?? ""
         let (snapshot, commit) = try repository.snapshot(revision: options.rev, subpath: subpath)
         let label = subpath.isEmpty ? "\(options.rev):" : "\(options.rev):\(subpath)"
+        let location = FileManager.default.fileExists(atPath: repoArgument)
+            ? URL(fileURLWithPath: repoArgument).standardizedFileURL.path : repoArgument
         return StateSource(snapshot: snapshot, label: label, revision: commit,
-                           tree: GitSourceTree(repository: repository, commit: commit, subpath: subpath))
+                           tree: GitSourceTree(repository: repository, commit: commit, subpath: subpath),
+                           origin: Generation.Origin(repository: location, statePath: subpath))
     }
 }

@@ -22,8 +22,9 @@ struct ReconcileLoop: Service {
                 nextWatchdog = Date().addingTimeInterval(interval)
             }
             let retryDue = controller.retryDelay.map { $0 <= 0 } ?? false
-            if trigger.take() || Date() >= nextPoll || retryDue {
-                await controller.reconcile()
+            let asked = trigger.take()
+            if asked.fired || Date() >= nextPoll || retryDue {
+                await controller.reconcile(force: asked.force)
                 nextPoll = Date().addingTimeInterval(settings.pollSeconds)
                 SystemdNotify.send("STATUS=\(statusLine())")
             } else if Date() >= nextDrift {

@@ -1,18 +1,22 @@
 import Foundation
 
-/// A request for an immediate fetch (from the webhook), picked up by the reconcile loop.
+/// A request for an immediate fetch (webhook) or a forced re-attempt (`primctl reconcile --force`),
+/// picked up by the reconcile loop.
 final class Trigger: @unchecked Sendable {
     private let lock = NSLock()
     private var pending = false
+    private var forced = false
 
-    func fire() {
-        lock.lock(); pending = true; lock.unlock()
+    func fire(force: Bool = false) {
+        lock.lock(); pending = true; forced = forced || force; lock.unlock()
     }
 
-    func take() -> Bool {
+    /// Whether a fetch was asked for, and whether it must re-attempt an already attempted commit.
+    func take() -> (fired: Bool, force: Bool) {
         lock.lock(); defer { lock.unlock() }
-        let was = pending
+        let result = (pending, forced)
         pending = false
-        return was
+        forced = false
+        return result
     }
 }

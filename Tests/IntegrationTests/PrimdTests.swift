@@ -93,6 +93,22 @@ final class PrimdTests: XCTestCase {
         XCTAssertEqual(primd.condition("Ready")?["reason"] as? String, "HealthCheckFailed")
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"), "gamma answers again at the good revision")
         XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma.service", encoding: .utf8).contains("server.py --name gamma.sh"))
+        let shown = try testbed.primctl(["status"])
+        XCTAssertTrue(shown.stdout.contains("Applied revision:   \(good)"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("Attempted revision: \(broken)"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("Ready        False HealthCheckFailed"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("(rolled back to \(good.prefix(12)))"), shown.stdout)
+        // The failed commit is attempted once; `primctl reconcile --force` attempts it again.
+        let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
+        usleep(1_500_000)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
+        let config = try String(contentsOfFile: testbed.config, encoding: .utf8) + "controller:\n  listen: 127.0.0.1:\(primd.port)\n"
+        try config.write(toFile: "\(testbed.directory)/ctl.yaml", atomically: true, encoding: .utf8)
+        let forced = try Primctl.run(["reconcile", "--force", "--config", "\(testbed.directory)/ctl.yaml"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        primd.waitFor("a forced second attempt", timeout: 30) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count) ?? 0) >= generations + 2
+        }
     }
 
     func testDriftIsRepairedOrOnlyReported() throws {

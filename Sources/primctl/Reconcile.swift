@@ -1,0 +1,27 @@
+import ArgumentParser
+import PrimModel
+import PrimSystem
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask primd to fetch and reconcile now; --force re-attempts a commit that already failed.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(help: "Re-attempt the branch head even if it was attempted already.")
+    var force = false
+
+    func run() throws {
+        let output = Output(format: options.format)
+        let config: HostConfig
+        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let url = "http://\(config.controller.listen)/reconcile?force=\(force)"
+        do {
+            let response = try HTTPClient.request("POST", url, body: [], timeout: 5)
+            guard response.status == 202 else { throw SystemError("primd answered \(response.status): \(response.text)") }
+        } catch {
+            throw output.fail("primd-unreachable", "cannot ask primd at \(config.controller.listen): \(error)")
+        }
+        output.print(options.format == .json ? "{\"requested\": true, \"force\": \(force)}\n" : "primd will reconcile now\(force ? " (forced)" : "").\n")
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import PrimController
+import PrimEngine
+import PrimModel
+import PrimPlan
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what primd reports: applied and attempted revisions, conditions, prim health.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let output = Output(format: options.format)
+        let config: HostConfig
+        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let status = ControllerStatus.load("\(config.dataDir)/status.json")
+        let last = GenerationStore(dataDir: config.dataDir).all().last
+        switch options.format {
+        case .json:
+            struct Document: Encodable { var controller: ControllerStatus?; var lastGeneration: Generation? }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            output.print(String(decoding: try encoder.encode(Document(controller: status, lastGeneration: last)), as: UTF8.self) + "\n")
+        case .human:
+            guard let status else {
+                output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")
+                if let last { output.print("Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n") }
+                return
+            }
+            output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
+            output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
+            if let error = status.lastAttemptError { output.print("Last attempt:       \(error)\n") }
+            for condition in status.conditions {
+                output.print("\(condition.type.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
+            }
+            for prim in status.prims {
+                output.print("prim \(prim.prim): \(prim.up ? "up" : "DOWN") — \(prim.message)\(prim.rolledBackTo.map { " (rolled back to \($0.prefix(12)))" } ?? "")\n")
+            }
+        }
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the applies recorded on this host (generations).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let output = Output(format: options.format)
+        let config: HostConfig
+        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let generations = GenerationStore(dataDir: config.dataDir).all()
+        switch options.format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            output.print(String(decoding: try encoder.encode(generations), as: UTF8.self) + "\n")
+        case .human:
+            if generations.isEmpty { output.print("No applies recorded yet.\n") }
+            let formatter = ISO8601DateFormatter()
+            for g in generations {
+                let revision = g.revision.map { String($0.prefix(12)) } ?? "(directory)"
+                output.print("\(String(g.number).padding(toLength: 5, withPad: " ", startingAt: 0)) \(formatter.string(from: g.finished))  \(g.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(revision)  +\(g.added) ~\(g.changed) -\(g.destroyed)\(g.errors.isEmpty ? "" : "  \(g.errors.joined(separator: "; "))")\n")
+            }
+        }
+    }
+}
