@@ -42,9 +42,7 @@ struct Primd: AsyncParsableCommand {
         hostConfig.controller = settings
 
         let logger = Logger(label: "primd")
-        let controller = Controller(config: hostConfig) { line in
-            FileHandle.standardError.write(Data("primd: \(line)\n".utf8))
-        }
+        let controller = Controller(config: hostConfig) { line in JournalLog.send(line) }
         let trigger = Trigger()
         var secret: [UInt8]?
         if let file = settings.webhookSecretFile {

@@ -37,8 +37,15 @@ final class Testbed {
         self.environment = environment
     }
 
-    static func up() throws -> Testbed {
-        let directory = Paths.temporaryDirectory("prim-testbed")
+    /// - Parameter parent: where to make the testbed's directory (default: the temporary directory).
+    static func up(parent: String? = nil) throws -> Testbed {
+        let directory: String
+        if let parent {
+            directory = "\(parent)/testbed"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } else {
+            directory = Paths.temporaryDirectory("prim-testbed")
+        }
         let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory])
         guard result.status == 0 else {
             throw TestbedError(message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
