@@ -149,7 +149,8 @@ public final class Controller: @unchecked Sendable {
             log("revision \(Self.short(head)) applied: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed")
             return "converged"
         }
-        var message = generation.errors.joined(separator: "; ")
+        var message = generation.errors.prefix(5).joined(separator: "; ")
+        if generation.errors.count > 5 { message += "; and \(generation.errors.count - 5) more (see `primctl history`)" }
         if let good = status.lastAppliedRevision, !failedLive.isEmpty {
             try rollback(Set(failedLive), to: good, headState: result.state, headSource: source, repo: repo, session: session)
             message += "; rolled \(failedLive.sorted().joined(separator: ", ")) back to \(Self.short(good))"

@@ -77,7 +77,13 @@ public struct HostSession {
                       routes: try CaddyExecutor(config: config), health: HTTPHealthChecker())
     }
 
+    /// The applier for this host. Call it holding the apply lock: it first clears what an
+    /// interrupted apply's writers left half-written.
     public func applier() throws -> Applier {
-        Applier(executors: try executors(), dataDir: config.dataDir)
+        AtomicFile.removeStaleTemporaries(in: [
+            config.unitDir, config.caddyFragmentDir, config.envDir, config.dataDir,
+            "\(config.dataDir)/releases", "\(config.dataDir)/secrets", "\(config.dataDir)/generations",
+        ])
+        return Applier(executors: try executors(), dataDir: config.dataDir)
     }
 }

@@ -61,3 +61,22 @@ extension AtomicFile {
         }
     }
 }
+
+extension AtomicFile {
+    /// Removes what writers killed mid-write left behind in these directories: `.<name>.tmp-<pid>` files
+    /// and `<release>.staging-<pid>` directories. Call it holding the apply lock, when no writer runs.
+    public static func removeStaleTemporaries(in directories: [String]) {
+        for directory in directories {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                let stale = (name.hasPrefix(".") && isMarked(name, ".tmp-")) || isMarked(name, ".staging-")
+                if stale { try? FileManager.default.removeItem(atPath: "\(directory)/\(name)") }
+            }
+        }
+    }
+
+    static func isMarked(_ name: String, _ marker: String) -> Bool {
+        guard let range = name.range(of: marker, options: .backwards) else { return false }
+        let pid = name[range.upperBound...]
+        return !pid.isEmpty && pid.allSatisfy(\.isNumber)
+    }
+}

@@ -22,14 +22,7 @@ final class GitSourceTests: XCTestCase {
     }
 
     @discardableResult
-    func git(_ arguments: [String]) throws -> CommandResult {
-        let result = try Command.run("/usr/bin/git", arguments, environment: [
-            "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@prim.test",
-            "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@prim.test",
-        ])
-        XCTAssertEqual(result.status, 0, "git \(arguments): \(result.stderr)")
-        return result
-    }
+    func git(_ arguments: [String]) throws -> CommandResult { try runGit(arguments) }
 
     func commit(_ message: String) throws {
         try git(["-C", work, "add", "-A"])
@@ -114,8 +107,4 @@ final class GitSourceTests: XCTestCase {
         XCTAssertTrue(folder.stderr.contains("path 'nope' does not exist in the commit"), folder.stderr)
     }
 
-    func freePort() throws -> Int {
-        let result = try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
-        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
-    }
 }

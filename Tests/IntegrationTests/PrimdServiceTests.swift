@@ -19,7 +19,7 @@ final class PrimdServiceTests: XCTestCase {
         let binaries = "\(parent)/bin"
         try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd"), toPath: "\(binaries)/primd")
-        let port = 18000 + Int.random(in: 0..<2000)
+        let port = try freePort()
         let config = try String(contentsOfFile: testbed.config, encoding: .utf8)
             + "controller:\n  repo: file://\(bare)\n  state_path: state\n  poll_interval: 2\n  listen: 127.0.0.1:\(port)\n"
         try config.write(toFile: "\(parent)/primd.yaml", atomically: true, encoding: .utf8)

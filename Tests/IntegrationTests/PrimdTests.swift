@@ -137,8 +137,7 @@ final class PrimdTests: XCTestCase {
     }
 
     func testGitDaemonAndKillNineMidApply() throws {
-        let port = Int(try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+        let port = try freePort()
         let base = (repo.bare as NSString).deletingLastPathComponent
         let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
                                                     "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")

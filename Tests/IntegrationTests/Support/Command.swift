@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// The result of running a program to completion.
 struct CommandResult {
@@ -111,4 +112,21 @@ func writeTree(_ files: [String: String], bytes: [String: [UInt8]] = [:]) throws
 func write(_ bytes: [UInt8], to path: String) throws {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Runs git (test set-up only) with a fixed identity; fails the test when git fails.
+@discardableResult
+func runGit(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+    let result = try Command.run("/usr/bin/git", arguments, environment: [
+        "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@prim.test",
+        "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@prim.test",
+    ])
+    XCTAssertEqual(result.status, 0, "git \(arguments): \(result.stderr)", file: file, line: line)
+    return result
+}
+
+/// A loopback TCP port nothing listens on right now.
+func freePort() throws -> Int {
+    let result = try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+    return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
 }

@@ -22,14 +22,7 @@ final class StateRepository {
     }
 
     @discardableResult
-    func git(_ arguments: [String]) throws -> CommandResult {
-        let result = try Command.run("/usr/bin/git", arguments, environment: [
-            "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@prim.test",
-            "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@prim.test",
-        ])
-        XCTAssertEqual(result.status, 0, "git \(arguments): \(result.stderr)")
-        return result
-    }
+    func git(_ arguments: [String]) throws -> CommandResult { try runGit(arguments) }
 
     /// Writes files under `state/` (nil removes one), commits, and pushes when the bare repository exists.
     @discardableResult
@@ -52,8 +45,7 @@ final class PrimdProcess {
     let log: String
 
     init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1) throws {
-        port = Int(try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+        port = try freePort()
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
         config += "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
         if let secret {
