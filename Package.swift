@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "PrimModel", "PrimPlan", "PrimSystem", "PrimController"]),
     ]
 )

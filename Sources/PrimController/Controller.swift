@@ -114,6 +114,13 @@ public final class Controller: @unchecked Sendable {
 
     /// One attempt at a commit. Returns the outcome for metrics.
     func attempt(_ head: String, _ repo: GitRepository) throws -> String {
+        if let problem = try signatureProblem(head, repo) {
+            status.lastAttemptError = problem
+            status.set("Stalled", true, reason: "InvalidCommitSignature", message: "revision \(Self.short(head)): \(problem); nothing was applied")
+            status.set("Reconciling", false, reason: "InvalidCommitSignature", message: "")
+            log("revision \(Self.short(head)) not applied: \(problem)")
+            return "unsigned"
+        }
         let (snapshot, _) = try repo.snapshot(revision: head, subpath: settings.statePath)
         let result = StateLoader.load(snapshot)
         guard result.isValid else {
@@ -161,6 +168,18 @@ public final class Controller: @unchecked Sendable {
         status.set("Reconciling", false, reason: "HealthCheckFailed", message: "")
         log("revision \(Self.short(head)) failed: \(message)")
         return "degraded"
+    }
+
+    /// Why a commit must not be applied when signatures are required; nil when it may.
+    func signatureProblem(_ revision: String, _ repo: GitRepository) throws -> String? {
+        guard let file = settings.allowedSigners else { return nil }
+        guard let bytes = try FileReader.bytes(file) else { return "the allowed signers file \(file) does not exist" }
+        let allowed = SSHSignature.allowedSigners(String(decoding: bytes, as: UTF8.self))
+        guard let (signature, data) = try repo.signature(of: revision) else { return "the commit is not signed" }
+        switch SSHSignature.verify(armored: signature, data: data, allowed: allowed) {
+        case .valid: return nil
+        case .invalid(let reason): return reason
+        }
     }
 
     /// Puts `prims` back to their state at `good` (unit, env, route, release); everything else stays at head.

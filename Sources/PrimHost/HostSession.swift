@@ -35,9 +35,11 @@ public struct HostSession {
     }
 
     public init(config: HostConfig, sources: [SourceTree]) throws {
+        // Connect first: every stored property is then set at once, with nothing to undo if this throws.
+        let bus = try SystemdBus(address: config.systemdBus)
         self.config = config
         self.sources = sources
-        bus = try SystemdBus(address: config.systemdBus)
+        self.bus = bus
     }
 
     /// Renders what `state` (with its code in `source`) asks of this host.

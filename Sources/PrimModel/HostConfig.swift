@@ -103,10 +103,12 @@ public struct ControllerSettings: Sendable, Equatable {
     public var driftSeconds = 300.0
     /// `repair` (self-heal) or `warn` (report only).
     public var driftMode = "repair"
+    /// An allowed-signers file (ssh-keygen's format); when set, only commits signed by one of its keys are applied.
+    public var allowedSigners: String?
 
     public init() {}
 
-    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode"]
+    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -116,6 +118,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.statePath = reader.string(fields["state_path"]) ?? settings.statePath
         settings.listen = reader.string(fields["listen"]) ?? settings.listen
         settings.webhookSecretFile = reader.string(fields["webhook_secret_file"])
+        settings.allowedSigners = reader.string(fields["allowed_signers"])
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {

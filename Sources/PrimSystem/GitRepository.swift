@@ -222,3 +222,20 @@ public struct GitSourceTree: SourceTree {
         }
     }
 }
+
+extension GitRepository {
+    /// A commit's signature (the `gpgsig` header) and the bytes it signs; nil when the commit is unsigned.
+    public func signature(of revision: String) throws -> (signature: String, signedData: [UInt8])? {
+        let commit = try self.commit(revision)
+        defer { git_commit_free(commit) }
+        var signature = git_buf(), data = git_buf()
+        defer { git_buf_dispose(&signature); git_buf_dispose(&data) }
+        var id = git_commit_id(commit).pointee
+        let code = git_commit_extract_signature(&signature, &data, pointer, &id, nil)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try Self.check(code, "cannot read the signature of \(revision)")
+        let text = String(cString: signature.ptr)
+        let bytes = [UInt8](UnsafeRawBufferPointer(start: data.ptr, count: data.size))
+        return (text, bytes)
+    }
+}

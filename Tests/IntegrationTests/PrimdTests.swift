@@ -106,7 +106,7 @@ final class PrimdTests: XCTestCase {
         try config.write(toFile: "\(testbed.directory)/ctl.yaml", atomically: true, encoding: .utf8)
         let forced = try Primctl.run(["reconcile", "--force", "--config", "\(testbed.directory)/ctl.yaml"])
         XCTAssertEqual(forced.status, 0, forced.stderr)
-        primd.waitFor("a forced second attempt", timeout: 30) {
+        primd.waitFor("a forced second attempt", timeout: 60) {
             ((try? FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count) ?? 0) >= generations + 2
         }
     }
@@ -154,5 +154,36 @@ final class PrimdTests: XCTestCase {
         second.waitFor("convergence after kill -9", timeout: 40) { second.condition("Ready")?["status"] as? Bool == true }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", "\(repo.work)/state"]).status, 0)
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
+    }
+
+    func testOnlyCommitsSignedByAllowedKeysAreApplied() throws {
+        let keys = "\(testbed.directory)/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        for name in ["allowed", "stranger"] {
+            XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", "\(keys)/\(name)"]).status, 0)
+        }
+        let publicKey = try String(contentsOfFile: "\(keys)/allowed.pub", encoding: .utf8).split(separator: " ")
+        try "agent@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        repo = try StateRepository(files: ConvergedState.files(), signingKey: "\(keys)/allowed")
+        let primd = try start("  allowed_signers: \(keys)/allowed_signers\n")
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200, "the signed first revision is applied")
+
+        repo.signingKey = nil
+        let unsigned = try repo.commit(["prims/gamma.yaml": gamma()], message: "unsigned")
+        primd.waitFor("the unsigned commit to be refused") { primd.status()?["last_attempted_revision"] as? String == unsigned }
+        XCTAssertEqual(primd.condition("Stalled")?["reason"] as? String, "InvalidCommitSignature")
+        XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("the commit is not signed"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"), "nothing applied")
+
+        repo.signingKey = "\(keys)/stranger"
+        let stranger = try repo.commit(["prims/gamma.yaml": gamma(port: 3208)], message: "signed by a stranger")
+        primd.waitFor("the stranger's commit to be refused") { primd.status()?["last_attempted_revision"] as? String == stranger }
+        XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("not in the allowed signers"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"))
+
+        repo.signingKey = "\(keys)/allowed"
+        let signed = try repo.commit(["prims/gamma.yaml": gamma(port: 3210)], message: "signed")
+        primd.waitFor("the signed commit to be applied") { primd.status()?["last_applied_revision"] as? String == signed }
+        XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
     }
 }

@@ -6,8 +6,11 @@ import XCTest
 final class StateRepository {
     let work: String
     let bare: String
+    /// An SSH key commits are signed with (`git commit -S`, gpg.format=ssh), if set.
+    var signingKey: String?
 
-    init(files: [String: String]) throws {
+    init(files: [String: String], signingKey: String? = nil) throws {
+        self.signingKey = signingKey
         work = Paths.temporaryDirectory("prim-repo-work")
         bare = work + ".git"
         try git(["init", "-q", "-b", "main", work])
@@ -32,7 +35,11 @@ final class StateRepository {
             if let text { try write(Array(text.utf8), to: full) } else { try? FileManager.default.removeItem(atPath: full) }
         }
         try git(["-C", work, "add", "-A"])
-        try git(["-C", work, "commit", "-q", "-m", message])
+        if let signingKey {
+            try git(["-C", work, "-c", "gpg.format=ssh", "-c", "user.signingkey=\(signingKey)", "commit", "-q", "-S", "-m", message])
+        } else {
+            try git(["-C", work, "commit", "-q", "-m", message])
+        }
         if FileManager.default.fileExists(atPath: bare) { try git(["-C", work, "push", "-q", "origin", "main"]) }
         return try git(["-C", work, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -82,7 +89,7 @@ final class PrimdProcess {
         let started = Date()
         while !check() {
             if Date().timeIntervalSince(started) > timeout {
-                let text = (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? ""
+                let text = stderr
                 XCTFail("timed out waiting for \(what); primd said:\n\(text.suffix(3000))", file: file, line: line)
                 return timeout
             }
@@ -91,5 +98,5 @@ final class PrimdProcess {
         return Date().timeIntervalSince(started)
     }
 
-    var stderr: String { (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? "" }
+    var stderr: String { String(decoding: FileManager.default.contents(atPath: log + ".err") ?? Data(), as: UTF8.self) }
 }
