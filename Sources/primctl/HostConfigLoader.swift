@@ -20,9 +20,9 @@ enum HostConfigLoader {
         return config
     }
 
-    /// Where mirrors of remote repositories are kept.
-    static func cacheRoot(_ explicit: String?) -> String {
-        if let config = try? load(explicit), FileManager.default.isWritableFile(atPath: config.dataDir) {
+    /// Where mirrors of remote repositories are kept: the data dir when writable, else the user's cache.
+    static func cacheRoot(_ config: HostConfig?) -> String {
+        if let config, FileManager.default.isWritableFile(atPath: config.dataDir) {
             return "\(config.dataDir)/cache"
         }
         let environment = ProcessInfo.processInfo.environment

@@ -13,8 +13,10 @@ struct LoadedState {
         let config: HostConfig
         let source: StateSource
         do {
-            config = needsConfig ? try HostConfigLoader.load(options.config) : HostConfig()
-            source = try StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(options.config))
+            // Validate does without a config, but uses its data dir for repository mirrors when there is one.
+            let found = needsConfig ? try HostConfigLoader.load(options.config) : try? HostConfigLoader.load(options.config)
+            config = found ?? HostConfig()
+            source = try StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(found))
         } catch {
             throw output.fail("state-unreadable", "\(error)")
         }
