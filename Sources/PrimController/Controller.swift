@@ -159,7 +159,7 @@ public final class Controller: @unchecked Sendable {
         var message = generation.errors.prefix(5).joined(separator: "; ")
         if generation.errors.count > 5 { message += "; and \(generation.errors.count - 5) more (see `primctl history`)" }
         if let good = status.lastAppliedRevision, !failedLive.isEmpty {
-            try rollback(Set(failedLive), to: good, headState: result.state, headSource: source, repo: repo, session: session)
+            try rollback(Set(failedLive), to: good, head: head, headState: result.state, repo: repo)
             message += "; rolled \(failedLive.sorted().joined(separator: ", ")) back to \(Self.short(good))"
         }
         status.lastAttemptError = message
@@ -182,22 +182,34 @@ public final class Controller: @unchecked Sendable {
         }
     }
 
+    /// What the host should run: `state` (the tree at `revision`), except the prims in `overrides`,
+    /// rendered from the older revision each maps to. The session reads release files from all those trees.
+    func desire(_ state: DesiredState, at revision: String, overrides: [String: String],
+                repo: GitRepository) throws -> (session: HostSession, desire: HostDesire) {
+        let source = GitSourceTree(repository: repo, commit: revision, subpath: settings.statePath)
+        let byRevision = Dictionary(grouping: overrides.keys, by: { overrides[$0]! })
+        let older = byRevision.keys.sorted().map { GitSourceTree(repository: repo, commit: $0, subpath: settings.statePath) }
+        let session = try HostSession(config: config, sources: [source] + older)
+        var desire = try session.desire(state, source: source)
+        for tree in older {
+            let prims = Set(byRevision[tree.commit]!)
+            let (snapshot, _) = try repo.snapshot(revision: tree.commit, subpath: settings.statePath)
+            let old = try session.desire(StateLoader.load(snapshot).state, source: tree)
+            desire.desired = desire.desired.replacing(prims: prims, from: old.desired)
+            desire.gates = desire.gates.filter { !prims.contains($0.value.prim) }
+            for (unit, gate) in old.gates where prims.contains(gate.prim) { desire.gates[unit] = gate }
+        }
+        return (session, desire)
+    }
+
     /// Puts `prims` back to their state at `good` (unit, env, route, release); everything else stays at head.
-    func rollback(_ prims: Set<String>, to good: String, headState: DesiredState, headSource: SourceTree,
-                  repo: GitRepository, session: HostSession) throws {
-        let (oldSnapshot, _) = try repo.snapshot(revision: good, subpath: settings.statePath)
-        let oldState = StateLoader.load(oldSnapshot).state
-        let oldSource = GitSourceTree(repository: repo, commit: good, subpath: settings.statePath)
-        let both = try HostSession(config: config, sources: [headSource, oldSource])
-        let head = try both.desire(headState, source: headSource)
-        let old = try both.desire(oldState, source: oldSource)
-        let effective = head.desired.replacing(prims: prims, from: old.desired)
-        var gates = head.gates.filter { !prims.contains($0.value.prim) }
-        for (unit, gate) in old.gates where prims.contains(gate.prim) { gates[unit] = gate }
-        let plan = Planner.plan(desired: effective, observed: try both.observe())
-        let generation = try both.applier().apply(plan, desired: effective, gates: gates,
-                                                  revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
-                                                  report: logEvent)
+    func rollback(_ prims: Set<String>, to good: String, head: String, headState: DesiredState, repo: GitRepository) throws {
+        let overrides = Dictionary(uniqueKeysWithValues: prims.map { ($0, good) })
+        let (session, effective) = try desire(headState, at: head, overrides: overrides, repo: repo)
+        let plan = Planner.plan(desired: effective.desired, observed: try session.observe())
+        let generation = try session.applier().apply(plan, desired: effective.desired, gates: effective.gates,
+                                                     revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
+                                                     report: logEvent)
         for prim in prims { status.rolledBack[prim] = good }
         record(generation.gates)
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
@@ -238,18 +250,7 @@ public final class Controller: @unchecked Sendable {
             guard let lock = try? FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd drift check)",
                                                    timeout: 0, onWait: { _ in }) else { return }
             defer { lock.release() }
-            let source = GitSourceTree(repository: repo, commit: live, subpath: settings.statePath)
-            var sources: [SourceTree] = [source]
-            let session = try HostSession(config: config, sources: sources)
-            var desire = try session.desire(state.state, source: source)
-            for (prim, good) in status.rolledBack {
-                let (oldSnapshot, _) = try repo.snapshot(revision: good, subpath: settings.statePath)
-                let oldSource = GitSourceTree(repository: repo, commit: good, subpath: settings.statePath)
-                sources.append(oldSource)
-                let old = try session.desire(StateLoader.load(oldSnapshot).state, source: oldSource)
-                desire.desired = desire.desired.replacing(prims: [prim], from: old.desired)
-                for (unit, gate) in old.gates where gate.prim == prim { desire.gates[unit] = gate }
-            }
+            let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
             let plan = Planner.plan(desired: desire.desired, observed: try session.observe())
             let drifted = plan.pending
             guard !drifted.isEmpty else { return }
@@ -260,8 +261,7 @@ public final class Controller: @unchecked Sendable {
                 log("drift: \(key) will be \(change.action.rawValue) (\(change.reason?.message ?? ""))")
             }
             if settings.driftMode == "repair" {
-                let repairing = try HostSession(config: config, sources: sources)
-                let generation = try repairing.applier().apply(plan, desired: desire.desired, gates: desire.gates,
+                let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
                                                                revision: live, origin: origin, report: logEvent)
                 record(generation.gates)
                 log("drift repaired: \(generation.outcome.rawValue)")

@@ -180,7 +180,7 @@ struct TreeReader {
 /// A commit's tree, as the source of prims' code.
 public struct GitSourceTree: SourceTree {
     let repository: GitRepository
-    let commit: String
+    public let commit: String
     let base: String
 
     public init(repository: GitRepository, commit: String, subpath: String) {
