@@ -50,21 +50,6 @@ extension SystemdBus {
     public func resetFailed(unit: String) {
         _ = try? managerCall("ResetFailedUnit", [unit])
     }
-
-    /// The unit's current invocation, as hex; changes on every (re)start.
-    public func invocationID(unit: String) throws -> String {
-        var error = sd_bus_error()
-        defer { sd_bus_error_free(&error) }
-        var reply: OpaquePointer?
-        let code = sd_bus_get_property(bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Unit",
-                                       "InvocationID", &error, &reply, "ay")
-        defer { if reply != nil { sd_bus_message_unref(reply) } }
-        if code < 0 { throw SystemError("cannot read InvocationID of \(unit): \(Self.describe(error, code))") }
-        var pointer: UnsafeRawPointer?
-        var size = 0
-        guard sd_bus_message_read_array(reply, CChar(UInt8(ascii: "y")), &pointer, &size) >= 0, let pointer else { return "" }
-        return UnsafeRawBufferPointer(start: pointer, count: size).map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 extension SystemdBus {

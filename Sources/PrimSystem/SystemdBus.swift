@@ -8,18 +8,11 @@ public struct UnitProperties: Sendable, Equatable, Codable {
     /// `active`, `inactive`, `failed`, `activating`…
     public var activeState: String
     public var subState: String
-    public var mainPID: UInt32
-    public var unitFileState: String
-    public var needDaemonReload: Bool
 
-    public init(loadState: String, activeState: String, subState: String = "", mainPID: UInt32 = 0,
-                unitFileState: String = "", needDaemonReload: Bool = false) {
+    public init(loadState: String, activeState: String, subState: String = "") {
         self.loadState = loadState
         self.activeState = activeState
         self.subState = subState
-        self.mainPID = mainPID
-        self.unitFileState = unitFileState
-        self.needDaemonReload = needDaemonReload
     }
 }
 
@@ -74,43 +67,9 @@ public final class SystemdBus {
         return value.map { String(cString: $0) } ?? ""
     }
 
-    func trivial<T>(_ path: String, _ interface: String, _ member: String, type: Character, _ initial: T) throws -> T {
-        var error = sd_bus_error()
-        defer { sd_bus_error_free(&error) }
-        var value = initial
-        let code = withUnsafeMutableBytes(of: &value) { raw in
-            sd_bus_get_property_trivial(bus, Self.destination, path, interface, member, &error,
-                                        CChar(type.asciiValue!), raw.baseAddress)
-        }
-        if code < 0 { throw SystemError("cannot read \(member) of \(path): \(Self.describe(error, code))", class: .transient) }
-        return value
-    }
-
     static func describe(_ error: sd_bus_error, _ code: Int32) -> String {
         if let message = error.message { return String(cString: message) }
         return String(cString: strerror(-code))
-    }
-
-    /// Load, active and file state of a unit. An unknown unit reads as `not-found`.
-    public func runtime(unit: String) throws -> UnitProperties {
-        let path = Self.objectPath(unit: unit)
-        let unitInterface = "org.freedesktop.systemd1.Unit"
-        var runtime = UnitProperties(
-            loadState: try string(path, unitInterface, "LoadState"),
-            activeState: try string(path, unitInterface, "ActiveState"),
-            subState: try string(path, unitInterface, "SubState"))
-        runtime.unitFileState = try string(path, unitInterface, "UnitFileState")
-        let reload: Int32 = try trivial(path, unitInterface, "NeedDaemonReload", type: "b", 0)
-        runtime.needDaemonReload = reload != 0
-        if runtime.loadState == "loaded" {
-            runtime.mainPID = try trivial(path, "org.freedesktop.systemd1.Service", "MainPID", type: "u", UInt32(0))
-        }
-        return runtime
-    }
-
-    /// The manager's state: `running`, `degraded`, `starting`…
-    public func systemState() throws -> String {
-        try string("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "SystemState")
     }
 }
 

@@ -81,7 +81,7 @@ public struct SystemdExecutor: UnitExecutor {
     }
 
     public func activeState(unit: String) -> String {
-        (try? bus.runtime(unit: unit).activeState) ?? "unknown"
+        (try? bus.states(units: [unit])[unit]?.activeState) ?? "unknown"
     }
 
     public func journal(unit: String, lines: Int) -> [String] {

@@ -80,7 +80,7 @@ struct DeployDecoder {
         if case .scalar(_, .block) = item.value {
             return Mark(line: item.mark.line + problem.line, column: item.mark.column - 1 + problem.column)
         }
-        let quote = item.scalarText.map { _ in item.value.isQuoted ? 1 : 0 } ?? 0
+        let quote = item.value.isQuoted ? 1 : 0
         let column = problem.line == 1 ? item.mark.column + quote + problem.column - 1 : problem.column
         return Mark(line: item.mark.line + problem.line - 1, column: column)
     }
