@@ -3,21 +3,7 @@ import PrimSystem
 import XCTest
 
 /// `primctl apply` against a real systemd manager, Caddy and env directory; each test gets a fresh testbed.
-final class ApplyTests: XCTestCase {
-    var testbed: Testbed!
-    var state = ""
-
-    override func setUpWithError() throws {
-        testbed = try Testbed.up()
-        state = try writeTree(ConvergedState.files())
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "first-secret").status, 0)
-    }
-
-    override func tearDown() {
-        testbed?.down()
-        try? FileManager.default.removeItem(atPath: state)
-    }
-
+final class ApplyTests: FreshTestbedCase {
     @discardableResult
     func apply(expect status: Int32 = 0, _ extra: [String] = []) throws -> CommandResult {
         let result = try testbed.primctl(["apply", "--state", state, "--yes"] + extra)

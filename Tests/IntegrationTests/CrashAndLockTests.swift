@@ -2,21 +2,11 @@ import Foundation
 import XCTest
 
 /// `kill -9` at several points of an apply, concurrent applies, and the lock timeout.
-final class CrashAndLockTests: XCTestCase {
-    var testbed: Testbed!
-    var state = ""
-
+final class CrashAndLockTests: FreshTestbedCase {
     override func setUpWithError() throws {
-        testbed = try Testbed.up()
-        state = try writeTree(ConvergedState.files())
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "secret-0").status, 0)
+        try super.setUpWithError()
         let first = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
-    }
-
-    override func tearDown() {
-        testbed?.down()
-        try? FileManager.default.removeItem(atPath: state)
     }
 
     func spawnApply(_ name: String) -> pid_t {

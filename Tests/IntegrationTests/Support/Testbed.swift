@@ -180,3 +180,21 @@ class SharedTestbedCase: XCTestCase {
         get throws { try Self.shared.testbed }
     }
 }
+
+/// A test class whose every test gets a fresh testbed and the two-prim state (not yet applied),
+/// with its secret API_KEY set to "first-secret".
+class FreshTestbedCase: XCTestCase {
+    var testbed: Testbed!
+    var state = ""
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        state = try writeTree(ConvergedState.files())
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "first-secret").status, 0)
+    }
+
+    override func tearDown() {
+        testbed?.down()
+        try? FileManager.default.removeItem(atPath: state)
+    }
+}
