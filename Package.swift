@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "primctl", targets: ["primctl"]),
         .executable(name: "primd", targets: ["primd"]),
+        .executable(name: "prsh", targets: ["prsh"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,11 +47,14 @@ let package = Package(
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler"]),
 
+        // SSH commit signatures (verify and sign) and webhook HMACs.
+        .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // primd's reconcile loop, status, metrics and rollback (no HTTP).
-        .target(name: "PrimController", dependencies: [
-            "PrimHost",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning"]),
+
+        // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
+        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "ReleaseReconciler"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
@@ -66,9 +70,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        .executableTarget(name: "prsh", dependencies: [
+            "PRService",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "PrimModel", "PrimPlan", "PrimSystem", "PrimController"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimController", "PRService"]),
     ]
 )

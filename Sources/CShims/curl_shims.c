@@ -21,3 +21,9 @@ CURLcode prim_curl_set_write(CURL *handle, prim_curl_write_fn function, void *co
 CURLcode prim_curl_info_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+CURLcode prim_curl_set_header(CURL *handle, prim_curl_write_fn function, void *context) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, function);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_HEADERDATA, context);
+}

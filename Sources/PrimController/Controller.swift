@@ -3,6 +3,7 @@ import PrimEngine
 import PrimHost
 import PrimModel
 import PrimPlan
+import PrimSigning
 import PrimSystem
 
 /// primd's reconcile loop body: fetch the branch, and for each new head commit

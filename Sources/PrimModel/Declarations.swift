@@ -50,10 +50,13 @@ public struct ProviderSpec: Sendable, Hashable {
     public static let keys = ["name", "env", "docs", "description"]
 }
 
-/// What agents may change through pr.sh, and how their changes merge.
+/// What agents may change through pr.sh, and how their changes merge. Path patterns are
+/// relative to the state root (`prims/*.yaml` is `state/prims/*.yaml` when the state lives
+/// in `state/`); `*` stays within a folder, `**` crosses folders.
 public struct Policy: Sendable, Hashable {
-    public var agentPaths: [String] = ["state/prims/*.yaml", "state/providers/*.yaml", "state/secrets/*.yaml", "packages/*/**"]
-    public var protectedPaths: [String] = ["state/policy.yaml", "state/hosts/**"]
+    public var agentPaths: [String] = ["prims/*.yaml", "providers/*.yaml", "secrets/*.yaml", "packages/*/**"]
+    /// Changes here always need an operator's approval (as do `policy.yaml` and `hosts/`).
+    public var protectedPaths: [String] = ["policy.yaml", "hosts/**"]
     public var autoMergeNewPrims = true
     public var autoMergeNonLive = true
     public var perHour = 10

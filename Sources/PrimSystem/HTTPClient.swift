@@ -6,6 +6,8 @@ import Foundation
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// Response headers, names lower-cased (the last value wins).
+    public var headers: [String: String] = [:]
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
@@ -18,6 +20,7 @@ public enum HTTPClient {
 
     final class Sink {
         var bytes: [UInt8] = []
+        var headers: [String: String] = [:]
     }
 
     /// Sends one request. Connection failures and timeouts throw a transient error.
@@ -41,6 +44,17 @@ public enum HTTPClient {
             if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }, context)
+        prim_curl_set_header(handle, { data, size, count, context in
+            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+            let length = size * count
+            if let data {
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                if let colon = line.firstIndex(of: ":") {
+                    sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+            }
+            return length
+        }, context)
         var list: UnsafeMutablePointer<curl_slist>?
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             list = curl_slist_append(list, "\(name): \(value)")
@@ -60,6 +74,6 @@ public enum HTTPClient {
         }
         var status = 0
         prim_curl_info_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes)
+        return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
     }
 }

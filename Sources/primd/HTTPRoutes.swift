@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PrimController
+import PrimSigning
 
 /// primd's HTTP interface: /healthz, /status, /metrics and the GitHub push webhook.
 enum HTTPRoutes {

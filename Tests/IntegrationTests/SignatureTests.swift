@@ -1,5 +1,6 @@
 import Foundation
 import PrimController
+import PrimSigning
 import PrimSystem
 import XCTest
 

@@ -9,6 +9,7 @@ CURLcode prim_curl_set_long(CURL *handle, CURLoption option, long value);
 CURLcode prim_curl_set_string(CURL *handle, CURLoption option, const char *value);
 CURLcode prim_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode prim_curl_set_write(CURL *handle, prim_curl_write_fn function, void *context);
+CURLcode prim_curl_set_header(CURL *handle, prim_curl_write_fn function, void *context);
 CURLcode prim_curl_info_long(CURL *handle, CURLINFO info, long *value);
 
 #endif

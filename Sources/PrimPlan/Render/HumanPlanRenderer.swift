@@ -26,7 +26,7 @@ public enum HumanPlanRenderer {
         }
     }
 
-    static func verb(_ action: Action) -> String {
+    public static func verb(_ action: Action) -> String {
         switch action {
         case .create: return "created"
         case .delete: return "destroyed"

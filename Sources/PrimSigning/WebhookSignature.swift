@@ -10,8 +10,11 @@ public enum WebhookSignature {
 
     public static func isValid(_ header: String?, body: [UInt8], secret: [UInt8]) -> Bool {
         guard let header, header.hasPrefix("sha256=") else { return false }
-        let expected = Array(sign(body, secret: secret).utf8)
-        let given = Array(header.utf8)
+        return constantTimeEqual(Array(header.utf8), Array(sign(body, secret: secret).utf8))
+    }
+
+    /// Compares two secrets in time that depends only on their length.
+    public static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
         guard expected.count == given.count else { return false }
         var difference: UInt8 = 0
         for index in expected.indices { difference |= expected[index] ^ given[index] }

@@ -1,0 +1,109 @@
+import Foundation
+import PrimModel
+import PrimPlan
+import PrimSystem
+import ReleaseReconciler
+
+/// The checks every PR gets: the whole state, with the manifest laid over main, must
+/// validate; and the plan says what primd would do on merge.
+public enum Checks {
+    public struct Outcome: Sendable {
+        public var checks: [Check]
+        /// The state with the manifest laid over main (nil when it does not validate).
+        public var head: DesiredState?
+        /// Main's own state.
+        public var base: DesiredState
+        /// Validation errors as `path:line:col: error: message [code]`, paths from the repository root.
+        public var errors: [String] { checks.first { $0.name == "validate" && $0.status == .failure }?.details ?? [] }
+    }
+
+    /// The manifest's files that belong to the state root, keyed by their path inside it.
+    static func overlay(_ manifest: Manifest, statePath: String) -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for file in manifest.files {
+            if let relative = ManifestCheck.stateRelative(file.path, statePath: statePath) { files[relative] = Array(file.content.utf8) }
+        }
+        return files
+    }
+
+    public static func run(_ manifest: Manifest, on base: String, repository: GitRepository, statePath: String, at time: Date) throws -> Outcome {
+        let (baseSnapshot, _) = try repository.snapshot(revision: base, subpath: statePath)
+        let baseResult = StateLoader.load(baseSnapshot)
+        var snapshot = baseSnapshot
+        let files = overlay(manifest, statePath: statePath)
+        for (path, bytes) in files where StateSnapshot.isStatePath(path) {
+            snapshot.entries[path] = bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
+        }
+        let result = StateLoader.load(snapshot)
+        let root = statePath
+        let errors = result.errors.map { $0.formatted(root: root) }
+        let fileCount = snapshot.entries.count
+        guard errors.isEmpty else {
+            return Outcome(checks: [
+                Check(name: "validate", status: .failure, summary: "\(errors.count) error\(errors.count == 1 ? "" : "s") in the state with this change",
+                      details: errors, base: base, at: time),
+            ], head: nil, base: baseResult.state)
+        }
+        let validate = Check(name: "validate", status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
+                             details: result.warnings.map { $0.formatted(root: root) }, base: base, at: time)
+        let source = OverlaySourceTree(base: GitSourceTree(repository: repository, commit: base, subpath: statePath), files: files)
+        let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
+        let plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
+                                 headSource: source, baseSource: baseSource, base: base, at: time)
+        return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state)
+    }
+
+    /// Plans the head state against main's state as if main were applied, host by host.
+    static func plan(head: DesiredState, base: DesiredState, headSource: SourceTree, baseSource: SourceTree,
+                     base commit: String, at time: Date) throws -> Check {
+        var names = Set(head.hosts.map(\.name)).union(base.hosts.map(\.name)).sorted()
+        if names.isEmpty { names = [Host.implicit().name] }
+        var add = 0, change = 0, destroy = 0
+        var details: [String] = []
+        var failed = false
+        for name in names {
+            let desired = try build(head, host: name, source: headSource)
+            let assumed = try build(base, host: name, source: baseSource)
+            let plan = Planner.plan(desired: desired, observed: ObservedState(assumingApplied: assumed))
+            add += plan.toAdd; change += plan.toChange; destroy += plan.toDestroy
+            for item in plan.pending {
+                details.append("\(name): \(item.address.name) will be \(HumanPlanRenderer.verb(item.action))\(item.reason.map { " (\($0.message))" } ?? "")")
+            }
+            for blocked in plan.blocked {
+                failed = true
+                details.append("\(name): \(blocked.message)")
+            }
+        }
+        let summary = "Plan: \(add) to add, \(change) to change, \(destroy) to destroy."
+        return Check(name: "plan", status: failed ? .failure : .success, summary: summary, details: details, base: commit, at: time)
+    }
+
+    /// A host's desired resources with every declared secret given a placeholder (pr.sh never sees values).
+    static func build(_ state: DesiredState, host name: String, source: SourceTree) throws -> DesiredHost {
+        let host = state.host(named: name) ?? (state.hosts.isEmpty ? Host.implicit() : nil)
+        guard let host else { return DesiredHost(host: name, resources: []) }
+        var secrets: [String: String] = [:]
+        for secret in state.secrets { secrets[secret.name] = "" }
+        let cached = CachedSourceTree(source)
+        var releases: [String: ReleaseManifest] = [:]
+        for prim in state.deployedPrims(on: host) {
+            releases[prim.id] = try ReleaseManifest.of(prim: prim.id, shared: host.shared, in: cached)
+        }
+        return DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets, releases: releases)
+    }
+}
+
+/// A commit's tree with a manifest's files laid over it.
+struct OverlaySourceTree: SourceTree {
+    let base: SourceTree
+    /// Paths relative to the state root.
+    let files: [String: [UInt8]]
+
+    func files(under path: String) throws -> [String: SourceFile] {
+        var result = try base.files(under: path)
+        for (file, bytes) in files where file.hasPrefix(path + "/") {
+            result[file] = SourceFile(bytes: bytes, executable: result[file]?.executable ?? false)
+        }
+        return result
+    }
+}

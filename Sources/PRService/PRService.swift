@@ -1,0 +1,358 @@
+import Foundation
+import PrimModel
+import PrimSigning
+import PrimSystem
+
+/// pr.sh: turns agents' manifests into branches and pull requests on a repository it owns
+/// (the local forge), runs checks, applies policy, merges as a fast-forward of main, and keeps
+/// flood control. One actor: every change to PRs, counters and refs happens in turn.
+public actor PRService {
+    public struct Configuration: Sendable {
+        /// The bare repository pr.sh writes (primd watches the same one).
+        public var repository: String
+        public var branch = "main"
+        /// The state root inside the repository (`state`, or empty for the root).
+        public var statePath = ""
+        public var dataDir: String
+        /// Base of PR URLs: `<publicURL>/v1/pr/<n>`.
+        public var publicURL = "http://127.0.0.1:7300"
+        public var limits = ManifestLimits()
+        public var committer = GitRepository.Person(name: "pr.sh", email: "pr@prim.sh")
+        /// Signs every commit pr.sh makes, so primd can require signed commits.
+        public var signer: SSHSigner?
+
+        public init(repository: String, dataDir: String) {
+            self.repository = repository
+            self.dataDir = dataDir
+        }
+    }
+
+    /// Who asks for a merge or a close.
+    public enum Caller: Sendable, Equatable {
+        case wallet(String)
+        case `operator`
+    }
+
+    let configuration: Configuration
+    let repository: GitRepository
+    let store: PRStore
+    let now: @Sendable () -> Date
+    /// Told the new main commit after every merge (primd's webhook).
+    let onMerge: @Sendable (String) -> Void
+    var pullRequests: [Int: PullRequest]
+    var ledger: WalletLedger
+
+    public init(_ configuration: Configuration, now: @escaping @Sendable () -> Date = { Date() },
+                onMerge: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let repository = try GitRepository.open(configuration.repository)
+        let store = PRStore(directory: configuration.dataDir)
+        let pullRequests = try store.loadPullRequests()
+        let ledger = try store.loadLedger()
+        self.configuration = configuration
+        self.repository = repository
+        self.store = store
+        self.now = now
+        self.onMerge = onMerge
+        self.pullRequests = pullRequests
+        self.ledger = ledger
+    }
+
+    // MARK: Reading
+
+    public func pullRequest(_ number: Int) throws -> PullRequest {
+        guard var pr = pullRequests[number] else { throw ServiceError(.notFound, "there is no PR #\(number)", field: "number") }
+        if pr.state == .open {
+            try refresh(&pr)
+        }
+        return pr
+    }
+
+    public func list(state: PullRequest.State?) -> [PullRequest] {
+        pullRequests.values.filter { state == nil || $0.state == state }.sorted { $0.number < $1.number }
+    }
+
+    public func url(of number: Int) -> String { "\(configuration.publicURL)/v1/pr/\(number)" }
+
+    // MARK: Opening
+
+    /// Opens a PR; returns it and whether it is new (false: the same manifest was already open).
+    public func open(_ manifest: Manifest, wallet: String) throws -> (PullRequest, created: Bool) {
+        let main = try mainHead()
+        let base = try loadState(at: main)
+        let policy = base.policy
+        try ManifestCheck.check(manifest, policy: policy, statePath: configuration.statePath, limits: configuration.limits) { path in
+            switch try? self.repository.entryKind(path, at: main) {
+            case .file?: return .file
+            case .directory?, .submodule?: return .directory
+            case .symlink?: return .symlink
+            case nil: return nil
+            }
+        }
+        let hash = manifest.contentHash
+        if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
+            return (same, false)
+        }
+        let relative = statePaths(manifest.files.map(\.path))
+        let touched = PolicyGate.touchedPrims(paths: relative, base: base, head: nil)
+        if let other = pullRequests.values.sorted(by: { $0.number < $1.number })
+            .first(where: { $0.state == .open && !Set($0.prims).isDisjoint(with: touched) }) {
+            let shared = Set(other.prims).intersection(touched).sorted().joined(separator: ", ")
+            var error = ServiceError(.conflict, "PR #\(other.number) is already open for prim \(shared); update or close it first", field: "files")
+            error.pullRequest = other.number
+            throw error
+        }
+        let time = now()
+        if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
+
+        let outcome = try Checks.run(manifest, on: main, repository: repository, statePath: configuration.statePath, at: time)
+        guard outcome.head != nil else {
+            ledger.record(wallet, green: false, policy: policy, now: time)
+            try store.save(ledger)
+            var error = ServiceError(.invalidRequest, "the state does not validate with this change: \(outcome.errors.count) error\(outcome.errors.count == 1 ? "" : "s"); fix them and send the manifest again",
+                                     field: outcome.errors.first.map { String($0.prefix { $0 != ":" }) })
+            error.diagnostics = outcome.errors
+            throw error
+        }
+        let prims = PolicyGate.touchedPrims(paths: relative, base: base, head: outcome.head)
+        let number = (pullRequests.keys.max() ?? 0) + 1
+        let message = commitMessage(manifest, number: number, wallet: wallet)
+        let head = try commit(manifest, onto: main, message: message, wallet: wallet, at: time)
+        let branch = try createBranch(prims: prims, at: head, time: time)
+        var pr = PullRequest(
+            number: number, title: manifest.title, body: manifest.body,
+            labels: (["agent-pr"] + manifest.labels.filter { $0 != "agent-pr" }),
+            author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
+            base: main, head: head, state: .open, checks: outcome.checks,
+            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, policy: policy),
+            comments: [], createdAt: time, updatedAt: time)
+        ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
+        try store.save(ledger)
+        try save(pr)
+        if pr.isGreen && !pr.needsApproval {
+            try? merge(&pr, by: .wallet(wallet))
+        }
+        return (pr, true)
+    }
+
+    // MARK: Acting on a PR
+
+    public func merge(_ number: Int, by caller: Caller) throws -> PullRequest {
+        var pr = try openPullRequest(number)
+        try authorize(caller, for: pr, action: "merge")
+        try merge(&pr, by: caller)
+        return pr
+    }
+
+    /// An operator's approval; the PR merges at once when its checks are green.
+    public func approve(_ number: Int, by name: String) throws -> PullRequest {
+        var pr = try openPullRequest(number)
+        pr.approvedBy = name
+        pr.updatedAt = now()
+        pr.comments.append(.init(author: name, body: "approved", at: pr.updatedAt))
+        try save(pr)
+        try refresh(&pr)
+        if pr.isGreen { try merge(&pr, by: .operator) }
+        return pr
+    }
+
+    public func close(_ number: Int, by caller: Caller, comment: String? = nil) throws -> PullRequest {
+        var pr = try openPullRequest(number)
+        try authorize(caller, for: pr, action: "close")
+        pr.state = .closed
+        pr.updatedAt = now()
+        pr.comments.append(.init(author: caller.name, body: comment ?? "closed", at: pr.updatedAt))
+        try save(pr)
+        return pr
+    }
+
+    /// Re-runs checks of open PRs whose checks ran on an older main, and merges the ones
+    /// policy lets merge on green. Returns how many were re-checked.
+    @discardableResult
+    public func refreshAll() throws -> Int {
+        var count = 0
+        for number in pullRequests.keys.sorted() {
+            guard var pr = pullRequests[number], pr.state == .open else { continue }
+            let before = pr.checks.first?.base
+            try refresh(&pr)
+            if pr.checks.first?.base != before { count += 1 }
+            if pr.isGreen && !pr.needsApproval && pr.mergeProblem == nil { try? merge(&pr, by: .operator) }
+        }
+        return count
+    }
+
+    /// Closes open PRs with no activity for the policy's `stale_days`, with a comment. Returns their numbers.
+    @discardableResult
+    public func sweep() throws -> [Int] {
+        let policy = (try? loadState(at: mainHead()).policy) ?? Policy()
+        let cutoff = now().addingTimeInterval(-Double(policy.staleDays) * 86400)
+        var closed: [Int] = []
+        for number in pullRequests.keys.sorted() {
+            guard var pr = pullRequests[number], pr.state == .open, pr.updatedAt < cutoff else { continue }
+            pr.state = .closed
+            pr.updatedAt = now()
+            pr.comments.append(.init(author: "pr.sh", body: "closed: no activity for \(policy.staleDays) days; send the manifest again to reopen the change", at: pr.updatedAt))
+            try save(pr)
+            closed.append(number)
+        }
+        return closed
+    }
+
+    // MARK: Internals
+
+    func openPullRequest(_ number: Int) throws -> PullRequest {
+        guard let pr = pullRequests[number] else { throw ServiceError(.notFound, "there is no PR #\(number)", field: "number") }
+        guard pr.state == .open else { throw ServiceError(.conflict, "PR #\(number) is \(pr.state.rawValue)", field: "number") }
+        return pr
+    }
+
+    func authorize(_ caller: Caller, for pr: PullRequest, action: String) throws {
+        if case .wallet(let wallet) = caller, wallet != pr.author {
+            throw ServiceError(.forbidden, "only the wallet that opened PR #\(pr.number) or an operator may \(action) it", field: "X-Wallet")
+        }
+    }
+
+    /// Re-runs the checks when main moved since they ran; re-reads the approval rules too.
+    func refresh(_ pr: inout PullRequest) throws {
+        let main = try mainHead()
+        guard pr.checks.first?.base != main else { return }
+        let manifest = try self.manifest(of: pr)
+        let outcome = try Checks.run(manifest, on: main, repository: repository, statePath: configuration.statePath, at: now())
+        pr.checks = outcome.checks
+        let relative = statePaths(pr.paths)
+        if let head = outcome.head {
+            pr.prims = PolicyGate.touchedPrims(paths: relative, base: outcome.base, head: head)
+        }
+        pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, policy: outcome.base.policy)
+        pr.mergeProblem = nil
+        try save(pr)
+    }
+
+    /// Squashes the PR onto main as a fast-forward. When main moved, the manifest is laid over
+    /// the new main (a file also changed there is a conflict, reported, never overwritten).
+    func merge(_ pr: inout PullRequest, by caller: Caller) throws {
+        for _ in 0..<3 {
+            try refresh(&pr)
+            let main = try mainHead()
+            guard !pr.needsApproval else {
+                throw ServiceError(.forbidden, "PR #\(pr.number) needs an operator's approval: \(pr.approvalReasons.joined(separator: "; "))", field: "number")
+            }
+            guard pr.isGreen else {
+                let failed = pr.checks.filter { $0.status == .failure }.map { "\($0.name): \($0.summary)" }
+                throw ServiceError(.conflict, "PR #\(pr.number) cannot merge: its checks failed on main \(main.prefix(12)) (\(failed.joined(separator: "; ")))", field: "checks")
+            }
+            var target = pr.head
+            if main != pr.base {
+                let conflicts = try conflictingPaths(pr, main: main)
+                guard conflicts.isEmpty else {
+                    let problem = "\(conflicts.joined(separator: ", ")) changed on main since this PR was opened; send a new manifest based on the current files"
+                    pr.mergeProblem = problem
+                    pr.updatedAt = now()
+                    pr.comments.append(.init(author: "pr.sh", body: "merge conflict: \(problem)", at: pr.updatedAt))
+                    try save(pr)
+                    var error = ServiceError(.conflict, "PR #\(pr.number) conflicts with main: \(problem)", field: conflicts.first)
+                    error.pullRequest = pr.number
+                    throw error
+                }
+                target = try commit(try manifest(of: pr), onto: main, message: commitMessage(of: pr), wallet: pr.author, at: now())
+            }
+            do {
+                try repository.fastForward(configuration.branch, from: main, to: target, message: "pr.sh: merge #\(pr.number)")
+            } catch GitRepository.RefRefusal.moved {
+                continue
+            }
+            pr.state = .merged
+            pr.mergedCommit = target
+            pr.mergeProblem = nil
+            pr.updatedAt = now()
+            pr.comments.append(.init(author: caller.name, body: "merged as \(target.prefix(12))", at: pr.updatedAt))
+            try save(pr)
+            onMerge(target)
+            return
+        }
+        throw ServiceError(.conflict, "main kept moving while PR #\(pr.number) was merging; try again", field: "number")
+    }
+
+    func conflictingPaths(_ pr: PullRequest, main: String) throws -> [String] {
+        var conflicts: [String] = []
+        for path in pr.paths {
+            let before = try repository.file(path, at: pr.base)
+            let now = try repository.file(path, at: main)
+            if before != now, now != (try repository.file(path, at: pr.head)) { conflicts.append(path) }
+        }
+        return conflicts
+    }
+
+    func manifest(of pr: PullRequest) throws -> Manifest {
+        let files = try pr.paths.map { path in
+            Manifest.File(path: path, content: String(decoding: try repository.file(path, at: pr.head) ?? [], as: UTF8.self))
+        }
+        return Manifest(title: pr.title, body: pr.body, files: files, labels: pr.labels)
+    }
+
+    func commit(_ manifest: Manifest, onto parent: String, message: String, wallet: String, at time: Date) throws -> String {
+        let files = Dictionary(uniqueKeysWithValues: manifest.files.map { ($0.path, Array($0.content.utf8)) })
+        let signer = configuration.signer
+        return try repository.commit(files: files, parent: parent, message: message,
+                                     author: .init(name: wallet, email: "\(wallet)@wallet.prim.sh"),
+                                     committer: configuration.committer, at: time,
+                                     sign: signer.map { signer in { try signer.sign($0) } })
+    }
+
+    func commitMessage(_ manifest: Manifest, number: Int, wallet: String) -> String {
+        var message = manifest.title + "\n"
+        if !manifest.body.isEmpty { message += "\n" + manifest.body + "\n" }
+        return message + "\nPR: #\(number)\nWallet: \(wallet)\n"
+    }
+
+    func commitMessage(of pr: PullRequest) -> String {
+        commitMessage(Manifest(title: pr.title, body: pr.body, files: []), number: pr.number, wallet: pr.author)
+    }
+
+    /// `agent/<prim-id>-<UTC timestamp>`, with a counter when two land in the same second.
+    func createBranch(prims: [String], at commit: String, time: Date) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let stem = "agent/\(prims.first ?? "state")-\(formatter.string(from: time))"
+        for attempt in 1...100 {
+            let name = attempt == 1 ? stem : "\(stem)-\(attempt)"
+            do {
+                try repository.createBranch(name, at: commit, message: "pr.sh: open")
+                return name
+            } catch GitRepository.RefRefusal.exists {
+                continue
+            }
+        }
+        throw ServiceError(.internalError, "cannot find a free branch name near \(stem)")
+    }
+
+    func mainHead() throws -> String {
+        guard let head = try repository.branchHead(configuration.branch) else {
+            throw ServiceError(.internalError, "the repository has no branch '\(configuration.branch)'")
+        }
+        return head
+    }
+
+    func loadState(at commit: String) throws -> DesiredState {
+        StateLoader.load(try repository.snapshot(revision: commit, subpath: configuration.statePath).0).state
+    }
+
+    func statePaths(_ paths: [String]) -> [String] {
+        paths.compactMap { ManifestCheck.stateRelative($0, statePath: configuration.statePath) }
+    }
+
+    func save(_ pr: PullRequest) throws {
+        try store.save(pr)
+        pullRequests[pr.number] = pr
+    }
+}
+
+extension PRService.Caller {
+    var name: String {
+        switch self {
+        case .wallet(let wallet): return wallet
+        case .operator: return "operator"
+        }
+    }
+}

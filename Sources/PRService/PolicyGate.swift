@@ -1,0 +1,68 @@
+import PrimModel
+
+/// Decides what a change touches and whether policy lets it merge on green. Pure.
+public enum PolicyGate {
+    /// The prims a change touches: their files and packages, and the prims a changed secret
+    /// or provider reaches, in main's state or the new one.
+    public static func touchedPrims(paths: [String], base: DesiredState, head: DesiredState?) -> [String] {
+        var ids = Set<String>()
+        let states = [base] + (head.map { [$0] } ?? [])
+        for path in paths {
+            let parts = path.split(separator: "/").map(String.init)
+            guard parts.count >= 2 else { continue }
+            switch parts[0] {
+            case "prims":
+                let owners = states.flatMap { $0.prims.filter { $0.file == path } }.map(\.id)
+                ids.formUnion(owners.isEmpty ? [stem(parts[1])] : owners)
+            case "packages":
+                ids.insert(parts[1])
+            case "secrets":
+                for state in states {
+                    for secret in state.secrets where secret.file == path {
+                        ids.formUnion(secret.prims.contains("*") ? state.prims.map(\.id) : secret.prims)
+                    }
+                }
+            case "providers":
+                for state in states {
+                    for provider in state.providers where provider.file == path {
+                        ids.formUnion(state.prims.filter { $0.providers.contains { $0.name == provider.name } }.map(\.id))
+                    }
+                }
+            default: continue
+            }
+        }
+        return ids.sorted()
+    }
+
+    /// Why the change needs an operator's approval; empty when it may merge on green.
+    /// `paths` are relative to the state root; the policy is main's, never the PR's own.
+    public static func approvalReasons(paths: [String], prims: [String], base: DesiredState, policy: Policy) -> [String] {
+        var reasons: [String] = []
+        for path in paths {
+            if path == "policy.yaml" {
+                reasons.append("it changes policy.yaml")
+            } else if path.hasPrefix("hosts/") {
+                reasons.append("it changes a host (\(path))")
+            } else if let pattern = policy.protectedPaths.first(where: { PathPattern($0).matches(path) }) {
+                reasons.append("it changes \(path), protected by '\(pattern)'")
+            }
+        }
+        for id in prims {
+            guard let prim = base.prim(id) else {
+                if !policy.autoMergeNewPrims { reasons.append("it adds prim '\(id)' and policy.yaml has auto_merge.new_prims: false") }
+                continue
+            }
+            if prim.status == .live {
+                reasons.append("prim '\(id)' is live")
+            } else if !policy.autoMergeNonLive {
+                reasons.append("it changes prim '\(id)' and policy.yaml has auto_merge.non_live: false")
+            }
+        }
+        return reasons
+    }
+
+    static func stem(_ name: String) -> String {
+        for suffix in [".yaml", ".yml"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return name
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A pull request as pr.sh keeps it: durable, one JSON file per PR.
+public struct PullRequest: Sendable, Codable, Equatable {
+    public enum State: String, Sendable, Codable { case open, merged, closed }
+
+    public var number: Int
+    public var title: String
+    public var body: String
+    public var labels: [String]
+    /// The wallet that opened it: the commit author and the unit of rate limiting.
+    public var author: String
+    public var branch: String
+    /// Repository paths the manifest writes, and its content hash (for duplicate detection).
+    public var paths: [String]
+    public var manifestHash: String
+    /// The prims the change touches.
+    public var prims: [String]
+    /// The main commit the branch's commit sits on, and that commit.
+    public var base: String
+    public var head: String
+    public var state: State
+    public var checks: [Check]
+    /// Why it cannot merge without an operator; empty when policy lets it merge on green.
+    public var approvalReasons: [String]
+    public var approvedBy: String?
+    public var mergedCommit: String?
+    /// Why the last merge attempt did not merge (conflict, red checks), if it did not.
+    public var mergeProblem: String?
+    public var comments: [Comment]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public struct Comment: Sendable, Codable, Equatable {
+        public var author: String
+        public var body: String
+        public var at: Date
+    }
+
+    public var needsApproval: Bool { !approvalReasons.isEmpty && approvedBy == nil }
+    public var isGreen: Bool { !checks.isEmpty && checks.allSatisfy { $0.status == .success } }
+}
+
+/// One check on a PR, run against the main commit it names.
+public struct Check: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable { case success, failure }
+
+    /// `validate` or `plan`.
+    public var name: String
+    public var status: Status
+    /// One line: `12 files valid` or `Plan: 4 to add, 0 to change, 0 to destroy.`
+    public var summary: String
+    /// `path:line:col: error: message [code]` lines (validate) or change headers (plan).
+    public var details: [String]
+    /// The main commit the manifest was laid over.
+    public var base: String
+    public var at: Date
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PRService
+import PrimSigning
+import PrimSystem
+import ServiceLifecycle
+
+@main
+struct Prsh: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prsh",
+        abstract: "pr.sh: agents send a file manifest; pr.sh opens a checked pull request and merges it when policy allows.")
+
+    @Option(help: "The bare repository pr.sh owns (the local forge); primd watches the same one.") var repo: String
+    @Option(help: "The branch changes merge into.") var branch = "main"
+    @Option(help: "The state root inside the repository (empty for the root).") var statePath = "state"
+    @Option(help: "Where PR records and flood-control counters live.") var dataDir = "/var/lib/prsh"
+    @Option(help: "host:port to listen on.") var listen = "127.0.0.1:7300"
+    @Option(help: "Base of PR URLs (default: http://<listen>).") var publicURL: String?
+    @Option(help: "File holding the operator's bearer token (needed to approve).") var operatorTokenFile: String?
+    @Option(help: "Unencrypted OpenSSH ed25519 private key that signs every commit pr.sh makes.") var signingKey: String?
+    @Option(help: "URL told of each merge as a GitHub push event (primd's /hooks/git).") var notifyURL: String?
+    @Option(help: "File holding the secret that signs notifications (X-Hub-Signature-256).") var notifySecretFile: String?
+    @Option(help: "Seconds between re-checks of open PRs against main.") var recheckInterval = 30
+    @Option(help: "Most files in one manifest.") var maxFiles = 50
+    @Option(help: "Largest file in a manifest, in bytes.") var maxFileBytes = 256 * 1024
+    @Option(help: "Largest manifest, in bytes of file content.") var maxTotalBytes = 1024 * 1024
+
+    func run() async throws {
+        let lock = try FileLock.acquire("\(dataDir)/lock", holder: "prsh pid \(getpid())", timeout: 0) { _ in }
+        defer { lock.release() }
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(listen)'") }
+
+        var settings = PRService.Configuration(repository: repo, dataDir: dataDir)
+        settings.branch = branch
+        settings.statePath = statePath.split(separator: "/").joined(separator: "/")
+        settings.publicURL = publicURL ?? "http://\(listen)"
+        settings.limits.maxFiles = maxFiles
+        settings.limits.maxFileBytes = maxFileBytes
+        settings.limits.maxTotalBytes = maxTotalBytes
+        if let signingKey {
+            guard let bytes = try FileReader.bytes(signingKey) else { throw ValidationError("signing key '\(signingKey)' does not exist") }
+            settings.signer = try SSHSigner(openSSHPrivateKey: String(decoding: bytes, as: UTF8.self))
+        }
+        let notifier = try Notifier(url: notifyURL, secretFile: notifySecretFile, branch: branch)
+        let service = try PRService(settings, onMerge: { commit in notifier.merged(commit) })
+        let token = try operatorTokenFile.map { file -> [UInt8] in
+            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("operator token file '\(file)' does not exist") }
+            return Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        }
+        let routes = Routes(service: service, identity: WalletHeaderIdentity(), operatorToken: token,
+                            statePath: settings.statePath, maxBody: 4 * maxTotalBytes + 64 * 1024)
+        let logger = Logger(label: "prsh")
+        let app = Application(router: routes.router(),
+                              configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "pr.sh"),
+                              logger: logger)
+        let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger)],
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+/// Re-checks open PRs when main moves, merges the ones that turned green, and closes stale ones.
+struct Maintenance: Service {
+    let service: PRService
+    let interval: Int
+    let logger: Logger
+
+    func run() async throws {
+        var lastSweep = Date.distantPast
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await service.refreshAll()
+                if Date().timeIntervalSince(lastSweep) > 3600 {
+                    let closed = try await service.sweep()
+                    if !closed.isEmpty { logger.info("closed stale PRs \(closed.map { "#\($0)" }.joined(separator: ", "))") }
+                    lastSweep = Date()
+                }
+            } catch {
+                logger.error("maintenance: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(1, interval))) }
+        }
+    }
+}
+
+/// Tells primd about a merge the way GitHub would: a signed push event.
+struct Notifier: Sendable {
+    let url: String?
+    let secret: [UInt8]?
+    let branch: String
+
+    init(url: String?, secretFile: String?, branch: String) throws {
+        self.url = url
+        self.branch = branch
+        secret = try secretFile.map { file in
+            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("notify secret file '\(file)' does not exist") }
+            return Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        }
+    }
+
+    func merged(_ commit: String) {
+        guard let url else { return }
+        let body = Array("{\"ref\":\"refs/heads/\(branch)\",\"after\":\"\(commit)\"}".utf8)
+        var headers = ["Content-Type": "application/json", "X-GitHub-Event": "push"]
+        if let secret { headers["X-Hub-Signature-256"] = WebhookSignature.sign(body, secret: secret) }
+        _ = try? HTTPClient.request("POST", url, headers: headers, body: body, timeout: 2)
+    }
+}
