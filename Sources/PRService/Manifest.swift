@@ -6,6 +6,11 @@ public struct Manifest: Sendable, Equatable {
     public struct File: Sendable, Equatable {
         public var path: String
         public var content: String
+
+        public init(path: String, content: String) {
+            self.path = path
+            self.content = content
+        }
     }
 
     public var title: String

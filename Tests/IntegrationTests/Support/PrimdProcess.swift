@@ -27,9 +27,11 @@ final class StateRepository {
     @discardableResult
     func git(_ arguments: [String]) throws -> CommandResult { try runGit(arguments) }
 
-    /// Writes files under `state/` (nil removes one), commits, and pushes when the bare repository exists.
+    /// Writes files under `state/` (nil removes one) on top of the bare repository's main, commits, and pushes.
     @discardableResult
     func commit(_ files: [String: String?], message: String) throws -> String {
+        // Others (pr.sh) may have moved main in the bare repository: start from there.
+        if FileManager.default.fileExists(atPath: bare) { try git(["-C", work, "pull", "-q", "--ff-only", "origin", "main"]) }
         for (path, text) in files {
             let full = "\(work)/state/\(path)"
             if let text { try write(Array(text.utf8), to: full) } else { try? FileManager.default.removeItem(atPath: full) }
