@@ -79,6 +79,7 @@ let package = Package(
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
+        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimController", "PRService"]),
     ]

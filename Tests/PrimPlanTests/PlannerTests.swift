@@ -49,6 +49,18 @@ final class PlannerTests: XCTestCase {
         XCTAssertFalse(p.hasChanges)
     }
 
+    func testAStateAssumedAppliedPlansNothingAndANewerOneOnlyItsDifference() {
+        let base = DesiredHost(host: "vps", resources: [env(), unit(), fragment(), caddy()])
+        XCTAssertEqual(actions(Planner.plan(desired: base, observed: ObservedState(assumingApplied: base))), [])
+        let held = DesiredHost(host: "vps", resources: [env(), unit(running: false), fragment(), caddy()])
+        XCTAssertEqual(actions(Planner.plan(desired: held, observed: ObservedState(assumingApplied: held))), [], "a held unit is assumed stopped")
+        let newer = DesiredHost(host: "vps", resources: [env("# Managed by prim\nPORT=2\n"), unit(), fragment(), caddy()])
+        XCTAssertEqual(actions(Planner.plan(desired: newer, observed: ObservedState(assumingApplied: base))), ["update search.env"])
+        let empty = DesiredHost(host: "vps", resources: [caddy(sites: [])])
+        XCTAssertEqual(actions(Planner.plan(desired: empty, observed: ObservedState(assumingApplied: base))),
+                       ["reload caddy", "delete search.caddy", "delete prim-search.service", "delete search.env"])
+    }
+
     func testChangedRestartTriggerRestarts() {
         let p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "env:aaaa", with: "env:bbbb"))])
         XCTAssertEqual(actions(p), ["restart prim-search.service"])

@@ -1,0 +1,43 @@
+import PRService
+import PrimModel
+import XCTest
+
+final class PolicyGateTests: XCTestCase {
+    func state(_ files: [String: String]) -> DesiredState {
+        let snapshot = StateSnapshot(entries: files.mapValues { .file(Array($0.utf8)) })
+        let result = StateLoader.load(snapshot)
+        XCTAssertTrue(result.isValid, "\(result.errors)")
+        return result.state
+    }
+
+    lazy var base = state([
+        "prims/live.yaml": "id: live\nstatus: live\nport: 3001\nenv: [KEY]\n",
+        "prims/test.yaml": "id: test\nstatus: testing\nport: 3002\n",
+        "secrets/KEY.yaml": "prims: [live]\nexternal: true\n",
+        "providers/tavily.yaml": "env: [KEY]\n",
+    ])
+
+    func testTouchedPrimsFollowFilesPackagesSecretsAndProviders() {
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["prims/new.yaml", "packages/test/src/a.ts"], base: base, head: nil), ["new", "test"])
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["secrets/KEY.yaml"], base: base, head: nil), ["live"])
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["providers/tavily.yaml"], base: base, head: nil), [])
+    }
+
+    func testWhatNeedsAnOperator() {
+        let policy = Policy()
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/new.yaml"], prims: ["new"], base: base, policy: policy), [])
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/test.yaml"], prims: ["test"], base: base, policy: policy), [])
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/live.yaml"], prims: ["live"], base: base, policy: policy), ["prim 'live' is live"])
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["policy.yaml"], prims: [], base: base, policy: policy), ["it changes policy.yaml"])
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["hosts/vps.yaml"], prims: [], base: base, policy: policy), ["it changes a host (hosts/vps.yaml)"])
+        var strict = Policy()
+        strict.autoMergeNewPrims = false
+        strict.autoMergeNonLive = false
+        strict.protectedPaths = ["packages/test/**"]
+        XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/new.yaml", "packages/test/x"], prims: ["new", "test"], base: base, policy: strict), [
+            "it changes packages/test/x, protected by 'packages/test/**'",
+            "it adds prim 'new' and policy.yaml has auto_merge.new_prims: false",
+            "it changes prim 'test' and policy.yaml has auto_merge.non_live: false",
+        ])
+    }
+}
