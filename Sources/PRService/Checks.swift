@@ -13,6 +13,8 @@ public enum Checks {
         public var head: DesiredState?
         /// Main's own state.
         public var base: DesiredState
+        /// The state files with the manifest laid over main, loaded: what main holds after a merge.
+        public var loadedHead: LoadedState
         /// Validation errors as `path:line:col: error: message [code]`, paths from the repository root.
         public var errors: [String] { checks.first { $0.name == "validate" && $0.status == .failure }?.details ?? [] }
     }
@@ -26,15 +28,17 @@ public enum Checks {
         return files
     }
 
-    public static func run(_ manifest: Manifest, on base: String, repository: GitRepository, statePath: String, at time: Date) throws -> Outcome {
-        let (baseSnapshot, _) = try repository.snapshot(revision: base, subpath: statePath)
-        let baseResult = StateLoader.load(baseSnapshot)
-        var snapshot = baseSnapshot
+    /// - Parameter loaded: main's state at `base`, loaded once and shared by the checks of every PR.
+    public static func run(_ manifest: Manifest, on base: String, loaded: LoadedState, repository: GitRepository,
+                           statePath: String, at time: Date) throws -> Outcome {
+        let baseResult = loaded.result
+        var snapshot = loaded.snapshot
         let files = overlay(manifest, statePath: statePath)
         for (path, bytes) in files where StateSnapshot.isStatePath(path) {
             snapshot.entries[path] = bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
         }
         let result = StateLoader.load(snapshot)
+        let headState = LoadedState(snapshot: snapshot, result: result)
         let root = statePath
         let errors = result.errors.map { $0.formatted(root: root) }
         let fileCount = snapshot.entries.count
@@ -42,7 +46,7 @@ public enum Checks {
             return Outcome(checks: [
                 Check(name: "validate", status: .failure, summary: "\(errors.count) error\(errors.count == 1 ? "" : "s") in the state with this change",
                       details: errors, base: base, at: time),
-            ], head: nil, base: baseResult.state)
+            ], head: nil, base: baseResult.state, loadedHead: headState)
         }
         let validate = Check(name: "validate", status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
                              details: result.warnings.map { $0.formatted(root: root) }, base: base, at: time)
@@ -50,7 +54,7 @@ public enum Checks {
         let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
         let plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
                                  headSource: source, baseSource: baseSource, base: base, at: time)
-        return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state)
+        return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
     }
 
     /// Plans the head state against main's state as if main were applied, host by host.
@@ -91,6 +95,12 @@ public enum Checks {
         }
         return DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets, releases: releases)
     }
+}
+
+/// A state tree read from a commit and loaded.
+public struct LoadedState: Sendable {
+    public var snapshot: StateSnapshot
+    public var result: LoadResult
 }
 
 /// A commit's tree with a manifest's files laid over it.

@@ -41,6 +41,9 @@ public actor PRService {
     let onMerge: @Sendable (String) -> Void
     var pullRequests: [Int: PullRequest]
     var ledger: WalletLedger
+    /// Loaded states of recent commits (main moves one merge at a time, so a few suffice).
+    var states: [String: LoadedState] = [:]
+    var stateOrder: [String] = []
 
     public init(_ configuration: Configuration, now: @escaping @Sendable () -> Date = { Date() },
                 onMerge: @escaping @Sendable (String) -> Void = { _ in }) throws {
@@ -78,7 +81,7 @@ public actor PRService {
     /// Opens a PR; returns it and whether it is new (false: the same manifest was already open).
     public func open(_ manifest: Manifest, wallet: String) throws -> (PullRequest, created: Bool) {
         let main = try mainHead()
-        let base = try loadState(at: main)
+        let base = try loaded(main).result.state
         let policy = base.policy
         try ManifestCheck.check(manifest, policy: policy, statePath: configuration.statePath, limits: configuration.limits) { path in
             switch try? self.repository.entryKind(path, at: main) {
@@ -104,7 +107,7 @@ public actor PRService {
         let time = now()
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
 
-        let outcome = try Checks.run(manifest, on: main, repository: repository, statePath: configuration.statePath, at: time)
+        let outcome = try checks(manifest, on: main, at: time)
         guard outcome.head != nil else {
             ledger.record(wallet, green: false, policy: policy, now: time)
             try store.save(ledger)
@@ -183,7 +186,7 @@ public actor PRService {
     /// Closes open PRs with no activity for the policy's `stale_days`, with a comment. Returns their numbers.
     @discardableResult
     public func sweep() throws -> [Int] {
-        let policy = (try? loadState(at: mainHead()).policy) ?? Policy()
+        let policy = (try? loaded(mainHead()).result.state.policy) ?? Policy()
         let cutoff = now().addingTimeInterval(-Double(policy.staleDays) * 86400)
         var closed: [Int] = []
         for number in pullRequests.keys.sorted() {
@@ -216,7 +219,7 @@ public actor PRService {
         let main = try mainHead()
         guard pr.checks.first?.base != main else { return }
         let manifest = try self.manifest(of: pr)
-        let outcome = try Checks.run(manifest, on: main, repository: repository, statePath: configuration.statePath, at: now())
+        let outcome = try checks(manifest, on: main, at: now())
         pr.checks = outcome.checks
         let relative = statePaths(pr.paths)
         if let head = outcome.head {
@@ -260,6 +263,7 @@ public actor PRService {
             } catch GitRepository.RefRefusal.moved {
                 continue
             }
+            if let last = lastHead, last.base == main, last.hash == pr.manifestHash { remember(last.state, for: target) }
             pr.state = .merged
             pr.mergedCommit = target
             pr.mergeProblem = nil
@@ -334,8 +338,29 @@ public actor PRService {
         return head
     }
 
-    func loadState(at commit: String) throws -> DesiredState {
-        StateLoader.load(try repository.snapshot(revision: commit, subpath: configuration.statePath).0).state
+    func loaded(_ commit: String) throws -> LoadedState {
+        if let hit = states[commit] { return hit }
+        let snapshot = try repository.snapshot(revision: commit, subpath: configuration.statePath).0
+        let state = LoadedState(snapshot: snapshot, result: StateLoader.load(snapshot))
+        remember(state, for: commit)
+        return state
+    }
+
+    func remember(_ state: LoadedState, for commit: String) {
+        states[commit] = state
+        stateOrder.removeAll { $0 == commit }
+        stateOrder.append(commit)
+        while stateOrder.count > 4 { states[stateOrder.removeFirst()] = nil }
+    }
+
+    /// The last checks' head state, by main commit and manifest: a merge of exactly that is main's next state.
+    var lastHead: (base: String, hash: String, state: LoadedState)?
+
+    func checks(_ manifest: Manifest, on main: String, at time: Date) throws -> Checks.Outcome {
+        let outcome = try Checks.run(manifest, on: main, loaded: try loaded(main), repository: repository,
+                                     statePath: configuration.statePath, at: time)
+        lastHead = (main, manifest.contentHash, outcome.loadedHead)
+        return outcome
     }
 
     func statePaths(_ paths: [String]) -> [String] {

@@ -45,6 +45,7 @@ public enum UnitComparison {
     }
 
     public static func effect(old: String, new: String) -> Effect {
+        if old == new { return .none }
         let changed = changedKeys(old, new)
         if changed.isEmpty { return .none }
         if changed.contains("Unit.X-Restart-Triggers") { return .restartTriggers }
