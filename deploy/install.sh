@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs prim on a fresh Debian 12 / Ubuntu VPS under the host's own systemd:
-# builds primctl and primd, installs Caddy, the config skeleton and primd.service, and starts primd.
+# builds primctl, primd and prsh, installs Caddy, the config skeleton and primd.service, and starts primd.
 #
 #   sudo deploy/install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME]
+#   sudo PRSH=1 deploy/install.sh REPO_URL ...   # also run pr.sh as the local forge
+#
+# With PRSH=1, REPO_URL is cloned once into /var/lib/prsh/state.git, which pr.sh owns and
+# primd watches (pr.sh tells primd of each merge through primd's webhook); humans push there too.
 #
 # Needs the Swift 6 toolchain on PATH (or at /opt/swift). Re-running it upgrades the binaries
 # and keeps /etc/prim/primd.yaml as it is.
@@ -17,17 +21,25 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev pkg-config caddy git >/dev/null
+  libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev pkg-config caddy git openssl >/dev/null
 id prim >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prim
+id prsh >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prsh
 
-echo "building primctl and primd..."
-swift build -c release --package-path "$root" --product primctl >/dev/null
-swift build -c release --package-path "$root" --product primd >/dev/null
-install -m 0755 "$root/.build/release/primctl" "$root/.build/release/primd" /usr/local/bin/
+echo "building primctl, primd and prsh..."
+for product in primctl primd prsh; do swift build -c release --package-path "$root" --product "$product" >/dev/null; done
+install -m 0755 "$root/.build/release/primctl" "$root/.build/release/primd" "$root/.build/release/prsh" /usr/local/bin/
 
 install -d -m 0755 /etc/prim /etc/caddy/prim.d
 install -d -m 0700 /var/lib/prim
 install -m 0644 "$root/deploy/Caddyfile.header" /etc/prim/Caddyfile.header
+if [ "${PRSH:-0}" = 1 ]; then
+  install -d -m 0750 -o prsh -g prsh /var/lib/prsh
+  [ -d /var/lib/prsh/state.git ] || runuser -u prsh -- git clone -q --bare "$repo" /var/lib/prsh/state.git
+  for secret in hook-secret prsh-operator-token; do
+    [ -f "/etc/prim/$secret" ] || ( umask 027; openssl rand -hex 32 > "/etc/prim/$secret"; chgrp prsh "/etc/prim/$secret" )
+  done
+  repo=file:///var/lib/prsh/state.git
+fi
 if [ ! -f /etc/prim/primd.yaml ]; then
   sed -e "s/^host: vps$/host: $host_name/" "$root/deploy/primd.yaml" > /etc/prim/primd.yaml
   cat >> /etc/prim/primd.yaml <<YAML
@@ -38,6 +50,7 @@ controller:
   poll_interval: 60
   listen: 127.0.0.1:8470
 YAML
+  [ "${PRSH:-0}" != 1 ] || echo "  webhook_secret_file: /etc/prim/hook-secret" >> /etc/prim/primd.yaml
 fi
 # Caddy starts from the Caddyfile primd keeps (header + prim's fragments).
 [ -f /etc/caddy/Caddyfile.prim-installed ] || { cp /etc/caddy/Caddyfile /etc/caddy/Caddyfile.before-prim 2>/dev/null || true; touch /etc/caddy/Caddyfile.prim-installed; }
@@ -47,4 +60,11 @@ systemctl daemon-reload
 systemctl enable --now caddy
 systemctl enable primd
 systemctl restart primd
+if [ "${PRSH:-0}" = 1 ]; then
+  install -m 0644 "$root/deploy/prsh.service" /etc/systemd/system/prsh.service
+  systemctl daemon-reload
+  systemctl enable prsh
+  systemctl restart prsh
+  echo "pr.sh listens on 127.0.0.1:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
+fi
 echo "primd is running; see: primctl status, journalctl -u primd"

@@ -15,6 +15,7 @@ public final class GitRepository {
 
     static let initialized: Bool = {
         git_libgit2_init()
+        prim_git_disable_owner_validation()
         return true
     }()
 
