@@ -34,7 +34,8 @@ public actor PRService {
     }
 
     let configuration: Configuration
-    let repository: GitRepository
+    let forge: Forge
+    var repository: GitRepository { forge.repository }
     let store: PRStore
     let now: @Sendable () -> Date
     /// Told the new main commit after every merge (primd's webhook).
@@ -45,14 +46,15 @@ public actor PRService {
     var states: [String: LoadedState] = [:]
     var stateOrder: [String] = []
 
-    public init(_ configuration: Configuration, now: @escaping @Sendable () -> Date = { Date() },
+    /// `forge` defaults to the local forge on `configuration.repository`.
+    public init(_ configuration: Configuration, forge: Forge? = nil, now: @escaping @Sendable () -> Date = { Date() },
                 onMerge: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        let repository = try GitRepository.open(configuration.repository)
+        let forge = try forge ?? LocalForge(path: configuration.repository)
         let store = PRStore(directory: configuration.dataDir)
         let pullRequests = try store.loadPullRequests()
         let ledger = try store.loadLedger()
         self.configuration = configuration
-        self.repository = repository
+        self.forge = forge
         self.store = store
         self.now = now
         self.onMerge = onMerge
@@ -74,12 +76,14 @@ public actor PRService {
         pullRequests.values.filter { state == nil || $0.state == state }.sorted { $0.number < $1.number }
     }
 
-    public func url(of number: Int) -> String { "\(configuration.publicURL)/v1/pr/\(number)" }
+    /// The PR's address on the forge (GitHub), or pr.sh's own.
+    public func url(of pr: PullRequest) -> String { pr.forge?.url ?? "\(configuration.publicURL)/v1/pr/\(pr.number)" }
 
     // MARK: Opening
 
     /// Opens a PR; returns it and whether it is new (false: the same manifest was already open).
     public func open(_ manifest: Manifest, wallet: String) throws -> (PullRequest, created: Bool) {
+        try forge.sync()
         let main = try mainHead()
         let base = try loaded(main).result.state
         let policy = base.policy
@@ -130,7 +134,7 @@ public actor PRService {
             comments: [], createdAt: time, updatedAt: time)
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
         try store.save(ledger)
-        try save(pr)
+        try save(&pr)
         if pr.isGreen && !pr.needsApproval {
             try? merge(&pr, by: .wallet(wallet))
         }
@@ -142,6 +146,7 @@ public actor PRService {
     public func merge(_ number: Int, by caller: Caller) throws -> PullRequest {
         var pr = try openPullRequest(number)
         try authorize(caller, for: pr, action: "merge")
+        try forge.sync()
         try merge(&pr, by: caller)
         return pr
     }
@@ -152,7 +157,8 @@ public actor PRService {
         pr.approvedBy = name
         pr.updatedAt = now()
         pr.comments.append(.init(author: name, body: "approved", at: pr.updatedAt))
-        try save(pr)
+        try save(&pr)
+        try forge.sync()
         try refresh(&pr)
         if pr.isGreen { try merge(&pr, by: .operator) }
         return pr
@@ -164,7 +170,7 @@ public actor PRService {
         pr.state = .closed
         pr.updatedAt = now()
         pr.comments.append(.init(author: caller.name, body: comment ?? "closed", at: pr.updatedAt))
-        try save(pr)
+        try save(&pr)
         return pr
     }
 
@@ -172,9 +178,12 @@ public actor PRService {
     /// policy lets merge on green. Returns how many were re-checked.
     @discardableResult
     public func refreshAll() throws -> Int {
+        try forge.sync()
         var count = 0
         for number in pullRequests.keys.sorted() {
-            guard var pr = pullRequests[number], pr.state == .open else { continue }
+            guard var pr = pullRequests[number] else { continue }
+            if pr.forgeProblem != nil { try save(&pr) }
+            guard pr.state == .open else { continue }
             let before = pr.checks.first?.base
             try refresh(&pr)
             if pr.checks.first?.base != before { count += 1 }
@@ -194,7 +203,7 @@ public actor PRService {
             pr.state = .closed
             pr.updatedAt = now()
             pr.comments.append(.init(author: "pr.sh", body: "closed: no activity for \(policy.staleDays) days; send the manifest again to reopen the change", at: pr.updatedAt))
-            try save(pr)
+            try save(&pr)
             closed.append(number)
         }
         return closed
@@ -227,7 +236,7 @@ public actor PRService {
         }
         pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, policy: outcome.base.policy)
         pr.mergeProblem = nil
-        try save(pr)
+        try save(&pr)
     }
 
     /// Squashes the PR onto main as a fast-forward. When main moved, the manifest is laid over
@@ -251,7 +260,7 @@ public actor PRService {
                     pr.mergeProblem = problem
                     pr.updatedAt = now()
                     pr.comments.append(.init(author: "pr.sh", body: "merge conflict: \(problem)", at: pr.updatedAt))
-                    try save(pr)
+                    try save(&pr)
                     var error = ServiceError(.conflict, "PR #\(pr.number) conflicts with main: \(problem)", field: conflicts.first)
                     error.pullRequest = pr.number
                     throw error
@@ -259,7 +268,7 @@ public actor PRService {
                 target = try commit(try manifest(of: pr), onto: main, message: commitMessage(of: pr), wallet: pr.author, at: now())
             }
             do {
-                try repository.fastForward(configuration.branch, from: main, to: target, message: "pr.sh: merge #\(pr.number)")
+                try forge.fastForward(configuration.branch, from: main, to: target)
             } catch GitRepository.RefRefusal.moved {
                 continue
             }
@@ -269,7 +278,7 @@ public actor PRService {
             pr.mergeProblem = nil
             pr.updatedAt = now()
             pr.comments.append(.init(author: caller.name, body: "merged as \(target.prefix(12))", at: pr.updatedAt))
-            try save(pr)
+            try save(&pr)
             onMerge(target)
             return
         }
@@ -322,7 +331,7 @@ public actor PRService {
         for attempt in 1...100 {
             let name = attempt == 1 ? stem : "\(stem)-\(attempt)"
             do {
-                try repository.createBranch(name, at: commit, message: "pr.sh: open")
+                try forge.createBranch(name, at: commit)
                 return name
             } catch GitRepository.RefRefusal.exists {
                 continue
@@ -367,7 +376,15 @@ public actor PRService {
         paths.compactMap { ManifestCheck.stateRelative($0, statePath: configuration.statePath) }
     }
 
-    func save(_ pr: PullRequest) throws {
+    /// Keeps the record, then mirrors it on the forge; a forge that cannot be reached is
+    /// noted on the PR and retried by `refreshAll`, the record is never lost.
+    func save(_ pr: inout PullRequest) throws {
+        do {
+            try forge.publish(&pr, previous: pullRequests[pr.number])
+            pr.forgeProblem = nil
+        } catch {
+            pr.forgeProblem = "\(error)"
+        }
         try store.save(pr)
         pullRequests[pr.number] = pr
     }

@@ -28,6 +28,10 @@ public struct PullRequest: Sendable, Codable, Equatable {
     /// Why the last merge attempt did not merge (conflict, red checks), if it did not.
     public var mergeProblem: String?
     public var comments: [Comment]
+    /// The PR on the forge (GitHub), when pr.sh mirrors it there.
+    public var forge: ForgeLink?
+    /// Why mirroring to the forge last failed (retried by the maintenance loop).
+    public var forgeProblem: String?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -22,6 +22,8 @@ extension GitRepository {
         case notFastForward(ref: String)
         /// A reference that must be new already exists.
         case exists(ref: String)
+        /// A remote refused to update a reference (`reason` as the remote said it).
+        case rejected(ref: String, reason: String)
 
         public var description: String {
             switch self {
@@ -29,6 +31,7 @@ extension GitRepository {
                 return "\(ref) moved from \(expected.prefix(12)) to \(actual.map { String($0.prefix(12)) } ?? "nothing") while this update was prepared"
             case .notFastForward(let ref): return "\(ref) cannot be fast-forwarded to a commit that does not descend from it"
             case .exists(let ref): return "\(ref) already exists"
+            case .rejected(let ref, let reason): return "the remote refused to update \(ref): \(reason)"
             }
         }
     }

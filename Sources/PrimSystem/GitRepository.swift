@@ -7,7 +7,7 @@ import PrimModel
 public final class GitRepository {
     let pointer: OpaquePointer
 
-    private init(_ pointer: OpaquePointer) {
+    init(_ pointer: OpaquePointer) {
         self.pointer = pointer
     }
 

@@ -13,7 +13,12 @@ struct Prsh: AsyncParsableCommand {
         commandName: "prsh",
         abstract: "pr.sh: agents send a file manifest; pr.sh opens a checked pull request and merges it when policy allows.")
 
-    @Option(help: "The bare repository pr.sh owns (the local forge); primd watches the same one.") var repo: String
+    @Option(help: "local (default) or github.") var forge = "local"
+    @Option(help: "The bare repository pr.sh owns (the local forge); primd watches the same one.") var repo: String?
+    @Option(help: "GitHub forge: the REST API base.") var githubAPI = "https://api.github.com"
+    @Option(help: "GitHub forge: owner/name of the repository.") var githubRepo: String?
+    @Option(help: "GitHub forge: the git URL (default https://github.com/<owner/name>.git).") var githubGitURL: String?
+    @Option(help: "GitHub forge: file holding a token with contents, pull-requests and statuses write access.") var githubTokenFile: String?
     @Option(help: "The branch changes merge into.") var branch = "main"
     @Option(help: "The state root inside the repository (empty for the root).") var statePath = "state"
     @Option(help: "Where PR records and flood-control counters live.") var dataDir = "/var/lib/prsh"
@@ -34,7 +39,7 @@ struct Prsh: AsyncParsableCommand {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(listen)'") }
 
-        var settings = PRService.Configuration(repository: repo, dataDir: dataDir)
+        var settings = PRService.Configuration(repository: repo ?? "", dataDir: dataDir)
         settings.branch = branch
         settings.statePath = statePath.split(separator: "/").joined(separator: "/")
         settings.publicURL = publicURL ?? "http://\(listen)"
@@ -46,7 +51,7 @@ struct Prsh: AsyncParsableCommand {
             settings.signer = try SSHSigner(openSSHPrivateKey: String(decoding: bytes, as: UTF8.self))
         }
         let notifier = try Notifier(url: notifyURL, secretFile: notifySecretFile, branch: branch)
-        let service = try PRService(settings, onMerge: { commit in notifier.merged(commit) })
+        let service = try PRService(settings, forge: try makeForge(), onMerge: { commit in notifier.merged(commit) })
         let token = try operatorTokenFile.map { file -> [UInt8] in
             guard let bytes = try FileReader.bytes(file) else { throw ValidationError("operator token file '\(file)' does not exist") }
             return Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
@@ -60,6 +65,29 @@ struct Prsh: AsyncParsableCommand {
         let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+}
+
+extension Prsh {
+    func makeForge() throws -> Forge {
+        switch forge {
+        case "local":
+            guard let repo else { throw ValidationError("the local forge needs --repo: the bare repository pr.sh owns") }
+            return try LocalForge(path: repo)
+        case "github":
+            guard let slug = githubRepo, slug.split(separator: "/").count == 2 else {
+                throw ValidationError("the github forge needs --github-repo owner/name")
+            }
+            guard let file = githubTokenFile, let bytes = try FileReader.bytes(file) else {
+                throw ValidationError("the github forge needs --github-token-file with a token in it")
+            }
+            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let settings = GitHubForge.Settings(api: githubAPI, slug: slug, gitURL: githubGitURL ?? "https://github.com/\(slug).git",
+                                                token: token, branch: branch)
+            return try GitHubForge(settings, cache: "\(dataDir)/github.git")
+        default:
+            throw ValidationError("--forge must be local or github, got '\(forge)'")
+        }
     }
 }
 

@@ -24,7 +24,7 @@ struct Routes {
                 let body = try await collect(request)
                 let manifest = try Manifest.decode(body)
                 let (pr, created) = try await service.open(manifest, wallet: wallet)
-                var view = Views.pullRequest(pr, url: await service.url(of: pr.number))
+                var view = Views.pullRequest(pr, url: await service.url(of: pr))
                 if !created { view["duplicate"] = true }
                 return Self.respond(view, status: created ? .created : .ok)
             }
@@ -40,20 +40,20 @@ struct Routes {
                     state = parsed
                 }
                 var list: [[String: Any]] = []
-                for pr in await service.list(state: state) { list.append(Views.pullRequest(pr, url: await service.url(of: pr.number))) }
+                for pr in await service.list(state: state) { list.append(Views.pullRequest(pr, url: await service.url(of: pr))) }
                 return Self.respond(["pull_requests": list])
             }
         }
         router.get("v1/pr/:number") { request, context in
             await handle {
                 let pr = try await service.pullRequest(try Self.number(context))
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr.number)))
+                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
             }
         }
         router.post("v1/pr/:number/merge") { request, context in
             await handle {
                 let pr = try await service.merge(try Self.number(context), by: try caller(request))
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr.number)))
+                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
             }
         }
         router.post("v1/pr/:number/close") { request, context in
@@ -68,7 +68,7 @@ struct Routes {
                     comment = object["comment"] as? String
                 }
                 let pr = try await service.close(try Self.number(context), by: caller, comment: comment)
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr.number)))
+                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
             }
         }
         router.post("v1/pr/:number/approve") { request, context in
@@ -77,7 +77,7 @@ struct Routes {
                     throw ServiceError(.forbidden, "approving needs the operator's token in 'Authorization: Bearer …'", field: "Authorization")
                 }
                 let pr = try await service.approve(try Self.number(context), by: "operator")
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr.number)))
+                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
             }
         }
         return router

@@ -18,6 +18,7 @@ enum Views {
             "needs_approval": pr.needsApproval, "approval_reasons": pr.approvalReasons,
             "approved_by": pr.approvedBy ?? NSNull(), "merged_commit": pr.mergedCommit ?? NSNull(),
             "merge_problem": pr.mergeProblem ?? NSNull(),
+            "forge_problem": pr.forgeProblem ?? NSNull(),
             "comments": pr.comments.map { ["author": $0.author, "body": $0.body, "at": iso($0.at)] },
             "created_at": iso(pr.createdAt), "updated_at": iso(pr.updatedAt),
         ]

@@ -1,0 +1,103 @@
+import CLibGit2
+import Foundation
+
+/// Fetch and push with credentials: a token for http(s) remotes (GitHub's `x-access-token`).
+extension GitRepository {
+    /// What one transfer needs from its callbacks, and what they report back.
+    final class TransferContext {
+        let token: String?
+        var attempts = 0
+        var rejected: [String: String] = [:]
+
+        init(token: String?) { self.token = token }
+    }
+
+    static func callbacks(_ context: TransferContext) -> git_remote_callbacks {
+        var callbacks = git_remote_callbacks()
+        git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))
+        callbacks.payload = Unmanaged.passUnretained(context).toOpaque()
+        callbacks.credentials = { out, _, _, _, payload in
+            let context = Unmanaged<TransferContext>.fromOpaque(payload!).takeUnretainedValue()
+            context.attempts += 1
+            // A rejected token is not retried forever.
+            guard let token = context.token, context.attempts <= 1 else { return GIT_EUSER.rawValue }
+            return git_credential_userpass_plaintext_new(out, "x-access-token", token)
+        }
+        callbacks.push_update_reference = { name, status, payload in
+            let context = Unmanaged<TransferContext>.fromOpaque(payload!).takeUnretainedValue()
+            if let name, let status { context.rejected[String(cString: name)] = String(cString: status) }
+            return 0
+        }
+        return callbacks
+    }
+
+    /// Fetches `specs` from `url` into this repository, authenticating with `token` when given.
+    public func fetch(_ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]) throws {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
+        defer { git_remote_free(remote) }
+        let context = TransferContext(token: token)
+        var options = git_fetch_options()
+        git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+        options.callbacks = Self.callbacks(context)
+        try withStrings(specs) { array in
+            try withExtendedLifetime(context) {
+                try Self.check(git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(url)'", class: .transient)
+            }
+        }
+    }
+
+    /// Pushes `refspecs` (`src:dst`, never `+`: a push that is not a fast-forward is refused by
+    /// the remote, never forced). Throws when the remote rejects a reference.
+    public func push(_ url: String, refspecs: [String], token: String?) throws {
+        precondition(!refspecs.contains { $0.hasPrefix("+") }, "pr.sh never force-pushes")
+        var remote: OpaquePointer?
+        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
+        defer { git_remote_free(remote) }
+        let context = TransferContext(token: token)
+        var options = git_push_options()
+        git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
+        options.callbacks = Self.callbacks(context)
+        try withStrings(refspecs) { array in
+            try withExtendedLifetime(context) {
+                try Self.check(git_remote_push(remote, &array, &options), "cannot push to '\(url)'", class: .transient)
+            }
+        }
+        if let (ref, why) = context.rejected.first {
+            throw RefRefusal.rejected(ref: ref, reason: why)
+        }
+    }
+
+    func withStrings<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
+        var cStrings = strings.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        return try cStrings.withUnsafeMutableBufferPointer { buffer in
+            var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            return try body(&array)
+        }
+    }
+}
+
+extension GitRepository {
+    /// Points a reference at a commit unconditionally. Only for a local cache of a remote,
+    /// whose references follow what the remote says; never for a repository others read.
+    public func setCacheReference(_ name: String, to commit: String) throws {
+        var id = try Self.oid(commit)
+        var ref: OpaquePointer?
+        try Self.check(git_reference_create(&ref, pointer, name, &id, 1, "pr.sh: follow the remote"), "cannot set \(name)")
+        git_reference_free(ref)
+    }
+
+    /// Opens a bare cache repository, creating it when absent.
+    public static func openOrCreateBare(_ path: String) throws -> GitRepository {
+        _ = initialized
+        var repo: OpaquePointer?
+        if FileManager.default.fileExists(atPath: path + "/HEAD") {
+            try check(git_repository_open_bare(&repo, path), "cannot open '\(path)'")
+        } else {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try check(git_repository_init(&repo, path, 1), "cannot create '\(path)'")
+        }
+        return GitRepository(repo!)
+    }
+}
