@@ -213,6 +213,10 @@ public final class Controller: @unchecked Sendable {
                                                      report: logEvent)
         for prim in prims { status.rolledBack[prim] = good }
         record(generation.gates)
+        // A prim kept at its running version (its side-by-side candidate failed) was not restarted:
+        // ask it directly how it is.
+        let unchecked = effective.gates.values.filter { gate in prims.contains(gate.prim) && !generation.gates.contains { $0.prim == gate.prim } }
+        record(HTTPHealthChecker().check(unchecked))
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
     }
 

@@ -3,8 +3,9 @@ import PrimPlan
 import PrimSystem
 
 /// Carries out a plan in phases that keep live prims serving:
-/// env files → unit files → daemon-reload → start/restart (concurrently) → health gates →
-/// Caddy (checked before anything is written, loaded once) → removals in reverse.
+/// releases → side-by-side candidates of live prims about to restart → env files → unit files →
+/// daemon-reload → start/restart (concurrently) → health gates → Caddy (checked before anything is
+/// written, loaded once) → removals in reverse.
 public struct Applier {
     public let executors: HostExecutors
     public let dataDir: String
@@ -46,8 +47,8 @@ public struct Applier {
         let journal = try ApplyJournal.begin(dataDir: dataDir, header: .init(
             generation: number, revision: revision, started: started, steps: pending.map(ApplyJournal.step)))
         do {
-            try phases(pending, contents: contents, composed: composed, gates: gates, resuming: resuming,
-                       journal: journal, run: &run, report: report)
+            try phases(pending, contents: contents, fragments: desired.resources.filter { $0.address.kind == .caddyFragment },
+                       composed: composed, gates: gates, resuming: resuming, journal: journal, run: &run, report: report)
         } catch {
             // Stopped part-way: the journal stays so the next apply finishes the work.
             try? store.save(record(number, revision, origin, started, .failed, run))
@@ -69,8 +70,8 @@ public struct Applier {
             changes: run.applied.map(ApplyJournal.step), gates: run.gates, errors: run.errors)
     }
 
-    func phases(_ pending: [Change], contents: [ResourceAddress: DesiredResource], composed: String?, gates: [String: HealthGate],
-                resuming: Bool, journal: ApplyJournal, run: inout Run, report: (ApplyEvent) -> Void) throws {
+    func phases(_ pending: [Change], contents: [ResourceAddress: DesiredResource], fragments: [DesiredResource], composed: String?,
+                gates: [String: HealthGate], resuming: Bool, journal: ApplyJournal, run: inout Run, report: (ApplyEvent) -> Void) throws {
 
         func step(_ change: Change, _ body: () throws -> Void) throws {
             let clock = Date()
@@ -89,20 +90,36 @@ public struct Applier {
 
         func content(_ change: Change) -> String { contents[change.address]?.content ?? change.after ?? "" }
 
-        let updates = pending.filter { $0.action != .delete }
-        let removals = pending.filter { $0.action == .delete }
-
-        // 1. env files, 2. releases, 3. unit files.
-        for change in updates where change.address.kind == .envFile {
+        // 1. releases (new content-addressed directories; running units keep theirs).
+        for change in pending where change.action != .delete && change.address.kind == .release {
             try step(change) {
-                try executors.env.write(change.path, content: content(change))
+                try executors.releases.write(change.path, content: content(change))
                 run.inventory.add(change.address, path: change.path)
                 try run.inventory.save(dataDir: dataDir)
             }
         }
-        for change in updates where change.address.kind == .release {
+
+        // 2. live prims about to restart run side by side first; one that fails keeps its running version.
+        let kept = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
+                                     run: &run, report: report)
+        func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }
+        let updates = pending.filter { $0.action != .delete && $0.address.kind != .release && !isKept($0) }
+        let removals = pending.filter { $0.action == .delete && !isKept($0) }
+        var composed = composed
+        if composed != nil, pending.contains(where: { $0.address.kind == .caddyFragment && isKept($0) }) {
+            // The routes of kept prims stay as they are live.
+            let before = Dictionary(pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) }, uniquingKeysWith: { a, _ in a })
+            let texts = fragments.compactMap { fragment -> String? in
+                guard let prim = fragment.prim, kept.contains(prim), let old = before[fragment.address] else { return fragment.content }
+                return old
+            }
+            composed = executors.routes.compose(fragments: texts)
+        }
+
+        // 3. env files, 4. unit files.
+        for change in updates where change.address.kind == .envFile {
             try step(change) {
-                try executors.releases.write(change.path, content: content(change))
+                try executors.env.write(change.path, content: content(change))
                 run.inventory.add(change.address, path: change.path)
                 try run.inventory.save(dataDir: dataDir)
             }
@@ -173,7 +190,7 @@ public struct Applier {
         }
 
         // 6. routes: fragments, then one load of the checked config.
-        for change in pending where change.address.kind == .caddyFragment {
+        for change in pending where change.address.kind == .caddyFragment && !isKept(change) {
             try step(change) {
                 if change.action == .delete {
                     try executors.routes.remove(change.path)

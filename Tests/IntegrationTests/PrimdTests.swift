@@ -84,10 +84,21 @@ final class PrimdTests: XCTestCase {
         let primd = try start()
         let good = try XCTUnwrap(primd.status()?["last_applied_revision"] as? String)
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
+        // Ask gamma through Caddy every 20 ms for as long as the broken commit is being attempted.
+        let caddy = testbed.environment["CADDY_HTTP"]!
+        let prober = Prober {
+            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "gamma.prim.test"], timeout: 5))?.text.contains("gamma.sh") ?? false
+        }
         let broken = try repo.commit(["prims/gamma.yaml": gamma(command: "/usr/bin/python3 -c 'raise SystemExit(1)'")], message: "break gamma")
         primd.waitFor("the broken commit to be attempted and rolled back", timeout: 60) {
             primd.status()?["last_attempted_revision"] as? String == broken && (primd.status()?["rolled_back"] as? [String: String])?["gamma"] != nil
         }
+        let (answered, failed) = prober.stop()
+        print("gamma through Caddy while its broken commit was attempted: \(answered) answers, \(failed) failures")
+        XCTAssertGreaterThan(answered, 20)
+        XCTAssertEqual(failed, 0, "gamma never stopped answering")
+        XCTAssertEqual((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" }?["up"] as? Bool, true,
+                       "the running version is reported up")
         let status = try XCTUnwrap(primd.status())
         XCTAssertEqual(status["last_applied_revision"] as? String, good)
         XCTAssertEqual((status["rolled_back"] as? [String: String])?["gamma"], good)
@@ -186,5 +197,29 @@ final class PrimdTests: XCTestCase {
         let signed = try repo.commit(["prims/gamma.yaml": gamma(port: 3210)], message: "signed")
         primd.waitFor("the signed commit to be applied") { primd.status()?["last_applied_revision"] as? String == signed }
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
+    }
+}
+
+/// Calls `probe` every 20 ms on a thread until stopped; counts answers and failures.
+final class Prober: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answered = 0, failed = 0, running = true
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ probe: @escaping @Sendable () -> Bool) {
+        Thread.detachNewThread { [self] in
+            while lock.withLock({ running }) {
+                let ok = probe()
+                lock.withLock { if ok { answered += 1 } else { failed += 1 } }
+                usleep(20_000)
+            }
+            done.signal()
+        }
+    }
+
+    func stop() -> (answered: Int, failed: Int) {
+        lock.withLock { running = false }
+        done.wait()
+        return lock.withLock { (answered, failed) }
     }
 }
