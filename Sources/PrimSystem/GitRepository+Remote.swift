@@ -33,17 +33,11 @@ extension GitRepository {
 
     /// Fetches `specs` from `url` into this repository, authenticating with `token` when given.
     public func fetch(_ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]) throws {
-        var remote: OpaquePointer?
-        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
-        defer { git_remote_free(remote) }
-        let context = TransferContext(token: token)
-        var options = git_fetch_options()
-        git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
-        options.callbacks = Self.callbacks(context)
-        try withStrings(specs) { array in
-            try withExtendedLifetime(context) {
-                try Self.check(git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(url)'", class: .transient)
-            }
+        try transfer(url, token: token, specs: specs) { remote, callbacks, array in
+            var options = git_fetch_options()
+            git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+            options.callbacks = callbacks
+            try Self.check(git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(url)'", class: .transient)
         }
     }
 
@@ -51,21 +45,29 @@ extension GitRepository {
     /// the remote, never forced). Throws when the remote rejects a reference.
     public func push(_ url: String, refspecs: [String], token: String?) throws {
         precondition(!refspecs.contains { $0.hasPrefix("+") }, "pr.sh never force-pushes")
-        var remote: OpaquePointer?
-        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
-        defer { git_remote_free(remote) }
-        let context = TransferContext(token: token)
-        var options = git_push_options()
-        git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
-        options.callbacks = Self.callbacks(context)
-        try withStrings(refspecs) { array in
-            try withExtendedLifetime(context) {
-                try Self.check(git_remote_push(remote, &array, &options), "cannot push to '\(url)'", class: .transient)
-            }
+        let context = try transfer(url, token: token, specs: refspecs) { remote, callbacks, array in
+            var options = git_push_options()
+            git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
+            options.callbacks = callbacks
+            try Self.check(git_remote_push(remote, &array, &options), "cannot push to '\(url)'", class: .transient)
         }
         if let (ref, why) = context.rejected.first {
             throw RefRefusal.rejected(ref: ref, reason: why)
         }
+    }
+
+    /// One fetch or push: an anonymous remote, callbacks with the token, the refspecs as C strings.
+    @discardableResult
+    func transfer(_ url: String, token: String?, specs: [String],
+                  _ body: (OpaquePointer?, git_remote_callbacks, inout git_strarray) throws -> Void) throws -> TransferContext {
+        var remote: OpaquePointer?
+        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
+        defer { git_remote_free(remote) }
+        let context = TransferContext(token: token)
+        try withStrings(specs) { array in
+            try withExtendedLifetime(context) { try body(remote, Self.callbacks(context), &array) }
+        }
+        return context
     }
 
     func withStrings<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {

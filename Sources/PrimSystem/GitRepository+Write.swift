@@ -38,6 +38,14 @@ extension GitRepository {
 
     /// The bytes of the file at `path` in a revision's tree, or nil if there is none.
     public func file(_ path: String, at revision: String) throws -> [UInt8]? {
+        try withEntry(path, at: revision) { entry in
+            guard let entry, git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            return try Self.blob(pointer, git_tree_entry_id(entry))
+        }
+    }
+
+    /// Calls `body` with the tree entry at `path` of a revision (nil when there is none).
+    func withEntry<T>(_ path: String, at revision: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
         let commit = try self.commit(revision)
         defer { git_commit_free(commit) }
         var tree: OpaquePointer?
@@ -45,11 +53,10 @@ extension GitRepository {
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         let code = git_tree_entry_bypath(&entry, tree, path)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
+        if code == GIT_ENOTFOUND.rawValue { return try body(nil) }
         try Self.check(code, "cannot read '\(path)'")
         defer { git_tree_entry_free(entry) }
-        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
-        return try Self.blob(pointer, git_tree_entry_id(entry))
+        return try body(entry)
     }
 
     /// The commit id a branch points at, or nil when the branch does not exist.
@@ -182,21 +189,14 @@ extension GitRepository {
 
     /// What a revision's tree holds at `path`, or nil for nothing.
     public func entryKind(_ path: String, at revision: String) throws -> EntryKind? {
-        let commit = try self.commit(revision)
-        defer { git_commit_free(commit) }
-        var tree: OpaquePointer?
-        try Self.check(git_commit_tree(&tree, commit), "cannot read the tree of \(revision)")
-        defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        let code = git_tree_entry_bypath(&entry, tree, path)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
-        try Self.check(code, "cannot read '\(path)'")
-        defer { git_tree_entry_free(entry) }
+        try withEntry(path, at: revision) { entry in
+            guard let entry else { return nil }
         switch git_tree_entry_filemode(entry) {
         case GIT_FILEMODE_TREE: return .directory
         case GIT_FILEMODE_LINK: return .symlink
         case GIT_FILEMODE_COMMIT: return .submodule
         default: return .file
+        }
         }
     }
 }

@@ -36,31 +36,14 @@ public final class GitRepository {
     /// Mirrors a remote repository's branches and tags into a bare cache and opens it.
     /// Works for file://, git://, http(s):// and plain paths.
     public static func mirror(_ url: String, into cache: String) throws -> GitRepository {
-        _ = initialized
-        var repo: OpaquePointer?
-        if FileManager.default.fileExists(atPath: cache + "/HEAD") {
-            try check(git_repository_open_bare(&repo, cache), "cannot open cache '\(cache)'")
-        } else {
-            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-            try check(git_repository_init(&repo, cache, 1), "cannot create cache '\(cache)'")
-        }
-        let repository = GitRepository(repo!)
+        let repository = try openOrCreateBare(cache)
         try repository.fetch(url)
         return repository
     }
 
     /// Fetches every branch and tag of `url` into this repository's own refs.
     public func fetch(_ url: String) throws {
-        var remote: OpaquePointer?
-        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
-        defer { git_remote_free(remote) }
-        let specs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
-        var cStrings = specs.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
-        try cStrings.withUnsafeMutableBufferPointer { buffer in
-            var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
-            try Self.check(git_remote_fetch(remote, &array, nil, nil), "cannot fetch '\(url)'", class: .transient)
-        }
+        try fetch(url, token: nil, specs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
     }
 
     /// The full commit id a revision (branch, tag, sha, `HEAD~1`…) names.
