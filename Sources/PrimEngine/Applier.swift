@@ -100,7 +100,7 @@ public struct Applier {
         }
 
         // 2. live prims about to restart run side by side first; one that fails keeps its running version.
-        let kept = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
+        let (kept, candidatesRan) = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
                                      run: &run, report: report)
         func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }
         let updates = pending.filter { $0.action != .delete && $0.address.kind != .release && !isKept($0) }
@@ -132,7 +132,7 @@ public struct Applier {
         }
 
         // 3. one daemon-reload, then enable.
-        if !unitWrites.isEmpty || resuming {
+        if !unitWrites.isEmpty || resuming || candidatesRan {
             let clock = Date()
             try executors.units.reload()
             report(.daemonReload(seconds: Date().timeIntervalSince(clock)))

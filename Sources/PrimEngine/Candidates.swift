@@ -15,9 +15,10 @@ extension Applier {
         var envPath: String
     }
 
-    /// Returns the prims whose candidate failed (their running version is kept).
+    /// Returns the prims whose candidate failed (their running version is kept), and whether
+    /// candidate unit files were removed (the caller's next daemon-reload forgets them).
     func tryCandidates(_ updates: [Change], contents: [ResourceAddress: DesiredResource], gates: [String: HealthGate],
-                       run: inout Run, report: (ApplyEvent) -> Void) throws -> Set<String> {
+                       run: inout Run, report: (ApplyEvent) -> Void) throws -> (kept: Set<String>, removedUnits: Bool) {
         sweepCandidates(contents)
         var candidates: [Candidate] = []
         for change in updates where change.address.kind == .unit && change.action == .restart {
@@ -38,13 +39,12 @@ extension Applier {
             gate.unit = name
             candidates.append(Candidate(change: change, gate: gate, unit: name, unitPath: candidate.unitPath, envPath: candidate.envPath))
         }
-        guard !candidates.isEmpty else { return [] }
+        guard !candidates.isEmpty else { return ([], false) }
         defer {
             for candidate in candidates {
                 try? executors.units.remove(candidate.unitPath)
                 try? executors.env.remove(candidate.envPath)
             }
-            try? executors.units.reload()
         }
         let clock = Date()
         try executors.units.reload()
@@ -73,7 +73,7 @@ extension Applier {
             run.errors.append("\(candidate.change.address.name): \(result.message)")
             report(.gate(result, journal: journals[prim] ?? []))
         }
-        return kept
+        return (kept, true)
     }
 
     /// Stops and removes candidates an interrupted apply left behind.

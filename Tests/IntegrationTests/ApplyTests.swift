@@ -130,6 +130,30 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
     }
 
+    func testBrokenNewVersionOfALivePrimNeverReplacesTheRunningOne() throws {
+        try apply()
+        let alpha = try testbed.invocation("prim-alpha.service")
+        let unit = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha.service", encoding: .utf8)
+        let broken = ConvergedState.files()["prims/alpha.yaml"]!.replacingOccurrences(
+            of: "command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid \"POST /v1/work\"",
+            with: "command: /usr/bin/python3 -c \"print('alpha v2 cannot start', flush=True); raise SystemExit(3)\"")
+        XCTAssertNotEqual(broken, ConvergedState.files()["prims/alpha.yaml"]!)
+        try edit(["prims/alpha.yaml": broken, "prims/beta.yaml": ConvergedState.files(betaDescription: "beta v2")["prims/beta.yaml"]!])
+        let result = try apply(expect: 4)
+        XCTAssertTrue(result.stdout.contains("failed its gate side by side on port"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("the running version keeps serving"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("│ alpha v2 cannot start"), "the candidate's journal is shown: \(result.stdout)")
+        XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha, "the running alpha was never restarted")
+        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha.service", encoding: .utf8), unit, "nor its unit rewritten")
+        XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"))
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta.service", encoding: .utf8).contains("beta v2"), "the other prim went ahead")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: testbed.unitDir).contains { $0.contains("candidate") }, "no candidate left")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).contains { $0.contains("candidate") })
+        XCTAssertEqual(try testbed.unitProperty("prim-alpha-candidate.service", "LoadState"), "not-found")
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 2, "alpha's change is still pending: \(diff.stdout)")
+    }
+
     func testInvalidCaddyConfigIsRejectedBeforeAnythingIsWritten() throws {
         try apply()
         let files = testbed.liveFiles()
