@@ -30,11 +30,13 @@ for product in primctl primd prsh; do swift build -c release --package-path "$ro
 install -m 0755 "$root/.build/release/primctl" "$root/.build/release/primd" "$root/.build/release/prsh" /usr/local/bin/
 
 install -d -m 0755 /etc/prim /etc/caddy/prim.d
-install -d -m 0700 /var/lib/prim
+# 0711: the prim user must reach its release directories under it; secrets/ inside is 0700.
+install -d -m 0711 /var/lib/prim
 install -m 0644 "$root/deploy/Caddyfile.header" /etc/prim/Caddyfile.header
 if [ "${PRSH:-0}" = 1 ]; then
   install -d -m 0750 -o prsh -g prsh /var/lib/prsh
-  [ -d /var/lib/prsh/state.git ] || runuser -u prsh -- git clone -q --bare "$repo" /var/lib/prsh/state.git
+  # Cloned as root (git refuses to serve a local REPO_URL owned by root to another user), then given to prsh.
+  [ -d /var/lib/prsh/state.git ] || { git clone -q --bare "$repo" /var/lib/prsh/state.git && chown -R prsh:prsh /var/lib/prsh/state.git; }
   for secret in hook-secret prsh-operator-token; do
     [ -f "/etc/prim/$secret" ] || ( umask 027; openssl rand -hex 32 > "/etc/prim/$secret"; chgrp prsh "/etc/prim/$secret" )
   done
@@ -68,3 +70,4 @@ if [ "${PRSH:-0}" = 1 ]; then
   echo "pr.sh listens on 127.0.0.1:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
 fi
 echo "primd is running; see: primctl status, journalctl -u primd"
+echo "Prims whose env needs a secret wait for it: primctl secret set NAME (value on stdin), then primctl reconcile --force."
