@@ -86,7 +86,15 @@ final class ApplyTests: FreshTestbedCase {
         let alpha = try testbed.invocation("prim-alpha.service")
         let beta = try testbed.invocation("prim-beta.service")
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "second-secret").status, 0)
+        // alpha restarts in place: Caddy holds requests that arrive in the gap until the new process listens.
+        let caddy = testbed.environment["CADDY_HTTP"]!
+        let prober = Prober {
+            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "alpha.prim.test"], timeout: 10))?.text.contains("alpha.sh") ?? false
+        }
         let result = try apply()
+        let (answered, failed) = prober.stop()
+        print("alpha through Caddy while it restarted for a new secret: \(answered) answers, \(failed) failures")
+        XCTAssertEqual(failed, 0, "alpha never stopped answering")
         XCTAssertFalse(result.stdout.contains("second-secret") || result.stdout.contains("first-secret"))
         XCTAssertNotEqual(try testbed.invocation("prim-alpha.service"), alpha)
         XCTAssertEqual(try testbed.invocation("prim-beta.service"), beta)

@@ -16,7 +16,10 @@ public enum CaddyFragmentRenderer {
         if let size = prim.deploy.maxBodySize {
             lines += ["\trequest_body {", "\t\tmax_size \(size)", "\t}"]
         }
-        lines += ["\thandle {", "\t\treverse_proxy localhost:\(prim.port ?? 0)", "\t}", "}"]
+        // While a prim restarts (a new release or secret), Caddy holds requests and retries the
+        // upstream for up to 5 s instead of answering 502: a restart in place drops no request.
+        lines += ["\thandle {", "\t\treverse_proxy localhost:\(prim.port ?? 0) {",
+                  "\t\t\tlb_try_duration 5s", "\t\t\tlb_try_interval 50ms", "\t\t}", "\t}", "}"]
         for block in prim.deploy.extraCaddy {
             lines += [""] + block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
