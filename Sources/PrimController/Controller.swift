@@ -72,20 +72,32 @@ public final class Controller: @unchecked Sendable {
 
     func mirror() throws -> GitRepository {
         guard let url = settings.repo else { throw SystemError("controller.repo is not set in the host config") }
-        if let repository {
-            try repository.fetch(url)
-            return repository
+        var token: String?
+        if let file = settings.tokenFile {
+            guard let bytes = try FileReader.bytes(file) else { throw SystemError("controller.token_file '\(file)' does not exist") }
+            token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let opened = try GitRepository.mirror(url, into: "\(config.dataDir)/cache/primd")
-        repository = opened
-        return opened
+        let repository = try self.repository ?? GitRepository.openOrCreateBare("\(config.dataDir)/cache/primd")
+        self.repository = repository
+        try repository.fetch(url, token: token, specs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        return repository
     }
 
     func reconcileNow(force: Bool) {
         let started = Date()
         var outcome = "error"
         do {
-            let repo = try mirror()
+            let repo: GitRepository
+            do {
+                repo = try mirror()
+            } catch let error as SystemError where error.errorClass == .transient {
+                // The git server is down or refuses us: the next poll or webhook fetches again.
+                status.set("Reconciling", true, reason: "FetchFailed",
+                           message: "\(error); fetching again at the next poll (every \(Int(settings.pollSeconds)) s) or webhook")
+                publish()
+                log("fetch failed: \(error)")
+                return
+            }
             let head = try repo.resolve("refs/heads/\(settings.branch)")
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
             let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil

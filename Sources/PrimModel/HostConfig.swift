@@ -105,10 +105,13 @@ public struct ControllerSettings: Sendable, Equatable {
     public var driftMode = "repair"
     /// An allowed-signers file (ssh-keygen's format); when set, only commits signed by one of its keys are applied.
     public var allowedSigners: String?
+    /// A file holding a token for http(s) repositories (sent as user `x-access-token`, as GitHub expects);
+    /// read before every fetch, so a rotated token needs no restart.
+    public var tokenFile: String?
 
     public init() {}
 
-    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers"]
+    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers", "token_file"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -119,6 +122,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.listen = reader.string(fields["listen"]) ?? settings.listen
         settings.webhookSecretFile = reader.string(fields["webhook_secret_file"])
         settings.allowedSigners = reader.string(fields["allowed_signers"])
+        settings.tokenFile = reader.string(fields["token_file"])
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {

@@ -7,6 +7,8 @@ extension GitRepository {
     final class TransferContext {
         let token: String?
         var attempts = 0
+        /// The credentials callback gave up: no token, or the token kept being refused.
+        var refused = false
         var rejected: [String: String] = [:]
 
         init(token: String?) { self.token = token }
@@ -19,8 +21,12 @@ extension GitRepository {
         callbacks.credentials = { out, _, _, _, payload in
             let context = Unmanaged<TransferContext>.fromOpaque(payload!).takeUnretainedValue()
             context.attempts += 1
-            // A rejected token is not retried forever.
-            guard let token = context.token, context.attempts <= 1 else { return GIT_EUSER.rawValue }
+            // libgit2 asks again for each request the server answers 401 (the ref listing, then the
+            // pack request); a token still refused after a few rounds is wrong.
+            guard let token = context.token, context.attempts <= 4 else {
+                context.refused = true
+                return GIT_EUSER.rawValue
+            }
             return git_credential_userpass_plaintext_new(out, "x-access-token", token)
         }
         callbacks.push_update_reference = { name, status, payload in
@@ -64,8 +70,18 @@ extension GitRepository {
         try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
         defer { git_remote_free(remote) }
         let context = TransferContext(token: token)
-        try withStrings(specs) { array in
-            try withExtendedLifetime(context) { try body(remote, Self.callbacks(context), &array) }
+        do {
+            try withStrings(specs) { array in
+                try withExtendedLifetime(context) { try body(remote, Self.callbacks(context), &array) }
+            }
+        } catch {
+            // The server asked for credentials: say which ones were missing or refused.
+            if context.refused {
+                throw SystemError(token == nil
+                    ? "'\(url)' asks for credentials; put a token in a file and name it (controller.token_file)"
+                    : "'\(url)' refused the token", class: .transient)
+            }
+            throw error
         }
         return context
     }

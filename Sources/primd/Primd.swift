@@ -23,6 +23,7 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "File holding the webhook secret.") var webhookSecretFile: String?
     @Option(help: "Seconds between drift checks.") var driftInterval: Int?
     @Option(help: "repair or warn.") var driftMode: String?
+    @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
 
     func run() async throws {
         let path = config ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? "/etc/prim/primd.yaml"
@@ -38,6 +39,7 @@ struct Primd: AsyncParsableCommand {
         settings.webhookSecretFile = webhookSecretFile ?? settings.webhookSecretFile
         settings.driftSeconds = driftInterval.map(Double.init) ?? settings.driftSeconds
         settings.driftMode = driftMode ?? settings.driftMode
+        settings.tokenFile = tokenFile ?? settings.tokenFile
         guard settings.repo != nil else { throw ValidationError("no repository: set controller.repo in \(path) or pass --repo") }
         hostConfig.controller = settings
 

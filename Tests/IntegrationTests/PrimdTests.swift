@@ -79,6 +79,35 @@ final class PrimdTests: XCTestCase {
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
     }
 
+    func testSmartHTTPRepositoryWithATokenFromAFile() throws {
+        // git's own http-backend behind Basic auth; the token is the password.
+        let root = (repo.bare as NSString).deletingLastPathComponent
+        let port = try freePort()
+        let tokenFile = "\(testbed.directory)/git-token"
+        try "wrong-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let serverToken = "\(testbed.directory)/server-token"
+        try "right-token".write(toFile: serverToken, atomically: true, encoding: .utf8)
+        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, serverToken], stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(server, SIGTERM); _ = Command.wait(server) }
+        let url = "http://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
+        let deadline = Date().addingTimeInterval(10)
+        while (try? HTTPClient.request("GET", url + "/info/refs?service=git-upload-pack", timeout: 1))?.status != 401 && Date() < deadline { usleep(50_000) }
+
+        let primd = try PrimdProcess(testbed: testbed, repo: url, extra: "  token_file: \(tokenFile)\n")
+        self.primd = primd
+        primd.waitFor("the refused token to be reported") {
+            (primd.condition("Reconciling")?["message"] as? String ?? "").contains("refused the token")
+        }
+        XCTAssertNil(primd.status()?["last_applied_revision"] as? String, "nothing applied")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha.service"))
+        // A rotated token is read on the next fetch: no restart.
+        try "right-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        primd.waitFor("the revision fetched over smart HTTP to be applied", timeout: 40) {
+            primd.status()?["last_applied_revision"] as? String != nil
+        }
+        XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"))
+    }
+
     func testBrokenLivePrimIsRolledBack() throws {
         try repo.commit(["prims/gamma.yaml": gamma()], message: "add gamma")
         let primd = try start()
