@@ -40,7 +40,8 @@ public enum Checks {
         let result = StateLoader.load(snapshot)
         let headState = LoadedState(snapshot: snapshot, result: result)
         let root = statePath
-        let errors = result.errors.map { $0.formatted(root: root) }
+        let paths = Array(snapshot.entries.keys)
+        let errors = result.errors.map { repositoryPaths($0, files: paths, statePath: root) }
         let fileCount = snapshot.entries.count
         guard errors.isEmpty else {
             return Outcome(checks: [
@@ -49,12 +50,25 @@ public enum Checks {
             ], head: nil, base: baseResult.state, loadedHead: headState)
         }
         let validate = Check(name: "validate", status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
-                             details: result.warnings.map { $0.formatted(root: root) }, base: base, at: time)
+                             details: result.warnings.map { repositoryPaths($0, files: paths, statePath: root) }, base: base, at: time)
         let source = OverlaySourceTree(base: GitSourceTree(repository: repository, commit: base, subpath: statePath), files: files)
         let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
         let plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
                                  headSource: source, baseSource: baseSource, base: base, at: time)
         return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
+    }
+
+    /// A diagnostic as an agent sees the repository: its location and every other state file its
+    /// message points at (`at prims/alpha.yaml:4:7`) carry the state root's prefix.
+    static func repositoryPaths(_ diagnostic: Diagnostic, files: [String], statePath: String) -> String {
+        let line = diagnostic.formatted(root: statePath)
+        guard !statePath.isEmpty else { return line }
+        let location = Diagnostic.join(statePath, diagnostic.file) + ":"
+        var message = String(line.dropFirst(location.count))
+        for file in files where message.contains(" \(file):") {
+            message = message.replacingOccurrences(of: " \(file):", with: " \(statePath)/\(file):")
+        }
+        return location + message
     }
 
     /// Plans the head state against main's state as if main were applied, host by host.

@@ -62,7 +62,7 @@ final class PrshRejectionTests: XCTestCase {
         Case(name: "invalid YAML", status: 400, code: "invalid_request", field: "state/prims/gamma.yaml",
              mentions: "state/prims/gamma.yaml:3:1: error: invalid YAML", body: files([("state/prims/gamma.yaml", "id: gamma\nport: [3206\n")])),
         Case(name: "port taken", status: 400, code: "invalid_request", field: "state/prims/gamma.yaml",
-             mentions: "[duplicate-port]", body: files([("state/prims/gamma.yaml", Prims.yaml("gamma", port: 3201))])),
+             mentions: "used by prim 'alpha' at state/prims/alpha.yaml:4:7", body: files([("state/prims/gamma.yaml", Prims.yaml("gamma", port: 3201))])),
     ] }
 
     func testEveryRejectionNamesTheFieldAndChangesNothing() throws {
