@@ -46,17 +46,14 @@ extension GitRepository {
 
     /// Calls `body` with the tree entry at `path` of a revision (nil when there is none).
     func withEntry<T>(_ path: String, at revision: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
-        let commit = try self.commit(revision)
-        defer { git_commit_free(commit) }
-        var tree: OpaquePointer?
-        try Self.check(git_commit_tree(&tree, commit), "cannot read the tree of \(revision)")
-        defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        let code = git_tree_entry_bypath(&entry, tree, path)
-        if code == GIT_ENOTFOUND.rawValue { return try body(nil) }
-        try Self.check(code, "cannot read '\(path)'")
-        defer { git_tree_entry_free(entry) }
-        return try body(entry)
+        try withTree(revision) { _, tree in
+            var entry: OpaquePointer?
+            let code = git_tree_entry_bypath(&entry, tree, path)
+            if code == GIT_ENOTFOUND.rawValue { return try body(nil) }
+            try Self.check(code, "cannot read '\(path)'")
+            defer { git_tree_entry_free(entry) }
+            return try body(entry)
+        }
     }
 
     /// The commit id a branch points at, or nil when the branch does not exist.
@@ -72,16 +69,41 @@ extension GitRepository {
     /// replaced. No reference moves. `sign` receives the commit's bytes and returns an armored signature.
     public func commit(files: [String: [UInt8]], parent: String, message: String, author: Person, committer: Person,
                        at time: Date = Date(), sign: (([UInt8]) throws -> String)? = nil) throws -> String {
-        let parentCommit = try self.commit(parent)
-        defer { git_commit_free(parentCommit) }
-        var parentTree: OpaquePointer?
-        try Self.check(git_commit_tree(&parentTree, parentCommit), "cannot read the tree of \(parent)")
-        defer { git_tree_free(parentTree) }
+        try withTree(parent) { parentCommit, parentTree in
+            var treeID = try tree(parentTree, adding: files)
+            var tree: OpaquePointer?
+            try Self.check(git_tree_lookup(&tree, pointer, &treeID), "cannot read the new tree")
+            defer { git_tree_free(tree) }
 
+            let seconds = git_time_t(time.timeIntervalSince1970)
+            var authorSignature: UnsafeMutablePointer<git_signature>?, committerSignature: UnsafeMutablePointer<git_signature>?
+            try Self.check(git_signature_new(&authorSignature, author.name, author.email, seconds, 0), "invalid author")
+            defer { git_signature_free(authorSignature) }
+            try Self.check(git_signature_new(&committerSignature, committer.name, committer.email, seconds, 0), "invalid committer")
+            defer { git_signature_free(committerSignature) }
+
+            var buffer = git_buf()
+            defer { git_buf_dispose(&buffer) }
+            var parents: [OpaquePointer?] = [parentCommit]
+            try parents.withUnsafeMutableBufferPointer { list in
+                try Self.check(git_commit_create_buffer(&buffer, pointer, authorSignature, committerSignature, nil, message, tree, 1, list.baseAddress),
+                               "cannot create the commit")
+            }
+            let content = String(cString: buffer.ptr)
+            let signature = try sign?(Array(content.utf8))
+            var id = git_oid()
+            try Self.check(git_commit_create_with_signature(&id, pointer, content, signature, signature == nil ? nil : "gpgsig"), "cannot write the commit")
+            return Self.hex(id)
+        }
+    }
+
+    /// Writes `base` with `files` (repository paths → bytes) added or replaced, through an
+    /// in-memory index; returns the new tree's id.
+    func tree(_ base: OpaquePointer, adding files: [String: [UInt8]]) throws -> git_oid {
         var index: OpaquePointer?
         try Self.check(git_index_new(&index), "cannot create an index")
         defer { git_index_free(index) }
-        try Self.check(git_index_read_tree(index, parentTree), "cannot read the tree of \(parent)")
+        try Self.check(git_index_read_tree(index, base), "cannot read the parent tree")
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             var blob = git_oid()
             try bytes.withUnsafeBytes { raw in
@@ -95,31 +117,9 @@ extension GitRepository {
                 try Self.check(git_index_add(index, &entry), "cannot add '\(path)'")
             }
         }
-        var treeID = git_oid()
-        try Self.check(git_index_write_tree_to(&treeID, index, pointer), "cannot write the tree")
-        var tree: OpaquePointer?
-        try Self.check(git_tree_lookup(&tree, pointer, &treeID), "cannot read the new tree")
-        defer { git_tree_free(tree) }
-
-        let seconds = git_time_t(time.timeIntervalSince1970)
-        var authorSignature: UnsafeMutablePointer<git_signature>?, committerSignature: UnsafeMutablePointer<git_signature>?
-        try Self.check(git_signature_new(&authorSignature, author.name, author.email, seconds, 0), "invalid author")
-        defer { git_signature_free(authorSignature) }
-        try Self.check(git_signature_new(&committerSignature, committer.name, committer.email, seconds, 0), "invalid committer")
-        defer { git_signature_free(committerSignature) }
-
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
-        var parents: [OpaquePointer?] = [parentCommit]
-        try parents.withUnsafeMutableBufferPointer { list in
-            try Self.check(git_commit_create_buffer(&buffer, pointer, authorSignature, committerSignature, nil, message, tree, 1, list.baseAddress),
-                           "cannot create the commit")
-        }
-        let content = String(cString: buffer.ptr)
-        let signature = try sign?(Array(content.utf8))
         var id = git_oid()
-        try Self.check(git_commit_create_with_signature(&id, pointer, content, signature, signature == nil ? nil : "gpgsig"), "cannot write the commit")
-        return Self.hex(id)
+        try Self.check(git_index_write_tree_to(&id, index, pointer), "cannot write the tree")
+        return id
     }
 
     /// Whether `descendant` is `ancestor` or has it in its history.

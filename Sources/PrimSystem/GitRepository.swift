@@ -74,15 +74,21 @@ public final class GitRepository {
 
     /// Reads the state tree at `subpath` of a revision's tree into a snapshot.
     public func snapshot(revision: String, subpath: String = "") throws -> (StateSnapshot, commit: String) {
+        try withTree(revision) { commit, root in
+            let id = String(cString: git_oid_tostr_s(git_commit_id(commit)))
+            let base = subpath.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+            return (try TreeReader(repository: pointer, root: root, base: base).snapshot(), id)
+        }
+    }
+
+    /// Calls `body` with a revision's commit and its tree, freed afterwards.
+    func withTree<T>(_ revision: String, _ body: (OpaquePointer, OpaquePointer) throws -> T) throws -> T {
         let commit = try self.commit(revision)
         defer { git_commit_free(commit) }
-        let id = String(cString: git_oid_tostr_s(git_commit_id(commit)))
-        var root: OpaquePointer?
-        try Self.check(git_commit_tree(&root, commit), "cannot read the tree of \(id)")
-        defer { git_tree_free(root) }
-        let base = subpath.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
-        let reader = TreeReader(repository: pointer, root: root!, base: base)
-        return (try reader.snapshot(), id)
+        var tree: OpaquePointer?
+        try Self.check(git_commit_tree(&tree, commit), "cannot read the tree of \(revision)")
+        defer { git_tree_free(tree) }
+        return try body(commit, tree!)
     }
 }
 
@@ -174,20 +180,11 @@ public struct GitSourceTree: SourceTree {
     }
 
     public func files(under path: String) throws -> [String: SourceFile] {
-        let object = try repository.commit(commit)
-        defer { git_commit_free(object) }
-        var root: OpaquePointer?
-        try GitRepository.check(git_commit_tree(&root, object), "cannot read the tree of \(commit)")
-        defer { git_tree_free(root) }
-        let full = base.isEmpty ? path : "\(base)/\(path)"
-        var entry: OpaquePointer?
-        let code = git_tree_entry_bypath(&entry, root, full)
-        if code == GIT_ENOTFOUND.rawValue { return [:] }
-        try GitRepository.check(code, "cannot read '\(full)'")
-        defer { git_tree_entry_free(entry) }
-        var result: [String: SourceFile] = [:]
-        try collect(entry!, path: path, into: &result)
-        return result
+        try repository.withEntry(base.isEmpty ? path : "\(base)/\(path)", at: commit) { entry in
+            var result: [String: SourceFile] = [:]
+            if let entry { try collect(entry, path: path, into: &result) }
+            return result
+        }
     }
 
     private func collect(_ entry: OpaquePointer, path: String, into result: inout [String: SourceFile]) throws {
