@@ -39,9 +39,8 @@ public enum Checks {
         }
         let result = StateLoader.load(snapshot)
         let headState = LoadedState(snapshot: snapshot, result: result)
-        let root = statePath
         let paths = Array(snapshot.entries.keys)
-        let errors = result.errors.map { repositoryPaths($0, files: paths, statePath: root) }
+        let errors = result.errors.map { repositoryPaths($0, files: paths, statePath: statePath) }
         let fileCount = snapshot.entries.count
         guard errors.isEmpty else {
             return Outcome(checks: [
@@ -50,11 +49,10 @@ public enum Checks {
             ], head: nil, base: baseResult.state, loadedHead: headState)
         }
         let validate = Check(name: "validate", status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
-                             details: result.warnings.map { repositoryPaths($0, files: paths, statePath: root) }, base: base, at: time)
-        let source = OverlaySourceTree(base: GitSourceTree(repository: repository, commit: base, subpath: statePath), files: files)
+                             details: result.warnings.map { repositoryPaths($0, files: paths, statePath: statePath) }, base: base, at: time)
         let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
         let plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
-                                 headSource: source, baseSource: baseSource, base: base, at: time)
+                                 headSource: OverlaySourceTree(base: baseSource, files: files), baseSource: baseSource, base: base, at: time)
         return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
     }
 
@@ -102,12 +100,8 @@ public enum Checks {
         guard let host else { return DesiredHost(host: name, resources: []) }
         var secrets: [String: String] = [:]
         for secret in state.secrets { secrets[secret.name] = "" }
-        let cached = CachedSourceTree(source)
-        var releases: [String: ReleaseManifest] = [:]
-        for prim in state.deployedPrims(on: host) {
-            releases[prim.id] = try ReleaseManifest.of(prim: prim.id, shared: host.shared, in: cached)
-        }
-        return DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets, releases: releases)
+        return DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets,
+                                    releases: try ReleaseManifest.releases(of: state, on: host, in: source))
     }
 }
 

@@ -46,13 +46,7 @@ public struct HostSession {
     public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {
         let host = try DesiredBuilder.host(state, named: config.host)
         let secrets = try SecretStore(config: config).values()
-        var releases: [String: ReleaseManifest] = [:]
-        if let source {
-            let cached = CachedSourceTree(source)
-            for prim in state.deployedPrims(on: host) {
-                releases[prim.id] = try ReleaseManifest.of(prim: prim.id, shared: host.shared, in: cached)
-            }
-        }
+        let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
         let desired = DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases)
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
     }

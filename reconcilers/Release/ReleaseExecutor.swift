@@ -1,5 +1,6 @@
 import Foundation
 import PrimEngine
+import PrimModel
 import PrimPlan
 import PrimSystem
 
@@ -54,6 +55,18 @@ extension ReleaseManifest {
             files.merge(try source.entries(under: path)) { a, _ in a }
         }
         return files.isEmpty ? nil : ReleaseManifest(files: files)
+    }
+}
+
+extension ReleaseManifest {
+    /// The release of every prim deployed on `host`, its code read from `source` (shared paths hashed once).
+    public static func releases(of state: DesiredState, on host: PrimModel.Host, in source: SourceTree) throws -> [String: ReleaseManifest] {
+        let cached = CachedSourceTree(source)
+        var releases: [String: ReleaseManifest] = [:]
+        for prim in state.deployedPrims(on: host) {
+            releases[prim.id] = try of(prim: prim.id, shared: host.shared, in: cached)
+        }
+        return releases
     }
 }
 
