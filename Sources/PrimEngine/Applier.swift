@@ -90,7 +90,7 @@ public struct Applier {
 
         func content(_ change: Change) -> String { contents[change.address]?.content ?? change.after ?? "" }
 
-        // 1. releases (new content-addressed directories; running units keep theirs).
+        // 2. releases (new content-addressed directories; running units keep theirs). (1. is Caddy's check, in `apply`.)
         for change in pending where change.action != .delete && change.address.kind == .release {
             try step(change) {
                 try executors.releases.write(change.path, content: content(change))
@@ -99,7 +99,7 @@ public struct Applier {
             }
         }
 
-        // 2. live prims about to restart run side by side first; one that fails keeps its running version.
+        // 3. live prims about to restart run side by side first; one that fails keeps its running version.
         let (kept, candidatesRan) = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
                                      run: &run, report: report)
         func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }
@@ -116,7 +116,7 @@ public struct Applier {
             composed = executors.routes.compose(fragments: texts)
         }
 
-        // 3. env files, 4. unit files.
+        // 4. env files, then unit files.
         for change in updates where change.address.kind == .envFile {
             try step(change) {
                 try executors.env.write(change.path, content: content(change))
@@ -131,7 +131,7 @@ public struct Applier {
             try run.inventory.save(dataDir: dataDir)
         }
 
-        // 3. one daemon-reload, then enable.
+        // 5. one daemon-reload, then enable.
         if !unitWrites.isEmpty || resuming || candidatesRan {
             let clock = Date()
             try executors.units.reload()
@@ -141,7 +141,7 @@ public struct Applier {
             try executors.units.enable(unit: change.address.name, content: content(change))
         }
 
-        // 4. start, restart and stop, concurrently.
+        // 6. start, restart and stop, concurrently.
         let unitChanges = updates.filter { $0.address.kind == .unit }
         var jobs: [UnitJob] = []
         for change in unitChanges {
@@ -173,7 +173,7 @@ public struct Applier {
                                seconds: job == nil ? 0 : jobSeconds, journal: [])))
         }
 
-        // 5. health gates of what was started or restarted.
+        // 7. health gates of what was started or restarted.
         let toCheck = startedUnits.compactMap { gates[$0] }
         for result in executors.health.check(toCheck) {
             run.gates.append(result)
@@ -189,7 +189,7 @@ public struct Applier {
             report(.gate(result, journal: lines))
         }
 
-        // 6. routes: fragments, then one load of the checked config.
+        // 8. routes: fragments, then one load of the checked config.
         for change in pending where change.address.kind == .caddyFragment && !isKept(change) {
             try step(change) {
                 if change.action == .delete {
@@ -206,7 +206,7 @@ public struct Applier {
             try step(change) { try executors.routes.load(composed) }
         }
 
-        // 7. removals: stop, remove unit files, reload, remove env files.
+        // 9. removals: stop, remove unit files, reload, remove env files.
         let removedUnits = removals.filter { $0.address.kind == .unit }
         if !removedUnits.isEmpty {
             let stops = executors.units.run(removedUnits.map { UnitJob(unit: $0.address.name, verb: .stop) }, timeout: jobTimeout)

@@ -25,19 +25,18 @@ extension Applier {
             guard let prim = change.prim, var gate = gates[change.address.name], gate.enforce,
                   let unit = contents[change.address], let env = contents[ResourceNames.envFile(prim)] else { continue }
             let port = try FreePort.pick()
-            let directory = (change.path as NSString).deletingLastPathComponent
-            let envDirectory = (env.path as NSString).deletingLastPathComponent
             let name = "prim-\(prim)-candidate.service"
-            let candidate = Candidate(change: change, gate: gate, unit: name, unitPath: "\(directory)/\(name)",
-                                      envPath: "\(envDirectory)/.\(prim).candidate")
+            gate.port = port
+            gate.unit = name
+            let candidate = Candidate(change: change, gate: gate, unit: name,
+                                      unitPath: "\((change.path as NSString).deletingLastPathComponent)/\(name)",
+                                      envPath: "\((env.path as NSString).deletingLastPathComponent)/.\(prim).candidate")
             let envText = env.content.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("PORT=") ? "PORT=\(port)" : String($0) }.joined(separator: "\n")
             try executors.env.write(candidate.envPath, content: envText)
             try executors.units.write(candidate.unitPath, content: unit.content.replacingOccurrences(
                 of: "EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)"))
-            gate.port = port
-            gate.unit = name
-            candidates.append(Candidate(change: change, gate: gate, unit: name, unitPath: candidate.unitPath, envPath: candidate.envPath))
+            candidates.append(candidate)
         }
         guard !candidates.isEmpty else { return ([], false) }
         defer {
@@ -50,30 +49,26 @@ extension Applier {
         try executors.units.reload()
         // restart, not start: a candidate left running by an interrupted apply must pick up this one's files.
         let started = executors.units.run(candidates.map { UnitJob(unit: $0.unit, verb: .restart) }, timeout: jobTimeout)
-        let running = candidates.filter { (started[$0.unit] ?? nil) == nil }
-        let results = executors.health.check(running.map(\.gate))
-        var journals: [String: [String]] = [:]
-        for candidate in candidates where (started[candidate.unit] ?? nil) != nil || results.contains(where: { $0.prim == candidate.gate.prim && !$0.passed }) {
-            journals[candidate.gate.prim] = executors.units.journal(unit: candidate.unit, lines: 10)
+        let results = executors.health.check(candidates.filter { (started[$0.unit] ?? nil) == nil }.map(\.gate))
+        // Why each failed candidate failed, and its journal, read before it is stopped.
+        var failures: [(candidate: Candidate, why: String, journal: [String])] = []
+        for candidate in candidates {
+            let why = (started[candidate.unit] ?? nil).map { "did not start: \($0)" }
+                ?? results.first { $0.prim == candidate.gate.prim && !$0.passed }?.message
+            if let why { failures.append((candidate, why, executors.units.journal(unit: candidate.unit, lines: 10))) }
         }
         _ = executors.units.run(candidates.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)
 
-        var kept = Set<String>()
-        for candidate in candidates {
-            let prim = candidate.gate.prim
-            let failure = (started[candidate.unit] ?? nil).map { "did not start: \($0)" }
-                ?? results.first { $0.prim == prim && !$0.passed }?.message
-            guard let failure else { continue }
-            kept.insert(prim)
-            let result = GateResult(prim: prim, passed: false, enforced: true,
-                                    message: "the new version failed its gate side by side on port \(candidate.gate.port) (\(failure)); the running version keeps serving",
+        for (candidate, why, journal) in failures {
+            let result = GateResult(prim: candidate.gate.prim, passed: false, enforced: true,
+                                    message: "the new version failed its gate side by side on port \(candidate.gate.port) (\(why)); the running version keeps serving",
                                     seconds: Date().timeIntervalSince(clock))
             run.gates.append(result)
             run.degraded = true
             run.errors.append("\(candidate.change.address.name): \(result.message)")
-            report(.gate(result, journal: journals[prim] ?? []))
+            report(.gate(result, journal: journal))
         }
-        return (kept, true)
+        return (Set(failures.map(\.candidate.gate.prim)), true)
     }
 
     /// Stops and removes candidates an interrupted apply left behind.
