@@ -45,6 +45,8 @@ public actor PRService {
     /// Loaded states of recent commits (main moves one merge at a time, so a few suffice).
     var states: [String: LoadedState] = [:]
     var stateOrder: [String] = []
+    /// The last checks' head state, by main commit and manifest: a merge of exactly that is main's next state.
+    var lastHead: (base: String, hash: String, state: LoadedState)?
 
     /// `forge` defaults to the local forge on `configuration.repository`.
     public init(_ configuration: Configuration, forge: Forge? = nil, now: @escaping @Sendable () -> Date = { Date() },
@@ -65,7 +67,7 @@ public actor PRService {
     // MARK: Reading
 
     public func pullRequest(_ number: Int) throws -> PullRequest {
-        guard var pr = pullRequests[number] else { throw ServiceError(.notFound, "there is no PR #\(number)", field: "number") }
+        var pr = try record(number)
         if pr.state == .open {
             try refresh(&pr)
         }
@@ -211,8 +213,13 @@ public actor PRService {
 
     // MARK: Internals
 
-    func openPullRequest(_ number: Int) throws -> PullRequest {
+    func record(_ number: Int) throws -> PullRequest {
         guard let pr = pullRequests[number] else { throw ServiceError(.notFound, "there is no PR #\(number)", field: "number") }
+        return pr
+    }
+
+    func openPullRequest(_ number: Int) throws -> PullRequest {
+        let pr = try record(number)
         guard pr.state == .open else { throw ServiceError(.conflict, "PR #\(number) is \(pr.state.rawValue)", field: "number") }
         return pr
     }
@@ -254,7 +261,8 @@ public actor PRService {
             }
             var target = pr.head
             if main != pr.base {
-                let conflicts = try conflictingPaths(pr, main: main)
+                let manifest = try manifest(of: pr)
+                let conflicts = try conflictingPaths(pr, manifest: manifest, main: main)
                 guard conflicts.isEmpty else {
                     let problem = "\(conflicts.joined(separator: ", ")) changed on main since this PR was opened; send a new manifest based on the current files"
                     pr.mergeProblem = problem
@@ -265,7 +273,7 @@ public actor PRService {
                     error.pullRequest = pr.number
                     throw error
                 }
-                target = try commit(try manifest(of: pr), onto: main, message: commitMessage(of: pr), wallet: pr.author, at: now())
+                target = try commit(manifest, onto: main, message: commitMessage(of: pr), wallet: pr.author, at: now())
             }
             do {
                 try forge.fastForward(configuration.branch, from: main, to: target)
@@ -285,12 +293,13 @@ public actor PRService {
         throw ServiceError(.conflict, "main kept moving while PR #\(pr.number) was merging; try again", field: "number")
     }
 
-    func conflictingPaths(_ pr: PullRequest, main: String) throws -> [String] {
+    /// The PR's files that changed on main since its base, to something other than what the PR writes.
+    func conflictingPaths(_ pr: PullRequest, manifest: Manifest, main: String) throws -> [String] {
         var conflicts: [String] = []
-        for path in pr.paths {
-            let before = try repository.file(path, at: pr.base)
-            let now = try repository.file(path, at: main)
-            if before != now, now != (try repository.file(path, at: pr.head)) { conflicts.append(path) }
+        for file in manifest.files {
+            let before = try repository.file(file.path, at: pr.base)
+            let now = try repository.file(file.path, at: main)
+            if before != now, now != Array(file.content.utf8) { conflicts.append(file.path) }
         }
         return conflicts
     }
@@ -362,9 +371,6 @@ public actor PRService {
         while stateOrder.count > 4 { states[stateOrder.removeFirst()] = nil }
     }
 
-    /// The last checks' head state, by main commit and manifest: a merge of exactly that is main's next state.
-    var lastHead: (base: String, hash: String, state: LoadedState)?
-
     func checks(_ manifest: Manifest, on main: String, at time: Date) throws -> Checks.Outcome {
         let outcome = try Checks.run(manifest, on: main, loaded: try loaded(main), repository: repository,
                                      statePath: configuration.statePath, at: time)
@@ -376,8 +382,8 @@ public actor PRService {
         paths.compactMap { ManifestCheck.stateRelative($0, statePath: configuration.statePath) }
     }
 
-    /// Keeps the record, then mirrors it on the forge; a forge that cannot be reached is
-    /// noted on the PR and retried by `refreshAll`, the record is never lost.
+    /// Mirrors the PR on the forge, then keeps the record (with the forge's link). A forge that
+    /// cannot be reached is noted on the PR and retried by `refreshAll`; the record is never lost.
     func save(_ pr: inout PullRequest) throws {
         do {
             try forge.publish(&pr, previous: pullRequests[pr.number])
