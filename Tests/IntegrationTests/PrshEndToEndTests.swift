@@ -33,7 +33,8 @@ final class PrshEndToEndTests: XCTestCase {
         let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
         primd.waitFor("gamma to answer through Caddy", timeout: 40) { testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh") }
         print("agent POST /v1/pr to live through Caddy: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (checks, signed merge, webhook, apply, the service's own start)")
-        XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, merged)
+        // The route goes live before primd finishes its apply and records it: wait for the record.
+        primd.waitFor("primd to record the merged commit as applied") { primd.status()?["last_applied_revision"] as? String == merged }
 
         // A change to live alpha waits; nothing deploys until the operator approves.
         let change = try prsh.open(["state/prims/alpha.yaml": (try String(contentsOfFile: "\(repo.work)/state/prims/alpha.yaml", encoding: .utf8))
