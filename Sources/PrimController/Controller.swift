@@ -74,8 +74,8 @@ public final class Controller: @unchecked Sendable {
         guard let url = settings.repo else { throw SystemError("controller.repo is not set in the host config") }
         var token: String?
         if let file = settings.tokenFile {
-            guard let bytes = try FileReader.bytes(file) else { throw SystemError("controller.token_file '\(file)' does not exist") }
-            token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let text = try FileReader.secret(file) else { throw SystemError("controller.token_file '\(file)' does not exist") }
+            token = text
         }
         let repository = try self.repository ?? GitRepository.openOrCreateBare("\(config.dataDir)/cache/primd")
         self.repository = repository

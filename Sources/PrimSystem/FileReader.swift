@@ -7,6 +7,12 @@ public enum FileReader {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
     }
 
+    /// A secret kept in a file (a token, a webhook secret): its text without surrounding
+    /// whitespace, or nil if the file does not exist.
+    public static func secret(_ path: String) throws -> String? {
+        try bytes(path).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
     /// A file's bytes, or nil if it does not exist.
     public static func bytes(_ path: String) throws -> [UInt8]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }

@@ -48,8 +48,8 @@ struct Primd: AsyncParsableCommand {
         let trigger = Trigger()
         var secret: [UInt8]?
         if let file = settings.webhookSecretFile {
-            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("webhook secret file '\(file)' does not exist") }
-            secret = Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            guard let text = try FileReader.secret(file) else { throw ValidationError("webhook secret file '\(file)' does not exist") }
+            secret = Array(text.utf8)
         }
         let parts = settings.listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }

@@ -53,8 +53,8 @@ struct Prsh: AsyncParsableCommand {
         let notifier = try Notifier(url: notifyURL, secretFile: notifySecretFile, branch: branch)
         let service = try PRService(settings, forge: try makeForge(), onMerge: { commit in notifier.merged(commit) })
         let token = try operatorTokenFile.map { file -> [UInt8] in
-            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("operator token file '\(file)' does not exist") }
-            return Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            guard let token = try FileReader.secret(file) else { throw ValidationError("operator token file '\(file)' does not exist") }
+            return Array(token.utf8)
         }
         let routes = Routes(service: service, identity: WalletHeaderIdentity(), operatorToken: token,
                             statePath: settings.statePath, maxBody: 4 * maxTotalBytes + 64 * 1024)
@@ -78,10 +78,9 @@ extension Prsh {
             guard let slug = githubRepo, slug.split(separator: "/").count == 2 else {
                 throw ValidationError("the github forge needs --github-repo owner/name")
             }
-            guard let file = githubTokenFile, let bytes = try FileReader.bytes(file) else {
+            guard let file = githubTokenFile, let token = try FileReader.secret(file) else {
                 throw ValidationError("the github forge needs --github-token-file with a token in it")
             }
-            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let settings = GitHubForge.Settings(api: githubAPI, slug: slug, gitURL: githubGitURL ?? "https://github.com/\(slug).git",
                                                 token: token, branch: branch)
             return try GitHubForge(settings, cache: "\(dataDir)/github.git")
@@ -125,8 +124,8 @@ struct Notifier: Sendable {
         self.url = url
         self.branch = branch
         secret = try secretFile.map { file in
-            guard let bytes = try FileReader.bytes(file) else { throw ValidationError("notify secret file '\(file)' does not exist") }
-            return Array(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            guard let text = try FileReader.secret(file) else { throw ValidationError("notify secret file '\(file)' does not exist") }
+            return Array(text.utf8)
         }
     }
 
