@@ -47,16 +47,21 @@ public final class Metrics: @unchecked Sendable {
                 "prim_reconcile_duration_seconds_count \(cumulative)",
                 "# HELP prim_applies_total Reconcile attempts by outcome.",
                 "# TYPE prim_applies_total counter"]
-        for (outcome, count) in applies.sorted(by: { $0.key < $1.key }) { out.append("prim_applies_total{outcome=\"\(outcome)\"} \(count)") }
+        out += Self.samples("prim_applies_total", label: "outcome", applies)
         out += ["# HELP prim_drift_events_total Live resources found differing from the applied state.",
                 "# TYPE prim_drift_events_total counter"]
-        for (resource, count) in drift.sorted(by: { $0.key < $1.key }) { out.append("prim_drift_events_total{resource=\"\(resource)\"} \(count)") }
+        out += Self.samples("prim_drift_events_total", label: "resource", drift)
         out += ["# HELP prim_last_success_timestamp_seconds When a revision last converged.",
                 "# TYPE prim_last_success_timestamp_seconds gauge",
                 "prim_last_success_timestamp_seconds \(lastSuccess)",
                 "# HELP prim_up Whether a prim passed its last health gate.",
                 "# TYPE prim_up gauge"]
-        for (prim, isUp) in up.sorted(by: { $0.key < $1.key }) { out.append("prim_up{prim=\"\(prim)\"} \(isUp ? 1 : 0)") }
+        out += Self.samples("prim_up", label: "prim", up.mapValues { $0 ? 1 : 0 })
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// One sample line per label value, sorted: `name{label="value"} count`.
+    static func samples(_ name: String, label: String, _ values: [String: Int]) -> [String] {
+        values.sorted { $0.key < $1.key }.map { "\(name){\(label)=\"\($0.key)\"} \($0.value)" }
     }
 }
