@@ -26,7 +26,11 @@ id prim >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexis
 id prsh >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prsh
 
 echo "building primctl, primd and prsh..."
-for product in primctl primd prsh; do swift build -c release --package-path "$root" --product "$product" >/dev/null; done
+# The Swift standard library is linked in: the installed binaries do not need the toolchain's
+# libraries at run time (upgrading or removing the toolchain cannot break the services).
+for product in primctl primd prsh; do
+  swift build -c release --static-swift-stdlib --package-path "$root" --product "$product" >/dev/null
+done
 install -m 0755 "$root/.build/release/primctl" "$root/.build/release/primd" "$root/.build/release/prsh" /usr/local/bin/
 
 install -d -m 0755 /etc/prim /etc/caddy/prim.d

@@ -8,3 +8,9 @@
 static inline int prim_git_disable_owner_validation(void) {
     return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
+
+/* The certificate authorities an https remote's certificate must chain to, in place of the
+   system bundle; NULL file and path go back to none set by us. */
+static inline int prim_git_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+}

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
+import Dispatch
 import PrimEngine
 import PrimHost
 import PrimModel
@@ -23,7 +29,7 @@ public final class Controller: @unchecked Sendable {
     var retryAt: Date?
 
     // The last published status, for HTTP handlers on other threads.
-    let publishedLock = NSLock()
+    let publishedLock = ThreadLock()
     var published: ControllerStatus
 
     public init(config: HostConfig, log: @escaping @Sendable (String) -> Void) {
@@ -76,6 +82,10 @@ public final class Controller: @unchecked Sendable {
         if let file = settings.tokenFile {
             guard let text = try FileReader.secret(file) else { throw SystemError("controller.token_file '\(file)' does not exist") }
             token = text
+        }
+        if let file = settings.caFile {
+            guard FileManager.default.fileExists(atPath: file) else { throw SystemError("controller.ca_file '\(file)' does not exist") }
+            try GitRepository.trustCertificateAuthorities(inFile: file)
         }
         let repository = try self.repository ?? GitRepository.openOrCreateBare("\(config.dataDir)/cache/primd")
         self.repository = repository

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
 public struct ControllerStatus: Codable, Sendable, Equatable {

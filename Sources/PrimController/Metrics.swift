@@ -1,8 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
+import PrimSystem
 
 /// primd's counters, rendered in Prometheus' text format.
 public final class Metrics: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ThreadLock()
     static let buckets: [Double] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
     private var durationCounts = Array(repeating: 0, count: buckets.count + 1)
     private var durationSum = 0.0

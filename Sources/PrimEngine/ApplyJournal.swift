@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimPlan
 import PrimSystem
 
@@ -23,7 +28,7 @@ public struct ApplyJournal {
     struct Done: Codable { var done: String }
 
     let path: String
-    let handle: FileHandle
+    let file: AppendFile
 
     public static func path(dataDir: String) -> String { "\(dataDir)/journal.jsonl" }
 
@@ -37,20 +42,16 @@ public struct ApplyJournal {
         var line = [UInt8](try encoder.encode(header))
         line.append(0x0A)
         try AtomicFile.write(line, to: path, mode: 0o600)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw SystemError("cannot open \(path)") }
-        handle.seekToEndOfFile()
-        return ApplyJournal(path: path, handle: handle)
+        return ApplyJournal(path: path, file: try AppendFile(path))
     }
 
     public func markDone(_ step: String) {
         guard let data = try? JSONEncoder().encode(Done(done: step)) else { return }
-        handle.write(data + Data([0x0A]))
-        try? handle.synchronize()
+        file.append([UInt8](data) + [0x0A])
     }
 
     /// The apply finished: the journal is no longer needed.
     public func finish() {
-        try? handle.close()
         try? AtomicFile.remove(path)
     }
 

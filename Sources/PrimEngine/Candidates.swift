@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimPlan
 import PrimSystem
 
@@ -29,13 +34,13 @@ extension Applier {
             gate.port = port
             gate.unit = name
             let candidate = Candidate(change: change, gate: gate, unit: name,
-                                      unitPath: "\((change.path as NSString).deletingLastPathComponent)/\(name)",
-                                      envPath: "\((env.path as NSString).deletingLastPathComponent)/.\(prim).candidate")
+                                      unitPath: "\(PathName.directory(of: change.path))/\(name)",
+                                      envPath: "\(PathName.directory(of: env.path))/.\(prim).candidate")
             let envText = env.content.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("PORT=") ? "PORT=\(port)" : String($0) }.joined(separator: "\n")
             try executors.env.write(candidate.envPath, content: envText)
-            try executors.units.write(candidate.unitPath, content: unit.content.replacingOccurrences(
-                of: "EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)"))
+            try executors.units.write(candidate.unitPath, content: unit.content.replacing(
+                "EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)"))
             candidates.append(candidate)
         }
         guard !candidates.isEmpty else { return ([], false) }
@@ -73,8 +78,8 @@ extension Applier {
 
     /// Stops and removes candidates an interrupted apply left behind.
     func sweepCandidates(_ contents: [ResourceAddress: DesiredResource]) {
-        let unitDirs = Set(contents.values.filter { $0.address.kind == .unit }.map { ($0.path as NSString).deletingLastPathComponent })
-        let envDirs = Set(contents.values.filter { $0.address.kind == .envFile }.map { ($0.path as NSString).deletingLastPathComponent })
+        let unitDirs = Set(contents.values.filter { $0.address.kind == .unit }.map { PathName.directory(of: $0.path) })
+        let envDirs = Set(contents.values.filter { $0.address.kind == .envFile }.map { PathName.directory(of: $0.path) })
         var leftovers: [(unit: String, path: String)] = []
         for directory in unitDirs {
             for name in FileReader.names(in: directory, suffix: "-candidate.service") where name.hasPrefix("prim-") {

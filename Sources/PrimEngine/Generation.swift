@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimPlan
 import PrimSystem
 
@@ -64,7 +69,7 @@ public struct GenerationStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let name = String(format: "%06d.json", generation.number)
+        let name = String(generation.number).leftPadded(to: 6) + ".json"
         try AtomicFile.write([UInt8](try encoder.encode(generation)), to: "\(directory)/\(name)", mode: 0o600)
     }
 }

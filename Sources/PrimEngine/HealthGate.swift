@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
+import Dispatch
 import PrimModel
 import PrimPlan
 import PrimSystem
@@ -91,7 +97,7 @@ public struct HTTPHealthChecker: HealthChecker {
 /// Collects results written from concurrent iterations.
 final class ResultBox<T>: @unchecked Sendable {
     private var slots: [T?]
-    private let lock = NSLock()
+    private let lock = ThreadLock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimYAML
 
 /// A machine prims run on: its address, domain, how a prim is started there,
@@ -36,7 +41,7 @@ public struct Host: Sendable, Hashable {
 
     /// The start command for a prim on this host.
     public func command(for prim: Prim) -> String {
-        prim.deploy.command ?? run.replacingOccurrences(of: "{id}", with: prim.id)
+        prim.deploy.command ?? run.replacing("{id}", with: prim.id)
     }
 
     /// The public host name a prim answers on.

@@ -108,10 +108,13 @@ public struct ControllerSettings: Sendable, Equatable {
     /// A file holding a token for http(s) repositories (sent as user `x-access-token`, as GitHub expects);
     /// read before every fetch, so a rotated token needs no restart.
     public var tokenFile: String?
+    /// A PEM file of the certificate authorities an https repository's certificate must chain to,
+    /// in place of the system's bundle; read before every fetch.
+    public var caFile: String?
 
     public init() {}
 
-    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers", "token_file"]
+    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers", "token_file", "ca_file"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -123,6 +126,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.webhookSecretFile = reader.string(fields["webhook_secret_file"])
         settings.allowedSigners = reader.string(fields["allowed_signers"])
         settings.tokenFile = reader.string(fields["token_file"])
+        settings.caFile = reader.string(fields["ca_file"])
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {

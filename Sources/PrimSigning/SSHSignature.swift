@@ -1,5 +1,10 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Verifies git's SSH commit signatures (the SSHSIG format, Ed25519 keys) against an allowed-signers file.
 public enum SSHSignature {
@@ -21,7 +26,7 @@ public enum SSHSignature {
     }
 
     public static func verify(armored: String, data: [UInt8], namespace: String = "git", allowed: [[UInt8]: String]) -> Verdict {
-        let body = armored.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let body = armored.split(separator: "\n").map { $0.filter { !$0.isWhitespace } }
             .filter { !$0.hasPrefix("-----") }.joined()
         guard let decoded = Data(base64Encoded: body) else { return .invalid("the signature is not an SSH signature") }
         var reader = Reader(bytes: [UInt8](decoded))

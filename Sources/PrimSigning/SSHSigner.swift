@@ -1,5 +1,10 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Signs bytes as `ssh-keygen -Y sign` does (SSHSIG, Ed25519, SHA-512), so git and
 /// primd accept the commits it signs. Reads an unencrypted OpenSSH private key.
@@ -19,7 +24,7 @@ public struct SSHSigner: Sendable {
 
     /// `text` is an `-----BEGIN OPENSSH PRIVATE KEY-----` file without a passphrase.
     public init(openSSHPrivateKey text: String) throws {
-        let body = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let body = text.split(separator: "\n").map { $0.filter { !$0.isWhitespace } }
             .filter { !$0.hasPrefix("-----") }.joined()
         guard let decoded = Data(base64Encoded: body) else { throw Failure.unreadable("it is not an OpenSSH private key") }
         var reader = SSHSignature.Reader(bytes: [UInt8](decoded))

@@ -1,11 +1,16 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// GitHub's `X-Hub-Signature-256`: `sha256=` + hex HMAC-SHA256 of the body, compared in constant time.
 public enum WebhookSignature {
     public static func sign(_ body: [UInt8], secret: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + mac.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
     public static func isValid(_ header: String?, body: [UInt8], secret: [UInt8]) -> Bool {

@@ -1,12 +1,17 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Writes a file so readers see the old content or the new, never a part:
 /// a temporary file in the same directory, fsync, rename, fsync of the directory.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: path)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = "\(directory)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        let temporary = "\(directory)/.\(PathName.lastComponent(of: path)).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
         var ok = fchmod(fd, mode) == 0
@@ -53,7 +58,7 @@ extension AtomicFile {
 
     /// Makes `link` a symbolic link to `target`, atomically replacing what was there.
     public static func symlink(_ target: String, at link: String) throws {
-        try FileManager.default.createDirectory(atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: PathName.directory(of: link), withIntermediateDirectories: true)
         let temporary = link + ".tmp-\(getpid())"
         unlink(temporary)
         guard Glibc.symlink(target, temporary) == 0, rename(temporary, link) == 0 else {
@@ -75,8 +80,8 @@ extension AtomicFile {
     }
 
     static func isMarked(_ name: String, _ marker: String) -> Bool {
-        guard let range = name.range(of: marker, options: .backwards) else { return false }
-        let pid = name[range.upperBound...]
+        let parts = name.split(separator: marker, omittingEmptySubsequences: false)
+        guard parts.count > 1, let pid = parts.last else { return false }
         return !pid.isEmpty && pid.allSatisfy(\.isNumber)
     }
 }

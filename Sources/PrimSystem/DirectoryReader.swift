@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimModel
 
 /// Reads a state tree from a directory into a snapshot.
@@ -8,8 +13,8 @@ import PrimModel
 public enum DirectoryReader {
     public static func read(_ root: String) throws -> StateSnapshot {
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+        var isDirectory = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
             throw SystemError("state directory '\(root)' does not exist; pass --state DIR with a prims/ folder or a primitives.yaml")
         }
         let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// An exclusive lock on a file (flock), held until released or the process exits.
 /// The holder writes who it is into the file so a waiter can name it.
@@ -15,13 +20,13 @@ public final class FileLock {
 
     /// Takes the lock, waiting up to `timeout` seconds; `onWait` is told once who holds it.
     public static func acquire(_ path: String, holder: String, timeout: Double?, onWait: (String) -> Void) throws -> FileLock {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: PathName.directory(of: path), withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("cannot open lock '\(path)': \(String(cString: strerror(errno)))") }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var told = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+            let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingWhitespace ?? "unknown"
             if !told { onWait(current.isEmpty ? "unknown" : current); told = true }
             if let deadline, Date() > deadline {
                 close(fd)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Read-only access to the files prim manages on a host.
 public enum FileReader {
@@ -10,7 +15,7 @@ public enum FileReader {
     /// A secret kept in a file (a token, a webhook secret): its text without surrounding
     /// whitespace, or nil if the file does not exist.
     public static func secret(_ path: String) throws -> String? {
-        try bytes(path).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        try bytes(path).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
     }
 
     /// A file's bytes, or nil if it does not exist.

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// A TCP port on loopback nobody listens on right now (the kernel picks it).
 public enum FreePort {

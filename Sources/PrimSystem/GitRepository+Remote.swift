@@ -1,5 +1,10 @@
 import CLibGit2
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Fetch and push with credentials: a token for http(s) remotes (GitHub's `x-access-token`).
 extension GitRepository {
@@ -81,9 +86,19 @@ extension GitRepository {
                     ? "'\(url)' asks for credentials; put a token in a file and name it (controller.token_file)"
                     : "'\(url)' refused the token", class: .transient)
             }
+            if let failure = error as? SystemError, failure.message.contains("certificate") {
+                throw SystemError("\(failure.message); if the server's certificate comes from a private authority, name its PEM file in controller.ca_file", class: .transient)
+            }
             throw error
         }
         return context
+    }
+
+    /// Makes https remotes' certificates chain to the authorities in a PEM file, in place of the
+    /// system's bundle (a private git server). Process-wide; read again on every call.
+    public static func trustCertificateAuthorities(inFile file: String) throws {
+        _ = initialized
+        try check(prim_git_set_ssl_cert_file(file), "cannot read certificate authorities from '\(file)'")
     }
 
     func withStrings<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {

@@ -1,5 +1,10 @@
 import CLibGit2
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Writing to a repository: commits built in memory from a parent tree plus
 /// changed files, and reference updates that never rewrite history.

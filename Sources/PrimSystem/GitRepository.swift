@@ -1,5 +1,10 @@
 import CLibGit2
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimModel
 
 /// A git repository opened with libgit2. State is read from commit trees;

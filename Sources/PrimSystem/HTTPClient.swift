@@ -1,6 +1,11 @@
 import CLibCurl
 import CShims
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// An HTTP response: status and body.
 public struct HTTPResponse: Sendable {
@@ -50,7 +55,7 @@ public enum HTTPClient {
             if let data {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
                 if let colon = line.firstIndex(of: ":") {
-                    sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                    sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingWhitespace
                 }
             }
             return length

@@ -1,5 +1,10 @@
 import CLibSystemd
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Log lines for primd: structured journal entries when stderr is the journal (under systemd),
 /// plain lines on stderr otherwise.
@@ -9,7 +14,8 @@ public enum JournalLog {
 
     public static func send(_ message: String, priority: Int = 6, fields: [String: String] = [:]) {
         guard toJournal else {
-            FileHandle.standardError.write(Data("primd: \(message)\n".utf8))
+            let line = Array("primd: \(message)\n".utf8)
+            _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
             return
         }
         var entries = ["MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=primd"]

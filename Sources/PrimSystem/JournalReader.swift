@@ -1,5 +1,10 @@
 import CLibSystemd
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Reads a unit's last log lines from the journal.
 public enum JournalReader {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimModel
 
 /// One file of a prim's code, as read from a directory or a commit.
@@ -28,10 +33,10 @@ public struct DirectorySourceTree: SourceTree {
 
     public func files(under path: String) throws -> [String: SourceFile] {
         let full = "\(root)/\(path)"
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return [:] }
         var result: [String: SourceFile] = [:]
-        let paths = isDirectory.boolValue ? (FileManager.default.enumerator(atPath: full)?.allObjects as? [String] ?? []).map { "\(path)/\($0)" } : [path]
+        let paths = isDirectory ? ((try? FileManager.default.subpathsOfDirectory(atPath: full)) ?? []).map { "\(path)/\($0)" } : [path]
         for relative in paths {
             var info = stat()
             guard lstat("\(root)/\(relative)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }

@@ -1,5 +1,10 @@
 import CLibSystemd
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 extension SystemdBus {
     /// Calls a Manager method whose arguments are strings and whose reply is nothing or one object path.

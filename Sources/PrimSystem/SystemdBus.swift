@@ -1,5 +1,10 @@
 import CLibSystemd
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Properties the systemd manager reports for one unit.
 public struct UnitProperties: Sendable, Equatable, Codable {
@@ -70,11 +75,5 @@ public final class SystemdBus {
     static func describe(_ error: sd_bus_error, _ code: Int32) -> String {
         if let message = error.message { return String(cString: message) }
         return String(cString: strerror(-code))
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

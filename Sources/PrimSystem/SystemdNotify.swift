@@ -1,5 +1,10 @@
 import CLibSystemd
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// sd_notify: tells the service manager about readiness, status and liveness (a no-op outside systemd).
 public enum SystemdNotify {

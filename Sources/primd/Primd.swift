@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import Hummingbird
 import Logging
 import PrimController
@@ -24,6 +29,7 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "Seconds between drift checks.") var driftInterval: Int?
     @Option(help: "repair or warn.") var driftMode: String?
     @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
+    @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.") var caFile: String?
 
     func run() async throws {
         let path = config ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? "/etc/prim/primd.yaml"
@@ -40,6 +46,7 @@ struct Primd: AsyncParsableCommand {
         settings.driftSeconds = driftInterval.map(Double.init) ?? settings.driftSeconds
         settings.driftMode = driftMode ?? settings.driftMode
         settings.tokenFile = tokenFile ?? settings.tokenFile
+        settings.caFile = caFile ?? settings.caFile
         guard settings.repo != nil else { throw ValidationError("no repository: set controller.repo in \(path) or pass --repo") }
         hostConfig.controller = settings
 

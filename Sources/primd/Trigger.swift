@@ -1,9 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
+import PrimSystem
 
 /// A request for an immediate fetch (webhook) or a forced re-attempt (`primctl reconcile --force`),
 /// picked up by the reconcile loop.
 final class Trigger: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = ThreadLock()
     private var pending = false
     private var forced = false
 

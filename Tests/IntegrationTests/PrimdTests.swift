@@ -93,19 +93,61 @@ final class PrimdTests: XCTestCase {
         let deadline = Date().addingTimeInterval(10)
         while (try? HTTPClient.request("GET", url + "/info/refs?service=git-upload-pack", timeout: 1))?.status != 401 && Date() < deadline { usleep(50_000) }
 
-        let primd = try PrimdProcess(testbed: testbed, repo: url, extra: "  token_file: \(tokenFile)\n")
-        self.primd = primd
-        primd.waitFor("the refused token to be reported") {
-            (primd.condition("Reconciling")?["message"] as? String ?? "").contains("refused the token")
+        // A rotated token is read on the next fetch: no restart.
+        try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(tokenFile)\n", refusal: "refused the token") {
+            try "right-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         }
+    }
+
+    /// primd on `url` reports `refusal` (Reconciling, FetchFailed) and applies nothing; once `fix`
+    /// has run, the next fetch succeeds and the head is applied, with no restart.
+    func assertFetchRefusedUntilFixed(url: String, extra: String, refusal: String, fix: () throws -> Void) throws {
+        let primd = try PrimdProcess(testbed: testbed, repo: url, extra: extra)
+        self.primd = primd
+        primd.waitFor("the fetch to be refused with '\(refusal)'") {
+            (primd.condition("Reconciling")?["message"] as? String ?? "").contains(refusal)
+        }
+        XCTAssertEqual(primd.condition("Reconciling")?["reason"] as? String, "FetchFailed")
         XCTAssertNil(primd.status()?["last_applied_revision"] as? String, "nothing applied")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha.service"))
-        // A rotated token is read on the next fetch: no restart.
-        try "right-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        primd.waitFor("the revision fetched over smart HTTP to be applied", timeout: 40) {
+        try fix()
+        primd.waitFor("the fetched revision to be applied", timeout: 40) {
             primd.status()?["last_applied_revision"] as? String != nil
         }
         XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"))
+    }
+
+    func testHTTPSRepositoryIsTrustedOnlyThroughTheConfiguredAuthority() throws {
+        // Two private authorities; the server's certificate (for localhost) is signed by the second.
+        let dir = testbed.directory
+        let script = """
+        set -e; cd '\(dir)'
+        for ca in other-ca right-ca; do
+          openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$ca" -keyout $ca.key -out $ca.pem 2>/dev/null
+        done
+        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=DNS:localhost\\n' > san.ext
+        openssl x509 -req -in server.csr -CA right-ca.pem -CAkey right-ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null
+        """
+        XCTAssertEqual(try Command.shell(script).status, 0)
+        let root = (repo.bare as NSString).deletingLastPathComponent
+        let port = try freePort()
+        try "token".write(toFile: "\(dir)/token", atomically: true, encoding: .utf8)
+        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, "\(dir)/token", "\(dir)/server.pem", "\(dir)/server.key"],
+                                   stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(server, SIGTERM); _ = Command.wait(server) }
+        let url = "https://localhost:\(port)/\((repo.bare as NSString).lastPathComponent)"
+        let deadline = Date().addingTimeInterval(10)
+        while (try? Command.shell("exec 3<>/dev/tcp/127.0.0.1/\(port)"))?.status != 0 && Date() < deadline { usleep(50_000) }
+
+        // controller.ca_file names the wrong authority: the certificate is refused, nothing is applied.
+        try FileManager.default.copyItem(atPath: "\(dir)/other-ca.pem", toPath: "\(dir)/trusted.pem")
+        // The right authority in the same file is read at the next fetch: no restart.
+        try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(dir)/token\n  ca_file: \(dir)/trusted.pem\n",
+                                         refusal: "name its PEM file in controller.ca_file") {
+            try FileManager.default.removeItem(atPath: "\(dir)/trusted.pem")
+            try FileManager.default.copyItem(atPath: "\(dir)/right-ca.pem", toPath: "\(dir)/trusted.pem")
+        }
     }
 
     func testBrokenLivePrimIsRolledBack() throws {

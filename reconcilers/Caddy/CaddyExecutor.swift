@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimEngine
 import PrimModel
 import PrimSystem
@@ -59,7 +64,7 @@ public struct CaddyExecutor: RouteExecutor {
     }
 
     static func message(_ response: HTTPResponse) -> String {
-        if let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any], let error = json["error"] as? String {
+        if let error = JSONValue.parse(response.body)?["error"]?.string {
             return error
         }
         return "HTTP \(response.status) \(response.text)"

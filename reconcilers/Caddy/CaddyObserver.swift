@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import PrimModel
 import PrimPlan
 import PrimSystem
@@ -39,14 +44,17 @@ public struct CaddyObserver {
 
     /// Collects every `match[].host[]` of every route of every server.
     static func sites(inServersJSON body: [UInt8]) -> Set<String> {
-        guard let servers = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return [] }
+        guard let servers = JSONValue.parse(body) else { return [] }
         var sites = Set<String>()
-        func walk(_ value: Any) {
-            if let dictionary = value as? [String: Any] {
-                if let hosts = dictionary["host"] as? [String] { sites.formUnion(hosts) }
-                dictionary.values.forEach(walk)
-            } else if let array = value as? [Any] {
-                array.forEach(walk)
+        func walk(_ value: JSONValue) {
+            switch value {
+            case .object(let fields):
+                if case .array(let hosts)? = fields["host"] { sites.formUnion(hosts.compactMap(\.string)) }
+                fields.values.forEach(walk)
+            case .array(let items):
+                items.forEach(walk)
+            default:
+                break
             }
         }
         walk(servers)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// Renders a plan as JSON (schema `prim.plan/v1`, documented in the README).
 public enum JSONPlanRenderer {
