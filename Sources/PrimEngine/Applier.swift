@@ -105,8 +105,24 @@ public struct Applier {
         }
 
         // 3. live prims about to restart run side by side first; one that fails keeps its running version.
-        let (kept, candidatesRan) = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
-                                     run: &run, report: report)
+        let movingRoutes = Set(pending.filter { $0.address.kind == .caddyFragment && $0.action == .update }.compactMap(\.prim))
+        let candidates = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
+                                           movingRoutes: movingRoutes, run: &run, report: report)
+        let kept = candidates.kept
+        var handovers = candidates.handovers
+        if !handovers.isEmpty {
+            // A prim whose route moves is served by its candidate while it restarts.
+            do {
+                try executors.routes.load(handoverRoutes(pending, fragments: fragments, handovers: handovers))
+            } catch {
+                _ = executors.units.run(handovers.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)
+                handovers = []
+            }
+        }
+        defer {
+            // The new routes are loaded (or the apply stopped): the candidates that served meanwhile stop.
+            if !handovers.isEmpty { _ = executors.units.run(handovers.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout) }
+        }
         func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }
         let updates = pending.filter { $0.action != .delete && $0.address.kind != .release && !isKept($0) }
         let removals = pending.filter { $0.action == .delete && !isKept($0) }
@@ -137,7 +153,7 @@ public struct Applier {
         }
 
         // 5. one daemon-reload, then enable.
-        if !unitWrites.isEmpty || resuming || candidatesRan {
+        if !unitWrites.isEmpty || resuming || candidates.removedUnits {
             let clock = Date()
             try executors.units.reload()
             report(.daemonReload(seconds: Date().timeIntervalSince(clock)))

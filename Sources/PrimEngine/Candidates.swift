@@ -11,6 +11,9 @@ import PrimSystem
 /// `prim-<id>-candidate.service` on a free port and must pass the prim's gate there. A prim whose
 /// candidate fails keeps its running version — none of its changes are applied — so a broken
 /// commit never takes a live prim down.
+///
+/// A candidate whose prim's route changes too (a new port) keeps running: the route points at it
+/// while the prim restarts, until the new routes are loaded — so a port change drops no request.
 extension Applier {
     struct Candidate {
         var change: Change
@@ -18,12 +21,21 @@ extension Applier {
         var unit: String
         var unitPath: String
         var envPath: String
+        /// The port the prim's new version listens on once restarted.
+        var newPort: Int
     }
 
-    /// Returns the prims whose candidate failed (their running version is kept), and whether
-    /// candidate unit files were removed (the caller's next daemon-reload forgets them).
+    struct CandidateOutcome {
+        /// Prims whose candidate failed: their running version is kept.
+        var kept: Set<String> = []
+        /// Candidate unit files were written and removed (the caller's next daemon-reload forgets them).
+        var removedUnits = false
+        /// Passing candidates left running to serve their prim's route while it moves.
+        var handovers: [Candidate] = []
+    }
+
     func tryCandidates(_ updates: [Change], contents: [ResourceAddress: DesiredResource], gates: [String: HealthGate],
-                       run: inout Run, report: (ApplyEvent) -> Void) throws -> (kept: Set<String>, removedUnits: Bool) {
+                       movingRoutes: Set<String>, run: inout Run, report: (ApplyEvent) -> Void) throws -> CandidateOutcome {
         sweepCandidates(contents)
         var candidates: [Candidate] = []
         for change in updates where change.address.kind == .unit && change.action == .restart {
@@ -35,7 +47,8 @@ extension Applier {
             gate.unit = name
             let candidate = Candidate(change: change, gate: gate, unit: name,
                                       unitPath: "\(PathName.directory(of: change.path))/\(name)",
-                                      envPath: "\(PathName.directory(of: env.path))/.\(prim).candidate")
+                                      envPath: "\(PathName.directory(of: env.path))/.\(prim).candidate",
+                                      newPort: gates[change.address.name]?.port ?? port)
             let envText = env.content.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("PORT=") ? "PORT=\(port)" : String($0) }.joined(separator: "\n")
             try executors.env.write(candidate.envPath, content: envText)
@@ -43,7 +56,7 @@ extension Applier {
                 "EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)"))
             candidates.append(candidate)
         }
-        guard !candidates.isEmpty else { return ([], false) }
+        guard !candidates.isEmpty else { return CandidateOutcome() }
         defer {
             for candidate in candidates {
                 try? executors.units.remove(candidate.unitPath)
@@ -62,7 +75,10 @@ extension Applier {
                 ?? results.first { $0.prim == candidate.gate.prim && !$0.passed }?.message
             if let why { failures.append((candidate, why, executors.units.journal(unit: candidate.unit, lines: 10))) }
         }
-        _ = executors.units.run(candidates.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)
+        let failed = Set(failures.map(\.candidate.unit))
+        let handovers = candidates.filter { !failed.contains($0.unit) && movingRoutes.contains($0.gate.prim) }
+        let stops = candidates.filter { candidate in !handovers.contains { $0.unit == candidate.unit } }
+        if !stops.isEmpty { _ = executors.units.run(stops.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout) }
 
         for (candidate, why, journal) in failures {
             let result = GateResult(prim: candidate.gate.prim, passed: false, enforced: true,
@@ -73,7 +89,26 @@ extension Applier {
             run.errors.append("\(candidate.change.address.name): \(result.message)")
             report(.gate(result, journal: journal))
         }
-        return (Set(failures.map(\.candidate.gate.prim)), true)
+        return CandidateOutcome(kept: Set(failures.map(\.candidate.gate.prim)), removedUnits: true, handovers: handovers)
+    }
+
+    /// Caddy's routes as they are live, except that each handing-over prim's new route points at
+    /// its candidate. Loaded before the restarts; the new routes replace them after the gates.
+    func handoverRoutes(_ pending: [Change], fragments: [DesiredResource], handovers: [Candidate]) -> String {
+        let changed = Dictionary(pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var texts: [String] = []
+        for fragment in fragments {
+            if let handover = handovers.first(where: { $0.gate.prim == fragment.prim }) {
+                texts.append(CaddyFragmentRenderer.retarget(fragment.content, from: handover.newPort, to: handover.gate.port))
+            } else if let change = changed[fragment.address] {
+                if let before = change.before { texts.append(before) }  // a new route is not live yet
+            } else {
+                texts.append(fragment.content)
+            }
+        }
+        // Routes about to be removed are live until the removals.
+        texts += pending.filter { $0.address.kind == .caddyFragment && $0.action == .delete }.compactMap(\.before)
+        return executors.routes.compose(fragments: texts)
     }
 
     /// Stops and removes candidates an interrupted apply left behind.

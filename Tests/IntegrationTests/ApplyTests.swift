@@ -81,6 +81,26 @@ final class ApplyTests: FreshTestbedCase {
         try diffIsClean()
     }
 
+    func testPortChangeOfALivePrimDropsNoRequest() throws {
+        try apply()
+        let alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "port: 3201", with: "port: 3204")])
+        // The old process leaves port 3201 at the restart; the route moves to 3204 after the new one's gate.
+        let caddy = testbed.environment["CADDY_HTTP"]!
+        let prober = Prober {
+            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "alpha.prim.test"], timeout: 10))?.text.contains("alpha.sh") ?? false
+        }
+        let result = try apply()
+        let (answered, failed) = prober.stop()
+        print("alpha through Caddy while it moved from port 3201 to 3204: \(answered) answers, \(failed) failures")
+        XCTAssertEqual(failed, 0, "alpha never stopped answering")
+        XCTAssertTrue(result.stdout.contains("unit.prim-alpha.service: Restart complete"), result.stdout)
+        XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3204/"))?.status, 200)
+        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
+        XCTAssertEqual(try testbed.primctl(["status", "--format", "json"]).stdout.contains("candidate"), false)
+        try diffIsClean()
+    }
+
     func testSecretRotationRestartsOnlyItsPrims() throws {
         try apply()
         let alpha = try testbed.invocation("prim-alpha.service")

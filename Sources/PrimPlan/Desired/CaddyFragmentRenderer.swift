@@ -18,7 +18,7 @@ public enum CaddyFragmentRenderer {
         }
         // While a prim restarts (a new release or secret), Caddy holds requests and retries the
         // upstream for up to 5 s instead of answering 502: a restart in place drops no request.
-        lines += ["\thandle {", "\t\treverse_proxy localhost:\(prim.port ?? 0) {",
+        lines += ["\thandle {", "\t\t" + upstream(prim.port ?? 0),
                   "\t\t\tlb_try_duration 5s", "\t\t\tlb_try_interval 50ms", "\t\t}", "\t}", "}"]
         for block in prim.deploy.extraCaddy {
             lines += [""] + block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -26,5 +26,13 @@ public enum CaddyFragmentRenderer {
         var text = lines.joined(separator: "\n")
         if !text.hasSuffix("\n") { text += "\n" }
         return text
+    }
+
+    static func upstream(_ port: Int) -> String { "reverse_proxy localhost:\(port) {" }
+
+    /// The same fragment with its upstream on another port: a prim whose port changes serves from
+    /// its side-by-side candidate until its own new process has passed its gate.
+    public static func retarget(_ fragment: String, from port: Int, to newPort: Int) -> String {
+        fragment.replacing(upstream(port), with: upstream(newPort))
     }
 }
