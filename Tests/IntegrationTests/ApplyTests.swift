@@ -85,20 +85,27 @@ final class ApplyTests: FreshTestbedCase {
         try apply()
         let alpha = ConvergedState.files()["prims/alpha.yaml"]!
         try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "port: 3201", with: "port: 3204")])
-        // The old process leaves port 3201 at the restart; the route moves to 3204 after the new one's gate.
+        // The old process leaves port 3201 at the restart; its candidate serves until the route moves to 3204.
+        let result = try applyProbingAlpha("it moved from port 3201 to 3204")
+        XCTAssertTrue(result.stdout.contains("unit.prim-alpha.service: Restart complete"), result.stdout)
+        XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3204/"))?.status, 200)
+        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
+        XCTAssertNotEqual(try testbed.activeState("prim-alpha-candidate.service"), "active", "the candidate stopped after the handover")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha-candidate.service"))
+        try diffIsClean()
+    }
+
+    /// Applies while a probe asks for alpha through Caddy every 20 ms; alpha must never fail to answer.
+    func applyProbingAlpha(_ while: String) throws -> CommandResult {
         let caddy = testbed.environment["CADDY_HTTP"]!
         let prober = Prober {
             (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "alpha.prim.test"], timeout: 10))?.text.contains("alpha.sh") ?? false
         }
         let result = try apply()
         let (answered, failed) = prober.stop()
-        print("alpha through Caddy while it moved from port 3201 to 3204: \(answered) answers, \(failed) failures")
+        print("alpha through Caddy while \(`while`): \(answered) answers, \(failed) failures")
         XCTAssertEqual(failed, 0, "alpha never stopped answering")
-        XCTAssertTrue(result.stdout.contains("unit.prim-alpha.service: Restart complete"), result.stdout)
-        XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3204/"))?.status, 200)
-        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
-        XCTAssertEqual(try testbed.primctl(["status", "--format", "json"]).stdout.contains("candidate"), false)
-        try diffIsClean()
+        return result
     }
 
     func testSecretRotationRestartsOnlyItsPrims() throws {
@@ -107,14 +114,7 @@ final class ApplyTests: FreshTestbedCase {
         let beta = try testbed.invocation("prim-beta.service")
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "second-secret").status, 0)
         // alpha restarts in place: Caddy holds requests that arrive in the gap until the new process listens.
-        let caddy = testbed.environment["CADDY_HTTP"]!
-        let prober = Prober {
-            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "alpha.prim.test"], timeout: 10))?.text.contains("alpha.sh") ?? false
-        }
-        let result = try apply()
-        let (answered, failed) = prober.stop()
-        print("alpha through Caddy while it restarted for a new secret: \(answered) answers, \(failed) failures")
-        XCTAssertEqual(failed, 0, "alpha never stopped answering")
+        let result = try applyProbingAlpha("it restarted for a new secret")
         XCTAssertFalse(result.stdout.contains("second-secret") || result.stdout.contains("first-secret"))
         XCTAssertNotEqual(try testbed.invocation("prim-alpha.service"), alpha)
         XCTAssertEqual(try testbed.invocation("prim-beta.service"), beta)
