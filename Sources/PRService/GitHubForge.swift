@@ -22,13 +22,17 @@ public final class GitHubForge: Forge {
         public var gitURL: String
         public var token: String
         public var branch: String
+        /// A PEM file of the authorities the API's and the git server's certificates must chain to,
+        /// in place of the system's bundle (GitHub Enterprise behind a private authority).
+        public var caFile: String?
 
-        public init(api: String, slug: String, gitURL: String, token: String, branch: String) {
+        public init(api: String, slug: String, gitURL: String, token: String, branch: String, caFile: String? = nil) {
             self.api = api
             self.slug = slug
             self.gitURL = gitURL
             self.token = token
             self.branch = branch
+            self.caFile = caFile
         }
     }
 
@@ -43,11 +47,17 @@ public final class GitHubForge: Forge {
     }
 
     public func sync() throws {
+        try trustAuthorities()
         try repository.fetch(settings.gitURL, token: settings.token)
+    }
+
+    func trustAuthorities() throws {
+        if let file = settings.caFile { try GitRepository.trustCertificateAuthorities(inFile: file) }
     }
 
     public func createBranch(_ name: String, at commit: String) throws {
         try repository.createBranch(name, at: commit, message: "pr.sh: open")
+        try trustAuthorities()
         try repository.push(settings.gitURL, refspecs: ["refs/heads/\(name):refs/heads/\(name)"], token: settings.token)
     }
 
@@ -58,6 +68,7 @@ public final class GitHubForge: Forge {
         }
         guard try repository.isAncestor(old, of: new) else { throw GitRepository.RefRefusal.notFastForward(ref: ref) }
         try repository.setCacheReference("refs/prsh/merge", to: new)
+        try trustAuthorities()
         do {
             try repository.push(settings.gitURL, refspecs: ["refs/prsh/merge:\(ref)"], token: settings.token)
         } catch GitRepository.RefRefusal.rejected {
@@ -110,7 +121,7 @@ public final class GitHubForge: Forge {
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": "prim-prsh",
             "Content-Type": "application/json",
-        ], body: bytes, timeout: 15)
+        ], body: bytes, timeout: 15, caFile: settings.caFile)
         guard response.status == expect else {
             let message = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["message"] as? String
             throw SystemError("GitHub \(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")", class: .transient)

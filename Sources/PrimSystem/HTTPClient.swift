@@ -28,9 +28,11 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
     }
 
-    /// Sends one request. Connection failures and timeouts throw a transient error.
+    /// Sends one request. Connection failures and timeouts throw a transient error. `caFile` is a PEM
+    /// file of the authorities an https server's certificate must chain to, in place of the system's.
     public static func request(
-        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10,
+        caFile: String? = nil
     ) throws -> HTTPResponse {
         _ = initialized
         guard let handle = curl_easy_init() else { throw SystemError("cannot start libcurl", class: .transient) }
@@ -43,6 +45,7 @@ public enum HTTPClient {
         prim_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
         prim_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout, 5) * 1000))
         if method == "HEAD" { prim_curl_set_long(handle, CURLOPT_NOBODY, 1) }
+        if let caFile { prim_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         prim_curl_set_write(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count

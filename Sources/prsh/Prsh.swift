@@ -19,6 +19,7 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "GitHub forge: owner/name of the repository.") var githubRepo: String?
     @Option(help: "GitHub forge: the git URL (default https://github.com/<owner/name>.git).") var githubGitURL: String?
     @Option(help: "GitHub forge: file holding a token with contents, pull-requests and statuses write access.") var githubTokenFile: String?
+    @Option(help: "GitHub forge: PEM file of the authorities the API's and git server's certificates must chain to (default: the system's).") var githubCaFile: String?
     @Option(help: "The branch changes merge into.") var branch = "main"
     @Option(help: "The state root inside the repository (empty for the root).") var statePath = "state"
     @Option(help: "Where PR records and flood-control counters live.") var dataDir = "/var/lib/prsh"
@@ -82,7 +83,7 @@ extension Prsh {
                 throw ValidationError("the github forge needs --github-token-file with a token in it")
             }
             let settings = GitHubForge.Settings(api: githubAPI, slug: slug, gitURL: githubGitURL ?? "https://github.com/\(slug).git",
-                                                token: token, branch: branch)
+                                                token: token, branch: branch, caFile: githubCaFile)
             return try GitHubForge(settings, cache: "\(dataDir)/github.git")
         default:
             throw ValidationError("--forge must be local or github, got '\(forge)'")

@@ -118,35 +118,25 @@ final class PrimdTests: XCTestCase {
     }
 
     func testHTTPSRepositoryIsTrustedOnlyThroughTheConfiguredAuthority() throws {
-        // Two private authorities; the server's certificate (for localhost) is signed by the second.
+        // Two private authorities; the server's certificate (for localhost) is signed by one of them.
         let dir = testbed.directory
-        let script = """
-        set -e; cd '\(dir)'
-        for ca in other-ca right-ca; do
-          openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$ca" -keyout $ca.key -out $ca.pem 2>/dev/null
-        done
-        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr 2>/dev/null
-        printf 'subjectAltName=DNS:localhost\\n' > san.ext
-        openssl x509 -req -in server.csr -CA right-ca.pem -CAkey right-ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null
-        """
-        XCTAssertEqual(try Command.shell(script).status, 0)
+        let authority = try PrivateAuthority(in: dir)
         let root = (repo.bare as NSString).deletingLastPathComponent
         let port = try freePort()
         try "token".write(toFile: "\(dir)/token", atomically: true, encoding: .utf8)
-        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, "\(dir)/token", "\(dir)/server.pem", "\(dir)/server.key"],
+        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, "\(dir)/token", authority.certificate, authority.key],
                                    stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(server, SIGTERM); _ = Command.wait(server) }
         let url = "https://localhost:\(port)/\((repo.bare as NSString).lastPathComponent)"
-        let deadline = Date().addingTimeInterval(10)
-        while (try? Command.shell("exec 3<>/dev/tcp/127.0.0.1/\(port)"))?.status != 0 && Date() < deadline { usleep(50_000) }
+        waitForListener(port)
 
         // controller.ca_file names the wrong authority: the certificate is refused, nothing is applied.
-        try FileManager.default.copyItem(atPath: "\(dir)/other-ca.pem", toPath: "\(dir)/trusted.pem")
+        try FileManager.default.copyItem(atPath: authority.otherCA, toPath: "\(dir)/trusted.pem")
         // The right authority in the same file is read at the next fetch: no restart.
         try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(dir)/token\n  ca_file: \(dir)/trusted.pem\n",
                                          refusal: "name its PEM file in controller.ca_file") {
             try FileManager.default.removeItem(atPath: "\(dir)/trusted.pem")
-            try FileManager.default.copyItem(atPath: "\(dir)/right-ca.pem", toPath: "\(dir)/trusted.pem")
+            try FileManager.default.copyItem(atPath: authority.ca, toPath: "\(dir)/trusted.pem")
         }
     }
 

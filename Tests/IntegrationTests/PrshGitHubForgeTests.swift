@@ -3,32 +3,44 @@ import PrimSystem
 import XCTest
 
 /// pr.sh's GitHub forge against scripts/github-contract-server — a FAKE of the GitHub REST
-/// endpoints the forge uses (GitHub cannot be reached here) — and a bare repository standing in
-/// for GitHub's git side (file://; GitHub itself is https with the same token).
+/// endpoints the forge uses (GitHub cannot be reached here) — and git's own http-backend standing
+/// in for GitHub's git side (scripts/git-http-server). Both speak https with a certificate from a
+/// private authority (`--github-ca-file`) and take the same token, as GitHub does.
 final class PrshGitHubForgeTests: XCTestCase {
     func testGitHubForgeMirrorsPullRequestsOnTheRESTContractServer() throws {
         let repo = try StateRepository(files: ConvergedState.files())
-        let apiPort = try freePort()
+        let dir = Paths.temporaryDirectory("github-forge")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let authority = try PrivateAuthority(in: dir)
         let token = "ghs_contract_test_token"
-        let server = Command.spawn(Paths.repo("scripts/github-contract-server"), ["\(apiPort)", "prim/state", repo.bare, token],
-                                   stdout: "/dev/null", stderr: "/dev/null")
-        defer { kill(server, SIGTERM); _ = Command.wait(server) }
-        let api = "http://127.0.0.1:\(apiPort)"
-        let deadline = Date().addingTimeInterval(10)
-        while (try? HTTPClient.request("GET", api + "/_contract/log", timeout: 1))?.status != 200 && Date() < deadline { usleep(50_000) }
-        let tokenFile = Paths.temporaryDirectory("github-token") + ".token"
+        let tokenFile = "\(dir)/token"
         try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let apiPort = try freePort(), gitPort = try freePort()
+        let api = Command.spawn(Paths.repo("scripts/github-contract-server"),
+                                ["\(apiPort)", "prim/state", repo.bare, token, authority.certificate, authority.key],
+                                stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(api, SIGTERM); _ = Command.wait(api) }
+        let git = Command.spawn(Paths.repo("scripts/git-http-server"),
+                                ["\(gitPort)", (repo.bare as NSString).deletingLastPathComponent, tokenFile, authority.certificate, authority.key],
+                                stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(git, SIGTERM); _ = Command.wait(git) }
+        waitForListener(apiPort)
+        waitForListener(gitPort)
+        let apiURL = "https://localhost:\(apiPort)"
 
-        let prsh = try PrshProcess(repo: repo, extra: ["--forge", "github", "--github-api", api, "--github-repo", "prim/state",
-                                                       "--github-git-url", "file://\(repo.bare)", "--github-token-file", tokenFile])
+        let prsh = try PrshProcess(repo: repo, extra: [
+            "--forge", "github", "--github-api", apiURL, "--github-repo", "prim/state",
+            "--github-git-url", "https://localhost:\(gitPort)/\((repo.bare as NSString).lastPathComponent)",
+            "--github-token-file", tokenFile, "--github-ca-file", authority.ca])
         defer { _ = prsh.stop() }
         func pull(_ number: Int) throws -> [String: Any] {
-            let response = try HTTPClient.request("GET", "\(api)/repos/prim/state/pulls/\(number)", headers: ["Authorization": "Bearer \(token)"])
+            let response = try HTTPClient.request("GET", "\(apiURL)/repos/prim/state/pulls/\(number)", headers: ["Authorization": "Bearer \(token)"],
+                                                  caFile: authority.ca)
             return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
         }
         func calls() throws -> [[String: Any]] {
-            try JSONSerialization.jsonObject(with: Data(try HTTPClient.request("GET", api + "/_contract/log").body)) as? [[String: Any]] ?? []
+            try JSONSerialization.jsonObject(with: Data(try HTTPClient.request("GET", apiURL + "/_contract/log", caFile: authority.ca).body)) as? [[String: Any]] ?? []
         }
         func main() throws -> String { try GitRepository.open(repo.bare).branchHead("main")! }
 
