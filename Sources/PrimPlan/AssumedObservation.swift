@@ -1,3 +1,5 @@
+import PrimModel
+
 extension ObservedState {
     /// What a host would look like with `desired` fully applied: every resource present and
     /// owned, units that should run running. Planning a newer state against it answers

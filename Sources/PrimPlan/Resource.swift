@@ -1,3 +1,5 @@
+import PrimModel
+
 /// The kinds of resource prim converges on a host, in apply order.
 public enum ResourceKind: String, Sendable, Codable, CaseIterable, Comparable {
     case envFile = "env_file"
@@ -76,20 +78,6 @@ public struct ObservedResource: Sendable, Equatable {
     }
 }
 
-/// What the systemd manager says about a unit.
-public struct UnitRuntime: Sendable, Equatable, Codable {
-    public var loadState: String
-    public var activeState: String
-    public var subState: String
-
-    public init(loadState: String, activeState: String, subState: String = "") {
-        self.loadState = loadState
-        self.activeState = activeState
-        self.subState = subState
-    }
-
-    public var isRunning: Bool { activeState == "active" || activeState == "activating" || activeState == "reloading" }
-}
 
 /// Everything observed on a host.
 public struct ObservedState: Sendable {

@@ -5,6 +5,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 
 extension SystemdBus {
     /// Calls a Manager method whose arguments are strings and whose reply is nothing or one object path.
@@ -60,7 +61,7 @@ extension SystemdBus {
 extension SystemdBus {
     /// Load, active and sub state of many units in one round trip (`ListUnitsByNames`).
     /// Units the manager does not know come back as `not-found` / `inactive`.
-    public func states(units: [String]) throws -> [String: UnitProperties] {
+    public func states(units: [String]) throws -> [String: UnitRuntime] {
         guard !units.isEmpty else { return [:] }
         var message: OpaquePointer?
         try Self.check(sd_bus_message_new_method_call(bus, &message, Self.destination, "/org/freedesktop/systemd1",
@@ -78,7 +79,7 @@ extension SystemdBus {
         defer { if reply != nil { sd_bus_message_unref(reply) } }
         if code < 0 { throw SystemError("ListUnitsByNames failed: \(Self.describe(error, code))", class: .transient) }
         try Self.check(sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read ListUnitsByNames")
-        var result: [String: UnitProperties] = [:]
+        var result: [String: UnitRuntime] = [:]
         while sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "r")), "ssssssouso") > 0 {
             var fields: [String] = []
             for type in "ssssss" {
@@ -88,7 +89,7 @@ extension SystemdBus {
             }
             try Self.check(sd_bus_message_skip(reply, "ouso"), "cannot read ListUnitsByNames")
             try Self.check(sd_bus_message_exit_container(reply), "cannot read ListUnitsByNames")
-            result[fields[0]] = UnitProperties(loadState: fields[2], activeState: fields[3], subState: fields[4])
+            result[fields[0]] = UnitRuntime(loadState: fields[2], activeState: fields[3], subState: fields[4])
         }
         return result
     }

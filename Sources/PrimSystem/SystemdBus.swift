@@ -6,21 +6,6 @@ import Glibc
 import Foundation
 #endif
 
-/// Properties the systemd manager reports for one unit.
-public struct UnitProperties: Sendable, Equatable, Codable {
-    /// `loaded`, `not-found`, `masked`…
-    public var loadState: String
-    /// `active`, `inactive`, `failed`, `activating`…
-    public var activeState: String
-    public var subState: String
-
-    public init(loadState: String, activeState: String, subState: String = "") {
-        self.loadState = loadState
-        self.activeState = activeState
-        self.subState = subState
-    }
-}
-
 /// A connection to a systemd manager over sd-bus (the system bus, or a given address).
 public final class SystemdBus {
     let bus: OpaquePointer

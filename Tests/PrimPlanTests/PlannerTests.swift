@@ -1,3 +1,4 @@
+import PrimModel
 import PrimPlan
 import XCTest
 

@@ -18,11 +18,11 @@ public struct SystemdObserver {
         return try names.compactMap { name in
             guard let bytes = try FileReader.bytes("\(unitDir)/\(name)") else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
-            let properties = states[name] ?? UnitProperties(loadState: "not-found", activeState: "inactive")
+            let runtime = states[name] ?? UnitRuntime(loadState: "not-found", activeState: "inactive")
             return ObservedResource(
                 address: ResourceAddress(.unit, name), path: "\(unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                 owned: text.hasPrefix(ResourceNames.ownershipMarker),
-                runtime: UnitRuntime(loadState: properties.loadState, activeState: properties.activeState, subState: properties.subState))
+                runtime: runtime)
         }
     }
 }
