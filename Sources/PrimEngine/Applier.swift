@@ -105,7 +105,8 @@ public struct Applier {
         }
 
         // 3. live prims about to restart run side by side first; one that fails keeps its running version.
-        let movingRoutes = Set(pending.filter { $0.address.kind == .caddyFragment && $0.action == .update }.compactMap(\.prim))
+        // A route moves only when this apply loads Caddy's config (step 8 ends the handover).
+        let movingRoutes = composed == nil ? [] : Set(pending.filter { $0.address.kind == .caddyFragment && $0.action == .update }.compactMap(\.prim))
         let candidates = try tryCandidates(pending.filter { $0.action != .delete }, contents: contents, gates: gates,
                                            movingRoutes: movingRoutes, run: &run, report: report)
         let kept = candidates.kept
