@@ -83,11 +83,11 @@ extension GitRepository {
             // The server asked for credentials: say which ones were missing or refused.
             if context.refused {
                 throw SystemError(token == nil
-                    ? "'\(url)' asks for credentials; put a token in a file and name it (controller.token_file)"
+                    ? "'\(url)' asks for credentials; put a token in a file and name it (primd: controller.token_file, pr.sh: --github-token-file)"
                     : "'\(url)' refused the token", class: .transient)
             }
             if let failure = error as? SystemError, failure.message.contains("certificate") {
-                throw SystemError("\(failure.message); if the server's certificate comes from a private authority, name its PEM file in controller.ca_file", class: .transient)
+                throw SystemError("\(failure.message); if the server's certificate comes from a private authority, name its PEM file in controller.ca_file (primd) or --github-ca-file (pr.sh)", class: .transient)
             }
             throw error
         }
