@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import PrimPlan
 
 /// What an agent sends to `POST /v1/pr`: a title, an optional body and labels, and whole files.
 public struct Manifest: Sendable, Equatable {
@@ -27,12 +27,11 @@ public struct Manifest: Sendable, Equatable {
 
     /// The same files with the same content give the same hash, whatever their order.
     public var contentHash: String {
-        var hasher = SHA256()
+        var bytes: [UInt8] = []
         for file in files.sorted(by: { $0.path < $1.path }) {
-            hasher.update(data: Array("\(file.path.utf8.count):\(file.path)\(file.content.utf8.count):".utf8))
-            hasher.update(data: Array(file.content.utf8))
+            bytes += Array("\(file.path.utf8.count):\(file.path)\(file.content.utf8.count):".utf8) + Array(file.content.utf8)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Digest.sha256(bytes)
     }
 
     /// Reads a request body, naming the field that is wrong.
