@@ -116,13 +116,13 @@ public struct Applier {
             do {
                 try executors.routes.load(handoverRoutes(pending, fragments: fragments, handovers: handovers))
             } catch {
-                _ = executors.units.run(handovers.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)
+                stop(handovers)
                 handovers = []
             }
         }
         defer {
             // The new routes are loaded (or the apply stopped): the candidates that served meanwhile stop.
-            if !handovers.isEmpty { _ = executors.units.run(handovers.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout) }
+            stop(handovers)
         }
         func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }
         let updates = pending.filter { $0.action != .delete && $0.address.kind != .release && !isKept($0) }

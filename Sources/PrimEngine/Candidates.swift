@@ -43,12 +43,13 @@ extension Applier {
                   let unit = contents[change.address], let env = contents[ResourceNames.envFile(prim)] else { continue }
             let port = try FreePort.pick()
             let name = "prim-\(prim)-candidate.service"
+            let newPort = gate.port
             gate.port = port
             gate.unit = name
             let candidate = Candidate(change: change, gate: gate, unit: name,
                                       unitPath: "\(PathName.directory(of: change.path))/\(name)",
                                       envPath: "\(PathName.directory(of: env.path))/.\(prim).candidate",
-                                      newPort: gates[change.address.name]?.port ?? port)
+                                      newPort: newPort)
             let envText = env.content.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("PORT=") ? "PORT=\(port)" : String($0) }.joined(separator: "\n")
             try executors.env.write(candidate.envPath, content: envText)
@@ -77,8 +78,7 @@ extension Applier {
         }
         let failed = Set(failures.map(\.candidate.unit))
         let handovers = candidates.filter { !failed.contains($0.unit) && movingRoutes.contains($0.gate.prim) }
-        let stops = candidates.filter { candidate in !handovers.contains { $0.unit == candidate.unit } }
-        if !stops.isEmpty { _ = executors.units.run(stops.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout) }
+        stop(candidates.filter { candidate in !handovers.contains { $0.unit == candidate.unit } })
 
         for (candidate, why, journal) in failures {
             let result = GateResult(prim: candidate.gate.prim, passed: false, enforced: true,
@@ -90,6 +90,12 @@ extension Applier {
             report(.gate(result, journal: journal))
         }
         return CandidateOutcome(kept: Set(failures.map(\.candidate.gate.prim)), removedUnits: true, handovers: handovers)
+    }
+
+    /// Stops candidate units (their files are already gone or about to be).
+    func stop(_ candidates: [Candidate]) {
+        guard !candidates.isEmpty else { return }
+        _ = executors.units.run(candidates.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)
     }
 
     /// Caddy's routes as they are live, except that each handing-over prim's new route points at
