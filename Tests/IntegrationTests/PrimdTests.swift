@@ -66,7 +66,10 @@ final class PrimdTests: XCTestCase {
         let good = primd.status()?["last_applied_revision"] as? String
         let files = testbed.liveFiles()
         let bad = try repo.commit(["prims/beta.yaml": "id: beta\nstatus: testing\nport: [3202\n"], message: "broken yaml")
-        primd.waitFor("the invalid commit to be attempted", timeout: 40) { primd.status()?["last_attempted_revision"] as? String == bad }
+        // The attempt is published as Progressing before its outcome: wait for the outcome.
+        primd.waitFor("the invalid commit's attempt to end", timeout: 40) {
+            primd.status()?["last_attempted_revision"] as? String == bad && primd.condition("Reconciling")?["status"] as? Bool == false
+        }
         let stalled = primd.condition("Stalled")
         XCTAssertEqual(stalled?["status"] as? Bool, true)
         XCTAssertEqual(stalled?["reason"] as? String, "InvalidState")
