@@ -66,10 +66,7 @@ final class PrimdTests: XCTestCase {
         let good = primd.status()?["last_applied_revision"] as? String
         let files = testbed.liveFiles()
         let bad = try repo.commit(["prims/beta.yaml": "id: beta\nstatus: testing\nport: [3202\n"], message: "broken yaml")
-        // The attempt is published as Progressing before its outcome: wait for the outcome.
-        primd.waitFor("the invalid commit's attempt to end", timeout: 40) {
-            primd.status()?["last_attempted_revision"] as? String == bad && primd.condition("Reconciling")?["status"] as? Bool == false
-        }
+        primd.waitForAttemptToEnd(bad, "the invalid commit", timeout: 40)
         let stalled = primd.condition("Stalled")
         XCTAssertEqual(stalled?["status"] as? Bool, true)
         XCTAssertEqual(stalled?["reason"] as? String, "InvalidState")
@@ -246,14 +243,14 @@ final class PrimdTests: XCTestCase {
 
         repo.signingKey = nil
         let unsigned = try repo.commit(["prims/gamma.yaml": gamma()], message: "unsigned")
-        primd.waitFor("the unsigned commit to be refused") { primd.status()?["last_attempted_revision"] as? String == unsigned }
+        primd.waitForAttemptToEnd(unsigned, "the unsigned commit")
         XCTAssertEqual(primd.condition("Stalled")?["reason"] as? String, "InvalidCommitSignature")
         XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("the commit is not signed"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"), "nothing applied")
 
         repo.signingKey = "\(keys)/stranger"
         let stranger = try repo.commit(["prims/gamma.yaml": gamma(port: 3208)], message: "signed by a stranger")
-        primd.waitFor("the stranger's commit to be refused") { primd.status()?["last_attempted_revision"] as? String == stranger }
+        primd.waitForAttemptToEnd(stranger, "the stranger's commit")
         XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("not in the allowed signers"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"))
 

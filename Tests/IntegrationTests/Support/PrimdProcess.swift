@@ -85,6 +85,14 @@ final class PrimdProcess {
         (status()?["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == type }
     }
 
+    /// Waits until primd has attempted `revision` and the attempt has ended: an attempt is
+    /// published as Reconciling (Progressing) before its outcome.
+    func waitForAttemptToEnd(_ revision: String, _ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line) {
+        waitFor("the attempt of \(what) to end", timeout: timeout, file: file, line: line) {
+            status()?["last_attempted_revision"] as? String == revision && condition("Reconciling")?["status"] as? Bool == false
+        }
+    }
+
     /// Waits until `check` holds; fails the test with primd's log if it does not within `timeout`.
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line, _ check: () -> Bool) -> Double {
