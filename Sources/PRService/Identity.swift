@@ -20,9 +20,14 @@ public struct WalletHeaderIdentity: IdentityResolver {
             throw ServiceError(.unauthorized, "send your wallet address in the \(Self.header) header (0x followed by 40 hex digits)", field: Self.header)
         }
         let hex = value.dropFirst(2)
-        guard value.hasPrefix("0x"), hex.count == 40, hex.allSatisfy(\.isHexDigit) else {
+        guard value.hasPrefix("0x"), hex.utf8.count == 40, hex.utf8.allSatisfy(Self.isASCIIHex) else {
             throw ServiceError(.unauthorized, "\(Self.header) must be 0x followed by 40 hex digits", field: Self.header)
         }
         return value.lowercased()
+    }
+
+    /// `0`–`9`, `a`–`f`, `A`–`F` only: Character.isHexDigit also takes full-width digits.
+    static func isASCIIHex(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
     }
 }

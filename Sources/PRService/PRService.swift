@@ -83,8 +83,25 @@ public actor PRService {
 
     // MARK: Opening
 
-    /// Opens a PR; returns it and whether it is new (false: the same manifest was already open).
-    public func open(_ manifest: Manifest, wallet: String) throws -> (PullRequest, created: Bool) {
+    /// What became of a manifest sent to `open`.
+    public enum Opening: Sendable {
+        case created(PullRequest)
+        /// The same files are already an open PR.
+        case duplicate(PullRequest)
+        /// Main already holds exactly these files: no PR, no commit. `mergedBy` is the PR that put them there, if pr.sh knows it.
+        case unchanged(main: String, mergedBy: Int?)
+
+        /// The PR opened or found; nil when nothing was opened.
+        public var pullRequest: PullRequest? {
+            switch self {
+            case .created(let pr), .duplicate(let pr): return pr
+            case .unchanged: return nil
+            }
+        }
+    }
+
+    /// Opens a PR for a manifest, unless it duplicates an open one or changes nothing on main.
+    public func open(_ manifest: Manifest, wallet: String) throws -> Opening {
         try forge.sync()
         let main = try mainHead()
         let base = try loaded(main).result.state
@@ -99,17 +116,23 @@ public actor PRService {
         }
         let hash = manifest.contentHash
         if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
-            return (same, false)
+            return .duplicate(same)
         }
-        let relative = statePaths(manifest.files.map(\.path))
-        let touched = PolicyGate.touchedPrims(paths: relative, base: base, head: nil)
+        let changed = try manifest.files.filter { try repository.file($0.path, at: main) != Array($0.content.utf8) }.map(\.path)
+        if changed.isEmpty {
+            let merged = pullRequests.values.filter { $0.state == .merged && $0.manifestHash == hash }.map(\.number).max()
+            return .unchanged(main: main, mergedBy: merged)
+        }
+        // Open PRs conflict by the files they write, not by the prims they reach: a change to a
+        // secret given to every prim does not lock out a PR that writes other files.
         if let other = pullRequests.values.sorted(by: { $0.number < $1.number })
-            .first(where: { $0.state == .open && !Set($0.prims).isDisjoint(with: touched) }) {
-            let shared = Set(other.prims).intersection(touched).sorted().joined(separator: ", ")
-            var error = ServiceError(.conflict, "PR #\(other.number) is already open for prim \(shared); update or close it first", field: "files")
+            .first(where: { $0.state == .open && !Set($0.paths).isDisjoint(with: changed) }) {
+            let shared = Set(other.paths).intersection(changed).sorted().joined(separator: ", ")
+            var error = ServiceError(.conflict, "PR #\(other.number) is already open and writes \(shared); wait for it, or close it first", field: "files")
             error.pullRequest = other.number
             throw error
         }
+        let relative = statePaths(manifest.files.map(\.path))
         let time = now()
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
 
@@ -132,7 +155,7 @@ public actor PRService {
             labels: (["agent-pr"] + manifest.labels.filter { $0 != "agent-pr" }),
             author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
             base: main, head: head, state: .open, checks: outcome.checks,
-            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, policy: policy),
+            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, head: outcome.head, policy: policy),
             comments: [], createdAt: time, updatedAt: time)
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
         try store.save(ledger)
@@ -140,7 +163,7 @@ public actor PRService {
         if pr.isGreen && !pr.needsApproval {
             try? merge(&pr, by: .wallet(wallet))
         }
-        return (pr, true)
+        return .created(pr)
     }
 
     // MARK: Acting on a PR
@@ -241,7 +264,8 @@ public actor PRService {
         if let head = outcome.head {
             pr.prims = PolicyGate.touchedPrims(paths: relative, base: outcome.base, head: head)
         }
-        pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, policy: outcome.base.policy)
+        pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, head: outcome.head,
+                                                        policy: outcome.base.policy)
         pr.mergeProblem = nil
         try save(&pr)
     }

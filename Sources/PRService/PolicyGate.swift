@@ -36,8 +36,10 @@ public enum PolicyGate {
 
     /// Why the change needs an operator's approval; empty when it may merge on green.
     /// `paths` are relative to the state root; the policy is main's, never the PR's own.
-    public static func approvalReasons(paths: [String], prims: [String], base: DesiredState, policy: Policy) -> [String] {
-        var reasons: [String] = []
+    /// With `head` (main with the change, when it validates), the risk rules apply too.
+    public static func approvalReasons(paths: [String], prims: [String], base: DesiredState, head: DesiredState? = nil,
+                                       policy: Policy) -> [String] {
+        var reasons: [String] = head.map { RiskRules.reasons(paths: paths, base: base, head: $0) } ?? []
         for path in paths {
             if path == "policy.yaml" {
                 reasons.append("it changes policy.yaml")

@@ -17,15 +17,17 @@ public enum DirectoryReader {
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
             throw SystemError("state directory '\(root)' does not exist; pass --state DIR with a prims/ folder or a primitives.yaml")
         }
-        let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard let realRoot = ContainedPath.real(root) else {
+            throw SystemError("cannot resolve the state directory '\(root)': \(String(cString: strerror(errno)))")
+        }
         var snapshot = StateSnapshot()
         var candidates = ["policy.yaml", "primitives.yaml"]
         for folder in ["prims", "hosts", "secrets", "dns", "providers"] {
-            for name in (try? fm.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+            for name in try ContainedPath.names(in: "\(root)/\(folder)") {
                 candidates.append("\(folder)/\(name)")
             }
         }
-        for name in (try? fm.contentsOfDirectory(atPath: "\(root)/packages")) ?? [] {
+        for name in try ContainedPath.names(in: "\(root)/packages") {
             candidates.append("packages/\(name)/prim.yaml")
         }
         for path in candidates where StateSnapshot.isStatePath(path) {
@@ -38,20 +40,20 @@ public enum DirectoryReader {
 
     static func entry(root: String, realRoot: String, path: String) throws -> StateSnapshot.Entry? {
         let full = "\(root)/\(path)"
+        let resolved: String
+        switch try ContainedPath.resolve(full, realRoot: realRoot) {
+        case .missing: return nil
+        case .outside(let target): return .escapingSymlink(target: target)
+        case .inside(let path): resolved = path
+        }
         var info = stat()
-        guard lstat(full, &info) == 0 else { return nil }
-        if (info.st_mode & S_IFMT) == S_IFLNK {
-            let resolved = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
-            if !(resolved == realRoot || resolved.hasPrefix(realRoot + "/")) {
-                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? resolved
-                return .escapingSymlink(target: target)
-            }
-            guard stat(full, &info) == 0 else { return nil }
+        guard stat(resolved, &info) == 0 else {
+            throw SystemError("cannot read '\(full)': \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         if Int(info.st_size) > StateSnapshot.maxFileSize { return .tooLarge(size: Int(info.st_size)) }
-        guard let data = FileManager.default.contents(atPath: full) else {
-            throw SystemError("cannot read '\(full)': permission denied or removed while reading")
+        guard let data = FileManager.default.contents(atPath: resolved) else {
+            throw SystemError("cannot read '\(full)': permission denied or removed while reading; fix its permissions (nothing was changed)")
         }
         return .file([UInt8](data))
     }

@@ -31,19 +31,38 @@ public struct DirectorySourceTree: SourceTree {
         self.root = root
     }
 
+    /// Files reached through a symbolic link that leaves the root are an error, not copied.
     public func files(under path: String) throws -> [String: SourceFile] {
-        let full = "\(root)/\(path)"
-        var isDirectory = false
-        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return [:] }
+        guard let realRoot = ContainedPath.real(root) else { throw SystemError("cannot resolve the state directory '\(root)'") }
         var result: [String: SourceFile] = [:]
-        let paths = isDirectory ? ((try? FileManager.default.subpathsOfDirectory(atPath: full)) ?? []).map { "\(path)/\($0)" } : [path]
-        for relative in paths {
-            var info = stat()
-            guard lstat("\(root)/\(relative)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            guard let data = FileManager.default.contents(atPath: "\(root)/\(relative)") else {
-                throw SystemError("cannot read '\(root)/\(relative)'")
+        var pending = [path]
+        while let relative = pending.popLast() {
+            let full = "\(root)/\(relative)"
+            var link = stat()
+            // Below the named path, links are skipped (as git trees keep them, not their targets);
+            // one that leaves the root is still an error.
+            let isLinkBelow = relative != path && lstat(full, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+            let resolved: String
+            switch try ContainedPath.resolve(full, realRoot: realRoot) {
+            case .missing: continue
+            case .outside(let target):
+                throw SystemError("'\(relative)' is a symbolic link to '\(target)', outside the state directory; a prim's code must lie inside it")
+            case .inside(let path): resolved = path
             }
-            result[relative] = SourceFile(bytes: [UInt8](data), executable: info.st_mode & 0o111 != 0)
+            if isLinkBelow { continue }
+            var info = stat()
+            guard stat(resolved, &info) == 0 else { throw SystemError("cannot read '\(full)': \(String(cString: strerror(errno)))") }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                pending += try ContainedPath.names(in: full).map { "\(relative)/\($0)" }
+            case S_IFREG:
+                guard let data = FileManager.default.contents(atPath: resolved) else {
+                    throw SystemError("cannot read '\(full)'; fix its permissions")
+                }
+                result[relative] = SourceFile(bytes: [UInt8](data), executable: info.st_mode & 0o111 != 0)
+            default:
+                continue
+            }
         }
         return result
     }

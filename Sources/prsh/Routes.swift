@@ -23,10 +23,16 @@ struct Routes {
                 let wallet = try identity.wallet(from: Self.headers(request))
                 let body = try await collect(request)
                 let manifest = try Manifest.decode(body)
-                let (pr, created) = try await service.open(manifest, wallet: wallet)
-                var view = Views.pullRequest(pr, url: await service.url(of: pr))
-                if !created { view["duplicate"] = true }
-                return Self.respond(view, status: created ? .created : .ok)
+                switch try await service.open(manifest, wallet: wallet) {
+                case .created(let pr):
+                    return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)), status: .created)
+                case .duplicate(let pr):
+                    var view = Views.pullRequest(pr, url: await service.url(of: pr))
+                    view["duplicate"] = true
+                    return Self.respond(view)
+                case .unchanged(let main, let mergedBy):
+                    return Self.respond(Views.unchanged(main: main, mergedBy: mergedBy))
+                }
             }
         }
         router.get("v1/prs") { request, _ in

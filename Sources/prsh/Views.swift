@@ -26,6 +26,12 @@ enum Views {
         return view
     }
 
+    /// A manifest that main already holds: no PR was opened and nothing was committed.
+    static func unchanged(main: String, mergedBy: Int?) -> [String: Any] {
+        ["state": "unchanged", "changed": false, "main": main, "pr_number": mergedBy ?? NSNull(),
+         "message": "main already holds exactly these files; no PR was opened"]
+    }
+
     static func error(_ error: ServiceError) -> [String: Any] {
         var body: [String: Any] = ["code": error.code.rawValue, "message": error.message]
         if let field = error.field { body["field"] = field }

@@ -190,7 +190,7 @@ final class PrshFlowTests: XCTestCase {
         var settings = PRService.Configuration(repository: repo.bare, dataDir: dataDir)
         settings.statePath = "state"
         let service = try PRService(settings, now: { clock.now })
-        let (pr, _) = try awaitResult { try await service.open(Manifest(title: "t", files: [.init(path: "state/prims/alpha.yaml", content: Prims.yaml("alpha", port: 3201, status: "live", description: "z"))]), wallet: Wallets.alice) }
+        let pr = try XCTUnwrap(try awaitResult { try await service.open(Manifest(title: "t", files: [.init(path: "state/prims/alpha.yaml", content: Prims.yaml("alpha", port: 3201, status: "live", description: "z"))]), wallet: Wallets.alice) }.pullRequest)
         XCTAssertEqual(pr.state, PullRequest.State.open)
         clock.advance(6 * 86400)
         XCTAssertEqual(try awaitResult { try await service.sweep() }, [], "6 days is not stale")

@@ -11,6 +11,8 @@ struct Field {
 /// The keys of one or more merged mappings; later sources win, as upstream's shallow merge.
 struct FieldSet {
     private(set) var fields: [Field] = []
+    /// Where each key sits in `fields`: merging and lookups stay linear in the number of keys.
+    private var index: [String: Int] = [:]
 
     init(_ pairs: [YAMLNode.Pair], file: String) {
         merge(pairs, file: file)
@@ -20,15 +22,16 @@ struct FieldSet {
         for pair in pairs {
             guard let key = pair.key.scalarText else { continue }
             let field = Field(key: key, keyNode: pair.key, value: pair.value, file: file)
-            if let index = fields.firstIndex(where: { $0.key == key }) {
-                fields[index] = field
+            if let position = index[key] {
+                fields[position] = field
             } else {
+                index[key] = fields.count
                 fields.append(field)
             }
         }
     }
 
-    subscript(key: String) -> Field? { fields.first { $0.key == key } }
+    subscript(key: String) -> Field? { index[key].map { fields[$0] } }
 }
 
 /// Typed reads of YAML nodes that report every mismatch instead of stopping.
@@ -124,28 +127,5 @@ struct FieldReader {
             return false
         }
         return true
-    }
-}
-
-/// Reports keys set twice in the same mapping, anywhere in a document.
-enum DuplicateKeys {
-    static func check(_ node: YAMLNode, file: String, log: DiagnosticLog) {
-        switch node.value {
-        case .scalar: return
-        case .sequence(let items): items.forEach { check($0, file: file, log: log) }
-        case .mapping(let pairs):
-            var seen: [String: Mark] = [:]
-            for pair in pairs {
-                if let key = pair.key.scalarText {
-                    if let first = seen[key] {
-                        log.error(file, pair.key.mark, "duplicate-key",
-                                  "key '\(key)' is already set at line \(first.line), column \(first.column); remove one of them")
-                    } else {
-                        seen[key] = pair.key.mark
-                    }
-                }
-                check(pair.value, file: file, log: log)
-            }
-        }
     }
 }

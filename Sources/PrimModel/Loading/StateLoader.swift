@@ -77,15 +77,19 @@ public enum StateLoader {
                 return nil
             }
             do {
-                let documents = try YAMLParser.parse(bytes)
+                let stream = try YAMLParser.stream(bytes)
+                let documents = stream.documents
                 if documents.count > 1 {
                     log.error(path, documents[1].mark, "multiple-documents", "file holds \(documents.count) YAML documents; keep one per file")
                 }
-                guard let root = documents.first else { return YAMLNode(.scalar("", .plain), mark: .start) }
-                DuplicateKeys.check(root, file: path, log: log)
-                return root
+                for duplicate in stream.duplicateKeys {
+                    log.error(path, duplicate.mark, "duplicate-key",
+                              "key '\(duplicate.key)' is already set at line \(duplicate.first.line), column \(duplicate.first.column); remove one of them")
+                }
+                return documents.first ?? YAMLNode(.scalar("", .plain), mark: .start)
             } catch {
-                log.error(path, error.mark, "yaml-syntax", "invalid YAML: \(error.message)")
+                let message = error.code == "yaml-syntax" ? "invalid YAML: \(error.message)" : error.message
+                log.error(path, error.mark, error.code, message)
                 return nil
             }
         }

@@ -103,7 +103,7 @@ enum CrossRules {
             for key in prim.requiredEnv where key != "PORT" && host.env[key] == nil && !secrets.contains(key) {
                 let origin = prim.origin("env")
                 log.warning(origin.file, prim.envMarks[key] ?? origin.mark, "env-unprovided",
-                            "env '\(key)' of prim '\(prim.id)' has no host value or declared secret; unless the host's secret store has it (`primctl secret set \(key)`), diff and apply will block the prim")
+                            "env '\(key)' of prim '\(prim.id)' has no host value or secret declared for this prim; diff and apply will block the prim until secrets/\(key).yaml lists it and the host's store has the value (`primctl secret set \(key)`)")
             }
         }
     }

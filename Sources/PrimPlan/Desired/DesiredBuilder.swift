@@ -38,19 +38,24 @@ public enum DesiredBuilder {
         for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
             var values: [(String, String)] = [("PORT", String(prim.port ?? 0))]
             var missing: [String] = []
+            var withheld: [String] = []
+            // A secret reaches a prim only when its secrets/<NAME>.yaml lists the prim: a value in the
+            // host's store is never handed to a prim that merely names it in `env`.
+            let given = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" {
                 if let value = host.env[key] {
                     values.append((key, value))
-                } else if let value = secrets[key] {
+                } else if given.contains(key), let value = secrets[key] {
                     values.append((key, value))
-                } else {
+                } else if given.contains(key) || !state.secrets.contains(where: { $0.name == key }) {
                     missing.append(key)
+                } else {
+                    withheld.append(key)
                 }
             }
-            if !missing.isEmpty {
-                let commands = missing.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
-                blocked.append(BlockedPrim(prim: prim.id, missingEnv: missing, message:
-                    "prim '\(prim.id)' is not deployed: env \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no value; run \(commands) with the value on stdin, or add \(missing.count == 1 ? "it" : "them") to hosts/\(host.name).yaml env"))
+            if !missing.isEmpty || !withheld.isEmpty {
+                blocked.append(BlockedPrim(prim: prim.id, missingEnv: missing + withheld,
+                                           message: blockedMessage(prim.id, host: host.name, missing: missing, withheld: withheld, declared: given)))
                 continue
             }
             let envPath = "\(config.envDir)/\(prim.id).env"
@@ -77,6 +82,25 @@ public enum DesiredBuilder {
         }
         resources.append(caddyConfig(resources, admin: config.caddyAdmin))
         return DesiredHost(host: host.name, resources: resources, blocked: blocked)
+    }
+
+    /// Why a prim is not deployed, and the command or change that fixes each key.
+    static func blockedMessage(_ id: String, host: String, missing: [String], withheld: [String], declared: Set<String>) -> String {
+        var parts: [String] = []
+        let set = missing.filter { declared.contains($0) }
+        let undeclared = missing.filter { !declared.contains($0) }
+        if !set.isEmpty {
+            let commands = set.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
+            parts.append("env \(set.joined(separator: ", ")) \(set.count == 1 ? "has" : "have") no value; run \(commands) with the value on stdin, or add \(set.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
+        }
+        if !undeclared.isEmpty {
+            let commands = undeclared.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
+            parts.append("env \(undeclared.joined(separator: ", ")) \(undeclared.count == 1 ? "has" : "have") no value; declare secrets/<NAME>.yaml with prims: [\(id)] and run \(commands) with the value on stdin, or add \(undeclared.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
+        }
+        if !withheld.isEmpty {
+            parts.append("secret \(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") not declared for this prim; a prim gets only the secrets whose secrets/<NAME>.yaml lists it (adding it there needs an operator's approval)")
+        }
+        return "prim '\(id)' is not deployed: " + parts.joined(separator: "; ")
     }
 
     /// Caddy's config as one resource: every fragment, and the sites they serve.

@@ -1,0 +1,78 @@
+import PrimModel
+
+/// The changes an unattended merge must never make, whatever the prim's status: each asks for an
+/// operator's approval and names its rule. Pure; `base` is main's state, `head` main with the change.
+public enum RiskRules {
+    /// A named rule, as the PR shows it.
+    public enum Rule: String, CaseIterable, Sendable {
+        case rawCaddy = "raw-caddy"
+        case sharedCode = "shared-code"
+        case secretConsumers = "secret-consumers"
+        case undeclaredSecret = "undeclared-secret"
+        case everyPrim = "every-prim"
+        case hardening = "hardening"
+        case resourceLimits = "resource-limits"
+    }
+
+    /// `paths` are the changed files, relative to the state root.
+    public static func reasons(paths: [String], base: DesiredState, head: DesiredState) -> [String] {
+        var reasons: [String] = []
+        func add(_ rule: Rule, _ text: String) { reasons.append("\(text) (rule \(rule.rawValue))") }
+
+        for prim in head.prims.sorted(by: { $0.id < $1.id }) {
+            let before = base.prim(prim.id)
+            if prim.deploy.extraCaddy != (before?.deploy.extraCaddy ?? []) && !prim.deploy.extraCaddy.isEmpty {
+                add(.rawCaddy, "prim '\(prim.id)' adds or changes deploy.extra_caddy, raw configuration of the Caddy every prim shares")
+            }
+            if !prim.deploy.hardening && (before?.deploy.hardening ?? true) {
+                add(.hardening, "prim '\(prim.id)' turns off its sandboxing (deploy.hardening: false)")
+            }
+            if relaxes(prim.deploy.memoryMax, from: before?.deploy.memoryMax, isNew: before == nil) {
+                add(.resourceLimits, "prim '\(prim.id)' raises or removes its memory limit (deploy.memory_max: \(prim.deploy.memoryMax ?? "none"))")
+            }
+            for key in prim.requiredEnv {
+                guard let secret = head.secrets.first(where: { $0.name == key }), !secret.isGiven(to: prim.id) else { continue }
+                let hostValue = head.host(for: prim)?.env[key] != nil
+                if !hostValue { add(.undeclaredSecret, "prim '\(prim.id)' uses secret \(key), which is not declared for it (secrets/\(key).yaml prims)") }
+            }
+        }
+        for secret in head.secrets.sorted(by: { $0.name < $1.name }) where paths.contains(secret.file) {
+            if secret.prims.contains("*") {
+                add(.everyPrim, "secret \(secret.name) is given to every prim ('*'); list the prims instead")
+            }
+            if let before = base.secrets.first(where: { $0.name == secret.name }) {
+                let added = Set(secret.prims).subtracting(before.prims).subtracting(["*"]).sorted()
+                if !added.isEmpty {
+                    add(.secretConsumers, "it gives secret \(secret.name) to \(added.map { "'\($0)'" }.joined(separator: ", ")) besides the prims that had it")
+                }
+            }
+        }
+        for path in paths {
+            let hosts = (base.hosts + head.hosts).filter { host in host.shared.contains { path == $0 || path.hasPrefix($0 + "/") } }
+            if let host = hosts.first {
+                add(.sharedCode, "it changes \(path), code that every prim on host '\(host.name)' runs (its shared paths)")
+            }
+        }
+        return reasons
+    }
+
+    /// Whether a memory limit is looser than before: removed, `infinity`, or a larger size.
+    /// A new prim without a limit gets the host's default, which is not a relaxation.
+    static func relaxes(_ limit: String?, from before: String?, isNew: Bool) -> Bool {
+        if limit == "infinity" { return before != "infinity" }
+        guard let before, !isNew else { return false }
+        guard let limit else { return true }
+        guard let old = bytes(before), let new = bytes(limit) else { return limit != before }
+        return new > old
+    }
+
+    /// `256M`, `1G`, `512MB`, `100` (bytes) as bytes.
+    static func bytes(_ size: String) -> Int? {
+        let digits = size.prefix { $0.isASCII && $0.isNumber }
+        guard let value = Int(digits) else { return nil }
+        let unit = size.dropFirst(digits.count).uppercased()
+        let scale: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
+                                    "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30, "T": 1 << 40, "TB": 1 << 40]
+        return scale[unit].map { value * $0 }
+    }
+}
