@@ -71,6 +71,8 @@ public struct DeploySpec: Sendable, Hashable {
     public var accessLog: Bool = false
     public var systemdAfter: [String] = []
     public var extraCaddy: [String] = []
+    /// Where each `extra_caddy` block is written, to point into it.
+    public var extraCaddyOrigins: [TextOrigin] = []
     public var command: String?
     public var health = Health()
     public var memoryMax: String?
@@ -95,4 +97,28 @@ public struct DeploySpec: Sendable, Hashable {
     ]
     public static let healthKeys = ["path", "status", "timeout"]
     public static let restartValues = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"]
+}
+
+/// Where a multi-line YAML string starts, so a position inside its text can be named in the file.
+public struct TextOrigin: Sendable, Hashable {
+    public var file: String
+    /// The scalar's own mark: the `|` indicator, the opening quote, or the first character.
+    public var mark: Mark
+    public var style: YAMLNode.ScalarStyle
+
+    public init(file: String, node: YAMLNode) {
+        self.file = file
+        self.mark = node.mark
+        if case .scalar(_, let style) = node.value { self.style = style } else { self.style = .plain }
+    }
+
+    /// A position inside the text (1-based line and column of the text) as a position in the file.
+    /// A `|` block's content starts on the next line, indented one column left of the indicator's column.
+    public func mark(line: Int, column: Int) -> Mark {
+        if style == .block {
+            return Mark(line: mark.line + line, column: mark.column - 1 + column)
+        }
+        let quote = style == .quoted ? 1 : 0
+        return Mark(line: mark.line + line - 1, column: line == 1 ? mark.column + quote + column - 1 : column)
+    }
 }

@@ -92,3 +92,36 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertEqual(config.caddyHeader, "/etc/prim/Caddyfile.header")
     }
 }
+
+final class ExtraCaddyValidationTests: XCTestCase {
+    func testAnExtraBlockIsCheckedAgainstTheHostAndTheOtherPrims() {
+        let result = StateLoader.load(Fixtures.snapshot([
+            "hosts/vps.yaml": "domain: prim.sh\n",
+            "prims/search.yaml": "id: search\nstatus: live\nport: 3005\n",
+            "prims/evil.yaml": """
+                id: evil
+                status: testing
+                port: 3100
+                deploy:
+                  extra_caddy:
+                    - |
+                      {
+                        admin 0.0.0.0:2019
+                      }
+                    - |
+                      search.prim.sh {
+                        reverse_proxy localhost:3100
+                      }
+                    - "files.prim.sh {\\n  root * /\\n  file_server\\n}"
+
+                """,
+        ]))
+        XCTAssertEqual(result.errors.map { "\($0.file):\($0.line):\($0.column) \($0.code)" }, [
+            "prims/evil.yaml:7:7 caddy-site",
+            "prims/evil.yaml:11:7 caddy-site",
+            "prims/evil.yaml:15:3 caddy-directive",
+            "prims/evil.yaml:16:3 caddy-directive",
+        ])
+        XCTAssertTrue(result.errors[1].message.contains("another prim's endpoint"), result.errors[1].message)
+    }
+}

@@ -27,10 +27,12 @@ struct DeployDecoder {
         if let f = fields["extra_caddy"] {
             for item in f.value.sequence ?? [] {
                 guard let block = item.scalarText else { continue }
+                let origin = TextOrigin(file: f.file, node: item)
                 if let problem = CaddyBraces.problem(in: block) {
-                    log.error(f.file, Self.position(of: problem, in: item), "caddy-braces", problem.message)
+                    log.error(f.file, origin.mark(line: problem.line, column: problem.column), "caddy-braces", problem.message)
                 } else {
                     spec.extraCaddy.append(block)
+                    spec.extraCaddyOrigins.append(origin)
                 }
             }
             if f.value.sequence == nil { _ = reader.strings(f) }
@@ -72,17 +74,6 @@ struct DeployDecoder {
             }
         }
         return spec
-    }
-
-    /// Where a brace problem inside a block sits in the file. A `|` block's content
-    /// starts on the next line, indented one column left of the indicator's column.
-    static func position(of problem: CaddyBraces.Problem, in item: YAMLNode) -> Mark {
-        if case .scalar(_, .block) = item.value {
-            return Mark(line: item.mark.line + problem.line, column: item.mark.column - 1 + problem.column)
-        }
-        let quote = item.value.isQuoted ? 1 : 0
-        let column = problem.line == 1 ? item.mark.column + quote + problem.column - 1 : problem.column
-        return Mark(line: item.mark.line + problem.line - 1, column: column)
     }
 
     private func oneLine(_ field: Field?) -> String? {

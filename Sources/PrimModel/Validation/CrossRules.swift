@@ -14,6 +14,21 @@ enum CrossRules {
         secretTargets(state, log)
         zoneProviders(state, log)
         envProvided(state, log)
+        extraCaddyBlocks(state, log)
+    }
+
+    /// An `extra_caddy` block may serve only names under its host's domain that no other prim
+    /// uses, with the directives `CaddyBlockCheck` allows.
+    static func extraCaddyBlocks(_ state: DesiredState, _ log: DiagnosticLog) {
+        for prim in state.prims where !prim.deploy.extraCaddy.isEmpty {
+            guard let host = state.host(for: prim) else { continue }
+            let reserved = Set(state.prims.filter { state.host(for: $0)?.name == host.name }.map { host.endpoint(for: $0).lowercased() })
+            for (block, origin) in zip(prim.deploy.extraCaddy, prim.deploy.extraCaddyOrigins) {
+                for problem in CaddyBlockCheck.problems(in: block, domain: host.domain, reserved: reserved) {
+                    log.error(origin.file, origin.mark(line: problem.line, column: problem.column), problem.code, problem.message)
+                }
+            }
+        }
     }
 
     static func at(_ origin: Prim.Origin) -> String { "\(origin.file):\(origin.mark.line):\(origin.mark.column)" }
