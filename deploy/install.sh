@@ -54,16 +54,25 @@ controller:
   branch: $branch
   state_path: $state_path
   poll_interval: 60
-  listen: 127.0.0.1:8470
+  listen: 127.0.0.2:8470
 YAML
   [ "${PRSH:-0}" != 1 ] || echo "  webhook_secret_file: /etc/prim/hook-secret" >> /etc/prim/primd.yaml
 fi
 # Caddy starts from the Caddyfile primd keeps (header + prim's fragments).
 [ -f /etc/caddy/Caddyfile.prim-installed ] || { cp /etc/caddy/Caddyfile /etc/caddy/Caddyfile.before-prim 2>/dev/null || true; touch /etc/caddy/Caddyfile.prim-installed; }
 { cat /etc/prim/Caddyfile.header; echo; echo "import /etc/caddy/prim.d/*.caddy"; } > /etc/caddy/Caddyfile
+# Caddy's admin API is a socket in /run/caddy, a directory only caddy and root may enter:
+# no prim (each runs as its own dynamic user) can reach it.
+install -d -m 0755 /etc/systemd/system/caddy.service.d
+cat > /etc/systemd/system/caddy.service.d/prim-admin-socket.conf <<'UNIT'
+[Service]
+RuntimeDirectory=caddy
+RuntimeDirectoryMode=0700
+UNIT
 install -m 0644 "$root/deploy/primd.service" /etc/systemd/system/primd.service
 systemctl daemon-reload
-systemctl enable --now caddy
+systemctl enable caddy
+systemctl restart caddy
 systemctl enable primd
 systemctl restart primd
 if [ "${PRSH:-0}" = 1 ]; then
@@ -71,7 +80,7 @@ if [ "${PRSH:-0}" = 1 ]; then
   systemctl daemon-reload
   systemctl enable prsh
   systemctl restart prsh
-  echo "pr.sh listens on 127.0.0.1:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
+  echo "pr.sh listens on 127.0.0.2:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
 fi
 echo "primd is running; see: primctl status, journalctl -u primd"
 echo "Prims whose env needs a secret wait for it: primctl secret set NAME (value on stdin), then primctl reconcile --force."

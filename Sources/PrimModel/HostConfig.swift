@@ -7,7 +7,9 @@ public struct HostConfig: Sendable, Equatable {
     /// sd-bus address of the systemd manager; nil means the system bus.
     public var systemdBus: String?
     public var unitDir = "/etc/systemd/system"
-    public var caddyAdmin = "http://127.0.0.1:2019"
+    /// Caddy's admin API: `http://host:port`, or `unix:/path/admin.sock` (Caddy's `admin unix//path`) —
+    /// the default, a socket in a directory only root and Caddy can enter, so no prim can reach it.
+    public var caddyAdmin = "unix:/run/caddy/admin.sock"
     public var caddyFragmentDir = "/etc/caddy/prim.d"
     /// Plain-http listener of Caddy, used to check routes.
     public var caddyHTTP: String?
@@ -20,10 +22,14 @@ public struct HostConfig: Sendable, Equatable {
     public var caddyScheme = "https"
     /// Journal directory of the systemd manager; nil reads the local journal.
     public var journalDir: String?
+    /// Env files, mode 0600 root: only the manager reads them, and prims cannot see this directory.
     public var envDir = "/etc/prim"
-    /// Owner group of env files.
-    public var envGroup = "prim"
+    /// Read for older configs and no longer used: env files belong to root alone.
+    public var envGroup = "root"
     public var dataDir = "/var/lib/prim"
+    /// Addresses the control plane listens on (primd, pr.sh, a DNS server's API): every prim's unit
+    /// gets `IPAddressDeny=` for them, so a prim cannot reach them.
+    public var denyAddresses = ["127.0.0.2"]
     public var dnsProvider: String?
     public var dnsAPI: String?
     public var dnsAPIKeyFile: String?
@@ -34,7 +40,7 @@ public struct HostConfig: Sendable, Equatable {
 
     public init() {}
 
-    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller"]
+    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement"]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
     public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
@@ -81,6 +87,20 @@ public struct HostConfig: Sendable, Equatable {
             config.dnsAPIKeyFile = reader.string(f["api_key_file"])
             config.dnsServer = reader.string(f["server"])
         }
+        if let confinement = reader.mapping(fields["confinement"]) {
+            let f = FieldSet(confinement, file: file)
+            reader.rejectUnknownKeys(f, allowed: ["deny_addresses"], context: "confinement", code: "unknown-key")
+            if let field = f["deny_addresses"] {
+                config.denyAddresses = []
+                for (address, mark) in reader.strings(field) {
+                    if address.isEmpty || !address.allSatisfy({ $0.isASCII && ($0.isHexDigit || ".:/".contains($0)) }) {
+                        log.error(file, mark, "invalid-address", "confinement.deny_addresses entry '\(address)' must be an IP address or prefix like 127.0.0.2 or 10.0.0.0/8")
+                    } else {
+                        config.denyAddresses.append(address)
+                    }
+                }
+            }
+        }
         if let pairs = reader.mapping(fields["controller"]) {
             config.controller = ControllerSettings.parse(FieldSet(pairs, file: file), reader: reader)
         }
@@ -97,7 +117,8 @@ public struct ControllerSettings: Sendable, Equatable {
     public var statePath = ""
     public var pollSeconds = 60.0
     /// `host:port` of primd's HTTP listener.
-    public var listen = "127.0.0.1:8470"
+    /// On the control address (`confinement.deny_addresses`), which prims cannot reach.
+    public var listen = "127.0.0.2:8470"
     /// File holding the GitHub webhook secret; without it, /hooks/git answers 404.
     public var webhookSecretFile: String?
     public var driftSeconds = 300.0

@@ -28,11 +28,21 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
     }
 
+    /// Sends one request to an address as `HTTPAddress` reads it (a URL, or `unix:<socket>` and a path).
+    public static func request(
+        _ method: String, _ address: HTTPAddress, _ path: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+        timeout: Double = 10
+    ) throws -> HTTPResponse {
+        try request(method, address.base + path, headers: headers, body: body, timeout: timeout, unixSocket: address.socket)
+    }
+
     /// Sends one request. Connection failures and timeouts throw a transient error. `caFile` is a PEM
     /// file of the authorities an https server's certificate must chain to, in place of the system's.
+    /// With `unixSocket`, the request goes over that socket with an empty `Host` header (as Caddy's
+    /// admin API wants on a socket).
     public static func request(
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10,
-        caFile: String? = nil
+        caFile: String? = nil, unixSocket: String? = nil
     ) throws -> HTTPResponse {
         _ = initialized
         guard let handle = curl_easy_init() else { throw SystemError("cannot start libcurl", class: .transient) }
@@ -46,6 +56,7 @@ public enum HTTPClient {
         prim_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout, 5) * 1000))
         if method == "HEAD" { prim_curl_set_long(handle, CURLOPT_NOBODY, 1) }
         if let caFile { prim_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
+        if let unixSocket { prim_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, unixSocket) }
         prim_curl_set_write(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
@@ -67,6 +78,7 @@ public enum HTTPClient {
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             list = curl_slist_append(list, "\(name): \(value)")
         }
+        if unixSocket != nil { list = curl_slist_append(list, "Host;") }
         defer { curl_slist_free_all(list) }
         if let list { prim_curl_set_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)) }
         let payload = body ?? []
@@ -84,4 +96,23 @@ public enum HTTPClient {
         prim_curl_info_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
     }
+}
+
+/// Where an HTTP API listens: `http(s)://host:port`, or `unix:/path/to.sock` for a unix socket.
+public struct HTTPAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The URL requests are built on (`http://localhost` for a socket).
+    public var base: String
+    public var socket: String?
+
+    public init(_ text: String) {
+        if text.hasPrefix("unix:") {
+            base = "http://localhost"
+            socket = String(text.dropFirst(5))
+        } else {
+            base = text.hasSuffix("/") ? String(text.dropLast()) : text
+            socket = nil
+        }
+    }
+
+    public var description: String { socket.map { "unix:\($0)" } ?? base }
 }

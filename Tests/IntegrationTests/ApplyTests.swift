@@ -35,7 +35,8 @@ final class ApplyTests: FreshTestbedCase {
         }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", quickstart]).status, 0)
         // Units run as the unprivileged user from their release directory.
-        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim")
+        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim-search")
+        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "DynamicUser", interface: "org.freedesktop.systemd1.Service"), "true")
         XCTAssertTrue(try testbed.unitProperty("prim-search.service", "WorkingDirectory", interface: "org.freedesktop.systemd1.Service")
             .hasPrefix("\(testbed.dataDir)/releases/search-"))
     }
@@ -188,12 +189,13 @@ final class ApplyTests: FreshTestbedCase {
         let times = testbed.liveFileTimes()
         let config = try testbed.caddyConfig()
         var alpha = ConvergedState.files()["prims/alpha.yaml"]!
-        alpha += "  extra_caddy:\n    - |\n      bad.prim.test {\n        not_a_directive foo\n      }\n"
+        // Structurally fine (validate passes it), but Caddy refuses the size.
+        alpha += "  extra_caddy:\n    - |\n      bad.prim.test {\n        request_body {\n          max_size lots\n        }\n      }\n"
         try edit(["prims/alpha.yaml": alpha])
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "changed-too").status, 0)
         let result = try apply(expect: 1)
         XCTAssertTrue(result.stderr.contains("Caddy rejected the new config, so nothing was written"), result.stderr)
-        XCTAssertTrue(result.stderr.contains("not_a_directive"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("parsing max_size"), result.stderr)
         XCTAssertEqual(try testbed.caddyConfig(), config, "the live Caddy config is byte-identical")
         XCTAssertEqual(testbed.liveFiles(), files)
         XCTAssertEqual(testbed.liveFileTimes(), times)

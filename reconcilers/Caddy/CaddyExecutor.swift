@@ -11,13 +11,13 @@ import PrimSystem
 /// Writes route fragments and loads Caddy's config through its admin API:
 /// every config is checked with `/adapt` before anything is written, then loaded with one `/load`.
 public struct CaddyExecutor: RouteExecutor {
-    public let admin: String
+    public let admin: HTTPAddress
     public let header: String
     public let fragmentDir: String
     public let mainFile: String?
 
     public init(config: HostConfig) throws {
-        admin = config.caddyAdmin
+        admin = HTTPAddress(config.caddyAdmin)
         fragmentDir = config.caddyFragmentDir
         mainFile = config.caddyMain
         guard let bytes = try FileReader.bytes(config.caddyHeader) else {
@@ -57,7 +57,7 @@ public struct CaddyExecutor: RouteExecutor {
 
     func post(_ path: String, _ config: String) throws -> HTTPResponse {
         do {
-            return try HTTPClient.request("POST", admin + path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
+            return try HTTPClient.request("POST", admin, path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error)", class: .transient)
         }

@@ -11,11 +11,11 @@ import PrimSystem
 /// Observes prim's routes: fragment files, and the sites in Caddy's running config.
 public struct CaddyObserver {
     public let fragmentDir: String
-    public let admin: String
+    public let admin: HTTPAddress
 
     public init(config: HostConfig) {
         fragmentDir = config.caddyFragmentDir
-        admin = config.caddyAdmin
+        admin = HTTPAddress(config.caddyAdmin)
     }
 
     public func observe() throws -> (resources: [ObservedResource], sites: Set<String>) {
@@ -32,7 +32,7 @@ public struct CaddyObserver {
     public func runningSites() throws -> Set<String> {
         let response: HTTPResponse
         do {
-            response = try HTTPClient.request("GET", "\(admin)/config/apps/http/servers", timeout: 5)
+            response = try HTTPClient.request("GET", admin, "/config/apps/http/servers", timeout: 5)
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error); start Caddy or fix caddy.admin in the host config", class: .transient)
         }

@@ -2,17 +2,14 @@ import PrimEngine
 import PrimModel
 import PrimSystem
 
-/// Writes env files: mode 0640, owner root, group from the host config, atomically.
+/// Writes env files atomically, mode 0600 owner root: the systemd manager reads them before a
+/// prim starts; no prim (each runs as its own user) can read its own or another's.
 public struct EnvFileExecutor: FileExecutor {
-    public let group: String
-
-    public init(config: HostConfig) {
-        group = config.envGroup
-    }
+    public init(config: HostConfig) {}
 
     public func write(_ path: String, content: String) throws {
-        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o640)
-        try AtomicFile.chown(path, user: "root", group: group)
+        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o600)
+        try AtomicFile.chown(path, user: "root", group: "root")
     }
 
     public func remove(_ path: String) throws {

@@ -73,7 +73,8 @@ public enum DesiredBuilder {
             }
             let unit = ResourceNames.unit(prim.id)
             resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)",
-                                             content: UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envPath, restartTriggers: triggers),
+                                             content: UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envPath, restartTriggers: triggers,
+                                                                                     confinement: UnitConfinement(config: config)),
                                              running: prim.status?.runs ?? false))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",

@@ -3,7 +3,9 @@ import PrimModel
 /// Renders `prim-<id>.service`: upstream's unit shape plus hardening and a restart trigger.
 public enum UnitFileRenderer {
     /// - Parameter workdir: the prim's release directory, or nil for the host's workdir.
-    public static func render(_ prim: Prim, host: Host, workdir: String? = nil, envFile: String, restartTriggers: [String]) -> String {
+    /// - Parameter confinement: what the prim must not see or reach on this machine.
+    public static func render(_ prim: Prim, host: Host, workdir: String? = nil, envFile: String, restartTriggers: [String],
+                              confinement: UnitConfinement = UnitConfinement()) -> String {
         let deploy = prim.deploy
         var unit: [String] = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
@@ -15,8 +17,9 @@ public enum UnitFileRenderer {
             "",
             "[Service]",
             "Type=simple",
-            "User=\(host.user)",
-            "Group=\(host.group)",
+        ]
+        unit += confinement.lines(for: prim.id, workdir: workdir)
+        unit += [
             "WorkingDirectory=\(workdir ?? host.workdir)",
             "EnvironmentFile=\(envFile)",
             "ExecStart=\(host.command(for: prim))",
@@ -39,5 +42,37 @@ public enum UnitFileRenderer {
         }
         unit += ["", "[Install]", "WantedBy=multi-user.target", ""]
         return unit.joined(separator: "\n")
+    }
+}
+
+/// How a prim is kept to itself, whatever its hardening: its own dynamic user, no view of the
+/// other prims' releases, of prim's data or of any env file, and no route to the control plane.
+public struct UnitConfinement: Sendable, Equatable {
+    /// prim's data directory (releases, secret store, journal); hidden but for the prim's own release.
+    public var dataDir: String
+    /// Where env files live; the manager reads a prim's before it starts, the prim cannot.
+    public var envDir: String
+    /// Addresses the control plane listens on.
+    public var denyAddresses: [String]
+
+    public init(dataDir: String = "/var/lib/prim", envDir: String = "/etc/prim", denyAddresses: [String] = ["127.0.0.2"]) {
+        self.dataDir = dataDir
+        self.envDir = envDir
+        self.denyAddresses = denyAddresses
+    }
+
+    public init(config: HostConfig) {
+        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses)
+    }
+
+    /// The dynamic user a prim runs as; its side-by-side candidate shares it.
+    public static func user(for id: String) -> String { "prim-\(id)" }
+
+    func lines(for id: String, workdir: String?) -> [String] {
+        var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
+        if let workdir { lines.append("BindReadOnlyPaths=\(workdir)") }
+        lines.append("InaccessiblePaths=-\(envDir)")
+        if !denyAddresses.isEmpty { lines.append("IPAddressDeny=\(denyAddresses.joined(separator: " "))") }
+        return lines
     }
 }

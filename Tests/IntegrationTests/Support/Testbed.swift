@@ -141,13 +141,14 @@ final class Testbed {
 
     /// Loads the testbed's Caddyfile (with every fragment) through the admin API.
     func reloadCaddy() throws {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "\(environment["CADDY_ADMIN"]!)/load",
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;",
+                                                        "-X", "POST", "http://localhost/load",
                                                         "-H", "Content-Type: text/caddyfile", "--data-binary", "@\(directory)/caddy/Caddyfile"])
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
     func caddyConfig() throws -> String {
-        try Command.run("/usr/bin/curl", ["-fsS", "\(environment["CADDY_ADMIN"]!)/config/"]).stdout
+        try Command.run("/usr/bin/curl", ["-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;", "http://localhost/config/"]).stdout
     }
 
     /// Every file under the directories prim manages, with its content.
