@@ -81,6 +81,6 @@ let package = Package(
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
         .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimController", "PRService"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
     ]
 )

@@ -229,7 +229,7 @@ public final class Controller: @unchecked Sendable {
     func rollback(_ prims: Set<String>, to good: String, head: String, headState: DesiredState, repo: GitRepository) throws {
         let overrides = Dictionary(uniqueKeysWithValues: prims.map { ($0, good) })
         let (session, effective) = try desire(headState, at: head, overrides: overrides, repo: repo)
-        let plan = Planner.plan(desired: effective.desired, observed: try session.observe())
+        let plan = Planner.plan(desired: effective.desired, observed: try session.observe(for: effective.desired))
         let generation = try session.applier().apply(plan, desired: effective.desired, gates: effective.gates,
                                                      revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
                                                      report: logEvent)
@@ -238,7 +238,7 @@ public final class Controller: @unchecked Sendable {
         // A prim kept at its running version (its side-by-side candidate failed) was not restarted:
         // ask it directly how it is.
         let unchecked = effective.gates.values.filter { gate in prims.contains(gate.prim) && !generation.gates.contains { $0.prim == gate.prim } }
-        record(HTTPHealthChecker().check(unchecked))
+        record(HTTPHealthChecker(bus: session.bus).check(unchecked))
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
     }
 
@@ -278,7 +278,7 @@ public final class Controller: @unchecked Sendable {
                                                    timeout: 0, onWait: { _ in }) else { return }
             defer { lock.release() }
             let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
-            let plan = Planner.plan(desired: desire.desired, observed: try session.observe())
+            let plan = Planner.plan(desired: desire.desired, observed: try session.observe(for: desire.desired))
             let drifted = plan.pending
             guard !drifted.isEmpty else { return }
             for change in drifted {

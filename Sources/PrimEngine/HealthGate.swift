@@ -22,6 +22,18 @@ public struct HealthGate: Sendable, Equatable {
     /// `live` prims enforce their gate; `testing` prims only report.
     public var enforce: Bool
 
+    public init(prim: String, unit: String, port: Int, path: String, status: Int, timeout: Double,
+                paidRoute: (method: String, path: String)?, enforce: Bool) {
+        self.prim = prim
+        self.unit = unit
+        self.port = port
+        self.path = path
+        self.status = status
+        self.timeout = timeout
+        self.paidRoute = paidRoute
+        self.enforce = enforce
+    }
+
     public static func == (a: Self, b: Self) -> Bool {
         a.prim == b.prim && a.port == b.port && a.path == b.path && a.status == b.status && a.enforce == b.enforce
             && a.paidRoute?.method == b.paidRoute?.method && a.paidRoute?.path == b.paidRoute?.path
@@ -56,19 +68,53 @@ public protocol HealthChecker {
     func check(_ gates: [HealthGate]) -> [GateResult]
 }
 
-public struct HTTPHealthChecker: HealthChecker {
-    public init() {}
+/// Runs each gate's requests over HTTP and then asks who answered: a gate passes only if every
+/// process listening on the prim's port is in that unit's cgroup, and the unit is on the same
+/// run (invocation) after a settle period as before its first request.
+public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bus is only used under busLock
+    /// The manager the units run under; sd-bus connections are not thread-safe, so calls are serialised.
+    let bus: SystemdBus
+    let busLock = ThreadLock()
+    /// How long a unit must stay on one run after answering.
+    public var settleSeconds = 0.5
+
+    public init(bus: SystemdBus) {
+        self.bus = bus
+    }
 
     public func check(_ gates: [HealthGate]) -> [GateResult] {
         let results = ResultBox<GateResult>(count: gates.count)
         DispatchQueue.concurrentPerform(iterations: gates.count) { index in
-            results.set(index, Self.run(gates[index]))
+            results.set(index, run(gates[index]))
         }
         return results.values
     }
 
-    static func run(_ gate: HealthGate) -> GateResult {
+    func identity(_ unit: String) -> UnitIdentity? {
+        busLock.lock()
+        defer { busLock.unlock() }
+        return try? bus.identity(unit: unit)
+    }
+
+    func run(_ gate: HealthGate) -> GateResult {
         let started = Date()
+        func fail(_ message: String) -> GateResult {
+            GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: message, seconds: Date().timeIntervalSince(started))
+        }
+        guard let before = identity(gate.unit) else { return fail("the manager does not know \(gate.unit)") }
+        if let problem = Self.answers(gate, started: started) { return fail(problem) }
+        var message = "GET \(gate.path) → \(gate.status)"
+        if let paid = gate.paidRoute { message += ", \(paid.method) \(paid.path) unpaid → 402" }
+        if let problem = Self.owners(of: gate.port, unit: gate.unit, cgroup: before.cgroupID) { return fail(problem) }
+        usleep(useconds_t(settleSeconds * 1_000_000))
+        guard let after = identity(gate.unit), after.invocation == before.invocation, after.activeState == "active" else {
+            return fail("\(gate.unit) answered but did not stay up: it restarted or stopped within \(settleSeconds) s of its gate")
+        }
+        return GateResult(prim: gate.prim, passed: true, enforced: gate.enforce, message: message, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Why the port does not answer as the gate expects, or nil when it does.
+    static func answers(_ gate: HealthGate, started: Date) -> String? {
         let deadline = started.addingTimeInterval(gate.timeout)
         let base = "http://127.0.0.1:\(gate.port)"
         var last = "no answer"
@@ -78,19 +124,28 @@ public struct HTTPHealthChecker: HealthChecker {
                 last = "answered \(response.status)"
             }
             if Date() > deadline {
-                return GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)", seconds: Date().timeIntervalSince(started))
+                return "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)"
             }
             usleep(50_000)
         }
-        var message = "GET \(gate.path) → \(gate.status)"
         if let paid = gate.paidRoute {
             let response = try? HTTPClient.request(paid.method, base + paid.path, body: paid.method == "GET" ? nil : [], timeout: 5)
             guard response?.status == 402 else {
-                return GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(paid.method) \(paid.path) without payment answered \(response.map { String($0.status) } ?? "nothing"), expected 402", seconds: Date().timeIntervalSince(started))
+                return "\(paid.method) \(paid.path) without payment answered \(response.map { String($0.status) } ?? "nothing"), expected 402"
             }
-            message += ", \(paid.method) \(paid.path) unpaid → 402"
         }
-        return GateResult(prim: gate.prim, passed: true, enforced: gate.enforce, message: message, seconds: Date().timeIntervalSince(started))
+        return nil
+    }
+
+    /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.
+    static func owners(of port: Int, unit: String, cgroup: UInt64) -> String? {
+        let holders = PortOwners.holders(of: [port])[port] ?? []
+        guard !holders.isEmpty else { return "port \(port) answered, but no process of this host listens on it" }
+        let foreign = holders.filter { $0.cgroupID != cgroup || cgroup == 0 }
+        guard foreign.isEmpty else {
+            return "port \(port) answered, but it is held by \(foreign.map(\.description).joined(separator: ", ")), not by \(unit)"
+        }
+        return nil
     }
 }
 

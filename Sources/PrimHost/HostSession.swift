@@ -51,26 +51,44 @@ public struct HostSession {
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
     }
 
-    /// Everything live that prim manages, marked by the inventory.
-    public func observe() throws -> ObservedState {
+    /// Everything live that prim manages, marked by the inventory; with `desired`, also who else
+    /// listens on the ports its prims declare.
+    public func observe(for desired: DesiredHost? = nil) throws -> ObservedState {
         let env = try EnvFileObserver(config: config).observe()
         let released = try ReleaseObserver(config: config).observe()
         let units = try SystemdObserver(unitDir: config.unitDir, bus: bus).observe()
         let caddy = try CaddyObserver(config: config).observe()
         let inventory = try Inventory.load(dataDir: config.dataDir)
-        return ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites)
+        return ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites,
+                             squatters: squatters(on: Set(desired?.ports.values.map { $0 } ?? [])))
+    }
+
+    /// Listeners on `ports` that are not processes of one of this manager's units. A holder's cgroup
+    /// names a unit; it is ours only if this manager's unit of that name has that very cgroup
+    /// (another manager's unit of the same name, or a stray process, is not).
+    func squatters(on ports: Set<Int>) -> [Int: [PortHolder]] {
+        var result: [Int: [PortHolder]] = [:]
+        for (port, holders) in PortOwners.holders(of: ports) {
+            let foreign = holders.filter { holder in
+                guard let unit = holder.unit, unit.hasPrefix("prim-"), let id = holder.cgroupID,
+                      let ours = try? bus.identity(unit: unit) else { return true }
+                return ours.cgroupID != id
+            }
+            if !foreign.isEmpty { result[port] = foreign }
+        }
+        return result
     }
 
     public func plan(_ state: DesiredState) throws -> HostPlan {
         let desire = try self.desire(state, source: sources.first)
-        let plan = Planner.plan(desired: desire.desired, observed: try observe())
+        let plan = Planner.plan(desired: desire.desired, observed: try observe(for: desire.desired))
         return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates)
     }
 
     public func executors() throws -> HostExecutors {
         HostExecutors(env: EnvFileExecutor(config: config), releases: ReleaseExecutor(sources: sources),
                       units: SystemdExecutor(config: config, bus: bus),
-                      routes: try CaddyExecutor(config: config), health: HTTPHealthChecker())
+                      routes: try CaddyExecutor(config: config), health: HTTPHealthChecker(bus: bus))
     }
 
     /// The applier for this host. Call it holding the apply lock: it first clears what an

@@ -3,17 +3,31 @@ public struct DesiredHost: Sendable {
     public var host: String
     public var resources: [DesiredResource]
     public var blocked: [BlockedPrim]
+    /// The port each deployed prim listens on.
+    public var ports: [String: Int]
 
-    public init(host: String, resources: [DesiredResource], blocked: [BlockedPrim] = []) {
+    public init(host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:]) {
         self.host = host
         self.resources = resources
         self.blocked = blocked
+        self.ports = ports
+    }
+
+    /// The same rendering with some prims blocked: their resources are left as they are live.
+    func blocking(_ more: [BlockedPrim]) -> DesiredHost {
+        guard !more.isEmpty else { return self }
+        let prims = Set(more.map(\.prim))
+        var kept = resources.filter { !prims.contains($0.prim ?? "") && $0.address.kind != .caddyConfig }
+        let admin = resources.first { $0.address.kind == .caddyConfig }?.path ?? ""
+        kept.append(DesiredBuilder.caddyConfig(kept, admin: admin))
+        return DesiredHost(host: host, resources: kept, blocked: blocked + more, ports: ports.filter { !prims.contains($0.key) })
     }
 }
 
 /// Decides what to change: a pure function of desired and observed state.
 public enum Planner {
-    public static func plan(desired: DesiredHost, observed: ObservedState) -> Plan {
+    public static func plan(desired rendered: DesiredHost, observed: ObservedState) -> Plan {
+        let desired = rendered.blocking(squatted(rendered, observed))
         var changes: [Change] = []
         let desiredByAddress = Dictionary(desired.resources.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         for resource in desired.resources where resource.address.kind != .caddyConfig {
@@ -38,6 +52,16 @@ public enum Planner {
                                   reason: Reason("routes-changed", "routes changed")))
         }
         return Plan(host: desired.host, changes: ordered(changes), blocked: desired.blocked)
+    }
+
+    /// Prims whose port is held by a process that is none of prim's units: starting them would
+    /// fail to bind, and a gate would be answered by the other process.
+    static func squatted(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
+        desired.ports.sorted { $0.key < $1.key }.compactMap { prim, port in
+            guard let holders = observed.squatters[port], !holders.isEmpty else { return nil }
+            return BlockedPrim(prim: prim, missingEnv: [], message:
+                "prim '\(prim)' is not deployed: its port \(port) is held by \(holders.map(\.description).joined(separator: ", ")); stop that process or give the prim another port")
+        }
     }
 
     /// Apply order: creations and updates by phase; deletions after, in reverse phase.

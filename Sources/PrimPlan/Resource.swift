@@ -85,8 +85,12 @@ public struct ObservedState: Sendable {
     /// Site addresses in Caddy's running config; nil when Caddy could not be asked.
     public var caddySites: Set<String>?
 
-    public init(resources: [ObservedResource] = [], caddySites: Set<String>? = nil) {
+    /// Processes outside prim's units that listen on a port a prim declares, by port.
+    public var squatters: [Int: [PortHolder]]
+
+    public init(resources: [ObservedResource] = [], caddySites: Set<String>? = nil, squatters: [Int: [PortHolder]] = [:]) {
         self.resources = Dictionary(resources.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         self.caddySites = caddySites
+        self.squatters = squatters
     }
 }

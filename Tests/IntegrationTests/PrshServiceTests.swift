@@ -30,7 +30,7 @@ final class PrshServiceTests: XCTestCase {
         let unit = try String(contentsOfFile: Paths.repo("deploy/prsh.service"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/prsh", with: "\(binaries)/prsh")
             .replacingOccurrences(of: "/var/lib/prsh", with: home)
-            .replacingOccurrences(of: "127.0.0.1:7300", with: "127.0.0.1:\(port)")
+            .replacingOccurrences(of: "127.0.0.2:7300", with: "127.0.0.2:\(port)")
             .replacingOccurrences(of: "/etc/prim/prsh-operator-token", with: "\(parent)/token")
             .replacingOccurrences(of: "/etc/prim/hook-secret", with: "\(parent)/hook-secret")
         XCTAssertTrue(unit.contains("User=prsh") && unit.contains("ProtectSystem=strict"))
@@ -39,7 +39,7 @@ final class PrshServiceTests: XCTestCase {
         XCTAssertEqual(try testbed.managerCall("StartUnit", "ss", ["prsh.service", "replace"]).status, 0)
         try testbed.waitUntil("prsh.service", is: "active", timeout: 30)
 
-        let url = "http://127.0.0.1:\(port)"
+        let url = "http://127.0.0.2:\(port)"
         let deadline = Date().addingTimeInterval(20)
         while (try? HTTPClient.request("GET", url + "/", timeout: 1))?.status != 200 && Date() < deadline { usleep(50_000) }
         let body = try JSONSerialization.data(withJSONObject: ["title": "Add gamma", "files": [["path": "state/prims/gamma.yaml", "content": Prims.yaml("gamma", port: 3206)]]])

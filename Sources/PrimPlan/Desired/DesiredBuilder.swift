@@ -82,7 +82,12 @@ public enum DesiredBuilder {
                                              keys: [host.endpoint(for: prim)]))
         }
         resources.append(caddyConfig(resources, admin: config.caddyAdmin))
-        return DesiredHost(host: host.name, resources: resources, blocked: blocked)
+        let blockedIDs = Set(blocked.map(\.prim))
+        var ports: [String: Int] = [:]
+        for prim in state.deployedPrims(on: host) where !blockedIDs.contains(prim.id) && (prim.status?.runs ?? false) {
+            if let port = prim.port { ports[prim.id] = port }
+        }
+        return DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports)
     }
 
     /// Why a prim is not deployed, and the command or change that fixes each key.

@@ -8,6 +8,8 @@ extension DesiredHost {
         let admin = resources.first { $0.address.kind == .caddyConfig }?.path ?? ""
         kept.sort { $0.address < $1.address }
         kept.append(DesiredBuilder.caddyConfig(kept, admin: admin))
-        return DesiredHost(host: host, resources: kept, blocked: blocked.filter { !prims.contains($0.prim) })
+        var ports = self.ports.filter { !prims.contains($0.key) }
+        for (prim, port) in other.ports where prims.contains(prim) { ports[prim] = port }
+        return DesiredHost(host: host, resources: kept, blocked: blocked.filter { !prims.contains($0.prim) }, ports: ports)
     }
 }

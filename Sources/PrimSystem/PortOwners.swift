@@ -1,0 +1,79 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimModel
+
+/// Who listens on a port: `/proc/net/tcp{,6}` gives the sockets, `/proc/<pid>/fd` their owners.
+public enum PortOwners {
+    /// The holders of a listening socket on each of `ports`, any address. Ports nobody holds are absent.
+    public static func holders(of ports: Set<Int>) -> [Int: [PortHolder]] {
+        guard !ports.isEmpty else { return [:] }
+        var portOfInode: [UInt64: Int] = [:]
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            for (port, inode) in listening(table) where ports.contains(port) { portOfInode[inode] = port }
+        }
+        guard !portOfInode.isEmpty else { return [:] }
+        let mount = cgroupMount()
+        var result: [Int: [PortHolder]] = [:]
+        for pid in (try? ContainedPath.names(in: "/proc"))?.compactMap(Int.init) ?? [] {
+            var ports = Set<Int>()
+            for fd in (try? ContainedPath.names(in: "/proc/\(pid)/fd")) ?? [] {
+                guard let target = link("/proc/\(pid)/fd/\(fd)"), target.hasPrefix("socket:["),
+                      let inode = UInt64(target.dropFirst(8).dropLast()), let port = portOfInode[inode] else { continue }
+                ports.insert(port)
+            }
+            guard !ports.isEmpty else { continue }
+            let command = ((try? FileReader.bytes("/proc/\(pid)/comm")) ?? nil).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? "?"
+            let cgroup = cgroupPath(pid)
+            var id: UInt64?
+            if let mount, let cgroup {
+                var info = stat()
+                if stat(mount + cgroup, &info) == 0 { id = UInt64(info.st_ino) }
+            }
+            for port in ports {
+                result[port, default: []].append(PortHolder(pid: pid, command: command, cgroup: cgroup ?? "?", cgroupID: id))
+            }
+        }
+        return result
+    }
+
+    /// `(local port, socket inode)` of every socket in LISTEN state (`st` 0A) of one table.
+    static func listening(_ table: String) -> [(Int, UInt64)] {
+        guard let bytes = (try? FileReader.bytes(table)) ?? nil else { return [] }
+        var sockets: [(Int, UInt64)] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 9, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
+                  let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16), let inode = UInt64(fields[9]) else { continue }
+            sockets.append((port, inode))
+        }
+        return sockets
+    }
+
+    /// The process's cgroup v2 path (the `0::` line).
+    static func cgroupPath(_ pid: Int) -> String? {
+        guard let bytes = (try? FileReader.bytes("/proc/\(pid)/cgroup")) ?? nil else { return nil }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+    }
+
+    /// Where this namespace mounts the cgroup2 hierarchy's root (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid hosts).
+    static func cgroupMount() -> String? {
+        guard let bytes = (try? FileReader.bytes("/proc/self/mountinfo")) ?? nil else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            guard line.contains(" - cgroup2 ") else { continue }
+            let fields = line.split(separator: " ")
+            if fields.count > 4, fields[3] == "/" { return String(fields[4]) }
+        }
+        return nil
+    }
+
+    static func link(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import PrimEngine
+import PrimSystem
+import XCTest
+
+/// A prim's port belongs to the prim: a plan blocks a prim whose port another process holds, and a
+/// gate passes only when the process answering is in the gated unit's cgroup.
+final class PortOwnershipTests: FreshTestbedCase {
+    /// A process outside every unit, answering 200 on `port` like a healthy prim would.
+    func squat(_ port: Int) throws -> pid_t {
+        let log = Paths.temporaryDirectory("squatter")
+        let pid = Command.spawn("/usr/bin/python3", ["-c", """
+            from http.server import BaseHTTPRequestHandler, HTTPServer
+            class H(BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200); self.end_headers(); self.wfile.write(b'{"service": "squatter"}')
+                do_POST = do_GET
+                def log_message(self, *a): pass
+            HTTPServer(("127.0.0.1", \(port)), H).serve_forever()
+            """], stdout: "\(log)/out", stderr: "\(log)/err")
+        addTeardownBlock { kill(pid, SIGKILL); _ = Command.wait(pid) }
+        let deadline = Date().addingTimeInterval(10)
+        while (try? Command.run("/usr/bin/curl", ["-fsS", "http://127.0.0.1:\(port)/"]).stdout) != "{\"service\": \"squatter\"}" {
+            guard Date() < deadline else { throw TestbedError(message: "the squatter did not start: \((try? String(contentsOfFile: "\(log)/err", encoding: .utf8)) ?? "")") }
+            usleep(50_000)
+        }
+        return pid
+    }
+
+    func testAPortHeldByAnotherProcessBlocksThatPrimAndNamesTheHolder() throws {
+        let pid = try squat(3201)
+        let expected = "prim 'alpha' is not deployed: its port 3201 is held by pid \(pid) (python3"
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 4, apply.stdout + apply.stderr)
+        XCTAssertTrue(apply.stdout.contains(expected), apply.stdout)
+        XCTAssertEqual(try testbed.unitProperty("prim-alpha.service", "LoadState"), "not-found", "alpha was not installed")
+        XCTAssertEqual(try testbed.activeState("prim-beta.service"), "active", "the other prim went ahead")
+        let diff = try testbed.primctl(["diff", "--state", state, "--format", "json"])
+        XCTAssertTrue(diff.stdout.contains("its port 3201 is held by pid \(pid)"), diff.stdout)
+
+        // Once the port is free, the prim goes ahead.
+        kill(pid, SIGKILL)
+        _ = Command.wait(pid)
+        let second = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(second.status, 0, second.stdout + second.stderr)
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}")
+    }
+
+    func testAGateIsPassedOnlyByTheGatedUnitsOwnProcess() throws {
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
+        let checker = HTTPHealthChecker(bus: try SystemdBus(address: testbed.environment["DBUS_SYSTEM_BUS_ADDRESS"]))
+        func gate(_ unit: String, port: Int) -> HealthGate {
+            HealthGate(prim: unit, unit: unit, port: port, path: "/", status: 200, timeout: 2, paidRoute: nil, enforce: true)
+        }
+        let squatter = try squat(3299)
+        let results = checker.check([gate("prim-alpha.service", port: 3201), gate("prim-beta.service", port: 3201),
+                                     gate("prim-beta.service", port: 3299)])
+        XCTAssertEqual(results.map(\.passed), [true, false, false], results.map(\.message).joined(separator: "\n"))
+        XCTAssertTrue(results[1].message.contains("port 3201 answered, but it is held by pid"), results[1].message)
+        XCTAssertTrue(results[1].message.contains("prim-alpha.service), not by prim-beta.service"), results[1].message)
+        XCTAssertTrue(results[2].message.contains("held by pid \(squatter) (python3, in no unit), not by prim-beta.service"), results[2].message)
+    }
+}
