@@ -37,8 +37,26 @@ public final class Controller: @unchecked Sendable {
         settings = config.controller
         self.log = log
         status = ControllerStatus.load("\(config.dataDir)/status.json") ?? ControllerStatus()
+        if let left = AttemptRecord.load(dataDir: config.dataDir) {
+            if let poison = left.poison {
+                // A poison commit: recorded, and never attempted again without --force.
+                status.poisonedRevision = left.revision
+                status.lastAttemptedRevision = left.revision
+                status.lastAttemptError = poison
+                status.set("Stalled", true, reason: "AttemptCrashed",
+                           message: "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more")
+                status.set("Reconciling", false, reason: "AttemptCrashed", message: "")
+                AttemptRecord.clear(dataDir: config.dataDir)
+                log("revision \(Self.short(left.revision)) is not attempted again: \(poison)")
+            } else {
+                resumedDeaths = left.deaths + 1
+            }
+        }
         published = status
     }
+
+    /// Deaths while applying the revision the leftover attempt record names (carried into the next record).
+    var resumedDeaths = 0
 
     public var currentStatus: ControllerStatus {
         publishedLock.lock(); defer { publishedLock.unlock() }
@@ -112,7 +130,11 @@ public final class Controller: @unchecked Sendable {
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
             let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil
             guard force || head != status.lastAttemptedRevision || due else { return }
-            if head != status.lastAttemptedRevision { backoff = 0 }
+            guard force || head != status.poisonedRevision else { return }
+            if head != status.lastAttemptedRevision { backoff = 0; resumedDeaths = 0 }
+            status.poisonedRevision = nil
+            try AttemptRecord(revision: head, phase: .loading, started: started, deaths: resumedDeaths).save(dataDir: config.dataDir)
+            defer { AttemptRecord.clear(dataDir: config.dataDir); resumedDeaths = 0 }
             retryAt = nil
             status.lastAttemptedRevision = head
             status.set("Reconciling", true, reason: "Progressing", message: "applying \(Self.short(head))")
@@ -161,10 +183,11 @@ public final class Controller: @unchecked Sendable {
         let source = GitSourceTree(repository: repo, commit: head, subpath: settings.statePath)
         let session = try HostSession(config: config, sources: [source])
         var hostPlan = try session.plan(result.state)
+        try AttemptRecord(revision: head, phase: .applying, started: Date(), deaths: resumedDeaths).save(dataDir: config.dataDir)
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
         if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished) }
         let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: head, origin: origin, resuming: interrupted != nil, report: logEvent)
+                                                     revision: head, origin: origin, resuming: interrupted != nil, allowMassDelete: config.controller.allowMassDelete, report: logEvent)
         status.rolledBack = [:]
         status.liveRevision = head
         record(generation.gates)
@@ -289,7 +312,7 @@ public final class Controller: @unchecked Sendable {
             }
             if settings.driftMode == "repair" {
                 let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
-                                                               revision: live, origin: origin, report: logEvent)
+                                                               revision: live, origin: origin, allowMassDelete: config.controller.allowMassDelete, report: logEvent)
                 record(generation.gates)
                 log("drift repaired: \(generation.outcome.rawValue)")
             }

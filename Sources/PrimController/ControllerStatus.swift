@@ -30,6 +30,8 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var liveRevision: String?
     /// Why the last attempted revision is not the applied one, if it is not.
     public var lastAttemptError: String?
+    /// A commit primd died on (crashed or stalled); not attempted again without `--force`.
+    public var poisonedRevision: String?
     public var conditions: [Condition] = []
     public var prims: [PrimHealth] = []
     /// Prims held at an older revision after failing their gate: prim → revision.

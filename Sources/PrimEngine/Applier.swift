@@ -31,8 +31,11 @@ public struct Applier {
 
     /// Applies `plan`. The caller holds the lock. Throws when the apply had to stop (nothing more was done);
     /// the journal then stays, and the next apply resumes.
+    /// A plan that removes most of the host's prims is refused (nothing done) unless `allowMassDelete`.
     public func apply(_ plan: Plan, desired: DesiredHost, gates: [String: HealthGate], revision: String?,
-                      origin: Generation.Origin? = nil, resuming: Bool = false, report: (ApplyEvent) -> Void) throws -> Generation {
+                      origin: Generation.Origin? = nil, resuming: Bool = false, allowMassDelete: Bool = false,
+                      report: (ApplyEvent) -> Void) throws -> Generation {
+        if !allowMassDelete, let refusal = MassDeletion.refusal(plan) { throw SystemError(refusal) }
         let started = Date()
         let store = GenerationStore(dataDir: dataDir)
         let number = store.nextNumber()

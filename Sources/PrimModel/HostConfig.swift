@@ -116,8 +116,7 @@ public struct ControllerSettings: Sendable, Equatable {
     /// The state folder inside the repository.
     public var statePath = ""
     public var pollSeconds = 60.0
-    /// `host:port` of primd's HTTP listener.
-    /// On the control address (`confinement.deny_addresses`), which prims cannot reach.
+    /// `host:port` of primd's HTTP listener, on the control address (`confinement.deny_addresses`), which prims cannot reach.
     public var listen = "127.0.0.2:8470"
     /// File holding the GitHub webhook secret; without it, /hooks/git answers 404.
     public var webhookSecretFile: String?
@@ -132,10 +131,12 @@ public struct ControllerSettings: Sendable, Equatable {
     /// A PEM file of the certificate authorities an https repository's certificate must chain to,
     /// in place of the system's bundle; read before every fetch.
     public var caFile: String?
-
+    /// Let one commit remove more than max(3, 30 %) of the host's deployed prims.
+    public var allowMassDelete = false
     public init() {}
 
-    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode", "allowed_signers", "token_file", "ca_file"]
+    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode",
+                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -148,6 +149,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.allowedSigners = reader.string(fields["allowed_signers"])
         settings.tokenFile = reader.string(fields["token_file"])
         settings.caFile = reader.string(fields["ca_file"])
+        settings.allowMassDelete = reader.bool(fields["allow_mass_delete"]) ?? false
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {

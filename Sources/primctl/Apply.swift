@@ -19,8 +19,11 @@ struct Apply: ParsableCommand {
     @Option(help: "Give up after this many seconds if another apply holds the lock (default: wait).")
     var lockTimeout: Double?
 
+    @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
+    var allowMassDelete = false
+
     func run() throws {
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout).run()
+        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete).run()
     }
 }
 
@@ -29,6 +32,7 @@ struct ApplyRun {
     var options: GlobalOptions
     var yes: Bool
     var lockTimeout: Double?
+    var allowMassDelete = false
 
     func run() throws {
         let output = Output(format: options.format)
@@ -63,13 +67,14 @@ struct ApplyRun {
         guard hostPlan.plan.pending.count > 0 || interrupted != nil else {
             throw output.fail("blocked", "nothing can be applied until the blocked prims get their values")
         }
+        if !allowMassDelete, let refusal = MassDeletion.refusal(hostPlan.plan) { throw output.fail("mass-delete", refusal) }
         try confirm(output)
 
         let generation: Generation
         do {
             generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
                                                      revision: loaded.source.revision, origin: loaded.source.origin,
-                                                     resuming: interrupted != nil,
+                                                     resuming: interrupted != nil, allowMassDelete: allowMassDelete,
                                                      report: progress.event)
         } catch {
             throw output.fail("apply-failed", "\(error)")

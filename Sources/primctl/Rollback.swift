@@ -22,6 +22,9 @@ struct Rollback: ParsableCommand {
     @Option(help: "Give up after this many seconds if another apply holds the lock.")
     var lockTimeout: Double?
 
+    @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
+    var allowMassDelete = false
+
     func run() throws {
         let output = Output(format: options.format)
         let config: HostConfig
@@ -51,7 +54,7 @@ struct Rollback: ParsableCommand {
         options.rev = revision
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
         if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout).run()
+        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete).run()
     }
 
     /// A generation's revision may carry a note (`<sha> (rollback of x)`); the commit is the first word.

@@ -209,6 +209,36 @@ final class PrimdTests: XCTestCase {
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive", "warn mode changes nothing")
     }
 
+    func testACommitPrimdDiedOnIsStalledAfterRestartAndTheNextGoodCommitApplies() throws {
+        let first = try start()
+        XCTAssertEqual(first.stop(), 0)
+        let poison = try repo.commit(["prims/gamma.yaml": gamma()], message: "a commit primd dies on")
+        // What a primd that crashed (or stalled until its watchdog killed it) while loading the commit leaves behind.
+        try AttemptRecord(revision: poison, phase: .loading, started: Date()).save(dataDir: testbed.dataDir)
+        let second = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", poll: 1)
+        primd = second
+        second.waitFor("the poison commit to be reported") { second.condition("Stalled")?["reason"] as? String == "AttemptCrashed" }
+        let message = second.condition("Stalled")?["message"] as? String ?? ""
+        XCTAssertTrue(message.contains("stopped while loading and planning revision \(poison.prefix(12))"), message)
+        XCTAssertTrue(message.contains("primctl reconcile --force"), message)
+        XCTAssertEqual(second.status()?["poisoned_revision"] as? String, poison)
+
+        // Polls go on (a tag pushed now reaches primd's mirror) and the poison commit is not attempted.
+        XCTAssertEqual(try repo.git(["-C", repo.work, "tag", "after-restart"]).status, 0)
+        XCTAssertEqual(try repo.git(["-C", repo.work, "push", "-q", "origin", "refs/tags/after-restart"]).status, 0)
+        let mirror = try GitRepository.open("\(testbed.dataDir)/cache/primd")
+        second.waitFor("a poll after the restart") { (try? mirror.resolve("refs/tags/after-restart")) != nil }
+        XCTAssertEqual(second.condition("Stalled")?["reason"] as? String, "AttemptCrashed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"), "the poison commit was not applied")
+
+        let fixed = try repo.commit(["prims/gamma.yaml": gamma(port: 3207)], message: "the next commit")
+        second.waitForAttemptToEnd(fixed, "the next commit")
+        XCTAssertEqual(second.condition("Ready")?["status"] as? Bool, true, "\(second.status() ?? [:])")
+        XCTAssertEqual(second.status()?["last_applied_revision"] as? String, fixed)
+        XCTAssertNil(second.status()?["poisoned_revision"] as? String)
+        XCTAssertEqual(testbed.viaCaddy("gamma.prim.test").1, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
+    }
+
     func testGitDaemonAndKillNineMidApply() throws {
         let port = try freePort()
         let base = (repo.bare as NSString).deletingLastPathComponent
@@ -218,11 +248,13 @@ final class PrimdTests: XCTestCase {
         usleep(300_000)
         let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
         let first = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
-        usleep(250_000)
+        // Killed inside the apply: once its journal exists (the gates alone take half a second).
+        let journal = "\(testbed.dataDir)/journal.jsonl"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: journal) && Date() < deadline { usleep(2_000) }
         kill(first.pid, SIGKILL)
         _ = Command.wait(first.pid)
-        let interrupted = FileManager.default.fileExists(atPath: "\(testbed.dataDir)/journal.jsonl")
-        print("primd killed \(interrupted ? "mid-apply (a journal was left)" : "outside an apply")")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "primd was killed mid-apply and left its journal")
         let second = try start(url: url)
         second.waitFor("convergence after kill -9", timeout: 40) { second.condition("Ready")?["status"] as? Bool == true }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", "\(repo.work)/state"]).status, 0)

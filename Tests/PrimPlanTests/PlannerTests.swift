@@ -120,3 +120,37 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(p.pending[0].reason?.code, "running-config-stale")
     }
 }
+
+final class MassDeletionRuleTests: XCTestCase {
+    func plan(deployed: Int, removed: Int, added: Int = 0) -> Plan {
+        var changes: [Change] = []
+        for index in 0..<deployed {
+            let address = ResourceNames.unit("p\(index)")
+            changes.append(Change(address: address, prim: "p\(index)", path: address.name, action: index < removed ? .delete : .noop))
+        }
+        for index in 0..<added {
+            let address = ResourceNames.unit("n\(index)")
+            changes.append(Change(address: address, prim: "n\(index)", path: address.name, action: .create))
+        }
+        return Plan(host: "h", changes: changes)
+    }
+
+    /// (deployed, removed, refused): at most max(3, 30 %) of the deployed prims go in one apply.
+    let table: [(String, Int, Int, Bool)] = [
+        ("three of three is allowed", 3, 3, false),
+        ("four of five is refused", 5, 4, true),
+        ("three of five is allowed", 5, 3, false),
+        ("thirty of a hundred is allowed", 100, 30, false),
+        ("thirty-one of a hundred is refused", 100, 31, true),
+        ("all of ten is refused", 10, 10, true),
+    ]
+
+    func testTheLimitIsTheLargerOfThreeAndThirtyPercent() {
+        for (name, deployed, removed, refused) in table {
+            XCTAssertEqual(MassDeletion.refusal(plan(deployed: deployed, removed: removed)) != nil, refused, name)
+        }
+        XCTAssertNil(MassDeletion.refusal(plan(deployed: 0, removed: 0, added: 50)), "creations never count")
+        let message = MassDeletion.refusal(plan(deployed: 5, removed: 4)) ?? ""
+        XCTAssertTrue(message.contains("remove 4 of the 5 prims deployed on host 'h' (p0, p1, p2, p3)"), message)
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimSystem
+
+/// What primd is doing with a commit, kept on disk for exactly as long as it does it. Found when
+/// primd starts, it says the previous primd died in the middle: it crashed, or stalled until its
+/// watchdog killed it. Such a commit is a poison commit and is not attempted again on its own.
+public struct AttemptRecord: Codable, Sendable, Equatable {
+    public enum Phase: String, Codable, Sendable {
+        /// Reading, validating and planning the commit: pure work, so a death here is the commit's doing.
+        case loading
+        /// Applying it: a death here may be a kill; the journal resumes it, once.
+        case applying
+    }
+
+    public var revision: String
+    public var phase: Phase
+    public var started: Date
+    /// Attempts of this revision that died while applying, before this one.
+    public var deaths: Int
+
+    public init(revision: String, phase: Phase, started: Date, deaths: Int = 0) {
+        self.revision = revision
+        self.phase = phase
+        self.started = started
+        self.deaths = deaths
+    }
+
+    /// How many deaths while applying make a commit poison (the first is resumed from the journal).
+    public static let applyDeathsAllowed = 1
+
+    public static func path(dataDir: String) -> String { "\(dataDir)/attempt.json" }
+
+    public static func load(dataDir: String) -> AttemptRecord? {
+        guard let bytes = (try? FileReader.bytes(path(dataDir: dataDir))) ?? nil else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(AttemptRecord.self, from: Data(bytes))
+    }
+
+    public func save(dataDir: String) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(Array(try encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
+    }
+
+    public static func clear(dataDir: String) {
+        try? AtomicFile.remove(path(dataDir: dataDir))
+    }
+
+    /// Why this leftover record makes its commit poison, or nil when the attempt may be resumed.
+    public var poison: String? {
+        switch phase {
+        case .loading:
+            return "primd stopped while loading and planning revision \(revision.prefix(12)) (started \(started)): it crashed or stalled on this commit"
+        case .applying where deaths >= Self.applyDeathsAllowed:
+            return "primd stopped \(deaths + 1) times while applying revision \(revision.prefix(12)): it crashed or stalled on this commit"
+        case .applying:
+            return nil
+        }
+    }
+}
