@@ -30,6 +30,7 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "repair or warn.") var driftMode: String?
     @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
     @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.") var caFile: String?
+    @Flag(help: "Let a commit remove more than max(3, 30 %) of the host's deployed prims.") var allowMassDelete = false
 
     func run() async throws {
         let path = config ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? "/etc/prim/primd.yaml"
@@ -47,6 +48,7 @@ struct Primd: AsyncParsableCommand {
         settings.driftMode = driftMode ?? settings.driftMode
         settings.tokenFile = tokenFile ?? settings.tokenFile
         settings.caFile = caFile ?? settings.caFile
+        settings.allowMassDelete = allowMassDelete || settings.allowMassDelete
         guard settings.repo != nil else { throw ValidationError("no repository: set controller.repo in \(path) or pass --repo") }
         hostConfig.controller = settings
 

@@ -23,7 +23,7 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "The branch changes merge into.") var branch = "main"
     @Option(help: "The state root inside the repository (empty for the root).") var statePath = "state"
     @Option(help: "Where PR records and flood-control counters live.") var dataDir = "/var/lib/prsh"
-    @Option(help: "host:port to listen on.") var listen = "127.0.0.1:7300"
+    @Option(help: "host:port to listen on (default: the control address, which prims cannot reach; publish it through Caddy).") var listen = "127.0.0.2:7300"
     @Option(help: "Base of PR URLs (default: http://<listen>).") var publicURL: String?
     @Option(help: "File holding the operator's bearer token (needed to approve).") var operatorTokenFile: String?
     @Option(help: "Unencrypted OpenSSH ed25519 private key that signs every commit pr.sh makes.") var signingKey: String?
