@@ -28,6 +28,12 @@ public enum DirectoryReader {
             }
         }
         for name in try ContainedPath.names(in: "\(root)/packages") {
+            // A package folder that leads out of the state is refused whether or not it holds a prim.yaml:
+            // its files would become a prim's release.
+            if case .outside(let target) = try ContainedPath.resolve("\(root)/packages/\(name)", realRoot: realRoot) {
+                snapshot.entries["packages/\(name)/prim.yaml"] = .escapingSymlink(target: target)
+                continue
+            }
             candidates.append("packages/\(name)/prim.yaml")
         }
         for path in candidates where StateSnapshot.isStatePath(path) {

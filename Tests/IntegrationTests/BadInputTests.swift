@@ -63,6 +63,10 @@ final class BadInputTests: XCTestCase {
         Case(name: "file too large", files: host.merging(["prims/a.yaml": "id: a\n# " + String(repeating: "x", count: 1 << 20) + "\n"]) { a, _ in a },
              expected: "prims/a.yaml:1:1 file-too-large"),
         Case(name: "symlink leaving the root", files: host, symlinks: ["prims/a.yaml": "/etc/hostname"], expected: "prims/a.yaml:1:1 symlink-escape"),
+        Case(name: "a package folder linked to /etc", files: host, symlinks: ["packages/search": "/etc"], expected: "packages/search/prim.yaml:1:1 symlink-escape"),
+        Case(name: "a package folder linked to a package outside", files: host,
+             symlinks: ["packages/search": Paths.repo("Tests/Fixtures/upstream-prim.sh-5594918/packages/search")],
+             expected: "packages/search/prim.yaml:1:1 symlink-escape"),
         Case(name: "secret for an unknown prim", files: prim("id: search\n", file: "prims/search.yaml")
              .merging(["secrets/KEY.yaml": "prims: [serch]\nexternal: true\n"]) { a, _ in a },
              expected: "secrets/KEY.yaml:1:9 unknown-prim", mentions: "did you mean 'search'"),

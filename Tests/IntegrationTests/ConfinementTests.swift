@@ -74,6 +74,11 @@ final class ConfinementTests: FreshTestbedCase {
             env: [PROBE_SECRET, \(hostEnv.keys.sorted().joined(separator: ", "))]
             deploy:
               command: /usr/bin/python3 packages/probe/server.py
+              extra_caddy:
+                - |
+                  http://admin.prim.test {
+                    reverse_proxy localhost:2019
+                  }
 
             """
         files["secrets/PROBE_SECRET.yaml"] = "prims: [probe]\nexternal: true\n"
@@ -101,6 +106,11 @@ final class ConfinementTests: FreshTestbedCase {
         XCTAssertEqual(probes["caddy_admin"] as? String, "denied: PermissionError", "Caddy's admin socket is in a directory prims cannot enter")
         XCTAssertEqual(probes["control_api"] as? String, "denied: TimeoutError", "the control address is denied to prims")
         XCTAssertEqual(probes["public_caddy"] as? String, "allowed: connected", "other loopback services still answer")
+
+        // An extra block that proxies to Caddy's usual admin port reaches nothing: the admin API is a socket.
+        let (adminStatus, adminBody) = testbed.viaCaddy("admin.prim.test", "GET", "/config/")
+        XCTAssertEqual(adminStatus, 502, adminBody)
+        XCTAssertFalse(adminBody.contains("apps"), adminBody)
 
         // Each prim is its own user: the probe's uid is neither root nor alpha's.
         let alphaPID = try testbed.unitProperty("prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
