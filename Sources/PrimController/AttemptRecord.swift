@@ -37,15 +37,12 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
 
     public static func load(dataDir: String) -> AttemptRecord? {
         guard let bytes = (try? FileReader.bytes(path(dataDir: dataDir))) ?? nil else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(AttemptRecord.self, from: Data(bytes))
+        return try? ControllerStatus.decoder.decode(AttemptRecord.self, from: Data(bytes))
     }
 
+    /// Written with status.json's encoding, atomically.
     public func save(dataDir: String) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        try AtomicFile.write(Array(try encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
+        try AtomicFile.write(Array(try ControllerStatus.encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
     }
 
     public static func clear(dataDir: String) {

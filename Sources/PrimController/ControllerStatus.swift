@@ -69,11 +69,16 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
     }
 
-    public static func load(_ path: String) -> ControllerStatus? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    /// Reads what `encoder` wrote (primd's files in the data dir).
+    static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    public static func load(_ path: String) -> ControllerStatus? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? decoder.decode(ControllerStatus.self, from: data)
     }
 }

@@ -82,35 +82,42 @@ public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bu
         self.bus = bus
     }
 
+    /// The HTTP checks run concurrently; then one scan of the listening sockets and one settle
+    /// period serve every gate of the batch.
     public func check(_ gates: [HealthGate]) -> [GateResult] {
-        let results = ResultBox<GateResult>(count: gates.count)
+        let started = Date()
+        let before = gates.map { identity($0.unit) }
+        let answers = ResultBox<String?>(count: gates.count)
         DispatchQueue.concurrentPerform(iterations: gates.count) { index in
-            results.set(index, run(gates[index]))
+            answers.set(index, before[index] == nil ? "the manager does not know \(gates[index].unit)" : Self.answers(gates[index], started: started))
         }
-        return results.values
+        var problems = answers.values
+        let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))
+        for index in gates.indices where problems[index] == nil {
+            problems[index] = Self.owners(holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
+                                          cgroup: before[index]?.cgroupID ?? 0)
+        }
+        if problems.contains(where: { $0 == nil }) { usleep(useconds_t(settleSeconds * 1_000_000)) }
+        return gates.indices.map { index in
+            let gate = gates[index]
+            var problem = problems[index]
+            if problem == nil {
+                let after = identity(gate.unit)
+                if after?.invocation != before[index]?.invocation || after?.activeState != "active" {
+                    problem = "\(gate.unit) answered but did not stay up: it restarted or stopped within \(settleSeconds) s of its gate"
+                }
+            }
+            var message = "GET \(gate.path) → \(gate.status)"
+            if let paid = gate.paidRoute { message += ", \(paid.method) \(paid.path) unpaid → 402" }
+            return GateResult(prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
+                              seconds: Date().timeIntervalSince(started))
+        }
     }
 
     func identity(_ unit: String) -> UnitIdentity? {
         busLock.lock()
         defer { busLock.unlock() }
         return try? bus.identity(unit: unit)
-    }
-
-    func run(_ gate: HealthGate) -> GateResult {
-        let started = Date()
-        func fail(_ message: String) -> GateResult {
-            GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: message, seconds: Date().timeIntervalSince(started))
-        }
-        guard let before = identity(gate.unit) else { return fail("the manager does not know \(gate.unit)") }
-        if let problem = Self.answers(gate, started: started) { return fail(problem) }
-        var message = "GET \(gate.path) → \(gate.status)"
-        if let paid = gate.paidRoute { message += ", \(paid.method) \(paid.path) unpaid → 402" }
-        if let problem = Self.owners(of: gate.port, unit: gate.unit, cgroup: before.cgroupID) { return fail(problem) }
-        usleep(useconds_t(settleSeconds * 1_000_000))
-        guard let after = identity(gate.unit), after.invocation == before.invocation, after.activeState == "active" else {
-            return fail("\(gate.unit) answered but did not stay up: it restarted or stopped within \(settleSeconds) s of its gate")
-        }
-        return GateResult(prim: gate.prim, passed: true, enforced: gate.enforce, message: message, seconds: Date().timeIntervalSince(started))
     }
 
     /// Why the port does not answer as the gate expects, or nil when it does.
@@ -138,8 +145,7 @@ public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bu
     }
 
     /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.
-    static func owners(of port: Int, unit: String, cgroup: UInt64) -> String? {
-        let holders = PortOwners.holders(of: [port])[port] ?? []
+    static func owners(_ holders: [PortHolder], port: Int, unit: String, cgroup: UInt64) -> String? {
         guard !holders.isEmpty else { return "port \(port) answered, but no process of this host listens on it" }
         let foreign = holders.filter { $0.cgroupID != cgroup || cgroup == 0 }
         guard foreign.isEmpty else {

@@ -19,6 +19,22 @@ public enum FileReader {
     }
 
     /// A file's bytes, or nil if it does not exist.
+    /// A file read to its end with read(2), for files that report no size (`/proc`): nil when it
+    /// cannot be opened. Foundation reads such files only up to a page.
+    public static func stream(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? result : nil }
+            result += buffer[0..<count]
+        }
+    }
+
     public static func bytes(_ path: String) throws -> [UInt8]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {

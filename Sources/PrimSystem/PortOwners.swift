@@ -26,7 +26,7 @@ public enum PortOwners {
                 ports.insert(port)
             }
             guard !ports.isEmpty else { continue }
-            let command = ((try? FileReader.bytes("/proc/\(pid)/comm")) ?? nil).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? "?"
+            let command = FileReader.stream("/proc/\(pid)/comm").map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? "?"
             let cgroup = cgroupPath(pid)
             var id: UInt64?
             if let mount, let cgroup {
@@ -42,7 +42,7 @@ public enum PortOwners {
 
     /// `(local port, socket inode)` of every socket in LISTEN state (`st` 0A) of one table.
     static func listening(_ table: String) -> [(Int, UInt64)] {
-        guard let bytes = (try? FileReader.bytes(table)) ?? nil else { return [] }
+        guard let bytes = FileReader.stream(table) else { return [] }
         var sockets: [(Int, UInt64)] = []
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -55,13 +55,13 @@ public enum PortOwners {
 
     /// The process's cgroup v2 path (the `0::` line).
     static func cgroupPath(_ pid: Int) -> String? {
-        guard let bytes = (try? FileReader.bytes("/proc/\(pid)/cgroup")) ?? nil else { return nil }
+        guard let bytes = FileReader.stream("/proc/\(pid)/cgroup") else { return nil }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
     }
 
     /// Where this namespace mounts the cgroup2 hierarchy's root (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid hosts).
     static func cgroupMount() -> String? {
-        guard let bytes = (try? FileReader.bytes("/proc/self/mountinfo")) ?? nil else { return nil }
+        guard let bytes = FileReader.stream("/proc/self/mountinfo") else { return nil }
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             guard line.contains(" - cgroup2 ") else { continue }
             let fields = line.split(separator: " ")

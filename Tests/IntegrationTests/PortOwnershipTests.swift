@@ -46,6 +46,24 @@ final class PortOwnershipTests: FreshTestbedCase {
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}")
     }
 
+    func testAListenerIsFoundAmongHundredsOfSockets() throws {
+        // /proc/net/tcp is then many pages long (Foundation reads such files only up to the first).
+        let log = Paths.temporaryDirectory("many-sockets")
+        let pid = Command.spawn("/usr/bin/python3", ["-c", """
+            import socket, time
+            held = []
+            for _ in range(300):
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); held.append(s)
+            last = socket.socket(); last.bind(("127.0.0.1", 3297)); last.listen()
+            open("\(log)/ready", "w").write("ready")
+            time.sleep(60)
+            """], stdout: "\(log)/out", stderr: "\(log)/err")
+        defer { kill(pid, SIGKILL); _ = Command.wait(pid) }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: "\(log)/ready") && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(PortOwners.holders(of: [3297])[3297]?.map(\.pid), [Int(pid)])
+    }
+
     func testAGateIsPassedOnlyByTheGatedUnitsOwnProcess() throws {
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
