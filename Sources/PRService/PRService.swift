@@ -125,9 +125,11 @@ public actor PRService {
         }
         // Open PRs conflict by the files they write, not by the prims they reach: a change to a
         // secret given to every prim does not lock out a PR that writes other files.
-        if let other = pullRequests.values.sorted(by: { $0.number < $1.number })
-            .first(where: { $0.state == .open && !Set($0.paths).isDisjoint(with: changed) }) {
-            let shared = Set(other.paths).intersection(changed).sorted().joined(separator: ", ")
+        if let (other, written) = try pullRequests.values.sorted(by: { $0.number < $1.number }).lazy
+            .filter({ $0.state == .open })
+            .map({ ($0, try self.changedPaths(of: $0, main: main)) })
+            .first(where: { !$0.1.isDisjoint(with: changed) }) {
+            let shared = written.intersection(changed).sorted().joined(separator: ", ")
             var error = ServiceError(.conflict, "PR #\(other.number) is already open and writes \(shared); wait for it, or close it first", field: "files")
             error.pullRequest = other.number
             throw error
@@ -317,6 +319,12 @@ public actor PRService {
         throw ServiceError(.conflict, "main kept moving while PR #\(pr.number) was merging; try again", field: "number")
     }
 
+    /// The files an open PR writes that differ from main: what it really changes (files it
+    /// sends unchanged do not count against other PRs).
+    func changedPaths(of pr: PullRequest, main: String) throws -> Set<String> {
+        Set(try pr.paths.filter { try repository.file($0, at: pr.head) != repository.file($0, at: main) })
+    }
+
     /// The PR's files that changed on main since its base, to something other than what the PR writes.
     func conflictingPaths(_ pr: PullRequest, manifest: Manifest, main: String) throws -> [String] {
         var conflicts: [String] = []
@@ -360,7 +368,9 @@ public actor PRService {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let stem = "agent/\(prims.first ?? "state")-\(formatter.string(from: time))"
+        // A prim id from a package folder's name may hold what a ref name cannot (`..`, `@{`, `:`).
+        let prim = String((prims.first ?? "state").map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
+        let stem = "agent/\(prim)-\(formatter.string(from: time))"
         for attempt in 1...100 {
             let name = attempt == 1 ? stem : "\(stem)-\(attempt)"
             do {

@@ -12,6 +12,9 @@ public enum RiskRules {
         case everyPrim = "every-prim"
         case hardening = "hardening"
         case resourceLimits = "resource-limits"
+        case secretHolder = "secret-holder"
+        case externalSecret = "external-secret"
+        case endpoint = "endpoint"
     }
 
     /// `paths` are the changed files, relative to the state root.
@@ -30,6 +33,21 @@ public enum RiskRules {
             if relaxes(prim.deploy.memoryMax, from: before?.deploy.memoryMax, isNew: before == nil) {
                 add(.resourceLimits, "prim '\(prim.id)' raises or removes its memory limit (deploy.memory_max: \(prim.deploy.memoryMax ?? "none"))")
             }
+            // Until a prim has an owner (the x402 issue), its code or command is anyone's to change:
+            // for a prim that holds secrets, that would hand them to whoever sends the change.
+            if let before, paths.contains(where: { $0 == prim.file || $0 == before.file || $0.hasPrefix("packages/\(prim.id)/") }) {
+                let held = Set(base.secrets(for: before).map(\.name)).union(head.secrets(for: prim).map(\.name)).sorted()
+                if !held.isEmpty {
+                    add(.secretHolder, "it changes prim '\(prim.id)', which receives secret\(held.count == 1 ? "" : "s") \(held.joined(separator: ", ")): its code or command could send them anywhere")
+                }
+            }
+            if let host = head.host(for: prim), prim.endpoint != nil {
+                let endpoint = host.endpoint(for: prim).lowercased()
+                let domain = host.domain.lowercased()
+                if !endpoint.hasSuffix("." + domain) || endpoint.allSatisfy({ $0.isNumber || $0 == "." }) {
+                    add(.endpoint, "prim '\(prim.id)' answers on \(endpoint), which is not a name under the host's domain \(domain)")
+                }
+            }
             for key in prim.requiredEnv {
                 guard let secret = head.secrets.first(where: { $0.name == key }), !secret.isGiven(to: prim.id) else { continue }
                 let hostValue = head.host(for: prim)?.env[key] != nil
@@ -39,6 +57,9 @@ public enum RiskRules {
         for secret in head.secrets.sorted(by: { $0.name < $1.name }) where paths.contains(secret.file) {
             if secret.prims.contains("*") {
                 add(.everyPrim, "secret \(secret.name) is given to every prim ('*'); list the prims instead")
+            }
+            if secret.encrypted == nil && !base.secrets.contains(where: { $0.name == secret.name }) {
+                add(.externalSecret, "it declares secret \(secret.name) with its value in the host's store (external), which only the operator fills")
             }
             if let before = base.secrets.first(where: { $0.name == secret.name }) {
                 let added = Set(secret.prims).subtracting(before.prims).subtracting(["*"]).sorted()
@@ -69,10 +90,13 @@ public enum RiskRules {
     /// `256M`, `1G`, `512MB`, `100` (bytes) as bytes.
     static func bytes(_ size: String) -> Int? {
         let digits = size.prefix { $0.isASCII && $0.isNumber }
-        guard let value = Int(digits) else { return nil }
         let unit = size.dropFirst(digits.count).uppercased()
         let scale: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
                                     "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30, "T": 1 << 40, "TB": 1 << 40]
-        return scale[unit].map { value * $0 }
+        guard let factor = scale[unit] else { return nil }
+        // A size too large to count is as good as no limit.
+        guard let value = Int(digits) else { return Int.max }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? Int.max : bytes
     }
 }

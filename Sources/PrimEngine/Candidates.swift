@@ -42,7 +42,7 @@ extension Applier {
             guard let prim = change.prim, var gate = gates[change.address.name], gate.enforce,
                   let unit = contents[change.address], let env = contents[ResourceNames.envFile(prim)] else { continue }
             let port = try FreePort.pick()
-            let name = "prim-\(prim)-candidate.service"
+            let name = ResourceNames.candidateUnit(prim)
             let newPort = gate.port
             gate.port = port
             gate.unit = name
@@ -53,8 +53,9 @@ extension Applier {
             let envText = env.content.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("PORT=") ? "PORT=\(port)" : String($0) }.joined(separator: "\n")
             try executors.env.write(candidate.envPath, content: envText)
-            try executors.units.write(candidate.unitPath, content: unit.content.replacing(
-                "EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)"))
+            try executors.units.write(candidate.unitPath, content: unit.content
+                .replacing("EnvironmentFile=\(env.path)", with: "EnvironmentFile=\(candidate.envPath)")
+                .replacing(UnitConfinement.socketBindAllow(port: newPort), with: UnitConfinement.socketBindAllow(port: port)))
             candidates.append(candidate)
         }
         guard !candidates.isEmpty else { return CandidateOutcome() }

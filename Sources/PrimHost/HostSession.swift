@@ -60,17 +60,21 @@ public struct HostSession {
         let caddy = try CaddyObserver(config: config).observe()
         let inventory = try Inventory.load(dataDir: config.dataDir)
         return ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites,
-                             squatters: squatters(on: Set(desired?.ports.values.map { $0 } ?? [])))
+                             squatters: squatters(on: desired?.ports ?? [:]))
     }
 
-    /// Listeners on `ports` that are not processes of one of this manager's units. A holder's cgroup
-    /// names a unit; it is ours only if this manager's unit of that name has that very cgroup
-    /// (another manager's unit of the same name, or a stray process, is not).
-    func squatters(on ports: Set<Int>) -> [Int: [PortHolder]] {
+    /// Listeners on each prim's port that are not that prim's own unit (or its side-by-side
+    /// candidate) under this manager. A holder's cgroup names a unit; it counts as the prim's only
+    /// if this manager's unit of that name has that very cgroup (another manager's unit of the same
+    /// name, another prim, or a stray process does not).
+    func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
+        let owner = Dictionary(ports.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
         var result: [Int: [PortHolder]] = [:]
-        for (port, holders) in PortOwners.holders(of: ports) {
+        for (port, holders) in PortOwners.holders(of: Set(owner.keys)) {
+            guard let prim = owner[port] else { continue }
+            let own = [ResourceNames.unit(prim).name, ResourceNames.candidateUnit(prim)]
             let foreign = holders.filter { holder in
-                guard let unit = holder.unit, unit.hasPrefix("prim-"), let id = holder.cgroupID,
+                guard let unit = holder.unit, own.contains(unit), let id = holder.cgroupID,
                       let ours = try? bus.identity(unit: unit) else { return true }
                 return ours.cgroupID != id
             }

@@ -1,6 +1,8 @@
 /// How a prim's resources are named on a host, in one place.
 public enum ResourceNames {
     public static func unit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id).service") }
+    /// The unit a live prim's new version is tried in, side by side, before it replaces the running one.
+    public static func candidateUnit(_ id: String) -> String { "prim-\(id)-candidate.service" }
     public static func envFile(_ id: String) -> ResourceAddress { ResourceAddress(.envFile, "\(id).env") }
     public static func fragment(_ id: String) -> ResourceAddress { ResourceAddress(.caddyFragment, "\(id).caddy") }
     public static let caddyConfig = ResourceAddress(.caddyConfig, "caddy")

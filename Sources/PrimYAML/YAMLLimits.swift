@@ -8,14 +8,14 @@ public struct YAMLLimits: Sendable, Equatable {
     /// Keys of one mapping.
     public var maxKeys: Int
 
-    public init(maxDepth: Int = 64, maxNodes: Int = 100_000, maxKeys: Int = 10_000) {
+    public init(maxDepth: Int = 64, maxNodes: Int = 20_000, maxKeys: Int = 5_000) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
         self.maxKeys = maxKeys
     }
 
-    /// What state files are read with: far above any real prim.yaml (upstream's largest has
-    /// about 1,500 nodes and 6 levels), far below what takes the loader a noticeable time.
+    /// What state files are read with: well above any real prim.yaml (upstream's largest has
+    /// about 1,500 nodes and 6 levels), low enough that a state of many such files stays cheap.
     public static let state = YAMLLimits()
 }
 

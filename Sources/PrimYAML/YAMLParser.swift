@@ -2,7 +2,7 @@ import CLibYAML
 
 /// A file the parser refuses: bad syntax, or a limit of `YAMLLimits` passed, at the position of the event.
 public struct YAMLSyntaxError: Error, Sendable, Equatable {
-    /// `yaml-syntax`, or the limit passed: `yaml-depth`, `yaml-nodes`, `yaml-keys`.
+    /// `yaml-syntax`, `yaml-merge-key`, or the limit passed: `yaml-depth`, `yaml-nodes`, `yaml-keys`.
     public var code: String
     public var message: String
     public var mark: Mark
@@ -152,6 +152,9 @@ struct TreeBuilder {
             return nil
         }
         guard let key = stack[top].pendingKey else {
+            if case .scalar("<<", .plain) = node.value, node.tag == nil {
+                return Refusal(code: "yaml-merge-key", message: "merge keys (<<) are not part of YAML 1.2 and are not read; write the keys out")
+            }
             stack[top].pendingKey = node
             return nil
         }

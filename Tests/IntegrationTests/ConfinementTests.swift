@@ -28,6 +28,7 @@ final class ConfinementTests: FreshTestbedCase {
 
         def probes():
             return {
+
                 "uid": os.getuid(),
                 "own_secret": os.environ.get("PROBE_SECRET"),
                 "other_env_file": attempt(lambda: open(os.environ["OTHER_ENV_FILE"]).read()),

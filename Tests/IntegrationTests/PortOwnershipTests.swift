@@ -46,6 +46,24 @@ final class PortOwnershipTests: FreshTestbedCase {
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}")
     }
 
+    func testAnotherPrimListeningOnAPrimsPortIsASquatterToo() throws {
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        // helper holds alpha's port on another address (systemd 252 here has no SocketBindDeny=) and serves its own.
+        try write(Array("""
+            id: helper
+            status: testing
+            port: 3260
+            deploy:
+              command: /usr/bin/python3 -c "import socket, runpy, sys; s = socket.socket(); s.bind(('127.0.0.2', 3201)); s.listen(); sys.argv = ['server.py', '--name', 'helper.sh']; runpy.run_path('packages/stub/server.py', run_name='__main__')"
+
+            """.utf8), to: "\(state)/prims/helper.yaml")
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(diff.stdout.contains("prim 'alpha' is not deployed: its port 3201 is held by pid"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("(python3, prim-helper.service)"), diff.stdout)
+    }
+
     func testAListenerIsFoundAmongHundredsOfSockets() throws {
         // /proc/net/tcp is then many pages long (Foundation reads such files only up to the first).
         let log = Paths.temporaryDirectory("many-sockets")

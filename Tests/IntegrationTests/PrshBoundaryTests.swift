@@ -11,6 +11,11 @@ final class PrshBoundaryTests: XCTestCase {
     override func setUpWithError() throws {
         var files = ConvergedState.files()
         files["policy.yaml"] = "rate_limits: { per_hour: 100, per_day: 500 }\ncooldown_after_red: 100\n"
+        // Blocked on main (a key nobody declared): it must not turn other agents' PRs red.
+        files["prims/stuck.yaml"] = "id: stuck\nstatus: testing\nport: 3230\nenv: [NEVER_DECLARED]\n"
+        // Holds a secret while not live: a change to it could send the secret anywhere.
+        files["secrets/BETA_KEY.yaml"] = "prims: [beta]\nexternal: true\n"
+        files["prims/beta.yaml"] = "id: beta\nname: beta.sh\nstatus: testing\nport: 3202\nenv: [BETA_KEY]\n"
         repo = try StateRepository(files: files)
         prsh = try PrshProcess(repo: repo)
     }
@@ -33,7 +38,7 @@ final class PrshBoundaryTests: XCTestCase {
         let bombs: [(String, String, String)] = [
             ("nesting", "id: bomb\nx: " + String(repeating: "[", count: 100_000), "yaml-depth"),
             ("billion laughs", laughs, "yaml-nodes"),
-            ("merge-key bomb", merge, "yaml-nodes"),
+            ("merge-key bomb", merge, "yaml-merge-key"),
             ("20k keys", "id: bomb\n" + (0..<20_000).map { "k\($0): 1" }.joined(separator: "\n"), "yaml-keys"),
         ]
         // 100k keys do not fit in pr.sh's 256 KiB per file: the size limit refuses them first.
@@ -75,6 +80,11 @@ final class PrshBoundaryTests: XCTestCase {
             ("every prim", ["state/secrets/API_KEY.yaml": "prims: [\"*\"]\nexternal: true\n"], "every-prim"),
             ("hardening off", ["state/prims/soft.yaml": Prims.yaml("soft", port: 3241) + "  hardening: false\n"], "hardening"),
             ("no memory limit", ["state/prims/big.yaml": Prims.yaml("big", port: 3242) + "  memory_max: infinity\n"], "resource-limits"),
+            ("a non-live prim that holds a secret", ["state/prims/beta.yaml": "id: beta\nname: beta.sh\nstatus: testing\nport: 3202\nenv: [BETA_KEY]\ndeploy:\n  command: /bin/sh -c 'exec env'\n"], "secret-holder"),
+            ("a new external secret", ["state/secrets/STRIPE_KEY.yaml": "prims: [thief]\nexternal: true\n",
+                                       "state/prims/thief.yaml": "id: thief\nstatus: testing\nport: 3243\nenv: [STRIPE_KEY]\n"], "external-secret"),
+            ("an endpoint outside the domain", ["state/prims/www.yaml": "id: www\nstatus: testing\nport: 3244\nendpoint: www.example.com\n"], "endpoint"),
+            ("the domain's apex", ["state/prims/apex.yaml": "id: apex\nstatus: testing\nport: 3245\nendpoint: prim.test\n"], "endpoint"),
         ]
         let before = try main()
         var numbers: [Int] = []
@@ -99,6 +109,13 @@ final class PrshBoundaryTests: XCTestCase {
         let other = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3206)], wallet: Wallets.bob)
         XCTAssertEqual(other.status, 201, "\(other.json)")
         XCTAssertEqual(other.state, "merged")
+        // A PR that also sends an unchanged copy of a file does not hold that file against others.
+        let current = try XCTUnwrap(try GitRepository.open(repo.bare).file("state/prims/alpha.yaml", at: try main()))
+        let copy = try prsh.open(["state/prims/soft.yaml": Prims.yaml("soft", port: 3241) + "  hardening: false\n",
+                                  "state/prims/alpha.yaml": String(decoding: current, as: UTF8.self)], wallet: Wallets.bob)
+        XCTAssertEqual(copy.state, "open", "\(copy.json)")
+        let alpha = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "new")], wallet: Wallets.carol)
+        XCTAssertEqual(alpha.status, 201, "alpha's file is only copied by the other PR: \(alpha.json)")
         let same = try prsh.open(["state/secrets/API_KEY.yaml": "prims: [alpha, beta]\nexternal: true\n"], wallet: Wallets.carol)
         XCTAssertEqual(same.status, 409, "a PR writing the same file conflicts: \(same.json)")
         XCTAssertTrue(same.message.contains("writes state/secrets/API_KEY.yaml"), same.message)
@@ -118,6 +135,14 @@ final class PrshBoundaryTests: XCTestCase {
         XCTAssertTrue(others.allSatisfy { $0.status == 200 && ($0.state == "unchanged" || $0.json["duplicate"] as? Bool == true) }, "\(others.map(\.json))")
         XCTAssertEqual(try commitCount(), before + 1, "one merge, no empty commits")
         XCTAssertEqual(prsh.records.count, 1)
+    }
+
+    func testOddPackageNamesAndHugeSizesAreAnsweredNotCrashedOn() throws {
+        let odd = try prsh.open(["state/packages/a..b/x.txt": "x"])
+        XCTAssertNotEqual(odd.status, 500, "\(odd.json)")
+        let huge = try prsh.open(["state/prims/bomb.yaml": "id: bomb\nstatus: idea\ndeploy: {memory_max: 99999999999999999T}\n"])
+        XCTAssertEqual(huge.status, 400, "\(huge.json)")
+        XCTAssertEqual(try HTTPClient.request("GET", prsh.url + "/", timeout: 5).status, 200, "pr.sh is still up")
     }
 
     func testPathsAndWalletsThatOnlyLookValidAreRefused() throws {

@@ -45,7 +45,8 @@ struct DeclarationDecoder {
             guard let f = fields[key], let value = reader.string(f),
                   reader.requireOneLine(value, file: f.file, mark: f.value.mark, key: key) else { continue }
             switch key {
-            case "run": host.run = value
+            case "run":
+                if reader.requireCommand(value, file: f.file, mark: f.value.mark, key: "run") { host.run = value }
             case "workdir":
                 if value.hasPrefix("/") { host.workdir = value } else {
                     log.error(f.file, f.value.mark, "invalid-path", "workdir '\(value)' must be an absolute path")

@@ -37,7 +37,10 @@ struct DeployDecoder {
             }
             if f.value.sequence == nil { _ = reader.strings(f) }
         }
-        spec.command = oneLine(fields["command"])
+        if let f = fields["command"], let command = reader.string(f),
+           reader.requireCommand(command, file: f.file, mark: f.value.mark, key: "deploy.command") {
+            spec.command = command
+        }
         spec.memoryMax = oneLine(fields["memory_max"])
         if let memory = spec.memoryMax, let f = fields["memory_max"], !Self.isSize(memory) && memory != "infinity" {
             log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size like 256M or 1G, or 'infinity'")
@@ -81,10 +84,10 @@ struct DeployDecoder {
         return reader.requireOneLine(text, file: field.file, mark: field.value.mark, key: field.key) ? text : nil
     }
 
-    /// `128MB`, `1mb`, `512K`, `2G`, `100`.
+    /// `128MB`, `1mb`, `512K`, `2G`, `100` (at most 12 digits).
     static func isSize(_ text: String) -> Bool {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty else { return false }
+        guard !digits.isEmpty, digits.count <= 12 else { return false }
         let unit = text.dropFirst(digits.count).uppercased()
         return ["", "B", "K", "KB", "KIB", "M", "MB", "MIB", "G", "GB", "GIB", "T", "TB"].contains(unit)
     }

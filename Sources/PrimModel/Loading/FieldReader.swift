@@ -120,6 +120,20 @@ struct FieldReader {
         }
     }
 
+    /// A command for `ExecStart=`: one line, starting with a program (an absolute path or a name),
+    /// never one of systemd's prefixes (`+` runs it as root with full privileges, `!` ignores `User=`,
+    /// `-`, `@`, `:` and `|` change how it runs).
+    func requireCommand(_ text: String, file: String, mark: Mark, key: String) -> Bool {
+        guard requireOneLine(text, file: file, mark: mark, key: key) else { return false }
+        let first = text.unicodeScalars.first { $0 != " " && $0 != "\t" }
+        guard let first, first == "/" || (first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first))) else {
+            log.error(file, mark, "invalid-command",
+                      "'\(key)' must start with the program to run (an absolute path like /usr/bin/python3); systemd's prefixes such as '+', '!', '-', '@' and ':' are not allowed")
+            return false
+        }
+        return true
+    }
+
     /// Values that end up in a unit file or env file must be one line with no NUL.
     func requireOneLine(_ text: String, file: String, mark: Mark, key: String) -> Bool {
         if text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {

@@ -21,6 +21,9 @@ struct PrimDecoder {
             prim.origins[field.key] = Prim.Origin(file: field.file, mark: field.value.mark)
         }
         prim.name = reader.string(fields["name"])
+        if let name = prim.name, let field = fields["name"] {
+            _ = reader.requireOneLine(name, file: field.file, mark: field.value.mark, key: "name")
+        }
         prim.description = reader.string(fields["description"])
         if let description = prim.description, let field = fields["description"] {
             _ = reader.requireOneLine(description, file: field.file, mark: field.value.mark, key: "description")

@@ -28,7 +28,9 @@ public enum CaddyFragmentRenderer {
         return text
     }
 
-    static func upstream(_ port: Int) -> String { "reverse_proxy localhost:\(port) {" }
+    /// 127.0.0.1, not `localhost`: the address the gate checks, and never `::1`, where a
+    /// resolver that lists `::1 localhost` first would send the traffic.
+    static func upstream(_ port: Int) -> String { "reverse_proxy 127.0.0.1:\(port) {" }
 
     /// The same fragment with its upstream on another port: a prim whose port changes serves from
     /// its side-by-side candidate until its own new process has passed its gate.

@@ -18,7 +18,7 @@ public enum UnitFileRenderer {
             "[Service]",
             "Type=simple",
         ]
-        unit += confinement.lines(for: prim.id, workdir: workdir)
+        unit += confinement.lines(for: prim.id, workdir: workdir, port: prim.port)
         unit += [
             "WorkingDirectory=\(workdir ?? host.workdir)",
             "EnvironmentFile=\(envFile)",
@@ -68,8 +68,13 @@ public struct UnitConfinement: Sendable, Equatable {
     /// The dynamic user a prim runs as; its side-by-side candidate shares it.
     public static func user(for id: String) -> String { "prim-\(id)" }
 
-    func lines(for id: String, workdir: String?) -> [String] {
+    /// The one port a prim may listen on (a side-by-side candidate gets its own the same way):
+    /// no prim can bind another's port, on any address, to be routed its traffic.
+    public static func socketBindAllow(port: Int) -> String { "SocketBindAllow=tcp:\(port)" }
+
+    func lines(for id: String, workdir: String?, port: Int?) -> [String] {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
+        if let port { lines += [Self.socketBindAllow(port: port), "SocketBindDeny=any"] }
         if let workdir { lines.append("BindReadOnlyPaths=\(workdir)") }
         lines.append("InaccessiblePaths=-\(envDir)")
         if !denyAddresses.isEmpty { lines.append("IPAddressDeny=\(denyAddresses.joined(separator: " "))") }
