@@ -38,7 +38,7 @@ public enum RiskRules {
             if let before, paths.contains(where: { $0 == prim.file || $0 == before.file || $0.hasPrefix("packages/\(prim.id)/") }) {
                 let held = Set(base.secrets(for: before).map(\.name)).union(head.secrets(for: prim).map(\.name)).sorted()
                 if !held.isEmpty {
-                    add(.secretHolder, "it changes prim '\(prim.id)', which receives secret\(held.count == 1 ? "" : "s") \(held.joined(separator: ", ")): its code or command could send them anywhere")
+                    add(.secretHolder, "it changes prim '\(prim.id)', which receives secret\(held.count == 1 ? "" : "s") \(held.joined(separator: ", ")): its code or command could send \(held.count == 1 ? "it" : "them") anywhere")
                 }
             }
             if let host = head.host(for: prim), prim.endpoint != nil {

@@ -88,9 +88,16 @@ public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bu
         let started = Date()
         let before = gates.map { identity($0.unit) }
         let answers = ResultBox<String?>(count: gates.count)
-        DispatchQueue.concurrentPerform(iterations: gates.count) { index in
-            answers.set(index, before[index] == nil ? "the manager does not know \(gates[index].unit)" : Self.answers(gates[index], started: started))
+        // Each gate mostly waits on the network: all run at once (a queue of our own overcommits
+        // threads), so one apply's gates take as long as the slowest, not their sum over the cores.
+        let queue = DispatchQueue(label: "prim.gates", attributes: .concurrent)
+        let group = DispatchGroup()
+        for index in gates.indices {
+            queue.async(group: group) {
+                answers.set(index, before[index] == nil ? "the manager does not know \(gates[index].unit)" : Self.answers(gates[index], started: started))
+            }
         }
+        group.wait()
         var problems = answers.values
         let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))
         for index in gates.indices where problems[index] == nil {

@@ -54,7 +54,10 @@ final class PrshFlowTests: XCTestCase {
         XCTAssertEqual(change.status, 201, change.message)
         XCTAssertEqual(change.state, "open")
         XCTAssertEqual(change.json["green"] as? Bool, true)
-        XCTAssertEqual(change.json["approval_reasons"] as? [String], ["prim 'alpha' is live"])
+        XCTAssertEqual(change.json["approval_reasons"] as? [String], [
+            "it changes prim 'alpha', which receives secret API_KEY: its code or command could send it anywhere (rule secret-holder)",
+            "prim 'alpha' is live",
+        ])
         let number = try XCTUnwrap(change.number)
         XCTAssertEqual(try main(), merged)
 
