@@ -46,7 +46,7 @@ public struct Manifest: Sendable, Equatable {
         guard let title = fields["title"] as? String, !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ServiceError(.invalidRequest, "title is required: a non-empty string saying what the change does", field: "title")
         }
-        guard title.count <= 200, !title.contains("\n") else {
+        guard title.count <= 200, !title.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x2029 }) else {
             throw ServiceError(.invalidRequest, "title must be one line of at most 200 characters", field: "title")
         }
         var body = ""

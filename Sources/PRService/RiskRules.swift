@@ -58,7 +58,8 @@ public enum RiskRules {
             if secret.prims.contains("*") {
                 add(.everyPrim, "secret \(secret.name) is given to every prim ('*'); list the prims instead")
             }
-            if secret.encrypted == nil && !base.secrets.contains(where: { $0.name == secret.name }) {
+            let previous = base.secrets.first(where: { $0.name == secret.name })
+            if secret.encrypted == nil && (previous == nil || previous?.encrypted != nil) {
                 add(.externalSecret, "it declares secret \(secret.name) with its value in the host's store (external), which only the operator fills")
             }
             if let before = base.secrets.first(where: { $0.name == secret.name }) {

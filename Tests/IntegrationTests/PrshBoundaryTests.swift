@@ -145,6 +145,22 @@ final class PrshBoundaryTests: XCTestCase {
         XCTAssertEqual(try HTTPClient.request("GET", prsh.url + "/", timeout: 5).status, 200, "pr.sh is still up")
     }
 
+    func testUnitLinesCannotBeInjectedThroughAPrimsFields() throws {
+        let before = try main()
+        let injected = "x\r\n[Service]\r\nExecStartPre=+/bin/id"
+        for (name, yaml) in [
+            ("CRLF in name", "id: crlf\nname: \(String(reflecting: injected))\nstatus: testing\nport: 3246\n"),
+            ("CRLF in command", "id: crlf\nstatus: testing\nport: 3246\ndeploy:\n  command: \(String(reflecting: "/bin/true" + injected))\n"),
+            ("+ prefix", "id: crlf\nstatus: testing\nport: 3246\ndeploy:\n  command: \"+/bin/sh -c id\"\n"),
+        ] {
+            let answer = try prsh.open(["state/prims/crlf.yaml": yaml], title: name)
+            XCTAssertEqual(answer.status, 400, "\(name): \(answer.json)")
+            let diagnostics = answer.error["diagnostics"] as? [String] ?? []
+            XCTAssertTrue(diagnostics.contains { $0.hasSuffix("[unsafe-value]") || $0.hasSuffix("[invalid-command]") }, "\(name): \(diagnostics)")
+        }
+        XCTAssertEqual(try main(), before)
+    }
+
     func testPathsAndWalletsThatOnlyLookValidAreRefused() throws {
         let git = try prsh.open(["state/packages/x/.GIT/config": "x"])
         XCTAssertEqual(git.status, 400, "\(git.json)")
