@@ -1,4 +1,5 @@
 import Foundation
+import PrimModel
 import PrimPlan
 
 /// What an agent sends to `POST /v1/pr`: a title, an optional body and labels, and whole files.
@@ -46,7 +47,7 @@ public struct Manifest: Sendable, Equatable {
         guard let title = fields["title"] as? String, !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ServiceError(.invalidRequest, "title is required: a non-empty string saying what the change does", field: "title")
         }
-        guard title.count <= 200, !title.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x2029 }) else {
+        guard title.count <= 200, !OneLine.breaks(title) else {
             throw ServiceError(.invalidRequest, "title must be one line of at most 200 characters", field: "title")
         }
         var body = ""

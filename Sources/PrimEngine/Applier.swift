@@ -124,7 +124,9 @@ public struct Applier {
             }
         }
         defer {
-            // The new routes are loaded (or the apply stopped): the candidates that served meanwhile stop.
+            // The new routes are loaded (or the apply stopped): the candidates that served meanwhile
+            // stop, once the requests Caddy sent them under the old routes are done.
+            drain(handovers)
             stop(handovers)
         }
         func isKept(_ change: Change) -> Bool { change.prim.map(kept.contains) ?? false }

@@ -94,6 +94,14 @@ extension Applier {
     }
 
     /// Stops candidate units (their files are already gone or about to be).
+    /// Waits (at most a second) until no connection to a handing-over candidate is open.
+    func drain(_ candidates: [Candidate]) {
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline, candidates.contains(where: { PortOwners.connections(to: $0.gate.port) > 0 }) {
+            usleep(10_000)
+        }
+    }
+
     func stop(_ candidates: [Candidate]) {
         guard !candidates.isEmpty else { return }
         _ = executors.units.run(candidates.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: jobTimeout)

@@ -40,6 +40,21 @@ public enum PortOwners {
         return result
     }
 
+    /// How many connections to a local port are open (ESTABLISHED, `st` 01), over IPv4 and IPv6.
+    public static func connections(to port: Int) -> Int {
+        var count = 0
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let bytes = FileReader.stream(table) else { continue }
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, fields[3] == "01", let colon = fields[1].lastIndex(of: ":"),
+                      Int(fields[1][fields[1].index(after: colon)...], radix: 16) == port else { continue }
+                count += 1
+            }
+        }
+        return count
+    }
+
     /// `(local port, socket inode)` of every socket in LISTEN state (`st` 0A) of one table.
     static func listening(_ table: String) -> [(Int, UInt64)] {
         guard let bytes = FileReader.stream(table) else { return [] }

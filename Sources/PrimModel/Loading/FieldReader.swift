@@ -134,17 +134,9 @@ struct FieldReader {
         return true
     }
 
-    /// A scalar that ends a line for some reader, or has no place in one: C0 controls but tab, DEL,
-    /// NEL (U+0085) and the Unicode line and paragraph separators.
-    static func breaksALine(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
-    }
-
     /// Values that end up in a unit file or env file must be one line with no NUL.
     func requireOneLine(_ text: String, file: String, mark: Mark, key: String) -> Bool {
-        // By scalar, not Character: Swift reads "\r\n" as one Character, equal to neither "\r" nor
-        // "\n", and systemd would still split the line there.
-        if text.unicodeScalars.contains(where: Self.breaksALine) {
+        if OneLine.breaks(text) {
             log.error(file, mark, "unsafe-value", "'\(key)' must be a single line without NUL characters: it is written into a unit file")
             return false
         }
