@@ -71,10 +71,9 @@ public protocol HealthChecker {
 /// Runs each gate's requests over HTTP and then asks who answered: a gate passes only if every
 /// process listening on the prim's port is in that unit's cgroup, and the unit is on the same
 /// run (invocation) after a settle period as before its first request.
-public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bus is only used under busLock
-    /// The manager the units run under; sd-bus connections are not thread-safe, so calls are serialised.
+public struct HTTPHealthChecker: HealthChecker {
+    /// The manager the units run under; asked only from the calling thread (sd-bus is not thread-safe).
     let bus: SystemdBus
-    let busLock = ThreadLock()
     /// How long a unit must stay on one run after answering.
     public var settleSeconds = 0.5
 
@@ -122,9 +121,7 @@ public struct HTTPHealthChecker: HealthChecker, @unchecked Sendable {  // the bu
     }
 
     func identity(_ unit: String) -> UnitIdentity? {
-        busLock.lock()
-        defer { busLock.unlock() }
-        return try? bus.identity(unit: unit)
+        try? bus.identity(unit: unit)
     }
 
     /// Why the port does not answer as the gate expects, or nil when it does.

@@ -12,16 +12,6 @@ public struct DesiredHost: Sendable {
         self.blocked = blocked
         self.ports = ports
     }
-
-    /// The same rendering with some prims blocked: their resources are left as they are live.
-    func blocking(_ more: [BlockedPrim]) -> DesiredHost {
-        guard !more.isEmpty else { return self }
-        let prims = Set(more.map(\.prim))
-        var kept = resources.filter { !prims.contains($0.prim ?? "") && $0.address.kind != .caddyConfig }
-        let admin = resources.first { $0.address.kind == .caddyConfig }?.path ?? ""
-        kept.append(DesiredBuilder.caddyConfig(kept, admin: admin))
-        return DesiredHost(host: host, resources: kept, blocked: blocked + more, ports: ports.filter { !prims.contains($0.key) })
-    }
 }
 
 /// Decides what to change: a pure function of desired and observed state.

@@ -42,28 +42,26 @@ public enum PortOwners {
 
     /// How many connections to a local port are open (ESTABLISHED, `st` 01), over IPv4 and IPv6.
     public static func connections(to port: Int) -> Int {
-        var count = 0
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let bytes = FileReader.stream(table) else { continue }
-            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count > 3, fields[3] == "01", let colon = fields[1].lastIndex(of: ":"),
-                      Int(fields[1][fields[1].index(after: colon)...], radix: 16) == port else { continue }
-                count += 1
-            }
+        ["/proc/net/tcp", "/proc/net/tcp6"].reduce(0) { count, table in
+            count + sockets(table).filter { $0.state == "01" && $0.port == port }.count
         }
-        return count
     }
 
     /// `(local port, socket inode)` of every socket in LISTEN state (`st` 0A) of one table.
     static func listening(_ table: String) -> [(Int, UInt64)] {
+        sockets(table).filter { $0.state == "0A" }.map { ($0.port, $0.inode) }
+    }
+
+    /// Every socket of a `/proc/net/tcp{,6}` table: its state (hex, as the kernel writes it),
+    /// local port and inode.
+    static func sockets(_ table: String) -> [(state: Substring, port: Int, inode: UInt64)] {
         guard let bytes = FileReader.stream(table) else { return [] }
-        var sockets: [(Int, UInt64)] = []
+        var sockets: [(state: Substring, port: Int, inode: UInt64)] = []
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count > 9, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
+            guard fields.count > 9, let colon = fields[1].lastIndex(of: ":"),
                   let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16), let inode = UInt64(fields[9]) else { continue }
-            sockets.append((port, inode))
+            sockets.append((fields[3], port, inode))
         }
         return sockets
     }

@@ -35,6 +35,7 @@ public enum DesiredBuilder {
                              releases: [String: ReleaseManifest] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
+        var ports: [String: Int] = [:]
         for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
             var values: [(String, String)] = [("PORT", String(prim.port ?? 0))]
             var missing: [String] = []
@@ -58,6 +59,7 @@ public enum DesiredBuilder {
                                            message: blockedMessage(prim.id, host: host.name, missing: missing, withheld: withheld, declared: given)))
                 continue
             }
+            if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
             let envPath = "\(config.envDir)/\(prim.id).env"
             let env = EnvFileRenderer.render(prim: prim, values: values)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: envPath,
@@ -82,27 +84,20 @@ public enum DesiredBuilder {
                                              keys: [host.endpoint(for: prim)]))
         }
         resources.append(caddyConfig(resources, admin: config.caddyAdmin))
-        let blockedIDs = Set(blocked.map(\.prim))
-        var ports: [String: Int] = [:]
-        for prim in state.deployedPrims(on: host) where !blockedIDs.contains(prim.id) && (prim.status?.runs ?? false) {
-            if let port = prim.port { ports[prim.id] = port }
-        }
         return DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports)
     }
 
     /// Why a prim is not deployed, and the command or change that fixes each key.
     static func blockedMessage(_ id: String, host: String, missing: [String], withheld: [String], declared: Set<String>) -> String {
         var parts: [String] = []
-        let set = missing.filter { declared.contains($0) }
-        let undeclared = missing.filter { !declared.contains($0) }
-        if !set.isEmpty {
-            let commands = set.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
-            parts.append("env \(set.joined(separator: ", ")) \(set.count == 1 ? "has" : "have") no value; run \(commands) with the value on stdin, or add \(set.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
+        func noValue(_ keys: [String], declare: Bool) {
+            guard !keys.isEmpty else { return }
+            let commands = keys.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
+            let step = declare ? "declare secrets/<NAME>.yaml with prims: [\(id)] and run" : "run"
+            parts.append("env \(keys.joined(separator: ", ")) \(keys.count == 1 ? "has" : "have") no value; \(step) \(commands) with the value on stdin, or add \(keys.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
         }
-        if !undeclared.isEmpty {
-            let commands = undeclared.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
-            parts.append("env \(undeclared.joined(separator: ", ")) \(undeclared.count == 1 ? "has" : "have") no value; declare secrets/<NAME>.yaml with prims: [\(id)] and run \(commands) with the value on stdin, or add \(undeclared.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
-        }
+        noValue(missing.filter { declared.contains($0) }, declare: false)
+        noValue(missing.filter { !declared.contains($0) }, declare: true)
         if !withheld.isEmpty {
             parts.append("secret \(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") not declared for this prim; a prim gets only the secrets whose secrets/<NAME>.yaml lists it (adding it there needs an operator's approval)")
         }
