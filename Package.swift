@@ -39,13 +39,14 @@ let package = Package(
         .target(name: "PrimEngine", dependencies: ["PrimPlan", "PrimSystem"]),
 
         // One target per resource kind.
-        .target(name: "SystemdReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Systemd"),
+        .target(name: "SystemdReconciler", dependencies: ["PrimEngine", "SecretsReconciler"], path: "reconcilers/Systemd"),
         .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
         .target(name: "SecretsReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Secrets"),
         .target(name: "ReleaseReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Release"),
+        .target(name: "DNSReconciler", dependencies: ["PrimEngine"], path: "reconcilers/DNS"),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
-        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler"]),
+        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
 
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -54,7 +55,7 @@ let package = Package(
         .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning"]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
-        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "ReleaseReconciler"]),
+        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
@@ -78,9 +79,10 @@ let package = Package(
         ]),
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
-        .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel"], exclude: ["Snapshots"]),
+        .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
         .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
-        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan"]),
+        .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
     ]
 )

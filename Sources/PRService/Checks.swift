@@ -2,6 +2,7 @@ import Foundation
 import PrimModel
 import PrimPlan
 import PrimSystem
+import PrimHost
 import ReleaseReconciler
 
 /// The checks every PR gets: the whole state, with the manifest laid over main, must
@@ -80,7 +81,7 @@ public enum Checks {
         for name in names {
             let desired = try build(head, host: name, source: headSource)
             let assumed = try build(base, host: name, source: baseSource)
-            let plan = Planner.plan(desired: desired, observed: ObservedState(assumingApplied: assumed))
+            let plan = Planner.plan(desired: desired, observed: ObservedState(assumingApplied: assumed, kinds: Kinds.planners), kinds: Kinds.planners)
             add += plan.toAdd; change += plan.toChange; destroy += plan.toDestroy
             for item in plan.pending {
                 details.append("\(name): \(item.address.name) will be \(HumanPlanRenderer.verb(item.action))\(item.reason.map { " (\($0.message))" } ?? "")")
@@ -104,8 +105,9 @@ public enum Checks {
         guard let host else { return DesiredHost(host: name, resources: []) }
         var secrets: [String: String] = [:]
         for secret in state.secrets { secrets[secret.name] = "" }
-        return DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets,
-                                    releases: try ReleaseManifest.releases(of: state, on: host, in: source))
+        let built = DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets,
+                                         releases: try ReleaseManifest.releases(of: state, on: host, in: source))
+        return try Kinds.desire(state, host: host, config: HostConfig(), built: built)
     }
 }
 

@@ -185,9 +185,9 @@ public final class Controller: @unchecked Sendable {
         var hostPlan = try session.plan(result.state)
         try AttemptRecord(revision: head, phase: .applying, started: Date(), deaths: resumedDeaths).save(dataDir: config.dataDir)
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
-        if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished) }
+        if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners) }
         let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: head, origin: origin, resuming: interrupted != nil, allowMassDelete: config.controller.allowMassDelete, report: logEvent)
+                                                     revision: head, origin: origin, resuming: interrupted != nil, overrides: overrides, report: logEvent)
         status.rolledBack = [:]
         status.liveRevision = head
         record(generation.gates)
@@ -252,7 +252,7 @@ public final class Controller: @unchecked Sendable {
     func rollback(_ prims: Set<String>, to good: String, head: String, headState: DesiredState, repo: GitRepository) throws {
         let overrides = Dictionary(uniqueKeysWithValues: prims.map { ($0, good) })
         let (session, effective) = try desire(headState, at: head, overrides: overrides, repo: repo)
-        let plan = Planner.plan(desired: effective.desired, observed: try session.observe(for: effective.desired))
+        let plan = try session.plan(effective.desired)
         let generation = try session.applier().apply(plan, desired: effective.desired, gates: effective.gates,
                                                      revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
                                                      report: logEvent)
@@ -263,6 +263,14 @@ public final class Controller: @unchecked Sendable {
         let unchecked = effective.gates.values.filter { gate in prims.contains(gate.prim) && !generation.gates.contains { $0.prim == gate.prim } }
         record(HTTPHealthChecker(bus: session.bus).check(unchecked))
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
+    }
+
+    /// The guards the host config lifts for primd (an operator's settings, never a commit's).
+    var overrides: Set<Override> {
+        var overrides: Set<Override> = []
+        if config.controller.allowMassDelete { overrides.insert(Kinds.allowMassDelete) }
+        if config.dnsAllowDeletes { overrides.insert(Kinds.allowDNSDeletes) }
+        return overrides
     }
 
     func record(_ gates: [GateResult]) {
@@ -301,7 +309,7 @@ public final class Controller: @unchecked Sendable {
                                                    timeout: 0, onWait: { _ in }) else { return }
             defer { lock.release() }
             let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
-            let plan = Planner.plan(desired: desire.desired, observed: try session.observe(for: desire.desired))
+            let plan = try session.plan(desire.desired)
             let drifted = plan.pending
             guard !drifted.isEmpty else { return }
             for change in drifted {
@@ -312,7 +320,7 @@ public final class Controller: @unchecked Sendable {
             }
             if settings.driftMode == "repair" {
                 let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
-                                                               revision: live, origin: origin, allowMassDelete: config.controller.allowMassDelete, report: logEvent)
+                                                               revision: live, origin: origin, overrides: overrides, report: logEvent)
                 record(generation.gates)
                 log("drift repaired: \(generation.outcome.rawValue)")
             }

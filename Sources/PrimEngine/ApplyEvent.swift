@@ -18,5 +18,13 @@ public enum ApplyEvent: Sendable {
         public var seconds: Double
         /// The unit's last journal lines, when a unit failed.
         public var journal: [String]
+
+        public init(address: ResourceAddress, action: Action, error: String?, seconds: Double, journal: [String]) {
+            self.address = address
+            self.action = action
+            self.error = error
+            self.seconds = seconds
+            self.journal = journal
+        }
     }
 }

@@ -67,28 +67,26 @@ public struct ApplyJournal {
     }
 }
 
-/// Adjusts a fresh plan so an interrupted apply's unfinished restarts and reloads still happen:
-/// a unit file written before the interruption looks converged, but the service still runs the old one.
+/// Adjusts a fresh plan so an interrupted apply's unfinished steps still happen: a unit file
+/// written before the interruption looks converged, but the service still runs the old one. Each
+/// kind says which of its unfinished steps need an action to finish (`KindPlanner.resumeAction`).
 public enum Resume {
-    public static func adjust(_ plan: Plan, unfinished: [String]) -> Plan {
+    public static func adjust(_ plan: Plan, unfinished: [String], kinds: [any KindPlanner]) -> Plan {
         var plan = plan
-        let units = Set(unfinished.compactMap { step -> String? in
+        var actions: [String: Action] = [:]
+        for step in unfinished {
             let parts = step.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, ["create", "restart", "start"].contains(String(parts[0])),
-                  parts[1].hasPrefix("unit.") else { return nil }
-            return String(parts[1].dropFirst(5))
-        })
-        let reloadCaddy = unfinished.contains { $0.hasSuffix(" caddy_config.caddy") }
+            guard parts.count == 2, let action = Action(rawValue: String(parts[0])) else { continue }
+            actions[String(parts[1])] = action
+        }
+        let byKind = Dictionary(kinds.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
         let reason = Reason("resume", "finishing an interrupted apply")
         for index in plan.changes.indices where plan.changes[index].action == .noop {
             let change = plan.changes[index]
-            if change.address.kind == .unit, units.contains(change.address.name) {
-                plan.changes[index].action = .restart
-                plan.changes[index].reason = reason
-            } else if change.address.kind == .caddyConfig, reloadCaddy {
-                plan.changes[index].action = .reload
-                plan.changes[index].reason = reason
-            }
+            guard let unfinished = actions[Inventory.key(change.address)],
+                  let action = byKind[change.address.kind]?.resumeAction(unfinished: unfinished) else { continue }
+            plan.changes[index].action = action
+            plan.changes[index].reason = reason
         }
         return plan
     }

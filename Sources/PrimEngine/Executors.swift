@@ -41,21 +41,3 @@ public protocol RouteExecutor: FileExecutor {
     func check(_ config: String) throws
     func load(_ config: String) throws
 }
-
-/// The executors an apply uses, one per resource kind.
-public struct HostExecutors {
-    public var env: FileExecutor
-    /// Materialises release directories from their manifests.
-    public var releases: FileExecutor
-    public var units: UnitExecutor
-    public var routes: RouteExecutor
-    public var health: HealthChecker
-
-    public init(env: FileExecutor, releases: FileExecutor, units: UnitExecutor, routes: RouteExecutor, health: HealthChecker) {
-        self.env = env
-        self.releases = releases
-        self.units = units
-        self.routes = routes
-        self.health = health
-    }
-}

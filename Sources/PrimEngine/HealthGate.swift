@@ -61,6 +61,14 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var enforced: Bool
     public var message: String
     public var seconds: Double
+
+    public init(prim: String, passed: Bool, enforced: Bool, message: String, seconds: Double) {
+        self.prim = prim
+        self.passed = passed
+        self.enforced = enforced
+        self.message = message
+        self.seconds = seconds
+    }
 }
 
 /// Runs health gates over HTTP (libcurl), concurrently.

@@ -42,25 +42,30 @@ public struct HostSession {
         self.bus = bus
     }
 
+    public var environment: HostEnvironment { HostEnvironment(config: config, bus: bus, sources: sources) }
+
     /// Renders what `state` (with its code in `source`) asks of this host.
     public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {
         let host = try DesiredBuilder.host(state, named: config.host)
         let secrets = try SecretStore(config: config).values()
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
-        let desired = DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases)
+        let desired = try Kinds.desire(state, host: host, config: config,
+                                       built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases))
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
     }
 
-    /// Everything live that prim manages, marked by the inventory; with `desired`, also who else
-    /// listens on the ports its prims declare.
+    /// Everything live that prim manages, each kind observed by its reconciler and marked by the
+    /// inventory; with `desired`, also who else listens on the ports its prims declare.
     public func observe(for desired: DesiredHost? = nil) throws -> ObservedState {
-        let env = try EnvFileObserver(config: config).observe()
-        let released = try ReleaseObserver(config: config).observe()
-        let units = try SystemdObserver(unitDir: config.unitDir, bus: bus).observe()
-        let caddy = try CaddyObserver(config: config).observe()
         let inventory = try Inventory.load(dataDir: config.dataDir)
-        return ObservedState(resources: inventory.mark(env + released + units + caddy.resources), caddySites: caddy.sites,
-                             squatters: squatters(on: desired?.ports ?? [:]))
+        let environment = self.environment
+        let empty = DesiredHost(host: "", resources: [])
+        var resources: [ObservedResource] = []
+        for kind in Kinds.all {
+            let observed = try kind.observe(environment, desired: desired ?? empty)
+            resources += kind.marksOwnership ? observed : inventory.mark(observed)
+        }
+        return ObservedState(resources: resources, squatters: squatters(on: desired?.ports ?? [:]))
     }
 
     /// Listeners on each prim's port that are not that prim's own unit (or its side-by-side
@@ -85,23 +90,18 @@ public struct HostSession {
 
     public func plan(_ state: DesiredState) throws -> HostPlan {
         let desire = try self.desire(state, source: sources.first)
-        let plan = Planner.plan(desired: desire.desired, observed: try observe(for: desire.desired))
-        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates)
+        return HostPlan(host: desire.host, desired: desire.desired, plan: try plan(desire.desired), gates: desire.gates)
     }
 
-    public func executors() throws -> HostExecutors {
-        HostExecutors(env: EnvFileExecutor(config: config), releases: ReleaseExecutor(sources: sources),
-                      units: SystemdExecutor(config: config, bus: bus),
-                      routes: try CaddyExecutor(config: config), health: HTTPHealthChecker(bus: bus))
+    /// The plan from what is live to `desired`.
+    public func plan(_ desired: DesiredHost) throws -> Plan {
+        Planner.plan(desired: desired, observed: try observe(for: desired), kinds: Kinds.planners)
     }
 
     /// The applier for this host. Call it holding the apply lock: it first clears what an
     /// interrupted apply's writers left half-written.
     public func applier() throws -> Applier {
-        AtomicFile.removeStaleTemporaries(in: [
-            config.unitDir, config.caddyFragmentDir, config.envDir, config.dataDir,
-            "\(config.dataDir)/releases", "\(config.dataDir)/secrets", "\(config.dataDir)/generations",
-        ])
-        return Applier(executors: try executors(), dataDir: config.dataDir)
+        AtomicFile.removeStaleTemporaries(in: [config.dataDir, "\(config.dataDir)/generations"] + Kinds.all.flatMap { $0.directories(config) })
+        return Applier(kinds: Kinds.all, host: environment)
     }
 }

@@ -27,16 +27,54 @@ public struct DNSZone: Sendable, Hashable {
     public var provider: String
     public var records: [Record]
 
+    /// The TTL of records that set none (`ttl:` of the zone file, else 300).
+    public var ttl: Int = 300
+
     public struct Record: Sendable, Hashable {
         public var name: String
         public var type: String
         public var content: String
         public var ttl: Int
+        /// Where the record and its fields are written.
+        public var mark: Mark = .start
+        public var fieldMarks: [String: Mark] = [:]
+
+        public func mark(of field: String) -> Mark { fieldMarks[field] ?? mark }
     }
 
     public static let keys = ["zone", "provider", "records", "ttl"]
     public static let recordKeys = ["name", "type", "content", "ttl"]
     public static let recordTypes = ["A", "AAAA", "CNAME", "TXT", "MX", "CAA", "NS", "SRV"]
+
+    /// The zone's own name, lower-case, without a trailing dot.
+    public var apex: String { zone.lowercased().trimmingTrailingDot }
+
+    /// A record's name as a full name without trailing dot: `@` is the apex, a name ending in
+    /// `.` is absolute, a name ending in the zone is taken as written, anything else is relative.
+    public func absolute(_ name: String) -> String {
+        let lower = name.lowercased()
+        if lower == "@" || lower.isEmpty { return apex }
+        if lower.hasSuffix(".") { return lower.trimmingTrailingDot }
+        if lower == apex || lower.hasSuffix("." + apex) { return lower }
+        return "\(lower).\(apex)"
+    }
+
+    /// Whether a full name lies in this zone.
+    public func contains(_ name: String) -> Bool {
+        let name = name.lowercased().trimmingTrailingDot
+        return name == apex || name.hasSuffix("." + apex)
+    }
+}
+
+extension DesiredState {
+    /// The declared zone a full name lies in: the one with the longest apex.
+    public func zone(containing name: String) -> DNSZone? {
+        zones.filter { $0.contains(name) }.max { $0.apex.count < $1.apex.count }
+    }
+}
+
+extension String {
+    var trimmingTrailingDot: String { hasSuffix(".") ? String(dropLast()) : self }
 }
 
 /// An outside service prims use, and the env keys it needs.

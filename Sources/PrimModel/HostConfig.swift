@@ -33,7 +33,12 @@ public struct HostConfig: Sendable, Equatable {
     public var dnsProvider: String?
     public var dnsAPI: String?
     public var dnsAPIKeyFile: String?
+    /// The zone's authoritative server as `address:port`, asked directly (no recursion) whether a new record is served.
     public var dnsServer: String?
+    /// Take over records prim did not create at the names it manages (`dns.adopt`, or `--adopt-dns`).
+    public var dnsAdopt = false
+    /// primd: let an apply delete more than the guard allows (`dns.allow_deletes`; primctl: `--allow-dns-deletes`).
+    public var dnsAllowDeletes = false
 
     /// primd's settings (the `controller:` block).
     public var controller = ControllerSettings()
@@ -81,7 +86,9 @@ public struct HostConfig: Sendable, Equatable {
         }
         if let dns = reader.mapping(fields["dns"]) {
             let f = FieldSet(dns, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server"], context: "dns", code: "unknown-key")
+            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server", "adopt", "allow_deletes"], context: "dns", code: "unknown-key")
+            config.dnsAdopt = reader.bool(f["adopt"]) ?? false
+            config.dnsAllowDeletes = reader.bool(f["allow_deletes"]) ?? false
             config.dnsProvider = reader.string(f["provider"])
             config.dnsAPI = reader.string(f["api"])
             config.dnsAPIKeyFile = reader.string(f["api_key_file"])

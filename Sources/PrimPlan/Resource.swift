@@ -1,17 +1,23 @@
 import PrimModel
 
-/// The kinds of resource prim converges on a host, in apply order.
-public enum ResourceKind: String, Sendable, Codable, CaseIterable, Comparable {
-    case envFile = "env_file"
-    case release
-    case unit
-    case caddyFragment = "caddy_fragment"
-    case caddyConfig = "caddy_config"
+/// A kind of resource prim converges on a host (`unit`, `env_file`, `dns_record`…). Kinds are
+/// open: each is declared by the reconciler that manages it, and its place in the apply order is
+/// that reconciler's (`KindPlanner.createOrder`), not the kind's.
+public struct ResourceKind: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var rawValue: String
 
-    /// Apply phase: env → releases → unit files → Caddy routes → Caddy load.
-    public var phase: Int { Self.allCases.firstIndex(of: self)! }
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
 
-    public static func < (a: Self, b: Self) -> Bool { a.phase < b.phase }
+    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// A resource's identity: its kind and name (`unit prim-search.service`).
@@ -40,9 +46,11 @@ public struct DesiredResource: Sendable, Equatable {
     public var keys: [String]
     /// For units: whether the unit should be running (status hold: no).
     public var running: Bool
+    /// Settings a kind reads when it compares (a DNS record: take over a foreign one).
+    public var attributes: [String: String]
 
     public init(address: ResourceAddress, prim: String?, path: String, content: String,
-                sensitive: Bool = false, keys: [String] = [], running: Bool = true) {
+                sensitive: Bool = false, keys: [String] = [], running: Bool = true, attributes: [String: String] = [:]) {
         self.address = address
         self.prim = prim
         self.path = path
@@ -50,6 +58,7 @@ public struct DesiredResource: Sendable, Equatable {
         self.sensitive = sensitive
         self.keys = keys
         self.running = running
+        self.attributes = attributes
     }
 
     public var digest: String { Digest.sha256(content) }
@@ -67,14 +76,24 @@ public struct ObservedResource: Sendable, Equatable {
     public var owned: Bool
     /// For units: what the manager says.
     public var runtime: UnitRuntime?
+    /// The prim it belongs to, when its name says so.
+    public var prim: String?
+    /// Names the resource serves (the sites of Caddy's running config).
+    public var keys: [String]
+    /// Facts a kind keeps about the live resource (a DNS record's provider id and marker).
+    public var attributes: [String: String]
 
-    public init(address: ResourceAddress, path: String? = nil, content: String?, digest: String, owned: Bool = true, runtime: UnitRuntime? = nil) {
+    public init(address: ResourceAddress, path: String? = nil, content: String?, digest: String, owned: Bool = true, runtime: UnitRuntime? = nil,
+                prim: String? = nil, keys: [String] = [], attributes: [String: String] = [:]) {
         self.address = address
         self.path = path ?? address.name
         self.content = content
         self.digest = digest
         self.owned = owned
         self.runtime = runtime
+        self.prim = prim
+        self.keys = keys
+        self.attributes = attributes
     }
 }
 
@@ -82,15 +101,15 @@ public struct ObservedResource: Sendable, Equatable {
 /// Everything observed on a host.
 public struct ObservedState: Sendable {
     public var resources: [ResourceAddress: ObservedResource]
-    /// Site addresses in Caddy's running config; nil when Caddy could not be asked.
-    public var caddySites: Set<String>?
 
     /// Processes outside prim's units that listen on a port a prim declares, by port.
     public var squatters: [Int: [PortHolder]]
 
-    public init(resources: [ObservedResource] = [], caddySites: Set<String>? = nil, squatters: [Int: [PortHolder]] = [:]) {
+    public init(resources: [ObservedResource] = [], squatters: [Int: [PortHolder]] = [:]) {
         self.resources = Dictionary(resources.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
-        self.caddySites = caddySites
         self.squatters = squatters
     }
+
+    /// The observed resources of one kind.
+    public func of(_ kind: ResourceKind) -> [ObservedResource] { resources.values.filter { $0.address.kind == kind } }
 }

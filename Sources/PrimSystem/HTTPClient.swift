@@ -14,6 +14,12 @@ public struct HTTPResponse: Sendable {
     /// Response headers, names lower-cased (the last value wins).
     public var headers: [String: String] = [:]
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    public init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
+        self.status = status
+        self.body = body
+        self.headers = headers
+    }
 }
 
 /// Blocking HTTP over libcurl, for the Caddy admin API, DNS APIs and health checks.

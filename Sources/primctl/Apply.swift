@@ -22,8 +22,15 @@ struct Apply: ParsableCommand {
     @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
     var allowMassDelete = false
 
+    @Flag(name: .customLong("allow-dns-deletes"), help: "Allow deleting more than max(3, 30 %) of a zone's prim-owned DNS records, or all of them.")
+    var allowDNSDeletes = false
+
+    @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
+    var adoptDNS = false
+
     func run() throws {
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete).run()
+        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
+                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS).run()
     }
 }
 
@@ -33,10 +40,20 @@ struct ApplyRun {
     var yes: Bool
     var lockTimeout: Double?
     var allowMassDelete = false
+    var allowDNSDeletes = false
+    var adoptDNS = false
+
+    var overrides: Set<Override> {
+        var overrides: Set<Override> = []
+        if allowMassDelete { overrides.insert(Kinds.allowMassDelete) }
+        if allowDNSDeletes { overrides.insert(Kinds.allowDNSDeletes) }
+        return overrides
+    }
 
     func run() throws {
         let output = Output(format: options.format)
-        let loaded = try LoadedState.load(options, output: output)
+        var loaded = try LoadedState.load(options, output: output)
+        if adoptDNS { loaded.config.dnsAdopt = true }
         let config = loaded.config
         let progress = ApplyProgress(output: output)
 
@@ -60,21 +77,21 @@ struct ApplyRun {
         }
         if let interrupted {
             progress.event(.resuming(generation: interrupted.header.generation, unfinished: interrupted.unfinished.count))
-            hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished)
+            hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners)
         }
         progress.plan(hostPlan.plan)
         guard hostPlan.plan.hasChanges || interrupted != nil else { return }
         guard hostPlan.plan.pending.count > 0 || interrupted != nil else {
             throw output.fail("blocked", "nothing can be applied until the blocked prims get their values")
         }
-        if !allowMassDelete, let refusal = MassDeletion.refusal(hostPlan.plan) { throw output.fail("mass-delete", refusal) }
+        if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) { throw output.fail(refusal.code, refusal.message) }
         try confirm(output)
 
         let generation: Generation
         do {
             generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
                                                      revision: loaded.source.revision, origin: loaded.source.origin,
-                                                     resuming: interrupted != nil, allowMassDelete: allowMassDelete,
+                                                     resuming: interrupted != nil, overrides: overrides,
                                                      report: progress.event)
         } catch {
             throw output.fail("apply-failed", "\(error)")

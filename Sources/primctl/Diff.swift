@@ -9,9 +9,13 @@ struct Diff: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(name: .customLong("adopt-dns"), help: "Plan taking over DNS records prim did not create at the names it manages (as dns.adopt).")
+    var adoptDNS = false
+
     func run() throws {
         let output = Output(format: options.format)
-        let loaded = try LoadedState.load(options, output: output)
+        var loaded = try LoadedState.load(options, output: output)
+        if adoptDNS { loaded.config.dnsAdopt = true }
         let plan: Plan
         do {
             plan = try HostSession(config: loaded.config, source: loaded.source.tree).plan(loaded.result.state).plan

@@ -26,7 +26,7 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertEqual(try testbed.primctl(["secret", "set", "WALLET_INTERNAL_KEY"], input: "w").status, 0)
         let result = try testbed.primctl(["apply", "--state", quickstart, "--yes"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 12 added, 1 changed, 0 destroyed.\n"), result.stdout)
+        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 16 added, 1 changed, 0 destroyed.\n"), result.stdout)
         for (prim, method, paid) in [("search", "POST", "/v1/search"), ("store", "PUT", "/v1/objects"), ("wallet", "GET", "/v1/balance")] {
             let (status, body) = testbed.viaCaddy("\(prim).prim.test")
             XCTAssertEqual(status, 200)

@@ -17,7 +17,8 @@ final class DiffTestbedTests: SharedTestbedCase {
         XCTAssertEqual(human.status, 2, human.stderr)
         for line in ["  # prim-search.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
                      "      + SEARCH_API_KEY = (sensitive value)", "  # caddy will be reloaded",
-                     "Plan: 12 to add, 1 to change, 0 to destroy."] {
+                     "  # search.prim.test/A will be created", "      + search.prim.test. 300 IN A 127.0.0.1",
+                     "Plan: 16 to add, 1 to change, 0 to destroy."] {
             XCTAssertTrue(human.stdout.contains(line + "\n"), "missing line: \(line)\n\(human.stdout)")
         }
         XCTAssertFalse(human.stdout.contains("sk-search-value") || human.stdout.contains("wk-wallet-value"), "a secret leaked into the plan")
@@ -28,9 +29,9 @@ final class DiffTestbedTests: SharedTestbedCase {
         let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         try PlanSchema.check(document)
         XCTAssertEqual(document["changed"] as? Bool, true)
-        XCTAssertEqual(document["summary"] as? [String: Int], ["add": 12, "change": 1, "destroy": 0, "blocked": 0])
+        XCTAssertEqual(document["summary"] as? [String: Int], ["add": 16, "change": 1, "destroy": 0, "blocked": 0])
         let changes = document["changes"] as? [[String: Any]] ?? []
-        XCTAssertEqual(changes.map { $0["action"] as? String }, Array(repeating: "create", count: 12) + ["reload"])
+        XCTAssertEqual(changes.map { $0["action"] as? String }, Array(repeating: "create", count: 16) + ["reload"])
         XCTAssertEqual(changes.compactMap { $0["path"] as? String }.first, "\(testbed.envDir)/search.env")
     }
 
@@ -76,7 +77,7 @@ final class DiffTestbedTests: SharedTestbedCase {
 /// Checks a plan document against the documented JSON schema (format_version 1).
 enum PlanSchema {
     static let actions: Set<String> = ["create", "update", "delete", "start", "stop", "restart", "reload", "no-op"]
-    static let kinds: Set<String> = ["env_file", "release", "unit", "caddy_fragment", "caddy_config"]
+    static let kinds: Set<String> = ["env_file", "release", "unit", "dns_record", "caddy_fragment", "caddy_config"]
 
     static func check(_ document: [String: Any]) throws {
         XCTAssertEqual(document["format_version"] as? String, "1")

@@ -1,5 +1,6 @@
 import Foundation
 import PrimEngine
+import PrimHost
 import PrimPlan
 import XCTest
 
@@ -15,14 +16,14 @@ final class ResumeTests: XCTestCase {
             change(ResourceNames.unit("b"), .noop),
             change(ResourceNames.caddyConfig, .noop),
         ])
-        let adjusted = Resume.adjust(plan, unfinished: ["restart unit.prim-a.service", "reload caddy_config.caddy"])
+        let adjusted = Resume.adjust(plan, unfinished: ["restart unit.prim-a.service", "reload caddy_config.caddy"], kinds: Kinds.planners)
         XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .restart, .noop, .reload])
         XCTAssertEqual(adjusted.changes[1].reason?.code, "resume")
     }
 
     func testFinishedStepsAndNonUnitStepsAreNotForced() {
         let plan = Plan(host: "h", changes: [change(ResourceNames.unit("a"), .noop), change(ResourceNames.unit("b"), .update)])
-        let adjusted = Resume.adjust(plan, unfinished: ["create env_file.a.env", "update unit.prim-b.service"])
+        let adjusted = Resume.adjust(plan, unfinished: ["create env_file.a.env", "update unit.prim-b.service"], kinds: Kinds.planners)
         XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .update])
     }
 

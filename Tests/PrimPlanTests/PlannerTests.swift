@@ -1,5 +1,7 @@
+import PrimHost
 import PrimModel
 import PrimPlan
+import SystemdReconciler
 import XCTest
 
 /// The planner with literal desired and observed states.
@@ -16,7 +18,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func fragment(_ text: String = "# Managed by prim\nsearch.prim.sh {\n}\n") -> DesiredResource {
-        DesiredResource(address: ResourceNames.fragment("search"), prim: "search", path: "/c/search.caddy", content: text)
+        DesiredResource(address: ResourceNames.fragment("search"), prim: "search", path: "/c/search.caddy", content: text, keys: ["search.prim.sh"])
     }
 
     func caddy(sites: [String] = ["search.prim.sh"]) -> DesiredResource {
@@ -26,11 +28,17 @@ final class PlannerTests: XCTestCase {
     func live(_ resource: DesiredResource, content: String? = nil, active: String = "active", owned: Bool = true) -> ObservedResource {
         let text = content ?? resource.content
         return ObservedResource(address: resource.address, content: resource.sensitive ? nil : text, digest: Digest.sha256(text),
-                                owned: owned, runtime: resource.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: active) : nil)
+                                owned: owned, runtime: resource.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: active) : nil,
+                                prim: resource.prim)
     }
 
     func plan(_ desired: [DesiredResource], _ observed: [ObservedResource], sites: Set<String>? = ["search.prim.sh"], blocked: [BlockedPrim] = []) -> Plan {
-        Planner.plan(desired: DesiredHost(host: "vps", resources: desired, blocked: blocked), observed: ObservedState(resources: observed, caddySites: sites))
+        Planner.plan(desired: DesiredHost(host: "vps", resources: desired, blocked: blocked), observed: ObservedState(resources: observed + running(sites)), kinds: Kinds.planners)
+    }
+
+    /// Caddy's running config, serving `sites`; nil: not observed.
+    func running(_ sites: Set<String>?) -> [ObservedResource] {
+        sites.map { [ObservedResource(address: ResourceNames.caddyConfig, path: "http://admin", content: nil, digest: "", keys: $0.sorted())] } ?? []
     }
 
     func actions(_ plan: Plan) -> [String] {
@@ -52,13 +60,13 @@ final class PlannerTests: XCTestCase {
 
     func testAStateAssumedAppliedPlansNothingAndANewerOneOnlyItsDifference() {
         let base = DesiredHost(host: "vps", resources: [env(), unit(), fragment(), caddy()])
-        XCTAssertEqual(actions(Planner.plan(desired: base, observed: ObservedState(assumingApplied: base))), [])
+        XCTAssertEqual(actions(Planner.plan(desired: base, observed: ObservedState(assumingApplied: base, kinds: Kinds.planners), kinds: Kinds.planners)), [])
         let held = DesiredHost(host: "vps", resources: [env(), unit(running: false), fragment(), caddy()])
-        XCTAssertEqual(actions(Planner.plan(desired: held, observed: ObservedState(assumingApplied: held))), [], "a held unit is assumed stopped")
+        XCTAssertEqual(actions(Planner.plan(desired: held, observed: ObservedState(assumingApplied: held, kinds: Kinds.planners), kinds: Kinds.planners)), [], "a held unit is assumed stopped")
         let newer = DesiredHost(host: "vps", resources: [env("# Managed by prim\nPORT=2\n"), unit(), fragment(), caddy()])
-        XCTAssertEqual(actions(Planner.plan(desired: newer, observed: ObservedState(assumingApplied: base))), ["update search.env"])
+        XCTAssertEqual(actions(Planner.plan(desired: newer, observed: ObservedState(assumingApplied: base, kinds: Kinds.planners), kinds: Kinds.planners)), ["update search.env"])
         let empty = DesiredHost(host: "vps", resources: [caddy(sites: [])])
-        XCTAssertEqual(actions(Planner.plan(desired: empty, observed: ObservedState(assumingApplied: base))),
+        XCTAssertEqual(actions(Planner.plan(desired: empty, observed: ObservedState(assumingApplied: base, kinds: Kinds.planners), kinds: Kinds.planners)),
                        ["reload caddy", "delete search.caddy", "delete prim-search.service", "delete search.env"])
     }
 

@@ -18,14 +18,21 @@ public struct CaddyObserver {
         admin = HTTPAddress(config.caddyAdmin)
     }
 
-    public func observe() throws -> (resources: [ObservedResource], sites: Set<String>) {
-        let resources = try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
+    /// prim's route fragments.
+    public func fragments() throws -> [ObservedResource] {
+        try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
             guard let bytes = try FileReader.bytes("\(fragmentDir)/\(name)") else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
             return ObservedResource(address: ResourceAddress(.caddyFragment, name), path: "\(fragmentDir)/\(name)", content: text, digest: Digest.sha256(bytes),
-                                    owned: text.hasPrefix(ResourceNames.ownershipMarker))
+                                    owned: text.hasPrefix(ResourceNames.ownershipMarker), prim: ResourceNames.prim(ofFile: name, suffix: ".caddy"))
         }
-        return (resources, try runningSites())
+    }
+
+    /// Caddy's running config, as the sites it serves.
+    public func running() throws -> ObservedResource {
+        let sites = try runningSites()
+        return ObservedResource(address: ResourceNames.caddyConfig, path: admin.description, content: nil, digest: "",
+                                keys: sites.sorted())
     }
 
     /// Host names the running config routes, from the admin API.

@@ -22,7 +22,7 @@ public struct SystemdObserver {
             return ObservedResource(
                 address: ResourceAddress(.unit, name), path: "\(unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                 owned: text.hasPrefix(ResourceNames.ownershipMarker),
-                runtime: runtime)
+                runtime: runtime, prim: ResourceNames.prim(ofUnit: name))
         }
     }
 }

@@ -144,12 +144,17 @@ struct DeclarationDecoder {
                               "record type '\(type)'\(Suggestion.hint(for: type, in: DNSZone.recordTypes)) must be one of \(DNSZone.recordTypes.joined(separator: ", "))")
                     continue
                 }
-                records.append(DNSZone.Record(name: name, type: type, content: content, ttl: reader.int(r["ttl"]) ?? defaultTTL))
+                var marks: [String: Mark] = [:]
+                for key in DNSZone.recordKeys { if let field = r[key] { marks[key] = field.value.mark } }
+                records.append(DNSZone.Record(name: name, type: type, content: content, ttl: reader.int(r["ttl"]) ?? defaultTTL,
+                                              mark: item.mark, fieldMarks: marks))
             }
         } else if let f = fields["records"], !f.value.isNull {
             reader.typeError(file, f.value, "records", expected: "a list of records")
         }
-        return DNSZone(zone: zone, file: file, mark: mark, provider: provider, records: records)
+        var result = DNSZone(zone: zone, file: file, mark: mark, provider: provider, records: records)
+        result.ttl = defaultTTL
+        return result
     }
 
     func provider(_ pairs: [YAMLNode.Pair], file: String, stem: String, mark: Mark) -> ProviderSpec {

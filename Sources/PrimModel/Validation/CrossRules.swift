@@ -15,6 +15,7 @@ enum CrossRules {
         zoneProviders(state, log)
         envProvided(state, log)
         extraCaddyBlocks(state, log)
+        DNSRules.check(state, log: log)
     }
 
     /// An `extra_caddy` block may serve only names under its host's domain that no other prim

@@ -32,9 +32,4 @@ public enum CaddyFragmentRenderer {
     /// resolver that lists `::1 localhost` first would send the traffic.
     static func upstream(_ port: Int) -> String { "reverse_proxy 127.0.0.1:\(port) {" }
 
-    /// The same fragment with its upstream on another port: a prim whose port changes serves from
-    /// its side-by-side candidate until its own new process has passed its gate.
-    public static func retarget(_ fragment: String, from port: Int, to newPort: Int) -> String {
-        fragment.replacing(upstream(port), with: upstream(newPort))
-    }
 }

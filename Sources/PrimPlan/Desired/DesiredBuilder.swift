@@ -36,8 +36,9 @@ public enum DesiredBuilder {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
         var ports: [String: Int] = [:]
+        var renderings: [String: PrimRendering] = [:]
         for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
-            var values: [(String, String)] = [("PORT", String(prim.port ?? 0))]
+            var values: [PrimRendering.EnvValue] = []
             var missing: [String] = []
             var withheld: [String] = []
             // A secret reaches a prim only when its secrets/<NAME>.yaml lists the prim: a value in the
@@ -45,9 +46,9 @@ public enum DesiredBuilder {
             let given = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" {
                 if let value = host.env[key] {
-                    values.append((key, value))
+                    values.append(.init(key: key, value: value))
                 } else if given.contains(key), let value = secrets[key] {
-                    values.append((key, value))
+                    values.append(.init(key: key, value: value))
                 } else if given.contains(key) || !state.secrets.contains(where: { $0.name == key }) {
                     missing.append(key)
                 } else {
@@ -60,31 +61,30 @@ public enum DesiredBuilder {
                 continue
             }
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
-            let envPath = "\(config.envDir)/\(prim.id).env"
-            let env = EnvFileRenderer.render(prim: prim, values: values)
-            resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: envPath,
-                                             content: env, sensitive: true, keys: values.map(\.0)))
-            var triggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
-            var workdir: String?
+            var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, workdir: nil, restartTriggers: [])
+            let env = rendering.env(port: prim.port)
+            resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
+                                             content: env, sensitive: true, keys: ["PORT"] + values.map(\.key)))
+            rendering.restartTriggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
             if let manifest = releases[prim.id] {
                 let address = ResourceNames.release(prim.id, digest: manifest.digest)
                 let path = "\(config.dataDir)/releases/\(address.name)"
                 resources.append(DesiredResource(address: address, prim: prim.id, path: path, content: manifest.text))
-                triggers.append("release:\(manifest.digest.prefix(16))")
-                workdir = path
+                rendering.restartTriggers.append("release:\(manifest.digest.prefix(16))")
+                rendering.workdir = path
             }
             let unit = ResourceNames.unit(prim.id)
             resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)",
-                                             content: UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envPath, restartTriggers: triggers,
-                                                                                     confinement: UnitConfinement(config: config)),
+                                             content: rendering.unit(envFile: rendering.envPath, port: prim.port),
                                              running: prim.status?.runs ?? false))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
-                                             content: CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme),
-                                             keys: [host.endpoint(for: prim)]))
+                                             content: rendering.fragment(port: prim.port), keys: [host.endpoint(for: prim)]))
+            renderings[prim.id] = rendering
         }
-        resources.append(caddyConfig(resources, admin: config.caddyAdmin))
-        return DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports)
+        // Caddy's config as a whole: its content is composed from the fragments when it is planned and loaded.
+        resources.append(DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: config.caddyAdmin, content: ""))
+        return DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports, renderings: renderings)
     }
 
     /// Why a prim is not deployed, and the command or change that fixes each key.
@@ -102,12 +102,5 @@ public enum DesiredBuilder {
             parts.append("secret \(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") not declared for this prim; a prim gets only the secrets whose secrets/<NAME>.yaml lists it (adding it there needs an operator's approval)")
         }
         return "prim '\(id)' is not deployed: " + parts.joined(separator: "; ")
-    }
-
-    /// Caddy's config as one resource: every fragment, and the sites they serve.
-    static func caddyConfig(_ resources: [DesiredResource], admin: String) -> DesiredResource {
-        let fragments = resources.filter { $0.address.kind == .caddyFragment }
-        return DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: admin,
-                               content: fragments.map(\.content).joined(), keys: fragments.flatMap(\.keys))
     }
 }

@@ -38,7 +38,8 @@ final class Testbed {
     }
 
     /// - Parameter parent: where to make the testbed's directory (default: the temporary directory).
-    static func up(parent: String? = nil) throws -> Testbed {
+    /// - Parameter https: Caddy serves https with certificates from the testbed's Pebble.
+    static func up(parent: String? = nil, https: Bool = false) throws -> Testbed {
         let directory: String
         if let parent {
             directory = "\(parent)/testbed"
@@ -46,7 +47,7 @@ final class Testbed {
         } else {
             directory = Paths.temporaryDirectory("prim-testbed")
         }
-        let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory])
+        let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory] + (https ? ["--https"] : []))
         guard result.status == 0 else {
             throw TestbedError(message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
         }

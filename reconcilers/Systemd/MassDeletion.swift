@@ -1,3 +1,5 @@
+import PrimPlan
+
 /// The guard against removing most of a host by accident (a state read half-empty, a bad merge):
 /// a plan that would remove more than max(3, 30 %) of the prims deployed on the host needs an
 /// explicit "yes, all of them" (`--allow-mass-delete`, primd's `controller.allow_mass_delete`).

@@ -1,0 +1,130 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimPlan
+import PrimSystem
+
+/// One apply in progress, handed to every reconciler: the plan and desired state, what has been
+/// done so far (recorded in the journal, the inventory and the generation), and what one kind's
+/// stage tells a later one (prims kept at their running version, routes handed to candidates).
+public final class ApplyContext {
+    public let plan: Plan
+    public let desired: DesiredHost
+    public let host: HostEnvironment
+    public let gates: [String: HealthGate]
+    /// A previous apply was interrupted: the manager must re-read unit files whatever changed.
+    public let resuming: Bool
+    public let overrides: Set<Override>
+    public let jobTimeout: Double
+    public let report: (ApplyEvent) -> Void
+    let dataDir: String
+    let journal: ApplyJournal?
+
+    public private(set) var inventory: Inventory
+    public internal(set) var errors: [String] = []
+    public internal(set) var applied: [Change] = []
+    public internal(set) var gateResults: [GateResult] = []
+    /// Something failed that did not stop the apply (a unit that did not start, a failed gate).
+    public internal(set) var degraded = false
+
+    /// Prims whose new version failed side by side: none of their changes are made.
+    public var kept: Set<String> = []
+    /// Side-by-side candidates that passed their gate and still run, by prim.
+    public var candidates: [String: PrimRendering.Candidate] = [:]
+    /// The prims among them whose route points at their candidate until the new routes are loaded.
+    public var handovers: Set<String> = []
+    /// What one stage leaves for a later one of the same kind.
+    public var flags: Set<String> = []
+    /// Run when the apply ends, whether it finished or stopped (candidates that served a handover stop).
+    var finally: [() -> Void] = []
+
+    init(plan: Plan, desired: DesiredHost, host: HostEnvironment, gates: [String: HealthGate], resuming: Bool,
+         overrides: Set<Override>, jobTimeout: Double, dataDir: String, inventory: Inventory, journal: ApplyJournal?,
+         report: @escaping (ApplyEvent) -> Void) {
+        self.plan = plan
+        self.desired = desired
+        self.host = host
+        self.gates = gates
+        self.resuming = resuming
+        self.overrides = overrides
+        self.jobTimeout = jobTimeout
+        self.dataDir = dataDir
+        self.inventory = inventory
+        self.journal = journal
+        self.report = report
+    }
+
+    /// The desired resource a change writes.
+    public func resource(_ change: Change) -> DesiredResource? { desired.resources.first { $0.address == change.address } }
+
+    /// The full content a change writes (a sensitive change's plan does not carry it).
+    public func content(_ change: Change) -> String { resource(change)?.content ?? change.after ?? "" }
+
+    /// Runs one change: reported, journalled and counted when it succeeds; a failure stops the apply.
+    public func step(_ change: Change, _ body: () throws -> Void) throws {
+        let clock = Date()
+        do {
+            try body()
+        } catch {
+            errors.append("\(change.address.name): \(error)")
+            report(.step(.init(address: change.address, action: change.action, error: "\(error)",
+                               seconds: Date().timeIntervalSince(clock), journal: [])))
+            throw error
+        }
+        done(change, seconds: Date().timeIntervalSince(clock))
+    }
+
+    /// Runs changes carried out together (one batched call): all done, or all failed and the apply stops.
+    public func batch(_ changes: [Change], _ body: () throws -> Void) throws {
+        guard let first = changes.first else { return }
+        let clock = Date()
+        do {
+            try body()
+        } catch {
+            let more = changes.count > 1 ? " (and \(changes.count - 1) more changed with it)" : ""
+            errors.append("\(first.address.name)\(more): \(error)")
+            for change in changes {
+                report(.step(.init(address: change.address, action: change.action, error: "\(error)",
+                                   seconds: Date().timeIntervalSince(clock), journal: [])))
+            }
+            throw error
+        }
+        let seconds = Date().timeIntervalSince(clock)
+        for change in changes { done(change, seconds: seconds) }
+    }
+
+    /// Records a change carried out outside `step` (a unit job that ran with others).
+    public func done(_ change: Change, seconds: Double) {
+        journal?.markDone(ApplyJournal.step(change))
+        applied.append(change)
+        report(.step(.init(address: change.address, action: change.action, error: nil, seconds: seconds, journal: [])))
+    }
+
+    /// Records a failure that does not stop the apply (the host ends degraded).
+    public func degrade(_ message: String) {
+        degraded = true
+        errors.append(message)
+    }
+
+    /// Records a gate's result and reports it with the unit's last journal lines.
+    public func gate(_ result: GateResult, journal lines: [String]) {
+        gateResults.append(result)
+        report(.gate(result, journal: lines))
+    }
+
+    /// Notes in the inventory that prim made (or removed) this resource; saved at once.
+    public func owns(_ address: ResourceAddress, path: String?) throws {
+        if let path { inventory.add(address, path: path) } else { inventory.remove(address) }
+        try inventory.save(dataDir: dataDir)
+    }
+
+    public func atEnd(_ body: @escaping () -> Void) { finally.append(body) }
+
+    func end() {
+        for body in finally.reversed() { body() }
+        finally = []
+    }
+}

@@ -1,0 +1,57 @@
+import PrimModel
+
+/// Everything one deployed prim's files are rendered from, kept so the same code renders its
+/// side-by-side candidate on another port: the candidate is the prim rendered again, not a
+/// rewrite of the prim's rendered text.
+public struct PrimRendering: Sendable {
+    public var prim: Prim
+    var host: Host
+    var config: HostConfig
+    /// Env values other than PORT, in order.
+    var values: [EnvValue]
+    var workdir: String?
+    var restartTriggers: [String]
+
+    struct EnvValue: Sendable {
+        var key: String
+        var value: String
+    }
+
+    /// The side-by-side candidate's files: its unit, named in `ResourceNames`, reads its own env file.
+    public struct Candidate: Sendable {
+        public var unit: String
+        public var port: Int
+        public var unitPath: String
+        public var unitContent: String
+        public var envPath: String
+        public var envContent: String
+        /// The prim's route with its upstream on the candidate's port.
+        public var fragment: String
+    }
+
+    public var envPath: String { "\(config.envDir)/\(ResourceNames.envFile(prim.id).name)" }
+
+    public func env(port: Int?) -> String {
+        EnvFileRenderer.render(prim: prim, values: [("PORT", String(port ?? 0))] + values.map { ($0.key, $0.value) })
+    }
+
+    public func unit(envFile: String, port: Int?) -> String {
+        var prim = self.prim
+        prim.port = port
+        return UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envFile, restartTriggers: restartTriggers,
+                                       confinement: UnitConfinement(config: config))
+    }
+
+    public func fragment(port: Int?) -> String {
+        var prim = self.prim
+        prim.port = port
+        return CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme)
+    }
+
+    public func candidate(port: Int) -> Candidate {
+        let envPath = "\(config.envDir)/\(ResourceNames.candidateEnvFile(prim.id))"
+        let unit = ResourceNames.candidateUnit(prim.id)
+        return Candidate(unit: unit, port: port, unitPath: "\(config.unitDir)/\(unit)", unitContent: self.unit(envFile: envPath, port: port),
+                         envPath: envPath, envContent: env(port: port), fragment: fragment(port: port))
+    }
+}

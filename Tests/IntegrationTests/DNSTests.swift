@@ -1,0 +1,199 @@
+import Foundation
+import PrimSystem
+import XCTest
+
+/// DNS records on the testbed's real PowerDNS, asserted with `dig +norecurse` against its DNS port
+/// and its HTTP API; each test gets a fresh testbed (whose PowerDNS has zone prim.test).
+final class DNSTests: XCTestCase {
+    var testbed: Testbed!
+    var pdns: PowerDNSAPI!
+    var state = ""
+
+    /// Prims p1…p<count> (testing), in zone prim.test, and the zone file's own records.
+    static func files(prims: [String] = ["p1", "p2", "p3"], records: String = "  - { name: \"@\", type: TXT, content: '\"prim test\"' }\n") -> [String: String] {
+        var files = [
+            "hosts/t.yaml": "address: 127.0.0.1\ndomain: prim.test\nshared: [packages/stub]\nrun: /usr/bin/python3 packages/stub/server.py --name {id}.sh\n",
+            "packages/stub/server.py": ConvergedState.stub,
+            "dns/prim.test.yaml": "provider: powerdns\nttl: 60\nrecords:\n" + records,
+        ]
+        for (index, prim) in prims.enumerated() {
+            files["prims/\(prim).yaml"] = "id: \(prim)\nstatus: testing\nport: \(3400 + index)\n"
+        }
+        return files
+    }
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        pdns = PowerDNSAPI(testbed: testbed)
+        state = try writeTree(Self.files())
+    }
+
+    override func tearDown() {
+        testbed?.down()
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    @discardableResult
+    func apply(expect status: Int32 = 0, _ extra: [String] = []) throws -> CommandResult {
+        let result = try testbed.primctl(["apply", "--state", state, "--yes"] + extra)
+        XCTAssertEqual(result.status, status, result.stdout + result.stderr)
+        return result
+    }
+
+    /// The apply's step events, in order, as `address action`.
+    func steps(_ extra: [String] = [], expect status: Int32 = 0) throws -> [String] {
+        let result = try apply(expect: status, ["--format", "json"] + extra)
+        return result.stdout.split(separator: "\n").compactMap { line in
+            guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  event["event"] as? String == "step", event["ok"] as? Bool == true else { return nil }
+            return "\(event["address"]!) \(event["action"]!)"
+        }
+    }
+
+    func edit(_ files: [String: String?]) throws {
+        for (path, text) in files {
+            if let text { try write(Array(text.utf8), to: "\(state)/\(path)") } else { try FileManager.default.removeItem(atPath: "\(state)/\(path)") }
+        }
+    }
+
+    func testEveryEndpointResolvesAndASecondApplySendsNoPatch() throws {
+        let empty = try pdns.serial("prim.test")
+        try apply()
+        XCTAssertGreaterThan(try pdns.serial("prim.test"), empty, "a PATCH bumps the zone's serial (what the second apply is checked by)")
+        for prim in ["p1", "p2", "p3"] {
+            XCTAssertEqual(try pdns.dig("\(prim).prim.test"), ["127.0.0.1"], prim)
+            XCTAssertEqual(try pdns.rrsets("prim.test")["\(prim).prim.test/A"]?.accounts, ["prim"], "marked as prim's")
+        }
+        XCTAssertEqual(try pdns.dig("prim.test", "TXT"), ["\"prim test\""], "the zone file's own record")
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", state]).status, 0, "diff is empty")
+        let serial = try pdns.serial("prim.test")
+        XCTAssertEqual(try apply().stdout, "No changes. Live state matches the desired state.\n")
+        XCTAssertEqual(try pdns.serial("prim.test"), serial, "the second apply sent no PATCH (PowerDNS bumps the serial on each)")
+    }
+
+    func testANewPrimsRecordIsServedBeforeItsRouteIsLoaded() throws {
+        try apply()
+        try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
+        let order = try steps()
+        let record = try XCTUnwrap(order.firstIndex(of: "dns_record.p4.prim.test/A create"), "\(order)")
+        let route = try XCTUnwrap(order.firstIndex(of: "caddy_config.caddy reload"), "\(order)")
+        XCTAssertLessThan(record, route, "the record (seen on the server) comes before the route: \(order)")
+        XCTAssertEqual(try pdns.dig("p4.prim.test"), ["127.0.0.1"])
+        XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}")
+    }
+
+    func testRemovingAPrimDropsItsRouteThenItsRecordAndForeignRecordsStay() throws {
+        try pdns.replace("prim.test", name: "foreign.prim.test", type: "A", contents: ["10.0.0.9"])
+        try pdns.replace("prim.test", name: "p1.prim.test", type: "TXT", contents: ["\"someone else's\""])
+        try apply()
+        try edit(["prims/p3.yaml": nil])
+        let order = try steps()
+        let route = try XCTUnwrap(order.firstIndex(of: "caddy_config.caddy reload"), "\(order)")
+        let record = try XCTUnwrap(order.firstIndex(of: "dns_record.p3.prim.test/A delete"), "\(order)")
+        XCTAssertLessThan(route, record, "the route goes first, then the record: \(order)")
+        XCTAssertEqual(try pdns.dig("p3.prim.test"), [])
+        let zone = try pdns.rrsets("prim.test")
+        XCTAssertEqual(zone["foreign.prim.test/A"]?.contents, ["10.0.0.9"], "a foreign record is untouched by the prune")
+        XCTAssertEqual(zone["foreign.prim.test/A"]?.accounts, [])
+        XCTAssertEqual(zone["p1.prim.test/TXT"]?.contents, ["\"someone else's\""], "a foreign record at a prim's name, of another type, is untouched")
+        XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"])
+    }
+
+    func testAForeignRecordAtAnEndpointBlocksThatPrimUntilAdopted() throws {
+        try pdns.replace("prim.test", name: "p2.prim.test", type: "A", contents: ["10.9.9.9"])
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 2)
+        XCTAssertTrue(diff.stdout.contains("prim 'p2' is not deployed: a record prim did not create is at its name: p2.prim.test/A (10.9.9.9)"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("--adopt-dns"), diff.stdout)
+        let blocked = try apply(expect: 4)
+        XCTAssertFalse(blocked.stdout.contains("prim-p2.service"), blocked.stdout)
+        XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"], "the others converge")
+        XCTAssertEqual(try pdns.dig("p2.prim.test"), ["10.9.9.9"], "the foreign record is untouched")
+        XCTAssertEqual(try pdns.rrsets("prim.test")["p2.prim.test/A"]?.accounts, [])
+
+        let adopted = try apply(["--adopt-dns"])
+        XCTAssertTrue(adopted.stdout.contains("dns_record.p2.prim.test/A: Modifications complete"), adopted.stdout)
+        XCTAssertEqual(try pdns.dig("p2.prim.test"), ["127.0.0.1"])
+        XCTAssertEqual(try pdns.rrsets("prim.test")["p2.prim.test/A"]?.accounts, ["prim"], "taken over and marked")
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", state]).status, 0, "once marked, it is prim's without the flag")
+    }
+
+    func testTheDeleteGuardRefusesDeletingMostOfAZonesRecords() throws {
+        let extras = (1...4).map { "  - { name: extra\($0), type: A, content: 10.0.0.\($0) }\n" }.joined()
+        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n" + extras, "prims/p2.yaml": nil, "prims/p3.yaml": nil])
+        try apply()
+        XCTAssertEqual(try pdns.dig("extra4.prim.test"), ["10.0.0.4"])
+        let zone = try pdns.rrsets("prim.test")
+        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords: []\n"])
+        let refused = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
+        XCTAssertEqual(refused.status, 1, refused.stdout)
+        XCTAssertTrue(refused.stdout.contains("\"code\" : \"dns-deletes\""), refused.stdout)
+        XCTAssertTrue(refused.stdout.contains("delete 4 of the 5 records prim manages in zone prim.test"), refused.stdout)
+        XCTAssertTrue(refused.stdout.contains("extra1.prim.test/A, extra2.prim.test/A, extra3.prim.test/A, extra4.prim.test/A"), refused.stdout)
+        XCTAssertEqual(try pdns.rrsets("prim.test").mapValues(\.contents), zone.mapValues(\.contents), "nothing changed")
+        try apply(["--allow-dns-deletes"])
+        XCTAssertEqual(try pdns.dig("extra1.prim.test"), [])
+        XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"])
+    }
+
+    func testARecordPowerDNSRejectsChangesNothingInItsZone() throws {
+        try apply()
+        let zone = try pdns.rrsets("prim.test")
+        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: bad, type: CNAME, content: \"not..a.name.\" }\n",
+                  "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
+        let result = try apply(expect: 1)
+        XCTAssertTrue(result.stdout.contains("PowerDNS rejected the change to zone prim.test, so nothing in it changed"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("bad.prim.test"), "the server's message names the rrset: \(result.stdout)")
+        XCTAssertEqual(try pdns.rrsets("prim.test").mapValues(\.contents), zone.mapValues(\.contents), "nothing changed in the zone")
+        XCTAssertEqual(try pdns.dig("p4.prim.test"), [], "the new prim's record, in the same batch, was not written")
+        XCTAssertFalse(try testbed.caddyConfig().contains("p4.prim.test"), "and its route was not loaded")
+    }
+
+    func testAnAToCNAMESwapHappensInOneApply() throws {
+        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: alias, type: A, content: 10.1.1.1 }\n"])
+        try apply()
+        XCTAssertEqual(try pdns.dig("alias.prim.test"), ["10.1.1.1"])
+        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: alias, type: CNAME, content: p1.prim.test. }\n"])
+        let order = try steps()
+        XCTAssertTrue(order.contains("dns_record.alias.prim.test/A delete") && order.contains("dns_record.alias.prim.test/CNAME create"), "\(order)")
+        XCTAssertEqual(try pdns.dig("alias.prim.test", "CNAME"), ["p1.prim.test."])
+        XCTAssertNil(try pdns.rrsets("prim.test")["alias.prim.test/A"])
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", state]).status, 0)
+    }
+
+    func testDriftOnARecordIsShownAndRepaired() throws {
+        try apply()
+        try pdns.replace("prim.test", name: "p1.prim.test", type: "A", contents: ["10.6.6.6"], ttl: 60)
+        // PowerDNS keeps the comments of an rrset replaced without any: the record is still prim's.
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 2)
+        XCTAssertTrue(diff.stdout.contains("# p1.prim.test/A will be updated in-place"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("- p1.prim.test. 60 IN A 10.6.6.6"), diff.stdout)
+        try apply()
+        XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"])
+    }
+
+    func testKillDuringADNSApplyThenApplyConvergesWithoutDuplicates() throws {
+        try apply()
+        try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n", "prims/p5.yaml": "id: p5\nstatus: testing\nport: 3411\n"])
+        let pdnsPID = pid_t(try String(contentsOfFile: "\(testbed.directory)/pdns.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let apply = Command.spawn(Paths.primctl, ["apply", "--state", state, "--yes", "--config", testbed.config],
+                                  stdout: "\(testbed.directory)/killed.out", stderr: "\(testbed.directory)/killed.err")
+        // Freeze PowerDNS once the apply has planned (its journal exists), so the kill lands while the apply waits on it.
+        let journal = "\(testbed.dataDir)/journal.jsonl"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: journal), Date() < deadline { usleep(2_000) }
+        kill(pdnsPID, SIGSTOP)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "the apply began")
+        kill(apply, SIGKILL)
+        _ = Command.wait(apply)
+        kill(pdnsPID, SIGCONT)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "the killed apply left its journal")
+        let again = try self.apply()
+        XCTAssertTrue(again.stdout.contains("Apply complete!"), again.stdout)
+        for prim in ["p1", "p4", "p5"] {
+            XCTAssertEqual(try pdns.dig("\(prim).prim.test"), ["127.0.0.1"], "\(prim): one record, no duplicates")
+        }
+        XCTAssertEqual(try testbed.primctl(["diff", "--state", state]).status, 0)
+    }
+}

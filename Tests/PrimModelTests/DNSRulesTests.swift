@@ -1,0 +1,38 @@
+import PrimModel
+import XCTest
+
+/// What `validate` refuses in a zone file, each at its file, line and column.
+final class DNSRulesTests: XCTestCase {
+    func problems(_ zone: String, prims: [String: String] = [:]) -> [String] {
+        var files = ["hosts/h.yaml": "address: 203.0.113.10\ndomain: prim.test\nrun: /bin/true\n", "dns/prim.test.yaml": zone]
+        files.merge(prims) { _, new in new }
+        let result = StateLoader.load(Fixtures.snapshot(files))
+        return result.diagnostics.filter { $0.severity == .error }.map { "\($0.file):\($0.mark.line):\($0.mark.column) \($0.code)" }
+    }
+
+    func zone(_ records: String) -> String { "provider: powerdns\nrecords:\n" + records }
+
+    func testTable() {
+        let cases: [(String, String, [String])] = [
+            ("a valid zone", zone("  - { name: \"@\", type: A, content: 203.0.113.10 }\n  - { name: mail, type: MX, content: \"10 mx.prim.test.\" }\n  - { name: \"@\", type: TXT, content: '\"v=spf1 -all\"' }\n  - { name: \"@\", type: CAA, content: '0 issue \"letsencrypt.org\"' }\n"), []),
+            ("a CNAME beside other data", zone("  - { name: www, type: CNAME, content: prim.test. }\n  - { name: www, type: TXT, content: '\"x\"' }\n"),
+             ["dns/prim.test.yaml:3:24 dns-cname-conflict"]),
+            ("a CNAME at the apex", zone("  - { name: \"@\", type: CNAME, content: other.example. }\n"), ["dns/prim.test.yaml:3:24 dns-cname-apex"]),
+            ("a name outside the zone", zone("  - { name: www.example.com., type: A, content: 203.0.113.1 }\n"), ["dns/prim.test.yaml:3:13 dns-out-of-zone"]),
+            ("an unquoted TXT", zone("  - { name: \"@\", type: TXT, content: v=spf1 -all }\n"), ["dns/prim.test.yaml:3:38 dns-txt-unquoted"]),
+            ("an oversized TXT", zone("  - { name: \"@\", type: TXT, content: '\"\(String(repeating: "x", count: 256))\"' }\n"), ["dns/prim.test.yaml:3:38 dns-txt-too-long"]),
+            ("an MX without priority", zone("  - { name: mail, type: MX, content: mx.prim.test. }\n"), ["dns/prim.test.yaml:3:38 dns-mx-priority"]),
+            ("a bad A", zone("  - { name: x, type: A, content: 203.0.113.300 }\n"), ["dns/prim.test.yaml:3:34 dns-content"]),
+        ]
+        for (name, text, expected) in cases {
+            XCTAssertEqual(problems(text), expected, name)
+        }
+    }
+
+    func testAPrimEndpointInNoZoneAndACNAMEAtAPrimsName() {
+        let prims = ["prims/a.yaml": "id: a\nstatus: testing\nport: 3001\nendpoint: a.example.com\n",
+                     "prims/b.yaml": "id: b\nstatus: testing\nport: 3002\n"]
+        XCTAssertEqual(problems(zone("  - { name: b, type: CNAME, content: elsewhere.example. }\n"), prims: prims),
+                       ["dns/prim.test.yaml:3:22 dns-cname-conflict", "prims/a.yaml:4:11 dns-no-zone"])
+    }
+}

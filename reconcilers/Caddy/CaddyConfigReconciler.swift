@@ -1,0 +1,73 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Caddy's config as a whole: composed from the header and every route fragment, checked with
+/// `/adapt` before anything of the apply is written, then loaded once with `/load`, after the
+/// prims it routes to have passed their gates and before anything is removed.
+public struct CaddyConfigReconciler: Reconciler {
+    public init() {}
+
+    public let kind = ResourceKind.caddyConfig
+    public let createOrder = 60
+    public let removalOrder = 10
+    public var marksOwnership: Bool { true }
+
+    public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
+        [try CaddyObserver(config: host.config).running()]
+    }
+
+    /// A reload when routes changed, or when the running config does not serve a desired site.
+    public func plan(_ input: KindPlanInput) -> [Change] {
+        let changed = input.earlier.filter { $0.address.kind == .caddyFragment && $0.action != .noop }
+        let path = input.desired(of: kind).first?.path ?? input.observed.resources[ResourceNames.caddyConfig]?.path ?? "caddy"
+        func change(_ action: Action, _ reason: Reason? = nil) -> [Change] {
+            [Change(address: ResourceNames.caddyConfig, prim: nil, path: path, action: action, reason: reason)]
+        }
+        if !changed.isEmpty {
+            return change(.reload, Reason("routes-changed", "\(changed.count) route\(changed.count == 1 ? "" : "s") changed"))
+        }
+        guard !input.desired(of: kind).isEmpty else { return [] }
+        guard let running = input.observed.resources[ResourceNames.caddyConfig] else { return change(.noop) }
+        let serves = Set(running.keys)
+        let missing = input.desired(of: .caddyFragment).flatMap(\.keys).filter { !serves.contains($0) }
+        if missing.isEmpty { return change(.noop) }
+        return change(.reload, Reason("running-config-stale", "the running config does not serve \(missing.joined(separator: ", "))"))
+    }
+
+    public func compare(_ desired: DesiredResource, _ live: ObservedResource?) -> Change {
+        Change(address: desired.address, prim: nil, path: desired.path, action: .noop)
+    }
+
+    /// A load that an interrupted apply did not finish is done again.
+    public func resumeAction(unfinished: Action) -> Action? { .reload }
+
+    public func assumedApplied(_ desired: DesiredHost) -> [ObservedResource] {
+        [ObservedResource(address: ResourceNames.caddyConfig, content: nil, digest: "",
+                          keys: desired.resources.filter { $0.address.kind == .caddyFragment }.flatMap(\.keys))]
+    }
+
+    public func check(_ apply: ApplyContext) throws {
+        guard loads(apply) else { return }
+        let caddy = try CaddyExecutor(config: apply.host.config)
+        try caddy.check(caddy.compose(fragments: apply.desired.resources.filter { $0.address.kind == .caddyFragment }.map(\.content)))
+    }
+
+    /// One load of the routes as they now are: a prim kept at its running version keeps its live route.
+    public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
+        guard let change = changes.first else { return }
+        let caddy = try CaddyExecutor(config: apply.host.config)
+        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
+                                uniquingKeysWith: { a, _ in a })
+        let texts = apply.desired.resources.filter { $0.address.kind == .caddyFragment }.compactMap { fragment -> String? in
+            guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else { return fragment.content }
+            return old
+        }
+        try apply.step(change) { try caddy.load(caddy.compose(fragments: texts)) }
+    }
+
+    public func remove(_ changes: [Change], _ apply: ApplyContext) throws {}
+
+    func loads(_ apply: ApplyContext) -> Bool { apply.plan.pending.contains { $0.address.kind == kind } }
+}

@@ -1,0 +1,20 @@
+/// One batched change to a zone: deletions first, then replacements, applied together or not at all.
+public struct DNSBatch: Sendable, Equatable {
+    public var deletes: [RRset] = []
+    public var replaces: [RRset] = []
+    /// The ownership marker each replaced rrset gets, by address name.
+    public var markers: [String: String] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { deletes.isEmpty && replaces.isEmpty }
+}
+
+/// A DNS provider, shaped for both PowerDNS (one call per zone) and domain.sh (paged lists,
+/// record ids, batches of up to 200 operations).
+public protocol DNSProvider {
+    /// Every rrset of the zone, all pages read. Throws when the zone does not exist.
+    func list(zone: String) throws -> [RRset]
+    /// Applies one batch to the zone in one change: all of it, or nothing (the provider's rejection is thrown).
+    func apply(zone: String, _ batch: DNSBatch) throws
+}

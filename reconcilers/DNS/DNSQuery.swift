@@ -1,0 +1,130 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Glibc
+import PrimSystem
+
+/// One direct DNS question over UDP, recursion not desired: what the authoritative server
+/// itself serves for a name, before a route that needs the name (an ACME order) is loaded.
+public enum DNSQuery {
+    public static let types: [String: UInt16] = ["A": 1, "NS": 2, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33, "CAA": 257]
+
+    public struct Answer: Equatable, Sendable {
+        public var type: UInt16
+        /// A and AAAA as text; other types' data are not decoded.
+        public var address: String?
+    }
+
+    /// The answers of type `type` for `name`; throws when the server does not answer in `timeout`.
+    public static func ask(_ server: String, name: String, type: String, timeout: Double = 1) throws -> [Answer] {
+        guard let colon = server.lastIndex(of: ":"), let port = UInt16(server[server.index(after: colon)...]) else {
+            throw SystemError("dns.server '\(server)' is not address:port")
+        }
+        let host = String(server[..<colon].filter { $0 != "[" && $0 != "]" })
+        guard let code = types[type] else { return [] }
+        let id = UInt16.random(in: 0...UInt16.max)
+        let query = message(id: id, name: name, type: code)
+
+        var storage = sockaddr_storage()
+        var length: socklen_t
+        let family: Int32
+        if host.contains(":") {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw SystemError("dns.server '\(server)' has no IP address") }
+            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            family = AF_INET6
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SystemError("dns.server '\(server)' has no IP address") }
+            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            family = AF_INET
+        }
+        let socket = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard socket >= 0 else { throw SystemError("cannot open a UDP socket: \(String(cString: strerror(errno)))", class: .transient) }
+        defer { close(socket) }
+        var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        let sent = withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(socket, query, query.count, 0, $0, length) }
+        }
+        guard sent == query.count else { throw SystemError("cannot send a DNS query to \(server): \(String(cString: strerror(errno)))", class: .transient) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { throw SystemError("\(server) did not answer a DNS query for \(name) in \(timeout) s", class: .transient) }
+            let reply = Array(buffer[..<count])
+            guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id else { continue }
+            return try answers(reply, type: code)
+        }
+    }
+
+    static func message(id: UInt16, name: String, type: UInt16) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+        for label in name.trimmingDot.split(separator: ".") {
+            let utf8 = Array(label.utf8.prefix(63))
+            bytes.append(UInt8(utf8.count))
+            bytes += utf8
+        }
+        bytes += [0, UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+        return bytes
+    }
+
+    /// The answer section's records of `type`. NXDOMAIN and empty answers give none.
+    static func answers(_ reply: [UInt8], type: UInt16) throws -> [Answer] {
+        let rcode = reply[3] & 0x0F
+        guard rcode == 0 || rcode == 3 else { throw SystemError("the DNS server answered rcode \(rcode)", class: .transient) }
+        let questions = Int(reply[4]) << 8 | Int(reply[5])
+        let count = Int(reply[6]) << 8 | Int(reply[7])
+        var offset = 12
+        func skipName() throws {
+            while offset < reply.count {
+                let length = reply[offset]
+                if length & 0xC0 == 0xC0 { offset += 2; return }
+                offset += 1
+                if length == 0 { return }
+                offset += Int(length)
+            }
+            throw SystemError("a DNS answer was cut short", class: .transient)
+        }
+        for _ in 0..<questions { try skipName(); offset += 4 }
+        var result: [Answer] = []
+        for _ in 0..<count {
+            try skipName()
+            guard offset + 10 <= reply.count else { break }
+            let recordType = UInt16(reply[offset]) << 8 | UInt16(reply[offset + 1])
+            let length = Int(reply[offset + 8]) << 8 | Int(reply[offset + 9])
+            offset += 10
+            guard offset + length <= reply.count else { break }
+            let data = Array(reply[offset..<offset + length])
+            offset += length
+            guard recordType == type else { continue }
+            result.append(Answer(type: recordType, address: address(data, type: recordType)))
+        }
+        return result
+    }
+
+    static func address(_ data: [UInt8], type: UInt16) -> String? {
+        var text = [CChar](repeating: 0, count: 64)
+        switch (type, data.count) {
+        case (1, 4): return data.map(String.init).joined(separator: ".")
+        case (28, 16): return inet_ntop(AF_INET6, data, &text, 64) != nil ? String(cString: text) : nil
+        default: return nil
+        }
+    }
+
+    /// The canonical text of an IPv6 address (RFC 5952), as PowerDNS stores AAAA content.
+    public static func canonicalIPv6(_ text: String) -> String? {
+        var address = in6_addr()
+        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
+        var out = [CChar](repeating: 0, count: 64)
+        return inet_ntop(AF_INET6, &address, &out, 64) != nil ? String(cString: out) : nil
+    }
+}

@@ -1,0 +1,191 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// DNS records at the host's DNS provider: an rrset per name and type, marked as prim's with the
+/// host's name. Records prim did not create are never changed or deleted; one at a name prim wants
+/// blocks that prim unless `dns.adopt`. Created before routes are loaded (and seen on the
+/// authoritative server first), removed after routes are dropped; one batched change per zone
+/// in each of those two places.
+public struct DNSReconciler: Reconciler {
+    public init() {}
+
+    public let kind = ResourceKind.dnsRecord
+    public let createOrder = 40
+    public let removalOrder = 40
+    public var marksOwnership: Bool { true }
+
+    public static let allowDeletes = Override(rawValue: "dns-deletes")
+    /// How long a written record may take to be served by the authoritative server.
+    public static let servedWithin = 10.0
+
+    public func desire(_ input: DesireInput) throws -> [DesiredResource] {
+        DNSRecordRenderer.render(input)
+    }
+
+    static func provider(_ config: HostConfig) throws -> DNSProvider {
+        switch config.dnsProvider {
+        case "powerdns":
+            guard let api = config.dnsAPI else { throw SystemError("dns.api is not set in the host config; set it to PowerDNS's API address (http://127.0.0.1:8081)") }
+            return try PowerDNS(api: api, keyFile: config.dnsAPIKeyFile)
+        default:
+            throw SystemError("dns.provider '\(config.dnsProvider ?? "")' is not one prim drives yet (powerdns); fix dns.provider in the host config")
+        }
+    }
+
+    public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
+        guard host.config.dnsProvider != nil, !desired.host.isEmpty else { return [] }
+        let inventory = try Inventory.load(dataDir: host.config.dataDir)
+        var zones = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { $0.attributes[DNSRecordRenderer.zoneAttribute] })
+        zones.formUnion(inventory.resources.filter { $0.key.hasPrefix(kind.rawValue + ".") }.map(\.value))
+        guard !zones.isEmpty else { return [] }
+        let provider = try Self.provider(host.config)
+        var observed: [ObservedResource] = []
+        for zone in zones.sorted() {
+            for set in try provider.list(zone: zone) {
+                observed.append(ObservedResource(
+                    address: set.address, path: zone, content: set.text, digest: Digest.sha256(set.text),
+                    owned: DNSMarker.isOwned(set.marker, host: desired.host), prim: DNSMarker.prim(in: set.marker),
+                    keys: [set.name],
+                    attributes: [DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
+                                 DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n")]))
+            }
+        }
+        return observed
+    }
+
+    // MARK: planning
+
+    /// Live rrsets prim did not create that stand in a desired rrset's way: the same name and
+    /// type, or a CNAME on either side.
+    func foreign(in the: DesiredResource, _ observed: [ObservedResource]) -> [ObservedResource] {
+        guard let wanted = RRset.key(of: the.address) else { return [] }
+        return observed.filter { live in
+            guard !live.owned, let key = RRset.key(of: live.address), key.name == wanted.name else { return false }
+            return key.type == wanted.type || key.type == "CNAME" || wanted.type == "CNAME"
+        }
+    }
+
+    func adopts(_ resource: DesiredResource) -> Bool { resource.attributes[DNSRecordRenderer.adoptAttribute] == "true" }
+
+    public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
+        let live = observed.of(kind)
+        var blocked: [String: [String]] = [:]
+        for resource in desired.resources where resource.address.kind == kind && !adopts(resource) {
+            let found = foreign(in: resource, live)
+            guard !found.isEmpty else { continue }
+            let label = resource.prim ?? "dns/\(resource.path)"
+            blocked[label, default: []] += found.map { "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))" }
+        }
+        return blocked.keys.sorted().map { label in
+            let records = Array(Set(blocked[label]!)).sorted().joined(separator: "; ")
+            let what = label.hasPrefix("dns/") ? "records of zone \(label.dropFirst(4)) are not applied" : "prim '\(label)' is not deployed"
+            return BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what): a record prim did not create is at its name: \(records); remove it at the DNS provider, or take it over with dns.adopt: true in the host config (primctl: --adopt-dns)")
+        }
+    }
+
+    public func plan(_ input: KindPlanInput) -> [Change] {
+        let live = input.observed.of(kind)
+        let blocked = input.blocked
+        var changes: [Change] = []
+        var wanted = Set<ResourceAddress>()
+        for resource in input.desired(of: kind) {
+            let found = foreign(in: resource, live)
+            // An extra record with a foreign one in its way is left out (the zone file is reported as blocked).
+            if resource.prim == nil, !found.isEmpty, !adopts(resource) { continue }
+            wanted.insert(resource.address)
+            changes.append(compare(resource, input.observed.resources[resource.address]))
+            if adopts(resource) {
+                for other in found where other.address != resource.address {
+                    wanted.insert(other.address)
+                    changes.append(removal(other, Reason("adopt", "a record prim did not create is in the way of \(resource.address.name); dns.adopt replaces it")))
+                }
+            }
+        }
+        for record in live.sorted(by: { $0.address < $1.address })
+        where record.owned && !wanted.contains(record.address) && !blocked.contains(record.prim ?? "\u{0}") {
+            changes.append(removal(record, Reason("removed", record.prim == nil ? "no zone file declares it any more" : "no deployed prim declares it any more")))
+        }
+        return changes
+    }
+
+    public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
+        func change(_ action: Action, _ reason: Reason?) -> Change {
+            Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
+                   before: live?.content, after: resource.content, keys: resource.keys, writesContent: action != .noop)
+        }
+        guard let live else { return change(.create, Reason("new", "not at the DNS provider yet")) }
+        if !live.owned { return change(.update, Reason("adopt", "a record prim did not create is there; dns.adopt takes it over and marks it")) }
+        if live.digest == resource.digest { return change(.noop, nil) }
+        return change(.update, Reason("content-changed", "records changed"))
+    }
+
+    /// A deletion goes with the creations when nothing routes to its name: a zone file's record,
+    /// or one replaced at the same name by another type (an A→CNAME swap, in one batch).
+    public func removesEarly(_ change: Change, in plan: Plan) -> Bool {
+        if change.prim == nil || change.reason?.code == "adopt" { return true }
+        guard let name = RRset.key(of: change.address)?.name else { return false }
+        return plan.pending.contains { other in
+            other.address.kind == kind && other.action != .delete && RRset.key(of: other.address)?.name == name
+        }
+    }
+
+    // MARK: applying
+
+    public func refusal(_ plan: Plan, overrides: Set<Override>) -> Refusal? {
+        guard !overrides.contains(Self.allowDeletes) else { return nil }
+        return DNSDeleteGuard.refusal(plan.changes.filter { $0.address.kind == kind })
+    }
+
+    public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
+        guard !changes.isEmpty else { return }
+        let provider = try Self.provider(apply.host.config)
+        for (zone, group) in Dictionary(grouping: changes, by: \.path).sorted(by: { $0.key < $1.key }) {
+            var batch = DNSBatch()
+            for change in group {
+                if change.action == .delete {
+                    if let key = RRset.key(of: change.address) { batch.deletes.append(RRset(name: key.name, type: key.type, ttl: 0, contents: [])) }
+                } else if let resource = apply.resource(change), let set = DNSRecordRenderer.rrset(resource) {
+                    batch.replaces.append(set)
+                    batch.markers[set.address.name] = resource.attributes[DNSRecordRenderer.markerAttribute]
+                }
+            }
+            try apply.batch(group) {
+                try provider.apply(zone: zone, batch)
+                for change in group { try apply.owns(change.address, path: change.action == .delete ? nil : zone) }
+                if let server = apply.host.config.dnsServer { try waitUntilServed(batch.replaces, by: server) }
+            }
+        }
+    }
+
+    public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
+        try execute(changes, apply)
+    }
+
+    /// Asks the authoritative server directly (no recursion) until it serves every rrset, for at
+    /// most `servedWithin` seconds: a route, and the certificate order it starts, needs the name.
+    func waitUntilServed(_ sets: [RRset], by server: String) throws {
+        let deadline = Date().addingTimeInterval(Self.servedWithin)
+        for set in sets {
+            while true {
+                let answers = (try? DNSQuery.ask(server, name: set.name, type: set.type)) ?? []
+                let served = ["A", "AAAA"].contains(set.type)
+                    ? Set(answers.compactMap(\.address)) == Set(set.contents)
+                    : answers.count == set.contents.count
+                if served { break }
+                guard Date() < deadline else {
+                    throw SystemError("\(set.name)/\(set.type) was written but \(server) does not serve it after \(Int(Self.servedWithin)) s; its route is not loaded until it does", class: .transient)
+                }
+                usleep(20_000)
+            }
+        }
+    }
+}

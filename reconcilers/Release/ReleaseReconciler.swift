@@ -1,0 +1,43 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Releases: content-addressed directories of a prim's code under `<data dir>/releases`. A new
+/// one is written before anything else (running units keep theirs); an old one goes last.
+public struct ReleaseReconciler: Reconciler {
+    public init() {}
+
+    public let kind = ResourceKind.release
+    public let createOrder = 20
+    public let removalOrder = 50
+
+    public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
+        try ReleaseObserver(config: host.config).observe()
+    }
+
+    public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
+        let releases = ReleaseExecutor(sources: apply.host.sources)
+        for change in changes {
+            try apply.step(change) {
+                try releases.write(change.path, content: apply.content(change))
+                try apply.owns(change.address, path: change.path)
+            }
+        }
+    }
+
+    /// Everything was written at the stage.
+    public func execute(_ changes: [Change], _ apply: ApplyContext) throws {}
+
+    public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
+        let releases = ReleaseExecutor(sources: apply.host.sources)
+        for change in changes {
+            try apply.step(change) {
+                try releases.remove(change.path)
+                try apply.owns(change.address, path: nil)
+            }
+        }
+    }
+
+    public func directories(_ config: HostConfig) -> [String] { ["\(config.dataDir)/releases"] }
+}
