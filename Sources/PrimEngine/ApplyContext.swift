@@ -121,6 +121,26 @@ public final class ApplyContext {
         try inventory.save(dataDir: dataDir)
     }
 
+    /// Writes each change's file, each a step noted in the inventory.
+    public func write(_ changes: [Change], with files: FileExecutor) throws {
+        for change in changes {
+            try step(change) {
+                try files.write(change.path, content: content(change))
+                try owns(change.address, path: change.path)
+            }
+        }
+    }
+
+    /// Removes each change's file, each a step dropped from the inventory.
+    public func remove(_ changes: [Change], with files: FileExecutor) throws {
+        for change in changes {
+            try step(change) {
+                try files.remove(change.path)
+                try owns(change.address, path: nil)
+            }
+        }
+    }
+
     public func atEnd(_ body: @escaping () -> Void) { finally.append(body) }
 
     func end() {

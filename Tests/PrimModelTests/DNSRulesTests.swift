@@ -29,10 +29,16 @@ final class DNSRulesTests: XCTestCase {
         }
     }
 
+    func testAPrimCannotTakeOverANameTheZoneFilePointsSomewhere() {
+        let prims = ["prims/mail.yaml": "id: mail\nstatus: testing\nport: 3001\n"]
+        XCTAssertEqual(problems(zone("  - { name: mail, type: A, content: 203.0.113.25 }\n"), prims: prims), ["prims/mail.yaml:1:5 dns-endpoint-taken"])
+        XCTAssertEqual(problems(zone("  - { name: mail, type: TXT, content: '\"x\"' }\n"), prims: prims), [], "other data beside A is fine")
+    }
+
     func testAPrimEndpointInNoZoneAndACNAMEAtAPrimsName() {
         let prims = ["prims/a.yaml": "id: a\nstatus: testing\nport: 3001\nendpoint: a.example.com\n",
                      "prims/b.yaml": "id: b\nstatus: testing\nport: 3002\n"]
         XCTAssertEqual(problems(zone("  - { name: b, type: CNAME, content: elsewhere.example. }\n"), prims: prims),
-                       ["dns/prim.test.yaml:3:22 dns-cname-conflict", "prims/a.yaml:4:11 dns-no-zone"])
+                       ["dns/prim.test.yaml:3:22 dns-cname-conflict", "prims/a.yaml:4:11 dns-no-zone", "prims/b.yaml:1:5 dns-endpoint-taken"])
     }
 }

@@ -52,24 +52,14 @@ public struct CaddyRouteReconciler: Reconciler {
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        let caddy = try CaddyExecutor(config: apply.host.config)
-        for change in changes {
-            try apply.step(change) {
-                try caddy.write(change.path, content: apply.content(change))
-                try apply.owns(change.address, path: change.path)
-            }
-        }
+        guard !changes.isEmpty else { return }
+        try apply.write(changes, with: try CaddyExecutor(config: apply.host.config))
     }
 
     /// The routes were dropped from Caddy when its new config was loaded; the files go now.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        let caddy = try CaddyExecutor(config: apply.host.config)
-        for change in changes {
-            try apply.step(change) {
-                try caddy.remove(change.path)
-                try apply.owns(change.address, path: nil)
-            }
-        }
+        guard !changes.isEmpty else { return }
+        try apply.remove(changes, with: try CaddyExecutor(config: apply.host.config))
     }
 
     public func directories(_ config: HostConfig) -> [String] { [config.caddyFragmentDir] }

@@ -27,26 +27,7 @@ public enum DNSQuery {
         let id = UInt16.random(in: 0...UInt16.max)
         let query = message(id: id, name: name, type: code)
 
-        var storage = sockaddr_storage()
-        var length: socklen_t
-        let family: Int32
-        if host.contains(":") {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw SystemError("dns.server '\(server)' has no IP address") }
-            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            family = AF_INET6
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SystemError("dns.server '\(server)' has no IP address") }
-            withUnsafeBytes(of: address) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            family = AF_INET
-        }
+        guard case (var storage, let length, let family)? = address(host, port) else { throw SystemError("dns.server '\(server)' has no IP address") }
         let socket = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
         guard socket >= 0 else { throw SystemError("cannot open a UDP socket: \(String(cString: strerror(errno)))", class: .transient) }
         defer { close(socket) }
@@ -64,6 +45,29 @@ public enum DNSQuery {
             guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id else { continue }
             return try answers(reply, type: code)
         }
+    }
+
+    /// A socket address for an IPv4 or IPv6 literal.
+    static func address(_ host: String, _ port: UInt16) -> (sockaddr_storage, socklen_t, Int32)? {
+        var storage = sockaddr_storage()
+        func store<T>(_ value: T) -> socklen_t {
+            withUnsafeBytes(of: value) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
+            return socklen_t(MemoryLayout<T>.size)
+        }
+        if host.contains(":") {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { return nil }
+            let length = store(address)
+            return (storage, length, AF_INET6)
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return nil }
+        let length = store(address)
+        return (storage, length, AF_INET)
     }
 
     static func message(id: UInt16, name: String, type: UInt16) -> [UInt8] {
@@ -115,7 +119,7 @@ public enum DNSQuery {
         var text = [CChar](repeating: 0, count: 64)
         switch (type, data.count) {
         case (1, 4): return data.map(String.init).joined(separator: ".")
-        case (28, 16): return inet_ntop(AF_INET6, data, &text, 64) != nil ? String(cString: text) : nil
+        case (28, 16): return inet_ntop(AF_INET6, data, &text, 64) != nil ? Self.text(text) : nil
         default: return nil
         }
     }
@@ -125,6 +129,10 @@ public enum DNSQuery {
         var address = in6_addr()
         guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
         var out = [CChar](repeating: 0, count: 64)
-        return inet_ntop(AF_INET6, &address, &out, 64) != nil ? String(cString: out) : nil
+        return inet_ntop(AF_INET6, &address, &out, 64) != nil ? Self.text(out) : nil
+    }
+
+    static func text(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -17,26 +17,14 @@ public struct ReleaseReconciler: Reconciler {
     }
 
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
-        let releases = ReleaseExecutor(sources: apply.host.sources)
-        for change in changes {
-            try apply.step(change) {
-                try releases.write(change.path, content: apply.content(change))
-                try apply.owns(change.address, path: change.path)
-            }
-        }
+        try apply.write(changes, with: ReleaseExecutor(sources: apply.host.sources))
     }
 
     /// Everything was written at the stage.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {}
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        let releases = ReleaseExecutor(sources: apply.host.sources)
-        for change in changes {
-            try apply.step(change) {
-                try releases.remove(change.path)
-                try apply.owns(change.address, path: nil)
-            }
-        }
+        try apply.remove(changes, with: ReleaseExecutor(sources: apply.host.sources))
     }
 
     public func directories(_ config: HostConfig) -> [String] { ["\(config.dataDir)/releases"] }

@@ -18,23 +18,11 @@ public struct EnvFileReconciler: Reconciler {
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        let files = EnvFileExecutor(config: apply.host.config)
-        for change in changes {
-            try apply.step(change) {
-                try files.write(change.path, content: apply.content(change))
-                try apply.owns(change.address, path: change.path)
-            }
-        }
+        try apply.write(changes, with: EnvFileExecutor(config: apply.host.config))
     }
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        let files = EnvFileExecutor(config: apply.host.config)
-        for change in changes {
-            try apply.step(change) {
-                try files.remove(change.path)
-                try apply.owns(change.address, path: nil)
-            }
-        }
+        try apply.remove(changes, with: EnvFileExecutor(config: apply.host.config))
     }
 
     public func directories(_ config: HostConfig) -> [String] { [config.envDir, "\(config.dataDir)/secrets"] }

@@ -39,6 +39,10 @@ enum DNSRules {
                 log.error(origin.file, origin.mark, "dns-no-zone",
                           "endpoint '\(endpoint)' of prim '\(prim.id)' is in no zone of dns/ (\(state.zones.map(\.apex).joined(separator: ", "))); add dns/<zone>.yaml for it or choose an endpoint in a declared zone")
             }
+            if let taken = types[endpoint]?.first(where: { ["A", "AAAA", "CNAME"].contains($0.type) }) {
+                log.error(origin.file, origin.mark, "dns-endpoint-taken",
+                          "endpoint '\(endpoint)' of prim '\(prim.id)' already has a \(taken.type) record at \(taken.file):\(taken.mark.line):\(taken.mark.column); a prim's endpoint must be a name the zone file does not point anywhere — choose another endpoint")
+            }
             types[endpoint, default: []].append(("A", origin.file, origin.mark))
         }
         for (name, entries) in types.sorted(by: { $0.key < $1.key }) {
