@@ -15,6 +15,7 @@ public enum RiskRules {
         case secretHolder = "secret-holder"
         case externalSecret = "external-secret"
         case endpoint = "endpoint"
+        case dnsTarget = "dns-target"
     }
 
     /// `paths` are the changed files, relative to the state root.
@@ -46,6 +47,13 @@ public enum RiskRules {
                 let domain = host.domain.lowercased()
                 if !endpoint.hasSuffix("." + domain) || endpoint.allSatisfy({ $0.isNumber || $0 == "." }) {
                     add(.endpoint, "prim '\(prim.id)' answers on \(endpoint), which is not a name under the host's domain \(domain)")
+                }
+            }
+            if let host = head.host(for: prim) {
+                let endpoint = host.endpoint(for: prim).lowercased()
+                let old = before.flatMap { before in base.host(for: before).map { $0.endpoint(for: before).lowercased() } }
+                if endpoint != old, let zone = head.zone(containing: endpoint), let record = zone.targets[endpoint] {
+                    add(.dnsTarget, "prim '\(prim.id)' would answer on \(endpoint), where the \(record.type) record '\(record.name)' of \(zone.file) points: it would receive what that record sends there")
                 }
             }
             for key in prim.requiredEnv {

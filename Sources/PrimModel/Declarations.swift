@@ -29,6 +29,7 @@ public struct DNSZone: Sendable, Hashable {
 
     /// The TTL of records that set none (`ttl:` of the zone file, else 300).
     public var ttl: Int = 300
+    public var ttlMark: Mark?
 
     public struct Record: Sendable, Hashable {
         public var name: String
@@ -57,6 +58,26 @@ public struct DNSZone: Sendable, Hashable {
         if lower.hasSuffix(".") { return lower.trimmingTrailingDot }
         if lower == apex || lower.hasSuffix("." + apex) { return lower }
         return "\(lower).\(apex)"
+    }
+
+    /// The names in this zone that its records point at (CNAME, NS, MX and SRV targets), by name:
+    /// whoever answers on one of them receives what the record sends there.
+    public var targets: [String: Record] {
+        var found: [String: Record] = [:]
+        for record in records {
+            let fields = record.content.split(separator: " ").map(String.init)
+            let target: String?
+            switch record.type {
+            case "CNAME", "NS": target = fields.first
+            case "MX": target = fields.count == 2 ? fields[1] : nil
+            case "SRV": target = fields.count == 4 ? fields[3] : nil
+            default: target = nil
+            }
+            guard let target else { continue }
+            let name = target.lowercased().trimmingTrailingDot
+            if contains(name), found[name] == nil { found[name] = record }
+        }
+        return found
     }
 
     /// Whether a full name lies in this zone.

@@ -25,6 +25,12 @@ struct Rollback: ParsableCommand {
     @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
     var allowMassDelete = false
 
+    @Flag(name: .customLong("allow-dns-deletes"), help: "Allow deleting more than max(3, 30 %) of a zone's prim-owned DNS records, or all of them.")
+    var allowDNSDeletes = false
+
+    @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
+    var adoptDNS = false
+
     func run() throws {
         let output = Output(format: options.format)
         let config: HostConfig
@@ -54,7 +60,8 @@ struct Rollback: ParsableCommand {
         options.rev = revision
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
         if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete).run()
+        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
+                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS).run()
     }
 
     /// A generation's revision may carry a note (`<sha> (rollback of x)`); the commit is the first word.

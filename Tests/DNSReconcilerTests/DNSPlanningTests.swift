@@ -103,6 +103,26 @@ final class DNSPlanningTests: XCTestCase {
         XCTAssertTrue(DNSReconciler().removesEarly(delete, in: adopted))
     }
 
+    func testARecordThatChangesHandsIsRemarked() throws {
+        let desired = try desired()
+        let live = desired.resources.filter { $0.address.kind == .dnsRecord }.map {
+            ObservedResource(address: $0.address, path: $0.path, content: $0.content, digest: $0.digest,
+                             prim: $0.address.name == "search.prim.test/A" ? "old-owner" : $0.prim, keys: $0.keys)
+        }
+        let change = try XCTUnwrap(plan(desired, live).changes.first { $0.address.name == "search.prim.test/A" })
+        XCTAssertEqual([change.action.rawValue, change.reason?.code], ["update", "owner-changed"])
+    }
+
+    func testANameBelowAZoneTheServerHoldsButTheStateDoesNotIsBlocked() throws {
+        var files = Self.base
+        files["prims/deep.yaml"] = "id: deep\nstatus: testing\nport: 3004\nendpoint: deep.sub.prim.test\n"
+        let child = ObservedResource(address: ResourceAddress(ResourceKind("dns_server_zone"), "sub.prim.test"), content: nil, digest: "")
+        let plan = plan(try desired(files), [child])
+        XCTAssertEqual(plan.blocked.map(\.prim), ["deep"])
+        XCTAssertTrue(plan.blocked[0].message.contains("deep.sub.prim.test/A is in zone sub.prim.test on the DNS server"), plan.blocked[0].message)
+        XCTAssertTrue(pending(plan).contains("create search.prim.test/A"))
+    }
+
     func testRecordsPrimDidNotCreateAreNeverDeleted() throws {
         let plan = plan(try desired(), [live("foreign.prim.test", "A", ["10.0.0.1"], owned: false),
                                          live("old.prim.test", "A", ["10.0.0.2"], owner: "old")])
@@ -132,6 +152,7 @@ final class DNSPlanningTests: XCTestCase {
         XCTAssertNil(DNSDeleteGuard.refusal(changes(owned: 5, deleted: 3)), "three is always allowed")
         XCTAssertNotNil(DNSDeleteGuard.refusal(changes(owned: 5, deleted: 4)), "four of five is refused")
         XCTAssertNotNil(DNSDeleteGuard.refusal(changes(owned: 2, deleted: 2)), "all of them is refused")
+        XCTAssertNil(DNSDeleteGuard.refusal(changes(owned: 1, deleted: 1, added: 1)), "renaming a zone's only record is not emptying it")
         XCTAssertNil(DNSDeleteGuard.refusal(changes(owned: 100, deleted: 30)))
         XCTAssertNotNil(DNSDeleteGuard.refusal(changes(owned: 100, deleted: 31)))
         XCTAssertNil(DNSDeleteGuard.refusal(changes(owned: 0, deleted: 0, added: 10)), "creations never count")

@@ -50,6 +50,21 @@ final class DNSRetryTests: XCTestCase {
         }
     }
 
+    func testNoTryStartsOnceTheBudgetIsSpentTimeoutsIncluded() {
+        let script = Script(Array(repeating: .failure(SystemError("timed out", class: .transient)), count: 5))
+        final class Clock: @unchecked Sendable { var now = 0.0 }
+        let clock = Clock()
+        var retry = retry(script)
+        retry.now = { clock.now }
+        XCTAssertThrowsError(try retry.run("GET zone") {
+            clock.now += 12  // each try times out after 12 s
+            return try script.next()
+        }) { error in
+            XCTAssertTrue("\(error)".contains("failed 2 times in 24"), "\(error)")
+        }
+        XCTAssertEqual(script.calls, 2, "15 s budget: a third try would start after 24 s")
+    }
+
     func testALongRetryAfterStopsAtOnceAndAnAnswerThatIsNotRetryableIsReturned() throws {
         let long = Script([response(429, retryAfter: "3600")])
         XCTAssertThrowsError(try retry(long).run("PATCH") { try long.next() })

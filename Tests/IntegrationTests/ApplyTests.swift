@@ -122,6 +122,17 @@ final class ApplyTests: FreshTestbedCase {
         try diffIsClean()
     }
 
+    func testAPrimBlockedForAMissingSecretKeepsItsRouteWhenOthersChange() throws {
+        try apply()
+        try FileManager.default.removeItem(atPath: "\(testbed.dataDir)/secrets/API_KEY")
+        try edit(ConvergedState.files(betaPort: 3212))
+        let result = try apply(expect: 4)
+        XCTAssertTrue(result.stdout.contains("prim 'alpha' is not deployed: env API_KEY has no value"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("caddy_config.caddy: Reload complete"), "beta's route moved: Caddy was loaded\n\(result.stdout)")
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "alpha keeps its live route")
+        XCTAssertEqual(testbed.viaCaddy("beta.prim.test").1, "{\"service\": \"beta.sh\", \"status\": \"ok\"}")
+    }
+
     func testRemovedPrimIsPrunedAndOthersUntouched() throws {
         try apply()
         let alpha = try testbed.invocation("prim-alpha.service")

@@ -136,17 +136,58 @@ final class DNSTests: XCTestCase {
         XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"])
     }
 
-    func testARecordPowerDNSRejectsChangesNothingInItsZone() throws {
+    /// PowerDNS refuses a batch when a record appears at a name between the plan and the PATCH (here a
+    /// CNAME someone writes while the apply runs). In the same apply a live prim moves port, so its
+    /// route was handed to its side-by-side candidate: it must still answer after the failed apply.
+    func testARecordPowerDNSRejectsChangesNothingInItsZoneAndTheLivePrimStillAnswers() throws {
+        try edit(["prims/p1.yaml": "id: p1\nstatus: live\nport: 3400\n"])
         try apply()
+        XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "{\"service\": \"p1.sh\", \"status\": \"ok\"}")
         let zone = try pdns.rrsets("prim.test")
-        try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: bad, type: CNAME, content: \"not..a.name.\" }\n",
-                  "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
-        let result = try apply(expect: 1)
-        XCTAssertTrue(result.stdout.contains("PowerDNS rejected the change to zone prim.test, so nothing in it changed"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("bad.prim.test"), "the server's message names the rrset: \(result.stdout)")
-        XCTAssertEqual(try pdns.rrsets("prim.test").mapValues(\.contents), zone.mapValues(\.contents), "nothing changed in the zone")
-        XCTAssertEqual(try pdns.dig("p4.prim.test"), [], "the new prim's record, in the same batch, was not written")
-        XCTAssertFalse(try testbed.caddyConfig().contains("p4.prim.test"), "and its route was not loaded")
+        try edit(["prims/p1.yaml": "id: p1\nstatus: live\nport: 3450\n",
+                  "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n",
+                  "dns/prim.test.yaml": "provider: powerdns\nttl: 60\nrecords:\n  - { name: extra, type: A, content: 10.0.0.7 }\n"])
+        let out = "\(testbed.directory)/rejected.out"
+        let apply = Command.spawn(Paths.primctl, ["apply", "--state", state, "--yes", "--config", testbed.config], stdout: out, stderr: out + ".err")
+        let journal = "\(testbed.dataDir)/journal.jsonl"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: journal), Date() < deadline { usleep(2_000) }
+        // Planned; its units start and pass their gates before any record is written.
+        try pdns.replace("prim.test", name: "p4.prim.test", type: "CNAME", contents: ["elsewhere.example."])
+        XCTAssertEqual(Command.wait(apply), 1)
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        XCTAssertTrue(text.contains("PowerDNS rejected the change to zone prim.test, so nothing in it changed"), text)
+        XCTAssertTrue(text.contains("RRset p4.prim.test. IN A: Conflicts with pre-existing RRset"), "the server's message names the rrset: \(text)")
+        var after = try pdns.rrsets("prim.test").mapValues(\.contents)
+        XCTAssertEqual(after.removeValue(forKey: "p4.prim.test/CNAME"), ["elsewhere.example."])
+        var before = zone.mapValues(\.contents)
+        // The CNAME written behind the apply's back raised the serial.
+        XCTAssertNotNil(after.removeValue(forKey: "prim.test/SOA"))
+        XCTAssertNotNil(before.removeValue(forKey: "prim.test/SOA"))
+        XCTAssertEqual(after, before, "nothing of the batch was written (the zone file's new record neither)")
+        XCTAssertFalse(try testbed.caddyConfig().contains("p4.prim.test"), "the new prim's route was not loaded")
+        XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "{\"service\": \"p1.sh\", \"status\": \"ok\"}",
+                       "the moved live prim answers: its route points at its new version, not at its stopped candidate")
+        // The conflict is seen at the next plan: p4 is blocked, the rest goes through.
+        let next = try self.apply(expect: 4)
+        XCTAssertTrue(next.stdout.contains("prim 'p4' is not deployed: a record prim did not create is at its name"), next.stdout)
+        XCTAssertEqual(try pdns.dig("extra.prim.test"), ["10.0.0.7"])
+    }
+
+    func testABlockedPrimKeepsItsLiveRouteWhenOthersChange() throws {
+        try apply()
+        // p2's record loses prim's mark (someone rewrote it): p2 is blocked, and its new port must not reach Caddy.
+        let response = try pdns.request("PATCH", "/zones/prim.test.", ["rrsets": [[
+            "name": "p2.prim.test.", "type": "A", "ttl": 60, "changetype": "REPLACE",
+            "records": [["content": "127.0.0.1", "disabled": false]], "comments": [Any](),
+        ]]])
+        XCTAssertEqual(response.status, 204, response.text)
+        try edit(["prims/p2.yaml": "id: p2\nstatus: testing\nport: 3452\n", "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
+        let result = try apply(expect: 4)
+        XCTAssertTrue(result.stdout.contains("prim 'p2' is not deployed"), result.stdout)
+        XCTAssertEqual(testbed.viaCaddy("p2.prim.test").1, "{\"service\": \"p2.sh\", \"status\": \"ok\"}", "p2 is served as it was live")
+        XCTAssertFalse(try testbed.caddyConfig().contains("3452"), "p2's unapplied port is not routed to")
+        XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}", "the others converge")
     }
 
     func testAnAToCNAMESwapHappensInOneApply() throws {

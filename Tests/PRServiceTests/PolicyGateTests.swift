@@ -41,3 +41,27 @@ final class PolicyGateTests: XCTestCase {
         ])
     }
 }
+
+/// A new prim at a name a zone record points at needs an operator: it would receive that record's traffic.
+final class DNSTargetRuleTests: XCTestCase {
+    func state(_ files: [String: String]) -> DesiredState {
+        let result = StateLoader.load(StateSnapshot(entries: files.mapValues { .file(Array($0.utf8)) }))
+        XCTAssertTrue(result.isValid, "\(result.errors)")
+        return result.state
+    }
+
+    let zone = ["hosts/h.yaml": "address: 192.0.2.1\ndomain: prim.test\n",
+                "dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: \"@\", type: NS, content: ns1.prim.test. }\n  - { name: www, type: CNAME, content: app.prim.test. }\n"]
+
+    func testClaimingATargetNeedsApprovalAndAnUnrelatedNameDoesNot() {
+        let base = state(zone)
+        for (id, record) in [("app", "CNAME record 'www'"), ("ns1", "NS record '@'")] {
+            let head = state(zone.merging(["prims/\(id).yaml": "id: \(id)\nstatus: testing\nport: 3001\n"]) { $1 })
+            let reasons = RiskRules.reasons(paths: ["prims/\(id).yaml"], base: base, head: head)
+            XCTAssertEqual(reasons.count, 1, "\(reasons)")
+            XCTAssertTrue(reasons.first?.contains(record) == true && reasons.first?.contains("(rule dns-target)") == true, "\(reasons)")
+        }
+        let other = state(zone.merging(["prims/other.yaml": "id: other\nstatus: testing\nport: 3001\n"]) { $1 })
+        XCTAssertEqual(RiskRules.reasons(paths: ["prims/other.yaml"], base: base, head: other), [])
+    }
+}

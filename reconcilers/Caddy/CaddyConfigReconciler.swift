@@ -51,20 +51,17 @@ public struct CaddyConfigReconciler: Reconciler {
     public func check(_ apply: ApplyContext) throws {
         guard loads(apply) else { return }
         let caddy = try CaddyExecutor(config: apply.host.config)
-        try caddy.check(caddy.compose(fragments: apply.desired.resources.filter { $0.address.kind == .caddyFragment }.map(\.content)))
+        try caddy.check(caddy.compose(fragments: CaddyRoutes.final(apply)))
     }
 
-    /// One load of the routes as they now are: a prim kept at its running version keeps its live route.
+    /// One load of the routes as they now are (`CaddyRoutes.final`).
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         guard let change = changes.first else { return }
         let caddy = try CaddyExecutor(config: apply.host.config)
-        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
-                                uniquingKeysWith: { a, _ in a })
-        let texts = apply.desired.resources.filter { $0.address.kind == .caddyFragment }.compactMap { fragment -> String? in
-            guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else { return fragment.content }
-            return old
+        try apply.step(change) {
+            try caddy.load(caddy.compose(fragments: CaddyRoutes.final(apply)))
+            apply.flags.insert(CaddyRoutes.loaded)
         }
-        try apply.step(change) { try caddy.load(caddy.compose(fragments: texts)) }
     }
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {}

@@ -25,30 +25,30 @@ public struct CaddyRouteReconciler: Reconciler {
         let moving = Set(changes.filter { $0.action == .update }.compactMap(\.prim))
         apply.handovers = loads ? Set(apply.candidates.keys.filter(moving.contains)) : []
         guard !apply.handovers.isEmpty else { return }
+        let overrides = Dictionary(uniqueKeysWithValues: apply.handovers.compactMap { prim in apply.candidates[prim].map { (prim, $0.fragment) } })
         do {
             let caddy = try CaddyExecutor(config: apply.host.config)
-            try caddy.load(caddy.compose(fragments: handoverRoutes(apply)))
+            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: overrides)))
         } catch {
             apply.handovers = []
+            return
         }
-    }
-
-    /// Caddy's routes as they are live, except that each handing-over prim's route points at its candidate.
-    func handoverRoutes(_ apply: ApplyContext) -> [String] {
-        let changed = Dictionary(apply.plan.pending.filter { $0.address.kind == kind }.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
-        var texts: [String] = []
-        for fragment in apply.desired.resources where fragment.address.kind == kind {
-            if let prim = fragment.prim, apply.handovers.contains(prim), let candidate = apply.candidates[prim] {
-                texts.append(candidate.fragment)
-            } else if let change = changed[fragment.address] {
-                if let before = change.before { texts.append(before) }  // a new route is not live yet
-            } else {
-                texts.append(fragment.content)
+        let moved = apply.handovers
+        apply.atEnd {
+            // The apply stopped before the new routes were loaded: a moved prim's route points at its
+            // candidate, which is about to stop. Point it at the prim's own new version if that was
+            // restarted, else back at its running one.
+            guard !apply.flags.contains(CaddyRoutes.loaded) else { return }
+            var routes: [String: String] = [:]
+            for prim in moved {
+                let restarted = apply.applied.contains { $0.address == ResourceNames.unit(prim) }
+                let fragment = apply.plan.changes.first { $0.address == ResourceNames.fragment(prim) }
+                if let text = restarted ? fragment?.after : fragment?.before { routes[prim] = text }
+            }
+            if let caddy = try? CaddyExecutor(config: apply.host.config) {
+                try? caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
             }
         }
-        // Routes about to be removed are live until the new config is loaded.
-        texts += changed.values.filter { $0.action == .delete }.sorted { $0.address < $1.address }.compactMap(\.before)
-        return texts
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {

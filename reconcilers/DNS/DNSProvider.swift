@@ -13,6 +13,8 @@ public struct DNSBatch: Sendable, Equatable {
 /// A DNS provider, shaped for both PowerDNS (one call per zone) and domain.sh (paged lists,
 /// record ids, batches of up to 200 operations).
 public protocol DNSProvider {
+    /// The names of the zones the provider holds.
+    func zones() throws -> [String]
     /// Every rrset of the zone, all pages read. Throws when the zone does not exist.
     func list(zone: String) throws -> [RRset]
     /// Applies one batch to the zone in one change: all of it, or nothing (the provider's rejection is thrown).

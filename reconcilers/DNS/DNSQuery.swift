@@ -17,13 +17,20 @@ public enum DNSQuery {
         public var address: String?
     }
 
-    /// The answers of type `type` for `name`; throws when the server does not answer in `timeout`.
-    public static func ask(_ server: String, name: String, type: String, timeout: Double = 1) throws -> [Answer] {
+    public struct Reply: Equatable, Sendable {
+        public var answers: [Answer]
+        /// The server cut the reply short (TC): it has more than fits.
+        public var truncated: Bool
+    }
+
+    /// The answers of type `type` for `name` (asked with EDNS, 4096-byte replies); throws when the
+    /// server does not answer in `timeout`.
+    public static func ask(_ server: String, name: String, type: String, timeout: Double = 1) throws -> Reply {
         guard let colon = server.lastIndex(of: ":"), let port = UInt16(server[server.index(after: colon)...]) else {
             throw SystemError("dns.server '\(server)' is not address:port")
         }
         let host = String(server[..<colon].filter { $0 != "[" && $0 != "]" })
-        guard let code = types[type] else { return [] }
+        guard let code = types[type] else { return Reply(answers: [], truncated: false) }
         let id = UInt16.random(in: 0...UInt16.max)
         let query = message(id: id, name: name, type: code)
 
@@ -43,7 +50,7 @@ public enum DNSQuery {
             guard count > 0 else { throw SystemError("\(server) did not answer a DNS query for \(name) in \(timeout) s", class: .transient) }
             let reply = Array(buffer[..<count])
             guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id else { continue }
-            return try answers(reply, type: code)
+            return Reply(answers: try answers(reply, type: code), truncated: reply[2] & 0x02 != 0)
         }
     }
 
@@ -71,13 +78,16 @@ public enum DNSQuery {
     }
 
     static func message(id: UInt16, name: String, type: UInt16) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+        // One question, one additional record (EDNS's OPT); RD clear: no recursion.
+        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 1]
         for label in name.trimmingDot.split(separator: ".") {
             let utf8 = Array(label.utf8.prefix(63))
             bytes.append(UInt8(utf8.count))
             bytes += utf8
         }
         bytes += [0, UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+        // OPT: root name, type 41, class = UDP payload size 4096, extended rcode/flags 0, no data.
+        bytes += [0, 0, 41, 0x10, 0x00, 0, 0, 0, 0, 0, 0]
         return bytes
     }
 

@@ -48,11 +48,19 @@ public struct DNSReconciler: Reconciler {
         guard !zones.isEmpty else { return [] }
         let provider = try Self.provider(host.config)
         var observed: [ObservedResource] = []
+        // Zones the server holds below a declared one: a record written into the parent for a name
+        // in such a child would never be served.
+        for child in try provider.zones() where zones.contains(where: { child != $0 && child.hasSuffix("." + $0) }) {
+            observed.append(ObservedResource(address: ResourceAddress(.dnsServerZone, child), path: child, content: nil, digest: ""))
+        }
         for zone in zones.sorted() {
             for set in try provider.list(zone: zone) {
+                // prim's: this host's mark on the rrset, and the inventory's entry (a copied or forged
+                // comment alone does not make a record prim's).
+                let owned = DNSMarker.isOwned(set.marker, host: desired.host) && inventory.contains(set.address)
                 observed.append(ObservedResource(
                     address: set.address, path: zone, content: set.text, digest: Digest.sha256(set.text),
-                    owned: DNSMarker.isOwned(set.marker, host: desired.host), prim: DNSMarker.prim(in: set.marker),
+                    owned: owned, prim: owned ? DNSMarker.prim(in: set.marker) : nil,
                     keys: [set.name],
                     attributes: [DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
                                  DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n")]))
@@ -75,21 +83,40 @@ public struct DNSReconciler: Reconciler {
 
     func adopts(_ resource: DesiredResource) -> Bool { resource.attributes[DNSRecordRenderer.adoptAttribute] == "true" }
 
+    /// The zone the server holds below the record's own zone that contains its name, if any.
+    func occluding(_ resource: DesiredResource, _ observed: ObservedState) -> String? {
+        guard let name = resource.keys.first else { return nil }
+        return observed.of(.dnsServerZone).map(\.address.name)
+            .filter { name == $0 || name.hasSuffix("." + $0) }.max { $0.count < $1.count }
+    }
+
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
         let live = observed.of(kind)
-        var blocked: [String: [String]] = [:]
-        for resource in desired.resources where resource.address.kind == kind && !adopts(resource) {
+        var conflicts: [String: [String]] = [:]
+        var hidden: [String: [String]] = [:]
+        for resource in desired.resources where resource.address.kind == kind {
+            let label = resource.prim ?? "dns/\(resource.path)"
+            if let child = occluding(resource, observed) {
+                hidden[label, default: []].append("\(resource.address.name) is in zone \(child) on the DNS server")
+                continue
+            }
+            guard !adopts(resource) else { continue }
             let found = foreign(in: resource, live)
             guard !found.isEmpty else { continue }
-            let label = resource.prim ?? "dns/\(resource.path)"
-            blocked[label, default: []] += found.map { "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))" }
+            conflicts[label, default: []] += found.map { "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))" }
         }
-        return blocked.keys.sorted().map { label in
-            let records = Array(Set(blocked[label]!)).sorted().joined(separator: "; ")
-            let what = label.hasPrefix("dns/") ? "records of zone \(label.dropFirst(4)) are not applied" : "prim '\(label)' is not deployed"
-            return BlockedPrim(prim: label, missingEnv: [], message:
-                "\(what): a record prim did not create is at its name: \(records); remove it at the DNS provider, or take it over with dns.adopt: true in the host config (primctl: --adopt-dns)")
+        func what(_ label: String) -> String {
+            label.hasPrefix("dns/") ? "records of zone \(label.dropFirst(4)) are not applied" : "prim '\(label)' is not deployed"
         }
+        var blocked = conflicts.keys.sorted().map { label in
+            BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what(label)): a record prim did not create is at its name: \(Array(Set(conflicts[label]!)).sorted().joined(separator: "; ")); remove it at the DNS provider, or take it over with dns.adopt: true in the host config (primctl: --adopt-dns)")
+        }
+        blocked += hidden.keys.sorted().filter { conflicts[$0] == nil }.map { label in
+            BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone in dns/ or choose another name")
+        }
+        return blocked
     }
 
     public func plan(_ input: KindPlanInput) -> [Change] {
@@ -99,8 +126,9 @@ public struct DNSReconciler: Reconciler {
         var wanted = Set<ResourceAddress>()
         for resource in input.desired(of: kind) {
             let found = foreign(in: resource, live)
-            // An extra record with a foreign one in its way is left out (the zone file is reported as blocked).
-            if resource.prim == nil, !found.isEmpty, !adopts(resource) { continue }
+            // A zone file's record with a foreign one in its way, or below a zone the server holds, is
+            // left out (the zone file is reported as blocked).
+            if resource.prim == nil, (!found.isEmpty && !adopts(resource)) || occluding(resource, input.observed) != nil { continue }
             wanted.insert(resource.address)
             changes.append(compare(resource, input.observed.resources[resource.address]))
             if adopts(resource) {
@@ -124,6 +152,9 @@ public struct DNSReconciler: Reconciler {
         }
         guard let live else { return change(.create, Reason("new", "not at the DNS provider yet")) }
         if !live.owned { return change(.update, Reason("adopt", "a record prim did not create is there; dns.adopt takes it over and marks it")) }
+        if live.prim != resource.prim {
+            return change(.update, Reason("owner-changed", resource.prim.map { "the name now belongs to prim '\($0)'; its mark is rewritten" } ?? "the record now belongs to the zone file; its mark is rewritten"))
+        }
         if live.digest == resource.digest { return change(.noop, nil) }
         return change(.update, Reason("content-changed", "records changed"))
     }
@@ -159,8 +190,10 @@ public struct DNSReconciler: Reconciler {
                 }
             }
             try apply.batch(group) {
+                // Noted before they are written: a record prim wrote is prim's even if the apply dies right after.
+                for change in group where change.action != .delete { try apply.owns(change.address, path: zone) }
                 try provider.apply(zone: zone, batch)
-                for change in group { try apply.owns(change.address, path: change.action == .delete ? nil : zone) }
+                for change in group where change.action == .delete { try apply.owns(change.address, path: nil) }
                 if let server = apply.host.config.dnsServer { try waitUntilServed(batch.replaces, by: server) }
             }
         }
@@ -176,10 +209,12 @@ public struct DNSReconciler: Reconciler {
         let deadline = Date().addingTimeInterval(Self.servedWithin)
         for set in sets {
             while true {
-                let answers = (try? DNSQuery.ask(server, name: set.name, type: set.type)) ?? []
-                let served = ["A", "AAAA"].contains(set.type)
+                let reply = try? DNSQuery.ask(server, name: set.name, type: set.type)
+                let answers = reply?.answers ?? []
+                // A reply too large even for EDNS's 4096 bytes is cut short (TC): the server has the data.
+                let served = reply?.truncated == true || (["A", "AAAA"].contains(set.type)
                     ? Set(answers.compactMap(\.address)) == Set(set.contents)
-                    : answers.count == set.contents.count
+                    : answers.count == set.contents.count)
                 if served { break }
                 guard Date() < deadline else {
                     throw SystemError("\(set.name)/\(set.type) was written but \(server) does not serve it after \(Int(Self.servedWithin)) s; its route is not loaded until it does", class: .transient)
@@ -188,4 +223,9 @@ public struct DNSReconciler: Reconciler {
             }
         }
     }
+}
+
+extension ResourceKind {
+    /// A zone the DNS server holds below a declared one: observed, never planned.
+    static let dnsServerZone = ResourceKind("dns_server_zone")
 }

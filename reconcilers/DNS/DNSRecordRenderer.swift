@@ -16,7 +16,9 @@ public enum DNSRecordRenderer {
         guard let provider = input.config.dnsProvider else { return [] }
         let zones = input.state.zones.filter { $0.provider == provider }
         var sets: [ResourceAddress: (set: RRset, zone: DNSZone, prim: String?)] = [:]
-        for zone in zones {
+        // A zone file's own records are one host's to manage: the first of the state's hosts by name.
+        let managesZoneFiles = input.state.hosts.map(\.name).min().map { $0 == input.host.name } ?? true
+        for zone in zones where managesZoneFiles {
             var grouped: [String: [DNSZone.Record]] = [:]
             for record in zone.records where zone.contains(zone.absolute(record.name)) {
                 grouped["\(zone.absolute(record.name))/\(record.type)", default: []].append(record)

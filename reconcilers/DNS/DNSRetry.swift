@@ -16,6 +16,9 @@ public struct DNSRetry: Sendable {
     public var cap = 8.0
     /// The longest a `Retry-After` is waited for; longer ones end the tries at once.
     public var longestWait = 30.0
+    /// No try starts once this many seconds have passed since the first (timeouts included).
+    public var budget = 15.0
+    public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     public var sleep: @Sendable (Double) -> Void = { usleep(useconds_t($0 * 1_000_000)) }
 
     public init() {}
@@ -32,9 +35,11 @@ public struct DNSRetry: Sendable {
     }
 
     public func run(_ what: String, _ call: () throws -> HTTPResponse) throws -> HTTPResponse {
-        var waited = 0.0
+        let started = now()
         var last = ""
+        var tries = 0
         for attempt in 1...attempts {
+            tries = attempt
             var retryAfter: String?
             do {
                 let response = try call()
@@ -49,9 +54,10 @@ public struct DNSRetry: Sendable {
             guard let wait = delay(after: attempt, retryAfter: retryAfter) else {
                 throw SystemError("\(what): \(last), and the provider asks to wait \(retryAfter ?? "?") s; trying again later", class: .transient)
             }
+            guard now() - started + wait < budget else { break }
             sleep(wait)
-            waited += wait
         }
-        throw SystemError("\(what) failed \(attempts) times over \((waited * 10).rounded() / 10) s (last: \(last)); trying again later", class: .transient)
+        let elapsed = ((now() - started) * 10).rounded() / 10
+        throw SystemError("\(what) failed \(tries) time\(tries == 1 ? "" : "s") in \(elapsed) s (last: \(last)); trying again later", class: .transient)
     }
 }

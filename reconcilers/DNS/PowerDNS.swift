@@ -58,9 +58,24 @@ public struct PowerDNS: DNSProvider {
         "/api/v1/servers/localhost/zones/\(zone.trimmingDot)."
     }
 
+    public func zones() throws -> [String] {
+        let response = try retry.run("GET zones from PowerDNS") {
+            try HTTPClient.request("GET", api + "/api/v1/servers/localhost/zones", headers: ["X-API-Key": key], timeout: 5)
+        }
+        guard response.status == 200 else {
+            throw SystemError("PowerDNS answered \(response.status) for its zone list: \(Self.message(response))",
+                              class: response.status == 401 || response.status == 403 ? .stalled : .transient)
+        }
+        struct Zone: Decodable { var name: String }
+        guard let zones = try? JSONDecoder().decode([Zone].self, from: Data(response.body)) else {
+            throw SystemError("PowerDNS's zone list is not the JSON of API v1", class: .transient)
+        }
+        return zones.map { $0.name.lowercased().trimmingDot }
+    }
+
     public func list(zone: String) throws -> [RRset] {
         let response = try retry.run("GET zone \(zone) from PowerDNS") {
-            try HTTPClient.request("GET", api + path(zone), headers: ["X-API-Key": key], timeout: 10)
+            try HTTPClient.request("GET", api + path(zone), headers: ["X-API-Key": key], timeout: 5)
         }
         switch response.status {
         case 200: break
@@ -94,7 +109,7 @@ public struct PowerDNS: DNSProvider {
         let body = [UInt8](try JSONEncoder().encode(Patch(rrsets: changes)))
         // A PATCH is one transaction of idempotent REPLACEs and DELETEs: sending it again is safe.
         let response = try retry.run("PATCH zone \(zone) on PowerDNS") {
-            try HTTPClient.request("PATCH", api + path(zone), headers: ["X-API-Key": key, "Content-Type": "application/json"], body: body, timeout: 30)
+            try HTTPClient.request("PATCH", api + path(zone), headers: ["X-API-Key": key, "Content-Type": "application/json"], body: body, timeout: 20)
         }
         switch response.status {
         case 200, 204: return

@@ -154,6 +154,7 @@ struct DeclarationDecoder {
         }
         var result = DNSZone(zone: zone, file: file, mark: mark, provider: provider, records: records)
         result.ttl = defaultTTL
+        result.ttlMark = fields["ttl"]?.value.mark
         return result
     }
 

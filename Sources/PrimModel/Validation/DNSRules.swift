@@ -8,17 +8,31 @@ import PrimYAML
 /// What a zone file may declare: names inside the zone, content each type's server accepts,
 /// no CNAME beside other data, and a zone for every deployed prim's endpoint.
 enum DNSRules {
+    static let ttlRange = 1...2_147_483_647
+
     static func check(_ state: DesiredState, log: DiagnosticLog) {
         var types: [String: [(type: String, file: String, mark: Mark)]] = [:]
         for zone in state.zones {
+            if zone.provider.isEmpty {
+                log.error(zone.file, zone.mark, "dns-provider", "zone \(zone.apex) names no provider; set provider: powerdns (or a provider of providers/)")
+            }
+            if !ttlRange.contains(zone.ttl) {
+                log.error(zone.file, zone.ttlMark ?? zone.mark, "dns-ttl", "ttl \(zone.ttl) is out of range; use seconds between 1 and 2147483647 (300 is the default)")
+            }
+            var seen: [String: Mark] = [:]
             for record in zone.records {
                 let name = zone.absolute(record.name)
+                if !isRecordName(name) {
+                    log.error(zone.file, record.mark(of: "name"), "dns-name",
+                              "record name '\(record.name)' is not a DNS name: labels of letters, digits, '-' or '_', each at most 63 bytes, at most 253 in all ('*' only as the first label)")
+                    continue
+                }
                 if !zone.contains(name) {
                     log.error(zone.file, record.mark(of: "name"), "dns-out-of-zone",
                               "record name '\(record.name)' is \(name), outside zone \(zone.apex); use a name relative to the zone, or '@' for the apex")
                     continue
                 }
-                if record.ttl < 1 || record.ttl > 2_147_483_647 {
+                if !ttlRange.contains(record.ttl) {
                     log.error(zone.file, record.mark(of: "ttl"), "dns-ttl", "ttl \(record.ttl) is out of range; use seconds between 1 and 2147483647 (300 is the default)")
                 }
                 if record.type == "CNAME", name == zone.apex {
@@ -28,6 +42,13 @@ enum DNSRules {
                 if let problem = contentProblem(record.type, record.content) {
                     log.error(zone.file, record.mark(of: "content"), problem.code, problem.message)
                 }
+                let key = "\(name) \(record.type) \(record.content)"
+                if let first = seen[key] {
+                    log.error(zone.file, record.mark, "dns-duplicate",
+                              "this \(record.type) record of \(name) repeats the one at line \(first.line); remove one")
+                } else {
+                    seen[key] = record.mark
+                }
                 types[name, default: []].append((record.type, zone.file, record.mark(of: "type")))
             }
         }
@@ -35,6 +56,10 @@ enum DNSRules {
             guard let host = state.host(for: prim) else { continue }
             let endpoint = host.endpoint(for: prim).lowercased()
             let origin = prim.origin(prim.endpoint == nil ? "id" : "endpoint")
+            if prim.endpoint == nil, !PrimDecoder.isValidHostName(endpoint) {
+                log.error(origin.file, origin.mark, "invalid-endpoint",
+                          "prim '\(prim.id)' would answer on '\(endpoint)', which is not a DNS name (a label may not end in '-'); set endpoint: or rename the prim")
+            }
             if !state.zones.isEmpty, state.zone(containing: endpoint) == nil {
                 log.error(origin.file, origin.mark, "dns-no-zone",
                           "endpoint '\(endpoint)' of prim '\(prim.id)' is in no zone of dns/ (\(state.zones.map(\.apex).joined(separator: ", "))); add dns/<zone>.yaml for it or choose an endpoint in a declared zone")
@@ -55,6 +80,23 @@ enum DNSRules {
         }
     }
 
+    /// A record's name: labels of letters, digits, `-` and `_` (`_dmarc`), `*` only as the first.
+    static func isRecordName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.enumerated().allSatisfy { index, label in
+            if index == 0 && label == "*" { return true }
+            return !label.isEmpty && label.utf8.count <= 63
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+    }
+
+    /// A host name a record points at (trailing dot allowed).
+    static func isTarget(_ name: String) -> Bool {
+        let name = name.hasSuffix(".") ? String(name.dropLast()) : name
+        return name.isEmpty || (isRecordName(name) && !name.hasPrefix("*"))
+    }
+
     struct Problem {
         var code: String
         var message: String
@@ -71,22 +113,24 @@ enum DNSRules {
         case "TXT":
             return txtProblem(content)
         case "MX":
-            guard fields.count == 2, let priority = Int(fields[0]), (0...65535).contains(priority) else {
-                return Problem(code: "dns-mx-priority", message: "MX content '\(content)' needs a priority and a host, like \"10 mail.prim.sh.\"")
+            guard fields.count == 2, let priority = Int(fields[0]), (0...65535).contains(priority), isTarget(fields[1]) else {
+                return Problem(code: "dns-mx-priority", message: "MX content '\(content)' needs a priority and a host name, like \"10 mail.prim.sh.\"")
             }
             return nil
         case "SRV":
-            guard fields.count == 4, fields[..<3].allSatisfy({ Int($0).map { (0...65535).contains($0) } ?? false }) else {
-                return Problem(code: "dns-content", message: "SRV content '\(content)' needs priority, weight, port and target, like \"10 5 443 api.prim.sh.\"")
+            guard fields.count == 4, fields[..<3].allSatisfy({ Int($0).map { (0...65535).contains($0) } ?? false }), isTarget(fields[3]) else {
+                return Problem(code: "dns-content", message: "SRV content '\(content)' needs priority, weight, port and a target host name, like \"10 5 443 api.prim.sh.\"")
             }
             return nil
         case "CAA":
-            guard fields.count >= 3, Int(fields[0]).map({ (0...255).contains($0) }) ?? false, fields[2].hasPrefix("\"") else {
-                return Problem(code: "dns-content", message: "CAA content '\(content)' needs flags, a tag and a quoted value, like 0 issue \"letsencrypt.org\"")
+            guard fields.count >= 3, Int(fields[0]).map({ (0...255).contains($0) }) ?? false,
+                  !fields[1].isEmpty, fields[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+                  fields[2].hasPrefix("\""), content.hasSuffix("\"") else {
+                return Problem(code: "dns-content", message: "CAA content '\(content)' needs flags, a tag of letters and digits and a quoted value, like 0 issue \"letsencrypt.org\"")
             }
             return nil
         case "CNAME", "NS":
-            return fields.count == 1 && !content.contains("\"") ? nil
+            return fields.count == 1 && isTarget(content) && !content.hasPrefix(".") ? nil
                 : Problem(code: "dns-content", message: "\(type) content '\(content)' must be one host name, like target.prim.sh.")
         default:
             return nil
@@ -119,18 +163,32 @@ enum DNSRules {
         return nil
     }
 
+    /// Dotted quad, no leading zeros (PowerDNS refuses `010.0.0.1`).
     static func isIPv4(_ text: String) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255 && (part.count == 1 || part.first != "0")
         }
     }
 
+    /// RFC 4291 text: eight groups of 1–4 hex digits, or fewer around one `::`; the last two may be a dotted quad.
     static func isIPv6(_ text: String) -> Bool {
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard text.contains(":"), groups.count >= 3, groups.count <= 8 || (groups.count == 9 && text.contains("::")) else { return false }
-        guard text.components(separatedBy: "::").count <= 2 else { return false }
-        return groups.allSatisfy { $0.count <= 4 && $0.allSatisfy(\.isHexDigit) }
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return false }
+        var count = 0
+        for (index, half) in halves.enumerated() where !half.isEmpty {
+            let groups = half.split(separator: ":", omittingEmptySubsequences: false)
+            for (position, group) in groups.enumerated() {
+                if index == halves.count - 1, position == groups.count - 1, group.contains(".") {
+                    guard isIPv4(String(group)) else { return false }
+                    count += 2
+                } else {
+                    guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit) else { return false }
+                    count += 1
+                }
+            }
+        }
+        return halves.count == 2 ? count <= 7 : count == 8
     }
 }
 

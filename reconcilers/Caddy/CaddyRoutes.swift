@@ -1,0 +1,55 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// Which text of each prim's route goes into a config Caddy loads, in one place. A prim the plan
+/// blocks keeps its route exactly as it is live (its file on disk, which the apply does not touch);
+/// a prim kept at its running version keeps its live route too.
+enum CaddyRoutes {
+    static let loaded = "caddy-config-loaded"
+
+    static func blocked(_ apply: ApplyContext) -> Set<String> { Set(apply.plan.blocked.map(\.prim)) }
+
+    /// The live route files of these prims, as they are on disk.
+    static func live(_ prims: Set<String>, _ config: HostConfig) -> [String] {
+        prims.sorted().compactMap { prim in
+            let path = "\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
+            return (try? FileReader.bytes(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    static func fragments(_ apply: ApplyContext) -> [DesiredResource] {
+        let blocked = blocked(apply)
+        return apply.desired.resources.filter { $0.address.kind == .caddyFragment && !blocked.contains($0.prim ?? "\u{0}") }
+    }
+
+    /// The routes once the apply is done: desired, but kept and blocked prims' as they are live.
+    static func final(_ apply: ApplyContext) -> [String] {
+        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
+                                uniquingKeysWith: { a, _ in a })
+        let texts = fragments(apply).compactMap { fragment -> String? in
+            guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else { return fragment.content }
+            return old
+        }
+        return texts + live(blocked(apply), apply.host.config)
+    }
+
+    /// The routes as they are live, except the prims in `overrides`, whose route is the text given.
+    static func current(_ apply: ApplyContext, overrides: [String: String]) -> [String] {
+        let changed = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var texts: [String] = []
+        for fragment in fragments(apply) {
+            if let prim = fragment.prim, let text = overrides[prim] {
+                texts.append(text)
+            } else if let change = changed[fragment.address] {
+                if let before = change.before { texts.append(before) }  // a new route is not live yet
+            } else {
+                texts.append(fragment.content)
+            }
+        }
+        // Routes about to be removed are live until the new config is loaded.
+        texts += changed.values.filter { $0.action == .delete }.sorted { $0.address < $1.address }.compactMap(\.before)
+        return texts + live(blocked(apply), apply.host.config)
+    }
+}
