@@ -218,14 +218,24 @@ final class DNSTests: XCTestCase {
         try apply()
         try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n", "prims/p5.yaml": "id: p5\nstatus: testing\nport: 3411\n"])
         let pdnsPID = pid_t(try String(contentsOfFile: "\(testbed.directory)/pdns.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
-        let apply = Command.spawn(Paths.primctl, ["apply", "--state", state, "--yes", "--config", testbed.config],
-                                  stdout: "\(testbed.directory)/killed.out", stderr: "\(testbed.directory)/killed.err")
-        // Freeze PowerDNS once the apply has planned (its journal exists), so the kill lands while the apply waits on it.
+        let events = "\(testbed.directory)/killed.out"
+        let apply = Command.spawn(Paths.primctl, ["apply", "--state", state, "--yes", "--format", "json", "--config", testbed.config],
+                                  stdout: events, stderr: events + ".err")
+        // Freeze PowerDNS once the apply has planned (its journal exists). Once both new prims' gates
+        // have reported, the apply is in its DNS batch, waiting on PowerDNS: kill it there.
         let journal = "\(testbed.dataDir)/journal.jsonl"
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: journal), Date() < deadline { usleep(2_000) }
         kill(pdnsPID, SIGSTOP)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "the apply began")
+        func gated(_ prim: String) -> Bool {
+            ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("\"prim\":\"\(prim)\"")
+        }
+        while !(gated("p4") && gated("p5")), Date() < deadline { usleep(5_000) }
+        usleep(100_000)
+        let before = (try? String(contentsOfFile: events, encoding: .utf8)) ?? ""
+        XCTAssertTrue(gated("p4") && gated("p5"), "the apply got past its units and gates: \(before)")
+        XCTAssertFalse(before.split(separator: "\n").contains { $0.contains("\"event\":\"step\"") && $0.contains("dns_record") },
+                       "and not past its DNS batch: \(before)")
         kill(apply, SIGKILL)
         _ = Command.wait(apply)
         kill(pdnsPID, SIGCONT)
@@ -237,4 +247,5 @@ final class DNSTests: XCTestCase {
         }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", state]).status, 0)
     }
+
 }

@@ -1,0 +1,105 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+
+/// The DNS kind's pure half: which live rrsets stand in a desired one's way, what that blocks,
+/// and the changes with their actions.
+extension DNSReconciler {
+    /// Live rrsets prim did not create that stand in a desired rrset's way: the same name and
+    /// type, or a CNAME on either side.
+    func foreign(in the: DesiredResource, _ observed: [ObservedResource]) -> [ObservedResource] {
+        guard let wanted = RRset.key(of: the.address) else { return [] }
+        return observed.filter { live in
+            guard !live.owned, let key = RRset.key(of: live.address), key.name == wanted.name else { return false }
+            return key.type == wanted.type || key.type == "CNAME" || wanted.type == "CNAME"
+        }
+    }
+
+    func adopts(_ resource: DesiredResource) -> Bool { resource.attributes[DNSRecordRenderer.adoptAttribute] == "true" }
+
+    /// The zone the server holds below the record's own zone that contains its name, if any.
+    func occluding(_ resource: DesiredResource, _ observed: ObservedState) -> String? {
+        guard let name = resource.keys.first else { return nil }
+        return observed.of(.dnsServerZone).map(\.address.name)
+            .filter { name == $0 || name.hasSuffix("." + $0) }.max { $0.count < $1.count }
+    }
+
+    public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
+        let live = observed.of(kind)
+        var conflicts: [String: [String]] = [:]
+        var hidden: [String: [String]] = [:]
+        for resource in desired.resources where resource.address.kind == kind {
+            let label = resource.prim ?? "dns/\(resource.path)"
+            if let child = occluding(resource, observed) {
+                hidden[label, default: []].append("\(resource.address.name) is in zone \(child) on the DNS server")
+                continue
+            }
+            guard !adopts(resource) else { continue }
+            let found = foreign(in: resource, live)
+            guard !found.isEmpty else { continue }
+            conflicts[label, default: []] += found.map { "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))" }
+        }
+        func what(_ label: String) -> String {
+            label.hasPrefix("dns/") ? "records of zone \(label.dropFirst(4)) are not applied" : "prim '\(label)' is not deployed"
+        }
+        var blocked = conflicts.keys.sorted().map { label in
+            BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what(label)): a record prim did not create is at its name: \(Array(Set(conflicts[label]!)).sorted().joined(separator: "; ")); remove it at the DNS provider, or take it over with dns.adopt: true in the host config (primctl: --adopt-dns)")
+        }
+        blocked += hidden.keys.sorted().filter { conflicts[$0] == nil }.map { label in
+            BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone in dns/ or choose another name")
+        }
+        return blocked
+    }
+
+    public func plan(_ input: KindPlanInput) -> [Change] {
+        let live = input.observed.of(kind)
+        let blocked = input.blocked
+        var changes: [Change] = []
+        var wanted = Set<ResourceAddress>()
+        for resource in input.desired(of: kind) {
+            let found = foreign(in: resource, live)
+            // A zone file's record with a foreign one in its way, or below a zone the server holds, is
+            // left out (the zone file is reported as blocked).
+            if resource.prim == nil, (!found.isEmpty && !adopts(resource)) || occluding(resource, input.observed) != nil { continue }
+            wanted.insert(resource.address)
+            changes.append(compare(resource, input.observed.resources[resource.address]))
+            if adopts(resource) {
+                for other in found where other.address != resource.address {
+                    wanted.insert(other.address)
+                    changes.append(removal(other, Reason("adopt", "a record prim did not create is in the way of \(resource.address.name); dns.adopt replaces it")))
+                }
+            }
+        }
+        for record in live.sorted(by: { $0.address < $1.address })
+        where record.owned && !wanted.contains(record.address) && !blocked.contains(record.prim ?? "\u{0}") {
+            changes.append(removal(record, Reason("removed", record.prim == nil ? "no zone file declares it any more" : "no deployed prim declares it any more")))
+        }
+        return changes
+    }
+
+    public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
+        func change(_ action: Action, _ reason: Reason?) -> Change {
+            Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
+                   before: live?.content, after: resource.content, keys: resource.keys, writesContent: action != .noop)
+        }
+        guard let live else { return change(.create, Reason("new", "not at the DNS provider yet")) }
+        if !live.owned { return change(.update, Reason("adopt", "a record prim did not create is there; dns.adopt takes it over and marks it")) }
+        if live.prim != resource.prim {
+            return change(.update, Reason("owner-changed", resource.prim.map { "the name now belongs to prim '\($0)'; its mark is rewritten" } ?? "the record now belongs to the zone file; its mark is rewritten"))
+        }
+        if live.digest == resource.digest { return change(.noop, nil) }
+        return change(.update, Reason("content-changed", "records changed"))
+    }
+
+    /// A deletion goes with the creations when nothing routes to its name: a zone file's record,
+    /// or one replaced at the same name by another type (an A→CNAME swap, in one batch).
+    public func removesEarly(_ change: Change, in plan: Plan) -> Bool {
+        if change.prim == nil || change.reason?.code == "adopt" { return true }
+        guard let name = RRset.key(of: change.address)?.name else { return false }
+        return plan.pending.contains { other in
+            other.address.kind == kind && other.action != .delete && RRset.key(of: other.address)?.name == name
+        }
+    }
+}
