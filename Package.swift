@@ -48,6 +48,9 @@ let package = Package(
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
 
+        // The age file format (X25519 recipients), from its spec on swift-crypto.
+        .target(name: "PrimAge", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
         .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
+        .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
