@@ -190,6 +190,29 @@ final class DNSTests: XCTestCase {
         XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}", "the others converge")
     }
 
+    /// A DNS provider that does not answer: no record is checked or changed, a prim that needs a new
+    /// record waits, and the rest of the host is still applied.
+    func testWhileTheProviderIsDownOnlyPrimsNeedingANewRecordWait() throws {
+        try apply()
+        let config = try String(contentsOfFile: testbed.config, encoding: .utf8)
+            .replacingOccurrences(of: testbed.environment["PDNS_API"]!, with: "http://127.0.0.1:9")
+        let down = "\(testbed.directory)/dns-down.yaml"
+        try config.write(toFile: down, atomically: true, encoding: .utf8)
+        try edit(["prims/p1.yaml": "id: p1\nstatus: testing\nport: 3453\n", "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
+        let result = try Primctl.run(["apply", "--state", state, "--yes", "--config", down])
+        XCTAssertEqual(result.status, 4, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("the DNS provider did not answer"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("prim 'p4' is not deployed: its route must wait for its DNS record"), result.stdout)
+        XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "{\"service\": \"p1.sh\", \"status\": \"ok\"}", "p1's port change went through")
+        XCTAssertTrue(try testbed.caddyConfig().contains("3453"))
+        XCTAssertFalse(try testbed.caddyConfig().contains("p4.prim.test"), "p4 has no route before its record")
+        XCTAssertEqual(try pdns.dig("p4.prim.test"), [])
+        // The provider is back: p4 gets its record, then its route.
+        try apply()
+        XCTAssertEqual(try pdns.dig("p4.prim.test"), ["127.0.0.1"])
+        XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}")
+    }
+
     func testAnAToCNAMESwapHappensInOneApply() throws {
         try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: alias, type: A, content: 10.1.1.1 }\n"])
         try apply()

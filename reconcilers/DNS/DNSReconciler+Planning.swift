@@ -25,6 +25,18 @@ extension DNSReconciler {
     }
 
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
+        if let outage = observed.resources[Self.unavailable] {
+            // Records cannot be checked: a prim whose route does not serve its name yet would get the
+            // route before the name.
+            let waiting = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { record -> String? in
+                guard let prim = record.prim, let name = record.keys.first else { return nil }
+                let live = observed.resources[ResourceNames.fragment(prim)]?.content ?? ""
+                return live.contains(name + " {") ? nil : prim
+            }).sorted()
+            let why = "the DNS provider did not answer (\(outage.content ?? "")); no record is checked or changed by this apply"
+            return [BlockedPrim(prim: "dns", missingEnv: [], message: "\(why); prims with a live route are applied as usual")]
+                + waiting.map { BlockedPrim(prim: $0, missingEnv: [], message: "prim '\($0)' is not deployed: its route must wait for its DNS record, and \(why)") }
+        }
         let live = observed.of(kind)
         var conflicts: [String: [String]] = [:]
         var hidden: [String: [String]] = [:]
@@ -54,6 +66,7 @@ extension DNSReconciler {
     }
 
     public func plan(_ input: KindPlanInput) -> [Change] {
+        guard input.observed.resources[Self.unavailable] == nil else { return [] }
         let live = input.observed.of(kind)
         let blocked = input.blocked
         var changes: [Change] = []

@@ -40,7 +40,20 @@ public struct DNSReconciler: Reconciler {
         }
     }
 
+    /// What is live at the provider. A provider that does not answer (after its retries) is not an
+    /// error here: the plan then changes no record and holds back the prims that need a new one
+    /// (`blocks`), so the rest of the host can still be fixed during a DNS outage.
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
+        do {
+            return try observeProvider(host, desired: desired)
+        } catch let error as SystemError where error.errorClass == .transient {
+            return [ObservedResource(address: Self.unavailable, path: host.config.dnsAPI ?? "", content: error.message, digest: "")]
+        }
+    }
+
+    static let unavailable = ResourceAddress(.dnsServerZone, "(unavailable)")
+
+    func observeProvider(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         guard host.config.dnsProvider != nil, !desired.host.isEmpty else { return [] }
         let inventory = try Inventory.load(dataDir: host.config.dataDir)
         var zones = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { $0.attributes[DNSRecordRenderer.zoneAttribute] })
