@@ -41,7 +41,7 @@ let package = Package(
         // One target per resource kind.
         .target(name: "SystemdReconciler", dependencies: ["PrimEngine", "SecretsReconciler"], path: "reconcilers/Systemd"),
         .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
-        .target(name: "SecretsReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Secrets"),
+        .target(name: "SecretsReconciler", dependencies: ["PrimEngine", "PrimAge"], path: "reconcilers/Secrets"),
         .target(name: "ReleaseReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Release"),
         .target(name: "DNSReconciler", dependencies: ["PrimEngine"], path: "reconcilers/DNS"),
 
@@ -62,7 +62,7 @@ let package = Package(
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
-            "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine",
+            "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
             "PrimHost", "PrimController",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

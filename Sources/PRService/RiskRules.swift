@@ -52,7 +52,7 @@ public enum RiskRules {
             if let host = head.host(for: prim) {
                 let endpoint = host.endpoint(for: prim).lowercased()
                 let old = before.flatMap { before in base.host(for: before).map { $0.endpoint(for: before).lowercased() } }
-                if endpoint != old, let zone = head.zone(containing: endpoint), let record = zone.targets[endpoint] {
+                if endpoint != old, let (zone, record) = head.zones.lazy.compactMap({ zone in zone.targets[endpoint].map { (zone, $0) } }).first {
                     add(.dnsTarget, "prim '\(prim.id)' would answer on \(endpoint), where the \(record.type) record '\(record.name)' of \(zone.file) points: it would receive what that record sends there")
                 }
             }

@@ -47,10 +47,19 @@ public struct HostSession {
     /// Renders what `state` (with its code in `source`) asks of this host.
     public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {
         let host = try DesiredBuilder.host(state, named: config.host)
-        let secrets = try SecretStore(config: config).values()
+        let stored = try SecretStore(config: config).values()
+        let decrypted = DecryptedSecrets.decrypt(state, for: Set(state.deployedPrims(on: host).map(\.id)), config: config)
+        // The host's store wins over a committed value, and the plan says so.
+        let secrets = decrypted.values.merging(stored) { _, store in store }
+        var unreadable = decrypted.failures
+        for name in unreadable.keys where stored[name] != nil { unreadable[name] = nil }
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
-        let desired = try Kinds.desire(state, host: host, config: config,
-                                       built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases))
+        var desired = try Kinds.desire(state, host: host, config: config,
+                                       built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases,
+                                                                   unreadable: unreadable))
+        for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
+            desired.notes.append("secret \(name) is committed encrypted and also set in this host's store; the store's value is used (remove \(config.dataDir)/secrets/\(name) to use the committed one)")
+        }
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
     }
 

@@ -60,7 +60,7 @@ public struct DNSZone: Sendable, Hashable {
         return "\(lower).\(apex)"
     }
 
-    /// The names in this zone that its records point at (CNAME, NS, MX and SRV targets), by name:
+    /// The names its records point at (CNAME, NS, MX and SRV targets, in this zone or any), by name:
     /// whoever answers on one of them receives what the record sends there.
     public var targets: [String: Record] {
         var found: [String: Record] = [:]
@@ -75,7 +75,7 @@ public struct DNSZone: Sendable, Hashable {
             }
             guard let target else { continue }
             let name = target.lowercased().trimmingTrailingDot
-            if contains(name), found[name] == nil { found[name] = record }
+            if found[name] == nil { found[name] = record }
         }
         return found
     }

@@ -40,12 +40,16 @@ public struct HostConfig: Sendable, Equatable {
     /// primd: let an apply delete more than the guard allows (`dns.allow_deletes`; primctl: `--allow-dns-deletes`).
     public var dnsAllowDeletes = false
 
+    /// This host's age identity (X25519), 0600: what decrypts the `encrypted:` secrets of the state.
+    /// Made by `primctl host init`; its recipient goes into `hosts/<name>.yaml` `secret_recipients`.
+    public var identityFile = "/etc/prim/host.key"
+
     /// primd's settings (the `controller:` block).
     public var controller = ControllerSettings()
 
     public init() {}
 
-    public static let keys = ["host", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement"]
+    public static let keys = ["host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement"]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
     public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
@@ -60,6 +64,7 @@ public struct HostConfig: Sendable, Equatable {
         let fields = FieldSet(pairs, file: file)
         reader.rejectUnknownKeys(fields, allowed: keys, context: "host config", code: "unknown-key")
         config.host = reader.string(fields["host"])
+        config.identityFile = reader.string(fields["identity"]) ?? config.identityFile
         config.envDir = reader.string(fields["env_dir"]) ?? config.envDir
         config.envGroup = reader.string(fields["env_group"]) ?? config.envGroup
         config.dataDir = reader.string(fields["data_dir"]) ?? config.dataDir

@@ -83,11 +83,14 @@ public struct Plan: Sendable, Equatable {
     public var host: String
     public var changes: [Change]
     public var blocked: [BlockedPrim]
+    /// What the operator should know that blocks nothing (a secret set in two places, and which wins).
+    public var notes: [String]
 
-    public init(host: String, changes: [Change], blocked: [BlockedPrim] = []) {
+    public init(host: String, changes: [Change], blocked: [BlockedPrim] = [], notes: [String] = []) {
         self.host = host
         self.changes = changes
         self.blocked = blocked
+        self.notes = notes
     }
 
     public var pending: [Change] { changes.filter { $0.action != .noop } }

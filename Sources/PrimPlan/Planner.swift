@@ -9,6 +9,8 @@ public struct DesiredHost: Sendable {
     public var ports: [String: Int]
     /// How each deployed prim is rendered, for its side-by-side candidate on another port.
     public var renderings: [String: PrimRendering]
+    /// What the plan should tell the operator that blocks nothing.
+    public var notes: [String] = []
 
     public init(host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:],
                 renderings: [String: PrimRendering] = [:]) {
@@ -30,7 +32,7 @@ public enum Planner {
         for kind in kinds {
             changes += kind.plan(KindPlanInput(desired: desired, observed: observed, earlier: changes))
         }
-        return Plan(host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked)
+        return Plan(host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked, notes: rendered.notes)
     }
 
     /// Prims whose port is held by a process that is none of prim's units: starting them would

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
+import PrimAge
 import PrimModel
+import PrimPlan
+import PrimSystem
 import SecretsReconciler
 
 struct Secret: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage secret values in this host's secret store.",
-        subcommands: [Set.self])
+        subcommands: [Set.self, Encrypt.self])
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,12 +25,7 @@ struct Secret: ParsableCommand {
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
                 throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
             }
-            var value = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-            if value.last == 0x0A { value.removeLast() }
-            if value.last == 0x0D { value.removeLast() }
-            guard !value.isEmpty, !value.contains(0x0A), !value.contains(0) else {
-                throw output.fail("invalid-value", "the value on standard input must be one non-empty line without NUL")
-            }
+            let value = try Secret.readValue(output)
             do {
                 let config = try HostConfigLoader.load(options.config)
                 try SecretStore(config: config).set(name, value: value)
@@ -37,6 +35,88 @@ struct Secret: ParsableCommand {
             switch options.format {
             case .human: output.print("Secret \(name) stored.\n")
             case .json: output.print("{\"stored\": \"\(name)\"}\n")
+            }
+        }
+    }
+
+    /// Reads one line of value from standard input: non-empty, no NUL, no line break inside.
+    static func readValue(_ output: Output) throws -> [UInt8] {
+        var value = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        if value.last == 0x0A { value.removeLast() }
+        if value.last == 0x0D { value.removeLast() }
+        guard !value.isEmpty, !value.contains(0x0A), !value.contains(0x0D), !value.contains(0) else {
+            throw output.fail("invalid-value", "the value on standard input must be one non-empty line without NUL")
+        }
+        return value
+    }
+
+    struct Encrypt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write secrets/NAME.yaml with the value (from standard input) encrypted to the recipients of every host running its prims.",
+            discussion: "The recipients come from the state: hosts/<name>.yaml secret_recipients of each host that runs one of the secret's prims. The value is never printed or kept.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Argument(help: "The secret's name, as the env key prims read.")
+        var name: String
+
+        @Option(help: "The prims that get it (comma-separated), for a new secret; an existing file's list is kept otherwise.")
+        var prims: String?
+
+        func run() throws {
+            let output = Output(format: options.format)
+            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
+            }
+            guard options.repo == nil else { throw output.fail("needs-directory", "secret encrypt writes into a state directory: use --state DIR, not --repo") }
+            let result: LoadResult
+            do {
+                result = StateLoader.load(try DirectoryReader.read(options.state ?? "."))
+            } catch {
+                throw output.fail("state-unreadable", "\(error)")
+            }
+            guard result.isValid else {
+                output.print(options.format == .json ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
+                                                     : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
+                throw ExitCode(1)
+            }
+            let state = result.state
+            let existing = state.secrets.first { $0.name == name }
+            let given = prims.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? existing?.prims ?? []
+            guard !given.isEmpty else {
+                throw output.fail("no-prims", "secret \(name) is new: say which prims get it with --prims a,b")
+            }
+            let hosts = state.prims.filter { prim in given.contains("*") || given.contains(prim.id) }.compactMap { state.host(for: $0) }
+            var recipients: [Age.Recipient] = []
+            var seen: Swift.Set<String> = []
+            for host in hosts.sorted(by: { $0.name < $1.name }) {
+                guard !host.secretRecipients.isEmpty else {
+                    throw output.fail("no-recipients", "host '\(host.name)' runs a prim of \(name) but declares no secret_recipients; run `primctl host init` on it and add the recipient it prints to hosts/\(host.name).yaml")
+                }
+                for text in host.secretRecipients where seen.insert(text).inserted {
+                    do { recipients.append(try Age.Recipient(text)) } catch {
+                        throw output.fail("invalid-recipient", "hosts/\(host.name).yaml: \(error)")
+                    }
+                }
+            }
+            guard !recipients.isEmpty else {
+                throw output.fail("no-recipients", "none of \(given.joined(separator: ", ")) runs on a declared host; nothing to encrypt to")
+            }
+            let value = try Secret.readValue(output)
+            let armored = String(decoding: try Age.encrypt(value, to: recipients, armored: true), as: UTF8.self)
+            var text = "# Encrypted to: \(recipients.map(\.encoded).joined(separator: ", ")) (primctl secret encrypt)\n"
+            text += "prims: [\(given.joined(separator: ", "))]\n"
+            if let description = existing?.description { text += "description: \(description.debugDescription)\n" }
+            text += "encrypted: |\n" + armored.split(separator: "\n").map { "  \($0)\n" }.joined()
+            let path = "\(options.state ?? ".")/secrets/\(name).yaml"
+            do {
+                try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
+            } catch {
+                throw output.fail("write-failed", "\(error)")
+            }
+            switch options.format {
+            case .human: output.print("Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
+            case .json: output.print("{\"written\": \"\(path)\", \"recipients\": \(recipients.count)}\n")
             }
         }
     }

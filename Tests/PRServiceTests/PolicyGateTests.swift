@@ -61,6 +61,11 @@ final class DNSTargetRuleTests: XCTestCase {
             XCTAssertEqual(reasons.count, 1, "\(reasons)")
             XCTAssertTrue(reasons.first?.contains(record) == true && reasons.first?.contains("(rule dns-target)") == true, "\(reasons)")
         }
+        // A target in another zone's file counts too.
+        var crossZone = zone
+        crossZone["dns/other.test.yaml"] = "provider: powerdns\nrecords:\n  - { name: www, type: CNAME, content: shop.prim.test. }\n"
+        let claimed = state(crossZone.merging(["prims/shop.yaml": "id: shop\nstatus: testing\nport: 3001\n"]) { $1 })
+        XCTAssertEqual(RiskRules.reasons(paths: ["prims/shop.yaml"], base: state(crossZone), head: claimed).count, 1)
         let other = state(zone.merging(["prims/other.yaml": "id: other\nstatus: testing\nport: 3001\n"]) { $1 })
         XCTAssertEqual(RiskRules.reasons(paths: ["prims/other.yaml"], base: base, head: other), [])
     }

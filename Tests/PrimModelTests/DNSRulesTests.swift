@@ -30,6 +30,8 @@ final class DNSRulesTests: XCTestCase {
              ["dns/prim.test.yaml:3:13 dns-name", "dns/prim.test.yaml:4:13 dns-name", "dns/prim.test.yaml:5:13 dns-name"]),
             ("a wildcard and an underscore label", zone("  - { name: \"*\", type: A, content: 192.0.2.1 }\n  - { name: _dmarc, type: TXT, content: '\"v=DMARC1\"' }\n"), []),
             ("a record twice", zone("  - { name: x, type: A, content: 192.0.2.1 }\n  - { name: x, type: A, content: 192.0.2.1 }\n"), ["dns/prim.test.yaml:4:5 dns-duplicate"]),
+            ("the same AAAA written twice differently", zone("  - { name: x, type: AAAA, content: \"::1\" }\n  - { name: x, type: AAAA, content: \"0::1\" }\n"), ["dns/prim.test.yaml:4:5 dns-duplicate"]),
+            ("the same MX in two cases", zone("  - { name: m, type: MX, content: \"10 mail.prim.test.\" }\n  - { name: m, type: MX, content: \"10 MAIL.prim.test\" }\n"), ["dns/prim.test.yaml:4:5 dns-duplicate"]),
             ("a bad CNAME target", zone("  - { name: x, type: CNAME, content: \"not..a.name.\" }\n"), ["dns/prim.test.yaml:3:38 dns-content"]),
             ("a CAA with a bad tag", zone("  - { name: \"@\", type: CAA, content: '0 bad!tag \"x\"' }\n"), ["dns/prim.test.yaml:3:38 dns-content"]),
             ("a zone TTL out of range", "provider: powerdns\nttl: -5\nrecords: []\n", ["dns/prim.test.yaml:2:6 dns-ttl"]),
@@ -44,6 +46,12 @@ final class DNSRulesTests: XCTestCase {
         let prims = ["prims/mail.yaml": "id: mail\nstatus: testing\nport: 3001\n"]
         XCTAssertEqual(problems(zone("  - { name: mail, type: A, content: 203.0.113.25 }\n"), prims: prims), ["prims/mail.yaml:1:5 dns-endpoint-taken"])
         XCTAssertEqual(problems(zone("  - { name: mail, type: TXT, content: '\"x\"' }\n"), prims: prims), [], "other data beside A is fine")
+    }
+
+    func testAnEndpointBelowADelegationIsRefused() {
+        XCTAssertEqual(problems(zone("  - { name: deleg, type: NS, content: ns.example.net. }\n"),
+                                prims: ["prims/a.yaml": "id: a\nstatus: testing\nport: 3001\nendpoint: x.deleg.prim.test\n"]),
+                       ["prims/a.yaml:4:11 dns-delegated"])
     }
 
     func testADefaultEndpointMustBeAHostName() {

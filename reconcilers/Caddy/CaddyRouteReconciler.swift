@@ -38,16 +38,19 @@ public struct CaddyRouteReconciler: Reconciler {
             // The apply stopped before the new routes were loaded: a moved prim's route points at its
             // candidate, which is about to stop. Point it at the prim's own new version if that was
             // restarted, else back at its running one.
-            guard !apply.flags.contains(CaddyRoutes.loaded) else { return }
+            guard !apply.flags.contains(CaddyRoutes.loaded), let caddy = try? CaddyExecutor(config: apply.host.config) else { return }
             var routes: [String: String] = [:]
             for prim in moved {
                 let restarted = apply.applied.contains { $0.address == ResourceNames.unit(prim) }
-                let fragment = apply.plan.changes.first { $0.address == ResourceNames.fragment(prim) }
-                if let text = restarted ? fragment?.after : fragment?.before { routes[prim] = text }
+                guard let fragment = apply.plan.changes.first(where: { $0.address == ResourceNames.fragment(prim) }),
+                      let text = restarted ? fragment.after : fragment.before else { continue }
+                routes[prim] = text
+                // The file says what is live: a later apply that keeps this route as it is live reads it.
+                if restarted, (try? caddy.write(fragment.path, content: text)) != nil {
+                    apply.done(fragment, seconds: 0)
+                }
             }
-            if let caddy = try? CaddyExecutor(config: apply.host.config) {
-                try? caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
-            }
+            try? caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
         }
     }
 

@@ -19,9 +19,9 @@ extension DNSReconciler {
 
     /// The zone the server holds below the record's own zone that contains its name, if any.
     func occluding(_ resource: DesiredResource, _ observed: ObservedState) -> String? {
-        guard let name = resource.keys.first else { return nil }
+        guard let name = resource.keys.first, let zone = resource.attributes[DNSRecordRenderer.zoneAttribute] else { return nil }
         return observed.of(.dnsServerZone).map(\.address.name)
-            .filter { name == $0 || name.hasSuffix("." + $0) }.max { $0.count < $1.count }
+            .filter { $0 != zone && $0.hasSuffix("." + zone) && (name == $0 || name.hasSuffix("." + $0)) }.max { $0.count < $1.count }
     }
 
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {

@@ -63,7 +63,7 @@ public struct DNSReconciler: Reconciler {
         var observed: [ObservedResource] = []
         // Zones the server holds below a declared one: a record written into the parent for a name
         // in such a child would never be served.
-        for child in try provider.zones() where zones.contains(where: { child != $0 && child.hasSuffix("." + $0) }) {
+        for child in try provider.zones() where !zones.contains(child) && zones.contains(where: { child.hasSuffix("." + $0) }) {
             observed.append(ObservedResource(address: ResourceAddress(.dnsServerZone, child), path: child, content: nil, digest: ""))
         }
         for zone in zones.sorted() {
@@ -104,7 +104,13 @@ public struct DNSReconciler: Reconciler {
             try apply.batch(group) {
                 // Noted before they are written: a record prim wrote is prim's even if the apply dies right after.
                 for change in group where change.action != .delete { try apply.owns(change.address, path: zone) }
-                try provider.apply(zone: zone, batch)
+                do {
+                    try provider.apply(zone: zone, batch)
+                } catch let error as SystemError where error.errorClass == .stalled {
+                    // Rejected: nothing in the zone changed, so the records just noted were not written.
+                    for change in group where change.action == .create || change.reason?.code == "adopt" { try? apply.owns(change.address, path: nil) }
+                    throw error
+                }
                 for change in group where change.action == .delete { try apply.owns(change.address, path: nil) }
                 if let server = apply.host.config.dnsServer { try waitUntilServed(batch.replaces, by: server) }
             }
@@ -119,7 +125,8 @@ public struct DNSReconciler: Reconciler {
     /// most `servedWithin` seconds: a route, and the certificate order it starts, needs the name.
     func waitUntilServed(_ sets: [RRset], by server: String) throws {
         let deadline = Date().addingTimeInterval(Self.servedWithin)
-        for set in sets {
+        // A delegation (NS below the apex) is answered with a referral, not an answer: nothing to wait for.
+        for set in sets where set.type != "NS" {
             while true {
                 let reply = try? DNSQuery.ask(server, name: set.name, type: set.type)
                 let answers = reply?.answers ?? []

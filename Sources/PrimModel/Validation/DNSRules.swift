@@ -12,6 +12,8 @@ enum DNSRules {
 
     static func check(_ state: DesiredState, log: DiagnosticLog) {
         var types: [String: [(type: String, file: String, mark: Mark)]] = [:]
+        /// Names an NS record below its zone's apex hands to other servers.
+        var delegations: [String] = []
         for zone in state.zones {
             if zone.provider.isEmpty {
                 log.error(zone.file, zone.mark, "dns-provider", "zone \(zone.apex) names no provider; set provider: powerdns (or a provider of providers/)")
@@ -42,7 +44,7 @@ enum DNSRules {
                 if let problem = contentProblem(record.type, record.content) {
                     log.error(zone.file, record.mark(of: "content"), problem.code, problem.message)
                 }
-                let key = "\(name) \(record.type) \(record.content)"
+                let key = "\(name) \(record.type) \(canonical(record.type, record.content))"
                 if let first = seen[key] {
                     log.error(zone.file, record.mark, "dns-duplicate",
                               "this \(record.type) record of \(name) repeats the one at line \(first.line); remove one")
@@ -50,6 +52,7 @@ enum DNSRules {
                     seen[key] = record.mark
                 }
                 types[name, default: []].append((record.type, zone.file, record.mark(of: "type")))
+                if record.type == "NS", name != zone.apex { delegations.append(name) }
             }
         }
         for prim in state.prims where prim.isDeployed {
@@ -63,6 +66,10 @@ enum DNSRules {
             if !state.zones.isEmpty, state.zone(containing: endpoint) == nil {
                 log.error(origin.file, origin.mark, "dns-no-zone",
                           "endpoint '\(endpoint)' of prim '\(prim.id)' is in no zone of dns/ (\(state.zones.map(\.apex).joined(separator: ", "))); add dns/<zone>.yaml for it or choose an endpoint in a declared zone")
+            }
+            if let delegated = delegations.first(where: { endpoint == $0 || endpoint.hasSuffix("." + $0) }) {
+                log.error(origin.file, origin.mark, "dns-delegated",
+                          "endpoint '\(endpoint)' of prim '\(prim.id)' is at or below \(delegated), which an NS record of dns/ delegates to other servers: its record would never be served; choose another endpoint")
             }
             if let taken = types[endpoint]?.first(where: { ["A", "AAAA", "CNAME"].contains($0.type) }) {
                 log.error(origin.file, origin.mark, "dns-endpoint-taken",
@@ -78,6 +85,29 @@ enum DNSRules {
             log.error(cname.file, cname.mark, "dns-cname-conflict",
                       "\(name) has \(what); a CNAME must be the only record at its name (a prim's endpoint has A records): remove one, or move it to another name")
         }
+    }
+
+    /// Content as the server compares it: host names lower-case and absolute, IPv6 expanded.
+    static func canonical(_ type: String, _ content: String) -> String {
+        func absolute(_ name: String) -> String { (name.hasSuffix(".") ? name : name + ".").lowercased() }
+        let fields = content.split(separator: " ").map(String.init)
+        switch type {
+        case "AAAA": return expandedIPv6(content) ?? content
+        case "CNAME", "NS": return absolute(content)
+        case "MX" where fields.count == 2: return "\(fields[0]) \(absolute(fields[1]))"
+        case "SRV" where fields.count == 4: return fields[..<3].joined(separator: " ") + " " + absolute(fields[3])
+        default: return content
+        }
+    }
+
+    /// Eight hex groups, for comparing IPv6 addresses written differently.
+    static func expandedIPv6(_ text: String) -> String? {
+        guard isIPv6(text), !text.contains(".") else { return nil }
+        let halves = text.components(separatedBy: "::")
+        let head = halves[0].isEmpty ? [] : halves[0].split(separator: ":").map(String.init)
+        let tail = halves.count == 2 && !halves[1].isEmpty ? halves[1].split(separator: ":").map(String.init) : []
+        let groups = head + Array(repeating: "0", count: 8 - head.count - tail.count) + tail
+        return groups.map { String(UInt16($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":")
     }
 
     /// A record's name: labels of letters, digits, `-` and `_` (`_dmarc`), `*` only as the first.

@@ -31,8 +31,9 @@ public enum DesiredBuilder {
     /// - Parameters:
     ///   - secrets: values from the host's secret store, by name.
     ///   - releases: the code of each prim that has some (`packages/<id>/` and the host's shared paths).
+    ///   - unreadable: secrets committed encrypted that this host cannot use, with why and the fix.
     public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: String],
-                             releases: [String: ReleaseManifest] = [:]) -> DesiredHost {
+                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
         var ports: [String: Int] = [:]
@@ -41,6 +42,7 @@ public enum DesiredBuilder {
             var values: [PrimRendering.EnvValue] = []
             var missing: [String] = []
             var withheld: [String] = []
+            var undecryptable: [String] = []
             // A secret reaches a prim only when its secrets/<NAME>.yaml lists the prim: a value in the
             // host's store is never handed to a prim that merely names it in `env`.
             let given = Set(state.secrets(for: prim).map(\.name))
@@ -49,15 +51,21 @@ public enum DesiredBuilder {
                     values.append(.init(key: key, value: value))
                 } else if given.contains(key), let value = secrets[key] {
                     values.append(.init(key: key, value: value))
+                } else if given.contains(key), unreadable[key] != nil {
+                    undecryptable.append(key)
                 } else if given.contains(key) || !state.secrets.contains(where: { $0.name == key }) {
                     missing.append(key)
                 } else {
                     withheld.append(key)
                 }
             }
-            if !missing.isEmpty || !withheld.isEmpty {
-                blocked.append(BlockedPrim(prim: prim.id, missingEnv: missing + withheld,
-                                           message: blockedMessage(prim.id, host: host.name, missing: missing, withheld: withheld, declared: given)))
+            if !missing.isEmpty || !withheld.isEmpty || !undecryptable.isEmpty {
+                var message = blockedMessage(prim.id, host: host.name, missing: missing, withheld: withheld, declared: given)
+                let reasons = undecryptable.map { "secret \($0) cannot be used on this host: \(unreadable[$0]!)" }
+                if !reasons.isEmpty {
+                    message = (missing.isEmpty && withheld.isEmpty ? "prim '\(prim.id)' is not deployed: " : message + "; ") + reasons.joined(separator: "; ")
+                }
+                blocked.append(BlockedPrim(prim: prim.id, missingEnv: missing + withheld + undecryptable, message: message))
                 continue
             }
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }

@@ -9,15 +9,19 @@ extension DesiredHost {
         for (prim, port) in other.ports where prims.contains(prim) { ports[prim] = port }
         var renderings = self.renderings.filter { !prims.contains($0.key) }
         for (prim, rendering) in other.renderings where prims.contains(prim) { renderings[prim] = rendering }
-        return DesiredHost(host: host, resources: kept, blocked: blocked.filter { !prims.contains($0.prim) }, ports: ports,
-                           renderings: renderings)
+        var result = DesiredHost(host: host, resources: kept, blocked: blocked.filter { !prims.contains($0.prim) }, ports: ports,
+                                 renderings: renderings)
+        result.notes = notes
+        return result
     }
 
     /// The same rendering with some prims blocked: their resources are left as they are live.
     func blocking(_ more: [BlockedPrim]) -> DesiredHost {
         guard !more.isEmpty else { return self }
         let prims = Set(more.map(\.prim))
-        return DesiredHost(host: host, resources: resources.filter { !prims.contains($0.prim ?? "\u{0}") }, blocked: blocked + more,
-                           ports: ports.filter { !prims.contains($0.key) }, renderings: renderings.filter { !prims.contains($0.key) })
+        var result = DesiredHost(host: host, resources: resources.filter { !prims.contains($0.prim ?? "\u{0}") }, blocked: blocked + more,
+                                 ports: ports.filter { !prims.contains($0.key) }, renderings: renderings.filter { !prims.contains($0.key) })
+        result.notes = notes
+        return result
     }
 }

@@ -41,8 +41,13 @@ public enum HumanPlanRenderer {
 
     public static func render(_ plan: Plan) -> String {
         var out: [String] = []
+        let notes = plan.notes.map { "Warning: \($0)\n\n" }.joined()
         if !plan.hasChanges {
-            return "No changes. Live state matches the desired state.\n"
+            return notes + "No changes. Live state matches the desired state.\n"
+        }
+        for note in plan.notes {
+            out.append("Warning: \(note)")
+            out.append("")
         }
         let pending = plan.pending
         if !pending.isEmpty {

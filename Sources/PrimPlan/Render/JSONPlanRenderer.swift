@@ -14,6 +14,7 @@ public enum JSONPlanRenderer {
         var summary: Summary
         var changes: [Entry]
         var blocked: [BlockedPrim]
+        var notes: [String]?
     }
 
     struct Summary: Encodable {
@@ -46,7 +47,7 @@ public enum JSONPlanRenderer {
                            reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
                            keys: change.sensitive ? change.keys : nil)
                  },
-                 blocked: plan.blocked)
+                 blocked: plan.blocked, notes: plan.notes.isEmpty ? nil : plan.notes)
     }
 
     public static func render(_ plan: Plan) -> String {

@@ -1,0 +1,127 @@
+import Foundation
+import PrimSystem
+import XCTest
+
+/// Secrets committed age-encrypted to the host's recipient, decrypted only on the host; with
+/// Debian's `age` as the agent that encrypts.
+final class EncryptedSecretsTests: XCTestCase {
+    var testbed: Testbed!
+    var state = ""
+    var recipient = ""
+    let canary = "canary-\(UUID().uuidString)"
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        let initialized = try testbed.primctl(["host", "init"])
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        recipient = try XCTUnwrap(initialized.stdout.split(separator: "\n").last.map(String.init))
+        XCTAssertTrue(recipient.hasPrefix("age1"), initialized.stdout)
+        XCTAssertFalse(initialized.stdout.contains("AGE-SECRET-KEY"), "the identity is never printed")
+        var files = ConvergedState.files()
+        files["hosts/t.yaml"]! += "secret_recipients: [\(recipient)]\n"
+        files["secrets/API_KEY.yaml"] = "prims: [alpha]\nencrypted: |\n" + (try encrypt(canary, to: recipient)).split(separator: "\n").map { "  \($0)\n" }.joined()
+        state = try writeTree(files)
+    }
+
+    override func tearDown() {
+        testbed?.down()
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    /// `age -a -r <recipient>`, as an agent would run it.
+    func encrypt(_ value: String, to recipient: String) throws -> String {
+        let result = try Command.run("/usr/bin/age", ["-a", "-r", recipient], input: value)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stdout
+    }
+
+    var identityFile: String { "\(testbed.directory)/prim/host.key" }
+
+    func testTheHostIdentityIsMadeOnceAndKeptPrivate() throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: identityFile)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        let again = try testbed.primctl(["host", "init"])
+        XCTAssertTrue(again.stdout.contains("This host's identity is at"), again.stdout)
+        XCTAssertEqual(again.stdout.split(separator: "\n").last.map(String.init), recipient, "the same identity")
+    }
+
+    func testAnEncryptedSecretReachesOnlyItsPrimAndNothingElse() throws {
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8).contains(canary))
+        XCTAssertFalse(try String(contentsOfFile: "\(testbed.envDir)/beta.env", encoding: .utf8).contains(canary))
+        let pid = try testbed.unitProperty("prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
+            .split(separator: " ").last.map(String.init) ?? ""
+        // The pid is the manager's (its own namespace): read the process's environment from there.
+        let environ = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]).stdout
+        XCTAssertTrue(environ.contains("API_KEY=\(canary)"), "the prim's process has the value")
+
+        // Nowhere else: outputs, plans, history, status, and every file but the env file.
+        var outputs = [apply.stdout, apply.stderr]
+        for arguments in [["diff", "--state", state], ["diff", "--state", state, "--format", "json"], ["history"], ["history", "--format", "json"], ["status", "--format", "json"]] {
+            let result = try testbed.primctl(arguments)
+            outputs += [result.stdout, result.stderr]
+        }
+        for output in outputs { XCTAssertFalse(output.contains(canary), output) }
+        for root in [testbed.directory, testbed.dataDir] {
+            let enumerator = FileManager.default.enumerator(atPath: root)
+            while let relative = enumerator?.nextObject() as? String {
+                let path = "\(root)/\(relative)"
+                guard path != "\(testbed.envDir)/alpha.env",
+                      let data = FileManager.default.contents(atPath: path) else { continue }
+                XCTAssertNil(data.range(of: Data(canary.utf8)), "the value is in \(path)")
+            }
+        }
+    }
+
+    func testASecretThisHostCannotDecryptBlocksOnlyItsPrim() throws {
+        let other = try Command.run("/usr/bin/age-keygen", [])
+        let otherRecipient = other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        XCTAssertTrue(otherRecipient.hasPrefix("age1"), other.stderr)
+        try write(Array(("prims: [alpha]\nencrypted: |\n" + (try encrypt(canary, to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }.joined()).utf8),
+                  to: "\(state)/secrets/API_KEY.yaml")
+        let result = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(result.status, 4, result.stdout)
+        XCTAssertTrue(result.stdout.contains("prim 'alpha' is not deployed: secret API_KEY cannot be used on this host: secrets/API_KEY.yaml is not encrypted to this host's recipient \(recipient)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("primctl secret encrypt API_KEY"), result.stdout)
+        XCTAssertEqual(try testbed.activeState("prim-beta.service"), "active", "the others converge")
+
+        // A secret encrypted to this host but damaged: one character of its armor changed.
+        var lines = (try encrypt(canary, to: recipient)).split(separator: "\n").map(String.init)
+        var chars = Array(lines[2])
+        chars[20] = chars[20] == "A" ? "B" : "A"
+        lines[2] = String(chars)
+        try write(Array(("prims: [alpha]\nencrypted: |\n" + lines.map { "  \($0)\n" }.joined()).utf8), to: "\(state)/secrets/API_KEY.yaml")
+        let damaged = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(damaged.stdout.contains("secret API_KEY cannot be used on this host: secrets/API_KEY.yaml cannot be decrypted"), damaged.stdout)
+    }
+
+    func testTheHostStoreWinsAndThePlanSaysSo() throws {
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "from-the-store").status, 0)
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(diff.stdout.contains("Warning: secret API_KEY is committed encrypted and also set in this host's store; the store's value is used"), diff.stdout)
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8).contains("from-the-store"))
+    }
+
+    func testSecretEncryptWritesWhatAgeDecryptsAndRotationRestartsOnlyItsPrim() throws {
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        let alpha = try testbed.invocation("prim-alpha.service"), beta = try testbed.invocation("prim-beta.service")
+        let rotated = "rotated-\(UUID().uuidString)"
+        let encrypted = try Primctl.run(["secret", "encrypt", "API_KEY", "--state", state], input: rotated + "\n")
+        XCTAssertEqual(encrypted.status, 0, encrypted.stdout + encrypted.stderr)
+        XCTAssertFalse(encrypted.stdout.contains(rotated))
+        let file = try String(contentsOfFile: "\(state)/secrets/API_KEY.yaml", encoding: .utf8)
+        XCTAssertTrue(file.contains("prims: [alpha]") && file.contains("-----BEGIN AGE ENCRYPTED FILE-----") && !file.contains(rotated), file)
+        let armor = file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
+        let decrypted = try Command.run("/usr/bin/age", ["-d", "-i", identityFile], input: armor)
+        XCTAssertEqual(decrypted.stdout, rotated, "Debian's age decrypts what primctl wrote")
+
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 0, apply.stdout)
+        XCTAssertNotEqual(try testbed.invocation("prim-alpha.service"), alpha, "alpha restarted for its new value")
+        XCTAssertEqual(try testbed.invocation("prim-beta.service"), beta, "beta did not")
+        let env = try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8)
+        XCTAssertTrue(env.contains(rotated) && !env.contains(canary), "the old value is gone")
+    }
+}
