@@ -26,7 +26,7 @@ let package = Package(
 
         // Pure core.
         .target(name: "PrimYAML", dependencies: ["CLibYAML"]),
-        .target(name: "PrimModel", dependencies: ["PrimYAML"]),
+        .target(name: "PrimModel", dependencies: ["PrimYAML", "PrimAgeFormat"]),
         .target(name: "PrimPlan", dependencies: [
             "PrimModel",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -49,7 +49,8 @@ let package = Package(
         .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
 
         // The age file format (X25519 recipients), from its spec on swift-crypto.
-        .target(name: "PrimAge", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "PrimAgeFormat"),
+        .target(name: "PrimAge", dependencies: ["PrimAgeFormat", .product(name: "Crypto", package: "swift-crypto")]),
 
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -84,7 +85,7 @@ let package = Package(
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
         .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
-        .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge"]),
+        .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),

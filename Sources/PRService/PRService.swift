@@ -79,6 +79,12 @@ public actor PRService {
     }
 
     /// The PR's address on the forge (GitHub), or pr.sh's own.
+    /// Each host's age recipients on main: what an agent encrypts a secret to (`secrets/<NAME>.yaml` `encrypted:`).
+    public func recipients() throws -> [(host: String, recipients: [String])] {
+        let state = try loaded(try mainHead()).result.state
+        return state.hosts.sorted { $0.name < $1.name }.map { ($0.name, $0.secretRecipients) }
+    }
+
     public func url(of pr: PullRequest) -> String { pr.forge?.url ?? "\(configuration.publicURL)/v1/pr/\(pr.number)" }
 
     // MARK: Opening

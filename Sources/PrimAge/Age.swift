@@ -1,4 +1,5 @@
 import Crypto
+import PrimAgeFormat
 
 /// age (age-encryption.org/v1) with X25519 recipients, from the spec (c2sp.org/age) on swift-crypto:
 /// header with stanzas and MAC, STREAM payload in 64 KiB chunks, ASCII armor. Strict: canonical
@@ -109,7 +110,8 @@ public enum Age {
     /// Decrypts a binary or armored age file with `identity`.
     public static func decrypt(_ input: [UInt8], with identity: Identity) throws(Failure) -> [UInt8] {
         let file = try isArmored(input) ? dearmor(input) : input
-        let (stanzas, headerEnd, mac, macInput) = try parseHeader(file)
+        let header = try parseHeader(file)
+        let (stanzas, headerEnd, mac, macInput) = (header.stanzas, header.end, header.mac, header.macInput)
         var fileKey: [UInt8]?
         let own = Array(identity.key.publicKey.rawRepresentation)
         for stanza in stanzas where stanza.args.first == "X25519" {
@@ -156,86 +158,18 @@ public enum Age {
         }
     }
 
-    struct Stanza {
-        var args: [String]
-        var body: [UInt8]
-    }
-
-    /// The stanzas, where the payload begins, the MAC, and the bytes the MAC covers.
-    static func parseHeader(_ file: [UInt8]) throws(Failure) -> ([Stanza], Int, [UInt8], [UInt8]) {
-        var offset = 0
-        func line() throws(Failure) -> ArraySlice<UInt8> {
-            guard let end = file[offset...].firstIndex(of: 0x0A) else { throw .format("the header ends without a newline") }
-            let text = file[offset..<end]
-            offset = end + 1
-            return text
-        }
-        guard Array(try line()) == version else { throw .format("it does not start with age-encryption.org/v1") }
-        var stanzas: [Stanza] = []
-        while true {
-            let start = offset
-            let text = try line()
-            if text.starts(with: Array("--- ".utf8)) {
-                guard let mac = StrictBase64.decode(Array(text.dropFirst(4)), padded: false), mac.count == 32 else {
-                    throw .format("the MAC line is not 32 bytes of canonical base64")
-                }
-                return (stanzas, offset, mac, Array(file[..<(start + 3)]))
-            }
-            guard text.starts(with: Array("-> ".utf8)) else { throw .format("a header line is neither a stanza nor the MAC") }
-            let args = text.dropFirst(3).split(separator: 0x20, omittingEmptySubsequences: false)
-            guard !args.isEmpty, args.allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x21...0x7E).contains($0) } }) else {
-                throw .format("a stanza has an empty or non-printable argument")
-            }
-            var body: [UInt8] = []
-            while true {
-                let chunk = try line()
-                guard chunk.count <= 64, let bytes = StrictBase64.decode(Array(chunk), padded: false) else {
-                    throw .format("a stanza body line is not canonical base64 of at most 64 columns")
-                }
-                body += bytes
-                if chunk.count < 64 { break }
-            }
-            stanzas.append(Stanza(args: args.map { String(decoding: $0, as: UTF8.self) }, body: body))
-        }
-    }
-
     // MARK: armor
 
-    static let begin = "-----BEGIN AGE ENCRYPTED FILE-----"
-    static let end = "-----END AGE ENCRYPTED FILE-----"
+    public static func armor(_ file: [UInt8]) -> String { AgeFile.armor(file) }
 
-    public static func armor(_ file: [UInt8]) -> String {
-        let text = Array(StrictBase64.encode(file, padded: true).utf8)
-        var lines = [begin]
-        var index = 0
-        while index < text.count {
-            lines.append(String(decoding: text[index..<min(index + 64, text.count)], as: UTF8.self))
-            index += 64
-        }
-        return (lines + [end]).joined(separator: "\n") + "\n"
-    }
+    static func isArmored(_ input: [UInt8]) -> Bool { AgeFile.isArmored(input) }
 
-    static func isArmored(_ input: [UInt8]) -> Bool {
-        input.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }.starts(with: Array(begin.utf8))
-    }
-
-    /// Strict PEM: LF or CRLF lines, 64 columns but the last, no headers, canonical padded base64;
-    /// whitespace only around the block.
     static func dearmor(_ input: [UInt8]) throws(Failure) -> [UInt8] {
-        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-        let trimmed = Array(input.drop { whitespace.contains($0) }.reversed().drop { whitespace.contains($0) }.reversed())
-        var lines = trimmed.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            line.last == 0x0D ? line.dropLast() : line
-        }
-        guard lines.count >= 2, Array(lines.removeFirst()) == Array(begin.utf8), Array(lines.removeLast()) == Array(end.utf8) else {
-            throw .format("the armor does not begin and end with the age markers")
-        }
-        for (index, line) in lines.enumerated() {
-            let last = index == lines.count - 1
-            guard !line.isEmpty, last ? line.count <= 64 : line.count == 64 else { throw .format("the armor's lines are not 64 columns") }
-        }
-        guard let file = StrictBase64.decode(lines.flatMap { $0 }, padded: true) else { throw .format("the armor is not canonical base64") }
-        return file
+        do { return try AgeFile.dearmor(input) } catch { throw .format(error.message) }
+    }
+
+    static func parseHeader(_ file: [UInt8]) throws(Failure) -> AgeFile.Header {
+        do { return try AgeFile.header(file) } catch { throw .format(error.message) }
     }
 
     // MARK: primitives

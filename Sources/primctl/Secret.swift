@@ -9,7 +9,7 @@ import SecretsReconciler
 struct Secret: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage secret values in this host's secret store.",
-        subcommands: [Set.self, Encrypt.self])
+        subcommands: [Set.self, Encrypt.self, Rekey.self])
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -50,6 +50,95 @@ struct Secret: ParsableCommand {
         return value
     }
 
+    /// The recipients of every host that runs one of `prims` (hosts/<name>.yaml secret_recipients).
+    static func recipients(of prims: [String], in state: DesiredState, name: String, _ output: Output) throws -> [Age.Recipient] {
+        let hosts = state.prims.filter { prim in prims.contains("*") || prims.contains(prim.id) }.compactMap { state.host(for: $0) }
+        var recipients: [Age.Recipient] = []
+        var seen: Swift.Set<String> = []
+        for host in hosts.sorted(by: { $0.name < $1.name }) {
+            guard !host.secretRecipients.isEmpty else {
+                throw output.fail("no-recipients", "host '\(host.name)' runs a prim of \(name) but declares no secret_recipients; run `primctl host init` on it and add the recipient it prints to hosts/\(host.name).yaml")
+            }
+            for text in host.secretRecipients where seen.insert(text).inserted {
+                do { recipients.append(try Age.Recipient(text)) } catch {
+                    throw output.fail("invalid-recipient", "hosts/\(host.name).yaml: \(error)")
+                }
+            }
+        }
+        guard !recipients.isEmpty else {
+            throw output.fail("no-recipients", "none of \(prims.joined(separator: ", ")) runs on a declared host; nothing to encrypt to")
+        }
+        return recipients
+    }
+
+    /// Writes secrets/NAME.yaml with `value` encrypted to `recipients`; returns its path.
+    static func write(_ name: String, value: [UInt8], prims: [String], description: String?, to recipients: [Age.Recipient],
+                      state: String, _ output: Output) throws -> String {
+        let armored = String(decoding: try Age.encrypt(value, to: recipients, armored: true), as: UTF8.self)
+        var text = "# Encrypted to: \(recipients.map(\.encoded).joined(separator: ", ")) (primctl secret encrypt)\n"
+        text += "prims: [\(prims.joined(separator: ", "))]\n"
+        if let description { text += "description: \(description.debugDescription)\n" }
+        text += "encrypted: |\n" + armored.split(separator: "\n").map { "  \($0)\n" }.joined()
+        let path = "\(state)/secrets/\(name).yaml"
+        do {
+            try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
+        } catch {
+            throw output.fail("write-failed", "\(error)")
+        }
+        return path
+    }
+
+    /// The state of a directory, valid, or the command's failure already printed.
+    static func state(_ options: GlobalOptions, _ output: Output) throws -> DesiredState {
+        guard options.repo == nil else { throw output.fail("needs-directory", "this writes into a state directory: use --state DIR, not --repo") }
+        let result: LoadResult
+        do {
+            result = StateLoader.load(try DirectoryReader.read(options.state ?? "."))
+        } catch {
+            throw output.fail("state-unreadable", "\(error)")
+        }
+        guard result.isValid else {
+            output.print(options.format == .json ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
+                                                 : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
+            throw ExitCode(1)
+        }
+        return result.state
+    }
+
+    struct Rekey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt every encrypted secret of the state again, to the recipients its hosts declare now.",
+            discussion: "Run it on a host whose identity can read them, after a host's recipient changed. Values are never printed.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let output = Output(format: options.format)
+            let state = try Secret.state(options, output)
+            let config: HostConfig
+            do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+            let identity: Age.Identity
+            do { identity = try HostIdentity.load(config) } catch { throw output.fail("identity", "\(error)") }
+            var written: [String] = []
+            for secret in state.secrets.sorted(by: { $0.name < $1.name }) {
+                guard let encrypted = secret.encrypted else { continue }
+                let value: [UInt8]
+                do {
+                    value = try Age.decrypt(Array(encrypted.utf8), with: identity)
+                } catch {
+                    throw output.fail("cannot-decrypt", "\(secret.file): \(error); rekey on a host that can read it, or encrypt it anew with `primctl secret encrypt \(secret.name)`")
+                }
+                let recipients = try Secret.recipients(of: secret.prims, in: state, name: secret.name, output)
+                written.append(try Secret.write(secret.name, value: value, prims: secret.prims, description: secret.description,
+                                                to: recipients, state: options.state ?? ".", output))
+            }
+            switch options.format {
+            case .human: output.print(written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined())
+            case .json: output.print("{\"written\": [\(written.map { "\"\($0)\"" }.joined(separator: ", "))]}\n")
+            }
+        }
+    }
+
     struct Encrypt: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write secrets/NAME.yaml with the value (from standard input) encrypted to the recipients of every host running its prims.",
@@ -68,52 +157,16 @@ struct Secret: ParsableCommand {
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
                 throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
             }
-            guard options.repo == nil else { throw output.fail("needs-directory", "secret encrypt writes into a state directory: use --state DIR, not --repo") }
-            let result: LoadResult
-            do {
-                result = StateLoader.load(try DirectoryReader.read(options.state ?? "."))
-            } catch {
-                throw output.fail("state-unreadable", "\(error)")
-            }
-            guard result.isValid else {
-                output.print(options.format == .json ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
-                                                     : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
-                throw ExitCode(1)
-            }
-            let state = result.state
+            let state = try Secret.state(options, output)
             let existing = state.secrets.first { $0.name == name }
             let given = prims.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? existing?.prims ?? []
             guard !given.isEmpty else {
                 throw output.fail("no-prims", "secret \(name) is new: say which prims get it with --prims a,b")
             }
-            let hosts = state.prims.filter { prim in given.contains("*") || given.contains(prim.id) }.compactMap { state.host(for: $0) }
-            var recipients: [Age.Recipient] = []
-            var seen: Swift.Set<String> = []
-            for host in hosts.sorted(by: { $0.name < $1.name }) {
-                guard !host.secretRecipients.isEmpty else {
-                    throw output.fail("no-recipients", "host '\(host.name)' runs a prim of \(name) but declares no secret_recipients; run `primctl host init` on it and add the recipient it prints to hosts/\(host.name).yaml")
-                }
-                for text in host.secretRecipients where seen.insert(text).inserted {
-                    do { recipients.append(try Age.Recipient(text)) } catch {
-                        throw output.fail("invalid-recipient", "hosts/\(host.name).yaml: \(error)")
-                    }
-                }
-            }
-            guard !recipients.isEmpty else {
-                throw output.fail("no-recipients", "none of \(given.joined(separator: ", ")) runs on a declared host; nothing to encrypt to")
-            }
+            let recipients = try Secret.recipients(of: given, in: state, name: name, output)
             let value = try Secret.readValue(output)
-            let armored = String(decoding: try Age.encrypt(value, to: recipients, armored: true), as: UTF8.self)
-            var text = "# Encrypted to: \(recipients.map(\.encoded).joined(separator: ", ")) (primctl secret encrypt)\n"
-            text += "prims: [\(given.joined(separator: ", "))]\n"
-            if let description = existing?.description { text += "description: \(description.debugDescription)\n" }
-            text += "encrypted: |\n" + armored.split(separator: "\n").map { "  \($0)\n" }.joined()
-            let path = "\(options.state ?? ".")/secrets/\(name).yaml"
-            do {
-                try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
-            } catch {
-                throw output.fail("write-failed", "\(error)")
-            }
+            let path = try Secret.write(name, value: value, prims: given, description: existing?.description, to: recipients,
+                                        state: options.state ?? ".", output)
             switch options.format {
             case .human: output.print("Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
             case .json: output.print("{\"written\": \"\(path)\", \"recipients\": \(recipients.count)}\n")

@@ -33,6 +33,21 @@ enum LLMsText {
         \(root)packages/<id>/** (the repository's policy.yaml has the final list). Send whole
         files, relative to the repository root; no `..`, no absolute paths.
 
+        ## A secret your prim needs (a provider's API key)
+
+        Never send a value in the clear: pr.sh refuses it. Encrypt it to the hosts that will run the
+        prim, with age (https://age-encryption.org), and send the ciphertext:
+
+        GET /v1/recipients      {"hosts": [{"host": "vps", "recipients": ["age1…"]}]}
+
+        age -a -r age1… <<<"$VALUE"      (one -r for each recipient of the prim's host)
+
+        {"path": "\(root)secrets/TAVILY_API_KEY.yaml",
+         "content": "prims: [echo]\nencrypted: |\n  -----BEGIN AGE ENCRYPTED FILE-----\n  …\n  -----END AGE ENCRYPTED FILE-----\n"}
+
+        Send it in the same manifest as the prim that lists the key in its `env`. Only the host can
+        decrypt it; the prim gets it in its environment.
+
         ## Follow it
 
         GET /v1/pr/7            state, checks, plan summary, diagnostics, approval reasons

@@ -18,6 +18,12 @@ struct Routes {
         router.get("llms.txt") { _, _ in
             Self.respond(text: LLMsText.render(statePath: statePath), type: "text/plain; charset=utf-8")
         }
+        router.get("v1/recipients") { _, _ in
+            await handle {
+                let hosts = try await service.recipients().map { ["host": $0.host, "recipients": $0.recipients] as [String: Any] }
+                return Self.respond(["hosts": hosts])
+            }
+        }
         router.post("v1/pr") { request, _ in
             await handle {
                 let wallet = try identity.wallet(from: Self.headers(request))

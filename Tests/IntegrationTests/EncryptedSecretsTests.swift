@@ -86,14 +86,23 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("primctl secret encrypt API_KEY"), result.stdout)
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "active", "the others converge")
 
-        // A secret encrypted to this host but damaged: one character of its armor changed.
-        var lines = (try encrypt(canary, to: recipient)).split(separator: "\n").map(String.init)
-        var chars = Array(lines[2])
-        chars[20] = chars[20] == "A" ? "B" : "A"
-        lines[2] = String(chars)
-        try write(Array(("prims: [alpha]\nencrypted: |\n" + lines.map { "  \($0)\n" }.joined()).utf8), to: "\(state)/secrets/API_KEY.yaml")
-        let damaged = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(damaged.stdout.contains("secret API_KEY cannot be used on this host: secrets/API_KEY.yaml cannot be decrypted"), damaged.stdout)
+        // Encrypted to this host but damaged in its payload (the last armor line): only alpha is blocked.
+        let armor = (try encrypt(canary, to: recipient)).split(separator: "\n").map(String.init)
+        func damaged(line: Int) -> String {
+            var lines = armor
+            var chars = Array(lines[line])
+            chars[2] = chars[2] == "A" ? "B" : "A"
+            lines[line] = String(chars)
+            return "prims: [alpha]\nencrypted: |\n" + lines.map { "  \($0)\n" }.joined()
+        }
+        try write(Array(damaged(line: armor.count - 2).utf8), to: "\(state)/secrets/API_KEY.yaml")
+        let payload = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(payload.stdout.contains("secret API_KEY cannot be used on this host: secrets/API_KEY.yaml cannot be decrypted: damaged"), payload.stdout)
+        // Damaged in its header (the first armor line): validate sees it without a key.
+        try write(Array(damaged(line: 1).utf8), to: "\(state)/secrets/API_KEY.yaml")
+        let header = try testbed.primctl(["validate", "--state", state])
+        XCTAssertEqual(header.status, 1)
+        XCTAssertTrue(header.stdout.contains("is not a valid age file") && header.stdout.contains("[secret-format]"), header.stdout)
     }
 
     func testTheHostStoreWinsAndThePlanSaysSo() throws {
@@ -102,6 +111,23 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertTrue(diff.stdout.contains("Warning: secret API_KEY is committed encrypted and also set in this host's store; the store's value is used"), diff.stdout)
         XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
         XCTAssertTrue(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8).contains("from-the-store"))
+    }
+
+    func testRekeyEncryptsAgainToTheRecipientsTheHostsDeclareNow() throws {
+        let other = "\(testbed.directory)/operator.key"
+        XCTAssertEqual(try Command.run("/usr/bin/age-keygen", ["-o", other]).status, 0)
+        let operatorRecipient = try Command.run("/usr/bin/age-keygen", ["-y", other]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hostFile = "\(state)/hosts/t.yaml"
+        let host = try String(contentsOfFile: hostFile, encoding: .utf8)
+            .replacingOccurrences(of: "secret_recipients: [\(recipient)]", with: "secret_recipients: [\(recipient), \(operatorRecipient)]")
+        try write(Array(host.utf8), to: hostFile)
+        let rekeyed = try testbed.primctl(["secret", "rekey", "--state", state])
+        XCTAssertEqual(rekeyed.status, 0, rekeyed.stdout + rekeyed.stderr)
+        XCTAssertFalse(rekeyed.stdout.contains(canary))
+        let file = try String(contentsOfFile: "\(state)/secrets/API_KEY.yaml", encoding: .utf8)
+        let armor = file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(try Command.run("/usr/bin/age", ["-d", "-i", other], input: armor).stdout, canary, "the new recipient reads it")
+        XCTAssertEqual(try Command.run("/usr/bin/age", ["-d", "-i", identityFile], input: armor).stdout, canary, "and the host still does")
     }
 
     func testSecretEncryptWritesWhatAgeDecryptsAndRotationRestartsOnlyItsPrim() throws {
@@ -123,5 +149,54 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertEqual(try testbed.invocation("prim-beta.service"), beta, "beta did not")
         let env = try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8)
         XCTAssertTrue(env.contains(rotated) && !env.contains(canary), "the old value is gone")
+    }
+}
+
+/// The agent's whole path: the host's recipient from pr.sh, the key encrypted locally (`age`, as the
+/// agent), a prim and its encrypted secret in one manifest, merged by policy, deployed by primd.
+final class EncryptedSecretsAgentTests: XCTestCase {
+    func testAnAgentShipsAPrimWithItsOwnEncryptedKey() throws {
+        let testbed = try Testbed.up()
+        defer { testbed.down() }
+        let initialized = try testbed.primctl(["host", "init"])
+        let recipient = try XCTUnwrap(initialized.stdout.split(separator: "\n").last.map(String.init))
+        let keys = "\(testbed.directory)/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]).status, 0)
+        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
+        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        var files = ConvergedState.files()
+        files["hosts/t.yaml"]! += "secret_recipients: [\(recipient)]\n"
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "alpha-secret").status, 0)
+        let repo = try StateRepository(files: files, signingKey: "\(keys)/prsh")
+        let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  allowed_signers: \(keys)/allowed_signers\n",
+                                     secret: "hook-secret", poll: 600)
+        defer { _ = primd.stop() }
+        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
+        let prsh = try PrshProcess(repo: repo, extra: ["--signing-key", "\(keys)/prsh", "--notify-url", primd.url + "/hooks/git",
+                                                       "--notify-secret-file", "\(testbed.directory)/hook-secret"])
+        defer { _ = prsh.stop() }
+
+        // The agent asks for the host's recipient and encrypts its key with age.
+        let listed = try HTTPClient.request("GET", prsh.url + "/v1/recipients")
+        let hosts = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(listed.body)) as? [String: Any])?["hosts"] as? [[String: Any]])
+        XCTAssertEqual(hosts.first?["recipients"] as? [String], [recipient])
+        let canary = "agent-key-\(UUID().uuidString)"
+        let armor = try Command.run("/usr/bin/age", ["-a", "-r", recipient], input: canary).stdout
+        var prim = Prims.yaml("gamma", port: 3206)
+        prim = prim.replacingOccurrences(of: "status: testing\n", with: "status: testing\nenv: [GAMMA_KEY]\n")
+        let secret = "prims: [gamma]\nencrypted: |\n" + armor.split(separator: "\n").map { "  \($0)\n" }.joined()
+        let added = try prsh.open(["state/prims/gamma.yaml": prim, "state/secrets/GAMMA_KEY.yaml": secret], title: "Add gamma.sh with its key")
+        XCTAssertEqual(added.state, "merged", added.message)
+        let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
+        primd.waitFor("primd to apply the agent's commit", timeout: 60) { primd.status()?["last_applied_revision"] as? String == merged }
+        XCTAssertEqual(testbed.viaCaddy("gamma.prim.test").1, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
+        let pid = try testbed.unitProperty("prim-gamma.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
+            .split(separator: " ").last.map(String.init) ?? ""
+        let environ = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]).stdout
+        XCTAssertTrue(environ.contains("GAMMA_KEY=\(canary)"), "the agent's key reached its prim's process")
+        for text in [primd.stderr, added.message, String(decoding: listed.body, as: UTF8.self)] {
+            XCTAssertFalse(text.contains(canary), "the value leaked: \(text.prefix(300))")
+        }
     }
 }

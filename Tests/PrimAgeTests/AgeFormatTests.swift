@@ -1,5 +1,6 @@
 import Foundation
 @testable import PrimAge
+import PrimAgeFormat
 import XCTest
 
 /// The age format against its spec vector, strict decoding, round trips at chunk boundaries, and

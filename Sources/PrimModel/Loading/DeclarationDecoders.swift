@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimAgeFormat
 import PrimYAML
 
 /// Reads hosts, secrets, DNS zones, providers and the policy.
@@ -111,6 +112,9 @@ struct DeclarationDecoder {
         if let encrypted, let f = fields["encrypted"], !encrypted.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----") {
             log.error(f.file, f.value.mark, "secret-plaintext",
                       "secret '\(name)' 'encrypted' is not an age-armored value; encrypt it with `age -a -r <recipient>` — never commit a plain value")
+        } else if let encrypted, let f = fields["encrypted"], let problem = AgeFile.problem(armored: encrypted) {
+            log.error(f.file, f.value.mark, "secret-format",
+                      "secret '\(name)' 'encrypted' is not a valid age file: \(problem); encrypt it again with `primctl secret encrypt \(name)` or `age -a -r <recipient>`")
         }
         let prims = reader.strings(fields["prims"])
         return SecretSpec(name: name, file: file, mark: mark, prims: prims.map(\.0), encrypted: encrypted,

@@ -1,15 +1,15 @@
 /// Base64 (RFC 4648 §4, standard alphabet) as age wants it: canonical only. Unpadded for header
 /// values, padded for armor; non-zero trailing bits, stray padding and any other byte are refused.
 /// (Foundation's decoder accepts non-canonical input and refuses unpadded input.)
-enum StrictBase64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    static let values: [Int8] = {
+public enum StrictBase64 {
+    public static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    public static let values: [Int8] = {
         var table = [Int8](repeating: -1, count: 256)
         for (index, byte) in alphabet.enumerated() { table[Int(byte)] = Int8(index) }
         return table
     }()
 
-    static func encode(_ bytes: [UInt8], padded: Bool) -> String {
+    public static func encode(_ bytes: [UInt8], padded: Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -32,7 +32,7 @@ enum StrictBase64 {
     }
 
     /// nil unless `text` is the canonical encoding of some bytes (with `=` padding exactly when `padded`).
-    static func decode(_ text: [UInt8], padded: Bool) -> [UInt8]? {
+    public static func decode(_ text: [UInt8], padded: Bool) -> [UInt8]? {
         var body = text[...]
         if padded {
             guard text.count % 4 == 0 else { return nil }
