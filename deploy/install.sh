@@ -69,6 +69,8 @@ cat > /etc/systemd/system/caddy.service.d/prim-admin-socket.conf <<'UNIT'
 RuntimeDirectory=caddy
 RuntimeDirectoryMode=0700
 UNIT
+# The host's age identity (once; 0600): it decrypts the state's encrypted secrets.
+/usr/local/bin/primctl host init --config /etc/prim/primd.yaml
 install -m 0644 "$root/deploy/primd.service" /etc/systemd/system/primd.service
 systemctl daemon-reload
 systemctl enable caddy
@@ -83,4 +85,5 @@ if [ "${PRSH:-0}" = 1 ]; then
   echo "pr.sh listens on 127.0.0.2:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
 fi
 echo "primd is running; see: primctl status, journalctl -u primd"
-echo "Prims whose env needs a secret wait for it: primctl secret set NAME (value on stdin), then primctl reconcile --force."
+echo "Prims whose env needs a secret wait for it: primctl secret set NAME (value on stdin), or commit it"
+echo "encrypted to this host's recipient (primctl host init prints it; primctl secret encrypt NAME), then primctl reconcile --force."

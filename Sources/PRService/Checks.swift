@@ -91,8 +91,10 @@ public enum Checks {
             let blockedBefore = Set(assumed.blocked.map(\.prim))
             for blocked in plan.blocked {
                 let already = blockedBefore.contains(blocked.prim)
-                if !already { failed = true }
-                details.append("\(name): \(blocked.message)\(already ? " (already so on main)" : "")")
+                // A prim this change makes live must have a source for every key it needs, blocked before or not.
+                let goesLive = head.prim(blocked.prim)?.status == .live && base.prim(blocked.prim)?.status != .live
+                if !already || goesLive { failed = true }
+                details.append("\(name): \(blocked.message)\(already && !goesLive ? " (already so on main)" : "")")
             }
         }
         let summary = "Plan: \(add) to add, \(change) to change, \(destroy) to destroy."

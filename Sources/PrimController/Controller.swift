@@ -183,6 +183,8 @@ public final class Controller: @unchecked Sendable {
         let source = GitSourceTree(repository: repo, commit: head, subpath: settings.statePath)
         let session = try HostSession(config: config, sources: [source])
         var hostPlan = try session.plan(result.state)
+        let blocked = hostPlan.plan.blocked.map { ControllerStatus.Blocked(prim: $0.prim, missingEnv: $0.missingEnv, message: $0.message) }
+        status.blocked = blocked.isEmpty ? nil : blocked
         try AttemptRecord(revision: head, phase: .applying, started: Date(), deaths: resumedDeaths).save(dataDir: config.dataDir)
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
         if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners) }

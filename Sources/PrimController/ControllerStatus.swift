@@ -24,6 +24,13 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var rolledBackTo: String?
     }
 
+    /// A prim the last plan could not deploy, and why (which env key has no value, and how to give it one).
+    public struct Blocked: Codable, Sendable, Equatable {
+        public var prim: String
+        public var missingEnv: [String]
+        public var message: String
+    }
+
     public var lastAppliedRevision: String?
     public var lastAttemptedRevision: String?
     /// The revision live on the host (applied, possibly with failures); drift is measured against it.
@@ -34,6 +41,8 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var poisonedRevision: String?
     public var conditions: [Condition] = []
     public var prims: [PrimHealth] = []
+    /// The prims the last plan blocked (nil: none, or a status written before primd reported them).
+    public var blocked: [Blocked]?
     /// Prims held at an older revision after failing their gate: prim → revision.
     public var rolledBack: [String: String] = [:]
     public var driftEvents: [String: Int] = [:]

@@ -40,6 +40,9 @@ struct Status: ParsableCommand {
             for prim in status.prims {
                 output.print("prim \(prim.prim): \(prim.up ? "up" : "DOWN") — \(prim.message)\(prim.rolledBackTo.map { " (rolled back to \($0.prefix(12)))" } ?? "")\n")
             }
+            for blocked in status.blocked ?? [] {
+                output.print("prim \(blocked.prim): BLOCKED — \(blocked.message)\n")
+            }
         }
     }
 }

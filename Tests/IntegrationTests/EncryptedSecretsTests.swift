@@ -160,22 +160,12 @@ final class EncryptedSecretsAgentTests: XCTestCase {
         defer { testbed.down() }
         let initialized = try testbed.primctl(["host", "init"])
         let recipient = try XCTUnwrap(initialized.stdout.split(separator: "\n").last.map(String.init))
-        let keys = "\(testbed.directory)/keys"
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]).status, 0)
-        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
-        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
         var files = ConvergedState.files()
         files["hosts/t.yaml"]! += "secret_recipients: [\(recipient)]\n"
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "alpha-secret").status, 0)
-        let repo = try StateRepository(files: files, signingKey: "\(keys)/prsh")
-        let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  allowed_signers: \(keys)/allowed_signers\n",
-                                     secret: "hook-secret", poll: 600)
-        defer { _ = primd.stop() }
-        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
-        let prsh = try PrshProcess(repo: repo, extra: ["--signing-key", "\(keys)/prsh", "--notify-url", primd.url + "/hooks/git",
-                                                       "--notify-secret-file", "\(testbed.directory)/hook-secret"])
-        defer { _ = prsh.stop() }
+        let loop = try AgentLoop(testbed: testbed, files: files)
+        defer { loop.stop() }
+        let (repo, primd, prsh) = (loop.repo, loop.primd, loop.prsh)
 
         // The agent asks for the host's recipient and encrypts its key with age.
         let listed = try HTTPClient.request("GET", prsh.url + "/v1/recipients")
@@ -195,7 +185,16 @@ final class EncryptedSecretsAgentTests: XCTestCase {
             .split(separator: " ").last.map(String.init) ?? ""
         let environ = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]).stdout
         XCTAssertTrue(environ.contains("GAMMA_KEY=\(canary)"), "the agent's key reached its prim's process")
-        for text in [primd.stderr, added.message, String(decoding: listed.body, as: UTF8.self)] {
+        // Nowhere in primd's and pr.sh's logs, pr.sh's records, or any commit of the repository (only its ciphertext is).
+        let history = try repo.git(["-C", repo.bare, "log", "-p", "--all"]).stdout
+        XCTAssertTrue(history.contains("BEGIN AGE ENCRYPTED FILE"), "the check reads the commits' contents")
+        var texts = [primd.stderr, added.message, String(decoding: listed.body, as: UTF8.self), history,
+                     (try? String(contentsOfFile: prsh.log, encoding: .utf8)) ?? ""]
+        let enumerator = FileManager.default.enumerator(atPath: prsh.dataDir)
+        while let relative = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: "\(prsh.dataDir)/\(relative)") { texts.append(String(decoding: data, as: UTF8.self)) }
+        }
+        for text in texts {
             XCTAssertFalse(text.contains(canary), "the value leaked: \(text.prefix(300))")
         }
     }

@@ -33,6 +33,24 @@ final class PrshFlowTests: XCTestCase {
         try GitRepository.open(repo.bare).file(path, at: commit).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A prim already blocked on main (a key with no source) does not turn others' PRs red, but a PR
+    /// that makes it live does, with the key and the ways to supply it.
+    func testAPRThatTurnsAPrimLiveWithoutASourceForItsKeyIsRed() throws {
+        let gamma = Prims.yaml("gamma", port: 3206).replacingOccurrences(of: "status: testing\n", with: "status: testing\nenv: [GAMMA_KEY]\n")
+        try repo.commit(["prims/gamma.yaml": gamma], message: "gamma, its key to come")
+        let prsh = try start()
+        // Blocked on main already: an unrelated PR stays green.
+        let other = try prsh.open(["state/prims/delta.yaml": Prims.yaml("delta", port: 3207)], title: "Add delta")
+        XCTAssertEqual(other.state, "merged", other.message)
+        // Making it live without a source for its key is red, and says how to supply one.
+        let live = try prsh.open(["state/prims/gamma.yaml": gamma.replacingOccurrences(of: "status: testing", with: "status: live")], title: "gamma goes live")
+        let plan = (live.json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "plan" }
+        XCTAssertEqual(plan?["status"] as? String, "failure", live.message)
+        let details = (plan?["details"] as? [String] ?? []).joined(separator: "\n")
+        XCTAssertTrue(details.contains("env GAMMA_KEY has no value") && details.contains("primctl secret encrypt GAMMA_KEY --prims gamma"), details)
+        XCTAssertFalse(details.contains("(already so on main)"), details)
+    }
+
     func testNewPrimMergesOnGreenAndALivePrimWaitsForApproval() throws {
         let prsh = try start()
         let before = try main()

@@ -23,19 +23,9 @@ final class TLSTests: XCTestCase {
     func testAnAgentsNewPrimGetsACertificateRightAfterItsRecordExists() throws {
         let testbed = try Testbed.up(https: true)
         defer { testbed.down() }
-        let keys = "\(testbed.directory)/keys"
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]).status, 0)
-        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
-        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
-        let repo = try StateRepository(files: DNSTests.files(prims: ["p1"]), signingKey: "\(keys)/prsh")
-        let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  allowed_signers: \(keys)/allowed_signers\n",
-                                     secret: "hook-secret", poll: 600)
-        defer { _ = primd.stop() }
-        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
-        let prsh = try PrshProcess(repo: repo, extra: ["--signing-key", "\(keys)/prsh", "--notify-url", primd.url + "/hooks/git",
-                                                       "--notify-secret-file", "\(testbed.directory)/hook-secret"])
-        defer { _ = prsh.stop() }
+        let loop = try AgentLoop(testbed: testbed, files: DNSTests.files(prims: ["p1"]))
+        defer { loop.stop() }
+        let (primd, prsh) = (loop.primd, loop.prsh)
 
         let started = Date()
         let added = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3420)], title: "Add gamma.sh")

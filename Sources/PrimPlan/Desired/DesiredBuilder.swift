@@ -102,7 +102,8 @@ public enum DesiredBuilder {
             guard !keys.isEmpty else { return }
             let commands = keys.map { "`primctl secret set \($0)`" }.joined(separator: ", ")
             let step = declare ? "declare secrets/<NAME>.yaml with prims: [\(id)] and run" : "run"
-            parts.append("env \(keys.joined(separator: ", ")) \(keys.count == 1 ? "has" : "have") no value; \(step) \(commands) with the value on stdin, or add \(keys.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
+            let encrypt = keys.map { "`primctl secret encrypt \($0) --prims \(id)`" }.joined(separator: ", ")
+            parts.append("env \(keys.joined(separator: ", ")) \(keys.count == 1 ? "has" : "have") no value; \(step) \(commands) with the value on stdin (this host's store), or commit \(keys.count == 1 ? "it" : "them") encrypted with \(encrypt) (git), or add \(keys.count == 1 ? "it" : "them") to hosts/\(host).yaml env")
         }
         noValue(missing.filter { declared.contains($0) }, declare: false)
         noValue(missing.filter { !declared.contains($0) }, declare: true)
