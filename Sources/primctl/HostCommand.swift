@@ -17,8 +17,7 @@ struct HostCommand: ParsableCommand {
 
         func run() throws {
             let output = Output(format: options.format)
-            let config: HostConfig
-            do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+            let config = try HostConfigLoader.load(options, output)
             let recipient: String
             let created: Bool
             do {

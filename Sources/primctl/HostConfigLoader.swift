@@ -20,6 +20,11 @@ enum HostConfigLoader {
         return config
     }
 
+    /// The host config the command's options name, or the command's failure (code `config`).
+    static func load(_ options: GlobalOptions, _ output: Output) throws -> HostConfig {
+        do { return try load(options.config) } catch { throw output.fail("config", "\(error)") }
+    }
+
     /// Where mirrors of remote repositories are kept: the data dir when writable, else the user's cache.
     static func cacheRoot(_ config: HostConfig?) -> String {
         if let config, FileManager.default.isWritableFile(atPath: config.dataDir) {

@@ -13,8 +13,7 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         let output = Output(format: options.format)
-        let config: HostConfig
-        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let config = try HostConfigLoader.load(options, output)
         let url = "http://\(config.controller.listen)/reconcile?force=\(force)"
         do {
             let response = try HTTPClient.request("POST", url, body: [], timeout: 5)

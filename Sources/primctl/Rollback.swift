@@ -33,8 +33,7 @@ struct Rollback: ParsableCommand {
 
     func run() throws {
         let output = Output(format: options.format)
-        let config: HostConfig
-        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let config = try HostConfigLoader.load(options, output)
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let target: Generation
         if let number = generation {

@@ -22,9 +22,7 @@ struct Secret: ParsableCommand {
 
         func run() throws {
             let output = Output(format: options.format)
-            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-                throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
-            }
+            try Secret.checkName(name, output)
             let value = try Secret.readValue(output)
             do {
                 let config = try HostConfigLoader.load(options.config)
@@ -36,6 +34,13 @@ struct Secret: ParsableCommand {
             case .human: output.print("Secret \(name) stored.\n")
             case .json: output.print("{\"stored\": \"\(name)\"}\n")
             }
+        }
+    }
+
+    /// A secret's name is an env key: letters, digits and '_', not starting with a digit.
+    static func checkName(_ name: String, _ output: Output) throws {
+        guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+            throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
         }
     }
 
@@ -115,8 +120,7 @@ struct Secret: ParsableCommand {
         func run() throws {
             let output = Output(format: options.format)
             let state = try Secret.state(options, output)
-            let config: HostConfig
-            do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+            let config = try HostConfigLoader.load(options, output)
             let identity: Age.Identity
             do { identity = try HostIdentity.load(config) } catch { throw output.fail("identity", "\(error)") }
             var written: [String] = []
@@ -154,9 +158,7 @@ struct Secret: ParsableCommand {
 
         func run() throws {
             let output = Output(format: options.format)
-            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-                throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
-            }
+            try Secret.checkName(name, output)
             let state = try Secret.state(options, output)
             let existing = state.secrets.first { $0.name == name }
             let given = prims.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? existing?.prims ?? []

@@ -13,8 +13,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let output = Output(format: options.format)
-        let config: HostConfig
-        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let config = try HostConfigLoader.load(options, output)
         let status = ControllerStatus.load("\(config.dataDir)/status.json")
         let last = GenerationStore(dataDir: config.dataDir).all().last
         switch options.format {
@@ -54,8 +53,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         let output = Output(format: options.format)
-        let config: HostConfig
-        do { config = try HostConfigLoader.load(options.config) } catch { throw output.fail("config", "\(error)") }
+        let config = try HostConfigLoader.load(options, output)
         let generations = GenerationStore(dataDir: config.dataDir).all()
         switch options.format {
         case .json:
