@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
         .target(name: "CShims", dependencies: ["CLibCurl"]),
 
         // Pure core.
@@ -51,6 +52,10 @@ let package = Package(
         // The age file format (X25519 recipients), from its spec on swift-crypto.
         .target(name: "PrimAgeFormat"),
         .target(name: "PrimAge", dependencies: ["PrimAgeFormat", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // x402 payments (v2, `exact` on EVM): Keccak-256, EIP-712, secp256k1, the wire objects,
+        // the server's own checks and the paying wallet. No I/O.
+        .target(name: "PrimX402", dependencies: ["CSecp256k1"]),
 
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -85,6 +90,7 @@ let package = Package(
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
         .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
+        .testTarget(name: "PrimX402Tests", dependencies: ["PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
