@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
     ],
     targets: [
         // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
@@ -64,7 +65,7 @@ let package = Package(
         .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning"]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
-        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost"]),
+        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
@@ -81,8 +82,9 @@ let package = Package(
         ]),
 
         .executableTarget(name: "prsh", dependencies: [
-            "PRService",
+            "PRService", "PrimX402",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -94,6 +96,6 @@ let package = Package(
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
     ]
 )

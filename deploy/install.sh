@@ -3,7 +3,9 @@
 # builds primctl, primd and prsh, installs Caddy, the config skeleton and primd.service, and starts primd.
 #
 #   sudo deploy/install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME]
-#   sudo PRSH=1 deploy/install.sh REPO_URL ...   # also run pr.sh as the local forge
+#   sudo PRSH=1 PAY_TO=0x… FACILITATOR=https://… [NETWORK=eip155:8453] deploy/install.sh REPO_URL ...
+#                                   # also run pr.sh as the local forge, paid with x402
+#   sudo PRSH=1 PAYMENTS=off deploy/install.sh REPO_URL ...   # single-user machine: X-Wallet, unauthenticated
 #
 # With PRSH=1, REPO_URL is cloned once into /var/lib/prsh/state.git, which pr.sh owns and
 # primd watches (pr.sh tells primd of each merge through primd's webhook); humans push there too.
@@ -17,11 +19,17 @@ branch=${2:-main}
 state_path=${3:-state}
 host_name=${4:-$(hostname -s)}
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${PRSH:-0}" = 1 ] && [ ! -f /etc/prim/prsh.env ] && [ "${PAYMENTS:-on}" != off ]; then
+  [ -n "${PAY_TO:-}" ] && [ -n "${FACILITATOR:-}" ] || {
+    echo "install.sh: pr.sh charges for changes with x402 and knows its caller from the payment: set PAY_TO (the address paid) and FACILITATOR (the x402 facilitator's URL), or PAYMENTS=off on a single-user machine" >&2
+    exit 1
+  }
+fi
 export PATH="/opt/swift/usr/bin:$PATH"
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev pkg-config caddy git openssl >/dev/null
+  libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libsecp256k1-dev pkg-config caddy git openssl >/dev/null
 id prim >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prim
 id prsh >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prsh
 
@@ -44,6 +52,14 @@ if [ "${PRSH:-0}" = 1 ]; then
   for secret in hook-secret prsh-operator-token; do
     [ -f "/etc/prim/$secret" ] || ( umask 027; openssl rand -hex 32 > "/etc/prim/$secret"; chgrp prsh "/etc/prim/$secret" )
   done
+  if [ ! -f /etc/prim/prsh.env ]; then
+    if [ "${PAYMENTS:-on}" = off ]; then
+      echo "PRSH_PAYMENTS=--payments off" > /etc/prim/prsh.env
+    else
+      echo "PRSH_PAYMENTS=--payments on --pay-to $PAY_TO --network ${NETWORK:-eip155:8453} --facilitator $FACILITATOR" > /etc/prim/prsh.env
+    fi
+    chmod 0640 /etc/prim/prsh.env; chgrp prsh /etc/prim/prsh.env
+  fi
   repo=file:///var/lib/prsh/state.git
 fi
 if [ ! -f /etc/prim/primd.yaml ]; then

@@ -42,6 +42,9 @@ public enum ManifestCheck {
                 throw ServiceError(.invalidRequest, "files[\(index)].content of '\(file.path)' contains a NUL byte; only text files are accepted", field: "files[\(index)].content")
             }
             total += size
+            if let relative = stateRelative(file.path, statePath: statePath), relative.hasPrefix(PrimOwner.folder + "/") {
+                throw ServiceError(.forbidden, "\(field) '\(file.path)' is an owner record; pr.sh writes \(join(statePath, PrimOwner.folder))/ from payments and agents cannot", field: field)
+            }
             guard let relative = stateRelative(file.path, statePath: statePath),
                   policy.agentPaths.contains(where: { PathPattern($0).matches(relative) }) else {
                 let allowed = policy.agentPaths.map { join(statePath, $0) }.joined(separator: ", ")

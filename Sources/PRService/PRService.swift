@@ -106,8 +106,35 @@ public actor PRService {
         }
     }
 
-    /// Opens a PR for a manifest, unless it duplicates an open one or changes nothing on main.
-    public func open(_ manifest: Manifest, wallet: String) throws -> Opening {
+    /// What pr.sh says of a manifest before anything is paid or written.
+    public enum Preflight: Sendable {
+        /// Nothing to open (a duplicate, or main already holds the files): answered free.
+        case answer(Opening)
+        /// A PR would be opened, for this price (atomic USDC units, main's policy).
+        case proceed(price: UInt64)
+    }
+
+    /// The checks of `open` that come before any work: the manifest's paths and limits, a
+    /// duplicate, no change, a conflicting open PR. A refusal here costs the caller nothing.
+    public func preflight(_ manifest: Manifest) throws -> Preflight {
+        switch try stage(manifest) {
+        case .answered(let opening): return .answer(opening)
+        case .ready(_, let base, _): return .proceed(price: base.policy.prices.open)
+        }
+    }
+
+    /// nil when `wallet` may send a change now; otherwise the flood-control refusal (free).
+    public func admit(_ wallet: String) throws {
+        let policy = try loaded(try mainHead()).result.state.policy
+        if let refusal = ledger.refusal(for: wallet, policy: policy, now: now()) { throw refusal }
+    }
+
+    enum Staged {
+        case answered(Opening)
+        case ready(main: String, base: DesiredState, changed: [String])
+    }
+
+    func stage(_ manifest: Manifest) throws -> Staged {
         try forge.sync()
         let main = try mainHead()
         let base = try loaded(main).result.state
@@ -122,27 +149,44 @@ public actor PRService {
         }
         let hash = manifest.contentHash
         if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
-            return .duplicate(same)
+            return .answered(.duplicate(same))
         }
         let changed = try manifest.files.filter { try repository.file($0.path, at: main) != Array($0.content.utf8) }.map(\.path)
         if changed.isEmpty {
             let merged = pullRequests.values.filter { $0.state == .merged && $0.manifestHash == hash }.map(\.number).max()
-            return .unchanged(main: main, mergedBy: merged)
+            return .answered(.unchanged(main: main, mergedBy: merged))
         }
         // Open PRs conflict by the files they write, not by the prims they reach: a change to a
         // secret given to every prim does not lock out a PR that writes other files.
+        let owned = ownerPaths(createdBy: manifest, base: base)
         if let (other, written) = try pullRequests.values.sorted(by: { $0.number < $1.number }).lazy
             .filter({ $0.state == .open })
             .map({ ($0, try self.changedPaths(of: $0, main: main)) })
-            .first(where: { !$0.1.isDisjoint(with: changed) }) {
-            let shared = written.intersection(changed).sorted().joined(separator: ", ")
+            .first(where: { !$0.1.isDisjoint(with: changed + owned) }) {
+            let shared = written.intersection(changed + owned).sorted().joined(separator: ", ")
             var error = ServiceError(.conflict, "PR #\(other.number) is already open and writes \(shared); wait for it, or close it first", field: "files")
             error.pullRequest = other.number
             throw error
         }
-        let relative = statePaths(manifest.files.map(\.path))
+        return .ready(main: main, base: base, changed: changed)
+    }
+
+    /// Opens a PR for a manifest, unless it duplicates an open one or changes nothing on main.
+    /// `wallet` is the caller proven by its payment: it authors the commit, owns the PR and the
+    /// prims the PR creates (pr.sh adds their `owners/<prim>.yaml`).
+    public func open(_ manifest: Manifest, wallet: String) throws -> Opening {
+        let main: String, base: DesiredState
+        switch try stage(manifest) {
+        case .answered(let opening): return opening
+        case .ready(let m, let b, _): (main, base) = (m, b)
+        }
+        let policy = base.policy
+        let hash = manifest.contentHash
         let time = now()
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
+        let number = (pullRequests.keys.max() ?? 0) + 1
+        let manifest = withOwners(manifest, base: base, wallet: wallet, number: number)
+        let relative = statePaths(manifest.files.map(\.path))
 
         let outcome = try checks(manifest, on: main, at: time)
         guard outcome.head != nil else {
@@ -154,7 +198,6 @@ public actor PRService {
             throw error
         }
         let prims = PolicyGate.touchedPrims(paths: relative, base: base, head: outcome.head)
-        let number = (pullRequests.keys.max() ?? 0) + 1
         let message = commitMessage(manifest, number: number, wallet: wallet)
         let head = try commit(manifest, onto: main, message: message, wallet: wallet, at: time)
         let branch = try createBranch(prims: prims, at: head, time: time)
@@ -163,8 +206,10 @@ public actor PRService {
             labels: (["agent-pr"] + manifest.labels.filter { $0 != "agent-pr" }),
             author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
             base: main, head: head, state: .open, checks: outcome.checks,
-            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, head: outcome.head, policy: policy),
+            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, head: outcome.head, policy: policy)
+                + PolicyGate.ownershipReasons(prims: prims, base: base, author: wallet),
             comments: [], createdAt: time, updatedAt: time)
+        pr.awaitedOwners = PolicyGate.awaitedOwners(prims: prims, base: base, author: wallet)
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
         try store.save(ledger)
         try save(&pr)
@@ -195,6 +240,57 @@ public actor PRService {
         try refresh(&pr)
         if pr.isGreen { try merge(&pr, by: .operator) }
         return pr
+    }
+
+    /// An owner's approval of another wallet's change to its prims (a paid call); the PR merges
+    /// at once when nothing else waits.
+    public func approve(_ number: Int, owner wallet: String) throws -> PullRequest {
+        var pr = try openPullRequest(number)
+        try authorizeApproval(number, owner: wallet)
+        pr.ownerApprovals = (pr.ownerApprovals ?? []) + [wallet]
+        pr.updatedAt = now()
+        pr.comments.append(.init(author: wallet, body: "approved as the owner of \(pr.prims.joined(separator: ", "))", at: pr.updatedAt))
+        try save(&pr)
+        try forge.sync()
+        try refresh(&pr)
+        if pr.isGreen && !pr.needsApproval { try merge(&pr, by: .wallet(wallet)) }
+        return pr
+    }
+
+    /// Why `wallet` may not approve PR `number` as an owner (free: checked before payment).
+    public func authorizeApproval(_ number: Int, owner wallet: String) throws {
+        let pr = try openPullRequest(number)
+        guard (pr.awaitedOwners ?? []).contains(wallet) else {
+            throw ServiceError(.forbidden, "\(wallet) owns none of the prims PR #\(number) waits on; only their owners (\((pr.awaitedOwners ?? []).joined(separator: ", ").isEmpty ? "none" : (pr.awaitedOwners ?? []).joined(separator: ", "))) or an operator may approve it", field: "number")
+        }
+        guard !(pr.ownerApprovals ?? []).contains(wallet) else {
+            throw ServiceError(.conflict, "\(wallet) already approved PR #\(number)", field: "number")
+        }
+    }
+
+    /// The price of merging or closing PR `number` (or approving it as an owner); with a caller,
+    /// also whether it may. Checked before payment: a refusal costs nothing.
+    public func price(of action: String, _ number: Int, by caller: Caller?) throws -> UInt64 {
+        let pr = try openPullRequest(number)
+        if let caller {
+            try authorize(caller, for: pr, action: action)
+            if action == "merge", pr.needsApproval {
+                throw ServiceError(.forbidden, "PR #\(pr.number) needs approval first: \(approvalWaits(pr))", field: "number")
+            }
+        }
+        let prices = try loaded(try mainHead()).result.state.policy.prices
+        switch action {
+        case "merge": return prices.merge
+        case "close": return prices.close
+        default: return prices.approve
+        }
+    }
+
+    /// What a PR waits for: the operator's reasons, and the owners that have not approved.
+    func approvalWaits(_ pr: PullRequest) -> String {
+        let owners = (pr.awaitedOwners ?? []).filter { !(pr.ownerApprovals ?? []).contains($0) }
+        return (pr.approvalReasons + owners.map { "its owner \($0) approves (POST /v1/pr/\(pr.number)/approve, paid from that wallet)" })
+            .joined(separator: "; ")
     }
 
     public func close(_ number: Int, by caller: Caller, comment: String? = nil) throws -> PullRequest {
@@ -274,6 +370,8 @@ public actor PRService {
         }
         pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, head: outcome.head,
                                                         policy: outcome.base.policy)
+            + PolicyGate.ownershipReasons(prims: pr.prims, base: outcome.base, author: pr.author)
+        pr.awaitedOwners = PolicyGate.awaitedOwners(prims: pr.prims, base: outcome.base, author: pr.author)
         pr.mergeProblem = nil
         try save(&pr)
     }
@@ -285,7 +383,7 @@ public actor PRService {
             try refresh(&pr)
             let main = try mainHead()
             guard !pr.needsApproval else {
-                throw ServiceError(.forbidden, "PR #\(pr.number) needs an operator's approval: \(pr.approvalReasons.joined(separator: "; "))", field: "number")
+                throw ServiceError(.forbidden, "PR #\(pr.number) needs approval: \(approvalWaits(pr))", field: "number")
             }
             guard pr.isGreen else {
                 let failed = pr.checks.filter { $0.status == .failure }.map { "\($0.name): \($0.summary)" }
@@ -312,7 +410,7 @@ public actor PRService {
             } catch GitRepository.RefRefusal.moved {
                 continue
             }
-            if let last = lastHead, last.base == main, last.hash == pr.manifestHash { remember(last.state, for: target) }
+            if let last = lastHead, last.base == main, last.hash == (try? manifest(of: pr).contentHash) { remember(last.state, for: target) }
             pr.state = .merged
             pr.mergedCommit = target
             pr.mergeProblem = nil
@@ -356,6 +454,25 @@ public actor PRService {
                                      author: .init(name: wallet, email: "\(wallet)@wallet.prim.sh"),
                                      committer: configuration.committer, at: time,
                                      sign: signer.map { signer in { try signer.sign($0) } })
+    }
+
+    /// The owner records of the prims a manifest creates (prims not on main), as repository paths.
+    func ownerPaths(createdBy manifest: Manifest, base: DesiredState) -> [String] {
+        createdPrims(manifest, base: base).map { ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\($0).yaml") }
+    }
+
+    func createdPrims(_ manifest: Manifest, base: DesiredState) -> [String] {
+        PolicyGate.touchedPrims(paths: statePaths(manifest.files.map(\.path)), base: base, head: nil).filter { base.prim($0) == nil }
+    }
+
+    /// The manifest with an owner record for each prim it creates: `wallet` owns them.
+    func withOwners(_ manifest: Manifest, base: DesiredState, wallet: String, number: Int) -> Manifest {
+        var result = manifest
+        for id in createdPrims(manifest, base: base) {
+            let path = ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\(id).yaml")
+            result.files.append(.init(path: path, content: "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"))
+        }
+        return result
     }
 
     func commitMessage(_ manifest: Manifest, number: Int, wallet: String) -> String {

@@ -63,6 +63,17 @@ public enum PolicyGate {
         return reasons
     }
 
+    /// Reasons only an operator can lift: a changed prim with no owner on record is the operator's.
+    public static func ownershipReasons(prims: [String], base: DesiredState, author: String) -> [String] {
+        prims.filter { base.prim($0) != nil && base.owner(of: $0) == nil }
+            .map { "prim '\($0)' has no owner on record (it is the operator's); an operator approves changes to it" }
+    }
+
+    /// Wallets other than the author that own prims the change touches: each must approve.
+    public static func awaitedOwners(prims: [String], base: DesiredState, author: String) -> [String] {
+        Array(Set(prims.compactMap { base.prim($0) == nil ? nil : base.owner(of: $0) }.filter { $0 != author })).sorted()
+    }
+
     static func stem(_ name: String) -> String {
         for suffix in [".yaml", ".yml"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
         return name

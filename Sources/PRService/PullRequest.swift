@@ -24,6 +24,9 @@ public struct PullRequest: Sendable, Codable, Equatable {
     /// Why it cannot merge without an operator; empty when policy lets it merge on green.
     public var approvalReasons: [String]
     public var approvedBy: String?
+    /// Owners of prims this PR changes, other than its author: each approves (a paid call), or an operator does.
+    public var awaitedOwners: [String]?
+    public var ownerApprovals: [String]?
     public var mergedCommit: String?
     /// Why the last merge attempt did not merge (conflict, red checks), if it did not.
     public var mergeProblem: String?
@@ -41,7 +44,10 @@ public struct PullRequest: Sendable, Codable, Equatable {
         public var at: Date
     }
 
-    public var needsApproval: Bool { !approvalReasons.isEmpty && approvedBy == nil }
+    public var needsApproval: Bool {
+        guard approvedBy == nil else { return false }
+        return !approvalReasons.isEmpty || !Set(awaitedOwners ?? []).isSubset(of: ownerApprovals ?? [])
+    }
     public var isGreen: Bool { !checks.isEmpty && checks.allSatisfy { $0.status == .success } }
 }
 

@@ -8,6 +8,8 @@ public struct ServiceError: Error, Sendable, Equatable {
         case notFound = "not_found"
         case conflict
         case rateLimited = "rate_limited"
+        case paymentRequired = "payment_required"
+        case unavailable
         case internalError = "internal_error"
 
         public var status: Int {
@@ -18,6 +20,8 @@ public struct ServiceError: Error, Sendable, Equatable {
             case .notFound: return 404
             case .conflict: return 409
             case .rateLimited: return 429
+            case .paymentRequired: return 402
+            case .unavailable: return 503
             case .internalError: return 500
             }
         }
@@ -32,6 +36,9 @@ public struct ServiceError: Error, Sendable, Equatable {
     /// For 409: the PR in the way. For 429: seconds until a retry can succeed.
     public var pullRequest: Int?
     public var retryAfter: Int?
+    /// x402 headers to answer with: the challenge (`PAYMENT-REQUIRED`) and the settlement (`PAYMENT-RESPONSE`).
+    public var paymentRequired: String?
+    public var paymentResponse: String?
 
     public init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code

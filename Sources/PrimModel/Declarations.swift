@@ -19,6 +19,22 @@ public struct SecretSpec: Sendable, Hashable {
     public func isGiven(to prim: String) -> Bool { prims.contains(prim) || prims.contains("*") }
 }
 
+/// Who owns a prim: the wallet whose paid PR created it. pr.sh writes `owners/<prim>.yaml` in
+/// the merge commit; agents cannot write there, so every host and pr.sh read the same owner.
+public struct PrimOwner: Sendable, Hashable {
+    public var prim: String
+    /// Lower-case `0x` and 40 hex digits.
+    public var wallet: String
+    /// The PR that created the prim.
+    public var pullRequest: Int?
+    public var file: String
+    public var mark: Mark
+
+    public static let keys = ["wallet", "pr"]
+    /// The folder, relative to the state root.
+    public static let folder = "owners"
+}
+
 /// A DNS zone: who serves it, and records beyond the ones derived from prims.
 public struct DNSZone: Sendable, Hashable {
     public var zone: String
@@ -122,10 +138,26 @@ public struct Policy: Sendable, Hashable {
     public var perDay = 50
     public var cooldownAfterRed = 3
     public var staleDays = 7
+    /// What pr.sh charges per action, in atomic USDC units (x402). Reads are free.
+    public var prices = Prices()
 
     public init() {}
 
-    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days"]
+    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days", "prices"]
     public static let autoMergeKeys = ["new_prims", "non_live"]
     public static let rateKeys = ["per_hour", "per_day"]
+
+    /// pr.sh's paid actions. Never zero: the payment is the proof of who calls.
+    public struct Prices: Sendable, Hashable {
+        /// `POST /v1/pr`: about $0.05 a PR is the economic rate limit.
+        public var open: UInt64 = 50000
+        public var merge: UInt64 = 10000
+        public var close: UInt64 = 10000
+        /// An owner's approval of another wallet's change to its prim.
+        public var approve: UInt64 = 10000
+
+        public init() {}
+
+        public static let keys = ["open", "merge", "close", "approve"]
+    }
 }

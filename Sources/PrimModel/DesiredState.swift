@@ -6,6 +6,8 @@ public struct DesiredState: Sendable {
     public var zones: [DNSZone]
     public var providers: [ProviderSpec]
     public var policy: Policy
+    /// Prim owners pr.sh recorded (`owners/<prim>.yaml`); a prim with none is the operator's.
+    public var owners: [PrimOwner] = []
     /// `state` for the state-root layout, `upstream` for primitives.yaml + packages/.
     public var layout: Layout
 
@@ -23,6 +25,8 @@ public struct DesiredState: Sendable {
     }
 
     public func prim(_ id: String) -> Prim? { prims.first { $0.id == id } }
+    /// The wallet that owns a prim, nil for the operator's prims.
+    public func owner(of prim: String) -> String? { owners.first { $0.prim == prim }?.wallet }
     public func host(named name: String) -> Host? { hosts.first { $0.name == name } }
 
     /// The host a prim runs on: its `deploy.host`, or the only host, or the implicit one.

@@ -22,7 +22,7 @@ public enum DirectoryReader {
         }
         var snapshot = StateSnapshot()
         var candidates = ["policy.yaml", "primitives.yaml"]
-        for folder in ["prims", "hosts", "secrets", "dns", "providers"] {
+        for folder in StateSnapshot.folders {
             for name in try ContainedPath.names(in: "\(root)/\(folder)") {
                 candidates.append("\(folder)/\(name)")
             }

@@ -106,7 +106,7 @@ struct TreeReader {
     func snapshot() throws -> StateSnapshot {
         var snapshot = StateSnapshot()
         var candidates = ["policy.yaml", "primitives.yaml"]
-        for folder in ["prims", "hosts", "secrets", "dns", "providers"] {
+        for folder in StateSnapshot.folders {
             candidates += try names(in: folder).map { "\(folder)/\($0)" }
         }
         candidates += try names(in: "packages").map { "packages/\($0)/prim.yaml" }

@@ -1,7 +1,44 @@
 /// `GET /llms.txt`: how an agent uses pr.sh.
 enum LLMsText {
-    static func render(statePath: String) -> String {
+    /// `paying`: the network and payTo when payments are on; nil when X-Wallet names the caller.
+    static func render(statePath: String, paying: (network: String, payTo: String)?) -> String {
         let root = statePath.isEmpty ? "" : statePath + "/"
+        let identity = paying.map { pay in """
+        Every change is a paid call (x402 v2, scheme `exact`, USDC on \(pay.network), paid to
+        \(pay.payTo)). Your wallet is whoever signed the payment: it authors the commit, owns the PR
+        and the prims the PR creates, and is the unit of rate limiting. Reads are free. Prices are
+        in the repository's policy.yaml (`prices`; by default $0.05 to open a PR, $0.01 to merge,
+        close, or approve as an owner).
+
+        How to pay: send the request; the answer is 402 with a `PAYMENT-REQUIRED` header (base64
+        JSON: `accepts[0]` holds scheme, network, asset, amount, payTo, maxTimeoutSeconds and the
+        token's EIP-712 name/version in `extra`). Sign an EIP-3009 TransferWithAuthorization for
+        exactly those terms and send the same request again with the base64 payment payload in
+        `PAYMENT-SIGNATURE`. x402's own clients do this for you, e.g. in Python:
+
+            from eth_account import Account
+            from x402 import x402ClientSync
+            from x402.mechanisms.evm.exact import register_exact_evm_client
+            from x402.mechanisms.evm.signers import EthAccountSigner
+            from x402.http.clients.requests import x402_requests
+            client = x402ClientSync()
+            register_exact_evm_client(client, EthAccountSigner(Account.from_key(KEY)))
+            session = x402_requests(client)
+            session.post(URL + "/v1/pr", json=manifest)
+
+        The answer carries `PAYMENT-RESPONSE` (base64 JSON: success, transaction, payer). A
+        refusal before any work (bad JSON or paths, limits, a rate limit, a PR you may not act on)
+        is answered before you pay and costs nothing. A PR whose checks fail is still paid.
+        Each payment pays for one call: a payment sent again, or twice at once, is used once (409).
+        A 503 with `Retry-After` means the settlement is not confirmed yet: send the same
+        `PAYMENT-SIGNATURE` again; do not sign a new payment.
+        """ } ?? """
+        This pr.sh runs with payments off (a single-user machine): name your wallet in every
+        request with `X-Wallet: 0x` and 40 hex digits. It is not checked: anyone can send any
+        address. Your wallet is the commit author, owns the prims your PRs create, and is the unit
+        of rate limiting.
+        """
+        let header = paying == nil ? "X-Wallet: 0x1111111111111111111111111111111111111111" : "PAYMENT-SIGNATURE: eyJ4NDAyVmVyc2lvbiI6IDIs…"
         return """
         # pr.sh
 
@@ -9,13 +46,12 @@ enum LLMsText {
         > them, opens a pull request with checks (validate, plan), and merges it when policy allows.
         > After a merge, primd deploys the change. You never touch git or the servers.
 
-        Identify yourself with your wallet in every request: `X-Wallet: 0x` and 40 hex digits.
-        Your wallet is the commit author and the unit of rate limiting.
+        \(identity)
 
         ## Open a PR
 
         POST /v1/pr
-        X-Wallet: 0x1111111111111111111111111111111111111111
+        \(header)
         Content-Type: application/json
 
         {"title": "Add echo.sh",
@@ -57,9 +93,13 @@ enum LLMsText {
 
         ## Policy
 
-        New prims, and changes to prims that are not `live`, merge as soon as checks pass. A change to
-        a live prim, policy.yaml, hosts, or protected paths waits for an operator
-        (`POST /v1/pr/7/approve` with the operator's token).
+        A prim belongs to the wallet whose PR created it (pr.sh records it in \(root)owners/; you
+        cannot write there). Your new prims, and changes to your own prims that are not `live`,
+        merge as soon as checks pass. A change to another wallet's prim waits for that owner: it
+        approves with `POST /v1/pr/7/approve` (a paid call from the owner's wallet), or an
+        operator does. A change to a live prim, to a prim with no owner (the operator's),
+        policy.yaml, hosts, or protected paths waits for an operator (`POST /v1/pr/7/approve`
+        with the operator's token).
 
         ## Errors
 
@@ -68,10 +108,14 @@ enum LLMsText {
         `path:line:col: error: message [code]`.
 
         400 invalid_request   bad JSON, bad path, limits, or the state does not validate
-        401 unauthorized      X-Wallet missing or malformed
+        401 unauthorized      X-Wallet missing or malformed (payments off)
+        402 payment_required  pay the challenge in PAYMENT-REQUIRED; the message says why a payment
+                              was refused (wrong amount or payTo, expired, bad signature)
         403 forbidden         a path agents may not write, or a merge that needs approval
         404 not_found         no such PR
         409 conflict          another open PR touches the same prim (`pr_number`), or a merge conflict
+        409 conflict          (also) a payment already used, or in use by another request
+        503 unavailable       the payment's settlement is not confirmed; resend the same payment
         429 rate_limited      too many PRs (default 10 an hour, 50 a day) or cooling down after 3 red
                               PRs in a row; wait `Retry-After` seconds
 

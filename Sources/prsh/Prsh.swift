@@ -5,6 +5,7 @@ import Logging
 import PRService
 import PrimSigning
 import PrimSystem
+import PrimX402
 import ServiceLifecycle
 
 @main
@@ -30,6 +31,12 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "URL told of each merge as a GitHub push event (primd's /hooks/git).") var notifyURL: String?
     @Option(help: "File holding the secret that signs notifications (X-Hub-Signature-256).") var notifySecretFile: String?
     @Option(help: "Seconds between re-checks of open PRs against main.") var recheckInterval = 30
+    @Option(help: "on (default): every change is paid with x402 and its payer is the caller. off: the caller is whatever the X-Wallet header says, unauthenticated; only for a single-user machine.") var payments = "on"
+    @Option(help: "Payments: the address paid (payTo).") var payTo: String?
+    @Option(help: "Payments: the network, CAIP-2 (eip155:8453 is Base, eip155:84532 Base Sepolia).") var network = "eip155:8453"
+    @Option(help: "Payments: the x402 facilitator's URL, which settles payments.") var facilitator: String?
+    @Option(help: "Payments: seconds to wait for the facilitator's settle.") var facilitatorTimeout = 15.0
+    @Option(help: "Payments: the longest an authorization may be valid, in seconds (maxTimeoutSeconds).") var paymentTimeout = 300
     @Option(help: "Most files in one manifest.") var maxFiles = 50
     @Option(help: "Largest file in a manifest, in bytes.") var maxFileBytes = 256 * 1024
     @Option(help: "Largest manifest, in bytes of file content.") var maxTotalBytes = 1024 * 1024
@@ -57,7 +64,7 @@ struct Prsh: AsyncParsableCommand {
             guard let token = try FileReader.secret(file) else { throw ValidationError("operator token file '\(file)' does not exist") }
             return Array(token.utf8)
         }
-        let routes = Routes(service: service, identity: WalletHeaderIdentity(), operatorToken: token,
+        let routes = Routes(service: service, payments: try makePayments(), publicURL: settings.publicURL, operatorToken: token,
                             statePath: settings.statePath, maxBody: 4 * maxTotalBytes + 64 * 1024)
         let logger = Logger(label: "prsh")
         let app = Application(router: routes.router(),
@@ -70,6 +77,30 @@ struct Prsh: AsyncParsableCommand {
 }
 
 extension Prsh {
+    func makePayments() throws -> Routes.Payments {
+        switch payments {
+        case "off":
+            return .off
+        case "on":
+            guard let text = payTo, let address = Address(text) else {
+                throw ValidationError("payments are on: --pay-to must be the address pr.sh is paid to (0x and 40 hex digits), or run with --payments off on a single-user machine")
+            }
+            guard let chain = Network.named(network) else {
+                throw ValidationError("--network must be one of \(Network.known.map(\.id).joined(separator: ", ")), got '\(network)'")
+            }
+            guard let facilitator, facilitator.hasPrefix("http://") || facilitator.hasPrefix("https://") else {
+                throw ValidationError("payments are on: --facilitator must be the x402 facilitator's http(s) URL")
+            }
+            guard (30...3600).contains(paymentTimeout) else { throw ValidationError("--payment-timeout must be 30 to 3600 seconds") }
+            var settings = PaymentDesk.Settings(network: chain, payTo: address)
+            settings.maxTimeoutSeconds = paymentTimeout
+            return .on(try PaymentDesk(settings, facilitator: HTTPFacilitator(url: facilitator, timeout: facilitatorTimeout),
+                                       journal: "\(dataDir)/payments.jsonl"))
+        default:
+            throw ValidationError("--payments must be on or off, got '\(payments)'")
+        }
+    }
+
     func makeForge() throws -> Forge {
         switch forge {
         case "local":

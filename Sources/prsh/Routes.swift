@@ -1,22 +1,37 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import PRService
 import PrimSigning
+import PrimX402
 
 /// pr.sh's HTTP interface; every handler maps one request to one PRService call.
 struct Routes {
+    /// How a caller proves who it is: its x402 payment (the default), or, on a single-user
+    /// machine only, the unauthenticated `X-Wallet` header.
+    enum Payments {
+        case on(PaymentDesk)
+        case off
+    }
+
     let service: PRService
-    let identity: IdentityResolver
+    let payments: Payments
+    let publicURL: String
     /// The operator's bearer token; nil disables approval.
     let operatorToken: [UInt8]?
     let statePath: String
     let maxBody: Int
 
+    var paying: (network: String, payTo: String)? {
+        guard case .on(let desk) = payments else { return nil }
+        return (desk.settings.network.id, desk.settings.payTo.checksummed)
+    }
+
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/") { _, _ in Self.respond(["service": "pr.sh", "status": "ok"]) }
         router.get("llms.txt") { _, _ in
-            Self.respond(text: LLMsText.render(statePath: statePath), type: "text/plain; charset=utf-8")
+            Self.respond(text: LLMsText.render(statePath: statePath, paying: paying), type: "text/plain; charset=utf-8")
         }
         router.get("v1/recipients") { _, _ in
             await handle {
@@ -26,18 +41,17 @@ struct Routes {
         }
         router.post("v1/pr") { request, _ in
             await handle {
-                let wallet = try identity.wallet(from: Self.headers(request))
                 let body = try await collect(request)
                 let manifest = try Manifest.decode(body)
-                switch try await service.open(manifest, wallet: wallet) {
-                case .created(let pr):
-                    return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)), status: .created)
-                case .duplicate(let pr):
-                    var view = Views.pullRequest(pr, url: await service.url(of: pr))
-                    view["duplicate"] = true
-                    return Self.respond(view)
-                case .unchanged(let main, let mergedBy):
-                    return Self.respond(Views.unchanged(main: main, mergedBy: mergedBy))
+                let price: UInt64
+                switch try await service.preflight(manifest) {
+                case .answer(let opening): return try await respond(opening)
+                case .proceed(let cost): price = cost
+                }
+                return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
+                                      check: { try await service.admit($0) }) { wallet in
+                    let opening = try await service.open(manifest, wallet: wallet)
+                    return (try await respond(opening), opening.pullRequest?.number)
                 }
             }
         }
@@ -64,13 +78,15 @@ struct Routes {
         }
         router.post("v1/pr/:number/merge") { request, context in
             await handle {
-                let pr = try await service.merge(try Self.number(context), by: try caller(request))
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
+                let number = try Self.number(context)
+                return try await act(request, number: number, action: "merge") { caller in
+                    try await service.merge(number, by: caller)
+                }
             }
         }
         router.post("v1/pr/:number/close") { request, context in
             await handle {
-                let caller = try caller(request)
+                let number = try Self.number(context)
                 let body = try await collect(request)
                 var comment: String?
                 if !body.isEmpty {
@@ -79,17 +95,25 @@ struct Routes {
                     }
                     comment = object["comment"] as? String
                 }
-                let pr = try await service.close(try Self.number(context), by: caller, comment: comment)
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
+                return try await act(request, number: number, action: "close") { caller in
+                    try await service.close(number, by: caller, comment: comment)
+                }
             }
         }
         router.post("v1/pr/:number/approve") { request, context in
             await handle {
-                guard isOperator(request) else {
-                    throw ServiceError(.forbidden, "approving needs the operator's token in 'Authorization: Bearer …'", field: "Authorization")
+                let number = try Self.number(context)
+                if isOperator(request) {
+                    let pr = try await service.approve(number, by: "operator")
+                    return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
                 }
-                let pr = try await service.approve(try Self.number(context), by: "operator")
-                return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
+                // An owner's approval of another wallet's change to its prims: a paid call.
+                let price = try await service.price(of: "approve", number, by: nil)
+                return try await paid(request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner", price: price,
+                                      check: { try await service.authorizeApproval(number, owner: $0) }) { wallet in
+                    let pr = try await service.approve(number, owner: wallet)
+                    return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
+                }
             }
         }
         return router
@@ -102,6 +126,11 @@ struct Routes {
         } catch let error as ServiceError {
             var response = Self.respond(Views.error(error), status: .init(code: error.code.status))
             if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            if let challenge = error.paymentRequired {
+                response.headers[Self.paymentRequired] = challenge
+                response.headers[.cacheControl] = "no-store"
+            }
+            if let settlement = error.paymentResponse { response.headers[Self.paymentResponse] = settlement }
             return response
         } catch {
             return Self.respond(Views.error(ServiceError(.internalError, "\(error)")), status: .internalServerError)
@@ -116,9 +145,70 @@ struct Routes {
         }
     }
 
-    func caller(_ request: Request) throws -> PRService.Caller {
-        if isOperator(request) { return .operator }
-        return .wallet(try identity.wallet(from: Self.headers(request)))
+    static let paymentRequired = HTTPField.Name(X402.requiredHeader)!
+    static let paymentSignature = HTTPField.Name(X402.signatureHeader)!
+    static let paymentResponse = HTTPField.Name(X402.responseHeader)!
+
+    func respond(_ opening: PRService.Opening) async throws -> Response {
+        switch opening {
+        case .created(let pr):
+            return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)), status: .created)
+        case .duplicate(let pr):
+            var view = Views.pullRequest(pr, url: await service.url(of: pr))
+            view["duplicate"] = true
+            return Self.respond(view)
+        case .unchanged(let main, let mergedBy):
+            return Self.respond(Views.unchanged(main: main, mergedBy: mergedBy))
+        }
+    }
+
+    /// Merge or close: the operator's token acts free; a wallet pays, and must be the PR's author.
+    func act(_ request: Request, number: Int, action: String, _ work: @escaping (PRService.Caller) async throws -> PullRequest) async throws -> Response {
+        if isOperator(request) {
+            let pr = try await work(.operator)
+            return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
+        }
+        let price = try await service.price(of: action, number, by: nil)
+        return try await paid(request, path: "/v1/pr/\(number)/\(action)", description: "\(action.prefix(1).uppercased() + action.dropFirst()) PR #\(number)", price: price,
+                              check: { _ = try await service.price(of: action, number, by: .wallet($0)) }) { wallet in
+            let pr = try await work(.wallet(wallet))
+            return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
+        }
+    }
+
+    /// A paid call: `check` runs with the proven payer before anything is charged (a refusal there
+    /// is free), the payment settles, then `work` runs as that payer. Settled means paid: the
+    /// answer carries `PAYMENT-RESPONSE` whether the work succeeded or was refused.
+    func paid(_ request: Request, path: String, description: String, price: UInt64,
+              check: (String) async throws -> Void,
+              work: (String) async throws -> (Response, Int?)) async throws -> Response {
+        guard case .on(let desk) = payments else {
+            let wallet = try WalletHeaderIdentity().wallet(from: Self.headers(request))
+            try await check(wallet)
+            return try await work(wallet).0
+        }
+        let resource = ResourceInfo(url: publicURL + path, description: description, mimeType: "application/json")
+        guard let header = request.headers[Self.paymentSignature] else {
+            throw desk.challenge(price: price, resource: resource, reason: "payment required")
+        }
+        let verified = try desk.verify(header, price: price, resource: resource)
+        try await check(verified.payer.description)
+        let receipt = try desk.settle(verified, price: price, action: description, resource: resource)
+        do {
+            var (response, number) = try await work(receipt.payer)
+            desk.finish(receipt, pullRequest: number)
+            response.headers[Self.paymentResponse] = receipt.header
+            return response
+        } catch var error as ServiceError {
+            desk.finish(receipt, pullRequest: error.pullRequest)
+            error.paymentResponse = receipt.header
+            throw error
+        } catch {
+            desk.finish(receipt, pullRequest: nil)
+            var failure = ServiceError(.internalError, "\(error)")
+            failure.paymentResponse = receipt.header
+            throw failure
+        }
     }
 
     func isOperator(_ request: Request) -> Bool {

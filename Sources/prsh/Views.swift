@@ -16,6 +16,7 @@ enum Views {
             "plan_summary": pr.checks.first { $0.name == "plan" }?.summary ?? NSNull(),
             "diagnostics": pr.checks.first { $0.name == "validate" && $0.status == .failure }?.details ?? [],
             "needs_approval": pr.needsApproval, "approval_reasons": pr.approvalReasons,
+            "awaited_owners": pr.awaitedOwners ?? [], "owner_approvals": pr.ownerApprovals ?? [],
             "approved_by": pr.approvedBy ?? NSNull(), "merged_commit": pr.mergedCommit ?? NSNull(),
             "merge_problem": pr.mergeProblem ?? NSNull(),
             "forge_problem": pr.forgeProblem ?? NSNull(),

@@ -75,18 +75,19 @@ final class PrshFlowTests: XCTestCase {
         XCTAssertEqual(change.json["approval_reasons"] as? [String], [
             "it changes prim 'alpha', which receives secret API_KEY: its code or command could send it anywhere (rule secret-holder)",
             "prim 'alpha' is live",
+            "prim 'alpha' has no owner on record (it is the operator's); an operator approves changes to it",
         ])
         let number = try XCTUnwrap(change.number)
         XCTAssertEqual(try main(), merged)
 
         let byAuthor = try prsh.request("POST", "/v1/pr/\(number)/merge", wallet: Wallets.bob)
         XCTAssertEqual(byAuthor.status, 403)
-        XCTAssertTrue(byAuthor.message.contains("needs an operator's approval"), byAuthor.message)
+        XCTAssertTrue(byAuthor.message.contains("needs approval"), byAuthor.message)
         let byStranger = try prsh.request("POST", "/v1/pr/\(number)/merge", wallet: Wallets.carol)
         XCTAssertEqual(byStranger.status, 403)
         let noToken = try prsh.request("POST", "/v1/pr/\(number)/approve", wallet: Wallets.bob)
         XCTAssertEqual(noToken.status, 403)
-        XCTAssertEqual(noToken.field, "Authorization")
+        XCTAssertTrue(noToken.message.contains("or an operator may approve it"), noToken.message)
         let wrongToken = try prsh.request("POST", "/v1/pr/\(number)/approve", token: "guess")
         XCTAssertEqual(wrongToken.status, 403)
         XCTAssertEqual(try main(), merged, "refused merges and approvals move nothing")

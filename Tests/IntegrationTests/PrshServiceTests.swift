@@ -33,6 +33,8 @@ final class PrshServiceTests: XCTestCase {
             .replacingOccurrences(of: "127.0.0.2:7300", with: "127.0.0.2:\(port)")
             .replacingOccurrences(of: "/etc/prim/prsh-operator-token", with: "\(parent)/token")
             .replacingOccurrences(of: "/etc/prim/hook-secret", with: "\(parent)/hook-secret")
+            .replacingOccurrences(of: "/etc/prim/prsh.env", with: "\(parent)/prsh.env")
+        try "PRSH_PAYMENTS=--payments off\n".write(toFile: "\(parent)/prsh.env", atomically: true, encoding: .utf8)
         XCTAssertTrue(unit.contains("User=prsh") && unit.contains("ProtectSystem=strict"))
         try unit.write(toFile: "\(testbed.directory)/systemd/units/prsh.service", atomically: true, encoding: .utf8)
         XCTAssertEqual(try testbed.managerCall("Reload").status, 0)

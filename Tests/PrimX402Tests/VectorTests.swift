@@ -73,20 +73,13 @@ final class VectorTests: XCTestCase {
         XCTAssertEqual(Self.payTo.checksummed, "0x209693Bc6afc0C5328bA36FaF03C514EF312287C")
     }
 
-    func testUInt256AndDollars() {
+    func testUInt256() {
         XCTAssertEqual(UInt256(decimal: "115792089237316195423570985008687907853269984665640564039457584007913129639935")?.description,
                        "115792089237316195423570985008687907853269984665640564039457584007913129639935")
         XCTAssertNil(UInt256(decimal: "115792089237316195423570985008687907853269984665640564039457584007913129639936"))
         XCTAssertNil(UInt256(decimal: "-1"))
         XCTAssertNil(UInt256(decimal: "1e6"))
         XCTAssertEqual(UInt256(decimal: "000123"), UInt256(123))
-        XCTAssertEqual(USDC.atomic("$0.05"), 50000)
-        XCTAssertEqual(USDC.atomic("1"), 1_000_000)
-        XCTAssertNil(USDC.atomic("$0.0000001"))
-        XCTAssertNil(USDC.atomic("$-1"))
-        XCTAssertNil(USDC.atomic("$1."))
-        XCTAssertEqual(USDC.dollars(12000), "$0.012")
-        XCTAssertEqual(USDC.dollars(50000), "$0.05")
     }
 }
 

@@ -170,6 +170,19 @@ struct DeclarationDecoder {
                             docs: reader.string(fields["docs"]))
     }
 
+    func owner(_ pairs: [YAMLNode.Pair], file: String, stem: String, mark: Mark) -> PrimOwner {
+        let fields = FieldSet(pairs, file: file)
+        reader.rejectUnknownKeys(fields, allowed: PrimOwner.keys, context: "owner", code: "unknown-key")
+        let wallet = reader.string(fields["wallet"]) ?? ""
+        let hex = wallet.utf8.dropFirst(2)
+        if !(wallet.hasPrefix("0x") && hex.count == 40 && hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })) {
+            log.error(file, fields["wallet"]?.value.mark ?? mark, "invalid-owner", "'wallet' must be the owner's address, 0x and 40 hex digits")
+        }
+        var pr: Int?
+        if let field = fields["pr"] { pr = reader.int(field) }
+        return PrimOwner(prim: stem, wallet: wallet.lowercased(), pullRequest: pr, file: file, mark: mark)
+    }
+
     func policy(_ pairs: [YAMLNode.Pair], file: String) -> Policy {
         let fields = FieldSet(pairs, file: file)
         reader.rejectUnknownKeys(fields, allowed: Policy.keys, context: "policy", code: "unknown-key")
@@ -190,7 +203,26 @@ struct DeclarationDecoder {
         }
         policy.cooldownAfterRed = positive(fields["cooldown_after_red"]) ?? policy.cooldownAfterRed
         policy.staleDays = positive(fields["stale_days"]) ?? policy.staleDays
+        if let prices = reader.mapping(fields["prices"]) {
+            let p = FieldSet(prices, file: file)
+            reader.rejectUnknownKeys(p, allowed: Policy.Prices.keys, context: "prices", code: "unknown-key")
+            policy.prices.open = price(p["open"]) ?? policy.prices.open
+            policy.prices.merge = price(p["merge"]) ?? policy.prices.merge
+            policy.prices.close = price(p["close"]) ?? policy.prices.close
+            policy.prices.approve = price(p["approve"]) ?? policy.prices.approve
+        }
         return policy
+    }
+
+    /// A USDC amount above zero (`"$0.05"`), in atomic units.
+    private func price(_ field: Field?) -> UInt64? {
+        guard let field, let text = reader.string(field) else { return nil }
+        guard let atomic = USDC.atomic(text), atomic > 0 else {
+            log.error(field.file, field.value.mark, "invalid-price",
+                      "'prices.\(field.key)' must be a USDC amount above zero with at most 6 decimals, like \"$0.05\"; a price of zero is not allowed: the payment is the proof of who calls")
+            return nil
+        }
+        return atomic
     }
 
     private func positive(_ field: Field?) -> Int? {

@@ -54,6 +54,7 @@ public enum StateLoader {
             case "secrets": state.secrets.append(declarations.secret(pairs, file: path, stem: stem, mark: root.mark))
             case "dns": state.zones.append(declarations.zone(pairs, file: path, stem: stem, mark: root.mark))
             case "providers": state.providers.append(declarations.provider(pairs, file: path, stem: stem, mark: root.mark))
+            case PrimOwner.folder: state.owners.append(declarations.owner(pairs, file: path, stem: stem, mark: root.mark))
             case "policy.yaml": state.policy = declarations.policy(pairs, file: path)
             default: break
             }

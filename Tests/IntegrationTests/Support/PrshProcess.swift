@@ -10,7 +10,8 @@ final class PrshProcess {
     let log: String
     static let operatorToken = "operator-token-for-tests"
 
-    init(repo: StateRepository, dataDir: String? = nil, extra: [String] = []) throws {
+    /// `payments` defaults to off: these tests name their caller with X-Wallet; PaymentTests pay.
+    init(repo: StateRepository, dataDir: String? = nil, extra: [String] = [], payments: [String] = ["--payments", "off"]) throws {
         port = try freePort()
         self.dataDir = dataDir ?? Paths.temporaryDirectory("prsh-data")
         try FileManager.default.createDirectory(atPath: self.dataDir, withIntermediateDirectories: true)
@@ -18,7 +19,7 @@ final class PrshProcess {
         try Self.operatorToken.write(toFile: tokenFile, atomically: true, encoding: .utf8)
         log = "\(self.dataDir).log"
         let arguments = ["--repo", repo.bare, "--data-dir", self.dataDir, "--listen", "127.0.0.1:\(port)",
-                         "--operator-token-file", tokenFile, "--recheck-interval", "1"] + extra
+                         "--operator-token-file", tokenFile, "--recheck-interval", "1"] + payments + extra
         pid = Command.spawn(Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), arguments, stdout: log, stderr: log)
         let started = Date()
         while (try? HTTPClient.request("GET", url + "/", timeout: 1))?.status != 200 {
@@ -50,8 +51,9 @@ final class PrshProcess {
     }
 
     @discardableResult
-    func request(_ method: String, _ path: String, wallet: String? = Wallets.alice, token: String? = nil, body: Any? = nil, raw: [UInt8]? = nil) throws -> Answer {
-        var headers = ["Content-Type": "application/json"]
+    func request(_ method: String, _ path: String, wallet: String? = Wallets.alice, token: String? = nil, body: Any? = nil, raw: [UInt8]? = nil,
+                 headers extra: [String: String] = [:]) throws -> Answer {
+        var headers = ["Content-Type": "application/json"].merging(extra) { $1 }
         if let wallet { headers["X-Wallet"] = wallet }
         if let token { headers["Authorization"] = "Bearer \(token)" }
         let bytes = try raw ?? body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
@@ -60,8 +62,12 @@ final class PrshProcess {
         return Answer(status: response.status, json: json, headers: response.headers)
     }
 
-    func open(_ files: [String: String], title: String = "a change", wallet: String? = Wallets.alice) throws -> Answer {
-        try request("POST", "/v1/pr", wallet: wallet, body: ["title": title, "files": files.sorted { $0.key < $1.key }.map { ["path": $0.key, "content": $0.value] }])
+    func open(_ files: [String: String], title: String = "a change", wallet: String? = Wallets.alice, headers: [String: String] = [:]) throws -> Answer {
+        try request("POST", "/v1/pr", wallet: wallet, body: Self.manifest(files, title: title), headers: headers)
+    }
+
+    static func manifest(_ files: [String: String], title: String = "a change") -> [String: Any] {
+        ["title": title, "files": files.sorted { $0.key < $1.key }.map { ["path": $0.key, "content": $0.value] }]
     }
 
     /// PR records written to the data dir.
