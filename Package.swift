@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
         .target(name: "SecretsReconciler", dependencies: ["PrimEngine", "PrimAge"], path: "reconcilers/Secrets"),
         .target(name: "ReleaseReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Release"),
-        .target(name: "DNSReconciler", dependencies: ["PrimEngine"], path: "reconcilers/DNS"),
+        .target(name: "DNSReconciler", dependencies: ["PrimEngine", "PrimX402"], path: "reconcilers/DNS"),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
@@ -56,13 +56,13 @@ let package = Package(
 
         // x402 payments (v2, `exact` on EVM): Keccak-256, EIP-712, secp256k1, the wire objects,
         // the server's own checks and the paying wallet. No I/O.
-        .target(name: "PrimX402", dependencies: ["CSecp256k1"]),
+        .target(name: "PrimX402", dependencies: ["CSecp256k1", "PrimModel"]),
 
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // primd's reconcile loop, status, metrics and rollback (no HTTP).
-        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning"]),
+        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning", "DNSReconciler"]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
         .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402"]),
@@ -70,7 +70,7 @@ let package = Package(
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
             "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
-            "PrimHost", "PrimController",
+            "PrimHost", "PrimController", "DNSReconciler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -91,7 +91,7 @@ let package = Package(
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
-        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel"]),
+        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402"]),
         .testTarget(name: "PrimX402Tests", dependencies: ["PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),

@@ -47,6 +47,10 @@ public actor PRService {
     var stateOrder: [String] = []
     /// The last checks' head state, by main commit and manifest: a merge of exactly that is main's next state.
     var lastHead: (base: String, hash: String, state: LoadedState)?
+    /// What paid requests between their settlement and their work have claimed: the files a
+    /// manifest writes (`file:`), its content (`manifest:`) and PRs (`pr:`). Another request for
+    /// any of them is refused before it pays.
+    var claims: [String: [String]] = [:]
 
     /// `forge` defaults to the local forge on `configuration.repository`.
     public init(_ configuration: Configuration, forge: Forge? = nil, now: @escaping @Sendable () -> Date = { Date() },
@@ -129,6 +133,38 @@ public actor PRService {
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: now()) { throw refusal }
     }
 
+    /// Re-runs `open`'s checks before the caller pays and claims what the manifest writes until
+    /// `release`: what a refusal after the payment could have been is refused now, free. Returns
+    /// the answer when there is nothing to open after all (a duplicate, or no change).
+    public func claim(_ manifest: Manifest, for request: String) throws -> Opening? {
+        switch try stage(manifest) {
+        case .answered(let opening): return opening
+        case .ready(_, let base, let changed):
+            try claim(changed.map { "file:" + $0 } + ownerPaths(createdBy: manifest, base: base).map { "file:" + $0 } + ["manifest:" + manifest.contentHash],
+                      for: request)
+            return nil
+        }
+    }
+
+    /// Claims a PR for a paid action on it, after checking the caller may act (free).
+    public func claim(pullRequest number: Int, action: String, by caller: Caller, for request: String) throws {
+        // An owner's approval is authorized by authorizeApproval; merge and close by authorship.
+        _ = try price(of: action, number, by: action == "approve" ? nil : caller)
+        try claim(["pr:\(number)"], for: request)
+    }
+
+    func claim(_ keys: [String], for request: String) throws {
+        let taken = Set(claims.values.joined())
+        if let busy = keys.first(where: taken.contains) {
+            var error = ServiceError(.conflict, "another paid request is changing \(busy.drop { $0 != ":" }.dropFirst()) right now; nothing was charged: try again in a few seconds", field: "files")
+            error.retryAfter = 2
+            throw error
+        }
+        claims[request] = keys
+    }
+
+    public func release(_ request: String) { claims[request] = nil }
+
     enum Staged {
         case answered(Opening)
         case ready(main: String, base: DesiredState, changed: [String])
@@ -185,10 +221,13 @@ public actor PRService {
         let time = now()
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
         let number = (pullRequests.keys.max() ?? 0) + 1
-        let manifest = withOwners(manifest, base: base, wallet: wallet, number: number)
+        let agentOutcome = try checks(manifest, on: main, at: time)
+        // The prims it creates are the ones the new state has and main has not: their owner
+        // records go in the same commit (a folder under packages/ alone creates no prim).
+        let created = (agentOutcome.head?.prims.map(\.id) ?? []).filter { base.prim($0) == nil }
+        let manifest = withOwners(manifest, created: created, wallet: wallet, number: number)
         let relative = statePaths(manifest.files.map(\.path))
-
-        let outcome = try checks(manifest, on: main, at: time)
+        let outcome = created.isEmpty ? agentOutcome : try checks(manifest, on: main, at: time)
         guard outcome.head != nil else {
             ledger.record(wallet, green: false, policy: policy, now: time)
             try store.save(ledger)
@@ -274,8 +313,17 @@ public actor PRService {
         let pr = try openPullRequest(number)
         if let caller {
             try authorize(caller, for: pr, action: action)
-            if action == "merge", pr.needsApproval {
-                throw ServiceError(.forbidden, "PR #\(pr.number) needs approval first: \(approvalWaits(pr))", field: "number")
+            if action == "merge" {
+                var current = pr
+                try forge.sync()
+                try refresh(&current)
+                if current.needsApproval {
+                    throw ServiceError(.forbidden, "PR #\(pr.number) needs approval first: \(approvalWaits(current))", field: "number")
+                }
+                if !current.isGreen {
+                    let failed = current.checks.filter { $0.status == .failure }.map(\.name).joined(separator: ", ")
+                    throw ServiceError(.conflict, "PR #\(pr.number) cannot merge: its checks failed (\(failed)); nothing was charged", field: "checks")
+                }
             }
         }
         let prices = try loaded(try mainHead()).result.state.policy.prices
@@ -461,14 +509,20 @@ public actor PRService {
         createdPrims(manifest, base: base).map { ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\($0).yaml") }
     }
 
+    /// The prims a manifest's own prim files would create (for claims and conflicts, before its checks run).
     func createdPrims(_ manifest: Manifest, base: DesiredState) -> [String] {
-        PolicyGate.touchedPrims(paths: statePaths(manifest.files.map(\.path)), base: base, head: nil).filter { base.prim($0) == nil }
+        statePaths(manifest.files.map(\.path)).compactMap { path -> String? in
+            let parts = path.split(separator: "/").map(String.init)
+            if parts.count == 2, parts[0] == "prims" { return PolicyGate.stem(parts[1]) }
+            if parts.count == 3, parts[0] == "packages", parts[2] == "prim.yaml" { return parts[1] }
+            return nil
+        }.filter { base.prim($0) == nil }
     }
 
     /// The manifest with an owner record for each prim it creates: `wallet` owns them.
-    func withOwners(_ manifest: Manifest, base: DesiredState, wallet: String, number: Int) -> Manifest {
+    func withOwners(_ manifest: Manifest, created: [String], wallet: String, number: Int) -> Manifest {
         var result = manifest
-        for id in createdPrims(manifest, base: base) {
+        for id in created {
             let path = ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\(id).yaml")
             result.files.append(.init(path: path, content: "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"))
         }

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import DNSReconciler
 import PrimSystem
 
 /// primd's counters, rendered in Prometheus' text format.
@@ -63,6 +64,13 @@ public final class Metrics: @unchecked Sendable {
                 "# HELP prim_up Whether a prim passed its last health gate.",
                 "# TYPE prim_up gauge"]
         out += Self.samples("prim_up", label: "prim", up.mapValues { $0 ? 1 : 0 })
+        let paid = DNSPayments.snapshot
+        out += ["# HELP prim_dns_payments_total x402 payments made to the DNS provider (domain.sh).",
+                "# TYPE prim_dns_payments_total counter",
+                "prim_dns_payments_total \(paid.count)",
+                "# HELP prim_dns_paid_usdc_total What those payments paid, in USDC.",
+                "# TYPE prim_dns_paid_usdc_total counter",
+                "prim_dns_paid_usdc_total \(Double(paid.atomic) / 1_000_000)"]
         return out.joined(separator: "\n") + "\n"
     }
 

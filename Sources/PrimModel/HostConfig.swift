@@ -39,6 +39,13 @@ public struct HostConfig: Sendable, Equatable {
     public var dnsAdopt = false
     /// primd: let an apply delete more than the guard allows (`dns.allow_deletes`; primctl: `--allow-dns-deletes`).
     public var dnsAllowDeletes = false
+    /// domain.sh: the file holding the host wallet's private key (0x and 64 hex digits, mode 0600), which pays every call.
+    public var dnsWalletKeyFile: String?
+    /// domain.sh: the network paid on (CAIP-2), the most one call may cost and the most one apply may
+    /// pay, in atomic USDC units (`dns.max_per_call`, `dns.max_spend`: "$0.01", "$0.10").
+    public var dnsNetwork = "eip155:8453"
+    public var dnsMaxPerCall: UInt64 = 10_000
+    public var dnsMaxSpend: UInt64 = 100_000
 
     /// This host's age identity (X25519), 0600: what decrypts the `encrypted:` secrets of the state.
     /// Made by `primctl host init`; its recipient goes into `hosts/<name>.yaml` `secret_recipients`.
@@ -91,7 +98,18 @@ public struct HostConfig: Sendable, Equatable {
         }
         if let dns = reader.mapping(fields["dns"]) {
             let f = FieldSet(dns, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server", "adopt", "allow_deletes"], context: "dns", code: "unknown-key")
+            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server", "adopt", "allow_deletes", "wallet_key_file",
+                                                  "network", "max_per_call", "max_spend"], context: "dns", code: "unknown-key")
+            config.dnsWalletKeyFile = reader.string(f["wallet_key_file"])
+            config.dnsNetwork = reader.string(f["network"]) ?? config.dnsNetwork
+            for (key, keyPath) in [("max_per_call", \HostConfig.dnsMaxPerCall), ("max_spend", \HostConfig.dnsMaxSpend)] {
+                guard let field = f[key], let text = reader.string(field) else { continue }
+                if let atomic = USDC.atomic(text) {
+                    config[keyPath: keyPath] = atomic
+                } else {
+                    log.error(file, field.value.mark, "invalid-price", "'dns.\(key)' must be a USDC amount with at most 6 decimals, like \"$0.10\"")
+                }
+            }
             config.dnsAdopt = reader.bool(f["adopt"]) ?? false
             config.dnsAllowDeletes = reader.bool(f["allow_deletes"]) ?? false
             config.dnsProvider = reader.string(f["provider"])

@@ -41,6 +41,8 @@ public protocol KindPlanner: Sendable {
     func resumeAction(unfinished: Action) -> Action?
     /// What the host would observe of this kind once `desired` is applied (pr.sh's plan check).
     func assumedApplied(_ desired: DesiredHost) -> [ObservedResource]
+    /// Lines the plan shows about the kind's changes (what an apply will pay a provider).
+    func notes(_ changes: [Change], _ observed: ObservedState) -> [String]
 }
 
 extension KindPlanner {
@@ -49,6 +51,8 @@ extension KindPlanner {
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] { [] }
 
     public func resumeAction(unfinished: Action) -> Action? { nil }
+
+    public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] { [] }
 
     public func plan(_ input: KindPlanInput) -> [Change] {
         let desired = input.desired(of: kind)

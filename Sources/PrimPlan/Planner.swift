@@ -32,7 +32,8 @@ public enum Planner {
         for kind in kinds {
             changes += kind.plan(KindPlanInput(desired: desired, observed: observed, earlier: changes))
         }
-        return Plan(host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked, notes: rendered.notes)
+        let notes = kinds.flatMap { kind in kind.notes(changes.filter { $0.address.kind == kind.kind }, observed) }
+        return Plan(host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked, notes: rendered.notes + notes)
     }
 
     /// Prims whose port is held by a process that is none of prim's units: starting them would

@@ -1,3 +1,5 @@
+import PrimModel
+
 /// x402 v2's wire objects (x402-specification-v2 §5), for the `exact` scheme on EVM. Decoding
 /// is lenient (unknown fields are ignored); what the server requires is checked in PaymentCheck.
 public enum X402 {

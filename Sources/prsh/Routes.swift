@@ -48,8 +48,15 @@ struct Routes {
                 case .answer(let opening): return try await respond(opening)
                 case .proceed(let cost): price = cost
                 }
+                let call = "open \(manifest.contentHash) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
-                                      check: { try await service.admit($0) }) { wallet in
+                                      request: "open \(manifest.contentHash)",
+                                      check: { wallet in
+                                          try await service.admit(wallet)
+                                          guard let early = try await service.claim(manifest, for: call) else { return nil }
+                                          return try await respond(early)
+                                      },
+                                      release: { await service.release(call) }) { wallet in
                     let opening = try await service.open(manifest, wallet: wallet)
                     return (try await respond(opening), opening.pullRequest?.number)
                 }
@@ -109,8 +116,15 @@ struct Routes {
                 }
                 // An owner's approval of another wallet's change to its prims: a paid call.
                 let price = try await service.price(of: "approve", number, by: nil)
+                let call = "approve #\(number) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner", price: price,
-                                      check: { try await service.authorizeApproval(number, owner: $0) }) { wallet in
+                                      request: "approve #\(number)",
+                                      check: { wallet in
+                                          try await service.authorizeApproval(number, owner: wallet)
+                                          try await service.claim(pullRequest: number, action: "approve", by: .wallet(wallet), for: call)
+                                          return nil
+                                      },
+                                      release: { await service.release(call) }) { wallet in
                     let pr = try await service.approve(number, owner: wallet)
                     return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
                 }
@@ -169,45 +183,69 @@ struct Routes {
             return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
         }
         let price = try await service.price(of: action, number, by: nil)
+        let call = "\(action) #\(number) \(UUID().uuidString)"
         return try await paid(request, path: "/v1/pr/\(number)/\(action)", description: "\(action.prefix(1).uppercased() + action.dropFirst()) PR #\(number)", price: price,
-                              check: { _ = try await service.price(of: action, number, by: .wallet($0)) }) { wallet in
+                              request: "\(action) #\(number)",
+                              check: { wallet in
+                                  try await service.claim(pullRequest: number, action: action, by: .wallet(wallet), for: call)
+                                  return nil
+                              },
+                              release: { await service.release(call) }) { wallet in
             let pr = try await work(.wallet(wallet))
             return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
         }
     }
 
-    /// A paid call: `check` runs with the proven payer before anything is charged (a refusal there
-    /// is free), the payment settles, then `work` runs as that payer. Settled means paid: the
-    /// answer carries `PAYMENT-RESPONSE` whether the work succeeded or was refused.
-    func paid(_ request: Request, path: String, description: String, price: UInt64,
-              check: (String) async throws -> Void,
+    /// A paid call: `check` runs with the proven payer before anything is charged (a refusal, or
+    /// an answer it returns, is free) and claims what the work will change until `release`; the
+    /// payment settles, then `work` runs as that payer. Settled means paid: the answer carries
+    /// `PAYMENT-RESPONSE` whether the work succeeded or was refused. `request` names the call
+    /// (action and body): a payment pays for that request and no other.
+    func paid(_ request: Request, path: String, description: String, price: UInt64, request call: String,
+              check: (String) async throws -> Response?, release: () async -> Void,
               work: (String) async throws -> (Response, Int?)) async throws -> Response {
         guard case .on(let desk) = payments else {
             let wallet = try WalletHeaderIdentity().wallet(from: Self.headers(request))
-            try await check(wallet)
-            return try await work(wallet).0
+            if let answer = try await check(wallet) { await release(); return answer }
+            do {
+                let response = try await work(wallet).0
+                await release()
+                return response
+            } catch {
+                await release()
+                throw error
+            }
         }
         let resource = ResourceInfo(url: publicURL + path, description: description, mimeType: "application/json")
         guard let header = request.headers[Self.paymentSignature] else {
             throw desk.challenge(price: price, resource: resource, reason: "payment required")
         }
         let verified = try desk.verify(header, price: price, resource: resource)
-        try await check(verified.payer.description)
-        let receipt = try desk.settle(verified, price: price, action: description, resource: resource)
+        if let answer = try await check(verified.payer.description) {
+            await release()
+            return answer
+        }
         do {
-            var (response, number) = try await work(receipt.payer)
-            desk.finish(receipt, pullRequest: number)
-            response.headers[Self.paymentResponse] = receipt.header
-            return response
-        } catch var error as ServiceError {
-            desk.finish(receipt, pullRequest: error.pullRequest)
-            error.paymentResponse = receipt.header
-            throw error
+            let receipt = try await desk.settle(verified, price: price, request: call, resource: resource)
+            do {
+                var (response, number) = try await work(receipt.payer)
+                desk.finish(receipt, pullRequest: number)
+                await release()
+                response.headers[Self.paymentResponse] = receipt.header
+                return response
+            } catch var error as ServiceError {
+                desk.finish(receipt, pullRequest: error.pullRequest)
+                error.paymentResponse = receipt.header
+                throw error
+            } catch {
+                desk.finish(receipt, pullRequest: nil)
+                var failure = ServiceError(.internalError, "\(error)")
+                failure.paymentResponse = receipt.header
+                throw failure
+            }
         } catch {
-            desk.finish(receipt, pullRequest: nil)
-            var failure = ServiceError(.internalError, "\(error)")
-            failure.paymentResponse = receipt.header
-            throw failure
+            await release()
+            throw error
         }
     }
 

@@ -211,6 +211,20 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(refused.status, 403, refused.raw)
         XCTAssertEqual(try facilitator.balance(carol.address), funds)
 
+        // A folder under packages/ creates no prim, so it claims no owner.
+        let squat = try PythonPayer.pay(carol, "POST", prsh.url + "/v1/pr", json: PrshProcess.manifest(["state/packages/zeta/NOTES.md": "hello\n"]))
+        XCTAssertEqual(squat.status, 201, squat.raw)
+        XCTAssertNil(try file("state/owners/zeta.yaml"), "no owner record for a prim that does not exist")
+
+        // Merging a red PR is refused before payment.
+        let red = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr",
+                                      json: PrshProcess.manifest(["state/prims/eta.yaml": Prims.yaml("eta", port: 3208).replacingOccurrences(of: "port:", with: "env: [NOPE_KEY]\nport:")]))
+        XCTAssertEqual(red.body["green"] as? Bool, false, red.raw)
+        let beforeRed = try facilitator.settleCalls
+        let merge = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(red.body["pr_number"] as? Int))/merge")
+        XCTAssertEqual(merge.status, 409, merge.raw)
+        XCTAssertEqual(try facilitator.settleCalls, beforeRed)
+
         // Closing your own PR is a paid call that works.
         let other = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "again"))
         let closed = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(other.body["pr_number"] as? Int))/close")
@@ -255,6 +269,45 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(prsh.records.count, 1)
         XCTAssertEqual(try facilitator.transfers.count, 1)
         XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000)
+    }
+
+    func testASettleThatTimesOutButWentThroughIsNotChargedAgainOrRefused() throws {
+        _ = prsh.stop()
+        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"])
+        let body = manifest("gamma", port: 3206)
+        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
+        try facilitator.mode("slow", delay: 3)
+        let slow = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        XCTAssertEqual(slow.status, 503, slow.message)
+        XCTAssertTrue(prsh.records.isEmpty)
+        // The facilitator finishes the transfer after pr.sh stopped waiting.
+        let deadline = Date().addingTimeInterval(20)
+        while try facilitator.transfers.count < 1 {
+            guard Date() < deadline else { return XCTFail("the slow settle never committed") }
+            usleep(100_000)
+        }
+        try facilitator.mode("normal")
+        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        XCTAssertEqual(again.status, 201, again.message)
+        XCTAssertEqual(prsh.records.count, 1)
+        XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
+    }
+
+    func testTwoPayersSendingTheSameChangeAtOncePayOnce() throws {
+        let body = manifest("gamma", port: 3206)
+        let signatures = try [alice!, bob!].map { try PythonPayer.sign($0, "POST", prsh.url + "/v1/pr", json: body) }
+        try facilitator.mode("slow", delay: 1)
+        let statuses = Mutex20()
+        let url = prsh.url
+        let data = Array(try JSONSerialization.data(withJSONObject: body))
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let response = try? HTTPClient.request("POST", url + "/v1/pr", headers: ["Content-Type": "application/json", "PAYMENT-SIGNATURE": signatures[index]],
+                                                   body: data, timeout: 60)
+            statuses.append(response?.status ?? -1)
+        }
+        XCTAssertEqual(statuses.values.sorted(), [201, 409])
+        XCTAssertEqual(try facilitator.transfers.count, 1, "the one refused paid nothing")
     }
 
     func testAPaymentUsedBeforeARestartIsStillUsed() throws {

@@ -19,4 +19,11 @@ public protocol DNSProvider {
     func list(zone: String) throws -> [RRset]
     /// Applies one batch to the zone in one change: all of it, or nothing (the provider's rejection is thrown).
     func apply(zone: String, _ batch: DNSBatch) throws
+    /// Whether the provider keeps prim's ownership marks on rrsets (PowerDNS comments); without
+    /// them the inventory alone says what prim made.
+    var marksRecords: Bool { get }
+}
+
+extension DNSProvider {
+    public var marksRecords: Bool { true }
 }

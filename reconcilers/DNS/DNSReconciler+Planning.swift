@@ -38,6 +38,12 @@ extension DNSReconciler {
                 + waiting.map { BlockedPrim(prim: $0, missingEnv: [], message: "prim '\($0)' is not deployed: its route must wait for its DNS record, and \(why)") }
         }
         let live = observed.of(kind)
+        let unconfirmed = Set(observed.of(.dnsUnconfirmed).map(\.address.name))
+        var held: [String: [String]] = [:]
+        for resource in desired.resources where resource.address.kind == kind && unconfirmed.contains(resource.address.name)
+        && !live.contains(where: { $0.address == resource.address }) {
+            held[resource.prim ?? "dns/\(resource.path)", default: []].append(resource.address.name)
+        }
         var conflicts: [String: [String]] = [:]
         var hidden: [String: [String]] = [:]
         for resource in desired.resources where resource.address.kind == kind {
@@ -61,6 +67,11 @@ extension DNSReconciler {
         blocked += hidden.keys.sorted().filter { conflicts[$0] == nil }.map { label in
             BlockedPrim(prim: label, missingEnv: [], message:
                 "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone in dns/ or choose another name")
+        }
+        blocked += held.keys.sorted().filter { conflicts[$0] == nil && hidden[$0] == nil }.map { label in
+            let names = held[label]!.sorted()
+            return BlockedPrim(prim: label, missingEnv: [], message:
+                "\(what(label)): domain.sh answered an earlier batch that created \(names.joined(separator: ", ")) ambiguously (a timeout or 5xx) and does not list \(names.count == 1 ? "it" : "them"); \(names.count == 1 ? "it" : "they") may exist at its provider already, so prim does not send \(names.count == 1 ? "it" : "them") again. Check with dig, then run primctl dns release \(names.joined(separator: " "))")
         }
         return blocked
     }

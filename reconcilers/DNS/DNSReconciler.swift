@@ -35,8 +35,10 @@ public struct DNSReconciler: Reconciler {
         case "powerdns":
             guard let api = config.dnsAPI else { throw SystemError("dns.api is not set in the host config; set it to PowerDNS's API address (http://127.0.0.1:8081)") }
             return try PowerDNS(api: api, keyFile: config.dnsAPIKeyFile)
+        case "domainsh":
+            return try DomainSh(config: config)
         default:
-            throw SystemError("dns.provider '\(config.dnsProvider ?? "")' is not one prim drives yet (powerdns); fix dns.provider in the host config")
+            throw SystemError("dns.provider '\(config.dnsProvider ?? "")' is not one prim drives (powerdns, domainsh); fix dns.provider in the host config")
         }
     }
 
@@ -66,22 +68,60 @@ public struct DNSReconciler: Reconciler {
         for child in try provider.zones() where !zones.contains(child) && zones.contains(where: { child.hasSuffix("." + $0) }) {
             observed.append(ObservedResource(address: ResourceAddress(.dnsServerZone, child), path: child, content: nil, digest: ""))
         }
+        var counts: [String: Int] = [:]
         for zone in zones.sorted() {
-            for set in try provider.list(zone: zone) {
+            let sets = try provider.list(zone: zone)
+            counts[zone] = sets.reduce(0) { $0 + $1.contents.count }
+            for set in sets {
                 // prim's: this host's mark on the rrset, and the inventory's entry (a copied or forged
                 // comment alone does not make a record prim's).
-                let owned = DNSMarker.isOwned(set.marker, host: desired.host) && inventory.contains(set.address)
+                // domain.sh keeps no marks: there the inventory alone says what prim made.
+                let marked = provider.marksRecords ? DNSMarker.isOwned(set.marker, host: desired.host) : true
+                let owned = marked && inventory.contains(set.address)
                 observed.append(ObservedResource(
                     address: set.address, path: zone, content: set.text, digest: Digest.sha256(set.text),
-                    owned: owned, prim: owned ? DNSMarker.prim(in: set.marker) : nil,
+                    owned: owned, prim: owned ? DNSMarker.prim(in: set.marker) ?? inventoryPrim(set, desired) : nil,
                     keys: [set.name],
                     attributes: [DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
                                  DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n")]))
             }
         }
+        if provider is DomainSh {
+            var attributes = ["list_price": String(DomainSh.listPrice), "batch_price": String(DomainSh.batchPrice)]
+            for (zone, count) in counts { attributes["records." + zone] = String(count) }
+            observed.append(ObservedResource(address: DNSCost.pricing, path: "", content: nil, digest: "", attributes: attributes))
+            for (zone, names) in UnconfirmedRecords(dataDir: host.config.dataDir).load() {
+                observed += names.map { ObservedResource(address: ResourceAddress(.dnsUnconfirmed, $0), path: zone, content: nil, digest: "") }
+            }
+        }
         return observed
     }
 
+    public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
+        guard let pricing = observed.resources[DNSCost.pricing], let estimate = Self.estimate(changes, pricing.attributes) else { return [] }
+        return [DNSCost.describe(estimate)]
+    }
+
+    static func estimate(_ changes: [Change], _ attributes: [String: String]) -> DNSCost.Estimate? {
+        var records: [String: Int] = [:]
+        for (key, value) in attributes where key.hasPrefix("records.") { records[String(key.dropFirst(8))] = Int(value) }
+        return DNSCost.estimate(changes, records: records, listPrice: UInt64(attributes["list_price"] ?? "") ?? DomainSh.listPrice,
+                                batchPrice: UInt64(attributes["batch_price"] ?? "") ?? DomainSh.batchPrice)
+    }
+
+    /// A paid provider: the apply is refused before anything is written when its estimate passes `dns.max_spend`.
+    public func check(_ apply: ApplyContext) throws {
+        let config = apply.host.config
+        guard config.dnsProvider == "domainsh",
+              let estimate = Self.estimate(apply.plan.changes.filter { $0.address.kind == kind }, [:]), estimate.atomic > config.dnsMaxSpend else { return }
+        throw SystemError("\(DNSCost.describe(estimate)), more than dns.max_spend (\(USDC.dollars(config.dnsMaxSpend)) an apply); nothing was changed. Raise dns.max_spend in the host config, or apply fewer changes at once")
+    }
+
+
+    /// The prim a desired rrset of the same address belongs to (a provider without marks).
+    func inventoryPrim(_ set: RRset, _ desired: DesiredHost) -> String? {
+        desired.resources.first { $0.address == set.address }?.prim
+    }
 
     public func refusal(_ plan: Plan, overrides: Set<Override>) -> Refusal? {
         guard !overrides.contains(Self.allowDeletes) else { return nil }

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 import PrimSystem
 
 /// PowerDNS Authoritative's HTTP API (4.7): a zone is read whole with one GET and changed with

@@ -25,8 +25,16 @@ public struct HTTPFacilitator: Facilitator {
     public var timeout: Double
 
     public init(url: String, timeout: Double = 15) {
-        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.url = url
         self.timeout = timeout
+    }
+
+    /// `<base>/<path>`, keeping a query string of the base (an API key) after the path.
+    static func endpoint(_ base: String, _ path: String) -> String {
+        let query = base.firstIndex(of: "?") ?? base.endIndex
+        var head = String(base[..<query])
+        if head.hasSuffix("/") { head.removeLast() }
+        return head + "/" + path + String(base[query...])
     }
 
     struct Body: Encodable {
@@ -37,11 +45,14 @@ public struct HTTPFacilitator: Facilitator {
 
     public func settle(_ payment: PaymentPayload, requirements: PaymentRequirements, payer: Address) -> SettleOutcome {
         let body = HeaderCoding.json(Body(paymentPayload: payment, paymentRequirements: requirements))
+        let endpoint = Self.endpoint(url, "settle")
         do {
-            let response = try HTTPClient.request("POST", url + "/settle", headers: ["Content-Type": "application/json"], body: body, timeout: timeout)
+            let response = try HTTPClient.request("POST", endpoint, headers: ["Content-Type": "application/json"], body: body, timeout: timeout)
             return Self.classify(status: response.status, body: response.body, requirements: requirements, payer: payer)
         } catch {
-            return .unknown("the facilitator did not answer (\(error)); the payment may or may not have settled")
+            // The URL may carry the facilitator's credentials: it is never repeated to a caller.
+            let why = "\(error)".replacingOccurrences(of: endpoint, with: "the facilitator").replacingOccurrences(of: url, with: "the facilitator")
+            return .unknown("the facilitator did not answer (\(why)); the payment may or may not have settled")
         }
     }
 

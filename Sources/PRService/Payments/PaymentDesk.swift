@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import PrimModel
 import PrimSystem
@@ -84,39 +85,67 @@ public final class PaymentDesk: Sendable {
         return verified
     }
 
+    /// Most settlements in flight at once; more are answered 503 at once (free), so a slow
+    /// facilitator cannot tie up every request.
+    public static let concurrentSettlements = 16
+
     /// Reserves the payment, then settles it (or, after a restart, takes the settlement already
-    /// recorded). Only a settled payment returns; the work it pays for runs after this.
-    public func settle(_ verified: PaymentCheck.Verified, price: UInt64, action: String, resource: ResourceInfo) throws(ServiceError) -> Receipt {
+    /// recorded for this same request). Only a settled payment returns; the work it pays for runs
+    /// after this. `request` names the call and its body: a payment pays for that request only.
+    public func settle(_ verified: PaymentCheck.Verified, price: UInt64, request action: String, resource: ResourceInfo) async throws(ServiceError) -> Receipt {
         let key = Self.key(verified)
-        let reserved: Result<PaymentJournal.Entry?, ServiceError> = books.withLock { books in
+        let reserved: Result<(settled: PaymentJournal.Entry?, unsure: Bool), ServiceError> = books.withLock { books in
             if books.inFlight.contains(key) { return .failure(Self.inUse()) }
+            guard books.inFlight.count < Self.concurrentSettlements else {
+                var busy = ServiceError(.unavailable, "pr.sh is settling \(Self.concurrentSettlements) payments already; nothing was charged: send the same \(X402.signatureHeader) again in a few seconds", field: X402.signatureHeader)
+                busy.retryAfter = 2
+                return .failure(busy)
+            }
             let entry = books.journal[key]
             switch entry?.state {
             case .done?: return .failure(Self.used(entry!))
             case .failed?: return .failure(challenge(price: price, resource: resource, reason: "this payment failed to settle; sign a new one"))
             case .settled?:
+                // Settled before a restart, its work not recorded: it may finish that same request
+                // (whose work is idempotent: a PR already opened is answered as it is), nothing else.
+                guard entry?.action == action else { return .failure(Self.used(entry!)) }
                 books.inFlight.insert(key)
-                return .success(entry)
+                return .success((entry, false))
             case nil, .reserved?, .pending?:
+                if let entry, entry.action != action { return .failure(Self.used(entry)) }
                 do {
                     try books.journal.record(.init(key: key, state: .reserved, validBefore: verified.validBefore, action: action))
                 } catch {
                     return .failure(ServiceError(.internalError, "cannot record the payment before settling it: \(error)"))
                 }
                 books.inFlight.insert(key)
-                return .success(nil)
+                return .success((nil, entry != nil))
             }
         }
         let recorded: PaymentJournal.Entry?
+        let unsure: Bool
         switch reserved {
         case .failure(let error): throw error
-        case .success(let entry): recorded = entry
+        case .success(let found): (recorded, unsure) = found
         }
         if let recorded, let transaction = recorded.transaction {
             return receipt(verified, transaction: transaction, key: key)
         }
         let requirements = requirements(price: price)
-        let outcome = facilitator.settle(verified.payload, requirements: requirements, payer: verified.payer)
+        let facilitator = self.facilitator
+        // On a thread of its own: a slow facilitator must not hold the server's workers.
+        var outcome = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: facilitator.settle(verified.payload, requirements: requirements, payer: verified.payer))
+            }
+        }
+        // A payment whose earlier settle had no clear answer, now reported used: that earlier
+        // settle moved it (its nonce is used only by the transfer to payTo, or by the payer
+        // cancelling it). It is not refused as unpaid.
+        if case .refused(let reason, _, _) = outcome, reason.contains("nonce"), reason.contains("used"), unsure {
+            outcome = .settled(SettleResponse(success: true, payer: verified.payer.checksummed, transaction: "(settled by an earlier attempt)",
+                                              network: settings.network.id))
+        }
         do {
             switch outcome {
             case .settled(let answer):

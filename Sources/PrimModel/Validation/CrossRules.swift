@@ -4,7 +4,7 @@ import PrimYAML
 /// deployed prim needs from its host.
 enum CrossRules {
     /// DNS providers prim can drive without a providers/<name>.yaml.
-    static let builtinDNSProviders = ["powerdns"]
+    static let builtinDNSProviders = ["powerdns", "domainsh"]
 
     static func check(_ state: DesiredState, log: DiagnosticLog) {
         uniqueIDs(state, log)

@@ -1,8 +1,12 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// Any JSON value, kept as it came: x402 objects carry open-ended parts (`extra`, `extensions`)
-/// and a payload is forwarded to the facilitator as received.
-public enum JSONValue: Sendable, Hashable, Codable {
+/// Any JSON value, kept as it came: answers whose shape is not ours (Caddy's config, errors) and
+/// the open-ended parts of x402's objects (`extra`, `extensions`).
+public indirect enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -35,6 +39,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// Parses bytes; nil when they are not JSON.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
@@ -43,28 +52,5 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var string: String? {
         if case .string(let value) = self { return value }
         return nil
-    }
-}
-
-/// x402's header encoding: standard base64 (padded) of UTF-8 JSON.
-public enum HeaderCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    public static func encode<T: Encodable>(_ value: T) -> String {
-        // Encoding these plain structs cannot fail.
-        (try? encoder.encode(value))?.base64EncodedString() ?? ""
-    }
-
-    public static func decode<T: Decodable>(_ type: T.Type, from header: String) -> T? {
-        guard header.utf8.count <= 16 * 1024, let data = Data(base64Encoded: header) else { return nil }
-        return try? JSONDecoder().decode(type, from: data)
-    }
-
-    public static func json<T: Encodable>(_ value: T) -> [UInt8] {
-        Array((try? encoder.encode(value)) ?? Data())
     }
 }

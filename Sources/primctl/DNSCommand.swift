@@ -1,0 +1,59 @@
+import ArgumentParser
+import DNSReconciler
+import Foundation
+import PrimModel
+
+struct DNSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns", abstract: "Records a paid DNS provider (domain.sh) may hold without listing them.",
+        subcommands: [Held.self, Release.self])
+
+    struct Held: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the rrsets held after an ambiguous domain.sh answer (their prims wait).")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let output = Output(format: options.format)
+            let config = try HostConfigLoader.load(options, output)
+            let held = UnconfirmedRecords(dataDir: config.dataDir).load()
+            switch options.format {
+            case .human:
+                if held.isEmpty { output.print("No records are held.\n") }
+                for (zone, names) in held.sorted(by: { $0.key < $1.key }) { output.print("\(zone): \(names.joined(separator: " "))\n") }
+            case .json:
+                let data = try JSONSerialization.data(withJSONObject: ["held": held], options: [.sortedKeys])
+                output.print(String(decoding: data, as: UTF8.self) + "\n")
+            }
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let prim create held rrsets again (NAME/TYPE, as `primctl dns held` lists them).",
+            discussion: "Check first (dig @the-zone's-server NAME TYPE) that the record is not served: if it is, domain.sh's provider holds it unlisted and creating it again would duplicate it.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "rrsets like search.prim.sh/A") var names: [String]
+
+        func run() throws {
+            let output = Output(format: options.format)
+            let config = try HostConfigLoader.load(options, output)
+            let released: [String]
+            do {
+                released = try UnconfirmedRecords(dataDir: config.dataDir).release(names)
+            } catch {
+                throw output.fail("release-failed", "\(error)")
+            }
+            let unknown = names.filter { !released.contains($0) }
+            guard unknown.isEmpty else {
+                throw output.fail("not-held", "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") not held; `primctl dns held` lists what is")
+            }
+            switch options.format {
+            case .human: output.print("Released \(released.joined(separator: " ")); the next apply creates them.\n")
+            case .json: output.print("{\"released\": [\(released.map { "\"\($0)\"" }.joined(separator: ", "))]}\n")
+            }
+        }
+    }
+}

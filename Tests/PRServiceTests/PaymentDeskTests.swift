@@ -1,0 +1,114 @@
+import Foundation
+@testable import PRService
+import PrimX402
+import XCTest
+
+/// The cashier's bookkeeping against a facilitator whose answers the test scripts (the wire to a
+/// real one is PaymentTests'). Real signatures: the Swift wallet signs every payment.
+final class PaymentDeskTests: XCTestCase {
+    /// A facilitator that answers what the test tells it to, and counts settles.
+    final class ScriptedFacilitator: Facilitator, @unchecked Sendable {
+        let lock = NSLock()
+        var answers: [SettleOutcome] = []
+        var settles = 0
+
+        func settle(_ payment: PaymentPayload, requirements: PaymentRequirements, payer: Address) -> SettleOutcome {
+            lock.lock()
+            defer { lock.unlock() }
+            settles += 1
+            return answers.isEmpty ? .unknown("no answer scripted") : answers.removeFirst()
+        }
+    }
+
+    let wallet = Wallet(privateKeyHex: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")!
+    let resource = ResourceInfo(url: "http://pr.sh/v1/pr")
+    var directory = ""
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "desk-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+    func desk(_ facilitator: ScriptedFacilitator) throws -> PaymentDesk {
+        try PaymentDesk(.init(network: .baseSepolia, payTo: Address("0x209693Bc6afc0C5328bA36FaF03C514EF312287C")!),
+                        facilitator: facilitator, journal: "\(directory)/payments.jsonl")
+    }
+
+    func settled() -> SettleOutcome {
+        .settled(SettleResponse(success: true, payer: wallet.address.checksummed, transaction: "0xabc", network: "eip155:84532"))
+    }
+
+    func payment(_ desk: PaymentDesk) throws -> PaymentCheck.Verified {
+        let header = HeaderCoding.encode(try wallet.pay(desk.requirements(price: 50000), resource: resource, now: UInt64(Date().timeIntervalSince1970)))
+        return try desk.verify(header, price: 50000, resource: resource)
+    }
+
+    func testAPaymentSettledBeforeAStopFinishesOnlyItsOwnRequest() async throws {
+        let facilitator = ScriptedFacilitator()
+        facilitator.answers = [settled()]
+        var cashier = try desk(facilitator)
+        let verified = try payment(cashier)
+        _ = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+        // pr.sh stops before the work is recorded; a new process reads the journal.
+        cashier = try desk(facilitator)
+        do {
+            _ = try await cashier.settle(verified, price: 50000, request: "open B", resource: resource)
+            XCTFail("a settled payment paid for a different request")
+        } catch {
+            XCTAssertEqual(error.code, .conflict)
+        }
+        let receipt = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+        XCTAssertEqual(receipt.payer, wallet.address.description)
+        XCTAssertEqual(facilitator.settles, 1, "the recorded settlement is used, not settled again")
+        cashier.finish(receipt, pullRequest: 1)
+        do {
+            _ = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+            XCTFail("a used payment paid twice")
+        } catch {
+            XCTAssertEqual(error.code, .conflict)
+        }
+    }
+
+    func testANonceReportedUsedAfterAnUnclearSettleIsPaidNotRefused() async throws {
+        let facilitator = ScriptedFacilitator()
+        facilitator.answers = [.unknown("timed out"), .refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil)]
+        let cashier = try desk(facilitator)
+        let verified = try payment(cashier)
+        do {
+            _ = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+            XCTFail("an unclear settle did the work")
+        } catch {
+            XCTAssertEqual(error.code, .unavailable)
+            XCTAssertNil(error.paymentRequired, "the client is not asked to pay again")
+        }
+        let receipt = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+        XCTAssertEqual(receipt.payer, wallet.address.description)
+
+        // A first settle refused for a used nonce is a refusal: nothing says it was paid to us.
+        let fresh = ScriptedFacilitator()
+        fresh.answers = [.refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil)]
+        let other = try desk(fresh)
+        let unused = try payment(other)
+        do {
+            _ = try await other.settle(unused, price: 50000, request: "open A", resource: resource)
+            XCTFail("a refused payment did the work")
+        } catch {
+            XCTAssertEqual(error.code, .paymentRequired)
+        }
+    }
+
+    func testTheFacilitatorsURLIsNeverRepeated() {
+        XCTAssertEqual(HTTPFacilitator.endpoint("https://u:p@f.example/x402?api_key=K", "settle"), "https://u:p@f.example/x402/settle?api_key=K")
+        XCTAssertEqual(HTTPFacilitator.endpoint("https://f.example/", "settle"), "https://f.example/settle")
+        XCTAssertEqual(HTTPFacilitator.endpoint("http://127.0.0.1:4020", "settle"), "http://127.0.0.1:4020/settle")
+        let facilitator = HTTPFacilitator(url: "http://user:SECRET@127.0.0.1:1/x?api_key=QUERY", timeout: 1)
+        let requirements = PaymentRequirements(network: .baseSepolia, amount: 1, payTo: wallet.address)
+        let payment = try! wallet.pay(requirements, resource: nil, now: 1_800_000_000)
+        guard case .unknown(let why) = facilitator.settle(payment, requirements: requirements, payer: wallet.address) else {
+            return XCTFail("no answer is not a verdict")
+        }
+        XCTAssertFalse(why.contains("SECRET") || why.contains("QUERY"), why)
+    }
+}
