@@ -310,7 +310,8 @@ public final class Controller: @unchecked Sendable {
             guard let lock = try? FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd drift check)",
                                                    timeout: 0, onWait: { _ in }) else { return }
             defer { lock.release() }
-            let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
+            var (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
+            session.driftCheck = true
             let plan = try session.plan(desire.desired)
             let drifted = plan.pending
             guard !drifted.isEmpty else { return }

@@ -7,6 +7,9 @@ public struct HostEnvironment {
     public var config: HostConfig
     public var bus: SystemdBus
     public var sources: [SourceTree]
+    /// The observation is primd's periodic drift check, not an apply or a diff: a kind whose
+    /// provider charges per read (domain.sh) reads it at its own, longer interval.
+    public var driftCheck = false
 
     public init(config: HostConfig, bus: SystemdBus, sources: [SourceTree]) {
         self.config = config

@@ -29,6 +29,8 @@ public struct HostSession {
     /// Where prims' code is read from; nil plans without releases. Releases are read from the
     /// first tree that holds a file with the expected digest (a rollback reads an older commit).
     public let sources: [SourceTree]
+    /// primd's periodic drift check (kinds whose observation costs money may skip it; see HostEnvironment).
+    public var driftCheck = false
 
     public init(config: HostConfig, source: SourceTree?) throws {
         try self.init(config: config, sources: source.map { [$0] } ?? [])
@@ -42,7 +44,11 @@ public struct HostSession {
         self.bus = bus
     }
 
-    public var environment: HostEnvironment { HostEnvironment(config: config, bus: bus, sources: sources) }
+    public var environment: HostEnvironment {
+        var environment = HostEnvironment(config: config, bus: bus, sources: sources)
+        environment.driftCheck = driftCheck
+        return environment
+    }
 
     /// Renders what `state` (with its code in `source`) asks of this host.
     public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {

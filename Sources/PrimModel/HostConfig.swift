@@ -46,6 +46,9 @@ public struct HostConfig: Sendable, Equatable {
     public var dnsNetwork = "eip155:8453"
     public var dnsMaxPerCall: UInt64 = 10_000
     public var dnsMaxSpend: UInt64 = 100_000
+    /// primd's drift check reads a paid provider's records at most this often (`dns.drift_interval`,
+    /// seconds; default an hour). Applies and diffs always read them.
+    public var dnsDriftSeconds = 3600
 
     /// This host's age identity (X25519), 0600: what decrypts the `encrypted:` secrets of the state.
     /// Made by `primctl host init`; its recipient goes into `hosts/<name>.yaml` `secret_recipients`.
@@ -99,7 +102,12 @@ public struct HostConfig: Sendable, Equatable {
         if let dns = reader.mapping(fields["dns"]) {
             let f = FieldSet(dns, file: file)
             reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server", "adopt", "allow_deletes", "wallet_key_file",
-                                                  "network", "max_per_call", "max_spend"], context: "dns", code: "unknown-key")
+                                                  "network", "max_per_call", "max_spend", "drift_interval"], context: "dns", code: "unknown-key")
+            if let field = f["drift_interval"], let seconds = reader.int(field) {
+                if seconds > 0 { config.dnsDriftSeconds = seconds } else {
+                    log.error(file, field.value.mark, "invalid-number", "'dns.drift_interval' must be a positive number of seconds")
+                }
+            }
             config.dnsWalletKeyFile = reader.string(f["wallet_key_file"])
             config.dnsNetwork = reader.string(f["network"]) ?? config.dnsNetwork
             for (key, keyPath) in [("max_per_call", \HostConfig.dnsMaxPerCall), ("max_spend", \HostConfig.dnsMaxSpend)] {

@@ -51,8 +51,8 @@ struct Routes {
                 let call = "open \(manifest.contentHash) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
                                       request: "open \(manifest.contentHash)",
-                                      check: { wallet in
-                                          try await service.admit(wallet)
+                                      check: { try await service.admit($0) },
+                                      claim: { _ in
                                           guard let early = try await service.claim(manifest, for: call) else { return nil }
                                           return try await respond(early)
                                       },
@@ -119,8 +119,8 @@ struct Routes {
                 let call = "approve #\(number) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner", price: price,
                                       request: "approve #\(number)",
-                                      check: { wallet in
-                                          try await service.authorizeApproval(number, owner: wallet)
+                                      check: { try await service.authorizeApproval(number, owner: $0) },
+                                      claim: { wallet in
                                           try await service.claim(pullRequest: number, action: "approve", by: .wallet(wallet), for: call)
                                           return nil
                                       },
@@ -186,7 +186,8 @@ struct Routes {
         let call = "\(action) #\(number) \(UUID().uuidString)"
         return try await paid(request, path: "/v1/pr/\(number)/\(action)", description: "\(action.prefix(1).uppercased() + action.dropFirst()) PR #\(number)", price: price,
                               request: "\(action) #\(number)",
-                              check: { wallet in
+                              check: { _ = try await service.price(of: action, number, by: .wallet($0)) },
+                              claim: { wallet in
                                   try await service.claim(pullRequest: number, action: action, by: .wallet(wallet), for: call)
                                   return nil
                               },
@@ -196,32 +197,28 @@ struct Routes {
         }
     }
 
-    /// A paid call: `check` runs with the proven payer before anything is charged (a refusal, or
-    /// an answer it returns, is free) and claims what the work will change until `release`; the
-    /// payment settles, then `work` runs as that payer. Settled means paid: the answer carries
-    /// `PAYMENT-RESPONSE` whether the work succeeded or was refused. `request` names the call
-    /// (action and body): a payment pays for that request and no other.
+    /// A paid call: `check` runs with the proven payer before anything is charged (a refusal is
+    /// free); `claim` then re-checks and claims what the work will change until `release` (an
+    /// answer it returns, or its refusal, is free too); the payment settles; `work` runs as that
+    /// payer. Settled means paid: the answer carries `PAYMENT-RESPONSE` whether the work succeeded
+    /// or was refused. `request` names the call (action and body): a payment pays for that request
+    /// and no other. With payments off there is no payment between the checks and the work, and
+    /// nothing to claim.
     func paid(_ request: Request, path: String, description: String, price: UInt64, request call: String,
-              check: (String) async throws -> Response?, release: () async -> Void,
+              check: (String) async throws -> Void, claim: (String) async throws -> Response?, release: () async -> Void,
               work: (String) async throws -> (Response, Int?)) async throws -> Response {
         guard case .on(let desk) = payments else {
             let wallet = try WalletHeaderIdentity().wallet(from: Self.headers(request))
-            if let answer = try await check(wallet) { await release(); return answer }
-            do {
-                let response = try await work(wallet).0
-                await release()
-                return response
-            } catch {
-                await release()
-                throw error
-            }
+            try await check(wallet)
+            return try await work(wallet).0
         }
         let resource = ResourceInfo(url: publicURL + path, description: description, mimeType: "application/json")
         guard let header = request.headers[Self.paymentSignature] else {
             throw desk.challenge(price: price, resource: resource, reason: "payment required")
         }
         let verified = try desk.verify(header, price: price, resource: resource)
-        if let answer = try await check(verified.payer.description) {
+        try await check(verified.payer.description)
+        if let answer = try await claim(verified.payer.description) {
             await release()
             return answer
         }

@@ -57,6 +57,17 @@ public struct DNSReconciler: Reconciler {
 
     func observeProvider(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         guard host.config.dnsProvider != nil, !desired.host.isEmpty else { return [] }
+        // A paid provider's records are read by primd's drift check once a `dns.drift_interval`:
+        // between two reads the check takes the records as applied.
+        if host.driftCheck, host.config.dnsProvider == "domainsh" {
+            let stamp = "\(host.config.dataDir)/dns-drift-read"
+            let last = (try? FileReader.bytes(stamp)).flatMap { $0.flatMap { Double(String(decoding: $0, as: UTF8.self)) } } ?? 0
+            let now = Date().timeIntervalSince1970
+            if now - last < Double(host.config.dnsDriftSeconds) {
+                return assumedApplied(desired).map { var record = $0; record.owned = true; return record }
+            }
+            try? AtomicFile.write(Array(String(now).utf8), to: stamp, mode: 0o600)
+        }
         let inventory = try Inventory.load(dataDir: host.config.dataDir)
         var zones = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { $0.attributes[DNSRecordRenderer.zoneAttribute] })
         zones.formUnion(inventory.resources.filter { $0.key.hasPrefix(kind.rawValue + ".") }.map(\.value))
