@@ -52,6 +52,22 @@ public enum Secp256k1 {
         return compact + [UInt8(27 + recid)]
     }
 
+    /// The other signature of the same message and key: (r, n − s, v flipped). ECDSA allows both;
+    /// USDC, and `recover`, take only the low-s one. For tests of that refusal.
+    public static func twin(of signature: [UInt8]) -> [UInt8] {
+        precondition(signature.count == 65)
+        let order = Hex.decode("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")!
+        var s = Array(signature[32..<64])
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            var value = Int(order[index]) - Int(s[index]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            s[index] = UInt8(value)
+        }
+        return Array(signature[0..<32]) + s + [signature[64] == 27 ? 28 : 27]
+    }
+
     /// The address of a 32-byte private key; nil when it is not a valid key.
     public static func address(ofPrivateKey key: [UInt8]) -> Address? {
         var publicKey = secp256k1_pubkey()

@@ -117,7 +117,7 @@ final class PaymentTests: XCTestCase {
         forged.payload.authorization.from = alice.wallet.address.checksummed
         spoiled.append(("carol's signature for alice's address", forged))
         var twin = try alice.wallet.pay(terms, resource: nil, now: now())
-        twin.payload.signature = Hex.encode(HighS.twin(Hex.decode(twin.payload.signature)!))
+        twin.payload.signature = Hex.encode(Secp256k1.twin(of: Hex.decode(twin.payload.signature)!))
         spoiled.append(("the high-s twin of a valid signature", twin))
 
         for (what, payment) in spoiled {
@@ -328,20 +328,4 @@ final class Mutex20: @unchecked Sendable {
     let lock = NSLock()
     var values: [Int] = []
     func append(_ value: Int) { lock.lock(); values.append(value); lock.unlock() }
-}
-
-enum HighS {
-    /// n − s with v flipped: the same authorization, a different signature string.
-    static func twin(_ signature: [UInt8]) -> [UInt8] {
-        let order = Hex.decode("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")!
-        var s = Array(signature[32..<64])
-        var borrow = 0
-        for index in stride(from: 31, through: 0, by: -1) {
-            var value = Int(order[index]) - Int(s[index]) - borrow
-            borrow = value < 0 ? 1 : 0
-            if value < 0 { value += 256 }
-            s[index] = UInt8(value)
-        }
-        return Array(signature[0..<32]) + s + [signature[64] == 27 ? 28 : 27]
-    }
 }

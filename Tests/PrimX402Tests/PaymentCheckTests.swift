@@ -62,7 +62,7 @@ final class PaymentCheckTests: XCTestCase {
         XCTAssertEqual(refusal(header(forged))?.reason, "invalid_exact_evm_payload_signature")
 
         var payment = try wallet.pay(requirements, resource: nil, now: now)
-        payment.payload.signature = Hex.encode(Signatures.highSTwin(Hex.decode(payment.payload.signature)!))
+        payment.payload.signature = Hex.encode(Secp256k1.twin(of: Hex.decode(payment.payload.signature)!))
         XCTAssertEqual(refusal(header(payment))?.reason, "invalid_exact_evm_payload_signature")
 
         // A changed nonce changes the digest.

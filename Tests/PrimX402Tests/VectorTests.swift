@@ -56,7 +56,7 @@ final class VectorTests: XCTestCase {
     func testRecoveryRefusesHighSAndBadV() throws {
         let digest = EIP712.digest(Self.transfer(from: Address(Self.payer)!), domain: Network.baseSepolia.domain)
         let signature = try XCTUnwrap(Secp256k1.sign(digest: digest, key: Hex.decode(Self.key)!))
-        XCTAssertThrowsError(try Secp256k1.recover(digest: digest, signature: Signatures.highSTwin(signature))) {
+        XCTAssertThrowsError(try Secp256k1.recover(digest: digest, signature: Secp256k1.twin(of: signature))) {
             XCTAssertEqual($0 as? Secp256k1.Refusal, .highS)
         }
         var badV = signature
@@ -80,21 +80,5 @@ final class VectorTests: XCTestCase {
         XCTAssertNil(UInt256(decimal: "-1"))
         XCTAssertNil(UInt256(decimal: "1e6"))
         XCTAssertEqual(UInt256(decimal: "000123"), UInt256(123))
-    }
-}
-
-enum Signatures {
-    /// n − s with v flipped: the same authorization, a different string (what USDC refuses).
-    static func highSTwin(_ signature: [UInt8]) -> [UInt8] {
-        let order = Hex.decode("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")!
-        var s = Array(signature[32..<64])
-        var borrow = 0
-        for index in stride(from: 31, through: 0, by: -1) {
-            var value = Int(order[index]) - Int(s[index]) - borrow
-            borrow = value < 0 ? 1 : 0
-            if value < 0 { value += 256 }
-            s[index] = UInt8(value)
-        }
-        return Array(signature[0..<32]) + s + [signature[64] == 27 ? 28 : 27]
     }
 }
