@@ -227,7 +227,17 @@ public actor PRService {
         let created = (agentOutcome.head?.prims.map(\.id) ?? []).filter { base.prim($0) == nil }
         let manifest = withOwners(manifest, created: created, wallet: wallet, number: number)
         let relative = statePaths(manifest.files.map(\.path))
-        let outcome = created.isEmpty ? agentOutcome : try checks(manifest, on: main, at: time)
+        // Owner records change neither validation nor the plan: the checks stand, and the state
+        // main will hold after a merge gets the records too.
+        var outcome = agentOutcome
+        for file in manifest.files {
+            guard let relative = ManifestCheck.stateRelative(file.path, statePath: configuration.statePath),
+                  relative.hasPrefix(PrimOwner.folder + "/"),
+                  let id = relative.split(separator: "/").last.map({ PolicyGate.stem(String($0)) }) else { continue }
+            outcome.loadedHead.snapshot.entries[relative] = .file(Array(file.content.utf8))
+            outcome.loadedHead.result.state.owners.append(PrimOwner(prim: id, wallet: wallet, pullRequest: number, file: relative, mark: .start))
+        }
+        if !created.isEmpty { lastHead = (main, manifest.contentHash, outcome.loadedHead) }
         guard outcome.head != nil else {
             ledger.record(wallet, green: false, policy: policy, now: time)
             try store.save(ledger)

@@ -30,6 +30,14 @@ public struct PrimOwner: Sendable, Hashable {
     public var file: String
     public var mark: Mark
 
+    public init(prim: String, wallet: String, pullRequest: Int?, file: String, mark: Mark) {
+        self.prim = prim
+        self.wallet = wallet
+        self.pullRequest = pullRequest
+        self.file = file
+        self.mark = mark
+    }
+
     public static let keys = ["wallet", "pr"]
     /// The folder, relative to the state root.
     public static let folder = "owners"

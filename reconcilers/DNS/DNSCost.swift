@@ -23,7 +23,9 @@ public enum DNSCost {
             lists += (records[zone] ?? 0) / DomainSh.pageSize + 1
             // A changed rrset is its old records deleted and its new ones created.
             let operations = group.reduce(0) { total, change in
-                total + max(1, change.before?.split(separator: "\n").count ?? 0) + max(change.action == .delete ? 0 : 1, change.after?.split(separator: "\n").count ?? 0)
+                let deletes = change.action == .create ? 0 : max(1, change.before?.split(separator: "\n").count ?? 0)
+                let creates = change.action == .delete ? 0 : max(1, change.after?.split(separator: "\n").count ?? 0)
+                return total + deletes + creates
             }
             batches += (operations + DomainSh.maxOperations - 1) / DomainSh.maxOperations
         }

@@ -190,7 +190,7 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     static func failure(_ response: HTTPResponse, doing what: String) -> SystemError {
         let json = JSONValue.parse(response.body)
         let error = json?["error"]
-        var message = error?["message"]?.string ?? error?.string ?? json?["message"]?.string ?? "HTTP \(response.status)"
+        var message = error?["message"]?.string ?? json?["message"]?.string ?? error?.string ?? "HTTP \(response.status)"
         if case .array(let issues)? = error?["issues"] ?? json?["issues"] {
             message += ": " + issues.map { "\($0["path"]?.string ?? "?"): \($0["message"]?.string ?? "")" }.joined(separator: "; ")
         }
