@@ -127,6 +127,9 @@ public final class Controller: @unchecked Sendable {
                 return
             }
             let head = try repo.resolve("refs/heads/\(settings.branch)")
+            status.fetches = (status.fetches ?? 0) + 1
+            status.lastFetchedRevision = head
+            defer { publish() }
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
             let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil
             guard force || head != status.lastAttemptedRevision || due else { return }

@@ -47,6 +47,10 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var rolledBack: [String: String] = [:]
     public var driftEvents: [String: Int] = [:]
     public var lastSuccess: Date?
+    /// Fetches of the repository so far, and the branch head the last one saw (whether or not it
+    /// was applied): how a watcher knows primd has looked again.
+    public var fetches: Int?
+    public var lastFetchedRevision: String?
     public var updated = Date()
 
     public init() {}

@@ -14,6 +14,15 @@ final class CrashAndLockTests: FreshTestbedCase {
                       stdout: "\(testbed.directory)/\(name).out", stderr: "\(testbed.directory)/\(name).err")
     }
 
+    /// Waits until another process holds the lock (`flock -n` fails), instead of sleeping for "long enough".
+    func waitUntilLocked(_ path: String) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try Command.run("/usr/bin/flock", ["-n", path, "true"]).status == 0 {
+            guard Date() < deadline else { return XCTFail("nobody took the lock \(path)") }
+            usleep(5_000)
+        }
+    }
+
     func output(_ name: String) -> (String, String) {
         ((try? String(contentsOfFile: "\(testbed.directory)/\(name).out", encoding: .utf8)) ?? "",
          (try? String(contentsOfFile: "\(testbed.directory)/\(name).err", encoding: .utf8)) ?? "")
@@ -38,10 +47,12 @@ final class CrashAndLockTests: FreshTestbedCase {
         return found
     }
 
+    /// Every round kills the apply inside it (after its journal is written, while its health gate,
+    /// which takes the stub's start of about 0.8 s, is still running), at a different point, and the
+    /// next apply must resume that journal and converge.
     func testKillNineAtSeveralPointsThenApplyConverges() throws {
-        let delays: [useconds_t] = [5_000, 30_000, 60_000, 100_000, 160_000, 250_000]
-        var resumed = 0
-        defer { print("kill -9 rounds that found an interrupted apply and resumed it: \(resumed) of \(delays.count)") }
+        let delays: [useconds_t] = [0, 5_000, 30_000, 60_000, 100_000, 200_000]
+        let journal = "\(testbed.dataDir)/journal.jsonl"
         for (round, delay) in delays.enumerated() {
             let secret = "secret-\(round + 1)"
             XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: secret).status, 0)
@@ -54,13 +65,17 @@ final class CrashAndLockTests: FreshTestbedCase {
             for (path, text) in files { try write(Array(text.utf8), to: "\(state)/\(path)") }
 
             let pid = spawnApply("killed-\(round)")
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: journal), Date() < deadline { usleep(1_000) }
             usleep(delay)
             kill(pid, SIGKILL)
             _ = Command.wait(pid)
+            // The journal is removed when an apply finishes: still there, the kill landed inside it.
+            XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "round \(round): the kill \(delay / 1000) ms after the journal landed inside the apply")
 
             let again = try testbed.primctl(["apply", "--state", state, "--yes"])
-            XCTAssertEqual(again.status, 0, "round \(round) (kill after \(delay / 1000) ms): \(again.stdout)\(again.stderr)")
-            if again.stdout.contains("Resuming interrupted apply") { resumed += 1 }
+            XCTAssertEqual(again.status, 0, "round \(round) (kill \(delay / 1000) ms into the apply): \(again.stdout)\(again.stderr)")
+            XCTAssertTrue(again.stdout.contains("Resuming interrupted apply"), "round \(round): the next apply resumed the journal: \(again.stdout)")
             let diff = try testbed.primctl(["diff", "--state", state])
             XCTAssertEqual(diff.status, 0, "round \(round): \(diff.stdout)")
             XCTAssertEqual(leftovers(), [], "round \(round): partial files")
@@ -82,7 +97,7 @@ final class CrashAndLockTests: FreshTestbedCase {
         let before = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
         // Hold the lock while both start, so they contend whatever the machine's load.
         let holder = Command.spawn("/usr/bin/flock", ["-x", "\(testbed.dataDir)/lock", "sleep", "0.5"], stdout: "/dev/null", stderr: "/dev/null")
-        usleep(100_000)
+        try waitUntilLocked("\(testbed.dataDir)/lock")
         let first = spawnApply("a"), second = spawnApply("b")
         _ = Command.wait(holder)
         XCTAssertEqual(Command.wait(first), 0)
@@ -101,7 +116,7 @@ final class CrashAndLockTests: FreshTestbedCase {
         try "pid 4242 (someone else's apply)\n".write(toFile: lock, atomically: false, encoding: .utf8)
         let holder = Command.spawn("/usr/bin/flock", ["-x", lock, "sleep", "4"], stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(holder, SIGTERM); _ = Command.wait(holder) }
-        usleep(200_000)
+        try waitUntilLocked(lock)
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "blocked").status, 0)
         let started = Date()
         let result = try testbed.primctl(["apply", "--state", state, "--yes", "--lock-timeout", "1"])

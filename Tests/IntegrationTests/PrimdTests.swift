@@ -155,8 +155,7 @@ final class PrimdTests: XCTestCase {
             primd.status()?["last_attempted_revision"] as? String == broken && (primd.status()?["rolled_back"] as? [String: String])?["gamma"] != nil
         }
         let (answered, failed) = prober.stop()
-        print("gamma through Caddy while its broken commit was attempted: \(answered) answers, \(failed) failures")
-        XCTAssertGreaterThan(answered, 20)
+        XCTAssertGreaterThan(answered, 20, "the prober reached gamma throughout")
         XCTAssertEqual(failed, 0, "gamma never stopped answering")
         XCTAssertEqual((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" }?["up"] as? Bool, true,
                        "the running version is reported up")
@@ -173,7 +172,7 @@ final class PrimdTests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("(rolled back to \(good.prefix(12)))"), shown.stdout)
         // The failed commit is attempted once; `primctl reconcile --force` attempts it again.
         let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
-        usleep(1_500_000)
+        primd.waitForFetches(2, seeing: broken)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
         let config = try String(contentsOfFile: testbed.config, encoding: .utf8) + "controller:\n  listen: 127.0.0.1:\(primd.port)\n"
         try config.write(toFile: "\(testbed.directory)/ctl.yaml", atomically: true, encoding: .utf8)
@@ -245,7 +244,12 @@ final class PrimdTests: XCTestCase {
         let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
                                                     "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
-        usleep(300_000)
+        // Ready when it answers: git ls-remote through it, not a sleep.
+        let listening = Date().addingTimeInterval(10)
+        while try Command.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"]).status != 0 {
+            guard Date() < listening else { return XCTFail("git daemon did not start") }
+            usleep(20_000)
+        }
         let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
         let first = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
         // Killed inside the apply: once its journal exists (the gates alone take half a second).

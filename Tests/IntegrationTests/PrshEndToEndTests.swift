@@ -41,7 +41,8 @@ final class PrshEndToEndTests: XCTestCase {
             .replacingOccurrences(of: "port: 3201", with: "port: 3211")], title: "Move alpha")
         XCTAssertEqual(change.state, "open", change.message)
         XCTAssertEqual(change.json["needs_approval"] as? Bool, true)
-        usleep(500_000)
+        // Nothing was merged, so there is nothing new for primd to fetch: main has not moved.
+        XCTAssertEqual(try GitRepository.open(repo.bare).branchHead("main"), merged, "main did not move")
         XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, merged, "nothing new reached primd")
         XCTAssertTrue(try testbed.caddyConfig().contains("3201"))
 

@@ -93,6 +93,16 @@ final class PrimdProcess {
         }
     }
 
+    /// Waits until primd has fetched the repository `count` more times and seen `head` there: what
+    /// it would do with that head, it has had the chance to do (in place of sleeping "long enough").
+    func waitForFetches(_ count: Int, seeing head: String, file: StaticString = #filePath, line: UInt = #line) {
+        let start = status()?["fetches"] as? Int ?? 0
+        _ = waitFor("\(count) more fetches seeing \(head.prefix(12))", file: file, line: line) {
+            let now = status()
+            return (now?["fetches"] as? Int ?? 0) >= start + count && now?["last_fetched_revision"] as? String == head
+        }
+    }
+
     /// Waits until `check` holds; fails the test with primd's log if it does not within `timeout`.
     @discardableResult
     func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line, _ check: () -> Bool) -> Double {
