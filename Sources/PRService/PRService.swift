@@ -225,19 +225,19 @@ public actor PRService {
         // The prims it creates are the ones the new state has and main has not: their owner
         // records go in the same commit (a folder under packages/ alone creates no prim).
         let created = (agentOutcome.head?.prims.map(\.id) ?? []).filter { base.prim($0) == nil }
-        let manifest = withOwners(manifest, created: created, wallet: wallet, number: number)
-        let relative = statePaths(manifest.files.map(\.path))
         // Owner records change neither validation nor the plan: the checks stand, and the state
         // main will hold after a merge gets the records too.
+        var manifest = manifest
         var outcome = agentOutcome
-        for file in manifest.files {
-            guard let relative = ManifestCheck.stateRelative(file.path, statePath: configuration.statePath),
-                  relative.hasPrefix(PrimOwner.folder + "/"),
-                  let id = relative.split(separator: "/").last.map({ PolicyGate.stem(String($0)) }) else { continue }
-            outcome.loadedHead.snapshot.entries[relative] = .file(Array(file.content.utf8))
+        for id in created {
+            let relative = "\(PrimOwner.folder)/\(id).yaml"
+            let content = "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"
+            manifest.files.append(.init(path: ManifestCheck.join(configuration.statePath, relative), content: content))
+            outcome.loadedHead.snapshot.entries[relative] = .file(Array(content.utf8))
             outcome.loadedHead.result.state.owners.append(PrimOwner(prim: id, wallet: wallet, pullRequest: number, file: relative, mark: .start))
         }
         if !created.isEmpty { lastHead = (main, manifest.contentHash, outcome.loadedHead) }
+        let relative = statePaths(manifest.files.map(\.path))
         guard outcome.head != nil else {
             ledger.record(wallet, green: false, policy: policy, now: time)
             try store.save(ledger)
@@ -256,7 +256,7 @@ public actor PRService {
             author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
             base: main, head: head, state: .open, checks: outcome.checks,
             approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, head: outcome.head, policy: policy)
-                + PolicyGate.ownershipReasons(prims: prims, base: base, author: wallet),
+                + PolicyGate.ownershipReasons(prims: prims, base: base),
             comments: [], createdAt: time, updatedAt: time)
         pr.awaitedOwners = PolicyGate.awaitedOwners(prims: prims, base: base, author: wallet)
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
@@ -428,7 +428,7 @@ public actor PRService {
         }
         pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, head: outcome.head,
                                                         policy: outcome.base.policy)
-            + PolicyGate.ownershipReasons(prims: pr.prims, base: outcome.base, author: pr.author)
+            + PolicyGate.ownershipReasons(prims: pr.prims, base: outcome.base)
         pr.awaitedOwners = PolicyGate.awaitedOwners(prims: pr.prims, base: outcome.base, author: pr.author)
         pr.mergeProblem = nil
         try save(&pr)
@@ -527,16 +527,6 @@ public actor PRService {
             if parts.count == 3, parts[0] == "packages", parts[2] == "prim.yaml" { return parts[1] }
             return nil
         }.filter { base.prim($0) == nil }
-    }
-
-    /// The manifest with an owner record for each prim it creates: `wallet` owns them.
-    func withOwners(_ manifest: Manifest, created: [String], wallet: String, number: Int) -> Manifest {
-        var result = manifest
-        for id in created {
-            let path = ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\(id).yaml")
-            result.files.append(.init(path: path, content: "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"))
-        }
-        return result
     }
 
     func commitMessage(_ manifest: Manifest, number: Int, wallet: String) -> String {

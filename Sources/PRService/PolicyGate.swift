@@ -64,7 +64,7 @@ public enum PolicyGate {
     }
 
     /// Reasons only an operator can lift: a changed prim with no owner on record is the operator's.
-    public static func ownershipReasons(prims: [String], base: DesiredState, author: String) -> [String] {
+    public static func ownershipReasons(prims: [String], base: DesiredState) -> [String] {
         prims.filter { base.prim($0) != nil && base.owner(of: $0) == nil }
             .map { "prim '\($0)' has no owner on record (it is the operator's); an operator approves changes to it" }
     }

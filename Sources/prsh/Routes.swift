@@ -43,10 +43,13 @@ struct Routes {
             await handle {
                 let body = try await collect(request)
                 let manifest = try Manifest.decode(body)
-                let price: UInt64
-                switch try await service.preflight(manifest) {
-                case .answer(let opening): return try await respond(opening)
-                case .proceed(let cost): price = cost
+                // Free answers and refusals before a challenge; without payments `open` gives them itself.
+                var price: UInt64 = 0
+                if case .on = payments {
+                    switch try await service.preflight(manifest) {
+                    case .answer(let opening): return try await respond(opening)
+                    case .proceed(let cost): price = cost
+                    }
                 }
                 let call = "open \(manifest.contentHash) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
@@ -186,7 +189,8 @@ struct Routes {
         let call = "\(action) #\(number) \(UUID().uuidString)"
         return try await paid(request, path: "/v1/pr/\(number)/\(action)", description: "\(action.prefix(1).uppercased() + action.dropFirst()) PR #\(number)", price: price,
                               request: "\(action) #\(number)",
-                              check: { _ = try await service.price(of: action, number, by: .wallet($0)) },
+                              // The claim authorizes the payer, at the moment it claims the PR; without payments, `work` does.
+                              check: { _ in },
                               claim: { wallet in
                                   try await service.claim(pullRequest: number, action: action, by: .wallet(wallet), for: call)
                                   return nil

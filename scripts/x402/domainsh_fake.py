@@ -69,11 +69,8 @@ Test-only control (free, not upstream):
 
 import argparse
 import json
-import os
 import re
 import secrets
-import signal
-import sys
 import threading
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -87,6 +84,8 @@ from x402.http import FacilitatorConfig, HTTPFacilitatorClientSync
 from x402.http.middleware.flask import payment_middleware
 from x402.http.utils import decode_payment_response_header, decode_payment_signature_header
 from x402.mechanisms.evm.exact import register_exact_evm_server
+
+from serving import serve
 
 NETWORK = "eip155:84532"
 # Upstream packages/domain/src/index.ts DOMAIN_ROUTES (commit 0104d45), zone and record routes.
@@ -548,23 +547,8 @@ def main():
 
     host, _, port = args.listen.rpartition(":")
     httpd = make_server(host, int(port), app, threaded=True)
-    if args.pid_file:
-        with open(args.pid_file, "w") as f:
-            f.write(f"{os.getpid()}\n")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    sys.stderr.write(f"domainsh_fake: listening on http://{host}:{port}, zones "
-                     f"{', '.join(f'{d}={zid}' for d, _, zid in seed) or 'none'}\n")
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-        if args.pid_file:
-            try:
-                os.remove(args.pid_file)
-            except OSError:
-                pass
+    serve(httpd, args.pid_file, f"domainsh_fake: listening on http://{host}:{port}, zones "
+                f"{', '.join(f'{d}={zid}' for d, _, zid in seed) or 'none'}")
 
 
 if __name__ == "__main__":

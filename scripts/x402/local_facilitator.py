@@ -62,8 +62,6 @@ Logs one line per call to stderr; never the payment signature.
 
 import argparse
 import json
-import os
-import signal
 import sys
 import threading
 import time
@@ -78,6 +76,8 @@ from x402 import x402FacilitatorSync
 from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme, ExactEvmSchemeConfig
 from x402.mechanisms.evm.types import TransactionReceipt
 from x402.schemas import parse_payment_payload, parse_payment_requirements
+
+from serving import serve
 
 NETWORKS = {  # network: (chain id, USDC address, EIP-712 name, version)
     "eip155:84532": (84532, "0x036CbD53842c5426634e7929541eC2318f3dCF7e", "USDC", "2"),
@@ -428,23 +428,8 @@ def main():
     host, _, port = args.listen.rpartition(":")
     httpd = ThreadingHTTPServer((host, int(port)), Handler)
     httpd.daemon_threads = True
-    if args.pid_file:
-        with open(args.pid_file, "w") as f:
-            f.write(f"{os.getpid()}\n")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    sys.stderr.write(f"local_facilitator: listening on http://{host}:{port} "
-                     f"(fake USDC ledger; signer {FACILITATOR_ADDRESS})\n")
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        httpd.server_close()
-        if args.pid_file:
-            try:
-                os.remove(args.pid_file)
-            except OSError:
-                pass
+    serve(httpd, args.pid_file, f"local_facilitator: listening on http://{host}:{port} "
+                f"(fake USDC ledger; signer {FACILITATOR_ADDRESS})")
 
 
 if __name__ == "__main__":

@@ -73,13 +73,7 @@ public final class PaymentDesk: Sendable {
         }
         let key = Self.key(verified)
         let refusal: ServiceError? = books.withLock { books in
-            if books.inFlight.contains(key) { return Self.inUse() }
-            guard let entry = books.journal[key] else { return nil }
-            switch entry.state {
-            case .done: return Self.used(entry)
-            case .failed: return challenge(price: price, resource: resource, reason: "this payment failed to settle (\(entry.reason ?? "refused")); sign a new one")
-            case .reserved, .pending, .settled: return nil
-            }
+            books.inFlight.contains(key) ? Self.inUse() : spent(books.journal[key], price: price, resource: resource)
         }
         if let refusal { throw refusal }
         return verified
@@ -103,8 +97,7 @@ public final class PaymentDesk: Sendable {
             }
             let entry = books.journal[key]
             switch entry?.state {
-            case .done?: return .failure(Self.used(entry!))
-            case .failed?: return .failure(challenge(price: price, resource: resource, reason: "this payment failed to settle; sign a new one"))
+            case .done?, .failed?: return .failure(spent(entry, price: price, resource: resource)!)
             case .settled?:
                 // Settled before a restart, its work not recorded: it may finish that same request
                 // (whose work is idempotent: a PR already opened is answered as it is), nothing else.
@@ -181,6 +174,15 @@ public final class PaymentDesk: Sendable {
                 try? books.journal.record(entry)
             }
             books.inFlight.remove(receipt.key)
+        }
+    }
+
+    /// Why the journal says a payment cannot pay again: used, or refused by the facilitator.
+    func spent(_ entry: PaymentJournal.Entry?, price: UInt64, resource: ResourceInfo) -> ServiceError? {
+        switch entry?.state {
+        case .done?: return Self.used(entry!)
+        case .failed?: return challenge(price: price, resource: resource, reason: "this payment failed to settle (\(entry?.reason ?? "refused")); sign a new one")
+        default: return nil
         }
     }
 
