@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),
 
         // Apply: phases, lock, journal, inventory, health gates, generations.
-        .target(name: "PrimEngine", dependencies: ["PrimPlan", "PrimSystem"]),
+        .target(name: "PrimEngine", dependencies: ["PrimPlan", "PrimSystem", "PrimX402"]),
 
         // One target per resource kind.
         .target(name: "SystemdReconciler", dependencies: ["PrimEngine", "SecretsReconciler"], path: "reconcilers/Systemd"),
@@ -62,10 +62,10 @@ let package = Package(
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // primd's reconcile loop, status, metrics and rollback (no HTTP).
-        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning", "DNSReconciler"]),
+        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning", "DNSReconciler", "SystemdReconciler"]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
-        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402"]),
+        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402", "PrimController"]),
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
@@ -91,11 +91,11 @@ let package = Package(
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
         .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
-        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402"]),
+        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402", "PrimController", "PrimEngine"]),
         .testTarget(name: "PrimX402Tests", dependencies: ["PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
-        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost"]),
+        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost", "PrimX402"]),
         .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
     ]
 )

@@ -8,7 +8,8 @@ import PrimSystem
 /// REST endpoints used (GitHub REST API 2022-11-28):
 ///   POST  /repos/{owner}/{repo}/pulls                   open the PR (title, head, base, body)
 ///   POST  /repos/{owner}/{repo}/issues/{n}/labels       labels (agent-pr, the agent's own)
-///   POST  /repos/{owner}/{repo}/statuses/{sha}          one status per check (pr.sh/validate, pr.sh/plan)
+///   POST  /repos/{owner}/{repo}/statuses/{sha}          one status per check (pr.sh/validate, pr.sh/plan, pr.sh/promotion),
+///                                                       and pr.sh/deployment on the merged commit
 ///   POST  /repos/{owner}/{repo}/issues/{n}/comments     pr.sh's comments (conflicts, approval, close reasons)
 ///   PATCH /repos/{owner}/{repo}/pulls/{n}               close (state: closed)
 /// A PR whose head commit lands on main is marked merged by GitHub itself.
@@ -97,11 +98,18 @@ public final class GitHubForge: Forge {
         if isNew || retry || previous?.checks != pr.checks {
             for check in pr.checks {
                 _ = try call("POST", "/statuses/\(pr.head)", [
-                    "state": check.status == .success ? "success" : "failure",
+                    "state": check.status.rawValue,
                     "context": "pr.sh/\(check.name)",
                     "description": String(check.summary.prefix(140)),
                 ], expect: 201)
             }
+        }
+        if let deployment = pr.deployment, isNew || retry || previous?.deployment?.state != deployment.state {
+            _ = try call("POST", "/statuses/\(deployment.revision)", [
+                "state": Self.statusState(deployment.state),
+                "context": "pr.sh/deployment",
+                "description": String(deployment.summary.prefix(140)),
+            ], expect: 201)
         }
         let posted = isNew ? 0 : (previous?.comments.count ?? 0)
         for comment in pr.comments.dropFirst(posted) {
@@ -110,6 +118,15 @@ public final class GitHubForge: Forge {
         let wasOpen = previous?.state ?? .open == .open
         if wasOpen && pr.state == .closed || (wasOpen && pr.state == .merged && pr.mergedCommit != pr.head) {
             _ = try call("PATCH", "/pulls/\(link.number)", ["state": "closed"], expect: 200)
+        }
+    }
+
+    /// A deployment state as a GitHub commit status: pending, success or failure.
+    static func statusState(_ state: Deployment.State) -> String {
+        switch state {
+        case .pending: return "pending"
+        case .live: return "success"
+        case .rolledBack, .failed, .blocked: return "failure"
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import PrimModel
+import PrimPlan
+import ReleaseReconciler
 import PrimSigning
 import PrimSystem
 
@@ -17,6 +19,11 @@ public actor PRService {
         /// Base of PR URLs: `<publicURL>/v1/pr/<n>`.
         public var publicURL = "http://127.0.0.1:7300"
         public var limits = ManifestLimits()
+        /// primd's HTTP API: the `promotion` check and deployment following read its status. nil:
+        /// promotions stay pending and merged PRs are not followed.
+        public var primd: PrimdClient?
+        /// How long after a merge pr.sh keeps following a deployment that is not final.
+        public var followSeconds = 86400.0
         public var committer = GitRepository.Person(name: "pr.sh", email: "pr@prim.sh")
         /// Signs every commit pr.sh makes, so primd can require signed commits.
         public var signer: SSHSigner?
@@ -418,7 +425,7 @@ public actor PRService {
     /// Re-runs the checks when main moved since they ran; re-reads the approval rules too.
     func refresh(_ pr: inout PullRequest) throws {
         let main = try mainHead()
-        guard pr.checks.first?.base != main else { return }
+        guard pr.checks.first?.base != main || pr.checks.contains(where: { $0.status == .pending }) else { return }
         let manifest = try self.manifest(of: pr)
         let outcome = try checks(manifest, on: main, at: now())
         pr.checks = outcome.checks
@@ -445,6 +452,10 @@ public actor PRService {
             }
             guard pr.isGreen else {
                 let failed = pr.checks.filter { $0.status == .failure }.map { "\($0.name): \($0.summary)" }
+                let waiting = pr.checks.filter { $0.status == .pending }.map { "\($0.name): \($0.summary)" }
+                if failed.isEmpty {
+                    throw ServiceError(.conflict, "PR #\(pr.number) cannot merge yet: checks are pending on main \(main.prefix(12)) (\(waiting.joined(separator: "; "))); pr.sh re-checks them and merges when they pass", field: "checks")
+                }
                 throw ServiceError(.conflict, "PR #\(pr.number) cannot merge: its checks failed on main \(main.prefix(12)) (\(failed.joined(separator: "; ")))", field: "checks")
             }
             var target = pr.head
@@ -474,6 +485,10 @@ public actor PRService {
             pr.mergeProblem = nil
             pr.updatedAt = now()
             pr.comments.append(.init(author: caller.name, body: "merged as \(target.prefix(12))", at: pr.updatedAt))
+            if configuration.primd != nil {
+                pr.deployment = Deployment(state: .pending, revision: target, message: "merged; waiting for primd to apply \(target.prefix(12))",
+                                           updatedAt: pr.updatedAt)
+            }
             try save(&pr)
             onMerge(target)
             return
@@ -583,10 +598,62 @@ public actor PRService {
     }
 
     func checks(_ manifest: Manifest, on main: String, at time: Date) throws -> Checks.Outcome {
-        let outcome = try Checks.run(manifest, on: main, loaded: try loaded(main), repository: repository,
+        var outcome = try Checks.run(manifest, on: main, loaded: try loaded(main), repository: repository,
                                      statePath: configuration.statePath, at: time)
         lastHead = (main, manifest.contentHash, outcome.loadedHead)
+        if let head = outcome.head, let check = try promotion(manifest, head: head, base: outcome.base, main: main, at: time) {
+            outcome.checks.append(check)
+        }
         return outcome
+    }
+
+    /// The `promotion` check when the change makes a `testing` prim `live`; nil otherwise.
+    func promotion(_ manifest: Manifest, head: DesiredState, base: DesiredState, main: String, at time: Date) throws -> Check? {
+        let promoted = Promotion.promoted(base: base, head: head)
+        guard !promoted.isEmpty else { return nil }
+        let source = CachedSourceTree(OverlaySourceTree(base: GitSourceTree(repository: repository, commit: main, subpath: configuration.statePath),
+                                                        files: Checks.overlay(manifest, statePath: configuration.statePath)))
+        let candidates = try promoted.map { id -> Promotion.Candidate in
+            let prim = head.prim(id)!
+            let host = head.host(for: prim) ?? Host.implicit()
+            let release = try ReleaseManifest.of(prim: id, shared: host.shared, in: source)
+            return Promotion.Candidate(prim: id, code: PrimIdentity.digest(of: prim, release: release, in: head))
+        }
+        return Promotion.check(candidates, report: configuration.primd?.report() ?? .notConfigured,
+                               minutes: base.policy.minTestingMinutes, now: time, base: main)
+    }
+
+    // MARK: Following deployments
+
+    /// Reads primd's status once and updates the deployment of every merged PR still followed;
+    /// a change of state is a comment on the PR (and a commit status on the forge). Returns the
+    /// PRs whose deployment changed.
+    @discardableResult
+    public func followDeployments() throws -> [Int] {
+        guard let primd = configuration.primd else { return [] }
+        let time = now()
+        let followed = pullRequests.values.filter { pr in
+            pr.state == .merged && pr.mergedCommit != nil && !(pr.deployment?.state.isFinal ?? false)
+                && time.timeIntervalSince(pr.updatedAt) < configuration.followSeconds + 3600
+        }.sorted { $0.number < $1.number }
+        guard !followed.isEmpty else { return [] }
+        guard case .status(let status) = primd.report() else { return [] }
+        var changed: [Int] = []
+        for var pr in followed {
+            let commit = pr.mergedCommit!
+            let deployment = Deployment.derive(revision: commit, prims: pr.prims, from: status, covers: { [repository] applied in
+                applied == commit || ((try? repository.isAncestor(commit, of: applied)) ?? false)
+            }, at: time)
+            let before = pr.deployment
+            guard before?.state != deployment.state || before?.message != deployment.message || before?.prims != deployment.prims else { continue }
+            pr.deployment = deployment
+            if before?.state != deployment.state {
+                pr.comments.append(.init(author: "pr.sh", body: deployment.summary, at: time))
+            }
+            try save(&pr)
+            changed.append(pr.number)
+        }
+        return changed
     }
 
     func statePaths(_ paths: [String]) -> [String] {

@@ -35,6 +35,8 @@ public struct PullRequest: Sendable, Codable, Equatable {
     public var forge: ForgeLink?
     /// Why mirroring to the forge last failed (retried by the maintenance loop).
     public var forgeProblem: String?
+    /// After the merge: what primd did with it (followed until it is final).
+    public var deployment: Deployment?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -53,7 +55,8 @@ public struct PullRequest: Sendable, Codable, Equatable {
 
 /// One check on a PR, run against the main commit it names.
 public struct Check: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable { case success, failure }
+    /// `pending`: waiting on something outside the PR (the `promotion` check); re-run until it is not.
+    public enum Status: String, Sendable, Codable { case success, failure, pending }
 
     /// `validate` or `plan`.
     public var name: String

@@ -11,6 +11,7 @@ import PrimModel
 import PrimPlan
 import PrimSigning
 import PrimSystem
+import SystemdReconciler
 
 /// primd's reconcile loop body: fetch the branch, and for each new head commit
 /// load → validate → observe → plan → apply → gates → record; roll failing `live` prims
@@ -83,6 +84,11 @@ public final class Controller: @unchecked Sendable {
     /// Reconciles the branch head if it was not attempted yet (or `force`, or a retry is due).
     public func reconcile(force: Bool = false) async {
         await onQueue { self.reconcileNow(force: force) }
+    }
+
+    /// Asks the running prims their gates and conformance again.
+    public func checkConformance() async {
+        await onQueue { self.checkConformanceNow() }
     }
 
     /// Compares live state with the applied revision; repairs it or reports it.
@@ -278,14 +284,56 @@ public final class Controller: @unchecked Sendable {
         return overrides
     }
 
-    func record(_ gates: [GateResult]) {
+    func record(_ gates: [GateResult], at time: Date = Date()) {
         for gate in gates {
-            let health = ControllerStatus.PrimHealth(prim: gate.prim, up: gate.passed, message: gate.message,
-                                                     rolledBackTo: status.rolledBack[gate.prim])
-            if let index = status.prims.firstIndex(where: { $0.prim == gate.prim }) { status.prims[index] = health } else { status.prims.append(health) }
+            let index = status.prims.firstIndex { $0.prim == gate.prim }
+            let previous = index.map { status.prims[$0] }
+            status.prims.removeAll { $0.prim == gate.prim }
+            status.prims.append(ControllerStatus.PrimHealth.checked(gate, previous: previous, rolledBackTo: status.rolledBack[gate.prim],
+                                                                    revision: status.liveRevision, at: time))
         }
         status.prims.sort { $0.prim < $1.prim }
         metrics.setUp(Dictionary(status.prims.map { ($0.prim, $0.up) }, uniquingKeysWith: { a, _ in a }))
+        metrics.setRoutes(Dictionary(status.prims.map { ($0.prim, $0.routes ?? []) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Asks every running prim of the live revision its gate and conformance again: how
+    /// `passing_since` grows for promotion. Skipped while an apply holds the lock.
+    func checkConformanceNow() {
+        guard let repo = repository else { return }
+        do {
+            try onLiveRevision("conformance check", repo: repo) { session, desire in
+                let gates = desire.gates.values.sorted { $0.prim < $1.prim }
+                guard !gates.isEmpty else { return }
+                let results = HTTPHealthChecker(bus: session.bus).check(gates)
+                let units = SystemdExecutor(config: config, bus: session.bus)
+                record(results.map { result in
+                    guard !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) else { return result }
+                    var result = result
+                    let lines = units.journal(unit: gate.unit, lines: 10)
+                    result.journal = desire.desired.renderings[gate.prim]?.redacting(lines) ?? lines
+                    return result
+                })
+                for result in results where !result.passed { log("prim \(result.prim): conformance check failed: \(result.message)") }
+                publish()
+            }
+        } catch {
+            log("conformance check failed: \(error)")
+        }
+    }
+
+    /// Runs `work` on what the live revision asks of the host (rolled-back prims at their older
+    /// revision), under the apply lock; skipped when that state is invalid or an apply holds the lock.
+    func onLiveRevision(_ purpose: String, repo: GitRepository, _ work: (HostSession, HostDesire) throws -> Void) throws {
+        guard let live = status.liveRevision else { return }
+        let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
+        let state = StateLoader.load(snapshot)
+        guard state.isValid else { return }
+        guard let lock = try? FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd \(purpose))",
+                                               timeout: 0, onWait: { _ in }) else { return }
+        defer { lock.release() }
+        let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
+        try work(session, desire)
     }
 
     func logEvent(_ event: ApplyEvent) {
@@ -307,30 +355,26 @@ public final class Controller: @unchecked Sendable {
     func checkDriftNow() {
         guard let live = status.liveRevision, let repo = try? mirror() else { return }
         do {
-            let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
-            let state = StateLoader.load(snapshot)
-            guard state.isValid else { return }
-            guard let lock = try? FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd drift check)",
-                                                   timeout: 0, onWait: { _ in }) else { return }
-            defer { lock.release() }
-            var (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
-            session.driftCheck = true
-            let plan = try session.plan(desire.desired)
-            let drifted = plan.pending
-            guard !drifted.isEmpty else { return }
-            for change in drifted {
-                let key = "\(change.address.kind.rawValue).\(change.address.name)"
-                metrics.driftDetected(key)
-                status.driftEvents[key, default: 0] += 1
-                log("drift: \(key) will be \(change.action.rawValue) (\(change.reason?.message ?? ""))")
+            try onLiveRevision("drift check", repo: repo) { session, desire in
+                var session = session
+                session.driftCheck = true
+                let plan = try session.plan(desire.desired)
+                let drifted = plan.pending
+                guard !drifted.isEmpty else { return }
+                for change in drifted {
+                    let key = "\(change.address.kind.rawValue).\(change.address.name)"
+                    metrics.driftDetected(key)
+                    status.driftEvents[key, default: 0] += 1
+                    log("drift: \(key) will be \(change.action.rawValue) (\(change.reason?.message ?? ""))")
+                }
+                if settings.driftMode == "repair" {
+                    let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
+                                                                   revision: live, origin: origin, overrides: overrides, report: logEvent)
+                    record(generation.gates)
+                    log("drift repaired: \(generation.outcome.rawValue)")
+                }
+                publish()
             }
-            if settings.driftMode == "repair" {
-                let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
-                                                               revision: live, origin: origin, overrides: overrides, report: logEvent)
-                record(generation.gates)
-                log("drift repaired: \(generation.outcome.rawValue)")
-            }
-            publish()
         } catch {
             log("drift check failed: \(error)")
         }

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimEngine
 
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
 public struct ControllerStatus: Codable, Sendable, Equatable {
@@ -22,6 +23,37 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var message: String
         /// Set when the prim runs an older revision after a failed gate.
         public var rolledBackTo: String?
+        /// Whether its gate is enforced (`live`) or only reported (`testing`).
+        public var enforced: Bool?
+        /// The digest of the code that answered (its release without its prim.yaml).
+        public var release: String?
+        /// How each route of its `routes_map` answered at the last check.
+        public var routes: [RouteResult]?
+        /// The revision live when it was last checked, and when.
+        public var revision: String?
+        public var checkedAt: Date?
+        /// Since when every check of this release passed (nil: the last one failed).
+        public var passingSince: Date?
+        /// The unit's last journal lines, when the last check failed.
+        public var journal: [String]?
+        /// The last failed check, kept after the prim passes again (a rollback's reason).
+        public var lastFailure: Failure?
+
+        public struct Failure: Codable, Sendable, Equatable {
+            public var message: String
+            public var release: String?
+            public var revision: String?
+            public var routes: [RouteResult]?
+            public var journal: [String]?
+            public var at: Date
+        }
+
+        public init(prim: String, up: Bool, message: String, rolledBackTo: String?) {
+            self.prim = prim
+            self.up = up
+            self.message = message
+            self.rolledBackTo = rolledBackTo
+        }
     }
 
     /// A prim the last plan could not deploy, and why (which env key has no value, and how to give it one).
@@ -83,7 +115,7 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     }
 
     /// Reads what `encoder` wrote (primd's files in the data dir).
-    static let decoder: JSONDecoder = {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -93,5 +125,26 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public static func load(_ path: String) -> ControllerStatus? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? decoder.decode(ControllerStatus.self, from: data)
+    }
+}
+
+extension ControllerStatus.PrimHealth {
+    /// The health a gate's result gives a prim; `passing_since` carries on from `previous` while
+    /// the same release keeps passing.
+    public static func checked(_ gate: GateResult, previous: Self?, rolledBackTo: String?, revision: String?, at time: Date) -> Self {
+        var health = Self(prim: gate.prim, up: gate.passed, message: gate.message, rolledBackTo: rolledBackTo)
+        health.enforced = gate.enforced
+        health.release = gate.release
+        health.routes = gate.routes
+        health.revision = revision
+        health.checkedAt = time
+        health.journal = gate.passed ? nil : gate.journal
+        health.lastFailure = gate.passed ? previous?.lastFailure
+            : Failure(message: gate.message, release: gate.release, revision: revision, routes: gate.routes, journal: gate.journal, at: time)
+        if gate.passed {
+            let carried = previous.flatMap { $0.release == gate.release && $0.up ? $0.passingSince : nil }
+            health.passingSince = carried ?? time
+        }
+        return health
     }
 }

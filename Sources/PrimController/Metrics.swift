@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 #endif
 import DNSReconciler
+import PrimEngine
 import PrimSystem
 
 /// primd's counters, rendered in Prometheus' text format.
@@ -17,6 +18,7 @@ public final class Metrics: @unchecked Sendable {
     private var drift: [String: Int] = [:]
     private var lastSuccess: Double = 0
     private var up: [String: Bool] = [:]
+    private var routes: [String: [RouteResult]] = [:]
 
     public init() {}
 
@@ -37,6 +39,11 @@ public final class Metrics: @unchecked Sendable {
     func setUp(_ prims: [String: Bool]) {
         lock.lock(); defer { lock.unlock() }
         up = prims
+    }
+
+    func setRoutes(_ prims: [String: [RouteResult]]) {
+        lock.lock(); defer { lock.unlock() }
+        routes = prims
     }
 
     public func render() -> String {
@@ -64,6 +71,13 @@ public final class Metrics: @unchecked Sendable {
                 "# HELP prim_up Whether a prim passed its last health gate.",
                 "# TYPE prim_up gauge"]
         out += Self.samples("prim_up", label: "prim", up.mapValues { $0 ? 1 : 0 })
+        out += ["# HELP prim_route_conforms Whether a declared route answered as routes_map says at the last check (skipped routes are absent).",
+                "# TYPE prim_route_conforms gauge"]
+        for (prim, results) in routes.sorted(by: { $0.key < $1.key }) {
+            for result in results where result.outcome != .skipped {
+                out.append("prim_route_conforms{prim=\"\(prim)\",route=\"\(Self.escaped(result.route))\"} \(result.outcome == .passed ? 1 : 0)")
+            }
+        }
         let paid = DNSPayments.snapshot
         out += ["# HELP prim_dns_payments_total x402 payments made to the DNS provider (domain.sh).",
                 "# TYPE prim_dns_payments_total counter",
@@ -72,6 +86,11 @@ public final class Metrics: @unchecked Sendable {
                 "# TYPE prim_dns_paid_usdc_total counter",
                 "prim_dns_paid_usdc_total \(Double(paid.atomic) / 1_000_000)"]
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// A label value as the text format wants it: backslash, quote and newline escaped.
+    static func escaped(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// One sample line per label value, sorted: `name{label="value"} count`.

@@ -111,8 +111,16 @@ public final class ApplyContext {
 
     /// Records a gate's result and reports it with the unit's last journal lines.
     public func gate(_ result: GateResult, journal lines: [String]) {
+        var result = result
+        let lines = redacted(lines, of: result.prim)
+        if !result.passed && !lines.isEmpty { result.journal = lines }
         gateResults.append(result)
         report(.gate(result, journal: lines))
+    }
+
+    /// A prim's journal lines without the values of its env (see `PrimRendering.redacting`).
+    public func redacted(_ lines: [String], of prim: String?) -> [String] {
+        prim.flatMap { desired.renderings[$0] }?.redacting(lines) ?? lines
     }
 
     /// Notes in the inventory that prim made (or removed) this resource; saved at once.

@@ -9,7 +9,8 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// What a prim must answer after it starts.
+/// What a prim must answer after it starts: its health path, then one unpaid request per route
+/// its `routes_map` declares (conformance).
 public struct HealthGate: Sendable, Equatable {
     public var prim: String
     public var unit: String
@@ -17,37 +18,44 @@ public struct HealthGate: Sendable, Equatable {
     public var path: String
     public var status: Int
     public var timeout: Double
-    /// One paid route, which must answer 402 to a request without payment.
-    public var paidRoute: (method: String, path: String)?
+    /// One request per declared route.
+    public var probes: [ConformanceProbe]
+    /// What the prim's x402 challenges must say.
+    public var expect: ChallengeExpectation
+    /// What the prim runs as but for its status (`PrimIdentity`), reported with the result.
+    public var release: String?
     /// `live` prims enforce their gate; `testing` prims only report.
     public var enforce: Bool
 
     public init(prim: String, unit: String, port: Int, path: String, status: Int, timeout: Double,
-                paidRoute: (method: String, path: String)?, enforce: Bool) {
+                probes: [ConformanceProbe] = [], expect: ChallengeExpectation = ChallengeExpectation(payTo: nil, network: nil, prices: []),
+                release: String? = nil, enforce: Bool) {
         self.prim = prim
         self.unit = unit
         self.port = port
         self.path = path
         self.status = status
         self.timeout = timeout
-        self.paidRoute = paidRoute
+        self.probes = probes
+        self.expect = expect
+        self.release = release
         self.enforce = enforce
     }
 
-    public static func == (a: Self, b: Self) -> Bool {
-        a.prim == b.prim && a.port == b.port && a.path == b.path && a.status == b.status && a.enforce == b.enforce
-            && a.paidRoute?.method == b.paidRoute?.method && a.paidRoute?.path == b.paidRoute?.path
-    }
-
-    /// The gates of every deployed, running prim on a host.
-    public static func gates(_ state: DesiredState, host: PrimModel.Host) -> [String: HealthGate] {
+    /// The gates of every deployed, running prim on a host that `desired` renders (a blocked prim
+    /// has none), with each prim's env values and code digest.
+    public static func gates(_ state: DesiredState, host: PrimModel.Host, desired: DesiredHost,
+                             releases: [String: ReleaseManifest]) -> [String: HealthGate] {
         var gates: [String: HealthGate] = [:]
         for prim in state.deployedPrims(on: host) where prim.status?.runs ?? false {
             guard let port = prim.port else { continue }
-            let paid = prim.routes.first { $0.isPaid }
+            let rendering = desired.renderings[prim.id]
+            let env = Dictionary(["PRIM_PAY_TO", "PRIM_NETWORK"].compactMap { key in rendering?.value(key).map { (key, $0) } },
+                                 uniquingKeysWith: { a, _ in a })
             gates[prim.unitName] = HealthGate(
                 prim: prim.id, unit: prim.unitName, port: port, path: prim.deploy.health.path, status: prim.deploy.health.status,
-                timeout: Double(prim.deploy.health.timeoutSeconds), paidRoute: paid.map { ($0.method, $0.path) },
+                timeout: Double(prim.deploy.health.timeoutSeconds), probes: Conformance.probes(prim),
+                expect: Conformance.expectation(prim, env: env), release: PrimIdentity.digest(of: prim, release: releases[prim.id], in: state),
                 enforce: prim.status == .live)
         }
         return gates
@@ -61,14 +69,26 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var enforced: Bool
     public var message: String
     public var seconds: Double
+    /// How each declared route answered (nil in records written before conformance).
+    public var routes: [RouteResult]?
+    /// The digest of the code that answered (see `HealthGate.release`).
+    public var release: String?
+    /// The unit's last journal lines, when the gate failed.
+    public var journal: [String]?
 
-    public init(prim: String, passed: Bool, enforced: Bool, message: String, seconds: Double) {
+    public init(prim: String, passed: Bool, enforced: Bool, message: String, seconds: Double,
+                routes: [RouteResult]? = nil, release: String? = nil) {
         self.prim = prim
         self.passed = passed
         self.enforced = enforced
         self.message = message
         self.seconds = seconds
+        self.routes = routes
+        self.release = release
     }
+
+    /// The declared routes that failed conformance.
+    public var failedRoutes: [RouteResult] { (routes ?? []).filter { $0.outcome == .failed } }
 }
 
 /// Runs health gates over HTTP (libcurl), concurrently.
@@ -94,18 +114,20 @@ public struct HTTPHealthChecker: HealthChecker {
     public func check(_ gates: [HealthGate]) -> [GateResult] {
         let started = Date()
         let before = gates.map { identity($0.unit) }
-        let answers = ResultBox<String?>(count: gates.count)
+        let answers = ResultBox<Answer>(count: gates.count)
         // Each gate mostly waits on the network: all run at once (a queue of our own overcommits
         // threads), so one apply's gates take as long as the slowest, not their sum over the cores.
         let queue = DispatchQueue(label: "prim.gates", attributes: .concurrent)
         let group = DispatchGroup()
         for index in gates.indices {
             queue.async(group: group) {
-                answers.set(index, before[index] == nil ? "the manager does not know \(gates[index].unit)" : Self.answers(gates[index], started: started))
+                answers.set(index, before[index] == nil ? Answer(problem: "the manager does not know \(gates[index].unit)", routes: nil)
+                                                        : Self.answers(gates[index], started: started))
             }
         }
         group.wait()
-        var problems = answers.values
+        let answered = answers.values
+        var problems = answered.map(\.problem)
         let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))
         for index in gates.indices where problems[index] == nil {
             problems[index] = Self.owners(holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
@@ -121,10 +143,14 @@ public struct HTTPHealthChecker: HealthChecker {
                     problem = "\(gate.unit) answered but did not stay up: it restarted or stopped within \(settleSeconds) s of its gate"
                 }
             }
+            let routes = answered[index].routes
             var message = "GET \(gate.path) → \(gate.status)"
-            if let paid = gate.paidRoute { message += ", \(paid.method) \(paid.path) unpaid → 402" }
+            if let routes, !routes.isEmpty {
+                let passed = routes.filter { $0.outcome == .passed }.count, skipped = routes.filter { $0.outcome == .skipped }.count
+                message += "; \(passed) of \(routes.count) declared routes conform\(skipped > 0 ? " (\(skipped) skipped: no example)" : "")"
+            }
             return GateResult(prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
-                              seconds: Date().timeIntervalSince(started))
+                              seconds: Date().timeIntervalSince(started), routes: routes, release: gate.release)
         }
     }
 
@@ -132,28 +158,52 @@ public struct HTTPHealthChecker: HealthChecker {
         try? bus.identity(unit: unit)
     }
 
-    /// Why the port does not answer as the gate expects, or nil when it does.
-    static func answers(_ gate: HealthGate, started: Date) -> String? {
+    /// How one gate's requests went: why the port does not answer as the gate expects (nil when it
+    /// does), and each declared route's result (nil when the health path never answered).
+    struct Answer {
+        var problem: String?
+        var routes: [RouteResult]?
+    }
+
+    /// The most of a prim's answer a gate reads: the status and headers are what it judges.
+    static let maxBody = 64 * 1024
+    /// How long all of one prim's conformance requests may take together.
+    static let conformanceSeconds = 10.0
+
+    static func answers(_ gate: HealthGate, started: Date) -> Answer {
         let deadline = started.addingTimeInterval(gate.timeout)
         let base = "http://127.0.0.1:\(gate.port)"
         var last = "no answer"
         while true {
-            if let response = try? HTTPClient.request("GET", base + gate.path, timeout: 2) {
+            if let response = try? HTTPClient.request("GET", base + gate.path, timeout: 2, maxBodyBytes: Self.maxBody) {
                 if response.status == gate.status { break }
                 last = "answered \(response.status)"
             }
             if Date() > deadline {
-                return "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)"
+                return Answer(problem: "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)", routes: nil)
             }
             usleep(50_000)
         }
-        if let paid = gate.paidRoute {
-            let response = try? HTTPClient.request(paid.method, base + paid.path, body: paid.method == "GET" ? nil : [], timeout: 5)
-            guard response?.status == 402 else {
-                return "\(paid.method) \(paid.path) without payment answered \(response.map { String($0.status) } ?? "nothing"), expected 402"
+        // A prim cannot hold the apply with slow routes: all its routes share one time budget.
+        let budget = Date().addingTimeInterval(Self.conformanceSeconds)
+        let routes = gate.probes.map { probe -> RouteResult in
+            guard let path = probe.path else { return Conformance.judge(probe, gate.expect, status: nil, headers: [:]) }
+            let left = budget.timeIntervalSinceNow
+            guard left > 0.05 else {
+                return RouteResult(route: probe.route, outcome: .failed, status: nil,
+                                   message: "\(probe.method) \(path) was not asked: the prim's routes took the gate's \(Int(Self.conformanceSeconds)) s for conformance")
             }
+            let body: [UInt8]? = ["POST", "PUT", "PATCH"].contains(probe.method) ? Array("{}".utf8) : nil
+            let response = try? HTTPClient.request(probe.method, base + path, headers: body == nil ? [:] : ["Content-Type": "application/json"],
+                                                   body: body, timeout: min(5, left), maxBodyBytes: Self.maxBody)
+            return Conformance.judge(probe, gate.expect, status: response?.status, headers: response?.headers ?? [:])
         }
-        return nil
+        let failed = routes.filter { $0.outcome == .failed }
+        guard failed.isEmpty else {
+            return Answer(problem: "\(failed.count) of \(routes.count) declared routes do not conform: " + failed.map(\.message).joined(separator: "; "),
+                          routes: routes)
+        }
+        return Answer(problem: nil, routes: routes)
     }
 
     /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.

@@ -66,7 +66,7 @@ public struct HostSession {
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
             desired.notes.append("secret \(name) is committed encrypted and also set in this host's store; the store's value is used (remove \(config.dataDir)/secrets/\(name) to use the committed one)")
         }
-        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host))
+        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases))
     }
 
     /// Everything live that prim manages, each kind observed by its reconciler and marked by the

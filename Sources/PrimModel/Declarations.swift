@@ -148,10 +148,14 @@ public struct Policy: Sendable, Hashable {
     public var staleDays = 7
     /// What pr.sh charges per action, in atomic USDC units (x402). Reads are free.
     public var prices = Prices()
+    /// How long a `testing` prim's release must pass conformance, without a failure, before a PR
+    /// may make it `live` (pr.sh's `promotion` check).
+    public var minTestingMinutes = 10
 
     public init() {}
 
-    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days", "prices"]
+    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days", "prices", "promotion"]
+    public static let promotionKeys = ["min_testing_minutes"]
     public static let autoMergeKeys = ["new_prims", "non_live"]
     public static let rateKeys = ["per_hour", "per_day"]
 

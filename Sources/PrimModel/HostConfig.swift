@@ -159,6 +159,8 @@ public struct ControllerSettings: Sendable, Equatable {
     /// File holding the GitHub webhook secret; without it, /hooks/git answers 404.
     public var webhookSecretFile: String?
     public var driftSeconds = 300.0
+    /// How often primd asks every running prim its gate and conformance again (what promotion reads).
+    public var conformanceSeconds = 60.0
     /// `repair` (self-heal) or `warn` (report only).
     public var driftMode = "repair"
     /// An allowed-signers file (ssh-keygen's format); when set, only commits signed by one of its keys are applied.
@@ -174,7 +176,7 @@ public struct ControllerSettings: Sendable, Equatable {
     public init() {}
 
     static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode",
-                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete"]
+                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete", "conformance_interval"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -190,6 +192,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.allowMassDelete = reader.bool(fields["allow_mass_delete"]) ?? false
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
+        if let seconds = reader.int(fields["conformance_interval"]) { settings.conformanceSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {
             if value == "repair" || value == "warn" { settings.driftMode = value } else {
                 reader.log.error(mode.file, mode.value.mark, "invalid-drift-mode", "controller.drift_mode must be repair or warn, got '\(value)'")

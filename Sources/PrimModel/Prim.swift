@@ -17,6 +17,8 @@ public struct Prim: Sendable, Hashable {
     public var env: [String]
     public var providers: [Provider]
     public var routes: [Route]
+    /// The dollar prices of `pricing` (atomic USDC), in order; entries like "free" or "dynamic" have none.
+    public var prices: [UInt64] = []
     public var deploy: DeploySpec
     /// Where fields were declared, for cross-file diagnostics: key → (file, mark).
     public var origins: [String: Origin]
@@ -45,6 +47,39 @@ public struct Prim: Sendable, Hashable {
         public var status: Int?
         /// A route that answers 402 without payment (its errors list a 402).
         public var isPaid: Bool
+        public var operationID: String?
+        /// What one call costs (`price: "$0.01"` on the route), when the route says.
+        public var price: UInt64?
+        /// A concrete path for a route with parameters (`example: /v1/mailboxes/mbx_1`), to probe it.
+        public var example: String?
+
+        public init(method: String, path: String, status: Int?, isPaid: Bool, operationID: String? = nil,
+                    price: UInt64? = nil, example: String? = nil) {
+            self.method = method
+            self.path = path
+            self.status = status
+            self.isPaid = isPaid
+            self.operationID = operationID
+            self.price = price
+            self.example = example
+        }
+
+        /// `METHOD /path`, as routes_map writes it.
+        public var name: String { "\(method) \(path)" }
+        /// Whether the path has parameters (`:id`, `{id}` or `*`).
+        public var hasParameters: Bool {
+            path.split(separator: "/").contains { $0.hasPrefix(":") || $0.hasPrefix("{") || $0.contains("*") }
+        }
+
+        /// Whether `concrete` is a path this route serves: same segments, parameters filled.
+        public func matches(_ concrete: String) -> Bool {
+            let pattern = path.split(separator: "/", omittingEmptySubsequences: false)
+            let parts = concrete.split(separator: "/", omittingEmptySubsequences: false)
+            guard pattern.count == parts.count else { return false }
+            return zip(pattern, parts).allSatisfy { want, got in
+                want.hasPrefix(":") || want.hasPrefix("{") || want == "*" ? !got.isEmpty : want == got
+            }
+        }
     }
 
     public var unitName: String { "prim-\(id).service" }

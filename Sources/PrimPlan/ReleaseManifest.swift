@@ -1,3 +1,5 @@
+import PrimModel
+
 /// The files of a release and their digests. Its text is the release's content:
 /// the same files give the same text, digest and release name.
 public struct ReleaseManifest: Sendable, Equatable {
@@ -36,5 +38,34 @@ public struct ReleaseManifest: Sendable, Equatable {
             files[String(parts[2])] = Entry(digest: String(parts[1]), executable: parts[0] == "755")
         }
         return ReleaseManifest(files: files)
+    }
+}
+
+/// What a prim runs as, but for its `status`: its code (the release, without the file that
+/// declares the prim), every declared field that decides how it runs and answers, and the
+/// committed values of the secrets it gets. A promotion (`testing → live` and nothing else)
+/// keeps it; any other change does not. pr.sh and primd compute the same from the same commit.
+public enum PrimIdentity {
+    public static func digest(of prim: Prim, release: ReleaseManifest?, in state: DesiredState) -> String {
+        var code = release
+        code?.files[prim.file] = nil
+        var lines = ["code \(code?.digest ?? "none")"]
+        func q(_ value: String?) -> String { value.map { String(reflecting: $0) } ?? "-" }
+        lines.append("prim \(q(prim.id)) port \(prim.port.map(String.init) ?? "-") endpoint \(q(prim.endpoint)) env \(prim.env.map(q).joined(separator: ","))")
+        for provider in prim.providers {
+            lines.append("provider \(q(provider.name)) \(provider.env.map(q).joined(separator: ",")) \(q(provider.status)) \(provider.isDefault) \(q(provider.url))")
+        }
+        for route in prim.routes {
+            lines.append("route \(q(route.method)) \(q(route.path)) \(route.status.map(String.init) ?? "-") \(route.isPaid) \(route.price.map(String.init) ?? "-") \(q(route.example))")
+        }
+        lines.append("prices \(prim.prices.map(String.init).joined(separator: ","))")
+        let deploy = prim.deploy
+        lines.append("deploy \(q(deploy.command)) \(q(deploy.health.path)) \(deploy.health.status) \(deploy.health.timeoutSeconds) \(q(deploy.maxBodySize)) \(deploy.accessLog) \(deploy.systemdAfter.map(q).joined(separator: ",")) \(q(deploy.memoryMax)) \(q(deploy.restart)) \(q(deploy.host)) \(deploy.hardening)")
+        lines += deploy.extraCaddy.map { "caddy \(q($0))" }
+        for key in prim.requiredEnv {
+            let secrets = state.secrets.filter { $0.name == key }
+            lines += secrets.map { "secret \(q(key)) \($0.encrypted.map { Digest.sha256($0) } ?? "store")" }
+        }
+        return Digest.sha256(lines.joined(separator: "\n"))
     }
 }

@@ -32,6 +32,9 @@ public enum HTTPClient {
     final class Sink {
         var bytes: [UInt8] = []
         var headers: [String: String] = [:]
+        /// Bytes of body kept at most; past it the transfer stops (the answer so far is returned).
+        var limit = Int.max
+        var truncated = false
     }
 
     /// Sends one request to an address as `HTTPAddress` reads it (a URL, or `unix:<socket>` and a path).
@@ -45,15 +48,17 @@ public enum HTTPClient {
     /// Sends one request. Connection failures and timeouts throw a transient error. `caFile` is a PEM
     /// file of the authorities an https server's certificate must chain to, in place of the system's.
     /// With `unixSocket`, the request goes over that socket with an empty `Host` header (as Caddy's
-    /// admin API wants on a socket).
+    /// admin API wants on a socket). With `maxBodyBytes`, a longer body is cut there and the
+    /// transfer stopped: a server cannot make the caller hold more (the status and headers stand).
     public static func request(
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10,
-        caFile: String? = nil, unixSocket: String? = nil
+        caFile: String? = nil, unixSocket: String? = nil, maxBodyBytes: Int? = nil
     ) throws -> HTTPResponse {
         _ = initialized
         guard let handle = curl_easy_init() else { throw SystemError("cannot start libcurl", class: .transient) }
         defer { curl_easy_cleanup(handle) }
         let sink = Sink()
+        if let maxBodyBytes { sink.limit = maxBodyBytes }
         let context = Unmanaged.passUnretained(sink).toOpaque()
         prim_curl_set_string(handle, CURLOPT_URL, url)
         prim_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
@@ -66,6 +71,10 @@ public enum HTTPClient {
         prim_curl_set_write(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
+            guard sink.bytes.count + length <= sink.limit else {
+                sink.truncated = true
+                return 0
+            }
             if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }, context)
@@ -95,7 +104,7 @@ public enum HTTPClient {
             }
             return curl_easy_perform(handle)
         }
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.truncated) else {
             throw SystemError("\(method) \(url) failed: \(String(cString: curl_easy_strerror(code)))", class: .transient)
         }
         var status = 0

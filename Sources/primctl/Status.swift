@@ -27,7 +27,13 @@ struct Status: ParsableCommand {
         case .human:
             guard let status else {
                 output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")
-                if let last { output.print("Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n") }
+                if let last {
+                    output.print("Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n")
+                    for gate in last.gates {
+                        output.print("prim \(gate.prim): \(gate.passed ? "up" : "DOWN") — \(gate.message)\n")
+                        Self.routes(gate.routes, output)
+                    }
+                }
                 return
             }
             output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
@@ -36,12 +42,29 @@ struct Status: ParsableCommand {
             for condition in status.conditions {
                 output.print("\(condition.type.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
             }
+            let formatter = ISO8601DateFormatter()
             for prim in status.prims {
-                output.print("prim \(prim.prim): \(prim.up ? "up" : "DOWN") — \(prim.message)\(prim.rolledBackTo.map { " (rolled back to \($0.prefix(12)))" } ?? "")\n")
+                var notes: [String] = []
+                if let enforced = prim.enforced { notes.append(enforced ? "live: gate enforced" : "testing: gate reported") }
+                if let since = prim.passingSince { notes.append("passing since \(formatter.string(from: since))") }
+                if let release = prim.release { notes.append("code \(release.prefix(12))") }
+                if let back = prim.rolledBackTo { notes.append("rolled back to \(back.prefix(12))") }
+                output.print("prim \(prim.prim): \(prim.up ? "up" : "DOWN") — \(prim.message)\(notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")\n")
+                Self.routes(prim.routes, output)
             }
             for blocked in status.blocked ?? [] {
                 output.print("prim \(blocked.prim): BLOCKED — \(blocked.message)\n")
             }
+        }
+    }
+}
+
+extension Status {
+    /// One line per declared route: how it answered at the last check.
+    static func routes(_ results: [RouteResult]?, _ output: Output) {
+        for result in results ?? [] {
+            let mark = switch result.outcome { case .passed: "ok  "; case .failed: "FAIL"; case .skipped: "skip" }
+            output.print("  \(mark) \(result.route): \(result.message)\n")
         }
     }
 }

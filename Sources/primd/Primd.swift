@@ -28,6 +28,7 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "File holding the webhook secret.") var webhookSecretFile: String?
     @Option(help: "Seconds between drift checks.") var driftInterval: Int?
     @Option(help: "repair or warn.") var driftMode: String?
+    @Option(help: "Seconds between conformance checks of every running prim.") var conformanceInterval: Int?
     @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
     @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.") var caFile: String?
     @Flag(help: "Let a commit remove more than max(3, 30 %) of the host's deployed prims.") var allowMassDelete = false
@@ -46,6 +47,7 @@ struct Primd: AsyncParsableCommand {
         settings.webhookSecretFile = webhookSecretFile ?? settings.webhookSecretFile
         settings.driftSeconds = driftInterval.map(Double.init) ?? settings.driftSeconds
         settings.driftMode = driftMode ?? settings.driftMode
+        settings.conformanceSeconds = conformanceInterval.map { Double(max(1, $0)) } ?? settings.conformanceSeconds
         settings.tokenFile = tokenFile ?? settings.tokenFile
         settings.caFile = caFile ?? settings.caFile
         settings.allowMassDelete = allowMassDelete || settings.allowMassDelete

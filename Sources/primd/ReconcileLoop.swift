@@ -8,7 +8,8 @@ import PrimController
 import PrimSystem
 import ServiceLifecycle
 
-/// Fetches on every poll interval or webhook, reconciles new commits, checks drift on its interval.
+/// Fetches on every poll interval or webhook, reconciles new commits, checks drift and the running
+/// prims' conformance on their intervals.
 /// SIGTERM lets the running apply finish, then the loop ends.
 struct ReconcileLoop: Service {
     let controller: Controller
@@ -20,6 +21,7 @@ struct ReconcileLoop: Service {
         SystemdNotify.send("READY=1\nSTATUS=\(statusLine())")
         var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
         var nextDrift = Date().addingTimeInterval(settings.driftSeconds)
+        var nextConformance = Date().addingTimeInterval(settings.conformanceSeconds)
         var nextWatchdog = Date()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let interval = SystemdNotify.watchdogInterval, Date() >= nextWatchdog {
@@ -35,6 +37,9 @@ struct ReconcileLoop: Service {
             } else if Date() >= nextDrift {
                 await controller.checkDrift()
                 nextDrift = Date().addingTimeInterval(settings.driftSeconds)
+            } else if Date() >= nextConformance {
+                await controller.checkConformance()
+                nextConformance = Date().addingTimeInterval(settings.conformanceSeconds)
             } else {
                 try? await Task.sleep(nanoseconds: 50_000_000)
             }

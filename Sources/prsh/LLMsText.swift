@@ -86,10 +86,58 @@ enum LLMsText {
 
         ## Follow it
 
-        GET /v1/pr/7            state, checks, plan summary, diagnostics, approval reasons
+        GET /v1/pr/7            state, checks, plan summary, diagnostics, approval reasons, deployment
         GET /v1/prs?state=open  open PRs (state: open, merged, closed)
         POST /v1/pr/7/merge     merge when green (your own PR)
         POST /v1/pr/7/close     close it (your own PR)
+
+        A check's `status` is `success`, `failure` or `pending`. `pending` waits on something
+        outside your PR (the `promotion` check below); pr.sh runs it again and merges when it passes.
+
+        ## What became of it: `deployment`
+
+        After the merge, pr.sh follows primd until your commit is applied and records it on the PR
+        (poll `GET /v1/pr/7` every few seconds; it is also a comment on the PR):
+
+        "deployment": {"state": "live", "revision": "<merge commit>", "applied_revision": "…",
+                       "message": "…", "missing_keys": [],
+                       "prims": [{"prim": "echo", "up": true, "enforced": false, "message": "…",
+                                  "routes": [{"route": "POST /v1/echo", "outcome": "passed",
+                                              "status": 402, "message": "…"}],
+                                  "journal": null, "missing_keys": null, "rolled_back_to": null}]}
+
+        pending      primd has not applied the commit yet. Wait and read it again.
+        live         applied; every prim you touched that runs passed its gate and every declared
+                     route conformed. Nothing to do.
+        rolled_back  a live prim failed its gate: it runs the previous revision again. Read the
+                     prim's `journal` (its last log lines) and failed `routes`, fix, send a new PR.
+        failed       the commit did not apply (`message` says why), or a testing prim failed its
+                     gate (see `journal` and `routes`). Fix and send a new PR.
+        blocked      a prim is not deployed: `missing_keys` have no value on the host. Commit
+                     them encrypted (above) or ask the operator to set them; it deploys once they
+                     are there, and the state moves on.
+
+        ## Gates and conformance
+
+        After a prim starts, primd asks its health path, then sends one unpaid request per route of
+        its `routes_map`. A paid route (its errors list a 402) must answer 402 with a valid x402
+        challenge in `PAYMENT-REQUIRED`: scheme `exact`, the host's network and payTo (the prim's
+        PRIM_NETWORK and PRIM_PAY_TO), USDC on that network, and an amount that is the route's
+        `price` or one of the prices in `pricing`. A free route must answer neither 402 nor 5xx. A
+        route with parameters (`/v1/items/:id`) is checked at its `example: /v1/items/abc` and
+        skipped without one. Mutating routes get an empty JSON body `{}`, so a free one should
+        refuse it (400), not act on it. A `live` prim's new version runs side by side first: if it
+        fails, the old version keeps serving.
+
+        ## Promotion: testing → live
+
+        A PR that makes a prim `live` (from `testing`; a new prim or any other status straight to
+        `live` too) gets a `promotion` check. It is green only when primd reports that prim, exactly
+        as your PR makes it live but for its status (its code, prim.yaml fields and committed
+        secrets), passing its gate and conformance on its host, with no failure for the policy's
+        `promotion.min_testing_minutes` (default 10). Until then it is `pending` and the PR waits;
+        a failing prim makes it `failure`. Start a prim at `testing`, ship changes at `testing`,
+        then send the status change alone.
 
         ## Policy
 

@@ -30,7 +30,9 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "Unencrypted OpenSSH ed25519 private key that signs every commit pr.sh makes.") var signingKey: String?
     @Option(help: "URL told of each merge as a GitHub push event (primd's /hooks/git).") var notifyURL: String?
     @Option(help: "File holding the secret that signs notifications (X-Hub-Signature-256).") var notifySecretFile: String?
-    @Option(help: "Seconds between re-checks of open PRs against main.") var recheckInterval = 30
+    @Option(help: "Seconds between re-checks of open PRs against main (and of pending checks, like promotion).") var recheckInterval = 30
+    @Option(help: "primd's HTTP API (like http://127.0.0.2:8470): the promotion check and deployment following read its /status.") var primdURL: String?
+    @Option(help: "Seconds between reads of primd's status while a merged PR's deployment is not final.") var followInterval = 5
     @Option(help: "on (default): every change is paid with x402 and its payer is the caller. off: the caller is whatever the X-Wallet header says, unauthenticated; only for a single-user machine.") var payments = "on"
     @Option(help: "Payments: the address paid (payTo).") var payTo: String?
     @Option(help: "Payments: the network, CAIP-2 (eip155:8453 is Base, eip155:84532 Base Sepolia).") var network = "eip155:8453"
@@ -54,6 +56,12 @@ struct Prsh: AsyncParsableCommand {
         settings.limits.maxFiles = maxFiles
         settings.limits.maxFileBytes = maxFileBytes
         settings.limits.maxTotalBytes = maxTotalBytes
+        if let primdURL {
+            guard primdURL.hasPrefix("http://") || primdURL.hasPrefix("https://") else {
+                throw ValidationError("--primd-url must be primd's http(s) URL, like http://127.0.0.2:8470")
+            }
+            settings.primd = PrimdClient(url: primdURL)
+        }
         if let signingKey {
             guard let bytes = try FileReader.bytes(signingKey) else { throw ValidationError("signing key '\(signingKey)' does not exist") }
             settings.signer = try SSHSigner(openSSHPrivateKey: String(decoding: bytes, as: UTF8.self))
@@ -70,7 +78,8 @@ struct Prsh: AsyncParsableCommand {
         let app = Application(router: routes.router(),
                               configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "pr.sh"),
                               logger: logger)
-        let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger)],
+        let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger),
+                                            DeploymentFollower(service: service, interval: followInterval, logger: logger)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
@@ -140,6 +149,28 @@ struct Maintenance: Service {
                 }
             } catch {
                 logger.error("maintenance: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(1, interval))) }
+        }
+    }
+}
+
+/// Follows merged PRs' deployments on primd until each is final.
+struct DeploymentFollower: Service {
+    let service: PRService
+    let interval: Int
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                for number in try await service.followDeployments() {
+                    if let pr = try? await service.pullRequest(number), let deployment = pr.deployment {
+                        logger.info("PR #\(number): \(deployment.summary)")
+                    }
+                }
+            } catch {
+                logger.error("following deployments: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(1, interval))) }
         }

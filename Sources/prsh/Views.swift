@@ -24,7 +24,21 @@ enum Views {
             "created_at": iso(pr.createdAt), "updated_at": iso(pr.updatedAt),
         ]
         if pr.state == .merged { view["needs_approval"] = false }
+        view["deployment"] = pr.deployment.map(deployment) ?? NSNull()
         return view
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    /// The deployment as JSON objects (snake_case, like the rest).
+    static func deployment(_ deployment: Deployment) -> Any {
+        guard let data = try? encoder.encode(deployment), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        return object
     }
 
     /// A manifest that main already holds: no PR was opened and nothing was committed.

@@ -34,6 +34,22 @@ final class ApplyTests: FreshTestbedCase {
             XCTAssertEqual(testbed.viaCaddy("\(prim).prim.test", method, paid).0, 402, "\(prim) \(paid) unpaid")
         }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", quickstart]).status, 0)
+        // Every declared route conforms: the paid ones answered 402 with the host's payTo and
+        // network and a declared price, the free one neither 402 nor 5xx.
+        let status = try testbed.primctl(["status", "--format", "json"])
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let gates = try XCTUnwrap((document["last_generation"] as? [String: Any])?["gates"] as? [[String: Any]])
+        var routes: [String: [String]] = [:]
+        for gate in gates {
+            XCTAssertEqual(gate["passed"] as? Bool, true, "\(gate)")
+            for route in gate["routes"] as? [[String: Any]] ?? [] {
+                XCTAssertEqual(route["outcome"] as? String, "passed", "\(route)")
+                routes[gate["prim"] as! String, default: []].append(route["route"] as! String)
+            }
+        }
+        XCTAssertEqual(routes, ["search": ["POST /v1/search"], "store": ["PUT /v1/objects"], "wallet": ["POST /v1/wallets", "GET /v1/balance"]])
+        let human = try testbed.primctl(["status"])
+        XCTAssertTrue(human.stdout.contains("  ok   GET /v1/balance: GET /v1/balance without payment answered 402 with a valid x402 challenge"), human.stdout)
         // Units run as the unprivileged user from their release directory.
         XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim-search")
         XCTAssertEqual(try testbed.unitProperty("prim-search.service", "DynamicUser", interface: "org.freedesktop.systemd1.Service"), "true")

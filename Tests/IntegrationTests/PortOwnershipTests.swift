@@ -87,7 +87,7 @@ final class PortOwnershipTests: FreshTestbedCase {
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
         let checker = HTTPHealthChecker(bus: try SystemdBus(address: testbed.environment["DBUS_SYSTEM_BUS_ADDRESS"]))
         func gate(_ unit: String, port: Int) -> HealthGate {
-            HealthGate(prim: unit, unit: unit, port: port, path: "/", status: 200, timeout: 2, paidRoute: nil, enforce: true)
+            HealthGate(prim: unit, unit: unit, port: port, path: "/", status: 200, timeout: 2, enforce: true)
         }
         let squatter = try squat(3299)
         let results = checker.check([gate("prim-alpha.service", port: 3201), gate("prim-beta.service", port: 3201),

@@ -169,7 +169,7 @@ final class PrimdTests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("Applied revision:   \(good)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Attempted revision: \(broken)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Ready        False HealthCheckFailed"), shown.stdout)
-        XCTAssertTrue(shown.stdout.contains("(rolled back to \(good.prefix(12)))"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("rolled back to \(good.prefix(12)))"), shown.stdout)
         // The failed commit is attempted once; `primctl reconcile --force` attempts it again.
         let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
         primd.waitForFetches(2, seeing: broken)

@@ -7,41 +7,62 @@ import XCTest
 /// in for GitHub's git side (scripts/git-http-server). Both speak https with a certificate from a
 /// private authority (`--github-ca-file`) and take the same token, as GitHub does.
 final class PrshGitHubForgeTests: XCTestCase {
-    func testGitHubForgeMirrorsPullRequestsOnTheRESTContractServer() throws {
-        let repo = try StateRepository(files: ConvergedState.files())
-        let dir = Paths.temporaryDirectory("github-forge")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let authority = try PrivateAuthority(in: dir)
+    /// The contract server and git's http-backend over https for `repo`, and pr.sh's GitHub forge on them.
+    final class Fake {
+        let apiURL: String
         let token = "ghs_contract_test_token"
-        let tokenFile = "\(dir)/token"
-        try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let apiPort = try freePort(), gitPort = try freePort()
-        let api = Command.spawn(Paths.repo("scripts/github-contract-server"),
-                                ["\(apiPort)", "prim/state", repo.bare, token, authority.certificate, authority.key],
-                                stdout: "/dev/null", stderr: "/dev/null")
-        defer { kill(api, SIGTERM); _ = Command.wait(api) }
-        let git = Command.spawn(Paths.repo("scripts/git-http-server"),
-                                ["\(gitPort)", (repo.bare as NSString).deletingLastPathComponent, tokenFile, authority.certificate, authority.key],
-                                stdout: "/dev/null", stderr: "/dev/null")
-        defer { kill(git, SIGTERM); _ = Command.wait(git) }
-        waitForListener(apiPort)
-        waitForListener(gitPort)
-        let apiURL = "https://localhost:\(apiPort)"
+        let authority: PrivateAuthority
+        let prsh: PrshProcess
+        let pids: [pid_t]
+        let dir: String
 
-        let prsh = try PrshProcess(repo: repo, extra: [
-            "--forge", "github", "--github-api", apiURL, "--github-repo", "prim/state",
-            "--github-git-url", "https://localhost:\(gitPort)/\((repo.bare as NSString).lastPathComponent)",
-            "--github-token-file", tokenFile, "--github-ca-file", authority.ca])
-        defer { _ = prsh.stop() }
+        init(repo: StateRepository, prsh extra: [String] = []) throws {
+            dir = Paths.temporaryDirectory("github-forge")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            authority = try PrivateAuthority(in: dir)
+            let tokenFile = "\(dir)/token"
+            try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            let apiPort = try freePort(), gitPort = try freePort()
+            let api = Command.spawn(Paths.repo("scripts/github-contract-server"),
+                                    ["\(apiPort)", "prim/state", repo.bare, token, authority.certificate, authority.key],
+                                    stdout: "/dev/null", stderr: "/dev/null")
+            let git = Command.spawn(Paths.repo("scripts/git-http-server"),
+                                    ["\(gitPort)", (repo.bare as NSString).deletingLastPathComponent, tokenFile, authority.certificate, authority.key],
+                                    stdout: "/dev/null", stderr: "/dev/null")
+            pids = [api, git]
+            waitForListener(apiPort)
+            waitForListener(gitPort)
+            apiURL = "https://localhost:\(apiPort)"
+            prsh = try PrshProcess(repo: repo, extra: [
+                "--forge", "github", "--github-api", apiURL, "--github-repo", "prim/state",
+                "--github-git-url", "https://localhost:\(gitPort)/\((repo.bare as NSString).lastPathComponent)",
+                "--github-token-file", tokenFile, "--github-ca-file", authority.ca] + extra)
+        }
+
+        func stop() {
+            _ = prsh.stop()
+            for pid in pids { kill(pid, SIGTERM); _ = Command.wait(pid) }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
         func pull(_ number: Int) throws -> [String: Any] {
             let response = try HTTPClient.request("GET", "\(apiURL)/repos/prim/state/pulls/\(number)", headers: ["Authorization": "Bearer \(token)"],
                                                   caFile: authority.ca)
             return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
         }
+
         func calls() throws -> [[String: Any]] {
             try JSONSerialization.jsonObject(with: Data(try HTTPClient.request("GET", apiURL + "/_contract/log", caFile: authority.ca).body)) as? [[String: Any]] ?? []
         }
+    }
+
+    func testGitHubForgeMirrorsPullRequestsOnTheRESTContractServer() throws {
+        let repo = try StateRepository(files: ConvergedState.files())
+        let fake = try Fake(repo: repo)
+        defer { fake.stop() }
+        let prsh = fake.prsh
+        func pull(_ number: Int) throws -> [String: Any] { try fake.pull(number) }
+        func calls() throws -> [[String: Any]] { try fake.calls() }
         func main() throws -> String { try GitRepository.open(repo.bare).branchHead("main")! }
 
         // A new prim: a branch pushed to "GitHub", a PR with label and statuses, main fast-forwarded to it.
@@ -77,5 +98,38 @@ final class PrshGitHubForgeTests: XCTestCase {
         XCTAssertEqual(second["state"] as? String, "closed")
         XCTAssertTrue((second["comments"] as? [String])?.contains { $0.contains("merged as \(merged.prefix(12))") } ?? false, "\(second)")
         XCTAssertEqual(approved.json["forge_problem"] as? String, nil)
+    }
+
+    /// What became of a merge reaches GitHub: a commit status `pr.sh/deployment` on the merged
+    /// commit and a comment, from a real primd's status.
+    func testDeploymentIsACommitStatusAndACommentOnGitHub() throws {
+        let testbed = try Testbed.up()
+        defer { testbed.down() }
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "forge").status, 0)
+        let repo = try StateRepository(files: ConvergedState.files())
+        let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)")
+        defer { _ = primd.stop() }
+        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
+        let fake = try Fake(repo: repo, prsh: ["--primd-url", primd.url, "--follow-interval", "1"])
+        defer { fake.stop() }
+
+        let added = try fake.prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3206)], title: "Add gamma")
+        XCTAssertEqual(added.state, "merged", added.message)
+        let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
+        var deployment: [String: Any] = [:]
+        primd.waitFor("the deployment status on GitHub", timeout: 40) {
+            deployment = ((try? fake.calls()) ?? []).last { ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
+                && ($0["body"] as? [String: Any])?["state"] as? String != "pending" } ?? [:]
+            return !deployment.isEmpty
+        }
+        XCTAssertEqual(deployment["path"] as? String, "/statuses/\(merged)")
+        let body = try XCTUnwrap(deployment["body"] as? [String: Any])
+        XCTAssertEqual(body["state"] as? String, "success", "\(body)")
+        XCTAssertTrue((body["description"] as? String ?? "").hasPrefix("deployment live:"), "\(body)")
+        let comments = try fake.pull(1)["comments"] as? [String] ?? []
+        XCTAssertTrue(comments.contains { $0.hasPrefix("pr.sh: deployment live:") }, "\(comments)")
+        // Before it was live, GitHub saw it pending.
+        XCTAssertTrue(try fake.calls().contains { ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
+            && ($0["body"] as? [String: Any])?["state"] as? String == "pending" })
     }
 }

@@ -50,12 +50,12 @@ extension SystemdReconciler {
         let started = units.run(tried.map { UnitJob(unit: $0.candidate.unit, verb: .restart) }, timeout: apply.jobTimeout)
         let results = HTTPHealthChecker(bus: apply.host.bus).check(tried.filter { (started[$0.candidate.unit] ?? nil) == nil }.map(\.gate))
         // Why each failed candidate failed, and its journal, read before it is stopped.
-        var failures: [(gate: HealthGate, change: Change, why: String, journal: [String])] = []
+        var failures: [(gate: HealthGate, change: Change, why: String, routes: [RouteResult]?, journal: [String])] = []
         for (change, gate, candidate) in tried {
-            let why = (started[candidate.unit] ?? nil).map { "did not start: \($0)" }
-                ?? results.first { $0.prim == gate.prim && !$0.passed }?.message
+            let failed = results.first { $0.prim == gate.prim && !$0.passed }
+            let why = (started[candidate.unit] ?? nil).map { "did not start: \($0)" } ?? failed?.message
             if let why {
-                failures.append((gate, change, why, units.journal(unit: candidate.unit, lines: 10)))
+                failures.append((gate, change, why, failed?.routes, units.journal(unit: candidate.unit, lines: 10)))
             } else {
                 apply.candidates[gate.prim] = candidate
             }
@@ -69,10 +69,10 @@ extension SystemdReconciler {
             drain(serving.compactMap { apply.candidates[$0] })
             stop(serving, units, apply)
         }
-        for (gate, change, why, journal) in failures {
+        for (gate, change, why, routes, journal) in failures {
             let result = GateResult(prim: gate.prim, passed: false, enforced: true,
                                     message: "the new version failed its gate side by side on port \(gate.port) (\(why)); the running version keeps serving",
-                                    seconds: Date().timeIntervalSince(clock))
+                                    seconds: Date().timeIntervalSince(clock), routes: routes, release: gate.release)
             apply.kept.insert(gate.prim)
             apply.degrade("\(change.address.name): \(result.message)")
             apply.gate(result, journal: journal)

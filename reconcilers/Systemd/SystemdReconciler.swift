@@ -112,7 +112,7 @@ public struct SystemdReconciler: Reconciler {
             if let job, let failure = outcomes[job.unit] ?? "the manager gave no result" {
                 apply.degrade("\(job.unit): \(failure)")
                 apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: jobSeconds,
-                                         journal: units.journal(unit: job.unit, lines: 10))))
+                                         journal: apply.redacted(units.journal(unit: job.unit, lines: 10), of: change.prim))))
                 continue
             }
             if let job, job.verb != .stop { started.append(job.unit) }

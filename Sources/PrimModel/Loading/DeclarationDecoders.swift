@@ -211,6 +211,17 @@ struct DeclarationDecoder {
             policy.prices.close = price(p["close"]) ?? policy.prices.close
             policy.prices.approve = price(p["approve"]) ?? policy.prices.approve
         }
+        if let promotion = reader.mapping(fields["promotion"]) {
+            let p = FieldSet(promotion, file: file)
+            reader.rejectUnknownKeys(p, allowed: Policy.promotionKeys, context: "promotion", code: "unknown-key")
+            if let field = p["min_testing_minutes"], let minutes = reader.int(field) {
+                if minutes < 0 || minutes > 100_000 {
+                    log.error(field.file, field.value.mark, "invalid-number", "'promotion.min_testing_minutes' must be a number of minutes from 0 to 100000")
+                } else {
+                    policy.minTestingMinutes = minutes
+                }
+            }
+        }
         return policy
     }
 

@@ -37,6 +37,7 @@ struct PrimDecoder {
         }
         prim.providers = providers(fields["providers"])
         prim.routes = routes(fields["routes_map"])
+        prim.prices = prices(fields["pricing"])
         if let deployField = fields["deploy"] {
             prim.deploy = DeployDecoder(reader: reader).decode(deployField)
             for pair in deployField.value.pairs ?? [] {
@@ -139,7 +140,33 @@ struct PrimDecoder {
                 return nil
             }
             let paid = fields["errors"]?.value.sequence?.contains { $0["status"]?.int == 402 } ?? false
-            return Prim.Route(method: String(parts[0]), path: String(parts[1]), status: reader.int(fields["status"]), isPaid: paid)
+            var route = Prim.Route(method: String(parts[0]), path: String(parts[1]), status: reader.int(fields["status"]), isPaid: paid,
+                                   operationID: reader.string(fields["operation_id"]))
+            if let field = fields["price"], let text = reader.string(field) {
+                if let atomic = USDC.atomic(text), atomic > 0 {
+                    route.price = atomic
+                } else {
+                    log.error(field.file, field.value.mark, "invalid-price", "route '\(text)': 'price' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\"")
+                }
+            }
+            if let field = fields["example"], let example = reader.string(field) {
+                if route.matches(example), !example.contains("?"), !example.contains("#"), example.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                    route.example = example
+                } else {
+                    log.error(field.file, field.value.mark, "invalid-example",
+                              "example '\(example.debugDescriptionEscaped)' is not a path of route '\(route.name)': give the route's path with each parameter filled in, like '\(route.path.split(separator: "/").map { $0.hasPrefix(":") ? "example-\($0.dropFirst())" : String($0) }.joined(separator: "/"))'")
+                }
+            }
+            return route
+        }
+    }
+
+    /// The dollar prices of `pricing` entries (`price: "$0.01"`); others ("free", "dynamic") are catalog text.
+    private func prices(_ field: Field?) -> [UInt64] {
+        guard let items = field?.value.sequence else { return [] }
+        return items.compactMap { item in
+            guard let text = item["price"]?.scalarText, text.hasPrefix("$") else { return nil }
+            return USDC.atomic(text)
         }
     }
 }

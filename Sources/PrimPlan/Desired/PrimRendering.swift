@@ -29,6 +29,20 @@ public struct PrimRendering: Sendable {
         public var fragment: String
     }
 
+    /// `lines` (a unit's journal, shown on status pages and PRs) with every env value of six or
+    /// more characters the prim is given replaced by `[KEY]`: a prim that prints its secret does
+    /// not publish it through prim.
+    public func redacting(_ lines: [String]) -> [String] {
+        let values = self.values.filter { $0.value.count >= 6 }.sorted { $0.value.count > $1.value.count }
+        guard !values.isEmpty else { return lines }
+        return lines.map { line in
+            values.reduce(line) { $0.replacing($1.value, with: "[\($1.key)]") }
+        }
+    }
+
+    /// The value the prim's env file gives `key` (other than PORT), if any.
+    public func value(_ key: String) -> String? { values.first { $0.key == key }?.value }
+
     public var envPath: String { "\(config.envDir)/\(ResourceNames.envFile(prim.id).name)" }
 
     public func env(port: Int?) -> String {

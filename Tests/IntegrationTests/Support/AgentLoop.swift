@@ -8,7 +8,7 @@ final class AgentLoop {
     let primd: PrimdProcess
     let prsh: PrshProcess
 
-    init(testbed: Testbed, files: [String: String]) throws {
+    init(testbed: Testbed, files: [String: String], prsh extra: [String] = []) throws {
         let keys = "\(testbed.directory)/keys"
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
         XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]).status, 0)
@@ -21,7 +21,8 @@ final class AgentLoop {
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
         self.primd = primd
         prsh = try PrshProcess(repo: repo, extra: ["--signing-key", "\(keys)/prsh", "--notify-url", primd.url + "/hooks/git",
-                                                   "--notify-secret-file", "\(testbed.directory)/hook-secret"])
+                                                   "--notify-secret-file", "\(testbed.directory)/hook-secret",
+                                                   "--primd-url", primd.url, "--follow-interval", "1"] + extra)
     }
 
     func stop() {

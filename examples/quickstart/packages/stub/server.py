@@ -1,37 +1,86 @@
 #!/usr/bin/env python3
-"""A stand-in prim: GET / answers {"service": NAME, "status": "ok"}; paid routes answer
-402 without an X-402-Payment header. Listens on $PORT on loopback."""
+"""A stand-in prim. GET / answers {"service": NAME, "status": "ok"}. A paid route (--paid) answers
+402 with an x402 v2 challenge in the PAYMENT-REQUIRED header: pay to $PRIM_PAY_TO on
+$PRIM_NETWORK in USDC, --price dollars. The stub verifies no payment: it is a stand-in for a
+prim's own code, not an x402 server. Listens on $PORT on loopback.
+
+--ok and --fail make a route answer 200 or 500 whatever is sent (to show a gate failing)."""
 import argparse
+import base64
 import json
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+USDC = {
+    "eip155:8453": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+    "eip155:84532": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+}
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--name", required=True)
 parser.add_argument("--paid", action="append", default=[], help="METHOD /path of a paid route")
+parser.add_argument("--price", default="0.01", help="what a paid route costs, in dollars")
+parser.add_argument("--pay-to", help="the address challenges name (default: $PRIM_PAY_TO)")
+parser.add_argument("--ok", action="append", default=[], help="METHOD /path that answers 200 to anything")
+parser.add_argument("--fail", action="append", default=[], help="METHOD /path that answers 500 to anything")
 args = parser.parse_args()
-paid = {tuple(route.split(" ", 1)) for route in args.paid}
+
+
+def routes(values):
+    return {tuple(route.split(" ", 1)) for route in values}
+
+
+paid, ok, fail = routes(args.paid), routes(args.ok), routes(args.fail)
+network = os.environ.get("PRIM_NETWORK") or "eip155:84532"
+pay_to = args.pay_to or os.environ.get("PRIM_PAY_TO") or "0x000000000000000000000000000000000000dEaD"
+whole, _, fraction = args.price.partition(".")
+amount = str(int(whole or "0") * 1_000_000 + int((fraction + "000000")[:6]))
+
+
+def challenge(path):
+    required = {
+        "x402Version": 2,
+        "error": "payment required",
+        "resource": {"url": path, "description": f"{args.name} {path}", "mimeType": "application/json"},
+        "accepts": [{
+            "scheme": "exact", "network": network, "asset": USDC.get(network, USDC["eip155:84532"]),
+            "amount": amount, "payTo": pay_to, "maxTimeoutSeconds": 60,
+            "extra": {"name": "USDC", "version": "2"},
+        }],
+    }
+    return base64.b64encode(json.dumps(required).encode()).decode()
 
 
 class Handler(BaseHTTPRequestHandler):
-    def answer(self, status, body):
+    def answer(self, status, body, headers=None):
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
     def route(self):
-        if (self.command, self.path) in paid and not self.headers.get("X-402-Payment"):
-            return self.answer(402, {"error": {"code": "payment_required", "message": "x402 payment needed"}})
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        key = (self.command, self.path)
+        if key in fail:
+            return self.answer(500, {"error": {"code": "internal", "message": "this route is set to fail"}})
+        if key in ok:
+            return self.answer(200, {"service": args.name, "ok": True})
+        if key in paid and not self.headers.get("PAYMENT-SIGNATURE"):
+            return self.answer(402, {"error": {"code": "payment_required", "message": "x402 payment needed"}},
+                               {"PAYMENT-REQUIRED": challenge(self.path)})
         if self.command == "GET" and self.path == "/":
             return self.answer(200, {"service": args.name, "status": "ok"})
-        if (self.command, self.path) in paid:
+        if key in paid:
             return self.answer(200, {"service": args.name, "paid": True})
         return self.answer(404, {"error": {"code": "not_found", "message": "no such route"}})
 
-    do_GET = do_POST = do_PUT = do_DELETE = route
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = route
 
     def log_message(self, *_):
         pass

@@ -1,0 +1,145 @@
+import PrimModel
+import PrimX402
+
+/// One unpaid request a prim's `routes_map` calls for: a paid route must answer 402 with a valid
+/// x402 challenge, a free route neither 402 nor 5xx.
+public struct ConformanceProbe: Sendable, Equatable {
+    /// `METHOD /path` as declared.
+    public var route: String
+    public var method: String
+    /// The path requested: the declared one, or its `example` when it has parameters; nil when
+    /// the route has parameters and no example (reported as skipped).
+    public var path: String?
+    public var paid: Bool
+    /// The route's own `price`, when it declares one.
+    public var price: UInt64?
+
+    public init(route: String, method: String, path: String?, paid: Bool, price: UInt64?) {
+        self.route = route
+        self.method = method
+        self.path = path
+        self.paid = paid
+        self.price = price
+    }
+}
+
+/// What a prim's x402 challenge must say: the host's `PRIM_PAY_TO` and `PRIM_NETWORK` as the prim
+/// gets them, and the prim's declared prices.
+public struct ChallengeExpectation: Sendable, Equatable {
+    public var payTo: String?
+    public var network: String?
+    /// The dollar prices of the prim's `pricing`.
+    public var prices: [UInt64]
+
+    public init(payTo: String?, network: String?, prices: [UInt64]) {
+        self.payTo = payTo
+        self.network = network
+        self.prices = prices
+    }
+}
+
+/// How one declared route answered.
+public struct RouteResult: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable { case passed, failed, skipped }
+
+    public var route: String
+    public var outcome: Outcome
+    /// The status it answered, if it answered.
+    public var status: Int?
+    public var message: String
+
+    public init(route: String, outcome: Outcome, status: Int?, message: String) {
+        self.route = route
+        self.outcome = outcome
+        self.status = status
+        self.message = message
+    }
+}
+
+/// Conformance to `routes_map`: which requests to send, and what their answers mean. Pure; the
+/// health checker sends the requests.
+public enum Conformance {
+    /// One probe per declared route, in declaration order.
+    public static func probes(_ prim: Prim) -> [ConformanceProbe] {
+        prim.routes.map { route in
+            ConformanceProbe(route: route.name, method: route.method, path: route.hasParameters ? route.example : route.path,
+                             paid: route.isPaid, price: route.price)
+        }
+    }
+
+    /// The expectation for a prim given the env values it runs with.
+    public static func expectation(_ prim: Prim, env: [String: String]) -> ChallengeExpectation {
+        ChallengeExpectation(payTo: env["PRIM_PAY_TO"].flatMap { $0.isEmpty ? nil : $0 },
+                             network: env["PRIM_NETWORK"].flatMap { $0.isEmpty ? nil : $0 }, prices: prim.prices)
+    }
+
+    /// What the answer to `probe` says. `status` nil: no answer. `headers` are lowercased names.
+    public static func judge(_ probe: ConformanceProbe, _ expect: ChallengeExpectation, status: Int?, headers: [String: String]) -> RouteResult {
+        func result(_ outcome: RouteResult.Outcome, _ message: String) -> RouteResult {
+            RouteResult(route: probe.route, outcome: outcome, status: status, message: message)
+        }
+        guard let path = probe.path else {
+            return result(.skipped, "\(probe.route) has path parameters and no example; add 'example: <a path it serves>' to the route to check it")
+        }
+        let request = "\(probe.method) \(path) without payment"
+        guard let status else { return result(.failed, "\(request) got no answer") }
+        guard probe.paid else {
+            if status == 402 {
+                return result(.failed, "\(request) answered 402, but routes_map lists no 402 for it: serve it free, or declare '{ status: 402, code: payment_required }' in its errors")
+            }
+            if status >= 500 { return result(.failed, "\(request) answered \(status): a free route must not fail") }
+            return result(.passed, "\(request) answered \(status)")
+        }
+        guard status == 402 else {
+            return result(.failed, "\(request) answered \(status), expected 402 with an x402 challenge: the route is paid in routes_map")
+        }
+        guard let header = headers[X402.requiredHeader.lowercased()] else {
+            return result(.failed, "\(request) answered 402 without a \(X402.requiredHeader) header: an agent cannot learn what to pay")
+        }
+        guard let challenge = HeaderCoding.decode(PaymentRequired.self, from: header) else {
+            return result(.failed, "\(request): its \(X402.requiredHeader) header is not base64 JSON of an x402 PaymentRequired")
+        }
+        let problems = self.problems(challenge, probe, expect)
+        guard problems.isEmpty else { return result(.failed, "\(request): the x402 challenge \(problems.joined(separator: "; "))") }
+        return result(.passed, "\(request) answered 402 with a valid x402 challenge")
+    }
+
+    /// What is wrong with a decoded challenge; empty when it is consistent with the prim and host.
+    static func problems(_ challenge: PaymentRequired, _ probe: ConformanceProbe, _ expect: ChallengeExpectation) -> [String] {
+        guard challenge.x402Version == X402.version else { return ["says x402Version \(challenge.x402Version), expected \(X402.version)"] }
+        guard !challenge.accepts.isEmpty else { return ["accepts no payment (its 'accepts' is empty)"] }
+        // The offer on the host's network is the one judged; without PRIM_NETWORK, the first.
+        let offer = challenge.accepts.first { expect.network == nil || $0.network == expect.network } ?? challenge.accepts[0]
+        var problems: [String] = []
+        if offer.scheme != "exact" { problems.append("offers scheme '\(shown(offer.scheme))', expected 'exact'") }
+        if let network = expect.network, offer.network != network {
+            problems.append("asks for network '\(shown(offer.network))', but the host's PRIM_NETWORK is '\(network)'")
+        }
+        if let known = Network.known.first(where: { $0.id == offer.network }), Address(offer.asset) != known.usdc {
+            problems.append("asks for asset \(shown(offer.asset)), which is not USDC on \(offer.network) (\(known.usdc.checksummed))")
+        }
+        if let payTo = Address(offer.payTo) {
+            if let expected = expect.payTo, Address(expected) != payTo {
+                problems.append("pays to \(payTo.checksummed), but the host's PRIM_PAY_TO is \(expected)")
+            }
+        } else {
+            problems.append("pays to '\(shown(offer.payTo))', which is not an address")
+        }
+        guard let amount = UInt64(offer.amount), amount > 0 else {
+            problems.append("asks for amount '\(shown(offer.amount))', expected a whole number of atomic units above zero")
+            return problems
+        }
+        if let price = probe.price {
+            if amount != price { problems.append("asks for \(USDC.dollars(amount)), but the route's price is \(USDC.dollars(price))") }
+        } else if !expect.prices.isEmpty, !expect.prices.contains(amount) {
+            problems.append("asks for \(USDC.dollars(amount)), which is none of the prim's prices (\(expect.prices.map(USDC.dollars).joined(separator: ", ")))")
+        }
+        return problems
+    }
+
+    /// A value the prim chose, as a message may quote it: control characters escaped, at most 66 characters.
+    static func shown(_ value: String) -> String {
+        let escaped = String(value.debugDescription.dropFirst().dropLast())
+        return escaped.count > 66 ? String(escaped.prefix(63)) + "..." : escaped
+    }
+}

@@ -1,0 +1,126 @@
+import PrimEngine
+import PrimModel
+import PrimX402
+import XCTest
+
+/// What one unpaid request's answer means for a declared route (pure: no server).
+final class ConformanceTests: XCTestCase {
+    static let payTo = "0x000000000000000000000000000000000000dEaD"
+    let expect = ChallengeExpectation(payTo: payTo, network: "eip155:84532", prices: [10000, 5000])
+    let paid = ConformanceProbe(route: "POST /v1/search", method: "POST", path: "/v1/search", paid: true, price: nil)
+    let free = ConformanceProbe(route: "GET /v1/info", method: "GET", path: "/v1/info", paid: false, price: nil)
+
+    func challenge(network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+                   amount: String = "10000", payTo: String = payTo, scheme: String = "exact") -> [String: String] {
+        let required = PaymentRequired(error: "payment required", resource: nil, accepts: [
+            PaymentRequirements(scheme: scheme, network: network, asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60, extra: nil),
+        ])
+        return ["payment-required": HeaderCoding.encode(required)]
+    }
+
+    func judge(_ probe: ConformanceProbe, _ status: Int?, _ headers: [String: String] = [:]) -> RouteResult {
+        Conformance.judge(probe, expect, status: status, headers: headers)
+    }
+
+    func testAValidChallengePasses() {
+        let result = judge(paid, 402, challenge())
+        XCTAssertEqual(result.outcome, .passed, result.message)
+        XCTAssertEqual(result.route, "POST /v1/search")
+        XCTAssertEqual(result.status, 402)
+        // The payTo is compared as an address, not as text.
+        XCTAssertEqual(judge(paid, 402, challenge(payTo: Self.payTo.lowercased())).outcome, .passed)
+    }
+
+    func testAWrongPayToFailsNamingTheRoute() {
+        let result = judge(paid, 402, challenge(payTo: "0x1111111111111111111111111111111111111111"))
+        XCTAssertEqual(result.outcome, .failed)
+        XCTAssertTrue(result.message.hasPrefix("POST /v1/search without payment"), result.message)
+        XCTAssertTrue(result.message.contains("pays to 0x1111111111111111111111111111111111111111, but the host's PRIM_PAY_TO is \(Self.payTo)"), result.message)
+    }
+
+    func testAPaidRouteAnswering200Fails() {
+        let result = judge(paid, 200)
+        XCTAssertEqual(result.outcome, .failed)
+        XCTAssertEqual(result.message, "POST /v1/search without payment answered 200, expected 402 with an x402 challenge: the route is paid in routes_map")
+    }
+
+    func testAFreeRouteAnswering500Fails() {
+        let result = judge(free, 500)
+        XCTAssertEqual(result.outcome, .failed)
+        XCTAssertEqual(result.message, "GET /v1/info without payment answered 500: a free route must not fail")
+        XCTAssertEqual(judge(free, 503).outcome, .failed)
+    }
+
+    func testAFreeRouteMayRefuseButNotCharge() {
+        for status in [200, 201, 400, 404, 422] { XCTAssertEqual(judge(free, status).outcome, .passed, "\(status)") }
+        let charged = judge(free, 402, challenge())
+        XCTAssertEqual(charged.outcome, .failed)
+        XCTAssertTrue(charged.message.contains("routes_map lists no 402"), charged.message)
+        XCTAssertEqual(judge(free, nil).outcome, .failed)
+    }
+
+    func testEveryPartOfTheChallengeIsChecked() {
+        let cases: [([String: String], String)] = [
+            (challenge(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), "asks for network 'eip155:8453', but the host's PRIM_NETWORK is 'eip155:84532'"),
+            (challenge(asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), "which is not USDC on eip155:84532"),
+            (challenge(amount: "20000"), "asks for $0.02, which is none of the prim's prices ($0.01, $0.005)"),
+            (challenge(amount: "0"), "expected a whole number of atomic units above zero"),
+            (challenge(amount: "0.01"), "expected a whole number of atomic units above zero"),
+            (challenge(payTo: "nobody"), "pays to 'nobody', which is not an address"),
+            (challenge(scheme: "upto"), "offers scheme 'upto', expected 'exact'"),
+            ([:], "without a PAYMENT-REQUIRED header"),
+            (["payment-required": "not base64 json"], "is not base64 JSON of an x402 PaymentRequired"),
+            (["payment-required": HeaderCoding.encode(PaymentRequired(error: nil, resource: nil, accepts: []))], "accepts no payment"),
+        ]
+        for (headers, expected) in cases {
+            let result = judge(paid, 402, headers)
+            XCTAssertEqual(result.outcome, .failed, expected)
+            XCTAssertTrue(result.message.contains(expected), "\(result.message) should say: \(expected)")
+        }
+    }
+
+    func testARoutePriceIsExact() {
+        var probe = paid
+        probe.price = 5000
+        XCTAssertEqual(judge(probe, 402, challenge(amount: "5000")).outcome, .passed)
+        let result = judge(probe, 402, challenge(amount: "10000"))
+        XCTAssertEqual(result.outcome, .failed)
+        XCTAssertTrue(result.message.contains("asks for $0.01, but the route's price is $0.005"), result.message)
+    }
+
+    func testWithoutHostValuesOrPricesOnlyTheShapeIsChecked() {
+        let loose = ChallengeExpectation(payTo: nil, network: nil, prices: [])
+        XCTAssertEqual(Conformance.judge(paid, loose, status: 402, headers: challenge(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+                                                                                     amount: "123")).outcome, .passed)
+    }
+
+    func testProbesFollowRoutesMapAndSkipParametersWithoutExample() throws {
+        let result = StateLoader.load(StateSnapshot(entries: ["prims/box.yaml": .file(Array("""
+            id: box
+            status: testing
+            port: 3300
+            pricing:
+              - { op: "Put", price: "$0.01" }
+              - { op: "Quote", price: "dynamic" }
+            routes_map:
+              - route: "PUT /v1/objects"
+                errors: [{ status: 402 }]
+              - route: "GET /v1/objects/:id"
+                errors: [{ status: 402 }]
+              - route: "DELETE /v1/objects/:id"
+                example: /v1/objects/obj_1
+                price: "$0.002"
+
+            """.utf8))]))
+        XCTAssertTrue(result.isValid, "\(result.errors)")
+        let prim = try XCTUnwrap(result.state.prim("box"))
+        XCTAssertEqual(prim.prices, [10000])
+        let probes = Conformance.probes(prim)
+        XCTAssertEqual(probes.map(\.path), ["/v1/objects", nil, "/v1/objects/obj_1"])
+        XCTAssertEqual(probes.map(\.paid), [true, true, false])
+        XCTAssertEqual(probes[2].price, 2000)
+        let skipped = Conformance.judge(probes[1], expect, status: nil, headers: [:])
+        XCTAssertEqual(skipped.outcome, .skipped)
+        XCTAssertTrue(skipped.message.contains("add 'example:"), skipped.message)
+    }
+}
