@@ -92,9 +92,8 @@ public struct Deployment: Sendable, Codable, Equatable {
                 if back != nil { rolledBack.append(prim) } else if !health.up { failed.append(prim) }
             }
         }
-        let base = Deployment(state: .live, revision: revision, appliedRevision: live, message: "", prims: results,
-                              missingKeys: Array(Set(missing)).sorted(), updatedAt: time)
-        var deployment = base
+        var deployment = Deployment(state: .live, revision: revision, appliedRevision: live, message: "", prims: results,
+                                    missingKeys: Array(Set(missing)).sorted(), updatedAt: time)
         if !rolledBack.isEmpty {
             deployment.state = .rolledBack
             deployment.message = "\(rolledBack.joined(separator: ", ")) failed the gate and \(rolledBack.count == 1 ? "runs" : "run") the previous revision again; see the journal lines and failed routes, fix it and send a new manifest"

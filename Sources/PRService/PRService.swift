@@ -607,7 +607,7 @@ public actor PRService {
         return outcome
     }
 
-    /// The `promotion` check when the change makes a `testing` prim `live`; nil otherwise.
+    /// The `promotion` check when the change makes a prim `live` that is not live on main; nil otherwise.
     func promotion(_ manifest: Manifest, head: DesiredState, base: DesiredState, main: String, at time: Date) throws -> Check? {
         let promoted = Promotion.promoted(base: base, head: head)
         guard !promoted.isEmpty else { return nil }

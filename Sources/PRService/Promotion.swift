@@ -2,11 +2,11 @@ import Foundation
 import PrimController
 import PrimModel
 
-/// The `promotion` check of a PR that turns a prim `testing → live`: green only when primd
-/// reports the prim's code, as the PR would make it live (by digest), passing its gate and
-/// conformance on its host without a failure for `policy.promotion.min_testing_minutes`.
+/// The `promotion` check of a PR that makes a prim `live`: green only when primd reports the
+/// prim, as the PR would make it live but for its status (its `PrimIdentity` digest), passing its
+/// gate and conformance on its host without a failure for `policy.promotion.min_testing_minutes`.
 public enum Promotion {
-    /// A prim the PR promotes, with the digest of its code at the PR's head.
+    /// A prim the PR promotes, with its `PrimIdentity` digest at the PR's head.
     public struct Candidate: Sendable, Equatable {
         public var prim: String
         public var code: String?
@@ -61,7 +61,7 @@ public enum Promotion {
         let status: ControllerStatus
         switch report {
         case .notConfigured:
-            return .pending("\(prim): pr.sh is not told where primd's status is (--primd-url), so it cannot see the prim pass; an operator approves the promotion instead")
+            return .pending("\(prim): pr.sh is not told where primd's status is (--primd-url), so it cannot see the prim pass; the promotion waits until it is")
         case .unreachable(let why):
             return .pending("\(prim): primd's status cannot be read (\(why)); checked again at the next re-check")
         case .status(let read):

@@ -284,10 +284,10 @@ public final class Controller: @unchecked Sendable {
         return overrides
     }
 
-    func record(_ gates: [GateResult], at time: Date = Date()) {
+    func record(_ gates: [GateResult]) {
+        let time = Date()
         for gate in gates {
-            let index = status.prims.firstIndex { $0.prim == gate.prim }
-            let previous = index.map { status.prims[$0] }
+            let previous = status.prims.first { $0.prim == gate.prim }
             status.prims.removeAll { $0.prim == gate.prim }
             status.prims.append(ControllerStatus.PrimHealth.checked(gate, previous: previous, rolledBackTo: status.rolledBack[gate.prim],
                                                                     revision: status.liveRevision, at: time))

@@ -25,7 +25,7 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var rolledBackTo: String?
         /// Whether its gate is enforced (`live`) or only reported (`testing`).
         public var enforced: Bool?
-        /// The digest of the code that answered (its release without its prim.yaml).
+        /// What answered: the prim's `PrimIdentity` digest (code, declaration but status, committed secrets).
         public var release: String?
         /// How each route of its `routes_map` answered at the last check.
         public var routes: [RouteResult]?

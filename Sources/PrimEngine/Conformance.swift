@@ -67,10 +67,10 @@ public enum Conformance {
         }
     }
 
-    /// The expectation for a prim given the env values it runs with.
-    public static func expectation(_ prim: Prim, env: [String: String]) -> ChallengeExpectation {
-        ChallengeExpectation(payTo: env["PRIM_PAY_TO"].flatMap { $0.isEmpty ? nil : $0 },
-                             network: env["PRIM_NETWORK"].flatMap { $0.isEmpty ? nil : $0 }, prices: prim.prices)
+    /// The expectation for a prim given `env`, the value its env file gives a key.
+    public static func expectation(_ prim: Prim, env: (String) -> String?) -> ChallengeExpectation {
+        func given(_ key: String) -> String? { env(key).flatMap { $0.isEmpty ? nil : $0 } }
+        return ChallengeExpectation(payTo: given("PRIM_PAY_TO"), network: given("PRIM_NETWORK"), prices: prim.prices)
     }
 
     /// What the answer to `probe` says. `status` nil: no answer. `headers` are lowercased names.

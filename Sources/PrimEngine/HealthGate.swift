@@ -50,12 +50,10 @@ public struct HealthGate: Sendable, Equatable {
         for prim in state.deployedPrims(on: host) where prim.status?.runs ?? false {
             guard let port = prim.port else { continue }
             let rendering = desired.renderings[prim.id]
-            let env = Dictionary(["PRIM_PAY_TO", "PRIM_NETWORK"].compactMap { key in rendering?.value(key).map { (key, $0) } },
-                                 uniquingKeysWith: { a, _ in a })
             gates[prim.unitName] = HealthGate(
                 prim: prim.id, unit: prim.unitName, port: port, path: prim.deploy.health.path, status: prim.deploy.health.status,
                 timeout: Double(prim.deploy.health.timeoutSeconds), probes: Conformance.probes(prim),
-                expect: Conformance.expectation(prim, env: env), release: PrimIdentity.digest(of: prim, release: releases[prim.id], in: state),
+                expect: Conformance.expectation(prim) { rendering?.value($0) }, release: PrimIdentity.digest(of: prim, release: releases[prim.id], in: state),
                 enforce: prim.status == .live)
         }
         return gates
@@ -71,7 +69,7 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var seconds: Double
     /// How each declared route answered (nil in records written before conformance).
     public var routes: [RouteResult]?
-    /// The digest of the code that answered (see `HealthGate.release`).
+    /// What answered (see `HealthGate.release`).
     public var release: String?
     /// The unit's last journal lines, when the gate failed.
     public var journal: [String]?
@@ -86,9 +84,6 @@ public struct GateResult: Sendable, Equatable, Codable {
         self.routes = routes
         self.release = release
     }
-
-    /// The declared routes that failed conformance.
-    public var failedRoutes: [RouteResult] { (routes ?? []).filter { $0.outcome == .failed } }
 }
 
 /// Runs health gates over HTTP (libcurl), concurrently.
