@@ -31,4 +31,28 @@ final class PricesAndOwnersTests: XCTestCase {
         XCTAssertNil(result.state.owner(of: "other"))
         XCTAssertEqual(codes(load(["owners/echo.yaml": "wallet: alice\n"])), ["owners/echo.yaml:1:9 invalid-owner"])
     }
+
+    func testRoutePricesExamplesAndPromotionAreCheckedWhereWritten() {
+        let prim = """
+            id: box
+            status: testing
+            port: 3300
+            routes_map:
+              - route: "PUT /v1/objects"
+                price: "$0.0000001"
+              - route: "GET /v1/objects/:id"
+                example: /v1/other/1
+              - route: "DELETE /v1/objects/:id"
+                example: /v1/objects/obj_1
+                price: "$0.002"
+
+            """
+        let result = load(["prims/box.yaml": prim, "policy.yaml": "promotion:\n  min_testing_minutes: -1\n"])
+        XCTAssertEqual(codes(result), ["policy.yaml:2:24 invalid-number", "prims/box.yaml:6:12 invalid-price", "prims/box.yaml:8:14 invalid-example"])
+        let messages = result.errors.map(\.message)
+        XCTAssertTrue(messages[1].hasPrefix("route 'PUT /v1/objects': price '$0.0000001' must be"), messages[1])
+        XCTAssertTrue(messages[2].contains("like '/v1/objects/example-id'"), messages[2])
+        XCTAssertEqual(load(["policy.yaml": "promotion:\n  min_testing_minutes: 0\n"]).state.policy.minTestingMinutes, 0)
+        XCTAssertEqual(load([:]).state.policy.minTestingMinutes, 10)
+    }
 }

@@ -146,7 +146,7 @@ struct PrimDecoder {
                 if let atomic = USDC.atomic(text), atomic > 0 {
                     route.price = atomic
                 } else {
-                    log.error(field.file, field.value.mark, "invalid-price", "route '\(text)': 'price' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\"")
+                    log.error(field.file, field.value.mark, "invalid-price", "route '\(route.name)': price '\(text.debugDescriptionEscaped)' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\"")
                 }
             }
             if let field = fields["example"], let example = reader.string(field) {
@@ -154,7 +154,7 @@ struct PrimDecoder {
                     route.example = example
                 } else {
                     log.error(field.file, field.value.mark, "invalid-example",
-                              "example '\(example.debugDescriptionEscaped)' is not a path of route '\(route.name)': give the route's path with each parameter filled in, like '\(route.path.split(separator: "/").map { $0.hasPrefix(":") ? "example-\($0.dropFirst())" : String($0) }.joined(separator: "/"))'")
+                              "example '\(example.debugDescriptionEscaped)' is not a path of route '\(route.name)': give the route's path with each parameter filled in, like '\(route.path.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix(":") ? "example-\($0.dropFirst())" : String($0) }.joined(separator: "/"))'")
                 }
             }
             return route
