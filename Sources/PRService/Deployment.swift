@@ -75,15 +75,22 @@ public struct Deployment: Sendable, Codable, Equatable {
             let why = status.lastAttemptError ?? status.condition("Stalled")?.message ?? "primd did not apply it"
             return Deployment(state: .failed, revision: revision, message: "\(attempted.prefix(12)) was not applied: \(why)", updatedAt: time)
         }
+        // A prim the attempt rolled back counts even when the PR touched it only through shared code.
+        let followed = Array(Set(touched).union(status.rolledBack.keys)).sorted()
         var results: [PrimResult] = []
         var missing: [String] = []
-        var blocked: [String] = [], rolledBack: [String] = [], failed: [String] = []
-        for prim in touched {
+        var blocked: [String] = [], rolledBack: [String] = [], failed: [String] = [], unchecked: [String] = []
+        for prim in followed {
             if let block = status.blocked?.first(where: { $0.prim == prim }) {
                 results.append(PrimResult(prim: prim, message: block.message, missingKeys: block.missingEnv))
                 missing += block.missingEnv
                 blocked.append(prim)
             } else if let health = status.prims.first(where: { $0.prim == prim }) {
+                // An answer from before the merge says nothing of it.
+                guard let checked = health.revision, covers(checked) else {
+                    unchecked.append(prim)
+                    continue
+                }
                 let back = status.rolledBack[prim]
                 let failure = back != nil ? health.lastFailure : nil
                 results.append(PrimResult(prim: prim, up: health.up, message: failure?.message ?? health.message, enforced: health.enforced,
@@ -100,6 +107,14 @@ public struct Deployment: Sendable, Codable, Equatable {
         } else if !failed.isEmpty {
             deployment.state = .failed
             deployment.message = "\(failed.joined(separator: ", ")) failed the gate on \(live.prefix(12)); see the journal lines and failed routes, fix it and send a new manifest"
+        } else if status.lastAppliedRevision != attempted {
+            // Applied with errors that no gate records (a unit that did not start, a route or record not written).
+            deployment.state = .failed
+            let why = status.lastAttemptError ?? status.condition("Ready")?.message ?? "primd reports it applied with errors"
+            deployment.message = "\(attempted.prefix(12)) applied with errors: \(why); fix it and send a new manifest"
+        } else if !unchecked.isEmpty {
+            deployment.state = .pending
+            deployment.message = "applied in \(live.prefix(12)); primd has not checked \(unchecked.joined(separator: ", ")) at it yet (it re-checks every running prim on its conformance interval)"
         } else if !blocked.isEmpty {
             deployment.state = .blocked
             deployment.message = "\(blocked.joined(separator: ", ")) \(blocked.count == 1 ? "is" : "are") not deployed: no value for \(deployment.missingKeys.joined(separator: ", ")) on the host; the operator sets \(deployment.missingKeys.count == 1 ? "it" : "them") (`primctl secret set`), or you commit \(deployment.missingKeys.count == 1 ? "it" : "them") encrypted"

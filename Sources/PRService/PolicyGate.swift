@@ -15,7 +15,13 @@ public enum PolicyGate {
                 let owners = states.flatMap { $0.prims.filter { $0.file == path } }.map(\.id)
                 ids.formUnion(owners.isEmpty ? [stem(parts[1])] : owners)
             case "packages":
-                ids.insert(parts[1])
+                // Code a host shares with its prims (`shared:`) is every one of those prims' code.
+                let sharing = states.flatMap { state in
+                    state.hosts.filter { host in host.shared.contains { path == $0 || path.hasPrefix($0 + "/") } }
+                        .flatMap { state.deployedPrims(on: $0).map(\.id) }
+                }
+                if sharing.isEmpty || states.contains(where: { $0.prim(parts[1]) != nil }) { ids.insert(parts[1]) }
+                ids.formUnion(sharing)
             case "secrets":
                 for state in states {
                     for secret in state.secrets where secret.file == path {

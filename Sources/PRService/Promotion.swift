@@ -56,6 +56,9 @@ public enum Promotion {
         case success(String), pending(String), failure(String)
     }
 
+    /// How old primd's last check of a prim may be for the promotion to count it.
+    static let staleSeconds = 30.0 * 60
+
     static func verdict(_ candidate: Candidate, report: Report, minutes: Int, now: Date) -> Verdict {
         let prim = candidate.prim
         let status: ControllerStatus
@@ -79,6 +82,11 @@ public enum Promotion {
         guard health.up else {
             let routes = (health.routes ?? []).filter { $0.outcome == .failed }.map(\.message)
             return .failure("\(prim) fails its gate on the host: \(routes.isEmpty ? health.message : routes.joined(separator: "; ")); fix it at status testing first")
+        }
+        // primd re-checks running prims every minute or so: an old answer may be of a prim that no longer runs.
+        guard let checked = health.checkedAt, now.timeIntervalSince(checked) <= Self.staleSeconds else {
+            let when = health.checkedAt.map { "since \($0.formatted(.iso8601))" } ?? "at a known time"
+            return .pending("\(prim): primd has not checked it \(when); the promotion waits for a check of the last \(Int(Self.staleSeconds / 60)) minutes")
         }
         guard let since = health.passingSince else {
             return .pending("\(prim): primd has no passing check of it on record yet")

@@ -202,6 +202,8 @@ public final class Controller: @unchecked Sendable {
         status.rolledBack = [:]
         status.liveRevision = head
         record(generation.gates)
+        recheck(hostPlan.gates, besides: generation.gates, session: session, renderings: hostPlan.desired.renderings)
+        status.prims.removeAll { health in !hostPlan.gates.values.contains { $0.prim == health.prim } }
         let failedLive = generation.gates.filter { !$0.passed && $0.enforced }.map(\.prim)
         if generation.outcome == .converged {
             status.lastAppliedRevision = head
@@ -299,27 +301,54 @@ public final class Controller: @unchecked Sendable {
 
     /// Asks every running prim of the live revision its gate and conformance again: how
     /// `passing_since` grows for promotion. Skipped while an apply holds the lock.
+    /// The longest a periodic re-check waits for a prim's health path.
+    static let recheckHealthSeconds = 10.0
+
     func checkConformanceNow() {
         guard let repo = repository else { return }
         do {
             try onLiveRevision("conformance check", repo: repo) { session, desire in
-                let gates = desire.gates.values.sorted { $0.prim < $1.prim }
+                // A running prim has had its start-up time: a re-check waits at most this long on its health path.
+                let gates = desire.gates.values.sorted { $0.prim < $1.prim }.map { gate in
+                    var gate = gate
+                    gate.timeout = min(gate.timeout, Self.recheckHealthSeconds)
+                    return gate
+                }
                 guard !gates.isEmpty else { return }
-                let results = HTTPHealthChecker(bus: session.bus).check(gates)
-                let units = SystemdExecutor(config: config, bus: session.bus)
-                record(results.map { result in
-                    guard !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) else { return result }
-                    var result = result
-                    let lines = units.journal(unit: gate.unit, lines: 10)
-                    result.journal = desire.desired.renderings[gate.prim]?.redacting(lines) ?? lines
-                    return result
-                })
-                for result in results where !result.passed { log("prim \(result.prim): conformance check failed: \(result.message)") }
+                check(gates, session: session, renderings: desire.desired.renderings)
                 publish()
             }
         } catch {
             log("conformance check failed: \(error)")
         }
+    }
+
+    /// Asks `gates` their health and conformance, and records the answers with a failing unit's
+    /// last journal lines (redacted).
+    func check(_ gates: [HealthGate], session: HostSession, renderings: [String: PrimRendering]) {
+        guard !gates.isEmpty else { return }
+        let results = HTTPHealthChecker(bus: session.bus).check(gates)
+        let units = SystemdExecutor(config: config, bus: session.bus)
+        record(results.map { result in
+            guard !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) else { return result }
+            var result = result
+            let lines = units.journal(unit: gate.unit, lines: 10)
+            result.journal = renderings[gate.prim]?.redacting(lines) ?? lines
+            return result
+        })
+        for result in results where !result.passed { log("prim \(result.prim): conformance check failed: \(result.message)") }
+    }
+
+    /// Checks at once the running prims an apply changed without restarting them (its routes,
+    /// prices or health path, or its status to or from `live`): their last answer was to another
+    /// declaration. The apply's own gates are `gated`.
+    func recheck(_ gates: [String: HealthGate], besides gated: [GateResult], session: HostSession, renderings: [String: PrimRendering]) {
+        let changed = gates.values.filter { gate in
+            guard !gated.contains(where: { $0.prim == gate.prim }) else { return false }
+            guard let health = status.prims.first(where: { $0.prim == gate.prim }) else { return true }
+            return health.release != gate.release || health.enforced != gate.enforce
+        }
+        check(changed.sorted { $0.prim < $1.prim }, session: session, renderings: renderings)
     }
 
     /// Runs `work` on what the live revision asks of the host (rolled-back prims at their older

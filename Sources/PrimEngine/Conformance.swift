@@ -105,28 +105,51 @@ public enum Conformance {
     }
 
     /// What is wrong with a decoded challenge; empty when it is consistent with the prim and host.
+    /// Every offer in `accepts` is judged (an agent may take any of them), and one must be on the
+    /// host's network.
     static func problems(_ challenge: PaymentRequired, _ probe: ConformanceProbe, _ expect: ChallengeExpectation) -> [String] {
         guard challenge.x402Version == X402.version else { return ["says x402Version \(challenge.x402Version), expected \(X402.version)"] }
         guard !challenge.accepts.isEmpty else { return ["accepts no payment (its 'accepts' is empty)"] }
-        // The offer on the host's network is the one judged; without PRIM_NETWORK, the first.
-        let offer = challenge.accepts.first { expect.network == nil || $0.network == expect.network } ?? challenge.accepts[0]
+        var problems: [String] = []
+        if let network = expect.network, !challenge.accepts.contains(where: { $0.network == network }) {
+            problems.append("asks for network '\(shown(challenge.accepts[0].network))', but the host's PRIM_NETWORK is '\(network)'")
+        }
+        for (index, offer) in challenge.accepts.enumerated() {
+            let label = challenge.accepts.count == 1 ? "" : "offer \(index + 1) "
+            problems += self.problems(offer, probe, expect).map { label + $0 }
+        }
+        return problems
+    }
+
+    /// What is wrong with one offer of a challenge.
+    static func problems(_ offer: PaymentRequirements, _ probe: ConformanceProbe, _ expect: ChallengeExpectation) -> [String] {
         var problems: [String] = []
         if offer.scheme != "exact" { problems.append("offers scheme '\(shown(offer.scheme))', expected 'exact'") }
-        if let network = expect.network, offer.network != network {
-            problems.append("asks for network '\(shown(offer.network))', but the host's PRIM_NETWORK is '\(network)'")
+        if let known = Network.named(offer.network) {
+            if Address(strict: offer.asset) != known.usdc {
+                problems.append("asks for asset \(shown(offer.asset)), which is not USDC on \(offer.network) (\(known.usdc.checksummed))")
+            }
+            // A client signs for the token's EIP-712 domain as `extra` names it: a wrong one makes every payment fail.
+            let name = offer.extra?["name"], version = offer.extra?["version"]
+            if name != .string(known.tokenName) || version != .string(known.tokenVersion) {
+                func quoted(_ value: JSONValue?) -> String {
+                    if case .string(let text)? = value { return "'\(shown(text))'" }
+                    return "none"
+                }
+                problems.append("names the token's EIP-712 domain in 'extra' as name \(quoted(name)), version \(quoted(version)); USDC's on \(offer.network) is name '\(known.tokenName)', version '\(known.tokenVersion)', which clients sign for")
+            }
+        } else if expect.network == nil || offer.network != expect.network {
+            problems.append("asks for network '\(shown(offer.network))', which is not one prim knows (\(Network.known.map(\.id).joined(separator: ", ")))")
         }
-        if let known = Network.known.first(where: { $0.id == offer.network }), Address(offer.asset) != known.usdc {
-            problems.append("asks for asset \(shown(offer.asset)), which is not USDC on \(offer.network) (\(known.usdc.checksummed))")
-        }
-        if let payTo = Address(offer.payTo) {
+        if let payTo = Address(strict: offer.payTo) {
             if let expected = expect.payTo, Address(expected) != payTo {
                 problems.append("pays to \(payTo.checksummed), but the host's PRIM_PAY_TO is \(expected)")
             }
         } else {
-            problems.append("pays to '\(shown(offer.payTo))', which is not an address")
+            problems.append("pays to '\(shown(offer.payTo))', which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)")
         }
-        guard let amount = UInt64(offer.amount), amount > 0 else {
-            problems.append("asks for amount '\(shown(offer.amount))', expected a whole number of atomic units above zero")
+        guard let amount = atomicUnits(offer.amount) else {
+            problems.append("asks for amount '\(shown(offer.amount))', expected a whole number of atomic units above zero, in digits")
             return problems
         }
         if let price = probe.price {
@@ -135,6 +158,12 @@ public enum Conformance {
             problems.append("asks for \(USDC.dollars(amount)), which is none of the prim's prices (\(expect.prices.map(USDC.dollars).joined(separator: ", ")))")
         }
         return problems
+    }
+
+    /// An amount as x402 writes one: digits only, no sign, no leading zero, above zero.
+    static func atomicUnits(_ text: String) -> UInt64? {
+        guard let first = text.first, first != "0", text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(text)
     }
 
     /// A value the prim chose, as a message may quote it: control characters escaped, at most 66 characters.

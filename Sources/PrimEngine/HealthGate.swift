@@ -120,7 +120,9 @@ public struct HTTPHealthChecker: HealthChecker {
                                                         : Self.answers(gates[index], started: started))
             }
         }
-        group.wait()
+        // The wait is bounded by the longest gate's timeout, which may outlast a service watchdog.
+        let beat = SystemdNotify.watchdogInterval.map { min($0, 5) } ?? 5
+        while group.wait(timeout: .now() + beat) == .timedOut { SystemdNotify.stillAlive(for: beat) }
         let answered = answers.values
         var problems = answered.map(\.problem)
         let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))

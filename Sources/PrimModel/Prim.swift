@@ -24,6 +24,9 @@ public struct Prim: Sendable, Hashable {
     public var origins: [String: Origin]
     /// Where each `env` entry is written.
     public var envMarks: [String: Mark] = [:]
+    /// Every key declared for the prim but `status`, with its value, in one text (`YAMLNode.canonical`):
+    /// what code that reads its own prim.yaml sees, for `PrimIdentity`.
+    public var declaration = ""
 
     public struct Origin: Sendable, Hashable {
         public var file: String

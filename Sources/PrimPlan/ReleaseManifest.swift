@@ -42,8 +42,10 @@ public struct ReleaseManifest: Sendable, Equatable {
 }
 
 /// What a prim runs as, but for its `status`: its code (the release, without the file that
-/// declares the prim), every declared field that decides how it runs and answers, and the
-/// committed values of the secrets it gets. A promotion (`testing → live` and nothing else)
+/// declares the prim), every key it declares (`Prim.declaration`) and the fields that decide how
+/// it runs and answers, its host's values (command, user, env), and the committed values of the
+/// secrets it gets. A value held only in the host's secret store is not in it: pr.sh cannot read
+/// the store, and a digest of a secret would let anyone guess it. A promotion (`testing → live` and nothing else)
 /// keeps it; any other change does not. pr.sh and primd compute the same from the same commit.
 public enum PrimIdentity {
     public static func digest(of prim: Prim, release: ReleaseManifest?, in state: DesiredState) -> String {
@@ -59,6 +61,12 @@ public enum PrimIdentity {
             lines.append("route \(q(route.method)) \(q(route.path)) \(route.status.map(String.init) ?? "-") \(route.isPaid) \(route.price.map(String.init) ?? "-") \(q(route.example))")
         }
         lines.append("prices \(prim.prices.map(String.init).joined(separator: ","))")
+        // The declaration as the prim's code may read it (its prim.yaml ships in the release), and the host's values it runs with.
+        lines.append("declared \(Digest.sha256(prim.declaration))")
+        if let host = state.host(for: prim) {
+            lines.append("host \(q(host.command(for: prim))) \(q(host.workdir)) \(q(host.user)) \(q(host.group)) \(q(host.domain))")
+            lines += host.env.keys.sorted().map { "host-env \(q($0))=\(q(host.env[$0]))" }
+        }
         let deploy = prim.deploy
         lines.append("deploy \(q(deploy.command)) \(q(deploy.health.path)) \(deploy.health.status) \(deploy.health.timeoutSeconds) \(q(deploy.maxBodySize)) \(deploy.accessLog) \(deploy.systemdAfter.map(q).joined(separator: ",")) \(q(deploy.memoryMax)) \(q(deploy.restart)) \(q(deploy.host)) \(deploy.hardening)")
         lines += deploy.extraCaddy.map { "caddy \(q($0))" }

@@ -11,7 +11,7 @@ import Foundation
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
-    /// Response headers, names lower-cased (the last value wins).
+    /// Response headers of the final answer, names lower-cased; a repeated header's values joined with ", ".
     public var headers: [String: String] = [:]
     public var text: String { String(decoding: body, as: UTF8.self) }
 
@@ -83,8 +83,13 @@ public enum HTTPClient {
             let length = size * count
             if let data {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if let colon = line.firstIndex(of: ":") {
-                    sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingWhitespace
+                if line.hasPrefix("HTTP/") {
+                    // A status line starts a response: an interim one's (1xx) headers are not the answer's.
+                    sink.headers = [:]
+                } else if let colon = line.firstIndex(of: ":") {
+                    // A header sent twice is one list of values (RFC 9110 5.3), so neither copy passes for the whole.
+                    let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingWhitespace
+                    sink.headers[name] = sink.headers[name].map { "\($0), \(value)" } ?? value
                 }
             }
             return length

@@ -9,7 +9,9 @@ import Foundation
 /// Reads a unit's last log lines from the journal.
 public enum JournalReader {
     /// - Parameter directory: a journal directory (a namespaced manager's), or nil for the local journal.
-    public static func lastLines(unit: String, count: Int, directory: String?) -> [String] {
+    /// - Parameter invocation: only lines of this run of the unit (`InvocationID`, hex): an earlier
+    ///   run had other env values, which its lines may show and redaction would not know.
+    public static func lastLines(unit: String, count: Int, directory: String?, invocation: String? = nil) -> [String] {
         var journal: OpaquePointer?
         let opened: Int32
         if let directory {
@@ -20,7 +22,9 @@ public enum JournalReader {
         guard opened >= 0, let journal else { return [] }
         defer { sd_journal_close(journal) }
         let match = "_SYSTEMD_UNIT=\(unit)"
-        guard sd_journal_add_match(journal, match, 0) >= 0, sd_journal_seek_tail(journal) >= 0 else { return [] }
+        guard sd_journal_add_match(journal, match, 0) >= 0 else { return [] }
+        if let invocation, sd_journal_add_match(journal, "_SYSTEMD_INVOCATION_ID=\(invocation)", 0) < 0 { return [] }
+        guard sd_journal_seek_tail(journal) >= 0 else { return [] }
         var lines: [String] = []
         while lines.count < count, sd_journal_previous(journal) > 0 {
             var data: UnsafeRawPointer?

@@ -45,6 +45,14 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// An address as x402 writes one: `0x` and either EIP-55's checksummed form or all lower
+    /// case (a mixed case that is not the checksum is a typo).
+    public init?(strict text: String) {
+        guard text.hasPrefix("0x"), let address = Address(text) else { return nil }
+        guard text == address.checksummed || text == address.description else { return nil }
+        self = address
+    }
+
     public init(bytes: [UInt8]) {
         precondition(bytes.count == 20)
         self.bytes = bytes

@@ -107,12 +107,16 @@ enum LLMsText {
                                   "journal": null, "missing_keys": null, "rolled_back_to": null}]}
 
         pending      primd has not applied the commit yet. Wait and read it again.
-        live         applied; every prim you touched that runs passed its gate and every declared
-                     route conformed. Nothing to do.
+        pending      primd has not applied the merge yet, or has not asked a prim you touched
+                     since (a change that restarts nothing is asked right after the apply).
+        live         applied; every prim you touched that runs (code shared by a host's prims
+                     touches all of them) passed its gate, at the merge or a later commit, and
+                     every declared route conformed. Nothing to do.
         rolled_back  a live prim failed its gate: it runs the previous revision again. Read the
                      prim's `journal` (its last log lines) and failed `routes`, fix, send a new PR.
-        failed       the commit did not apply (`message` says why), or a testing prim failed its
-                     gate (see `journal` and `routes`). Fix and send a new PR.
+        failed       the commit did not apply, or applied with errors (a unit that would not
+                     start; `message` says why), or a testing prim failed its gate (see
+                     `journal` and `routes`). Fix and send a new PR.
         blocked      a prim is not deployed: `missing_keys` have no value on the host. Commit
                      them encrypted (above) or ask the operator to set them; it deploys once they
                      are there, and the state moves on.
@@ -121,9 +125,12 @@ enum LLMsText {
 
         After a prim starts, primd asks its health path, then sends one unpaid request per route of
         its `routes_map`. A paid route (its errors list a 402) must answer 402 with a valid x402
-        challenge in `PAYMENT-REQUIRED`: scheme `exact`, the host's network and payTo (the prim's
-        PRIM_NETWORK and PRIM_PAY_TO), USDC on that network, and an amount that is the route's
-        `price` or one of the prices in `pricing`. A free route must answer neither 402 nor 5xx. A
+        challenge in `PAYMENT-REQUIRED`. One offer must be on the host's network, and every offer
+        in `accepts` must have scheme `exact`, the host's payTo, USDC on its network as asset with
+        USDC's EIP-712 `extra` ({"name": "USD Coin"} on Base, "USDC" on Base Sepolia; version "2"),
+        and an amount, in digits, that is the route's `price` or one of the prices in `pricing`.
+        Read PRIM_NETWORK and PRIM_PAY_TO from your env: they are the host's. A prim whose env has
+        no PRIM_PAY_TO (a host that sets none) has its payTo checked as an address only. A free route must answer neither 402 nor 5xx. A
         route with parameters (`/v1/items/:id`) is checked at its `example: /v1/items/abc` and
         skipped without one. Mutating routes get an empty JSON body `{}`, so a free one should
         refuse it (400), not act on it. A `live` prim's new version runs side by side first: if it

@@ -183,6 +183,32 @@ final class PrimdTests: XCTestCase {
         }
     }
 
+    /// A commit that changes only what a prim declares (a route) restarts nothing, yet its
+    /// answer is asked again at once: the status does not show the old declaration's pass. A prim
+    /// that stops running leaves the status.
+    func testADeclarationOnlyChangeIsCheckedAtOnceAndAStoppedPrimLeavesTheStatus() throws {
+        let primd = try start()
+        func beta() -> [String: Any]? { (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "beta" } }
+        XCTAssertEqual(beta()?["up"] as? Bool, true, "\(String(describing: beta()))")
+        let invocation = try testbed.unitProperty("prim-beta.service", "InvocationID")
+        let paid = ConvergedState.files()["prims/beta.yaml"]! + "routes_map:\n  - route: POST /v1/beta\n    errors: [{ status: 402, code: payment_required }]\n"
+        let declared = try repo.commit(["prims/beta.yaml": paid], message: "beta declares a paid route its code does not serve")
+        primd.waitFor("the route change to be applied") { primd.status()?["last_applied_revision"] as? String == declared }
+        XCTAssertEqual(try testbed.unitProperty("prim-beta.service", "InvocationID"), invocation, "nothing restarted beta")
+        let checked = try XCTUnwrap(beta())
+        XCTAssertEqual(checked["revision"] as? String, declared)
+        XCTAssertEqual(checked["up"] as? Bool, false, "\(checked)")
+        let routes = checked["routes"] as? [[String: Any]] ?? []
+        XCTAssertEqual(routes.first?["route"] as? String, "POST /v1/beta")
+        XCTAssertEqual(routes.first?["outcome"] as? String, "failed", "\(routes)")
+
+        let stopped = try repo.commit(["prims/beta.yaml": paid.replacingOccurrences(of: "status: testing", with: "status: hold")], message: "hold beta")
+        primd.waitFor("beta to be held") { primd.status()?["last_applied_revision"] as? String == stopped }
+        XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive")
+        XCTAssertNil(beta(), "a prim that no longer runs has no health entry: \(String(describing: primd.status()?["prims"]))")
+        XCTAssertNotNil((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "alpha" })
+    }
+
     func testDriftIsRepairedOrOnlyReported() throws {
         let primd = try start("  drift_interval: 1\n")
         XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)

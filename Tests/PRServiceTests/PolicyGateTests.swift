@@ -23,6 +23,20 @@ final class PolicyGateTests: XCTestCase {
         XCTAssertEqual(PolicyGate.touchedPrims(paths: ["providers/tavily.yaml"], base: base, head: nil), [])
     }
 
+    /// Code a host shares with its prims is each of those prims' code: a change to it touches them all
+    /// (their deployments are followed, their owners asked), not a prim named after the folder.
+    func testSharedCodeTouchesEveryPrimOfItsHost() {
+        let shared = state([
+            "hosts/vps.yaml": "domain: prim.test\nshared: [packages/stub]\n",
+            "prims/live.yaml": "id: live\nstatus: live\nport: 3001\n",
+            "prims/test.yaml": "id: test\nstatus: testing\nport: 3002\n",
+            "prims/idea.yaml": "id: idea\nstatus: idea\n",
+        ])
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["packages/stub/server.py"], base: shared, head: nil), ["live", "test"])
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["packages/stubby/x.py"], base: shared, head: nil), ["stubby"])
+        XCTAssertEqual(PolicyGate.touchedPrims(paths: ["packages/test/x.py"], base: shared, head: nil), ["test"])
+    }
+
     func testWhatNeedsAnOperator() {
         let policy = Policy()
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/new.yaml"], prims: ["new"], base: base, policy: policy), [])

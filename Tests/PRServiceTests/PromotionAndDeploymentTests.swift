@@ -16,11 +16,14 @@ final class PromotionAndDeploymentTests: XCTestCase {
         try ControllerStatus.decoder.decode(ControllerStatus.self, from: Data(json.utf8))
     }
 
-    func prim(_ name: String = "echo", up: Bool = true, release: String = "code1", passingSince: Date? = nil, extra: String = "") -> String {
+    /// A prim's entry in primd's status, checked at `checked` (default: `since` plus ten minutes) at `revision` (default: the merge).
+    func prim(_ name: String = "echo", up: Bool = true, release: String = "code1", passingSince: Date? = nil, checked: Date? = nil,
+              revision: String? = nil, extra: String = "") -> String {
         let passing = (passingSince ?? (up ? since : nil)).map { "\"passing_since\": \"\($0.formatted(.iso8601))\"," } ?? ""
+        let checkedAt = (checked ?? since.addingTimeInterval(600)).formatted(.iso8601)
         return """
             {"prim": "\(name)", "up": \(up), "message": "\(up ? "GET / → 200; 1 of 1 declared routes conform" : "1 of 1 declared routes do not conform: POST /v1/echo without payment answered 200, expected 402 with an x402 challenge: the route is paid in routes_map")",
-             "enforced": false, "release": "\(release)", \(passing) \(extra)
+             "enforced": false, "release": "\(release)", \(passing) \(extra) "checked_at": "\(checkedAt)", "revision": "\(revision ?? merged)",
              "routes": [{"route": "POST /v1/echo", "outcome": "\(up ? "passed" : "failed")", "status": \(up ? 402 : 200), "message": "POST /v1/echo without payment answered \(up ? "402 with a valid x402 challenge" : "200, expected 402 with an x402 challenge: the route is paid in routes_map")"}]}
             """
     }
@@ -74,6 +77,14 @@ final class PromotionAndDeploymentTests: XCTestCase {
         XCTAssertTrue(check(.unreachable("GET /status: no answer within 3 s"), after: 0)!.summary.contains("primd's status cannot be read"))
     }
 
+    /// An old passing record (primd stopped checking: the prim no longer runs, or primd is down) is not a pass.
+    func testAStaleCheckIsPendingNotGreen() throws {
+        let stale = try XCTUnwrap(check(try report([prim(checked: since)]), after: 31 * 60))
+        XCTAssertEqual(stale.status, .pending, stale.summary)
+        XCTAssertTrue(stale.summary.contains("primd has not checked it since"), stale.summary)
+        XCTAssertEqual(check(try report([prim(checked: since.addingTimeInterval(30 * 60))]), after: 31 * 60)?.status, .success)
+    }
+
     func testABlockedPrimIsRed() throws {
         let blocked = try report([], blocked: #"[{"prim": "echo", "missing_env": ["ECHO_KEY"], "message": "env ECHO_KEY has no value"}]"#)
         XCTAssertEqual(check(blocked, after: 1e6)?.status, .failure)
@@ -87,10 +98,13 @@ final class PromotionAndDeploymentTests: XCTestCase {
                                  covers: { $0 == merged || $0 == later }, at: since)
     }
 
-    func statusJSON(attempted: String?, live: String?, prims: [String] = [], blocked: String = "null", rolledBack: String = "{}",
+    /// primd's status; `applied` (the last converged revision) is `live` unless given.
+    func statusJSON(attempted: String?, live: String?, applied: String?? = nil, prims: [String] = [], blocked: String = "null", rolledBack: String = "{}",
                     conditions: String = "[]", error: String? = nil) -> String {
-        """
+        let converged = applied ?? live
+        return """
         {"last_attempted_revision": \(attempted.map { "\"\($0)\"" } ?? "null"), "live_revision": \(live.map { "\"\($0)\"" } ?? "null"),
+         "last_applied_revision": \(converged.map { "\"\($0)\"" } ?? "null"),
          "last_attempt_error": \(error.map { "\"\($0)\"" } ?? "null"),
          "conditions": \(conditions), "prims": [\(prims.joined(separator: ","))], "blocked": \(blocked), "rolled_back": \(rolledBack),
          "drift_events": {}, "updated": "\(since.formatted(.iso8601))"}
@@ -147,6 +161,35 @@ final class PromotionAndDeploymentTests: XCTestCase {
         let down = try derive(statusJSON(attempted: merged, live: merged, prims: [prim(up: false)]))
         XCTAssertEqual(down.state, .failed)
         XCTAssertEqual(down.prims.first?.routes?.first?.outcome, .failed)
+    }
+
+    /// Applied with errors no gate of the PR's prims records (a unit the manager would not start,
+    /// a route not written): the deployment failed, with primd's reason.
+    func testADegradedApplyIsFailedEvenWhenTheTouchedPrimsAnswer() throws {
+        let degraded = try derive(statusJSON(attempted: merged, live: merged, applied: .some(older), prims: [prim()],
+                                             error: "prim-echo.service: start failed: Unit prim-echo.service has a bad unit file setting"))
+        XCTAssertEqual(degraded.state, .failed, degraded.message)
+        XCTAssertTrue(degraded.message.contains("applied with errors: prim-echo.service: start failed"), degraded.message)
+        XCTAssertTrue(degraded.state.isFinal)
+    }
+
+    /// A change that restarts nothing (routes, prices) leaves the prim's last answer from before
+    /// the merge: that answer is not the deployment's.
+    func testAnAnswerFromBeforeTheMergeIsPendingNotLive() throws {
+        let stale = try derive(statusJSON(attempted: merged, live: merged, prims: [prim(revision: older)]))
+        XCTAssertEqual(stale.state, .pending, stale.message)
+        XCTAssertTrue(stale.message.contains("primd has not checked echo at it yet"), stale.message)
+        let rechecked = try derive(statusJSON(attempted: later, live: later, prims: [prim(revision: later)]))
+        XCTAssertEqual(rechecked.state, .live, "a check at a later commit holding the merge counts: \(rechecked.message)")
+    }
+
+    /// A PR that changes code shared by several prims: every prim the attempt rolled back counts,
+    /// whatever the PR was thought to touch.
+    func testEveryRolledBackPrimCountsNotOnlyTheTouchedOnes() throws {
+        let back = try derive(statusJSON(attempted: merged, live: merged, applied: .some(older), prims: [prim("alpha", up: true)],
+                                         rolledBack: "{\"alpha\": \"\(older)\"}"), prims: ["stub"])
+        XCTAssertEqual(back.state, .rolledBack, back.message)
+        XCTAssertEqual(back.prims.map(\.prim), ["alpha"])
     }
 }
 

@@ -10,12 +10,20 @@ final class ConformanceTests: XCTestCase {
     let paid = ConformanceProbe(route: "POST /v1/search", method: "POST", path: "/v1/search", paid: true, price: nil)
     let free = ConformanceProbe(route: "GET /v1/info", method: "GET", path: "/v1/info", paid: false, price: nil)
 
+    func offer(network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+               amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil) -> PaymentRequirements {
+        let name = token ?? (network == "eip155:8453" ? "USD Coin" : "USDC")
+        return PaymentRequirements(scheme: scheme, network: network, asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60,
+                                   extra: ["name": .string(name), "version": .string("2")])
+    }
+
     func challenge(network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-                   amount: String = "10000", payTo: String = payTo, scheme: String = "exact") -> [String: String] {
-        let required = PaymentRequired(error: "payment required", resource: nil, accepts: [
-            PaymentRequirements(scheme: scheme, network: network, asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60, extra: nil),
-        ])
-        return ["payment-required": HeaderCoding.encode(required)]
+                   amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil) -> [String: String] {
+        challenge([offer(network: network, asset: asset, amount: amount, payTo: payTo, scheme: scheme, token: token)])
+    }
+
+    func challenge(_ offers: [PaymentRequirements]) -> [String: String] {
+        ["payment-required": HeaderCoding.encode(PaymentRequired(error: "payment required", resource: nil, accepts: offers))]
     }
 
     func judge(_ probe: ConformanceProbe, _ status: Int?, _ headers: [String: String] = [:]) -> RouteResult {
@@ -67,6 +75,13 @@ final class ConformanceTests: XCTestCase {
             (challenge(amount: "0"), "expected a whole number of atomic units above zero"),
             (challenge(amount: "0.01"), "expected a whole number of atomic units above zero"),
             (challenge(payTo: "nobody"), "pays to 'nobody', which is not an address"),
+            (challenge(payTo: "0x000000000000000000000000000000000000DEaD"), "which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)"),
+            (challenge(payTo: "0X000000000000000000000000000000000000dEaD"), "which is not an address"),
+            (challenge(asset: "0x036cbd53842c5426634e7929541ec2318f3dcf7E"), "which is not USDC on eip155:84532"),
+            (challenge(amount: "+10000"), "expected a whole number of atomic units above zero, in digits"),
+            (challenge(amount: "010000"), "expected a whole number of atomic units above zero, in digits"),
+            (challenge(token: "USD Coin"), "names the token's EIP-712 domain in 'extra' as name 'USD Coin', version '2'; USDC's on eip155:84532 is name 'USDC'"),
+            (challenge(network: "eip155:1"), "asks for network 'eip155:1', but the host's PRIM_NETWORK is 'eip155:84532'"),
             (challenge(scheme: "upto"), "offers scheme 'upto', expected 'exact'"),
             ([:], "without a PAYMENT-REQUIRED header"),
             (["payment-required": "not base64 json"], "is not base64 JSON of an x402 PaymentRequired"),
@@ -77,6 +92,19 @@ final class ConformanceTests: XCTestCase {
             XCTAssertEqual(result.outcome, .failed, expected)
             XCTAssertTrue(result.message.contains(expected), "\(result.message) should say: \(expected)")
         }
+    }
+
+    /// An agent may take any offer of a challenge: each is judged, not only the one on the host's network.
+    func testEveryOfferIsJudged() {
+        let thief = "0x1111111111111111111111111111111111111111"
+        let result = judge(paid, 402, challenge([offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", payTo: thief), offer()]))
+        XCTAssertEqual(result.outcome, .failed)
+        XCTAssertTrue(result.message.contains("offer 1 pays to \(thief), but the host's PRIM_PAY_TO is \(Self.payTo)"), result.message)
+        XCTAssertFalse(result.message.contains("offer 2"), result.message)
+        XCTAssertEqual(judge(paid, 402, challenge([offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), offer()])).outcome, .passed,
+                       "another known network paying the same wallet is a fair offer")
+        let unknown = judge(paid, 402, challenge([offer(), offer(network: "eip155:1")]))
+        XCTAssertTrue(unknown.message.contains("offer 2 asks for network 'eip155:1', which is not one prim knows"), unknown.message)
     }
 
     func testARoutePriceIsExact() {
@@ -110,14 +138,16 @@ final class ConformanceTests: XCTestCase {
               - route: "DELETE /v1/objects/:id"
                 example: /v1/objects/obj_1
                 price: "$0.002"
+                errors: [{ status: 402 }]
+              - route: "GET /v1/info"
 
             """.utf8))]))
         XCTAssertTrue(result.isValid, "\(result.errors)")
         let prim = try XCTUnwrap(result.state.prim("box"))
         XCTAssertEqual(prim.prices, [10000])
         let probes = Conformance.probes(prim)
-        XCTAssertEqual(probes.map(\.path), ["/v1/objects", nil, "/v1/objects/obj_1"])
-        XCTAssertEqual(probes.map(\.paid), [true, true, false])
+        XCTAssertEqual(probes.map(\.path), ["/v1/objects", nil, "/v1/objects/obj_1", "/v1/info"])
+        XCTAssertEqual(probes.map(\.paid), [true, true, true, false])
         XCTAssertEqual(probes[2].price, 2000)
         let skipped = Conformance.judge(probes[1], expect, status: nil, headers: [:])
         XCTAssertEqual(skipped.outcome, .skipped)

@@ -40,19 +40,68 @@ final class PricesAndOwnersTests: XCTestCase {
             routes_map:
               - route: "PUT /v1/objects"
                 price: "$0.0000001"
+                errors: [{ status: 402 }]
               - route: "GET /v1/objects/:id"
                 example: /v1/other/1
               - route: "DELETE /v1/objects/:id"
                 example: /v1/objects/obj_1
                 price: "$0.002"
+              - route: "POST /v1/a b"
+              - route: "GET /v1/objects/:id/raw"
+                example: /v1/objects/../raw
+              - route: "POST /v1/quote"
+                errors: [{ status: "402" }]
+            pricing:
+              - { op: put, price: "0.01" }
+              - { op: get, price: "$-1" }
+              - { op: storage, price: "$0.02/GB/mo" }
+              - { op: quote, price: "dynamic" }
+            deploy:
+              memory_max: 256MB
 
             """
         let result = load(["prims/box.yaml": prim, "policy.yaml": "promotion:\n  min_testing_minutes: -1\n"])
-        XCTAssertEqual(codes(result), ["policy.yaml:2:24 invalid-number", "prims/box.yaml:6:12 invalid-price", "prims/box.yaml:8:14 invalid-example"])
+        XCTAssertEqual(codes(result), ["policy.yaml:2:24 invalid-number", "prims/box.yaml:6:12 invalid-price", "prims/box.yaml:9:14 invalid-example",
+                                       "prims/box.yaml:12:12 invalid-price", "prims/box.yaml:13:12 invalid-route", "prims/box.yaml:15:14 invalid-example",
+                                       "prims/box.yaml:17:24 invalid-status", "prims/box.yaml:19:23 invalid-price", "prims/box.yaml:20:23 invalid-price",
+                                       "prims/box.yaml:24:15 invalid-size"])
         let messages = result.errors.map(\.message)
         XCTAssertTrue(messages[1].hasPrefix("route 'PUT /v1/objects': price '$0.0000001' must be"), messages[1])
         XCTAssertTrue(messages[2].contains("like '/v1/objects/example-id'"), messages[2])
+        XCTAssertTrue(messages[3].contains("route 'DELETE /v1/objects/:id' has a price but is free"), messages[3])
+        XCTAssertTrue(messages[4].contains("must be ASCII with no spaces"), messages[4])
+        XCTAssertTrue(messages[6].contains("must be an HTTP status as a number, like 402 (not quoted)"), messages[6])
+        XCTAssertTrue(messages[7].contains("is a bare number; write dollars as \"$0.01\""), messages[7])
+        XCTAssertTrue(messages[8].contains("'$-1' must be a USDC amount above zero"), messages[8])
+        XCTAssertTrue(messages[9].contains("memory_max '256MB' must be a size systemd's MemoryMax= takes"), messages[9])
+        for size in ["256M", "1G", "50%", "infinity", "1073741824"] {
+            XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: \(size)\n"])), [], size)
+        }
+        for size in ["1GiB", "1g", "256MB", "101%"] {
+            XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: \(size)\n"])), ["prims/m.yaml:5:15 invalid-size"], size)
+        }
         XCTAssertEqual(load(["policy.yaml": "promotion:\n  min_testing_minutes: 0\n"]).state.policy.minTestingMinutes, 0)
         XCTAssertEqual(load([:]).state.policy.minTestingMinutes, 10)
+    }
+
+    /// Values that validate as text but that systemd refuses, or that make every x402 challenge
+    /// wrong: refused where written.
+    func testCommandsSystemdRefusesAndHostPaymentValuesAreRefusedWhereWritten() {
+        func command(_ text: String) -> [String] {
+            codes(load(["prims/c.yaml": "id: c\nstatus: testing\nport: 3301\ndeploy:\n  command: '\(text)'\n"]))
+        }
+        XCTAssertEqual(command("/usr/bin/python3 server.py ; /bin/sh -c id"), ["prims/c.yaml:5:12 invalid-command"])
+        XCTAssertEqual(command("/usr/bin/python3 server.py --name %x"), ["prims/c.yaml:5:12 invalid-command"])
+        for fine in ["/usr/bin/python3 server.py --name %n", "/usr/bin/python3 server.py --discount 50%%", "/usr/bin/python3 server.py a\\;b", "/bin/echo 100%"] {
+            XCTAssertEqual(command(fine), [], fine)
+        }
+        let messages = load(["prims/c.yaml": "id: c\nstatus: testing\nport: 3301\ndeploy:\n  command: /bin/echo %x\n"]).errors.map(\.message)
+        XCTAssertTrue(messages.first?.contains("'%x', which is not one of systemd's specifiers") ?? false, "\(messages)")
+
+        let host = load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: alice\n  PRIM_NETWORK: base\n  OTHER: anything\n"])
+        XCTAssertEqual(codes(host), ["hosts/h.yaml:3:16 invalid-env-value", "hosts/h.yaml:4:17 invalid-env-value"])
+        XCTAssertTrue(host.errors[0].message.contains("PRIM_PAY_TO 'alice' is not an EVM address"), host.errors[0].message)
+        XCTAssertTrue(host.errors[1].message.contains("like eip155:8453 (Base)"), host.errors[1].message)
+        XCTAssertEqual(codes(load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: '0x000000000000000000000000000000000000dEaD'\n  PRIM_NETWORK: eip155:84532\n"])), [])
     }
 }

@@ -89,7 +89,9 @@ public struct SystemdExecutor: UnitExecutor {
         (try? bus.states(units: [unit])[unit]?.activeState) ?? "unknown"
     }
 
+    /// The last lines of the unit's current run (none when the manager cannot say which run that is).
     public func journal(unit: String, lines: Int) -> [String] {
-        JournalReader.lastLines(unit: unit, count: lines, directory: journalDir)
+        guard let invocation = try? bus.identity(unit: unit).invocation, !invocation.isEmpty else { return [] }
+        return JournalReader.lastLines(unit: unit, count: lines, directory: journalDir, invocation: invocation)
     }
 }

@@ -111,8 +111,14 @@ public struct SystemdReconciler: Reconciler {
             let job = jobs.first { $0.unit == change.address.name }
             if let job, let failure = outcomes[job.unit] ?? "the manager gave no result" {
                 apply.degrade("\(job.unit): \(failure)")
+                let lines = units.journal(unit: job.unit, lines: 10)
                 apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: jobSeconds,
-                                         journal: apply.redacted(units.journal(unit: job.unit, lines: 10), of: change.prim))))
+                                         journal: apply.redacted(lines, of: change.prim))))
+                // A prim that did not start failed its gate: it is reported (and a live one rolled back) like one that did not answer.
+                if job.verb != .stop, let gate = apply.gates[job.unit] {
+                    apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(job.unit) did not start: \(failure)",
+                                          seconds: jobSeconds, release: gate.release), journal: lines)
+                }
                 continue
             }
             if let job, job.verb != .stop { started.append(job.unit) }

@@ -74,7 +74,7 @@ public struct HTTPFacilitator: Facilitator {
         guard answer.network == requirements.network else {
             return .unknown("the facilitator settled on \(answer.network), not \(requirements.network)")
         }
-        guard answer.payer.flatMap(Address.init) == payer else {
+        guard answer.payer.flatMap { Address($0) } == payer else {
             return .unknown("the facilitator reports a payer other than the authorization's")
         }
         return .settled(answer)

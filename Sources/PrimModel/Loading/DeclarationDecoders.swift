@@ -67,9 +67,19 @@ struct DeclarationDecoder {
                     reader.typeError(file, pair.value, "env.\(key)", expected: "a string")
                     continue
                 }
-                if reader.requireOneLine(value, file: file, mark: pair.value.mark, key: "env.\(key)") {
-                    host.env[key] = value
+                guard reader.requireOneLine(value, file: file, mark: pair.value.mark, key: "env.\(key)") else { continue }
+                // What prims put in their x402 challenges, and conformance compares them with.
+                if key == "PRIM_PAY_TO", !value.isEmpty, !Self.isAddress(value) {
+                    log.error(file, pair.value.mark, "invalid-env-value",
+                              "env PRIM_PAY_TO '\(value.debugDescriptionEscaped)' is not an EVM address: 0x and 40 hex digits, the wallet the prims are paid to")
+                    continue
                 }
+                if key == "PRIM_NETWORK", !value.isEmpty, !Self.isCAIP2(value) {
+                    log.error(file, pair.value.mark, "invalid-env-value",
+                              "env PRIM_NETWORK '\(value.debugDescriptionEscaped)' is not a CAIP-2 network id like eip155:8453 (Base) or eip155:84532 (Base Sepolia)")
+                    continue
+                }
+                host.env[key] = value
             }
         }
         host.secretRecipients = reader.strings(fields["secret_recipients"]).map(\.0)
@@ -81,6 +91,19 @@ struct DeclarationDecoder {
             }
         }
         return host
+    }
+
+    /// `0x` and 40 hex digits.
+    static func isAddress(_ text: String) -> Bool {
+        text.hasPrefix("0x") && text.count == 42 && text.dropFirst(2).allSatisfy(\.isHexDigit)
+    }
+
+    /// A CAIP-2 chain id: `namespace:reference`, namespace [-a-z0-9]{3,8}, reference [-_a-zA-Z0-9]{1,32}.
+    static func isCAIP2(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, (3...8).contains(parts[0].count), (1...32).contains(parts[1].count) else { return false }
+        return parts[0].allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+            && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     private func address(_ field: Field?, v6: Bool) -> String? {

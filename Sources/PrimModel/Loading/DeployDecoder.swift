@@ -42,8 +42,8 @@ struct DeployDecoder {
             spec.command = command
         }
         spec.memoryMax = oneLine(fields["memory_max"])
-        if let memory = spec.memoryMax, let f = fields["memory_max"], !Self.isSize(memory) && memory != "infinity" {
-            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size like 256M or 1G, or 'infinity'")
+        if let memory = spec.memoryMax, let f = fields["memory_max"], !Self.isMemorySize(memory) && memory != "infinity" {
+            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size systemd's MemoryMax= takes: a number with K, M, G or T (powers of 1024, as 256M or 1G), a percentage like 10%, or 'infinity'")
         }
         if let f = fields["restart"], let restart = oneLine(f) {
             if DeploySpec.restartValues.contains(restart) {
@@ -85,10 +85,22 @@ struct DeployDecoder {
     }
 
     /// `128MB`, `1mb`, `512K`, `2G`, `100` (at most 12 digits).
+    /// A size Caddy's `request_body max_size` takes.
     static func isSize(_ text: String) -> Bool {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12 else { return false }
         let unit = text.dropFirst(digits.count).uppercased()
         return ["", "B", "K", "KB", "KIB", "M", "MB", "MIB", "G", "GB", "GIB", "T", "TB"].contains(unit)
+    }
+
+    /// A size systemd's `MemoryMax=` takes: bytes with one of its suffixes (K, M, G, T, P, E, all
+    /// powers of 1024, upper case; `256MB` or `1GiB` it ignores, leaving no limit), or a percentage
+    /// of the machine's memory.
+    static func isMemorySize(_ text: String) -> Bool {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 12 else { return false }
+        let unit = String(text.dropFirst(digits.count))
+        if unit == "%" { return Int(digits).map { $0 <= 100 } ?? false }
+        return ["", "B", "K", "M", "G", "T", "P", "E"].contains(unit)
     }
 }

@@ -131,7 +131,33 @@ struct FieldReader {
                       "'\(key)' must start with the program to run (an absolute path like /usr/bin/python3); systemd's prefixes such as '+', '!', '-', '@' and ':' are not allowed")
             return false
         }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if words.contains(";") {
+            log.error(file, mark, "invalid-command",
+                      "'\(key)' has a ';' on its own, which systemd reads as the start of a second command and refuses for a service like this; write one command (escape a literal one as '\\;')")
+            return false
+        }
+        if let specifier = Self.unknownSpecifier(text) {
+            log.error(file, mark, "invalid-command",
+                      "'\(key)' has '%\(specifier)', which is not one of systemd's specifiers, so the unit would not start; write '%%' for a literal '%'")
+            return false
+        }
         return true
+    }
+
+    /// The specifiers systemd expands in `ExecStart=` (systemd.unit(5), "Specifiers").
+    static let specifiers = Set("aAbBCdDEfgGhHiIjJlLmMnNoPpqsStTuUvVwWyY%")
+
+    /// The first character after a `%` that systemd does not know (it refuses the unit), if any.
+    static func unknownSpecifier(_ text: String) -> Character? {
+        var characters = text.makeIterator()
+        while let character = characters.next() {
+            guard character == "%" else { continue }
+            // A stray '%' at the end is kept as it is.
+            guard let next = characters.next() else { return nil }
+            if !specifiers.contains(next) { return next }
+        }
+        return nil
     }
 
     /// Values that end up in a unit file or env file must be one line with no NUL.

@@ -20,6 +20,8 @@ struct PrimDecoder {
         for field in fields.fields {
             prim.origins[field.key] = Prim.Origin(file: field.file, mark: field.value.mark)
         }
+        prim.declaration = fields.fields.filter { $0.key != "status" }
+            .map { "\($0.key.debugDescription)=\($0.value.canonical)" }.joined(separator: "\n")
         prim.name = reader.string(fields["name"])
         if let name = prim.name, let field = fields["name"] {
             _ = reader.requireOneLine(name, file: field.file, mark: field.value.mark, key: "name")
@@ -139,18 +141,32 @@ struct PrimDecoder {
                 log.error(routeField.file, routeField.value.mark, "invalid-route", "route '\(text)' must be 'METHOD /path', like 'POST /v1/search'")
                 return nil
             }
+            // A path is requested as written: no spaces or controls, no query, no '.' or '..' segments.
+            if let problem = Self.pathProblem(String(parts[1])) {
+                log.error(routeField.file, routeField.value.mark, "invalid-route", "route '\(text.debugDescriptionEscaped)': its path \(problem)")
+                return nil
+            }
+            for error in fields["errors"]?.value.sequence ?? [] {
+                if let status = error["status"], status.int == nil {
+                    log.error(routeField.file, status.mark, "invalid-status",
+                              "route '\(text)': errors status '\((status.scalarText ?? "").debugDescriptionEscaped)' must be an HTTP status as a number, like 402 (not quoted)")
+                }
+            }
             let paid = fields["errors"]?.value.sequence?.contains { $0["status"]?.int == 402 } ?? false
             var route = Prim.Route(method: String(parts[0]), path: String(parts[1]), status: reader.int(fields["status"]), isPaid: paid,
                                    operationID: reader.string(fields["operation_id"]))
             if let field = fields["price"], let text = reader.string(field) {
-                if let atomic = USDC.atomic(text), atomic > 0 {
+                if !paid {
+                    log.error(field.file, field.value.mark, "invalid-price",
+                              "route '\(route.name)' has a price but is free: its errors list no 402; add '{ status: 402, code: payment_required }' to them, or remove the price")
+                } else if let atomic = USDC.atomic(text), atomic > 0 {
                     route.price = atomic
                 } else {
                     log.error(field.file, field.value.mark, "invalid-price", "route '\(route.name)': price '\(text.debugDescriptionEscaped)' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\"")
                 }
             }
             if let field = fields["example"], let example = reader.string(field) {
-                if route.matches(example), !example.contains("?"), !example.contains("#"), example.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                if route.matches(example), Self.pathProblem(example) == nil {
                     route.example = example
                 } else {
                     log.error(field.file, field.value.mark, "invalid-example",
@@ -161,12 +177,36 @@ struct PrimDecoder {
         }
     }
 
-    /// The dollar prices of `pricing` entries (`price: "$0.01"`); others ("free", "dynamic") are catalog text.
+    /// Why a route's path (or example) cannot be requested as written; nil when it can.
+    static func pathProblem(_ path: String) -> String? {
+        if !path.allSatisfy({ $0.isASCII && !$0.isWhitespace && !($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? true) }) {
+            return "must be ASCII with no spaces or control characters (percent-encode them)"
+        }
+        if path.contains("?") || path.contains("#") { return "must not have a query or fragment ('?', '#')" }
+        if path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
+            return "must not have '.' or '..' segments (a client resolves them to another path)"
+        }
+        return nil
+    }
+
+    /// The dollar prices of `pricing` entries (`price: "$0.01"`). A rate (`"$0.02/GB/mo"`) is not a
+    /// per-call price, and other text ("free", "dynamic", "pass-through + 10%") is catalog text;
+    /// a dollar amount that does not parse, or a bare number, is refused.
     private func prices(_ field: Field?) -> [UInt64] {
         guard let items = field?.value.sequence else { return [] }
         return items.compactMap { item in
-            guard let text = item["price"]?.scalarText, text.hasPrefix("$") else { return nil }
-            return USDC.atomic(text)
+            guard let node = item["price"], let text = node.scalarText else { return nil }
+            let file = field?.file ?? ""
+            if !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
+                log.error(file, node.mark, "invalid-price", "pricing price '\(text.debugDescriptionEscaped)' is a bare number; write dollars as \"$\(text)\"")
+                return nil
+            }
+            guard text.hasPrefix("$") else { return nil }
+            let amount = text.prefix { $0 != "/" }
+            if let atomic = USDC.atomic(String(amount)), atomic > 0 { return amount.count == text.count ? atomic : nil }
+            log.error(file, node.mark, "invalid-price",
+                      "pricing price '\(text.debugDescriptionEscaped)' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\" (or a rate like \"$0.02/GB/mo\")")
+            return nil
         }
     }
 }

@@ -15,6 +15,8 @@ USDC = {
     "eip155:8453": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
     "eip155:84532": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
 }
+# The name of USDC's EIP-712 domain on each network, which clients sign for.
+TOKEN_NAME = {"eip155:8453": "USD Coin", "eip155:84532": "USDC"}
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--name", required=True)
@@ -45,7 +47,7 @@ def challenge(path):
         "accepts": [{
             "scheme": "exact", "network": network, "asset": USDC.get(network, USDC["eip155:84532"]),
             "amount": amount, "payTo": pay_to, "maxTimeoutSeconds": 60,
-            "extra": {"name": "USDC", "version": "2"},
+            "extra": {"name": TOKEN_NAME.get(network, "USDC"), "version": "2"},
         }],
     }
     return base64.b64encode(json.dumps(required).encode()).decode()
