@@ -308,12 +308,7 @@ public final class Controller: @unchecked Sendable {
         guard let repo = repository else { return }
         do {
             try onLiveRevision("conformance check", repo: repo) { session, desire in
-                // A running prim has had its start-up time: a re-check waits at most this long on its health path.
-                let gates = desire.gates.values.sorted { $0.prim < $1.prim }.map { gate in
-                    var gate = gate
-                    gate.timeout = min(gate.timeout, Self.recheckHealthSeconds)
-                    return gate
-                }
+                let gates = desire.gates.values.sorted { $0.prim < $1.prim }
                 guard !gates.isEmpty else { return }
                 check(gates, session: session, renderings: desire.desired.renderings)
                 publish()
@@ -323,10 +318,16 @@ public final class Controller: @unchecked Sendable {
         }
     }
 
-    /// Asks `gates` their health and conformance, and records the answers with a failing unit's
-    /// last journal lines (redacted).
+    /// Asks running prims' `gates` their health and conformance, and records the answers with a
+    /// failing unit's last journal lines (redacted). A running prim has had its start-up time: the
+    /// health path is waited on for at most `recheckHealthSeconds`.
     func check(_ gates: [HealthGate], session: HostSession, renderings: [String: PrimRendering]) {
         guard !gates.isEmpty else { return }
+        let gates = gates.map { gate in
+            var gate = gate
+            gate.timeout = min(gate.timeout, Self.recheckHealthSeconds)
+            return gate
+        }
         let results = HTTPHealthChecker(bus: session.bus).check(gates)
         let units = SystemdExecutor(config: config, bus: session.bus)
         record(results.map { result in
