@@ -274,7 +274,7 @@ public final class Controller: @unchecked Sendable {
         // A prim kept at its running version (its side-by-side candidate failed) was not restarted:
         // ask it directly how it is.
         let unchecked = effective.gates.values.filter { gate in prims.contains(gate.prim) && !generation.gates.contains { $0.prim == gate.prim } }
-        record(HTTPHealthChecker(bus: session.bus).check(unchecked))
+        check(unchecked, session: session, renderings: effective.desired.renderings)
         log("rolled \(prims.sorted().joined(separator: ", ")) back to \(Self.short(good)): \(generation.outcome.rawValue)")
     }
 
@@ -331,11 +331,9 @@ public final class Controller: @unchecked Sendable {
         let results = HTTPHealthChecker(bus: session.bus).check(gates)
         let units = SystemdExecutor(config: config, bus: session.bus)
         record(results.map { result in
-            guard !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) else { return result }
             var result = result
-            let lines = units.journal(unit: gate.unit, lines: 10)
-            result.journal = renderings[gate.prim]?.redacting(lines) ?? lines
-            return result
+            if !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) { result.journal = units.journal(unit: gate.unit, lines: 10) }
+            return renderings[result.prim]?.redacting(result) ?? result
         })
         for result in results where !result.passed { log("prim \(result.prim): conformance check failed: \(result.message)") }
     }

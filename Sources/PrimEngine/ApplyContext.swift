@@ -111,7 +111,7 @@ public final class ApplyContext {
 
     /// Records a gate's result and reports it with the unit's last journal lines.
     public func gate(_ result: GateResult, journal lines: [String]) {
-        var result = result
+        var result = desired.renderings[result.prim]?.redacting(result) ?? result
         let lines = redacted(lines, of: result.prim)
         if !result.passed && !lines.isEmpty { result.journal = lines }
         gateResults.append(result)

@@ -74,7 +74,9 @@ public enum Conformance {
     }
 
     /// What the answer to `probe` says. `status` nil: no answer. `headers` are lowercased names.
-    public static func judge(_ probe: ConformanceProbe, _ expect: ChallengeExpectation, status: Int?, headers: [String: String]) -> RouteResult {
+    /// `interim`: the 1xx answers sent before it.
+    public static func judge(_ probe: ConformanceProbe, _ expect: ChallengeExpectation, status: Int?, headers: [String: String],
+                             interim: [Int] = []) -> RouteResult {
         func result(_ outcome: RouteResult.Outcome, _ message: String) -> RouteResult {
             RouteResult(route: probe.route, outcome: outcome, status: status, message: message)
         }
@@ -93,8 +95,14 @@ public enum Conformance {
         guard status == 402 else {
             return result(.failed, "\(request) answered \(status), expected 402 with an x402 challenge: the route is paid in routes_map")
         }
+        guard interim.isEmpty else {
+            return result(.failed, "\(request) sent an interim \(interim.map(String.init).joined(separator: ", ")) before its 402: some clients (Python's http.client) take that as the answer and never see the challenge")
+        }
         guard let header = headers[X402.requiredHeader.lowercased()] else {
             return result(.failed, "\(request) answered 402 without a \(X402.requiredHeader) header: an agent cannot learn what to pay")
+        }
+        if let ambiguity = HeaderCoding.ambiguity(header) {
+            return result(.failed, "\(request): its \(X402.requiredHeader) header \(ambiguity)")
         }
         guard let challenge = HeaderCoding.decode(PaymentRequired.self, from: header) else {
             return result(.failed, "\(request): its \(X402.requiredHeader) header is not base64 JSON of an x402 PaymentRequired")

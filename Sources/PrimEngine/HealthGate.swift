@@ -193,7 +193,7 @@ public struct HTTPHealthChecker: HealthChecker {
             let body: [UInt8]? = ["POST", "PUT", "PATCH"].contains(probe.method) ? Array("{}".utf8) : nil
             let response = try? HTTPClient.request(probe.method, base + path, headers: body == nil ? [:] : ["Content-Type": "application/json"],
                                                    body: body, timeout: min(5, left), maxBodyBytes: Self.maxBody)
-            return Conformance.judge(probe, gate.expect, status: response?.status, headers: response?.headers ?? [:])
+            return Conformance.judge(probe, gate.expect, status: response?.status, headers: response?.headers ?? [:], interim: response?.interim ?? [])
         }
         let failed = routes.filter { $0.outcome == .failed }
         guard failed.isEmpty else {
@@ -226,4 +226,22 @@ final class ResultBox<T>: @unchecked Sendable {
     }
 
     var values: [T] { slots.compactMap { $0 } }
+}
+
+extension PrimRendering {
+    /// A gate's result with the prim's secret values redacted from every text the prim's answers
+    /// put in it (messages, route messages, journal lines): it is published on status pages and PRs.
+    public func redacting(_ result: GateResult) -> GateResult {
+        var result = result
+        result.message = redacting([result.message])[0]
+        result.routes = result.routes.map { routes in
+            routes.map { route in
+                var route = route
+                route.message = redacting([route.message])[0]
+                return route
+            }
+        }
+        result.journal = result.journal.map { redacting($0) }
+        return result
+    }
 }

@@ -1,6 +1,9 @@
 /// USDC amounts: 6 decimals; "$0.05" is 50000 atomic units.
 public enum USDC {
     public static let decimals = 6
+    /// The networks (CAIP-2) prim knows USDC's contract and EIP-712 domain on: Base and Base Sepolia
+    /// (PrimX402's `Network.known`).
+    public static let networks = ["eip155:8453", "eip155:84532"]
 
     /// "$0.05", "0.05" or "$1" → atomic units; nil for anything else (more than 6 decimals, signs, exponents).
     public static func atomic(_ text: String) -> UInt64? {

@@ -25,9 +25,15 @@ public final class FileLock {
         guard fd >= 0 else { throw SystemError("cannot open lock '\(path)': \(String(cString: strerror(errno)))") }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var told = false
+        var alive = Date()
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingWhitespace ?? "unknown"
             if !told { onWait(current.isEmpty ? "unknown" : current); told = true }
+            // Waiting on another process (an operator's apply and its gates) is not being stuck.
+            if Date().timeIntervalSince(alive) >= 2 {
+                SystemdNotify.stillAlive(for: 2)
+                alive = Date()
+            }
             if let deadline, Date() > deadline {
                 close(fd)
                 throw SystemError("another apply holds the lock (\(current.isEmpty ? "unknown" : current)); gave up after \(Int(timeout!)) s (--lock-timeout)", class: .transient)

@@ -13,6 +13,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// Response headers of the final answer, names lower-cased; a repeated header's values joined with ", ".
     public var headers: [String: String] = [:]
+    /// Interim (1xx) answers sent before this one, such as 103 Early Hints.
+    public var interim: [Int] = []
     public var text: String { String(decoding: body, as: UTF8.self) }
 
     public init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
@@ -32,6 +34,10 @@ public enum HTTPClient {
     final class Sink {
         var bytes: [UInt8] = []
         var headers: [String: String] = [:]
+        /// The status of every answer's status line, in order (interim ones, then the final one).
+        var statuses: [Int] = []
+        /// Set once body bytes arrive: header lines after that are trailers, not the answer's headers.
+        var bodyStarted = false
         /// Bytes of body kept at most; past it the transfer stops (the answer so far is returned).
         var limit = Int.max
         var truncated = false
@@ -71,6 +77,7 @@ public enum HTTPClient {
         prim_curl_set_write(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
+            sink.bodyStarted = true
             guard sink.bytes.count + length <= sink.limit else {
                 sink.truncated = true
                 return 0
@@ -81,10 +88,11 @@ public enum HTTPClient {
         prim_curl_set_header(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
-            if let data {
+            if let data, !sink.bodyStarted {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if line.hasPrefix("HTTP/") {
-                    // A status line starts a response: an interim one's (1xx) headers are not the answer's.
+                if let status = HTTPClient.statusLine(line) {
+                    // A status line starts an answer: an interim one's (1xx) headers are not the final one's.
+                    sink.statuses.append(status)
                     sink.headers = [:]
                 } else if let colon = line.firstIndex(of: ":") {
                     // A header sent twice is one list of values (RFC 9110 5.3), so neither copy passes for the whole.
@@ -114,7 +122,23 @@ public enum HTTPClient {
         }
         var status = 0
         prim_curl_info_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
+        var response = HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
+        response.interim = sink.statuses.dropLast().filter { (100...199).contains($0) }
+        return response
+    }
+
+    /// The status of a status line (`HTTP/1.1 402 Payment Required`, `HTTP/2 200`); nil for a
+    /// header line, even one whose name starts with `HTTP/`.
+    static func statusLine(_ line: String) -> Int? {
+        let utf8 = Array(line.utf8)
+        guard utf8.starts(with: Array("HTTP/".utf8)) else { return nil }
+        var index = 5
+        while index < utf8.count, (0x30...0x39).contains(utf8[index]) || utf8[index] == UInt8(ascii: ".") { index += 1 }
+        guard index > 5, index + 4 <= utf8.count, utf8[index] == UInt8(ascii: " ") else { return nil }
+        let code = utf8[(index + 1)...(index + 3)]
+        guard code.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard index + 4 == utf8.count || [UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(utf8[index + 4]) else { return nil }
+        return Int(String(decoding: code, as: UTF8.self))
     }
 }
 

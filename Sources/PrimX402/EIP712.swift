@@ -1,3 +1,5 @@
+import PrimModel
+
 /// EIP-712 hashing of EIP-3009's `TransferWithAuthorization`, the message an x402 `exact` EVM
 /// payment signs. The domain is the token's (name, version, chain id, contract).
 public enum EIP712 {

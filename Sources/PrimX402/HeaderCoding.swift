@@ -14,9 +14,22 @@ public enum HeaderCoding {
         (try? encoder.encode(value))?.base64EncodedString() ?? ""
     }
 
+    /// The header's value, or nil when it is not base64 of JSON of `type`, or when that JSON names
+    /// a key twice in one object or nests deeper than any x402 message (readers disagree on such).
     public static func decode<T: Decodable>(_ type: T.Type, from header: String) -> T? {
         guard header.utf8.count <= 16 * 1024, let data = Data(base64Encoded: header) else { return nil }
-        return try? JSONDecoder().decode(type, from: data)
+        guard let value = try? JSONDecoder().decode(type, from: data) else { return nil }
+        return StrictJSON.problem(Array(data)) == nil ? value : nil
+    }
+
+    /// Why `header` is base64 of JSON that readers may read differently (a key named twice), if it is.
+    public static func ambiguity(_ header: String) -> String? {
+        guard let data = Data(base64Encoded: header) else { return nil }
+        switch StrictJSON.problem(Array(data)) {
+        case .duplicateKey(let key): return "names the key '\(key)' twice in one object (this gate would read the first, x402's clients read the last)"
+        case .tooDeep: return "nests objects deeper than \(StrictJSON.maxDepth) levels"
+        case nil: return nil
+        }
     }
 
     public static func json<T: Encodable>(_ value: T) -> [UInt8] {

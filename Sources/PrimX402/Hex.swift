@@ -1,3 +1,5 @@
+import PrimModel
+
 /// `0x`-prefixed hex, as Ethereum writes bytes and addresses.
 public enum Hex {
     static let digits = Array("0123456789abcdef".utf8)
@@ -48,9 +50,8 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// An address as x402 writes one: `0x` and either EIP-55's checksummed form or all lower
     /// case (a mixed case that is not the checksum is a typo).
     public init?(strict text: String) {
-        guard text.hasPrefix("0x"), let address = Address(text) else { return nil }
-        guard text == address.checksummed || text == address.description else { return nil }
-        self = address
+        guard let bytes = EVMAddress.bytes(strict: text) else { return nil }
+        self.bytes = bytes
     }
 
     public init(bytes: [UInt8]) {
@@ -62,13 +63,6 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
 
     /// EIP-55 mixed-case form, as wallets and x402's clients print addresses.
     public var checksummed: String {
-        let lower = Hex.encode(bytes, prefix: false)
-        let hash = Keccak256.hash(lower)
-        var out = "0x"
-        for (index, character) in lower.enumerated() {
-            let nibble = (hash[index / 2] >> (index % 2 == 0 ? 4 : 0)) & 15
-            out.append(character.isLetter && nibble >= 8 ? Character(character.uppercased()) : character)
-        }
-        return out
+        EVMAddress.checksummed(lower: Hex.encode(bytes, prefix: false))
     }
 }

@@ -1,3 +1,4 @@
+import PrimModel
 import CSecp256k1
 
 /// secp256k1 signing and public-key recovery through libsecp256k1, with the rules USDC's

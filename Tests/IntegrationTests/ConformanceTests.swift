@@ -1,4 +1,5 @@
 import Foundation
+import PrimEngine
 import PrimSystem
 import XCTest
 
@@ -88,5 +89,42 @@ final class ConformanceTests: FreshTestbedCase {
         XCTAssertEqual((alpha["routes"] as? [[String: Any]])?.first?["outcome"] as? String, "failed")
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), running, "the running version was never restarted")
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test", "POST", "/v1/work").0, 402, "and it still charges")
+    }
+
+    /// Answers a lenient reader would misread, over a real socket: the HTTP client and the judge
+    /// together must refuse each (agents' own x402 clients read them another way: they pay
+    /// someone else, pay more, or never see the challenge), and pass the honest one.
+    func testChallengesThatClientsReadOtherwiseFail() throws {
+        let expect = ChallengeExpectation(payTo: "0x000000000000000000000000000000000000dEaD", network: "eip155:84532", prices: [10000])
+        let probe = ConformanceProbe(route: "GET /v1/paid", method: "GET", path: "/v1/paid", paid: true, price: nil)
+        let tricks = [
+            "dup_payto": "names the key 'payTo' twice in one object",
+            "dup_amount": "names the key 'amount' twice in one object",
+            "dup_accepts": "names the key 'accepts' twice in one object",
+            "hdr_reset": "is not base64 JSON of an x402 PaymentRequired",
+            "trailer": "answered 402 without a PAYMENT-REQUIRED header",
+            "early": "sent an interim 103 before its 402",
+            "good": "",
+        ]
+        for (mode, expected) in tricks.sorted(by: { $0.key < $1.key }) {
+            let port = try freePort()
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            server.arguments = [Paths.repo("Tests/Fixtures/hostile-prims/x402-tricks.py"), mode]
+            server.environment = ["PORT": String(port), "PRIM_NETWORK": "eip155:84532", "PRIM_PAY_TO": expect.payTo!]
+            server.standardOutput = FileHandle.nullDevice
+            try server.run()
+            defer { server.terminate(); server.waitUntilExit() }
+            let deadline = Date().addingTimeInterval(10)
+            while (try? HTTPClient.request("GET", "http://127.0.0.1:\(port)/", timeout: 1))?.status != 200 && Date() < deadline { usleep(50_000) }
+            let response = try HTTPClient.request("GET", "http://127.0.0.1:\(port)/v1/paid", timeout: 5)
+            let result = Conformance.judge(probe, expect, status: response.status, headers: response.headers, interim: response.interim)
+            if expected.isEmpty {
+                XCTAssertEqual(result.outcome, .passed, "\(mode): \(result.message)")
+            } else {
+                XCTAssertEqual(result.outcome, .failed, "\(mode): \(result.message)")
+                XCTAssertTrue(result.message.contains(expected), "\(mode): \(result.message) should say: \(expected)")
+            }
+        }
     }
 }

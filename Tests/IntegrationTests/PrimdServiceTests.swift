@@ -75,6 +75,43 @@ final class PrimdServiceTests: XCTestCase {
         XCTAssertEqual(try testbed.unitProperty("primd.service", "MainPID", interface: "org.freedesktop.systemd1.Service"), pid)
         XCTAssertEqual(try testbed.unitProperty("primd.service", "NRestarts", interface: "org.freedesktop.systemd1.Service"), "0")
         XCTAssertEqual(try testbed.activeState("primd.service"), "active")
+        XCTAssertEqual(try testbed.unitProperty("primd.service", "Result", interface: "org.freedesktop.systemd1.Service"), "success")
+
+        // An operator's apply holds the lock for longer than the watchdog: primd waits for it, alive.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", "import fcntl, time; f = open('\(testbed.dataDir)/lock', 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(120)"]
+        try holder.run()
+        let lockDeadline = Date().addingTimeInterval(5)
+        while Date() < lockDeadline, (try? Command.run("/usr/bin/flock", ["-n", "\(testbed.dataDir)/lock", "true"]))?.status == 0 { usleep(20_000) }
+        let work = "\(service.parent)/work"
+        try runGit(["clone", "-q", "\(service.parent)/state.git", work])
+        try "id: beta\nname: beta.sh\ndescription: waits for the lock\nstatus: testing\nport: 3202\n".write(toFile: "\(work)/state/prims/beta.yaml", atomically: true, encoding: .utf8)
+        try runGit(["-C", work, "commit", "-q", "-am", "beta waits for the lock"])
+        try runGit(["-C", work, "push", "-q", "origin", "HEAD:main"])
+        let waited = try runGit(["-C", work, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let journalDir = "\(testbed.directory)/systemd/run/log/journal"
+        let waitingDeadline = Date().addingTimeInterval(40)
+        while Date() < waitingDeadline, !JournalReader.lastLines(unit: "primd.service", count: 50, directory: journalDir).contains(where: { $0.contains("waiting for the apply lock") }) {
+            usleep(100_000)
+        }
+        XCTAssertTrue(JournalReader.lastLines(unit: "primd.service", count: 50, directory: journalDir).contains { $0.contains("waiting for the apply lock") })
+        // The holder keeps the lock for 1.5 watchdog intervals after primd starts waiting, then lets go.
+        usleep(6_000_000)
+        holder.terminate()
+        holder.waitUntilExit()
+        let appliedDeadline = Date().addingTimeInterval(60)
+        var applied: String?
+        while applied != waited && Date() < appliedDeadline {
+            let text = (try? HTTPClient.request("GET", "http://127.0.0.1:\(port)/status"))?.text ?? ""
+            applied = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["last_applied_revision"] as? String
+            usleep(200_000)
+        }
+        XCTAssertEqual(applied, waited, "the commit primd waited on is applied, not marked poison")
+        XCTAssertEqual(try testbed.unitProperty("primd.service", "MainPID", interface: "org.freedesktop.systemd1.Service"), pid)
+        XCTAssertEqual(try testbed.unitProperty("primd.service", "NRestarts", interface: "org.freedesktop.systemd1.Service"), "0")
+        // A watchdog timeout is a SIGABRT, which Swift's backtracer may outlive for a while: the manager's verdict says it.
+        XCTAssertEqual(try testbed.unitProperty("primd.service", "Result", interface: "org.freedesktop.systemd1.Service"), "success")
     }
 }
 

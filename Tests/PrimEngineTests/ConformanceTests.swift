@@ -1,3 +1,4 @@
+import Foundation
 import PrimEngine
 import PrimModel
 import PrimX402
@@ -105,6 +106,22 @@ final class ConformanceTests: XCTestCase {
                        "another known network paying the same wallet is a fair offer")
         let unknown = judge(paid, 402, challenge([offer(), offer(network: "eip155:1")]))
         XCTAssertTrue(unknown.message.contains("offer 2 asks for network 'eip155:1', which is not one prim knows"), unknown.message)
+    }
+
+    /// JSONDecoder keeps a repeated key's first value, x402's clients the last: a challenge that
+    /// repeats a key (escaped or not) fails, whichever value comes first.
+    func testAChallengeThatRepeatsAKeyFails() {
+        let honest = String(decoding: HeaderCoding.json(PaymentRequired(error: nil, resource: nil, accepts: [offer()])), as: UTF8.self)
+        let payTo = "\"payTo\":\"\(Self.payTo)\""
+        for repeated in ["\"payTo\":\"0x1111111111111111111111111111111111111111\"", "\"pay\\u0054o\":\"0x1111111111111111111111111111111111111111\""] {
+            let json = honest.replacingOccurrences(of: payTo, with: payTo + "," + repeated)
+            XCTAssertNotEqual(json, honest)
+            let result = judge(paid, 402, ["payment-required": Data(json.utf8).base64EncodedString()])
+            XCTAssertEqual(result.outcome, .failed, json)
+            XCTAssertTrue(result.message.contains("names the key 'payTo' twice in one object"), result.message)
+        }
+        let interim = Conformance.judge(paid, expect, status: 402, headers: challenge(), interim: [103])
+        XCTAssertTrue(interim.message.contains("sent an interim 103 before its 402"), interim.message)
     }
 
     func testARoutePriceIsExact() {

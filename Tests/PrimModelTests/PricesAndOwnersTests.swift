@@ -101,7 +101,19 @@ final class PricesAndOwnersTests: XCTestCase {
         let host = load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: alice\n  PRIM_NETWORK: base\n  OTHER: anything\n"])
         XCTAssertEqual(codes(host), ["hosts/h.yaml:3:16 invalid-env-value", "hosts/h.yaml:4:17 invalid-env-value"])
         XCTAssertTrue(host.errors[0].message.contains("PRIM_PAY_TO 'alice' is not an EVM address"), host.errors[0].message)
-        XCTAssertTrue(host.errors[1].message.contains("like eip155:8453 (Base)"), host.errors[1].message)
+        XCTAssertTrue(host.errors[1].message.contains("eip155:8453 (Base) or eip155:84532 (Base Sepolia)"), host.errors[1].message)
+        // The gate's own rule: ASCII hex, EIP-55 checksummed or lower case; a network prim knows USDC on.
+        for bad in ["0x000000000000000000000000000000000000DEAD", "0x" + String(repeating: "\u{FF10}", count: 40), "0X000000000000000000000000000000000000dEaD"] {
+            XCTAssertEqual(codes(load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: '\(bad)'\n"])), ["hosts/h.yaml:3:16 invalid-env-value"], bad)
+        }
+        XCTAssertEqual(codes(load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: '0x000000000000000000000000000000000000dead'\n"])), [])
+        XCTAssertEqual(codes(load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_NETWORK: eip155:8543\n"])), ["hosts/h.yaml:3:17 invalid-env-value"])
+        // systemd 252 has no %D; a trailing backslash continues the unit file's line into the next setting.
+        XCTAssertEqual(command("/usr/bin/python3 server.py %D"), ["prims/c.yaml:5:12 invalid-command"])
+        XCTAssertEqual(command("/usr/bin/python3 server.py good \\"), ["prims/c.yaml:5:12 unsafe-value"])
+        XCTAssertEqual(codes(load(["prims/d.yaml": "id: d\nname: 'd.sh \\'\nstatus: idea\n"])), ["prims/d.yaml:2:7 unsafe-value"])
+        XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: 999999999999T\n"])), ["prims/m.yaml:5:15 invalid-size"])
+        XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: 16777215T\n"])), [])
         XCTAssertEqual(codes(load(["hosts/h.yaml": "domain: prim.test\nenv:\n  PRIM_PAY_TO: '0x000000000000000000000000000000000000dEaD'\n  PRIM_NETWORK: eip155:84532\n"])), [])
     }
 }

@@ -1,3 +1,4 @@
+import PrimModel
 import PrimX402
 import XCTest
 
@@ -13,6 +14,12 @@ final class VectorTests: XCTestCase {
     static func transfer(from: Address) -> EIP712.Transfer {
         EIP712.Transfer(from: from, to: payTo, value: UInt256(10000), validAfter: UInt256(1740672089),
                         validBefore: UInt256(1740672154), nonce: nonce)
+    }
+
+    /// The networks validation accepts for PRIM_NETWORK are the ones the gate knows USDC on.
+    func testKnownNetworksAgree() {
+        XCTAssertEqual(Network.known.map(\.id), USDC.networks)
+        for network in Network.known { XCTAssertEqual(Address(strict: network.usdc.checksummed), network.usdc) }
     }
 
     func testKeccak256() {

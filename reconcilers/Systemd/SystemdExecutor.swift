@@ -63,7 +63,9 @@ public struct SystemdExecutor: UnitExecutor {
                 let verb: SystemdBus.UnitVerb = job.verb == .start ? .start : job.verb == .restart ? .restart : .stop
                 pending[job.unit] = try bus.queue(verb, unit: job.unit)
             } catch {
-                results[job.unit] = "\(error)"
+                // A unit the manager refused to load (a bad setting) or does not know is stopped already.
+                let stopped = job.verb == .stop && ["inactive", "failed"].contains(activeState(unit: job.unit))
+                results[job.unit] = stopped ? .some(nil) : "\(error)"
             }
         }
         let deadline = Date().addingTimeInterval(timeout)

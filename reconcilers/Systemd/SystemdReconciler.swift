@@ -110,15 +110,17 @@ public struct SystemdReconciler: Reconciler {
         for change in changes {
             let job = jobs.first { $0.unit == change.address.name }
             if let job, let failure = outcomes[job.unit] ?? "the manager gave no result" {
-                apply.degrade("\(job.unit): \(failure)")
                 let lines = units.journal(unit: job.unit, lines: 10)
                 apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: jobSeconds,
                                          journal: apply.redacted(lines, of: change.prim))))
-                // A prim that did not start failed its gate: it is reported (and a live one rolled back) like one that did not answer.
+                // A prim that did not start failed its gate: reported like one that did not answer, and
+                // only a live one's fails the apply (and is rolled back); a testing prim's is its own.
                 if job.verb != .stop, let gate = apply.gates[job.unit] {
                     apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(job.unit) did not start: \(failure)",
                                           seconds: jobSeconds, release: gate.release), journal: lines)
+                    if !gate.enforce { continue }
                 }
+                apply.degrade("\(job.unit): \(failure)")
                 continue
             }
             if let job, job.verb != .stop { started.append(job.unit) }

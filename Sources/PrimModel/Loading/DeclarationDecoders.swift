@@ -69,14 +69,14 @@ struct DeclarationDecoder {
                 }
                 guard reader.requireOneLine(value, file: file, mark: pair.value.mark, key: "env.\(key)") else { continue }
                 // What prims put in their x402 challenges, and conformance compares them with.
-                if key == "PRIM_PAY_TO", !value.isEmpty, !Self.isAddress(value) {
+                if key == "PRIM_PAY_TO", !value.isEmpty, EVMAddress.bytes(strict: value) == nil {
                     log.error(file, pair.value.mark, "invalid-env-value",
-                              "env PRIM_PAY_TO '\(value.debugDescriptionEscaped)' is not an EVM address: 0x and 40 hex digits, the wallet the prims are paid to")
+                              "env PRIM_PAY_TO '\(value.debugDescriptionEscaped)' is not an EVM address as x402 writes one: 0x and 40 hex digits, EIP-55 checksummed or in lower case (the wallet the prims are paid to)")
                     continue
                 }
-                if key == "PRIM_NETWORK", !value.isEmpty, !Self.isCAIP2(value) {
+                if key == "PRIM_NETWORK", !value.isEmpty, !USDC.networks.contains(value) {
                     log.error(file, pair.value.mark, "invalid-env-value",
-                              "env PRIM_NETWORK '\(value.debugDescriptionEscaped)' is not a CAIP-2 network id like eip155:8453 (Base) or eip155:84532 (Base Sepolia)")
+                              "env PRIM_NETWORK '\(value.debugDescriptionEscaped)' is not a network prim knows USDC on: eip155:8453 (Base) or eip155:84532 (Base Sepolia)")
                     continue
                 }
                 host.env[key] = value
@@ -91,19 +91,6 @@ struct DeclarationDecoder {
             }
         }
         return host
-    }
-
-    /// `0x` and 40 hex digits.
-    static func isAddress(_ text: String) -> Bool {
-        text.hasPrefix("0x") && text.count == 42 && text.dropFirst(2).allSatisfy(\.isHexDigit)
-    }
-
-    /// A CAIP-2 chain id: `namespace:reference`, namespace [-a-z0-9]{3,8}, reference [-_a-zA-Z0-9]{1,32}.
-    static func isCAIP2(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, (3...8).contains(parts[0].count), (1...32).contains(parts[1].count) else { return false }
-        return parts[0].allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-            && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     private func address(_ field: Field?, v6: Bool) -> String? {

@@ -145,8 +145,9 @@ struct FieldReader {
         return true
     }
 
-    /// The specifiers systemd expands in `ExecStart=` (systemd.unit(5), "Specifiers").
-    static let specifiers = Set("aAbBCdDEfgGhHiIjJlLmMnNoPpqsStTuUvVwWyY%")
+    /// The specifiers systemd 252 (Debian 12) expands in `ExecStart=` (systemd.unit(5), "Specifiers");
+    /// each checked with `systemd-analyze verify` (`%D` came later: 252 refuses the unit).
+    static let specifiers = Set("aAbBCdEfgGhHiIjJlLmMnNoPpqsStTuUvVwWyY%")
 
     /// The first character after a `%` that systemd does not know (it refuses the unit), if any.
     static func unknownSpecifier(_ text: String) -> Character? {
@@ -164,6 +165,11 @@ struct FieldReader {
     func requireOneLine(_ text: String, file: String, mark: Mark, key: String) -> Bool {
         if OneLine.breaks(text) {
             log.error(file, mark, "unsafe-value", "'\(key)' must be a single line without NUL characters: it is written into a unit file")
+            return false
+        }
+        // systemd joins a line ending in '\' with the next one: the value would swallow the setting after it.
+        if text.hasSuffix("\\") {
+            log.error(file, mark, "unsafe-value", "'\(key)' must not end with '\\': systemd reads it as a line continuation into the next setting")
             return false
         }
         return true

@@ -32,8 +32,9 @@ public struct PrimRendering: Sendable {
     /// `lines` (a unit's journal, shown on status pages and PRs) with every env value of six or
     /// more characters the prim is given replaced by `[KEY]`: a prim that prints its secret does
     /// not publish it through prim.
+    /// The host's own env values are in git for anyone to read, and stay.
     public func redacting(_ lines: [String]) -> [String] {
-        let values = self.values.filter { $0.value.count >= 6 }.sorted { $0.value.count > $1.value.count }
+        let values = self.values.filter { $0.value.count >= 6 && host.env[$0.key] != $0.value }.sorted { $0.value.count > $1.value.count }
         guard !values.isEmpty else { return lines }
         return lines.map { line in
             values.reduce(line) { $0.replacing($1.value, with: "[\($1.key)]") }
