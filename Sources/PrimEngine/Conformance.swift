@@ -174,9 +174,7 @@ public enum Conformance {
         return UInt64(text)
     }
 
-    /// A value the prim chose, as a message may quote it: control characters escaped, at most 66 characters.
-    static func shown(_ value: String) -> String {
-        let escaped = String(value.debugDescription.dropFirst().dropLast())
-        return escaped.count > 66 ? String(escaped.prefix(63)) + "..." : escaped
-    }
+    /// A value the prim chose, as a message may quote it (`Quoting.shown`).
+    static func shown(_ value: String) -> String { Quoting.shown(value) }
+
 }

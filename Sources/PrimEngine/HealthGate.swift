@@ -120,9 +120,14 @@ public struct HTTPHealthChecker: HealthChecker {
                                                         : Self.answers(gates[index], started: started))
             }
         }
-        // The wait is bounded by the longest gate's timeout, which may outlast a service watchdog.
+        // The wait is bounded by the longest gate's timeout, which may outlast a service watchdog:
+        // the manager is told the process is alive until that bound (and a margin) has passed, and
+        // no longer, so a gate stuck past it still gets the process restarted.
         let beat = SystemdNotify.watchdogInterval.map { min($0, 5) } ?? 5
-        while group.wait(timeout: .now() + beat) == .timedOut { SystemdNotify.stillAlive(for: beat) }
+        let bound = started.addingTimeInterval((gates.map(\.timeout).max() ?? 0) + Self.conformanceSeconds + 30)
+        while group.wait(timeout: .now() + beat) == .timedOut {
+            if Date() < bound { SystemdNotify.stillAlive(for: beat) }
+        }
         let answered = answers.values
         var problems = answered.map(\.problem)
         let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))

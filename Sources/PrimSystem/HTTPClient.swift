@@ -36,8 +36,10 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
         /// The status of every answer's status line, in order (interim ones, then the final one).
         var statuses: [Int] = []
-        /// Set once body bytes arrive: header lines after that are trailers, not the answer's headers.
+        /// Set once body bytes arrive, or the final answer's headers end: header lines after that
+        /// are trailers, not the answer's headers.
         var bodyStarted = false
+        var headersDone = false
         /// Bytes of body kept at most; past it the transfer stops (the answer so far is returned).
         var limit = Int.max
         var truncated = false
@@ -88,9 +90,12 @@ public enum HTTPClient {
         prim_curl_set_header(handle, { data, size, count, context in
             let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
-            if let data, !sink.bodyStarted {
+            if let data, !sink.bodyStarted, !sink.headersDone {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if let status = HTTPClient.statusLine(line) {
+                if line == "\r\n" || line == "\n" {
+                    // The blank line ends an answer's headers; after a final answer's, what comes is body and trailers.
+                    if let last = sink.statuses.last, !(100...199).contains(last) { sink.headersDone = true }
+                } else if let status = HTTPClient.statusLine(line) {
                     // A status line starts an answer: an interim one's (1xx) headers are not the final one's.
                     sink.statuses.append(status)
                     sink.headers = [:]

@@ -103,6 +103,9 @@ final class ConformanceTests: FreshTestbedCase {
             "dup_accepts": "names the key 'accepts' twice in one object",
             "hdr_reset": "is not base64 JSON of an x402 PaymentRequired",
             "trailer": "answered 402 without a PAYMENT-REQUIRED header",
+            "trailer_empty": "answered 402 without a PAYMENT-REQUIRED header",
+            "bom_dup": "is not base64 of one JSON object in plain UTF-8",
+            "utf16_dup": "is not base64 of one JSON object in plain UTF-8",
             "early": "sent an interim 103 before its 402",
             "good": "",
         ]

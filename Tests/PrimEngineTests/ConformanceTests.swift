@@ -120,6 +120,16 @@ final class ConformanceTests: XCTestCase {
             XCTAssertEqual(result.outcome, .failed, json)
             XCTAssertTrue(result.message.contains("names the key 'payTo' twice in one object"), result.message)
         }
+        // What Swift's decoder reads but x402's clients read otherwise, or not at all, fails; and a
+        // malformed challenge is judged, not scanned forever.
+        let duplicated = honest.replacingOccurrences(of: payTo, with: payTo + ",\"payTo\":\"0x1111111111111111111111111111111111111111\"")
+        for bytes in [[0xEF, 0xBB, 0xBF] + Array(honest.utf8), [0xEF, 0xBB, 0xBF] + Array(duplicated.utf8), Array(duplicated.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+                      Array(#"{"a":[}"#.utf8), Array(#"{"a" "b"}"#.utf8), Array(#"{"a":1}x"#.utf8), Array(#"[1,2]"#.utf8), Array(#"{"a":"x"#.utf8)] {
+            let result = judge(paid, 402, ["payment-required": Data(bytes).base64EncodedString()])
+            XCTAssertEqual(result.outcome, .failed, String(decoding: bytes, as: UTF8.self))
+        }
+        XCTAssertTrue(judge(paid, 402, ["payment-required": Data([0xEF, 0xBB, 0xBF] + Array(honest.utf8)).base64EncodedString()]).message
+            .contains("is not base64 of one JSON object in plain UTF-8"))
         let interim = Conformance.judge(paid, expect, status: 402, headers: challenge(), interim: [103])
         XCTAssertTrue(interim.message.contains("sent an interim 103 before its 402"), interim.message)
     }

@@ -25,5 +25,13 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(shown.message, "1 of 1 declared routes do not conform: pays to '[WALLET_KEY]'")
         XCTAssertEqual(shown.routes?.first?.message, "GET /v1/x without payment: the x402 challenge pays to '[WALLET_KEY]' on eip155:84532")
         XCTAssertEqual(shown.journal, ["starting with key [WALLET_KEY]"])
+
+        // As messages quote a value: escaped, or cut to 63 characters.
+        let long = String(repeating: "k", count: 80), quoted = "sk\"live\\quoted_secret_value"
+        for secret in [long, quoted] {
+            let rendering = try XCTUnwrap(DesiredBuilder.build(result.state, host: host, config: HostConfig(), secrets: ["WALLET_KEY": secret]).renderings["leak"])
+            let message = "pays to '\(Quoting.shown(secret))', which is not an address"
+            XCTAssertEqual(rendering.redacting([message]), ["pays to '[WALLET_KEY]', which is not an address"], secret)
+        }
     }
 }

@@ -100,10 +100,11 @@ struct DeployDecoder {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12 else { return false }
         let unit = String(text.dropFirst(digits.count))
-        if unit == "%" { return Int(digits).map { $0 <= 100 } ?? false }
+        // systemd ignores a limit of zero ("out of range"), leaving none.
+        if unit == "%" { return Int(digits).map { (1...100).contains($0) } ?? false }
         let shifts: [String: UInt64] = ["": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60]
         // A size past 2^64 bytes systemd reads as no limit at all.
-        guard let shift = shifts[unit], let number = UInt64(digits), number <= UInt64.max >> shift else { return false }
+        guard let shift = shifts[unit], let number = UInt64(digits), number > 0, number <= UInt64.max >> shift else { return false }
         return true
     }
 }

@@ -33,11 +33,15 @@ public struct PrimRendering: Sendable {
     /// more characters the prim is given replaced by `[KEY]`: a prim that prints its secret does
     /// not publish it through prim.
     /// The host's own env values are in git for anyone to read, and stay.
+    /// Each value is also found as messages quote it (`Quoting`: escaped, or cut to its first 63 characters).
     public func redacting(_ lines: [String]) -> [String] {
-        let values = self.values.filter { $0.value.count >= 6 && host.env[$0.key] != $0.value }.sorted { $0.value.count > $1.value.count }
-        guard !values.isEmpty else { return lines }
+        let secret = values.filter { $0.value.count >= 6 && host.env[$0.key] != $0.value }
+        let forms = secret.flatMap { value in
+            Set([value.value, Quoting.escaped(value.value), Quoting.shown(value.value)]).map { (form: $0, key: value.key) }
+        }.sorted { $0.form.count > $1.form.count }
+        guard !forms.isEmpty else { return lines }
         return lines.map { line in
-            values.reduce(line) { $0.replacing($1.value, with: "[\($1.key)]") }
+            forms.reduce(line) { $0.replacing($1.form, with: "[\($1.key)]") }
         }
     }
 

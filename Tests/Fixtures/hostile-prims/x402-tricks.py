@@ -25,6 +25,11 @@ def challenge():
         return ["PAYMENT-REQUIRED: " + b64('{"x402Version": 2, "accepts": [%s]}' % o)]
     if MODE == "dup_accepts":
         return ["PAYMENT-REQUIRED: " + b64('{"x402Version": 2, "accepts": [%s], "accepts": [%s]}' % (offer(), offer(EVIL)))]
+    if MODE in ("bom_dup", "utf16_dup"):
+        o = offer().replace('"payTo": "%s"' % GOOD, '"payTo": "%s", "payTo": "%s"' % (GOOD, EVIL))
+        text = '{"x402Version": 2, "accepts": [%s]}' % o
+        raw = b"\xef\xbb\xbf" + text.encode() if MODE == "bom_dup" else text.encode("utf-16")
+        return ["PAYMENT-REQUIRED: " + base64.b64encode(raw).decode()]
     if MODE == "hdr_reset":
         ev = '{"x402Version": 2, "accepts": [%s]}' % offer(EVIL)
         while len(ev.encode()) % 3 == 0: ev += " "
@@ -50,6 +55,9 @@ def handle(c):
         elif MODE == "trailer":
             hdr = "HTTP/1.1 402 Payment Required\r\nTransfer-Encoding: chunked\r\nTrailer: PAYMENT-REQUIRED\r\nConnection: close\r\n\r\n"
             c.sendall((hdr + "2\r\n{}\r\n0\r\nPAYMENT-REQUIRED: " + b64('{"x402Version": 2, "accepts": [%s]}' % offer()) + "\r\n\r\n").encode())
+        elif MODE == "trailer_empty":
+            hdr = "HTTP/1.1 402 Payment Required\r\nTransfer-Encoding: chunked\r\nTrailer: PAYMENT-REQUIRED\r\nConnection: close\r\n\r\n"
+            c.sendall((hdr + "0\r\nPAYMENT-REQUIRED: " + b64('{"x402Version": 2, "accepts": [%s]}' % offer()) + "\r\n\r\n").encode())
         elif MODE == "early":
             c.sendall(("HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\nHTTP/1.1 402 Payment Required\r\n" + "\r\n".join(challenge_good()) + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").encode())
         else:
