@@ -299,11 +299,11 @@ public final class Controller: @unchecked Sendable {
         metrics.setRoutes(Dictionary(status.prims.map { ($0.prim, $0.routes ?? []) }, uniquingKeysWith: { a, _ in a }))
     }
 
-    /// Asks every running prim of the live revision its gate and conformance again: how
-    /// `passing_since` grows for promotion. Skipped while an apply holds the lock.
-    /// The longest a periodic re-check waits for a prim's health path.
+    /// The longest a re-check of a running prim waits for its health path.
     static let recheckHealthSeconds = 10.0
 
+    /// Asks every running prim of the live revision its gate and conformance again: how
+    /// `passing_since` grows for promotion. Skipped while an apply holds the lock.
     func checkConformanceNow() {
         guard let repo = repository else { return }
         do {

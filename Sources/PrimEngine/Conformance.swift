@@ -101,11 +101,9 @@ public enum Conformance {
         guard let header = headers[X402.requiredHeader.lowercased()] else {
             return result(.failed, "\(request) answered 402 without a \(X402.requiredHeader) header: an agent cannot learn what to pay")
         }
-        if let ambiguity = HeaderCoding.ambiguity(header) {
-            return result(.failed, "\(request): its \(X402.requiredHeader) header \(ambiguity)")
-        }
         guard let challenge = HeaderCoding.decode(PaymentRequired.self, from: header) else {
-            return result(.failed, "\(request): its \(X402.requiredHeader) header is not base64 JSON of an x402 PaymentRequired")
+            let why = HeaderCoding.ambiguity(header) ?? "is not base64 JSON of an x402 PaymentRequired"
+            return result(.failed, "\(request): its \(X402.requiredHeader) header \(why)")
         }
         let problems = self.problems(challenge, probe, expect)
         guard problems.isEmpty else { return result(.failed, "\(request): the x402 challenge \(problems.joined(separator: "; "))") }
@@ -120,7 +118,7 @@ public enum Conformance {
         guard !challenge.accepts.isEmpty else { return ["accepts no payment (its 'accepts' is empty)"] }
         var problems: [String] = []
         if let network = expect.network, !challenge.accepts.contains(where: { $0.network == network }) {
-            problems.append("asks for network '\(shown(challenge.accepts[0].network))', but the host's PRIM_NETWORK is '\(network)'")
+            problems.append("asks for network '\(Quoting.shown(challenge.accepts[0].network))', but the host's PRIM_NETWORK is '\(network)'")
         }
         for (index, offer) in challenge.accepts.enumerated() {
             let label = challenge.accepts.count == 1 ? "" : "offer \(index + 1) "
@@ -132,32 +130,32 @@ public enum Conformance {
     /// What is wrong with one offer of a challenge.
     static func problems(_ offer: PaymentRequirements, _ probe: ConformanceProbe, _ expect: ChallengeExpectation) -> [String] {
         var problems: [String] = []
-        if offer.scheme != "exact" { problems.append("offers scheme '\(shown(offer.scheme))', expected 'exact'") }
+        if offer.scheme != "exact" { problems.append("offers scheme '\(Quoting.shown(offer.scheme))', expected 'exact'") }
         if let known = Network.named(offer.network) {
             if Address(strict: offer.asset) != known.usdc {
-                problems.append("asks for asset \(shown(offer.asset)), which is not USDC on \(offer.network) (\(known.usdc.checksummed))")
+                problems.append("asks for asset \(Quoting.shown(offer.asset)), which is not USDC on \(offer.network) (\(known.usdc.checksummed))")
             }
             // A client signs for the token's EIP-712 domain as `extra` names it: a wrong one makes every payment fail.
             let name = offer.extra?["name"], version = offer.extra?["version"]
             if name != .string(known.tokenName) || version != .string(known.tokenVersion) {
                 func quoted(_ value: JSONValue?) -> String {
-                    if case .string(let text)? = value { return "'\(shown(text))'" }
+                    if case .string(let text)? = value { return "'\(Quoting.shown(text))'" }
                     return "none"
                 }
                 problems.append("names the token's EIP-712 domain in 'extra' as name \(quoted(name)), version \(quoted(version)); USDC's on \(offer.network) is name '\(known.tokenName)', version '\(known.tokenVersion)', which clients sign for")
             }
         } else if expect.network == nil || offer.network != expect.network {
-            problems.append("asks for network '\(shown(offer.network))', which is not one prim knows (\(Network.known.map(\.id).joined(separator: ", ")))")
+            problems.append("asks for network '\(Quoting.shown(offer.network))', which is not one prim knows (\(Network.known.map(\.id).joined(separator: ", ")))")
         }
         if let payTo = Address(strict: offer.payTo) {
             if let expected = expect.payTo, Address(expected) != payTo {
                 problems.append("pays to \(payTo.checksummed), but the host's PRIM_PAY_TO is \(expected)")
             }
         } else {
-            problems.append("pays to '\(shown(offer.payTo))', which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)")
+            problems.append("pays to '\(Quoting.shown(offer.payTo))', which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)")
         }
         guard let amount = atomicUnits(offer.amount) else {
-            problems.append("asks for amount '\(shown(offer.amount))', expected a whole number of atomic units above zero, in digits")
+            problems.append("asks for amount '\(Quoting.shown(offer.amount))', expected a whole number of atomic units above zero, in digits")
             return problems
         }
         if let price = probe.price {
@@ -173,8 +171,4 @@ public enum Conformance {
         guard let first = text.first, first != "0", text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return UInt64(text)
     }
-
-    /// A value the prim chose, as a message may quote it (`Quoting.shown`).
-    static func shown(_ value: String) -> String { Quoting.shown(value) }
-
 }

@@ -1,22 +1,14 @@
 /// How x402 and wallets write an EVM address: `0x`, 40 ASCII hex digits, in lower case or in
 /// EIP-55's checksummed mixed case (any other mixed case is a typo the checksum catches).
 public enum EVMAddress {
-    /// The address's 20 bytes when `text` is written so; nil otherwise.
-    public static func bytes(strict text: String) -> [UInt8]? {
+    /// Whether `text` is an address written so.
+    public static func isStrict(_ text: String) -> Bool {
         let utf8 = Array(text.utf8)
-        guard utf8.count == 42, utf8[0] == UInt8(ascii: "0"), utf8[1] == UInt8(ascii: "x") else { return nil }
+        guard utf8.count == 42, utf8[0] == UInt8(ascii: "0"), utf8[1] == UInt8(ascii: "x") else { return false }
         let digits = utf8[2...]
-        guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }) else { return nil }
+        guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }) else { return false }
         let lower = String(decoding: digits.map { (0x41...0x46).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
-        guard text == "0x" + lower || text == checksummed(lower: lower) else { return nil }
-        var bytes: [UInt8] = []
-        var index = lower.utf8.startIndex
-        while index < lower.utf8.endIndex {
-            let next = lower.utf8.index(index, offsetBy: 2)
-            bytes.append(UInt8(String(lower[index..<next]), radix: 16)!)
-            index = next
-        }
-        return bytes
+        return text == "0x" + lower || text == checksummed(lower: lower)
     }
 
     /// EIP-55's form of 40 lower-case hex digits.

@@ -8,7 +8,5 @@ public enum Quoting {
         return escaped.count > longest ? String(escaped.prefix(longest - 3)) + "..." : escaped
     }
 
-    public static func escaped(_ value: String) -> String {
-        String(value.debugDescription.dropFirst().dropLast())
-    }
+    public static func escaped(_ value: String) -> String { value.debugDescriptionEscaped }
 }

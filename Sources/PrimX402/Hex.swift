@@ -50,8 +50,8 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     /// An address as x402 writes one: `0x` and either EIP-55's checksummed form or all lower
     /// case (a mixed case that is not the checksum is a typo).
     public init?(strict text: String) {
-        guard let bytes = EVMAddress.bytes(strict: text) else { return nil }
-        self.bytes = bytes
+        guard EVMAddress.isStrict(text), let address = Address(text) else { return nil }
+        self = address
     }
 
     public init(bytes: [UInt8]) {

@@ -69,7 +69,7 @@ struct DeclarationDecoder {
                 }
                 guard reader.requireOneLine(value, file: file, mark: pair.value.mark, key: "env.\(key)") else { continue }
                 // What prims put in their x402 challenges, and conformance compares them with.
-                if key == "PRIM_PAY_TO", !value.isEmpty, EVMAddress.bytes(strict: value) == nil {
+                if key == "PRIM_PAY_TO", !value.isEmpty, !EVMAddress.isStrict(value) {
                     log.error(file, pair.value.mark, "invalid-env-value",
                               "env PRIM_PAY_TO '\(value.debugDescriptionEscaped)' is not an EVM address as x402 writes one: 0x and 40 hex digits, EIP-55 checksummed or in lower case (the wallet the prims are paid to)")
                     continue

@@ -84,8 +84,7 @@ struct DeployDecoder {
         return reader.requireOneLine(text, file: field.file, mark: field.value.mark, key: field.key) ? text : nil
     }
 
-    /// `128MB`, `1mb`, `512K`, `2G`, `100` (at most 12 digits).
-    /// A size Caddy's `request_body max_size` takes.
+    /// A size Caddy's `request_body max_size` takes: `128MB`, `1mb`, `512K`, `2G`, `100` (at most 12 digits).
     static func isSize(_ text: String) -> Bool {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12 else { return false }
