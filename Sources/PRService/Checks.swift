@@ -16,6 +16,9 @@ public enum Checks {
         public var base: DesiredState
         /// The state files with the manifest laid over main, loaded: what main holds after a merge.
         public var loadedHead: LoadedState
+        /// Files main already holds in the package folders of prims the change creates, which the
+        /// change does not write (PackageFolders.leftovers), by prim.
+        public var leftovers: [String: [String]] = [:]
         /// Validation errors as `path:line:col: error: message [code]`, paths from the repository root.
         public var errors: [String] { checks.first { $0.name == "validate" && $0.status == .failure }?.details ?? [] }
     }
@@ -52,9 +55,16 @@ public enum Checks {
         let validate = Check(name: "validate", status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
                              details: result.warnings.map { repositoryPaths($0, files: paths, statePath: statePath) }, base: base, at: time)
         let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
-        let plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
+        var plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
                                  headSource: OverlaySourceTree(base: baseSource, files: files), baseSource: baseSource, base: base, at: time)
-        return Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
+        let created = result.state.prims.map(\.id).filter { baseResult.state.prim($0) == nil }
+        let leftovers = try PackageFolders.leftovers(created: created, written: Set(files.keys)) { try Array(baseSource.files(under: $0).keys) }
+        for id in leftovers.keys.sorted() {
+            plan.details.append("packages/\(id)/ already holds files this change does not write, which prim '\(id)' would run: \(leftovers[id]!.joined(separator: ", "))")
+        }
+        var outcome = Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
+        outcome.leftovers = leftovers
+        return outcome
     }
 
     /// A diagnostic as an agent sees the repository: its location and every other state file its
@@ -105,8 +115,8 @@ public enum Checks {
     static func build(_ state: DesiredState, host name: String, source: SourceTree) throws -> DesiredHost {
         let host = state.host(named: name) ?? (state.hosts.isEmpty ? Host.implicit() : nil)
         guard let host else { return DesiredHost(host: name, resources: []) }
-        var secrets: [String: String] = [:]
-        for secret in state.secrets { secrets[secret.name] = "" }
+        var secrets: [String: SecretValue] = [:]
+        for secret in state.secrets { secrets[secret.name] = SecretValue("", source: secret.encrypted == nil ? .store : .encrypted) }
         let built = DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets,
                                          releases: try ReleaseManifest.releases(of: state, on: host, in: source))
         return try Kinds.desire(state, host: host, config: HostConfig(), built: built)

@@ -81,16 +81,8 @@ public enum ManifestCheck {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if parts.contains("..") { return "contains '..'; paths cannot leave their folder" }
         if parts.contains(".") || parts.contains("") { return "has an empty or '.' segment; write the path without './' or '//'" }
-        if parts.contains(where: isGitFolderName) { return "names a .git folder" }
+        if let (rule, message) = GitPathRules.violation(path) { return "\(message) (rule \(rule.rawValue)); git refuses such a path on some platform" }
         return nil
-    }
-
-    /// `.git` as git and libgit2 refuse it in a tree: in any case, with trailing dots or spaces
-    /// (NTFS drops them) and as its 8.3 short name `git~1`.
-    static func isGitFolderName(_ segment: Substring) -> Bool {
-        var name = segment.lowercased()
-        while name.hasSuffix(".") || name.hasSuffix(" ") { name.removeLast() }
-        return name == ".git" || name == "git~1"
     }
 
     /// The path inside the state root, or nil when it lies outside it.

@@ -128,7 +128,7 @@ public actor PRService {
     /// The checks of `open` that come before any work: the manifest's paths and limits, a
     /// duplicate, no change, a conflicting open PR. A refusal here costs the caller nothing.
     public func preflight(_ manifest: Manifest) throws -> Preflight {
-        switch try stage(manifest) {
+        switch try stage(manifest, by: nil) {
         case .answered(let opening): return .answer(opening)
         case .ready(_, let base, _): return .proceed(price: base.policy.prices.open)
         }
@@ -143,8 +143,8 @@ public actor PRService {
     /// Re-runs `open`'s checks before the caller pays and claims what the manifest writes until
     /// `release`: what a refusal after the payment could have been is refused now, free. Returns
     /// the answer when there is nothing to open after all (a duplicate, or no change).
-    public func claim(_ manifest: Manifest, for request: String) throws -> Opening? {
-        switch try stage(manifest) {
+    public func claim(_ manifest: Manifest, by wallet: String, for request: String) throws -> Opening? {
+        switch try stage(manifest, by: wallet) {
         case .answered(let opening): return opening
         case .ready(_, let base, let changed):
             try claim(changed.map { "file:" + $0 } + ownerPaths(createdBy: manifest, base: base).map { "file:" + $0 } + ["manifest:" + manifest.contentHash],
@@ -177,7 +177,9 @@ public actor PRService {
         case ready(main: String, base: DesiredState, changed: [String])
     }
 
-    func stage(_ manifest: Manifest) throws -> Staged {
+    /// - Parameter wallet: the caller, nil before it is known (a preflight): a conflict with a PR
+    ///   that waits for an owner's approval then gives way, since the caller may be that owner.
+    func stage(_ manifest: Manifest, by wallet: String?) throws -> Staged {
         try forge.sync()
         let main = try mainHead()
         let base = try loaded(main).result.state
@@ -190,6 +192,7 @@ public actor PRService {
             case nil: return nil
             }
         }
+        try PackageFolders.check(manifest, base: base, created: Set(createdPrims(manifest, base: base)), statePath: configuration.statePath)
         let hash = manifest.contentHash
         if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
             return .answered(.duplicate(same))
@@ -200,10 +203,11 @@ public actor PRService {
             return .answered(.unchanged(main: main, mergedBy: merged))
         }
         // Open PRs conflict by the files they write, not by the prims they reach: a change to a
-        // secret given to every prim does not lock out a PR that writes other files.
+        // secret given to every prim does not lock out a PR that writes other files. A PR that
+        // waits for an owner's approval never locks that owner out of its own prim: it gives way.
         let owned = ownerPaths(createdBy: manifest, base: base)
         if let (other, written) = try pullRequests.values.sorted(by: { $0.number < $1.number }).lazy
-            .filter({ $0.state == .open })
+            .filter({ $0.state == .open && !$0.givesWay(to: wallet) })
             .map({ ($0, try self.changedPaths(of: $0, main: main)) })
             .first(where: { !$0.1.isDisjoint(with: changed + owned) }) {
             let shared = written.intersection(changed + owned).sorted().joined(separator: ", ")
@@ -219,7 +223,7 @@ public actor PRService {
     /// prims the PR creates (pr.sh adds their `owners/<prim>.yaml`).
     public func open(_ manifest: Manifest, wallet: String) throws -> Opening {
         let main: String, base: DesiredState
-        switch try stage(manifest) {
+        switch try stage(manifest, by: wallet) {
         case .answered(let opening): return opening
         case .ready(let m, let b, _): (main, base) = (m, b)
         }
@@ -262,8 +266,7 @@ public actor PRService {
             labels: (["agent-pr"] + manifest.labels.filter { $0 != "agent-pr" }),
             author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
             base: main, head: head, state: .open, checks: outcome.checks,
-            approvalReasons: PolicyGate.approvalReasons(paths: relative, prims: prims, base: base, head: outcome.head, policy: policy)
-                + PolicyGate.ownershipReasons(prims: prims, base: base),
+            approvalReasons: approvalReasons(outcome, paths: relative, prims: prims),
             comments: [], createdAt: time, updatedAt: time)
         pr.awaitedOwners = PolicyGate.awaitedOwners(prims: prims, base: base, author: wallet)
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
@@ -417,9 +420,11 @@ public actor PRService {
     }
 
     func authorize(_ caller: Caller, for pr: PullRequest, action: String) throws {
-        if case .wallet(let wallet) = caller, wallet != pr.author {
-            throw ServiceError(.forbidden, "only the wallet that opened PR #\(pr.number) or an operator may \(action) it", field: "X-Wallet")
-        }
+        guard case .wallet(let wallet) = caller, wallet != pr.author else { return }
+        // An owner whose approval the PR waits for may decline it: that closes it.
+        if action == "close", pr.awaits(wallet) { return }
+        let decline = action == "close" && !(pr.awaitedOwners ?? []).isEmpty ? ", or an owner whose approval it waits for" : ""
+        throw ServiceError(.forbidden, "only the wallet that opened PR #\(pr.number)\(decline) or an operator may \(action) it", field: "X-Wallet")
     }
 
     /// Re-runs the checks when main moved since they ran; re-reads the approval rules too.
@@ -433,12 +438,18 @@ public actor PRService {
         if let head = outcome.head {
             pr.prims = PolicyGate.touchedPrims(paths: relative, base: outcome.base, head: head)
         }
-        pr.approvalReasons = PolicyGate.approvalReasons(paths: relative, prims: pr.prims, base: outcome.base, head: outcome.head,
-                                                        policy: outcome.base.policy)
-            + PolicyGate.ownershipReasons(prims: pr.prims, base: outcome.base)
+        pr.approvalReasons = approvalReasons(outcome, paths: relative, prims: pr.prims)
         pr.awaitedOwners = PolicyGate.awaitedOwners(prims: pr.prims, base: outcome.base, author: pr.author)
         pr.mergeProblem = nil
         try save(&pr)
+    }
+
+    /// Why a change whose checks came out as `outcome` needs an operator: policy, risk rules,
+    /// files left in a new prim's package folder, prims with no owner on record.
+    func approvalReasons(_ outcome: Checks.Outcome, paths: [String], prims: [String]) -> [String] {
+        PolicyGate.approvalReasons(paths: paths, prims: prims, base: outcome.base, head: outcome.head, policy: outcome.base.policy)
+            + PackageFolders.reasons(outcome.leftovers)
+            + PolicyGate.ownershipReasons(prims: prims, base: outcome.base)
     }
 
     /// Squashes the PR onto main as a fast-forward. When main moved, the manifest is laid over

@@ -46,6 +46,10 @@ public enum PolicyGate {
     public static func approvalReasons(paths: [String], prims: [String], base: DesiredState, head: DesiredState? = nil,
                                        policy: Policy) -> [String] {
         var reasons: [String] = head.map { RiskRules.reasons(paths: paths, base: base, head: $0) } ?? []
+        // Fail closed: a state without a policy has consented to no unattended merge.
+        if !policy.isDeclared {
+            reasons.append("main has no policy.yaml, so nothing merges unattended; an operator approves each change (commit a policy.yaml to let agents' changes merge on green)")
+        }
         for path in paths {
             if path == "policy.yaml" {
                 reasons.append("it changes policy.yaml")

@@ -51,6 +51,20 @@ public struct PullRequest: Sendable, Codable, Equatable {
         return !approvalReasons.isEmpty || !Set(awaitedOwners ?? []).isSubset(of: ownerApprovals ?? [])
     }
     public var isGreen: Bool { !checks.isEmpty && checks.allSatisfy { $0.status == .success } }
+
+    /// Whether the PR still waits for `wallet`'s approval as the owner of a prim it changes.
+    public func awaits(_ wallet: String) -> Bool {
+        guard approvedBy == nil else { return false }
+        return (awaitedOwners ?? []).contains(wallet) && !(ownerApprovals ?? []).contains(wallet)
+    }
+
+    /// Whether the PR stands aside for a change by `wallet` to the same files: it waits for that
+    /// wallet's approval (an owner is never locked out of its own prim by a stranger's PR). With
+    /// no wallet known yet, it stands aside when it waits for any owner.
+    public func givesWay(to wallet: String?) -> Bool {
+        guard let wallet else { return approvedBy == nil && !Set(awaitedOwners ?? []).isSubset(of: ownerApprovals ?? []) }
+        return awaits(wallet)
+    }
 }
 
 /// One check on a PR, run against the main commit it names.

@@ -16,6 +16,8 @@ public enum RiskRules {
         case externalSecret = "external-secret"
         case endpoint = "endpoint"
         case dnsTarget = "dns-target"
+        /// A prim created over files another change left in its package folder (PackageFolders).
+        case packageLeftovers = "package-leftovers"
     }
 
     /// `paths` are the changed files, relative to the state root.

@@ -55,16 +55,27 @@ public struct HostSession {
         let host = try DesiredBuilder.host(state, named: config.host)
         let stored = try SecretStore(config: config).values()
         let decrypted = DecryptedSecrets.decrypt(state, for: Set(state.deployedPrims(on: host).map(\.id)), config: config)
-        // The host's store wins over a committed value, and the plan says so.
-        let secrets = decrypted.values.merging(stored) { _, store in store }
-        var unreadable = decrypted.failures
-        for name in unreadable.keys where stored[name] != nil { unreadable[name] = nil }
+        // Each value comes only from where its declaration says: an `encrypted:` secret from its own
+        // ciphertext, never the store; the store only for a secret declared `external: true` (the
+        // operator's), which the state's declaration then gives to the prims it lists.
+        var secrets: [String: SecretValue] = [:]
+        for secret in state.secrets {
+            if secret.encrypted != nil {
+                if let value = decrypted.values[secret.name] { secrets[secret.name] = SecretValue(value, source: .encrypted) }
+            } else if let value = stored[secret.name] {
+                secrets[secret.name] = SecretValue(value, source: .store)
+            }
+        }
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
         var desired = try Kinds.desire(state, host: host, config: config,
                                        built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases,
-                                                                   unreadable: unreadable))
+                                                                   unreadable: decrypted.failures))
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
-            desired.notes.append("secret \(name) is committed encrypted and also set in this host's store; the store's value is used (remove \(config.dataDir)/secrets/\(name) to use the committed one)")
+            desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.dataDir)/secrets/\(name) if it is not needed)")
+        }
+        let declared = Set(state.secrets.map(\.name))
+        for name in stored.keys.filter({ !declared.contains($0) }).sorted() {
+            desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.dataDir)/secrets/\(name) if it is not needed)")
         }
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases))
     }
@@ -105,7 +116,19 @@ public struct HostSession {
 
     public func plan(_ state: DesiredState) throws -> HostPlan {
         let desire = try self.desire(state, source: sources.first)
-        return HostPlan(host: desire.host, desired: desire.desired, plan: try plan(desire.desired), gates: desire.gates)
+        var plan = try plan(desire.desired)
+        plan.notes += try leftPackages(plan, state: state)
+        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates)
+    }
+
+    /// A removed prim's package folder is git's to remove, not the host's: the plan says it stays and why.
+    func leftPackages(_ plan: Plan, state: DesiredState) throws -> [String] {
+        guard let source = sources.first else { return [] }
+        let removed = Set(plan.changes.filter { $0.address.kind == .unit && $0.action == .delete }.compactMap(\.prim))
+        return try removed.filter { state.prim($0) == nil }.sorted().compactMap { id in
+            try source.files(under: "packages/\(id)").isEmpty ? nil
+                : "packages/\(id)/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
+        }
     }
 
     /// The plan from what is live to `desired`.

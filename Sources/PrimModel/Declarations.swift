@@ -151,6 +151,9 @@ public struct Policy: Sendable, Hashable {
     /// How long a `testing` prim's release must pass conformance, without a failure, before a PR
     /// may make it `live` (pr.sh's `promotion` check).
     public var minTestingMinutes = 10
+    /// Whether the state has a `policy.yaml`. Without one, pr.sh merges nothing unattended: the
+    /// defaults above describe what agents may send, never a consent to merge it.
+    public var isDeclared = false
 
     public init() {}
 

@@ -77,7 +77,7 @@ extension KindPlanner {
         func change(_ action: Action, _ reason: Reason?, writes: Bool) -> Change {
             Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
                    sensitive: resource.sensitive, before: live?.content, after: resource.content, keys: resource.keys,
-                   writesContent: writes)
+                   sources: resource.sources, writesContent: writes)
         }
         guard let live else { return change(.create, Reason("new", "not on the host yet"), writes: true) }
         if live.digest == resource.digest { return change(.noop, nil, writes: false) }

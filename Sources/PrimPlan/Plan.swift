@@ -1,3 +1,5 @@
+import PrimModel
+
 /// What apply does to one resource. A small closed set; apply branches on this only.
 public enum Action: String, Sendable, Codable, CaseIterable {
     case create, update, delete, start, stop, restart, reload
@@ -41,12 +43,14 @@ public struct Change: Sendable, Equatable, Codable {
     public var after: String?
     /// For sensitive resources: the names (env keys) in the new content.
     public var keys: [String]
+    /// For sensitive resources: where each key's value comes from (never the value).
+    public var sources: [String: ValueSource]
     /// Whether the resource's file content is written by this change.
     public var writesContent: Bool
 
     public init(address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
                 sensitive: Bool = false, before: String? = nil, after: String? = nil, keys: [String] = [],
-                writesContent: Bool = false) {
+                sources: [String: ValueSource] = [:], writesContent: Bool = false) {
         self.address = address
         self.prim = prim
         self.path = path
@@ -56,6 +60,7 @@ public struct Change: Sendable, Equatable, Codable {
         self.before = sensitive ? nil : before
         self.after = sensitive ? nil : after
         self.keys = keys
+        self.sources = sources
         self.writesContent = writesContent
     }
 }

@@ -48,9 +48,12 @@ public struct DesiredResource: Sendable, Equatable {
     public var running: Bool
     /// Settings a kind reads when it compares (a DNS record: take over a foreign one).
     public var attributes: [String: String]
+    /// For sensitive resources: where each key's value comes from (never the value).
+    public var sources: [String: ValueSource]
 
     public init(address: ResourceAddress, prim: String?, path: String, content: String,
-                sensitive: Bool = false, keys: [String] = [], running: Bool = true, attributes: [String: String] = [:]) {
+                sensitive: Bool = false, keys: [String] = [], running: Bool = true, attributes: [String: String] = [:],
+                sources: [String: ValueSource] = [:]) {
         self.address = address
         self.prim = prim
         self.path = path
@@ -59,6 +62,7 @@ public struct DesiredResource: Sendable, Equatable {
         self.keys = keys
         self.running = running
         self.attributes = attributes
+        self.sources = sources
     }
 
     public var digest: String { Digest.sha256(content) }

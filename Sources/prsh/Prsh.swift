@@ -38,6 +38,7 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "Payments: the network, CAIP-2 (eip155:8453 is Base, eip155:84532 Base Sepolia).") var network = "eip155:8453"
     @Option(help: "Payments: the x402 facilitator's URL, which settles payments.") var facilitator: String?
     @Option(help: "Payments: seconds to wait for the facilitator's settle.") var facilitatorTimeout = 15.0
+    @Option(help: "Payments: an Ethereum JSON-RPC URL of the network, asked whether a payment whose settle gave no answer paid pr.sh (without it such a payment stays pending).") var chainRpc: String?
     @Option(help: "Payments: the longest an authorization may be valid, in seconds (maxTimeoutSeconds).") var paymentTimeout = 300
     @Option(help: "Most files in one manifest.") var maxFiles = 50
     @Option(help: "Largest file in a manifest, in bytes.") var maxFileBytes = 256 * 1024
@@ -103,8 +104,11 @@ extension Prsh {
             guard (30...3600).contains(paymentTimeout) else { throw ValidationError("--payment-timeout must be 30 to 3600 seconds") }
             var settings = PaymentDesk.Settings(network: chain, payTo: address)
             settings.maxTimeoutSeconds = paymentTimeout
+            if let chainRpc, !(chainRpc.hasPrefix("http://") || chainRpc.hasPrefix("https://")) {
+                throw ValidationError("--chain-rpc must be an http(s) URL of the network's JSON-RPC endpoint")
+            }
             return .on(try PaymentDesk(settings, facilitator: HTTPFacilitator(url: facilitator, timeout: facilitatorTimeout),
-                                       journal: "\(dataDir)/payments.jsonl"))
+                                       lookup: chainRpc.map { ChainRPCLookup(url: $0) }, journal: "\(dataDir)/payments.jsonl"))
         default:
             throw ValidationError("--payments must be on or off, got '\(payments)'")
         }

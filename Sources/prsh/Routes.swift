@@ -55,8 +55,8 @@ struct Routes {
                 return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
                                       request: "open \(manifest.contentHash)",
                                       check: { try await service.admit($0) },
-                                      claim: { _ in
-                                          guard let early = try await service.claim(manifest, for: call) else { return nil }
+                                      claim: { wallet in
+                                          guard let early = try await service.claim(manifest, by: wallet, for: call) else { return nil }
                                           return try await respond(early)
                                       },
                                       release: { await service.release(call) }) { wallet in

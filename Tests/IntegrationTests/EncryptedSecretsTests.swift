@@ -105,12 +105,27 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertTrue(header.stdout.contains("is not a valid age file") && header.stdout.contains("[secret-format]"), header.stdout)
     }
 
-    func testTheHostStoreWinsAndThePlanSaysSo() throws {
+    /// An `encrypted:` declaration is met by its own ciphertext only: a value of the same name in
+    /// the host's store (set ahead of a PR, or left by a removed prim) never reaches the prim.
+    func testAnEncryptedSecretNeverTakesTheStoresValueAndThePlanSaysWhereEachValueComesFrom() throws {
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "from-the-store").status, 0)
         let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(diff.stdout.contains("Warning: secret API_KEY is committed encrypted and also set in this host's store; the store's value is used"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("Warning: secret API_KEY is committed encrypted; this host's store also holds a value of that name, which is not used"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("+ API_KEY = (sensitive value, from git, encrypted)"), diff.stdout)
+        let json = try testbed.primctl(["diff", "--state", state, "--format", "json"])
+        XCTAssertTrue(json.stdout.contains(#""API_KEY" : "encrypted""#) || json.stdout.contains(#""API_KEY":"encrypted""#), json.stdout)
+        XCTAssertFalse(diff.stdout.contains("from-the-store") || json.stdout.contains("from-the-store"))
         XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8).contains("from-the-store"))
+        let env = try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8)
+        XCTAssertTrue(env.contains(canary), "the committed value is used")
+        XCTAssertFalse(env.contains("from-the-store"), "the store's value is not")
+        // Damaged ciphertext blocks the prim; the store's value does not stand in for it.
+        let other = try Command.run("/usr/bin/age-keygen", [])
+        let otherRecipient = other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        try write(Array(("prims: [alpha]\nencrypted: |\n" + (try encrypt("agents-own", to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }.joined()).utf8),
+                  to: "\(state)/secrets/API_KEY.yaml")
+        let blocked = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(blocked.stdout.contains("secret API_KEY cannot be used on this host"), blocked.stdout)
     }
 
     func testRekeyEncryptsAgainToTheRecipientsTheHostsDeclareNow() throws {

@@ -32,6 +32,30 @@ final class MassDeletionTests: FreshTestbedCase {
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "the kept prim still serves")
     }
 
+    /// Three prims are not "more than three": the guard refuses emptying a host whatever its size.
+    func testEmptyingAHostOfThreePrimsNeedsTheFlag() throws {
+        var files = ConvergedState.files()
+        files["prims/gamma.yaml"] = "id: gamma\nstatus: testing\nport: 3210\n"
+        state = try writeTree(files)
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        for folder in ["prims", "secrets"] {
+            try FileManager.default.removeItem(atPath: "\(state)/\(folder)")
+            try FileManager.default.createDirectory(atPath: "\(state)/\(folder)", withIntermediateDirectories: true)
+        }
+        let live = testbed.liveFiles()
+        let times = testbed.liveFileTimes()
+        let refused = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(refused.status, 1, refused.stdout + refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("this would remove all 3 prims deployed on host 't' (alpha, beta, gamma)"), refused.stderr)
+        XCTAssertEqual(testbed.liveFiles(), live, "nothing changed")
+        XCTAssertEqual(testbed.liveFileTimes(), times)
+        XCTAssertEqual(try testbed.activeState("prim-gamma.service"), "active")
+
+        let allowed = try testbed.primctl(["apply", "--state", state, "--yes", "--allow-mass-delete"])
+        XCTAssertEqual(allowed.status, 0, allowed.stdout + allowed.stderr)
+        XCTAssertEqual(try testbed.unitProperty("prim-alpha.service", "LoadState"), "not-found")
+    }
+
     func testAnUnreadablePrimsFolderIsAnErrorNotAnEmptyState() throws {
         XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
         let files = testbed.liveFiles()

@@ -29,7 +29,7 @@ final class PaymentTests: XCTestCase {
         repo = try StateRepository(files: files)
         facilitator = try LocalFacilitator(mint: [alice.address: funds, bob.address: funds, carol.address: funds], directory: directory)
         prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url])
+                                                     "--facilitator", facilitator.url, "--chain-rpc", facilitator.rpcURL])
     }
 
     override func tearDown() {
@@ -184,8 +184,8 @@ final class PaymentTests: XCTestCase {
         let number = try XCTUnwrap(change.body["pr_number"] as? Int)
         let settled = try facilitator.settleCalls
 
-        // Carol may neither close, merge nor approve it; alice may not merge or close bob's PR. All free refusals.
-        for (wallet, action) in [(carol!, "close"), (carol!, "merge"), (carol!, "approve"), (alice!, "merge"), (alice!, "close")] {
+        // Carol may neither close, merge nor approve it; alice may not merge bob's PR. All free refusals.
+        for (wallet, action) in [(carol!, "close"), (carol!, "merge"), (carol!, "approve"), (alice!, "merge")] {
             let answer = try PythonPayer.pay(wallet, "POST", prsh.url + "/v1/pr/\(number)/\(action)")
             XCTAssertEqual(answer.status, 403, "\(action) by \(wallet.address): \(answer.raw)")
         }
@@ -211,9 +211,12 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(refused.status, 403, refused.raw)
         XCTAssertEqual(try facilitator.balance(carol.address), funds)
 
-        // A folder under packages/ creates no prim, so it claims no owner.
+        // A package folder belongs to its prim: files for a prim that does not exist are refused, free.
+        let beforeSquat = try facilitator.settleCalls
         let squat = try PythonPayer.pay(carol, "POST", prsh.url + "/v1/pr", json: PrshProcess.manifest(["state/packages/zeta/NOTES.md": "hello\n"]))
-        XCTAssertEqual(squat.status, 201, squat.raw)
+        XCTAssertEqual(squat.status, 400, squat.raw)
+        XCTAssertEqual(try facilitator.settleCalls, beforeSquat)
+        XCTAssertNil(try file("state/packages/zeta/NOTES.md"))
         XCTAssertNil(try file("state/owners/zeta.yaml"), "no owner record for a prim that does not exist")
 
         // Merging a red PR is refused before payment.
@@ -230,6 +233,13 @@ final class PaymentTests: XCTestCase {
         let closed = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(other.body["pr_number"] as? Int))/close")
         XCTAssertEqual(closed.body["state"] as? String, "closed", closed.raw)
         XCTAssertEqual(closed.paymentResponse?["success"] as? Bool, true)
+
+        // An owner may decline a stranger's change to its prim: a paid close.
+        let stranger = try PythonPayer.pay(carol, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "carol's"))
+        XCTAssertEqual(stranger.body["state"] as? String, "open", stranger.raw)
+        let declined = try PythonPayer.pay(alice, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(stranger.body["pr_number"] as? Int))/close")
+        XCTAssertEqual(declined.status, 200, declined.raw)
+        XCTAssertEqual(declined.body["state"] as? String, "closed", declined.raw)
     }
 
     func testRateLimitsHoldPerProvenPayer() throws {
@@ -274,7 +284,7 @@ final class PaymentTests: XCTestCase {
     func testASettleThatTimesOutButWentThroughIsNotChargedAgainOrRefused() throws {
         _ = prsh.stop()
         prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"])
+                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1", "--chain-rpc", facilitator.rpcURL])
         let body = manifest("gamma", port: 3206)
         let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
         try facilitator.mode("slow", delay: 3)
@@ -291,6 +301,57 @@ final class PaymentTests: XCTestCase {
         let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
         XCTAssertEqual(prsh.records.count, 1)
+        XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
+    }
+
+    /// After a settle that gave no answer, the payer spends the same EIP-3009 nonce on a transfer to
+    /// its own other address and resends the payment: the facilitator's "nonce already used" is no
+    /// proof of payment; the chain shows the nonce paid someone else, and nothing is done.
+    func testANonceSpentElsewhereAfterAnUnclearSettleGetsNoWork() throws {
+        let body = manifest("gamma", port: 3206)
+        let terms = try challenge(body: body)
+        let nonce = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let payment = try alice.wallet.pay(terms, resource: nil, now: now(), nonce: nonce)
+        try facilitator.mode("error500")
+        let unclear = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: header(payment))
+        XCTAssertEqual(unclear.status, 503, unclear.message)
+        try facilitator.mode("normal")
+        var own = terms
+        own.payTo = carol.wallet.address.checksummed
+        let spent = HTTPFacilitator(url: facilitator.url).settle(try alice.wallet.pay(own, resource: nil, now: now(), nonce: nonce),
+                                                                requirements: own, payer: alice.wallet.address)
+        guard case .settled = spent else { return XCTFail("alice could not spend her own nonce: \(spent)") }
+        for attempt in 1...2 {
+            let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: header(payment))
+            XCTAssertEqual(again.status, 402, "attempt \(attempt): \(again.message)")
+            XCTAssertTrue(again.message.contains("nonce_spent_elsewhere") || again.message.contains("failed to settle"), again.message)
+        }
+        XCTAssertTrue(prsh.records.isEmpty, "no PR was opened")
+        XCTAssertEqual(try facilitator.balance(payTo), 0, "pay-to received nothing")
+        XCTAssertEqual(try facilitator.balance(carol.address), funds + 50000)
+    }
+
+    /// Without a chain lookup, a payment reported used after an unclear settle is held: no work,
+    /// no second charge, and the payer is told why.
+    func testWithoutAChainLookupAnUnconfirmedPaymentIsHeld() throws {
+        _ = prsh.stop()
+        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"])
+        let body = manifest("gamma", port: 3206)
+        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
+        try facilitator.mode("slow", delay: 3)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 503)
+        let deadline = Date().addingTimeInterval(20)
+        while try facilitator.transfers.count < 1 {
+            guard Date() < deadline else { return XCTFail("the slow settle never committed") }
+            usleep(100_000)
+        }
+        try facilitator.mode("normal")
+        let held = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        XCTAssertEqual(held.status, 503, held.message)
+        XCTAssertTrue(held.message.contains("no chain lookup (--chain-rpc)"), held.message)
+        XCTAssertNil(held.headers["payment-required"], "pr.sh does not ask for another payment")
+        XCTAssertTrue(prsh.records.isEmpty, "no work without proof")
         XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
     }
 

@@ -38,13 +38,14 @@ final class PolicyGateTests: XCTestCase {
     }
 
     func testWhatNeedsAnOperator() {
-        let policy = Policy()
+        var policy = Policy()
+        policy.isDeclared = true
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/new.yaml"], prims: ["new"], base: base, policy: policy), [])
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/test.yaml"], prims: ["test"], base: base, policy: policy), [])
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["prims/live.yaml"], prims: ["live"], base: base, policy: policy), ["prim 'live' is live"])
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["policy.yaml"], prims: [], base: base, policy: policy), ["it changes policy.yaml"])
         XCTAssertEqual(PolicyGate.approvalReasons(paths: ["hosts/vps.yaml"], prims: [], base: base, policy: policy), ["it changes a host (hosts/vps.yaml)"])
-        var strict = Policy()
+        var strict = policy
         strict.autoMergeNewPrims = false
         strict.autoMergeNonLive = false
         strict.protectedPaths = ["packages/test/**"]
@@ -53,6 +54,18 @@ final class PolicyGateTests: XCTestCase {
             "it adds prim 'new' and policy.yaml has auto_merge.new_prims: false",
             "it changes prim 'test' and policy.yaml has auto_merge.non_live: false",
         ])
+    }
+
+    /// A state without a policy.yaml has consented to no unattended merge, not to the defaults.
+    func testWithoutAPolicyNothingMergesUnattended() {
+        let none = Policy()
+        XCTAssertFalse(none.isDeclared)
+        for (paths, prims) in [(["prims/new.yaml"], ["new"]), (["prims/test.yaml"], ["test"]), (["packages/new/app.py"], ["new"])] {
+            let reasons = PolicyGate.approvalReasons(paths: paths, prims: prims, base: base, policy: none)
+            XCTAssertTrue(reasons.contains { $0.hasPrefix("main has no policy.yaml, so nothing merges unattended") }, "\(paths): \(reasons)")
+        }
+        let loaded = StateLoader.load(StateSnapshot(entries: ["policy.yaml": .file(Array("stale_days: 3\n".utf8))])).state.policy
+        XCTAssertTrue(loaded.isDeclared, "a policy.yaml, even one that sets little, is declared")
     }
 }
 

@@ -15,7 +15,7 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(result.errors, [])
         let key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
         let host = try DesiredBuilder.host(result.state, named: nil)
-        let built = DesiredBuilder.build(result.state, host: host, config: HostConfig(), secrets: ["WALLET_KEY": key])
+        let built = DesiredBuilder.build(result.state, host: host, config: HostConfig(), secrets: ["WALLET_KEY": SecretValue(key, source: .store)])
         let rendering = try XCTUnwrap(built.renderings["leak"])
         var gate = GateResult(prim: "leak", passed: false, enforced: false, message: "1 of 1 declared routes do not conform: pays to '\(key)'", seconds: 1,
                               routes: [RouteResult(route: "GET /v1/x", outcome: .failed, status: 402,
@@ -29,7 +29,7 @@ final class RedactionTests: XCTestCase {
         // As messages quote a value: escaped, or cut to 63 characters.
         let long = String(repeating: "k", count: 80), quoted = "sk\"live\\quoted_secret_value"
         for secret in [long, quoted] {
-            let rendering = try XCTUnwrap(DesiredBuilder.build(result.state, host: host, config: HostConfig(), secrets: ["WALLET_KEY": secret]).renderings["leak"])
+            let rendering = try XCTUnwrap(DesiredBuilder.build(result.state, host: host, config: HostConfig(), secrets: ["WALLET_KEY": SecretValue(secret, source: .store)]).renderings["leak"])
             let message = "pays to '\(Quoting.shown(secret))', which is not an address"
             XCTAssertEqual(rendering.redacting([message]), ["pays to '[WALLET_KEY]', which is not an address"], secret)
         }

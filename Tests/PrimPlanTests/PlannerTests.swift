@@ -143,9 +143,12 @@ final class MassDeletionRuleTests: XCTestCase {
         return Plan(host: "h", changes: changes)
     }
 
-    /// (deployed, removed, refused): at most max(3, 30 %) of the deployed prims go in one apply.
+    /// (deployed, removed, refused): at most max(3, 30 %) of the deployed prims go in one apply,
+    /// and never all of them.
     let table: [(String, Int, Int, Bool)] = [
-        ("three of three is allowed", 3, 3, false),
+        ("three of three is refused: all of them", 3, 3, true),
+        ("the only prim is refused", 1, 1, true),
+        ("two of three is allowed", 3, 2, false),
         ("four of five is refused", 5, 4, true),
         ("three of five is allowed", 5, 3, false),
         ("thirty of a hundred is allowed", 100, 30, false),
@@ -160,5 +163,7 @@ final class MassDeletionRuleTests: XCTestCase {
         XCTAssertNil(MassDeletion.refusal(plan(deployed: 0, removed: 0, added: 50)), "creations never count")
         let message = MassDeletion.refusal(plan(deployed: 5, removed: 4)) ?? ""
         XCTAssertTrue(message.contains("remove 4 of the 5 prims deployed on host 'h' (p0, p1, p2, p3)"), message)
+        let all = MassDeletion.refusal(plan(deployed: 3, removed: 3, added: 2)) ?? ""
+        XCTAssertTrue(all.contains("remove all 3 prims deployed on host 'h' (p0, p1, p2), every prim it serves now"), all)
     }
 }

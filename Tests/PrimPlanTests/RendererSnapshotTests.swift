@@ -25,8 +25,8 @@ final class RendererSnapshotTests: XCTestCase {
         config.envDir = "/etc/prim"
         config.caddyFragmentDir = "/etc/caddy/prim.d"
         let host = try DesiredBuilder.host(result.state, named: nil)
-        let old = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": "old-secret-value"])
-        let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": "new-secret-value"])
+        let old = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("old-secret-value", source: .store)])
+        let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)])
         var observed: [ObservedResource] = old.resources.filter { $0.prim == "search" }.map {
             ObservedResource(address: $0.address, content: $0.sensitive ? nil : $0.content, digest: $0.digest,
                              runtime: $0.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: "active") : nil, prim: $0.prim)

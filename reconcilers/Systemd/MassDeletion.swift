@@ -1,8 +1,9 @@
 import PrimPlan
 
 /// The guard against removing most of a host by accident (a state read half-empty, a bad merge):
-/// a plan that would remove more than max(3, 30 %) of the prims deployed on the host needs an
-/// explicit "yes, all of them" (`--allow-mass-delete`, primd's `controller.allow_mass_delete`).
+/// a plan that would remove every prim deployed on the host, whatever their number, or more than
+/// max(3, 30 %) of them, needs an explicit "yes, all of them" (`--allow-mass-delete`, primd's
+/// `controller.allow_mass_delete`).
 public enum MassDeletion {
     public static let minimum = 3
     public static let fraction = 0.3
@@ -12,8 +13,14 @@ public enum MassDeletion {
         let units = plan.changes.filter { $0.address.kind == .unit }
         let deployed = Set(units.filter { $0.action != .create }.compactMap(\.prim))
         let removed = Set(units.filter { $0.action == .delete }.compactMap(\.prim)).sorted()
+        let override = "if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
+        let names = removed.joined(separator: ", ")
+        if !removed.isEmpty && removed.count == deployed.count {
+            let what = removed.count == 1 ? "the only prim" : "all \(removed.count) prims"
+            return "this would remove \(what) deployed on host '\(plan.host)' (\(names)), every prim it serves now; \(override)"
+        }
         let limit = max(minimum, Int(Double(deployed.count) * fraction))
         guard removed.count > limit else { return nil }
-        return "this would remove \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(removed.joined(separator: ", "))), more than the \(limit) an apply may remove on its own; if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
+        return "this would remove \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(names)), more than the \(limit) an apply may remove on its own; \(override)"
     }
 }

@@ -31,6 +31,14 @@ x402 v2 facilitator API (bodies {x402Version, paymentPayload, paymentRequirement
   Answers are 200 with x402's model (by alias, nulls left out); a body that does not
   parse, or a scheme/network x402 has no facilitator for, is 400 {"error": "..."}.
 
+The fake chain's JSON-RPC, one endpoint per network (what a node of that chain answers, over the
+same ledger; only these methods):
+  POST /rpc/<chain id>  eth_chainId, eth_blockNumber,
+                        eth_getLogs {address, fromBlock, toBlock, topics: [t0, t1, ...]} (each
+                          topic null or one value), eth_getTransactionReceipt [hash]
+  Every committed transferWithAuthorization emits, as FiatTokenV2 does, AuthorizationUsed(
+  authorizer indexed, nonce indexed) and Transfer(from indexed, to indexed, value) in one block.
+
 Test-only inspection and control (not part of any real facilitator):
   GET  /_fake/state  {"balances": {network: {address_lower: "atomic"}},
                       "calls": {"verify": n, "settle": n},
@@ -90,6 +98,7 @@ DOMAIN_TYPEHASH = keccak(
 TWA_TYPEHASH = keccak(b"TransferWithAuthorization(address from,address to,uint256 value,"
                       b"uint256 validAfter,uint256 validBefore,bytes32 nonce)")
 TRANSFER_TOPIC = "0x" + keccak(b"Transfer(address,address,uint256)").hex()
+AUTHORIZATION_USED_TOPIC = "0x" + keccak(b"AuthorizationUsed(address,bytes32)").hex()
 MODES = {"normal", "down", "slow", "verdict400", "error500", "pending"}
 
 
@@ -115,6 +124,7 @@ class Ledger:
                 self.used = set()
             self.calls = {"verify": 0, "settle": 0}
             self.transfers, self.pending, self.receipts, self.blocks = [], {}, {}, 0
+            self.logs = {n: [] for n in NETWORKS}  # network: the logs a node would return
             self.mode, self.delay, self.reason = "normal", 5.0, "insufficient_funds"
 
     def block(self):
@@ -263,9 +273,14 @@ class FakeUsdc:
         balances[t["to"]] = balances.get(t["to"], 0) + int(t["value"])
         self.ledger.used.add((self.network, t["from"], t["nonce"]))
         self.ledger.transfers.append(t)
-        log = {"address": self.asset, "data": "0x" + int(t["value"]).to_bytes(32, "big").hex(),
-               "topics": [TRANSFER_TOPIC, _topic(t["from"]), _topic(t["to"])]}
-        self.ledger.receipts[t["transaction"]] = TransactionReceipt(1, self.ledger.block(), t["transaction"], [log])
+        block = self.ledger.block()
+        logs = [{"address": self.asset, "data": "0x", "topics": [AUTHORIZATION_USED_TOPIC, _topic(t["from"]), t["nonce"]]},
+                {"address": self.asset, "data": "0x" + int(t["value"]).to_bytes(32, "big").hex(),
+                 "topics": [TRANSFER_TOPIC, _topic(t["from"]), _topic(t["to"])]}]
+        for index, log in enumerate(logs):
+            log.update({"blockNumber": hex(block), "transactionHash": t["transaction"], "logIndex": hex(index), "removed": False})
+        self.ledger.logs[self.network] += logs
+        self.ledger.receipts[t["transaction"]] = TransactionReceipt(1, block, t["transaction"], logs)
 
 
 def _hex(b):
@@ -331,6 +346,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.note(400, "invalid JSON")
         if path in ("/verify", "/settle"):
             return self.facilitate(path[1:], body)
+        if path.startswith("/rpc/"):
+            return self.rpc(path[len("/rpc/"):], body)
         try:
             answer = self.control(path, body)
         except (KeyError, TypeError, ValueError) as e:
@@ -363,6 +380,44 @@ class Handler(BaseHTTPRequestHandler):
             FACILITATOR[0] = build_facilitator(LEDGER)  # forgets x402's pending-settlement store
             return LEDGER.state()
         return None
+
+    def rpc(self, chain, body):
+        """A node's JSON-RPC over the fake ledger, for the network whose chain id is `chain`."""
+        network = next((n for n, v in NETWORKS.items() if str(v[0]) == chain), None)
+        if network is None:
+            self.reply(404, {"error": "no such chain"})
+            return self.note(404)
+        method, params = body.get("method"), body.get("params") or []
+
+        def answer(result=None, error=None):
+            reply = {"jsonrpc": "2.0", "id": body.get("id")}
+            reply.update({"error": {"code": -32601, "message": error}} if error else {"result": result})
+            self.reply(200, reply)
+            self.note(200, f"{method}")
+
+        with LEDGER.lock:
+            if method == "eth_chainId":
+                return answer(hex(NETWORKS[network][0]))
+            if method == "eth_blockNumber":
+                return answer(hex(LEDGER.blocks))
+            if method == "eth_getLogs":
+                f = params[0]
+                low = 0 if f.get("fromBlock") in (None, "earliest") else int(f["fromBlock"], 16)
+                high = LEDGER.blocks if f.get("toBlock") in (None, "latest") else int(f["toBlock"], 16)
+                wanted = [t.lower() if isinstance(t, str) else t for t in f.get("topics", [])]
+                found = [log for log in LEDGER.logs[network]
+                         if low <= int(log["blockNumber"], 16) <= high
+                         and (not f.get("address") or log["address"].lower() == f["address"].lower())
+                         and all(w is None or (i < len(log["topics"]) and log["topics"][i].lower() == w)
+                                 for i, w in enumerate(wanted))]
+                return answer(found)
+            if method == "eth_getTransactionReceipt":
+                receipt = LEDGER.receipts.get(params[0])
+                if receipt is None:
+                    return answer(None)
+                return answer({"transactionHash": params[0], "status": hex(receipt.status),
+                               "blockNumber": hex(receipt.block_number), "logs": receipt.logs})
+        return answer(error=f"the fake chain has no method {method}")
 
     def fault(self, kind):
         """Applies the fault mode; True when the request has been dealt with."""

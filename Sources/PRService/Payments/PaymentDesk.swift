@@ -31,6 +31,9 @@ public final class PaymentDesk: Sendable {
 
     public let settings: Settings
     let facilitator: Facilitator
+    /// The chain, asked when a facilitator reports a nonce used after a settle whose answer never
+    /// came; nil: such a payment stays pending (no work, no second charge).
+    let lookup: TransferLookup?
     let now: @Sendable () -> Date
     struct Books: ~Copyable {
         var journal: PaymentJournal
@@ -39,9 +42,11 @@ public final class PaymentDesk: Sendable {
     }
     let books: Mutex<Books>
 
-    public init(_ settings: Settings, facilitator: Facilitator, journal path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(_ settings: Settings, facilitator: Facilitator, lookup: TransferLookup? = nil, journal path: String,
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.settings = settings
         self.facilitator = facilitator
+        self.lookup = lookup
         self.now = now
         let journal = try PaymentJournal(path: path, now: UInt64(now().timeIntervalSince1970))
         books = Mutex(Books(journal: journal))
@@ -127,17 +132,19 @@ public final class PaymentDesk: Sendable {
         let requirements = requirements(price: price)
         let facilitator = self.facilitator
         // On a thread of its own: a slow facilitator must not hold the server's workers.
-        var outcome = await withCheckedContinuation { continuation in
+        let settings = self.settings
+        let lookup = self.lookup
+        let outcome = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: facilitator.settle(verified.payload, requirements: requirements, payer: verified.payer))
+                var outcome = facilitator.settle(verified.payload, requirements: requirements, payer: verified.payer)
+                // A payment whose earlier settle had no clear answer, now reported used: the payer
+                // may have spent the nonce elsewhere meanwhile, so "used" proves nothing. Only the
+                // chain's record of the transfer to payTo does.
+                if case .refused(let reason, _, _) = outcome, reason.contains("nonce"), reason.contains("used"), unsure {
+                    outcome = Self.confirm(verified, price: price, settings: settings, lookup: lookup)
+                }
+                continuation.resume(returning: outcome)
             }
-        }
-        // A payment whose earlier settle had no clear answer, now reported used: that earlier
-        // settle moved it (its nonce is used only by the transfer to payTo, or by the payer
-        // cancelling it). It is not refused as unpaid.
-        if case .refused(let reason, _, _) = outcome, reason.contains("nonce"), reason.contains("used"), unsure {
-            outcome = .settled(SettleResponse(success: true, payer: verified.payer.checksummed, transaction: "(settled by an earlier attempt)",
-                                              network: settings.network.id))
         }
         do {
             switch outcome {
@@ -162,6 +169,25 @@ public final class PaymentDesk: Sendable {
         } catch {
             release(key)
             throw ServiceError(.internalError, "cannot record the payment's settlement: \(error)")
+        }
+    }
+
+    /// What the chain says of a payment whose nonce the facilitator reports used after an unclear
+    /// settle: settled by that transaction only when it moved the price from the payer to payTo.
+    static func confirm(_ verified: PaymentCheck.Verified, price: UInt64, settings: Settings, lookup: TransferLookup?) -> SettleOutcome {
+        guard let lookup else {
+            return .unknown("the facilitator reports this payment's nonce used after an earlier settle gave no answer, and pr.sh has no chain lookup (--chain-rpc) to confirm that the transfer paid it; the request is held until the operator configures one")
+        }
+        switch lookup.evidence(payer: verified.payer, nonce: verified.nonce, payTo: settings.payTo, amount: price, network: settings.network) {
+        case .paid(let transaction):
+            return .settled(SettleResponse(success: true, payer: verified.payer.checksummed, transaction: transaction, network: settings.network.id))
+        case .elsewhere(let transaction):
+            return .refused(reason: "nonce_spent_elsewhere",
+                            message: "transaction \(transaction) used this authorization's nonce without paying \(settings.payTo.checksummed) \(USDC.dollars(price))", nil)
+        case .notFound:
+            return .unknown("the facilitator reports this payment's nonce used, but no transaction using it is on chain yet")
+        case .unknown(let why):
+            return .unknown("the facilitator reports this payment's nonce used and the chain cannot confirm the transfer now (\(why))")
         }
     }
 

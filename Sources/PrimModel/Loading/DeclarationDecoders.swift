@@ -197,6 +197,7 @@ struct DeclarationDecoder {
         let fields = FieldSet(pairs, file: file)
         reader.rejectUnknownKeys(fields, allowed: Policy.keys, context: "policy", code: "unknown-key")
         var policy = Policy()
+        policy.isDeclared = true
         if fields["agent_paths"] != nil { policy.agentPaths = reader.strings(fields["agent_paths"]).map(\.0) }
         if fields["protected_paths"] != nil { policy.protectedPaths = reader.strings(fields["protected_paths"]).map(\.0) }
         if let merge = reader.mapping(fields["auto_merge"]) {

@@ -29,10 +29,11 @@ public enum DesiredBuilder {
     }
 
     /// - Parameters:
-    ///   - secrets: values from the host's secret store, by name.
+    ///   - secrets: the value of each secret this host can give, by name, with its source: an
+    ///     `external` declaration's from the host's store, an `encrypted` one's from its own ciphertext.
     ///   - releases: the code of each prim that has some (`packages/<id>/` and the host's shared paths).
     ///   - unreadable: secrets committed encrypted that this host cannot use, with why and the fix.
-    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: String],
+    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
                              releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
@@ -48,9 +49,9 @@ public enum DesiredBuilder {
             let given = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" {
                 if let value = host.env[key] {
-                    values.append(.init(key: key, value: value))
-                } else if given.contains(key), let value = secrets[key] {
-                    values.append(.init(key: key, value: value))
+                    values.append(.init(key: key, value: value, source: .host))
+                } else if given.contains(key), let secret = secrets[key] {
+                    values.append(.init(key: key, value: secret.value, source: secret.source))
                 } else if given.contains(key), unreadable[key] != nil {
                     undecryptable.append(key)
                 } else if given.contains(key) || !state.secrets.contains(where: { $0.name == key }) {
@@ -72,7 +73,8 @@ public enum DesiredBuilder {
             var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, workdir: nil, restartTriggers: [])
             let env = rendering.env(port: prim.port)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
-                                             content: env, sensitive: true, keys: ["PORT"] + values.map(\.key)))
+                                             content: env, sensitive: true, keys: ["PORT"] + values.map(\.key),
+                                             sources: Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first })))
             rendering.restartTriggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
             if let manifest = releases[prim.id] {
                 let address = ResourceNames.release(prim.id, digest: manifest.digest)

@@ -15,7 +15,11 @@ public struct PrimRendering: Sendable {
     struct EnvValue: Sendable {
         var key: String
         var value: String
+        var source: ValueSource
     }
+
+    /// Where each env value the prim gets comes from (never the value).
+    public var sources: [String: ValueSource] { Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first }) }
 
     /// The side-by-side candidate's files: its unit, named in `ResourceNames`, reads its own env file.
     public struct Candidate: Sendable {

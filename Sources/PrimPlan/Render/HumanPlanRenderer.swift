@@ -1,3 +1,5 @@
+import PrimModel
+
 /// Renders a plan as text in Terraform's conventions. Reads the plan; computes nothing.
 public enum HumanPlanRenderer {
     static func symbol(_ action: Action) -> String {
@@ -86,10 +88,13 @@ public enum HumanPlanRenderer {
 
     static func body(_ change: Change) -> [String] {
         if change.sensitive {
+            func value(_ key: String) -> String { change.sources[key].map { "(sensitive value, \($0.phrase))" } ?? "(sensitive value)" }
             switch change.action {
-            case .create: return ["path = \"\(change.path)\""] + change.keys.map { "+ \($0) = (sensitive value)" }
+            case .create: return ["path = \"\(change.path)\""] + change.keys.map { "+ \($0) = \(value($0))" }
             case .delete: return ["path = \"\(change.path)\""]
-            default: return ["path = \"\(change.path)\"", "~ content = (sensitive value)"]
+            default:
+                let sources = change.keys.filter { change.sources[$0] != nil }.map { "  \($0) \(change.sources[$0]!.phrase)" }
+                return ["path = \"\(change.path)\"", "~ content = (sensitive value)"] + sources
             }
         }
         guard change.writesContent || change.action == .delete else { return [] }

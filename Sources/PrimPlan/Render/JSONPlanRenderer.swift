@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 
 /// Renders a plan as JSON (schema `prim.plan/v1`, documented in the README).
 public enum JSONPlanRenderer {
@@ -36,6 +37,7 @@ public enum JSONPlanRenderer {
         var before: String?
         var after: String?
         var keys: [String]?
+        var sources: [String: ValueSource]?
     }
 
     public static func document(_ plan: Plan) -> some Encodable {
@@ -45,7 +47,8 @@ public enum JSONPlanRenderer {
                      Entry(address: "\(change.address.kind.rawValue).\(change.address.name)", kind: change.address.kind.rawValue,
                            name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
                            reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
-                           keys: change.sensitive ? change.keys : nil)
+                           keys: change.sensitive ? change.keys : nil,
+                           sources: change.sensitive && !change.sources.isEmpty ? change.sources : nil)
                  },
                  blocked: plan.blocked, notes: plan.notes.isEmpty ? nil : plan.notes)
     }

@@ -9,10 +9,17 @@ final class StateRepository {
     /// An SSH key commits are signed with (`git commit -S`, gpg.format=ssh), if set.
     var signingKey: String?
 
-    init(files: [String: String], signingKey: String? = nil) throws {
+    /// What the test states hold when they name no policy: pr.sh merges nothing unattended
+    /// without a policy.yaml, so the tests that expect merges on green say they want them.
+    static let mergingPolicy = "auto_merge: { new_prims: true, non_live: true }\n"
+
+    /// `withoutPolicy` keeps the state free of a policy.yaml when `files` has none.
+    init(files: [String: String], signingKey: String? = nil, withoutPolicy: Bool = false) throws {
         self.signingKey = signingKey
         work = Paths.temporaryDirectory("prim-repo-work")
         bare = work + ".git"
+        var files = files
+        if !withoutPolicy && files["policy.yaml"] == nil { files["policy.yaml"] = Self.mergingPolicy }
         try git(["init", "-q", "-b", "main", work])
         try commit(files, message: "initial state")
         try git(["clone", "-q", "--bare", work, bare])

@@ -64,6 +64,8 @@ final class LocalFacilitator {
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
+    /// The fake chain's JSON-RPC for the tests' network (Base Sepolia).
+    var rpcURL: String { "\(url)/rpc/84532" }
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     func state() throws -> [String: Any] {
