@@ -1,3 +1,5 @@
+import Foundation
+
 /// git's own rules for a path in a tree (read-cache.c `verify_path`, path.c `is_ntfs_dotgit`,
 /// utf8.c `is_hfs_dotgit`, compat/mingw.c `is_valid_win32_path`), for every platform at once: a
 /// path git on macOS or Windows would refuse to check out, or would read as `.git`, is refused on
@@ -19,12 +21,18 @@ public enum GitPathRules {
         case invisible = "invisible-character"
         /// A name Windows cannot hold: `< > : " | ? *`, a trailing dot or space, or a device name (`CON`, `nul.txt`, `COM1`).
         case win32Name = "win32-name"
+        /// A name longer than 255 bytes: no common file system holds it, so no checkout or release can.
+        case nameLength = "name-length"
+        /// A name not in Unicode's composed form (NFC): it has a twin that looks and compares the same
+        /// (`café` as `cafe` + U+0301), which macOS and Swift treat as one file and git as two.
+        case nfc = "nfc"
     }
 
     /// The code points HFS+ ignores when it compares names (git's `next_hfs_char`).
     static let hfsIgnorable: Set<UInt32> = Set([0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
                                                  0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0xFEFF])
-    static let win32Reserved: Set<String> = Set(["con", "prn", "aux", "nul"] + (1...9).flatMap { ["com\($0)", "lpt\($0)"] })
+    static let win32Reserved: Set<String> = Set(["con", "prn", "aux", "nul", "conin$", "conout$"]
+        + ["1", "2", "3", "4", "5", "6", "7", "8", "9", "\u{B9}", "\u{B2}", "\u{B3}"].flatMap { ["com\($0)", "lpt\($0)"] })
 
     /// The first rule a `/`-separated path breaks and why, or nil.
     public static func violation(_ path: String) -> (rule: Rule, message: String)? {
@@ -35,6 +43,12 @@ public enum GitPathRules {
     }
 
     static func violation(segment: String) -> (rule: Rule, message: String)? {
+        if segment.utf8.count > 255 {
+            return (.nameLength, "has a name of \(segment.utf8.count) bytes; a file or folder name may hold at most 255")
+        }
+        if Array(segment.precomposedStringWithCanonicalMapping.unicodeScalars) != Array(segment.unicodeScalars) {
+            return (.nfc, "is not in Unicode's composed form (NFC) in '\(escaped(segment))'; write it composed (é as one character), so it has no look-alike twin")
+        }
         let lower = segment.lowercased()
         if lower == ".git" { return (.dotgit, "names a .git folder") }
         let visible = String(String.UnicodeScalarView(segment.unicodeScalars.filter { !hfsIgnorable.contains($0.value) })).lowercased()

@@ -545,12 +545,16 @@ public actor PRService {
         createdPrims(manifest, base: base).map { ManifestCheck.join(configuration.statePath, "\(PrimOwner.folder)/\($0).yaml") }
     }
 
-    /// The prims a manifest's own prim files would create (for claims and conflicts, before its checks run).
+    /// The prims a manifest's own prim files would create (for claims and conflicts, before its
+    /// checks run): `prims/<id>.yaml`, and `packages/<id>/prim.yaml` only where the state is in
+    /// upstream's layout (elsewhere that file declares nothing).
     func createdPrims(_ manifest: Manifest, base: DesiredState) -> [String] {
-        statePaths(manifest.files.map(\.path)).compactMap { path -> String? in
+        let paths = statePaths(manifest.files.map(\.path))
+        let upstream = base.layout == .upstream || paths.contains("primitives.yaml")
+        return paths.compactMap { path -> String? in
             let parts = path.split(separator: "/").map(String.init)
             if parts.count == 2, parts[0] == "prims" { return PolicyGate.stem(parts[1]) }
-            if parts.count == 3, parts[0] == "packages", parts[2] == "prim.yaml" { return parts[1] }
+            if upstream, parts.count == 3, parts[0] == "packages", parts[2] == "prim.yaml" { return parts[1] }
             return nil
         }.filter { base.prim($0) == nil }
     }

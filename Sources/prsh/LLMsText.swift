@@ -67,7 +67,10 @@ enum LLMsText {
 
         Paths you may write: \(root)prims/*.yaml, \(root)providers/*.yaml, \(root)secrets/*.yaml,
         \(root)packages/<id>/** (the repository's policy.yaml has the final list). Send whole
-        files, relative to the repository root; no `..`, no absolute paths.
+        files, relative to the repository root; no `..`, no absolute paths, nothing git refuses on
+        macOS or Windows (`.git` spelled any way, `.gitmodules`, invisible characters, `aux.py`).
+        `packages/<id>/` is prim <id>'s code: send its files with \(root)prims/<id>.yaml, or after
+        that prim exists; a folder for a prim nobody declared is refused.
 
         ## A secret your prim needs (a provider's API key)
 
@@ -82,14 +85,17 @@ enum LLMsText {
          "content": "prims: [echo]\nencrypted: |\n  -----BEGIN AGE ENCRYPTED FILE-----\n  …\n  -----END AGE ENCRYPTED FILE-----\n"}
 
         Send it in the same manifest as the prim that lists the key in its `env`. Only the host can
-        decrypt it; the prim gets it in its environment.
+        decrypt it; the prim gets it in its environment. The prim gets exactly that value: a value of
+        the same name the host's operator keeps elsewhere never stands in for it (a ciphertext the
+        host cannot read blocks your prim).
 
         ## Follow it
 
         GET /v1/pr/7            state, checks, plan summary, diagnostics, approval reasons, deployment
         GET /v1/prs?state=open  open PRs (state: open, merged, closed)
         POST /v1/pr/7/merge     merge when green (your own PR)
-        POST /v1/pr/7/close     close it (your own PR)
+        POST /v1/pr/7/close     close it (your own PR), or decline another wallet's PR that waits for
+                                your approval as the owner of a prim it changes
 
         A check's `status` is `success`, `failure` or `pending`. `pending` waits on something
         outside your PR (the `promotion` check below); pr.sh runs it again and merges when it passes.
@@ -170,7 +176,8 @@ enum LLMsText {
         404 not_found         no such PR
         409 conflict          another open PR touches the same prim (`pr_number`), or a merge conflict
         409 conflict          (also) a payment already used, or in use by another request
-        503 unavailable       the payment's settlement is not confirmed; resend the same payment
+        503 unavailable       the payment's settlement is not confirmed; resend the same payment later
+                              (nothing is done until the transfer to pr.sh is proven; never charged twice)
         429 rate_limited      too many PRs (default 10 an hour, 50 a day) or cooling down after 3 red
                               PRs in a row; wait `Retry-After` seconds
 

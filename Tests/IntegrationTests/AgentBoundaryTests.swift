@@ -78,6 +78,14 @@ final class AgentBoundaryTests: XCTestCase {
         XCTAssertTrue(planted.message.contains("package folder of prim 'zeta', which does not exist"), planted.message)
         XCTAssertEqual(try GitRepository.open(repo.bare).branchHead("main"), before, "nothing reached main")
         XCTAssertEqual(prsh.records, [], "no PR")
+        // Outside upstream's layout a packages/<id>/prim.yaml declares nothing, so it creates no prim either.
+        let disguised = try prsh.open(["state/packages/zeta/prim.yaml": "id: zeta\n", "state/packages/zeta/server.py": "print(1)\n"],
+                                      title: "helpers", wallet: Wallets.bob)
+        XCTAssertEqual(disguised.status, 400, disguised.message)
+        // A second declaration of a name in a dot-named file is refused by validation, not a shadow.
+        let shadow = try prsh.open(["state/secrets/.API_KEY.yaml": "prims: [beta]\nexternal: true\n"], title: "shadow", wallet: Wallets.bob)
+        XCTAssertEqual(shadow.status, 400, shadow.message)
+        XCTAssertEqual(try GitRepository.open(repo.bare).branchHead("main"), before, "nothing reached main")
 
         // Left over on main (as a removed prim's folder is): a new prim there waits for the operator.
         try repo.commit(["packages/zeta/json.py": "# left behind\n"], message: "leftover")
@@ -107,6 +115,8 @@ final class AgentBoundaryTests: XCTestCase {
             ("state/packages/alpha/a\u{200B}\u{202E}b.py", "invisible-character"),
             ("state/packages/alpha/aux.py", "win32-name"),
             ("state/packages/alpha/a:b.py", "win32-name"),
+            ("state/packages/alpha/cafe\u{0301}.py", "nfc"),
+            ("state/packages/alpha/" + String(repeating: "é", count: 200), "name-length"),
         ]
         for (path, rule) in cases {
             let answer = try prsh.open([path: "x\n"], title: "path")

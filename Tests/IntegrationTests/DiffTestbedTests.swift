@@ -16,7 +16,7 @@ final class DiffTestbedTests: SharedTestbedCase {
         let human = try testbed.primctl(["diff", "--state", Self.quickstart])
         XCTAssertEqual(human.status, 2, human.stderr)
         for line in ["  # prim-search.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
-                     "      + SEARCH_API_KEY = (sensitive value)", "  # caddy will be reloaded",
+                     "      + SEARCH_API_KEY = (sensitive value, from the host's secret store)", "  # caddy will be reloaded",
                      "  # search.prim.test/A will be created", "      + search.prim.test. 300 IN A 127.0.0.1",
                      "Plan: 16 to add, 1 to change, 0 to destroy."] {
             XCTAssertTrue(human.stdout.contains(line + "\n"), "missing line: \(line)\n\(human.stdout)")

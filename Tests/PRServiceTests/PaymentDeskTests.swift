@@ -31,9 +31,15 @@ final class PaymentDeskTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
-    func desk(_ facilitator: ScriptedFacilitator) throws -> PaymentDesk {
+    /// What a chain lookup answers, scripted (the integration tests ask the fake chain's JSON-RPC).
+    struct ScriptedLookup: TransferLookup {
+        var answer: TransferEvidence
+        func evidence(payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network) -> TransferEvidence { answer }
+    }
+
+    func desk(_ facilitator: ScriptedFacilitator, lookup: TransferLookup? = nil) throws -> PaymentDesk {
         try PaymentDesk(.init(network: .baseSepolia, payTo: Address("0x209693Bc6afc0C5328bA36FaF03C514EF312287C")!),
-                        facilitator: facilitator, journal: "\(directory)/payments.jsonl")
+                        facilitator: facilitator, lookup: lookup, journal: "\(directory)/payments.jsonl")
     }
 
     func settled() -> SettleOutcome {
@@ -71,20 +77,37 @@ final class PaymentDeskTests: XCTestCase {
         }
     }
 
-    func testANonceReportedUsedAfterAnUnclearSettleIsPaidNotRefused() async throws {
-        let facilitator = ScriptedFacilitator()
-        facilitator.answers = [.unknown("timed out"), .refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil)]
-        let cashier = try desk(facilitator)
-        let verified = try payment(cashier)
-        do {
-            _ = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
-            XCTFail("an unclear settle did the work")
-        } catch {
-            XCTAssertEqual(error.code, .unavailable)
-            XCTAssertNil(error.paymentRequired, "the client is not asked to pay again")
+    /// After an unclear settle, "nonce used" is proof of payment only with the chain's record of the
+    /// transfer to payTo: paid → work; spent elsewhere → refused for good; unseen or no lookup → held.
+    func testANonceReportedUsedAfterAnUnclearSettleNeedsTheChainsRecord() async throws {
+        let cases: [(String, TransferLookup?, ServiceError.Code?)] = [
+            ("the transfer to payTo is on chain", ScriptedLookup(answer: .paid(transaction: "0xfeed")), nil),
+            ("the nonce paid someone else", ScriptedLookup(answer: .elsewhere(transaction: "0xbad")), .paymentRequired),
+            ("nothing on chain yet", ScriptedLookup(answer: .notFound), .unavailable),
+            ("the chain does not answer", ScriptedLookup(answer: .unknown("down")), .unavailable),
+            ("no lookup configured", nil, .unavailable),
+        ]
+        for (name, lookup, refusal) in cases {
+            let facilitator = ScriptedFacilitator()
+            facilitator.answers = [.unknown("timed out"), .refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil)]
+            try? FileManager.default.removeItem(atPath: "\(directory)/payments.jsonl")
+            let cashier = try desk(facilitator, lookup: lookup)
+            let verified = try payment(cashier)
+            do {
+                _ = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+                XCTFail("\(name): an unclear settle did the work")
+            } catch {
+                XCTAssertEqual(error.code, .unavailable, name)
+                XCTAssertNil(error.paymentRequired, "\(name): the client is not asked to pay again")
+            }
+            do {
+                let receipt = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
+                XCTAssertNil(refusal, "\(name): paid without proof")
+                XCTAssertEqual(receipt.payer, wallet.address.description, name)
+            } catch {
+                XCTAssertEqual(error.code, refusal, "\(name): \(error.message)")
+            }
         }
-        let receipt = try await cashier.settle(verified, price: 50000, request: "open A", resource: resource)
-        XCTAssertEqual(receipt.payer, wallet.address.description)
 
         // A first settle refused for a used nonce is a refusal: nothing says it was paid to us.
         let fresh = ScriptedFacilitator()

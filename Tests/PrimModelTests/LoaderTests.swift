@@ -51,6 +51,26 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(Set(result.errors.map(\.code)), ["port-range", "invalid-id", "id-mismatch", "unknown-status", "unknown-key", "missing-port"])
     }
 
+    /// A file's name is its declaration's name exactly: `.KEY.yaml` and `KEY..yaml` do not declare
+    /// `KEY` beside `KEY.yaml` (a second declaration of one name would shadow the operator's).
+    func testADeclarationsNameIsItsFileNameAndEachSecretIsDeclaredOnce() {
+        let armor = "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n"
+        for shadow in ["secrets/.KEY.yaml", "secrets/KEY..yaml"] {
+            let result = StateLoader.load(Fixtures.snapshot([
+                "secrets/KEY.yaml": "prims: [a]\nexternal: true\n",
+                shadow: "prims: [b]\nencrypted: |\n  " + armor.replacingOccurrences(of: "\n", with: "\n  "),
+            ]))
+            XCTAssertTrue(result.errors.contains { $0.file == shadow && $0.code == "invalid-secret-name" }, "\(shadow): \(result.errors)")
+        }
+        let twice = StateLoader.load(Fixtures.snapshot([
+            "secrets/KEY.yaml": "prims: [a]\nexternal: true\n",
+            "secrets/OTHER.yaml": "name: KEY\nprims: [b]\nexternal: true\n",
+        ]))
+        XCTAssertTrue(twice.errors.contains { $0.code == "duplicate-secret" && $0.message.contains("secret 'KEY' is already declared in secrets/KEY.yaml") }, "\(twice.errors)")
+        let prim = StateLoader.load(Fixtures.snapshot(["prims/.a.yaml": "id: a\nstatus: idea\n"]))
+        XCTAssertEqual(prim.errors.map(\.code), ["id-mismatch"])
+    }
+
     func testEnvWarningPointsAtTheKey() {
         let result = StateLoader.load(Fixtures.snapshot([
             "prims/a.yaml": "id: a\nstatus: live\nport: 3000\nenv:\n  - PRESENT\n  - ABSENT\n",

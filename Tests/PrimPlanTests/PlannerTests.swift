@@ -163,6 +163,9 @@ final class MassDeletionRuleTests: XCTestCase {
         XCTAssertNil(MassDeletion.refusal(plan(deployed: 0, removed: 0, added: 50)), "creations never count")
         let message = MassDeletion.refusal(plan(deployed: 5, removed: 4)) ?? ""
         XCTAssertTrue(message.contains("remove 4 of the 5 prims deployed on host 'h' (p0, p1, p2, p3)"), message)
+        var held = plan(deployed: 2, removed: 0)
+        held.changes = held.changes.map { var change = $0; change.action = .stop; return change }
+        XCTAssertTrue((MassDeletion.refusal(held) ?? "").contains("stop or remove all 2 prims"), "holding every prim counts")
         let all = MassDeletion.refusal(plan(deployed: 3, removed: 3, added: 2)) ?? ""
         XCTAssertTrue(all.contains("remove all 3 prims deployed on host 'h' (p0, p1, p2), every prim it serves now"), all)
     }

@@ -1,7 +1,7 @@
 import PrimPlan
 
 /// The guard against removing most of a host by accident (a state read half-empty, a bad merge):
-/// a plan that would remove every prim deployed on the host, whatever their number, or more than
+/// a plan that would remove (or stop, `hold`) every prim deployed on the host, whatever their number, or more than
 /// max(3, 30 %) of them, needs an explicit "yes, all of them" (`--allow-mass-delete`, primd's
 /// `controller.allow_mass_delete`).
 public enum MassDeletion {
@@ -12,15 +12,17 @@ public enum MassDeletion {
     public static func refusal(_ plan: Plan) -> String? {
         let units = plan.changes.filter { $0.address.kind == .unit }
         let deployed = Set(units.filter { $0.action != .create }.compactMap(\.prim))
-        let removed = Set(units.filter { $0.action == .delete }.compactMap(\.prim)).sorted()
+        // A prim stopped (`hold`) serves nothing either: it counts as removed here.
+        let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).sorted()
+        let verb = units.contains { $0.action == .stop } ? "stop or remove" : "remove"
         let override = "if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
         let names = removed.joined(separator: ", ")
         if !removed.isEmpty && removed.count == deployed.count {
             let what = removed.count == 1 ? "the only prim" : "all \(removed.count) prims"
-            return "this would remove \(what) deployed on host '\(plan.host)' (\(names)), every prim it serves now; \(override)"
+            return "this would \(verb) \(what) deployed on host '\(plan.host)' (\(names)), every prim it serves now; \(override)"
         }
         let limit = max(minimum, Int(Double(deployed.count) * fraction))
         guard removed.count > limit else { return nil }
-        return "this would remove \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(names)), more than the \(limit) an apply may remove on its own; \(override)"
+        return "this would \(verb) \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(names)), more than the \(limit) an apply may remove on its own; \(override)"
     }
 }

@@ -40,7 +40,9 @@ public enum StateLoader {
                 if !root.isNull { log.error(path, root.mark, "type-mismatch", "the file must hold a mapping, got \(root.kindDescription)") }
                 continue
             }
-            let stem = parts.last!.split(separator: ".").dropLast().joined(separator: ".")
+            // The name is the file's name less its extension, exactly: `.X.yaml` or `X..yaml` is not `X`.
+            let file = parts.last!
+            let stem = String(file.dropLast(file.hasSuffix(".yml") ? 4 : file.hasSuffix(".yaml") ? 5 : 0))
             switch parts[0] {
             case "prims":
                 guard let prim = prims.decode(FieldSet(pairs, file: path), file: path, mark: root.mark) else { continue }

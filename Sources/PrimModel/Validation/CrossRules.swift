@@ -8,6 +8,7 @@ enum CrossRules {
 
     static func check(_ state: DesiredState, log: DiagnosticLog) {
         uniqueIDs(state, log)
+        uniqueSecrets(state, log)
         hostsExist(state, log)
         uniquePorts(state, log)
         uniqueEndpoints(state, log)
@@ -42,6 +43,20 @@ enum CrossRules {
                 log.error(origin.file, origin.mark, "duplicate-id", "prim id '\(prim.id)' is already declared at \(at(first.origin("id"))); ids must be unique")
             } else {
                 seen[prim.id] = prim
+            }
+        }
+    }
+
+    /// Two files declaring one secret name (`secrets/X.yaml` with `name: Y` beside `secrets/Y.yaml`):
+    /// which declaration's value and prims would win is not for a reader to guess.
+    static func uniqueSecrets(_ state: DesiredState, _ log: DiagnosticLog) {
+        var seen: [String: SecretSpec] = [:]
+        for secret in state.secrets.sorted(by: { $0.file < $1.file }) {
+            if let first = seen[secret.name] {
+                log.error(secret.file, secret.mark, "duplicate-secret",
+                          "secret '\(secret.name)' is already declared in \(first.file):\(first.mark.line):\(first.mark.column); declare each secret once, in secrets/\(secret.name).yaml")
+            } else {
+                seen[secret.name] = secret
             }
         }
     }
