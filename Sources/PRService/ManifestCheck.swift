@@ -18,8 +18,9 @@ public enum ManifestCheck {
     /// - Parameters:
     ///   - statePath: the state root inside the repository (`state`, or empty for the root).
     ///   - existing: what the base tree holds at a repository path, nil for nothing.
+    ///   - names: the names a folder of the base tree holds (empty path: the root).
     public static func check(_ manifest: Manifest, policy: Policy, statePath: String, limits: ManifestLimits,
-                             existing: (String) -> Existing?) throws(ServiceError) {
+                             existing: (String) -> Existing?, names: (String) -> [String] = { _ in [] }) throws(ServiceError) {
         guard manifest.files.count <= limits.maxFiles else {
             throw ServiceError(.invalidRequest, "\(manifest.files.count) files is more than the limit of \(limits.maxFiles); split the change", field: "files")
         }
@@ -32,6 +33,9 @@ public enum ManifestCheck {
             }
             if let first = seen[file.path] {
                 throw ServiceError(.invalidRequest, "\(field) '\(file.path)' is also files[\(first)].path; send each file once", field: field)
+            }
+            if let (twin, other) = seen.first(where: { $0.key.lowercased() == file.path.lowercased() }) {
+                throw ServiceError(.invalidRequest, "\(field) '\(file.path)' differs only in case from files[\(other)].path '\(twin)'; macOS and Windows hold one of them (rule case-twin)", field: field)
             }
             seen[file.path] = index
             let size = file.content.utf8.count
@@ -53,6 +57,10 @@ public enum ManifestCheck {
             var prefix = ""
             let parts = file.path.split(separator: "/")
             for (depth, part) in parts.enumerated() {
+                if let twin = names(prefix).first(where: { $0 != part && $0.lowercased() == part.lowercased() }) {
+                    let at = prefix.isEmpty ? twin : "\(prefix)/\(twin)"
+                    throw ServiceError(.invalidRequest, "\(field) '\(file.path)' differs only in case from '\(at)' on main; macOS and Windows hold one of them: use that name (rule case-twin)", field: field)
+                }
                 prefix = prefix.isEmpty ? String(part) : "\(prefix)/\(part)"
                 switch existing(prefix) {
                 case .symlink?:

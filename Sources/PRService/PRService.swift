@@ -191,6 +191,8 @@ public actor PRService {
             case .symlink?: return .symlink
             case nil: return nil
             }
+        } names: { folder in
+            (try? self.repository.entryNames(inFolder: folder, at: main)) ?? []
         }
         try PackageFolders.check(manifest, base: base, created: Set(createdPrims(manifest, base: base)), statePath: configuration.statePath)
         let hash = manifest.contentHash

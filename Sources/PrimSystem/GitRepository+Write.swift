@@ -192,6 +192,28 @@ extension GitRepository {
 extension GitRepository {
     public enum EntryKind: Sendable { case file, directory, symlink, submodule }
 
+    /// The names a revision's folder holds (empty path: the root), or nil when it is no folder.
+    public func entryNames(inFolder path: String, at revision: String) throws -> [String]? {
+        try withTree(revision) { _, root in
+            func names(_ tree: OpaquePointer?) -> [String] {
+                (0..<git_tree_entrycount(tree)).compactMap { index in
+                    git_tree_entry_name(git_tree_entry_byindex(tree, index)).map { String(cString: $0) }
+                }
+            }
+            guard !path.isEmpty else { return names(root) }
+            var entry: OpaquePointer?
+            let code = git_tree_entry_bypath(&entry, root, path)
+            if code == GIT_ENOTFOUND.rawValue { return nil }
+            try Self.check(code, "cannot read '\(path)'")
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_filemode(entry) == GIT_FILEMODE_TREE else { return nil }
+            var tree: OpaquePointer?
+            try Self.check(git_tree_lookup(&tree, pointer, git_tree_entry_id(entry)), "cannot read the folder '\(path)'")
+            defer { git_tree_free(tree) }
+            return names(tree)
+        }
+    }
+
     /// What a revision's tree holds at `path`, or nil for nothing.
     public func entryKind(_ path: String, at revision: String) throws -> EntryKind? {
         try withEntry(path, at: revision) { entry in

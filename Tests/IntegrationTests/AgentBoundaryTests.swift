@@ -19,17 +19,6 @@ final class AgentBoundaryTests: XCTestCase {
         testbed?.down()
     }
 
-    func deployment(of number: Int, _ prsh: PrshProcess, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        let started = Date()
-        while Date().timeIntervalSince(started) < 60 {
-            let pr = try prsh.request("GET", "/v1/pr/\(number)", wallet: nil)
-            if let deployment = pr.json["deployment"] as? [String: Any], deployment["state"] as? String != "pending" { return deployment }
-            usleep(100_000)
-        }
-        XCTFail("PR #\(number)'s deployment stayed pending", file: file, line: line)
-        return [:]
-    }
-
     /// The operator filled the store ahead of a PR (or a removed prim left its value there). An
     /// agent declares that name for its own new prim, encrypted to its own key: the store's value
     /// never reaches the agent's prim; it is blocked on its own ciphertext.
@@ -46,7 +35,7 @@ final class AgentBoundaryTests: XCTestCase {
         XCTAssertEqual(pr.status, 201, pr.message)
         // The PR shows a source for every key; whether it merges, the store is never that source.
         if pr.state == "merged" {
-            let outcome = try deployment(of: pr.number!, loop.prsh)
+            let outcome = try loop.prsh.deployment(of: pr.number!)
             XCTAssertNotEqual(outcome["state"] as? String, "live", "\(outcome)")
         }
         let head = try GitRepository.open(loop.repo.bare).branchHead("main")!
@@ -116,6 +105,7 @@ final class AgentBoundaryTests: XCTestCase {
             ("state/packages/alpha/aux.py", "win32-name"),
             ("state/packages/alpha/a:b.py", "win32-name"),
             ("state/packages/alpha/cafe\u{0301}.py", "nfc"),
+            ("state/packages/stub/Server.py", "case-twin"),
             ("state/packages/alpha/" + String(repeating: "é", count: 200), "name-length"),
         ]
         for (path, rule) in cases {

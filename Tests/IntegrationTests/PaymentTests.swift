@@ -292,11 +292,7 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(slow.status, 503, slow.message)
         XCTAssertTrue(prsh.records.isEmpty)
         // The facilitator finishes the transfer after pr.sh stopped waiting.
-        let deadline = Date().addingTimeInterval(20)
-        while try facilitator.transfers.count < 1 {
-            guard Date() < deadline else { return XCTFail("the slow settle never committed") }
-            usleep(100_000)
-        }
+        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
         try facilitator.mode("normal")
         let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
@@ -341,11 +337,7 @@ final class PaymentTests: XCTestCase {
         let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
         try facilitator.mode("slow", delay: 3)
         XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 503)
-        let deadline = Date().addingTimeInterval(20)
-        while try facilitator.transfers.count < 1 {
-            guard Date() < deadline else { return XCTFail("the slow settle never committed") }
-            usleep(100_000)
-        }
+        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
         try facilitator.mode("normal")
         let held = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(held.status, 503, held.message)

@@ -6,18 +6,6 @@ import XCTest
 /// records the deployment on the PR: live with its gates, rolled back with the failing unit's
 /// journal, blocked naming the missing key.
 final class PrshDeploymentTests: XCTestCase {
-    /// Waits until the PR's deployment is in a state other than pending; returns it.
-    func deployment(of number: Int, _ prsh: PrshProcess, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        let started = Date()
-        while Date().timeIntervalSince(started) < timeout {
-            let pr = try prsh.request("GET", "/v1/pr/\(number)", wallet: nil)
-            if let deployment = pr.json["deployment"] as? [String: Any], deployment["state"] as? String != "pending" { return deployment }
-            usleep(100_000)
-        }
-        XCTFail("PR #\(number)'s deployment stayed pending for \(Int(timeout)) s; pr.sh said:\n\(prsh.output.suffix(2000))", file: file, line: line)
-        return [:]
-    }
-
     func testLiveRolledBackAndBlockedAreWhatTheAgentReads() throws {
         let testbed = try Testbed.up()
         defer { testbed.down() }
@@ -32,7 +20,7 @@ final class PrshDeploymentTests: XCTestCase {
         let added = try prsh.open(["state/prims/gamma.yaml": gamma], title: "Add gamma.sh")
         XCTAssertEqual(added.state, "merged", added.message)
         let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
-        let live = try deployment(of: added.number!, prsh)
+        let live = try prsh.deployment(of: added.number!)
         XCTAssertEqual(live["state"] as? String, "live", "\(live)")
         XCTAssertEqual(live["revision"] as? String, merged)
         let prims = try XCTUnwrap(live["prims"] as? [[String: Any]])
@@ -53,7 +41,7 @@ final class PrshDeploymentTests: XCTestCase {
         XCTAssertEqual(blockedPR.state, "open", "\(blockedPR.json)")
         let approvedDelta = try prsh.request("POST", "/v1/pr/\(blockedPR.number!)/approve", wallet: nil, token: PrshProcess.operatorToken)
         XCTAssertEqual(approvedDelta.state, "merged", approvedDelta.message)
-        let blocked = try deployment(of: blockedPR.number!, prsh)
+        let blocked = try prsh.deployment(of: blockedPR.number!)
         XCTAssertEqual(blocked["state"] as? String, "blocked", "\(blocked)")
         XCTAssertEqual(blocked["missing_keys"] as? [String], ["DELTA_KEY"])
         XCTAssertTrue((blocked["message"] as? String ?? "").contains("DELTA_KEY"), "\(blocked)")
@@ -68,7 +56,7 @@ final class PrshDeploymentTests: XCTestCase {
         XCTAssertEqual(change.state, "open", change.message)
         let approved = try prsh.request("POST", "/v1/pr/\(change.number!)/approve", wallet: nil, token: PrshProcess.operatorToken)
         XCTAssertEqual(approved.state, "merged", approved.message)
-        let back = try deployment(of: change.number!, prsh)
+        let back = try prsh.deployment(of: change.number!)
         XCTAssertEqual(back["state"] as? String, "rolled_back", "\(back)")
         let alphaResult = try XCTUnwrap((back["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "alpha" })
         XCTAssertNotNil(alphaResult["rolled_back_to"] as? String)

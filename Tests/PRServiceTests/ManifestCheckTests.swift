@@ -27,6 +27,26 @@ final class ManifestCheckTests: XCTestCase {
         XCTAssertEqual(check(["state\\prims\\a.yaml"])?.message.contains("backslash"), true)
     }
 
+    /// Names that differ only in case collide on macOS and Windows: refused within a manifest and against main.
+    func testCaseOnlyTwinsAreRefused() {
+        XCTAssertTrue(check(["state/packages/a/A.py", "state/packages/a/a.py"])?.message.contains("(rule case-twin)") ?? false)
+        let folders = ["": ["state"], "state": ["packages"], "state/packages": ["a"], "state/packages/a": ["App.py", "lib"]]
+        func against(_ path: String) -> String? {
+            do {
+                try ManifestCheck.check(manifest([path]), policy: Policy(), statePath: "state", limits: ManifestLimits(),
+                                        existing: { _ in nil }, names: { folders[$0] ?? [] })
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        XCTAssertNil(against("state/packages/a/App.py"), "the same name is a change, not a twin")
+        XCTAssertNil(against("state/packages/a/lib/x.py"))
+        XCTAssertTrue(against("state/packages/a/app.py")?.contains("differs only in case from 'state/packages/a/App.py' on main") ?? false)
+        XCTAssertTrue(against("state/packages/A/x.py")?.contains("(rule case-twin)") ?? false)
+        XCTAssertTrue(against("state/packages/a/LIB/x.py")?.contains("(rule case-twin)") ?? false)
+    }
+
     func testTheBaseTreeDecidesFoldersFilesAndLinks() {
         func check(_ path: String, existing: [String: ManifestCheck.Existing]) -> String? {
             do {

@@ -89,3 +89,17 @@ enum Prims {
         return text
     }
 }
+
+extension PrshProcess {
+    /// Waits until the PR's deployment is in a state other than pending; returns it.
+    func deployment(of number: Int, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let started = Date()
+        while Date().timeIntervalSince(started) < timeout {
+            let pr = try request("GET", "/v1/pr/\(number)", wallet: nil)
+            if let deployment = pr.json["deployment"] as? [String: Any], deployment["state"] as? String != "pending" { return deployment }
+            usleep(100_000)
+        }
+        XCTFail("PR #\(number)'s deployment stayed pending for \(Int(timeout)) s; pr.sh said:\n\(output.suffix(2000))", file: file, line: line)
+        return [:]
+    }
+}

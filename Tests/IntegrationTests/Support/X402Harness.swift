@@ -81,6 +81,16 @@ final class LocalFacilitator {
     var settleCalls: Int { get throws { ((try state()["calls"] as? [String: Any])?["settle"] as? Int) ?? -1 } }
     var transfers: [[String: Any]] { get throws { try state()["transfers"] as? [[String: Any]] ?? [] } }
 
+    /// Waits (20 s at most) until the ledger holds `count` transfers; false if it never does.
+    func waitForTransfers(_ count: Int) throws -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        while try transfers.count < count {
+            guard Date() < deadline else { return false }
+            usleep(100_000)
+        }
+        return true
+    }
+
     func mode(_ mode: String, delay: Double? = nil) throws {
         var body: [String: Any] = ["mode": mode]
         if let delay { body["delay"] = delay }
