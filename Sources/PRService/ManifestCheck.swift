@@ -34,6 +34,9 @@ public enum ManifestCheck {
             if let first = seen[file.path] {
                 throw ServiceError(.invalidRequest, "\(field) '\(file.path)' is also files[\(first)].path; send each file once", field: field)
             }
+            if let (folder, other) = seen.first(where: { file.path.hasPrefix($0.key + "/") || $0.key.hasPrefix(file.path + "/") }) {
+                throw ServiceError(.invalidRequest, "\(field) '\(file.path)' and files[\(other)].path '\(folder)' need one name as both a file and a folder; send one of them", field: field)
+            }
             if let (twin, other) = seen.first(where: { $0.key.lowercased() == file.path.lowercased() }) {
                 throw ServiceError(.invalidRequest, "\(field) '\(file.path)' differs only in case from files[\(other)].path '\(twin)'; macOS and Windows hold one of them (rule case-twin)", field: field)
             }

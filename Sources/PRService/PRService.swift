@@ -424,7 +424,7 @@ public actor PRService {
     func authorize(_ caller: Caller, for pr: PullRequest, action: String) throws {
         guard case .wallet(let wallet) = caller, wallet != pr.author else { return }
         // An owner whose approval the PR waits for may decline it: that closes it.
-        if action == "close", pr.awaits(wallet) { return }
+        if action == "close", pr.isOwnersToDecline(wallet) { return }
         let decline = action == "close" && !(pr.awaitedOwners ?? []).isEmpty ? ", or an owner whose approval it waits for" : ""
         throw ServiceError(.forbidden, "only the wallet that opened PR #\(pr.number)\(decline) or an operator may \(action) it", field: "X-Wallet")
     }
@@ -515,13 +515,22 @@ public actor PRService {
         Set(try pr.paths.filter { try repository.file($0, at: pr.head) != repository.file($0, at: main) })
     }
 
-    /// The PR's files that changed on main since its base, to something other than what the PR writes.
+    /// The PR's files that changed on main since its base, to something other than what the PR
+    /// writes; and files main now holds as a folder, or under a name main now holds as a file
+    /// (writing them would drop one or the other).
     func conflictingPaths(_ pr: PullRequest, manifest: Manifest, main: String) throws -> [String] {
         var conflicts: [String] = []
         for file in manifest.files {
             let before = try repository.file(file.path, at: pr.base)
             let now = try repository.file(file.path, at: main)
-            if before != now, now != Array(file.content.utf8) { conflicts.append(file.path) }
+            let parts = file.path.split(separator: "/")
+            let prefixes = (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: "/") }
+            if before != now, now != Array(file.content.utf8) {
+                conflicts.append(file.path)
+            } else if try repository.entryKind(file.path, at: main) == .directory
+                        || prefixes.contains(where: { try repository.entryKind($0, at: main) == .file }) {
+                conflicts.append(file.path)
+            }
         }
         return conflicts
     }

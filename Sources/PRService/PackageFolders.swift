@@ -7,10 +7,11 @@ import PrimModel
 public enum PackageFolders {
     static let folder = "packages"
 
-    /// The prim whose folder a state-relative path lies in (`packages/<id>/…`), or nil.
+    /// The prim whose folder a state-relative path lies in (`packages/<id>/…`, or the name
+    /// `packages/<id>` itself), or nil.
     public static func prim(of path: String) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[0] == folder else { return nil }
+        guard parts.count >= 2, parts[0] == folder else { return nil }
         return String(parts[1])
     }
 
@@ -20,6 +21,11 @@ public enum PackageFolders {
     ///   - created: the prims the manifest's own prim files create.
     public static func check(_ manifest: Manifest, base: DesiredState, created: Set<String>, statePath: String) throws(ServiceError) {
         for (index, file) in manifest.files.enumerated() {
+            if let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), prim(of: relative) != nil,
+               relative.split(separator: "/").count == 2 {
+                throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' would be a file where prim '\(prim(of: relative)!)'s package folder goes; a package is a folder: write files under it",
+                                   field: "files[\(index)].path")
+            }
             guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), let id = prim(of: relative),
                   base.prim(id) == nil, !created.contains(id), !isShared(relative, in: base) else { continue }
             let declaration = ManifestCheck.join(statePath, "prims/\(id).yaml")

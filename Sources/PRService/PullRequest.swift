@@ -52,18 +52,19 @@ public struct PullRequest: Sendable, Codable, Equatable {
     }
     public var isGreen: Bool { !checks.isEmpty && checks.allSatisfy { $0.status == .success } }
 
-    /// Whether the PR still waits for `wallet`'s approval as the owner of a prim it changes.
-    public func awaits(_ wallet: String) -> Bool {
-        guard approvedBy == nil else { return false }
-        return (awaitedOwners ?? []).contains(wallet) && !(ownerApprovals ?? []).contains(wallet)
+    /// Whether `wallet` owns a prim this PR of another wallet changes, while the operator has not
+    /// approved it: that owner may decline it, and its own changes go first (approving it does not
+    /// give that up, since the PR may still wait for the operator).
+    public func isOwnersToDecline(_ wallet: String) -> Bool {
+        approvedBy == nil && (awaitedOwners ?? []).contains(wallet)
     }
 
-    /// Whether the PR stands aside for a change by `wallet` to the same files: it waits for that
-    /// wallet's approval (an owner is never locked out of its own prim by a stranger's PR). With
-    /// no wallet known yet, it stands aside when it waits for any owner.
+    /// Whether the PR stands aside for a change by `wallet` to the same files: `wallet` owns a prim
+    /// it changes (an owner is never locked out of its own prim by a stranger's PR). With no wallet
+    /// known yet, it stands aside when it changes any other wallet's prim.
     public func givesWay(to wallet: String?) -> Bool {
-        guard let wallet else { return approvedBy == nil && !Set(awaitedOwners ?? []).isSubset(of: ownerApprovals ?? []) }
-        return awaits(wallet)
+        guard let wallet else { return approvedBy == nil && !(awaitedOwners ?? []).isEmpty }
+        return isOwnersToDecline(wallet)
     }
 }
 

@@ -71,6 +71,9 @@ final class AgentBoundaryTests: XCTestCase {
         let disguised = try prsh.open(["state/packages/zeta/prim.yaml": "id: zeta\n", "state/packages/zeta/server.py": "print(1)\n"],
                                       title: "helpers", wallet: Wallets.bob)
         XCTAssertEqual(disguised.status, 400, disguised.message)
+        // A plain file where a prim's package folder would go squats the name: refused too.
+        let squat = try prsh.open(["state/packages/kiwi": "import os\n"], title: "squat", wallet: Wallets.bob)
+        XCTAssertEqual(squat.status, 400, squat.message)
         // A second declaration of a name in a dot-named file is refused by validation, not a shadow.
         let shadow = try prsh.open(["state/secrets/.API_KEY.yaml": "prims: [beta]\nexternal: true\n"], title: "shadow", wallet: Wallets.bob)
         XCTAssertEqual(shadow.status, 400, shadow.message)
@@ -136,14 +139,36 @@ final class AgentBoundaryTests: XCTestCase {
         let merge = try prsh.request("POST", "/v1/pr/\(stranger.number!)/approve", wallet: Wallets.alice)
         XCTAssertEqual(merge.status, 409, "bob's change no longer applies to the new main: \(merge.message)")
         XCTAssertTrue(try String(decoding: GitRepository.open(repo.bare).file("state/prims/gamma.yaml", at: GitRepository.open(repo.bare).branchHead("main")!) ?? [], as: UTF8.self).contains("alice's"))
-        // The owner may also decline a stranger's PR outright; a third wallet may not.
         XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(stranger.number!)/close", wallet: Wallets.bob).status, 200)
+
+        // Approving a stranger's PR that still waits for the operator gives nothing up: the owner's
+        // own change still goes first, and it may still decline.
+        let risky = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3253, description: "carol's") + "  hardening: false\n"],
+                                  title: "carol", wallet: Wallets.carol)
+        XCTAssertEqual(risky.state, "open", risky.message)
+        let riskyNumber = try XCTUnwrap(risky.number)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(riskyNumber)/approve", wallet: Wallets.alice).status, 200)
+        let mine = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3253, description: "alice's third")], title: "alice", wallet: Wallets.alice)
+        XCTAssertEqual(mine.state, "merged", mine.message)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(riskyNumber)/close", wallet: Wallets.carol).status, 200, "its author closes it")
+
+        // The owner may also decline a stranger's PR outright; a third wallet may not.
         let again = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3253, description: "bob again")], title: "bob", wallet: Wallets.bob)
         XCTAssertEqual(again.state, "open", again.message)
-        XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(again.number!)/close", wallet: Wallets.carol).status, 403)
-        let declined = try prsh.request("POST", "/v1/pr/\(again.number!)/close", wallet: Wallets.alice)
+        let againNumber = try XCTUnwrap(again.number)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(againNumber)/close", wallet: Wallets.carol).status, 403)
+        let declined = try prsh.request("POST", "/v1/pr/\(againNumber)/close", wallet: Wallets.alice)
         XCTAssertEqual(declined.status, 200, declined.message)
         XCTAssertEqual(declined.state, "closed")
+
+        // An owner that approved a PR still waiting for the operator may still decline it.
+        let waiting = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3253, description: "carol waits") + "  hardening: false\n"],
+                                    title: "carol", wallet: Wallets.carol)
+        let waitingNumber = try XCTUnwrap(waiting.number)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr/\(waitingNumber)/approve", wallet: Wallets.alice).status, 200)
+        let withdrawn = try prsh.request("POST", "/v1/pr/\(waitingNumber)/close", wallet: Wallets.alice)
+        XCTAssertEqual(withdrawn.status, 200, withdrawn.message)
+        XCTAssertEqual(withdrawn.state, "closed")
     }
 
     /// No policy.yaml: nothing merges unattended, not even an agent's new prim.

@@ -327,6 +327,24 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(try facilitator.balance(carol.address), funds + 50000)
     }
 
+    /// After an unclear settle that did pay, a later definite refusal (here the facilitator's 400
+    /// verdict) is not taken as final: the chain shows the transfer, and the work is done, charged once.
+    func testARefusalAfterAnUnclearSettleThatPaidStillGetsTheWork() throws {
+        _ = prsh.stop()
+        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1", "--chain-rpc", facilitator.rpcURL])
+        let body = manifest("gamma", port: 3206)
+        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
+        try facilitator.mode("slow", delay: 3)
+        XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 503)
+        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
+        try facilitator.mode("verdict400")
+        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        XCTAssertEqual(again.status, 201, again.message)
+        XCTAssertEqual(prsh.records.count, 1)
+        XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
+    }
+
     /// Without a chain lookup, a payment reported used after an unclear settle is held: no work,
     /// no second charge, and the payer is told why.
     func testWithoutAChainLookupAnUnconfirmedPaymentIsHeld() throws {

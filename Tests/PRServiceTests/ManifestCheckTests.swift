@@ -30,6 +30,8 @@ final class ManifestCheckTests: XCTestCase {
     /// Names that differ only in case collide on macOS and Windows: refused within a manifest and against main.
     func testCaseOnlyTwinsAreRefused() {
         XCTAssertTrue(check(["state/packages/a/A.py", "state/packages/a/a.py"])?.message.contains("(rule case-twin)") ?? false)
+        XCTAssertTrue(check(["state/packages/a/x", "state/packages/a/x/y"])?.message.contains("as both a file and a folder") ?? false)
+        XCTAssertTrue(check(["state/packages/a/x/y", "state/packages/a/x"])?.message.contains("as both a file and a folder") ?? false)
         let folders = ["": ["state"], "state": ["packages"], "state/packages": ["a"], "state/packages/a": ["App.py", "lib"]]
         func against(_ path: String) -> String? {
             do {

@@ -122,6 +122,32 @@ final class PaymentDeskTests: XCTestCase {
         }
     }
 
+    /// One transaction may carry several authorizations (a batch): only the Transfer right after
+    /// this authorization's AuthorizationUsed is its payment, so one transfer never pays twice.
+    func testOnlyTheTransferRightAfterTheAuthorizationPaysForIt() {
+        let payTo = Address("0x209693Bc6afc0C5328bA36FaF03C514EF312287C")!
+        let other = Address("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")!
+        let usdc = Network.baseSepolia.usdc.description
+        func log(_ index: Int, _ topics: [String], value: UInt64? = nil) -> [String: Any] {
+            ["logIndex": "0x" + String(index, radix: 16), "address": usdc, "topics": topics,
+             "data": value.map { Hex.encode(UInt256($0).bytes) } ?? "0x"]
+        }
+        let used1 = log(0, [ChainRPCLookup.authorizationUsed, ChainRPCLookup.topic(wallet.address), "0x01"])
+        let used2 = log(2, [ChainRPCLookup.authorizationUsed, ChainRPCLookup.topic(wallet.address), "0x02"])
+        let batch: [String: Any] = ["status": "0x1", "logs": [
+            used1, log(1, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(other)], value: 50000),
+            used2, log(3, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(payTo)], value: 50000),
+        ]]
+        func verdict(_ used: [String: Any], _ receipt: [String: Any] = batch) -> TransferEvidence {
+            ChainRPCLookup.verdict(used: used, receipt: receipt, transaction: "0xt", payer: wallet.address, payTo: payTo, amount: 50000, network: .baseSepolia)
+        }
+        XCTAssertEqual(verdict(used2), .paid(transaction: "0xt"), "its own transfer pays")
+        XCTAssertEqual(verdict(used1), .elsewhere(transaction: "0xt"), "another authorization's transfer to payTo does not")
+        var reverted = batch
+        reverted["status"] = "0x0"
+        XCTAssertEqual(verdict(used2, reverted), .elsewhere(transaction: "0xt"), "a reverted transaction paid nothing")
+    }
+
     func testTheFacilitatorsURLIsNeverRepeated() {
         XCTAssertEqual(HTTPFacilitator.endpoint("https://u:p@f.example/x402?api_key=K", "settle"), "https://u:p@f.example/x402/settle?api_key=K")
         XCTAssertEqual(HTTPFacilitator.endpoint("https://f.example/", "settle"), "https://f.example/settle")

@@ -134,14 +134,16 @@ public final class PaymentDesk: Sendable {
         // On a thread of its own: a slow facilitator must not hold the server's workers.
         let settings = self.settings
         let lookup = self.lookup
+        let clock = self.seconds
         let outcome = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var outcome = facilitator.settle(verified.payload, requirements: requirements, payer: verified.payer)
-                // A payment whose earlier settle had no clear answer, now reported used: the payer
-                // may have spent the nonce elsewhere meanwhile, so "used" proves nothing. Only the
-                // chain's record of the transfer to payTo does.
-                if case .refused(let reason, _, _) = outcome, reason.contains("nonce"), reason.contains("used"), unsure {
-                    outcome = Self.confirm(verified, price: price, settings: settings, lookup: lookup)
+                // A payment whose earlier settle had no clear answer: that settle may have moved the
+                // money, so no refusal now is final ("nonce used" proves nothing either: the payer
+                // may have spent it elsewhere meanwhile). Only the chain's record decides.
+                if case .refused(let reason, let message, _) = outcome, unsure {
+                    outcome = Self.confirm(verified, price: price, settings: settings, lookup: lookup,
+                                           refusal: "\(reason): \(message)", expired: clock() > verified.validBefore + 60)
                 }
                 continuation.resume(returning: outcome)
             }
@@ -174,9 +176,13 @@ public final class PaymentDesk: Sendable {
 
     /// What the chain says of a payment whose nonce the facilitator reports used after an unclear
     /// settle: settled by that transaction only when it moved the price from the payer to payTo.
-    static func confirm(_ verified: PaymentCheck.Verified, price: UInt64, settings: Settings, lookup: TransferLookup?) -> SettleOutcome {
+    /// - Parameters:
+    ///   - refusal: what the facilitator answered this time.
+    ///   - expired: the authorization's window closed (with a margin): nothing can use its nonce any more.
+    static func confirm(_ verified: PaymentCheck.Verified, price: UInt64, settings: Settings, lookup: TransferLookup?,
+                        refusal: String, expired: Bool) -> SettleOutcome {
         guard let lookup else {
-            return .unknown("the facilitator reports this payment's nonce used after an earlier settle gave no answer, and pr.sh has no chain lookup (--chain-rpc) to confirm that the transfer paid it; the request is held until the operator configures one")
+            return .unknown("the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, which may have paid; pr.sh has no chain lookup (--chain-rpc) to confirm either way, so the request is held until the operator configures one")
         }
         switch lookup.evidence(payer: verified.payer, nonce: verified.nonce, payTo: settings.payTo, amount: price, network: settings.network) {
         case .paid(let transaction):
@@ -184,10 +190,13 @@ public final class PaymentDesk: Sendable {
         case .elsewhere(let transaction):
             return .refused(reason: "nonce_spent_elsewhere",
                             message: "transaction \(transaction) used this authorization's nonce without paying \(settings.payTo.checksummed) \(USDC.dollars(price))", nil)
+        case .notFound where expired:
+            let reason = String(refusal.prefix { $0 != ":" })
+            return .refused(reason: reason, message: "\(refusal); the authorization expired and no transaction used its nonce", nil)
         case .notFound:
-            return .unknown("the facilitator reports this payment's nonce used, but no transaction using it is on chain yet")
+            return .unknown("the facilitator refused this payment (\(refusal)), but an earlier settle gave no answer and no transaction has used its nonce yet")
         case .unknown(let why):
-            return .unknown("the facilitator reports this payment's nonce used and the chain cannot confirm the transfer now (\(why))")
+            return .unknown("the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, and the chain cannot confirm either way now (\(why))")
         }
     }
 

@@ -62,19 +62,31 @@ public struct ChainRPCLookup: TransferLookup {
                 return .notFound
             }
             guard let receipt = try call("eth_getTransactionReceipt", [transaction]) as? [String: Any] else { return .notFound }
-            guard (receipt["status"] as? String) == "0x1", let entries = receipt["logs"] as? [[String: Any]] else {
-                return .elsewhere(transaction: transaction)
-            }
-            let wanted = [Self.transfer, Self.topic(payer), Self.topic(payTo)]
-            let paid = entries.contains { log in
-                (log["address"] as? String).flatMap { Address($0) } == network.usdc
-                    && ((log["topics"] as? [String]) ?? []).map { $0.lowercased() } == wanted
-                    && (log["data"] as? String).flatMap { Hex.decode($0, count: 32) } == UInt256(amount).bytes
-            }
-            return paid ? .paid(transaction: transaction) : .elsewhere(transaction: transaction)
+            return Self.verdict(used: used, receipt: receipt, transaction: transaction, payer: payer, payTo: payTo, amount: amount, network: network)
         } catch {
             return .unknown("the chain lookup failed: \("\(error)".replacingOccurrences(of: url, with: "the chain endpoint"))")
         }
+    }
+
+    /// Whether the transaction whose `AuthorizationUsed` log is `used` paid `payTo` with that
+    /// authorization. FiatTokenV2 marks the authorization used, then transfers: the Transfer this
+    /// authorization made is the log right after its AuthorizationUsed. Any other Transfer in the
+    /// transaction (a batch of several authorizations) paid for something else.
+    static func verdict(used: [String: Any], receipt: [String: Any], transaction: String, payer: Address, payTo: Address,
+                        amount: UInt64, network: Network) -> TransferEvidence {
+        guard (receipt["status"] as? String) == "0x1", let entries = receipt["logs"] as? [[String: Any]] else {
+            return .elsewhere(transaction: transaction)
+        }
+        func index(_ log: [String: Any]) -> UInt64? { (log["logIndex"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } }
+        guard let usedIndex = index(used) else { return .unknown("the chain's log has no logIndex") }
+        let wanted = [Self.transfer, Self.topic(payer), Self.topic(payTo)]
+        let paid = entries.contains { log in
+            index(log) == usedIndex + 1
+                && (log["address"] as? String).flatMap { Address($0) } == network.usdc
+                && ((log["topics"] as? [String]) ?? []).map { $0.lowercased() } == wanted
+                && (log["data"] as? String).flatMap { Hex.decode($0, count: 32) } == UInt256(amount).bytes
+        }
+        return paid ? .paid(transaction: transaction) : .elsewhere(transaction: transaction)
     }
 
     func call(_ method: String, _ params: [Any]) throws -> Any? {
