@@ -82,8 +82,9 @@ public final class Controller: @unchecked Sendable {
     }
 
     /// Reconciles the branch head if it was not attempted yet (or `force`, or a retry is due).
-    public func reconcile(force: Bool = false) async {
-        await onQueue { self.reconcileNow(force: force) }
+    /// `allowRewrite` applies, once, a head that does not descend from the revision the host runs.
+    public func reconcile(force: Bool = false, allowRewrite: Bool = false) async {
+        await onQueue { self.reconcileNow(force: force, allowRewrite: allowRewrite) }
     }
 
     /// Asks the running prims their gates and conformance again.
@@ -113,17 +114,34 @@ public final class Controller: @unchecked Sendable {
         }
         let repository = try self.repository ?? GitRepository.openOrCreateBare("\(config.dataDir)/cache/primd")
         self.repository = repository
-        try repository.fetch(url, token: token, specs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])
+        // The watched branch only: other branches and tags are nothing primd applies.
+        let branch = "refs/heads/\(settings.branch)"
+        let advertised = try repository.fetch(url, token: token, specs: ["+\(branch):\(branch)"])
+        guard advertised.contains(branch) else { throw BranchMissing(branch: settings.branch) }
         return repository
     }
 
-    func reconcileNow(force: Bool) {
+    /// The repository no longer has the watched branch (deleted or renamed): nothing new is applied.
+    struct BranchMissing: Error, CustomStringConvertible {
+        var branch: String
+        var description: String { "the repository has no branch '\(branch)' (deleted or renamed?)" }
+    }
+
+    func reconcileNow(force: Bool, allowRewrite: Bool = false) {
         let started = Date()
         var outcome = "error"
         do {
             let repo: GitRepository
             do {
                 repo = try mirror()
+            } catch let missing as BranchMissing {
+                let running = status.liveRevision.map { "; the host keeps running revision \(Self.short($0))" } ?? ""
+                if status.condition("Stalled")?.reason != "BranchMissing" { log("\(missing)\(running)") }
+                status.set("Ready", false, reason: "BranchMissing", message: "\(missing)\(running)")
+                status.set("Stalled", true, reason: "BranchMissing", message: "\(missing)\(running); push the branch again or point controller.branch at another")
+                status.set("Reconciling", false, reason: "BranchMissing", message: "")
+                publish()
+                return
             } catch let error as SystemError where error.errorClass == .transient {
                 // The git server is down or refuses us: the next poll or webhook fetches again.
                 status.set("Reconciling", true, reason: "FetchFailed",
@@ -138,8 +156,19 @@ public final class Controller: @unchecked Sendable {
             defer { publish() }
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
             let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil
-            guard force || head != status.lastAttemptedRevision || due else { return }
-            guard force || head != status.poisonedRevision else { return }
+            guard force || allowRewrite || head != status.lastAttemptedRevision || due else { return }
+            guard force || allowRewrite || head != status.poisonedRevision else { return }
+            if let refusal = try rewriteRefusal(head, repo, allowed: allowRewrite) {
+                // Recorded as attempted, so the next poll does not say it again.
+                status.lastAttemptedRevision = head
+                status.lastAttemptError = refusal
+                status.set("Stalled", true, reason: "HistoryRewritten", message: refusal)
+                status.set("Reconciling", false, reason: "HistoryRewritten", message: "")
+                log(refusal)
+                outcome = "rewritten"
+                metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
+                return
+            }
             if head != status.lastAttemptedRevision { backoff = 0; resumedDeaths = 0 }
             status.poisonedRevision = nil
             try AttemptRecord(revision: head, phase: .loading, started: started, deaths: resumedDeaths).save(dataDir: config.dataDir)
@@ -227,6 +256,18 @@ public final class Controller: @unchecked Sendable {
         status.set("Reconciling", false, reason: "HealthCheckFailed", message: "")
         log("revision \(Self.short(head)) failed: \(message)")
         return "degraded"
+    }
+
+    /// Why a branch head must not be applied because it does not descend from the revision the host
+    /// runs (a force-push, unrelated history, or an older commit — signed or not: a replayed old
+    /// commit is a downgrade); nil when it may. The operator lifts it once (`primctl reconcile
+    /// --allow-rewrite`) or for good (`controller.allow_rewrites`).
+    func rewriteRefusal(_ head: String, _ repo: GitRepository, allowed: Bool) throws -> String? {
+        guard !allowed, !settings.allowRewrites, let running = status.liveRevision ?? status.lastAppliedRevision, head != running else { return nil }
+        guard !(try repo.isAncestor(running, of: head)) else { return nil }
+        let older = (try? repo.isAncestor(head, of: running)) ?? false
+        let what = older ? "an older commit (\(Self.short(head)) is an ancestor of it)" : "history that does not contain it (a force-push or unrelated history)"
+        return "branch '\(settings.branch)' moved from \(Self.short(running)), which the host runs, to \(Self.short(head)): \(what); nothing was applied. If that is meant, run `primctl reconcile --allow-rewrite` to apply it once (or set controller.allow_rewrites: true)"
     }
 
     /// Why a commit must not be applied when signatures are required; nil when it may.

@@ -173,10 +173,13 @@ public struct ControllerSettings: Sendable, Equatable {
     public var caFile: String?
     /// Let one commit remove more than max(3, 30 %) of the host's deployed prims.
     public var allowMassDelete = false
+    /// Apply a branch head that does not descend from the revision the host runs (a force-push,
+    /// unrelated history, an older commit). Off: such a head waits for `primctl reconcile --allow-rewrite`.
+    public var allowRewrites = false
     public init() {}
 
     static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode",
-                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete", "conformance_interval"]
+                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete", "conformance_interval", "allow_rewrites"]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -190,6 +193,7 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.tokenFile = reader.string(fields["token_file"])
         settings.caFile = reader.string(fields["ca_file"])
         settings.allowMassDelete = reader.bool(fields["allow_mass_delete"]) ?? false
+        settings.allowRewrites = reader.bool(fields["allow_rewrites"]) ?? false
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["conformance_interval"]) { settings.conformanceSeconds = Double(max(1, seconds)) }

@@ -43,13 +43,24 @@ extension GitRepository {
     }
 
     /// Fetches `specs` from `url` into this repository, authenticating with `token` when given.
-    public func fetch(_ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]) throws {
+    /// Returns the names of the references the remote advertised (`refs/heads/main`, …): a branch
+    /// missing there was deleted, whatever the local copy still holds.
+    @discardableResult
+    public func fetch(_ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]) throws -> Set<String> {
+        var advertised = Set<String>()
         try transfer(url, token: token, specs: specs) { remote, callbacks, array in
             var options = git_fetch_options()
             git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
             options.callbacks = callbacks
             try Self.check(git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(url)'", class: .transient)
+            // The list stays readable after the fetch disconnects.
+            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+            var count = 0
+            if git_remote_ls(&heads, &count, remote) == 0, let heads {
+                for index in 0..<count { if let head = heads[index], let name = head.pointee.name { advertised.insert(String(cString: name)) } }
+            }
         }
+        return advertised
     }
 
     /// Pushes `refspecs` (`src:dst`, never `+`: a push that is not a fast-forward is refused by

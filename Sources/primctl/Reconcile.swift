@@ -11,16 +11,20 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Re-attempt the branch head even if it was attempted already.")
     var force = false
 
+    @Flag(help: "Apply the branch head once even though it does not descend from the revision the host runs (a force-push, unrelated history, an older commit).")
+    var allowRewrite = false
+
     func run() throws {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
-        let url = "http://\(config.controller.listen)/reconcile?force=\(force)"
+        let url = "http://\(config.controller.listen)/reconcile?force=\(force)&allow_rewrite=\(allowRewrite)"
         do {
             let response = try HTTPClient.request("POST", url, body: [], timeout: 5)
             guard response.status == 202 else { throw SystemError("primd answered \(response.status): \(response.text)") }
         } catch {
             throw output.fail("primd-unreachable", "cannot ask primd at \(config.controller.listen): \(error)")
         }
-        output.print(options.format == .json ? "{\"requested\": true, \"force\": \(force)}\n" : "primd will reconcile now\(force ? " (forced)" : "").\n")
+        output.print(options.format == .json ? "{\"requested\": true, \"force\": \(force), \"allow_rewrite\": \(allowRewrite)}\n"
+                     : "primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n")
     }
 }

@@ -19,11 +19,12 @@ enum HTTPRoutes {
         router.get("metrics") { _, _ in
             text(controller.metrics.render(), type: "text/plain; version=0.0.4")
         }
-        // `primctl reconcile [--force]`; primd listens on loopback by default.
+        // `primctl reconcile [--force] [--allow-rewrite]`; primd listens on loopback by default.
         router.post("reconcile") { request, _ -> Response in
             let force = request.uri.queryParameters["force"] == "true"
-            trigger.fire(force: force)
-            return text("{\"accepted\":true,\"force\":\(force)}\n", status: .accepted)
+            let rewrite = request.uri.queryParameters["allow_rewrite"] == "true"
+            trigger.fire(force: force, allowRewrite: rewrite)
+            return text("{\"accepted\":true,\"force\":\(force),\"allow_rewrite\":\(rewrite)}\n", status: .accepted)
         }
         router.post("hooks/git") { request, _ -> Response in
             guard let secret else { return text("{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook secret is configured\"}}\n", status: .notFound) }

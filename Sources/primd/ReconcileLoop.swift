@@ -31,7 +31,7 @@ struct ReconcileLoop: Service {
             let retryDue = controller.retryDelay.map { $0 <= 0 } ?? false
             let asked = trigger.take()
             if asked.fired || Date() >= nextPoll || retryDue {
-                await controller.reconcile(force: asked.force)
+                await controller.reconcile(force: asked.force, allowRewrite: asked.allowRewrite)
                 nextPoll = Date().addingTimeInterval(settings.pollSeconds)
                 SystemdNotify.send("STATUS=\(statusLine())")
             } else if Date() >= nextDrift {
