@@ -4,17 +4,22 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimEngine
 import PrimSystem
 
 /// What primd is doing with a commit, kept on disk for exactly as long as it does it. Found when
 /// primd starts, it says the previous primd died in the middle: it crashed, or stalled until its
-/// watchdog killed it. Such a commit is a poison commit and is not attempted again on its own.
+/// watchdog killed it. A commit it died on before it was applied, while loading or twice while
+/// applying, is a poison commit and is not attempted again on its own; one it had applied is not.
 public struct AttemptRecord: Codable, Sendable, Equatable {
     public enum Phase: String, Codable, Sendable {
         /// Reading, validating and planning the commit: pure work, so a death here is the commit's doing.
         case loading
         /// Applying it: a death here may be a kill; the journal resumes it, once.
         case applying
+        /// Applied: every resource written and every gate run (the generation is recorded). A death
+        /// from here on (re-checks, a rollback) is no reason to distrust the commit: the host holds it.
+        case applied
     }
 
     public var revision: String
@@ -22,12 +27,15 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var started: Date
     /// Attempts of this revision that died while applying, before this one.
     public var deaths: Int
+    /// Once `applied`: how the apply ended.
+    public var outcome: Generation.Outcome?
 
-    public init(revision: String, phase: Phase, started: Date, deaths: Int = 0) {
+    public init(revision: String, phase: Phase, started: Date, deaths: Int = 0, outcome: Generation.Outcome? = nil) {
         self.revision = revision
         self.phase = phase
         self.started = started
         self.deaths = deaths
+        self.outcome = outcome
     }
 
     /// How many deaths while applying make a commit poison (the first is resumed from the journal).
@@ -56,7 +64,7 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
             return "primd stopped while loading and planning revision \(revision.prefix(12)) (started \(started)): it crashed or stalled on this commit"
         case .applying where deaths >= Self.applyDeathsAllowed:
             return "primd stopped \(deaths + 1) times while applying revision \(revision.prefix(12)): it crashed or stalled on this commit"
-        case .applying:
+        case .applying, .applied:
             return nil
         }
     }

@@ -49,12 +49,21 @@ public final class Controller: @unchecked Sendable {
                 status.set("Reconciling", false, reason: "AttemptCrashed", message: "")
                 AttemptRecord.clear(dataDir: config.dataDir)
                 log("revision \(Self.short(left.revision)) is not attempted again: \(poison)")
+            } else if left.phase == .applied {
+                // The host holds this commit: status.json said so before the death. A degraded one
+                // is attempted once more, so a rollback the death cut short runs again.
+                reattempt = left.outcome == .degraded && left.deaths < AttemptRecord.applyDeathsAllowed
+                resumedDeaths = left.deaths + 1
+                log("primd stopped after applying revision \(Self.short(left.revision)); it stays applied\(reattempt ? " and is attempted once more" : "")")
             } else {
                 resumedDeaths = left.deaths + 1
             }
         }
         published = status
     }
+
+    /// The commit primd died on after applying it degraded: attempted once more at start.
+    var reattempt = false
 
     /// Deaths while applying the revision the leftover attempt record names (carried into the next record).
     var resumedDeaths = 0
@@ -155,7 +164,8 @@ public final class Controller: @unchecked Sendable {
             status.lastFetchedRevision = head
             defer { publish() }
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
-            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil
+            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt
+            reattempt = false
             guard force || allowRewrite || head != status.lastAttemptedRevision || due else { return }
             guard force || allowRewrite || head != status.poisonedRevision else { return }
             if let refusal = try rewriteRefusal(head, repo, allowed: allowRewrite) {
@@ -228,8 +238,13 @@ public final class Controller: @unchecked Sendable {
         if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners) }
         let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
                                                      revision: head, origin: origin, resuming: interrupted != nil, overrides: overrides, report: logEvent)
+        // The host holds this commit now: said on disk before anything else, so that a death from
+        // here on neither poisons it nor leaves drift repair planning against an older revision.
         status.rolledBack = [:]
         status.liveRevision = head
+        if generation.outcome == .converged { status.lastAppliedRevision = head }
+        try AttemptRecord(revision: head, phase: .applied, started: Date(), deaths: resumedDeaths, outcome: generation.outcome).save(dataDir: config.dataDir)
+        publish()
         record(generation.gates)
         recheck(hostPlan.gates, besides: generation.gates, session: session, renderings: hostPlan.desired.renderings)
         status.prims.removeAll { health in !hostPlan.gates.values.contains { $0.prim == health.prim } }

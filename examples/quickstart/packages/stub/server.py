@@ -4,11 +4,13 @@
 $PRIM_NETWORK in USDC, --price dollars. The stub verifies no payment: it is a stand-in for a
 prim's own code, not an x402 server. Listens on $PORT on loopback.
 
---ok and --fail make a route answer 200 or 500 whatever is sent (to show a gate failing)."""
+--ok and --fail make a route answer 200 or 500 whatever is sent (to show a gate failing); --slow
+"METHOD /path=SECONDS" makes a route answer 200 after that long (a check that takes a while)."""
 import argparse
 import base64
 import json
 import os
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USDC = {
@@ -25,6 +27,7 @@ parser.add_argument("--price", default="0.01", help="what a paid route costs, in
 parser.add_argument("--pay-to", help="the address challenges name (default: $PRIM_PAY_TO)")
 parser.add_argument("--ok", action="append", default=[], help="METHOD /path that answers 200 to anything")
 parser.add_argument("--fail", action="append", default=[], help="METHOD /path that answers 500 to anything")
+parser.add_argument("--slow", action="append", default=[], help="METHOD /path=SECONDS that answers 200 after SECONDS")
 args = parser.parse_args()
 
 
@@ -33,6 +36,7 @@ def routes(values):
 
 
 paid, ok, fail = routes(args.paid), routes(args.ok), routes(args.fail)
+slow = {tuple(route.split(" ", 1)): float(seconds) for route, _, seconds in (value.rpartition("=") for value in args.slow)}
 network = os.environ.get("PRIM_NETWORK") or "eip155:84532"
 pay_to = args.pay_to or os.environ.get("PRIM_PAY_TO") or "0x000000000000000000000000000000000000dEaD"
 whole, _, fraction = args.price.partition(".")
@@ -73,6 +77,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(500, {"error": {"code": "internal", "message": "this route is set to fail"}})
         if key in ok:
             return self.answer(200, {"service": args.name, "ok": True})
+        if key in slow:
+            time.sleep(slow[key])
+            return self.answer(200, {"service": args.name, "slow": True})
         if key in paid and not self.headers.get("PAYMENT-SIGNATURE"):
             return self.answer(402, {"error": {"code": "payment_required", "message": "x402 payment needed"}},
                                {"PAYMENT-REQUIRED": challenge(self.path)})
