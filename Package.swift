@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
@@ -67,6 +69,13 @@ let package = Package(
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
         .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402", "PrimController"]),
 
+        // The HTTP listeners' limits (primd and pr.sh): a connection cap, header and idle deadlines.
+        .target(name: "PrimListener", dependencies: [
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        ]),
+
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
             "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
@@ -75,14 +84,14 @@ let package = Package(
         ]),
 
         .executableTarget(name: "primd", dependencies: [
-            "PrimController",
+            "PrimController", "PrimListener",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         .executableTarget(name: "prsh", dependencies: [
-            "PRService", "PrimX402",
+            "PRService", "PrimX402", "PrimListener",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -8,6 +8,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PrimController
+import PrimListener
 import PrimModel
 import PrimSystem
 import ServiceLifecycle
@@ -66,6 +67,7 @@ struct Primd: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }
         let app = Application(
             router: HTTPRoutes.router(controller: controller, trigger: trigger, secret: secret),
+            server: ListenerLimits().server(),
             configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "primd"),
             logger: logger)
         let group = ServiceGroup(

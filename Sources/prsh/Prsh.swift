@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PRService
+import PrimListener
 import PrimSigning
 import PrimSystem
 import PrimX402
@@ -76,7 +77,7 @@ struct Prsh: AsyncParsableCommand {
         let routes = Routes(service: service, payments: try makePayments(), publicURL: settings.publicURL, operatorToken: token,
                             statePath: settings.statePath, maxBody: 4 * maxTotalBytes + 64 * 1024)
         let logger = Logger(label: "prsh")
-        let app = Application(router: routes.router(),
+        let app = Application(router: routes.router(), server: ListenerLimits().server(),
                               configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "pr.sh"),
                               logger: logger)
         let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger),

@@ -19,6 +19,8 @@ final class PrimdServiceTests: XCTestCase {
         XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:\(port)/healthz"))?.text, "ok\n")
         let status = try testbed.unitProperty("primd.service", "StatusText", interface: "org.freedesktop.systemd1.Service")
         XCTAssertTrue(status.hasPrefix("applied "), "STATUS= from sd_notify: \(status)")
+        XCTAssertEqual(try testbed.unitProperty("primd.service", "LimitNOFILE", interface: "org.freedesktop.systemd1.Service"), "4096",
+                       "the descriptor limit fits the listener's cap")
 
         let journal = JournalReader.lastLines(unit: "primd.service", count: 50, directory: "\(testbed.directory)/systemd/run/log/journal")
         XCTAssertTrue(journal.contains { $0.contains("applied: 8 added, 1 changed") }, "structured journal entries: \(journal)")

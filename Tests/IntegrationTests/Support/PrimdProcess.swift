@@ -60,7 +60,8 @@ final class PrimdProcess {
     let port: Int
     let log: String
 
-    init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1) throws {
+    /// - Parameter fileLimit: the descriptors primd may hold (RLIMIT_NOFILE), as a unit's LimitNOFILE sets it.
+    init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil) throws {
         port = try freePort()
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
         config += "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
@@ -71,7 +72,13 @@ final class PrimdProcess {
         let path = "\(testbed.directory)/primd-\(port).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         log = "\(testbed.directory)/primd-\(port).log"
-        pid = Command.spawn(Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd"), ["--config", path], stdout: log, stderr: log + ".err")
+        let primd = Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd")
+        if let fileLimit {
+            // prlimit sets the limit and execs primd in its own process: the pid is primd's.
+            pid = Command.spawn("/usr/bin/prlimit", ["--nofile=\(fileLimit):\(fileLimit)", primd, "--config", path], stdout: log, stderr: log + ".err")
+        } else {
+            pid = Command.spawn(primd, ["--config", path], stdout: log, stderr: log + ".err")
+        }
     }
 
     func stop() -> Int32 {
