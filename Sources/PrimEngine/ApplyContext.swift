@@ -103,6 +103,13 @@ public final class ApplyContext {
         report(.step(.init(address: change.address, action: change.action, error: nil, seconds: seconds, journal: [])))
     }
 
+    /// Reports that one resource's check failed (its change, or a resource it waits on), naming
+    /// only that resource; the caller then throws, and the apply stops.
+    public func failed(_ address: ResourceAddress, action: Action, _ error: Error) {
+        errors.append("\(address.name): \(error)")
+        report(.step(.init(address: address, action: action, error: "\(error)", seconds: 0, journal: [])))
+    }
+
     /// Records a failure that does not stop the apply (the host ends degraded).
     public func degrade(_ message: String) {
         degraded = true

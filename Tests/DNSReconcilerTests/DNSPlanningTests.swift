@@ -123,6 +123,21 @@ final class DNSPlanningTests: XCTestCase {
         XCTAssertTrue(pending(plan).contains("create search.prim.test/A"))
     }
 
+    /// An NS rrset below the apex at the provider that dns/ does not declare delegates the name away:
+    /// the prim is blocked, as below a zone the server holds; one dns/ declares is the operator's.
+    func testANameBelowAnUndeclaredDelegationIsBlocked() throws {
+        var files = Self.base
+        files["prims/deep.yaml"] = "id: deep\nstatus: testing\nport: 3004\nendpoint: deep.sub.prim.test\n"
+        let delegation = ObservedResource(address: ResourceAddress(ResourceKind("dns_record"), "sub.prim.test/NS"), path: "prim.test",
+                                          content: "ns1.elsewhere.example.", digest: "x", owned: false)
+        let plan = plan(try desired(files), [delegation])
+        XCTAssertEqual(plan.blocked.map(\.prim), ["deep"])
+        XCTAssertTrue(plan.blocked[0].message.contains("deep.sub.prim.test/A is delegated to other name servers by the NS record of sub.prim.test"), plan.blocked[0].message)
+        let apex = ObservedResource(address: ResourceAddress(ResourceKind("dns_record"), "prim.test/NS"), path: "prim.test",
+                                    content: "ns1.prim.test.", digest: "y", owned: false)
+        XCTAssertEqual(self.plan(try desired(files), [apex]).blocked.map(\.prim), [], "the apex's own NS delegates nothing")
+    }
+
     func testRecordsPrimDidNotCreateAreNeverDeleted() throws {
         let plan = plan(try desired(), [live("foreign.prim.test", "A", ["10.0.0.1"], owned: false),
                                          live("old.prim.test", "A", ["10.0.0.2"], owner: "old")])

@@ -213,6 +213,49 @@ final class DNSTests: XCTestCase {
         XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}")
     }
 
+    /// An NS delegation at the provider that dns/ does not declare hides a name from its zone: the
+    /// plan knows it, and the prim waits without its route, on this apply and the next.
+    func testAnUndeclaredDelegationAtTheProviderBlocksThePrimAndItsRoute() throws {
+        try apply()
+        try pdns.replace("prim.test", name: "sub.prim.test", type: "NS", contents: ["ns1.elsewhere.example."])
+        try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\nendpoint: p4.sub.prim.test\n"])
+        for attempt in 1...2 {
+            // (A blocked prim's apply exits 1 or 4 today; the operator-safety issue gives it one meaning.)
+            let result = try testbed.primctl(["apply", "--state", state, "--yes"])
+            XCTAssertNotEqual(result.status, 0, result.stdout + result.stderr)
+            XCTAssertTrue(result.stdout.contains("prim 'p4' is not deployed: p4.sub.prim.test/A is delegated to other name servers by the NS record of sub.prim.test at the DNS provider"),
+                          "attempt \(attempt): \(result.stdout)")
+            XCTAssertFalse(try testbed.caddyConfig().contains("p4.sub.prim.test"), "attempt \(attempt): no route for a name the zone does not serve")
+        }
+        XCTAssertNil(try pdns.rrsets("prim.test")["p4.sub.prim.test/A"], "no record written where it would not be served")
+    }
+
+    /// Records before routes on every attempt: when the authoritative server does not serve a
+    /// record written by an earlier, failed attempt, the retry still does not load the route; the
+    /// failure names that record only.
+    func testARetryDoesNotLoadARouteWhoseRecordIsNotServed() throws {
+        try apply()
+        // Asking the wrong port stands for a server that does not serve what its API stored.
+        let config = try String(contentsOfFile: testbed.config, encoding: .utf8)
+            .replacingOccurrences(of: "server: \(testbed.environment["PDNS_DNS"]!)", with: "server: 127.0.0.1:9")
+        let deaf = "\(testbed.directory)/dns-deaf.yaml"
+        try config.write(toFile: deaf, atomically: true, encoding: .utf8)
+        try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
+        for attempt in 1...2 {
+            let result = try Primctl.run(["apply", "--state", state, "--yes", "--config", deaf, "--format", "json"])
+            XCTAssertNotEqual(result.status, 0, "attempt \(attempt): " + result.stdout)
+            let failed = result.stdout.split(separator: "\n").compactMap { line -> String? in
+                guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      event["event"] as? String == "step", event["ok"] as? Bool == false else { return nil }
+                return event["address"] as? String
+            }
+            XCTAssertEqual(failed, ["dns_record.p4.prim.test/A"], "attempt \(attempt): the failure is the record's own: \(result.stdout)")
+            XCTAssertFalse(try testbed.caddyConfig().contains("p4.prim.test"), "attempt \(attempt): no route before its record is served")
+        }
+        try apply()
+        XCTAssertEqual(testbed.viaCaddy("p4.prim.test").1, "{\"service\": \"p4.sh\", \"status\": \"ok\"}")
+    }
+
     func testAnAToCNAMESwapHappensInOneApply() throws {
         try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords:\n  - { name: alias, type: A, content: 10.1.1.1 }\n"])
         try apply()

@@ -17,11 +17,19 @@ extension DNSReconciler {
 
     func adopts(_ resource: DesiredResource) -> Bool { resource.attributes[DNSRecordRenderer.adoptAttribute] == "true" }
 
-    /// The zone the server holds below the record's own zone that contains its name, if any.
-    func occluding(_ resource: DesiredResource, _ observed: ObservedState) -> String? {
+    /// What hides the record's name from its own zone on the DNS server, if anything: a zone the
+    /// server holds below it, or a delegation (an NS rrset below the apex) at the provider that
+    /// `desired` does not declare. A record written there would never be served, and its route
+    /// must not load.
+    func occluding(_ resource: DesiredResource, _ observed: ObservedState, declared: Set<ResourceAddress>) -> String? {
         guard let name = resource.keys.first, let zone = resource.attributes[DNSRecordRenderer.zoneAttribute] else { return nil }
-        return observed.of(.dnsServerZone).map(\.address.name)
-            .filter { $0 != zone && $0.hasSuffix("." + zone) && (name == $0 || name.hasSuffix("." + $0)) }.max { $0.count < $1.count }
+        func covers(_ cut: String) -> Bool { cut != zone && cut.hasSuffix("." + zone) && (name == cut || name.hasSuffix("." + cut)) }
+        if let child = observed.of(.dnsServerZone).map(\.address.name).filter(covers).max(by: { $0.count < $1.count }) {
+            return "\(resource.address.name) is in zone \(child) on the DNS server"
+        }
+        let delegation = observed.of(kind).filter { $0.path == zone && !declared.contains($0.address) }
+            .compactMap { RRset.key(of: $0.address) }.filter { $0.type == "NS" && covers($0.name) }.map(\.name).max { $0.count < $1.count }
+        return delegation.map { "\(resource.address.name) is delegated to other name servers by the NS record of \($0) at the DNS provider" }
     }
 
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
@@ -46,10 +54,11 @@ extension DNSReconciler {
         }
         var conflicts: [String: [String]] = [:]
         var hidden: [String: [String]] = [:]
+        let declared = Set(desired.resources.filter { $0.address.kind == kind }.map(\.address))
         for resource in desired.resources where resource.address.kind == kind {
             let label = resource.prim ?? "dns/\(resource.path)"
-            if let child = occluding(resource, observed) {
-                hidden[label, default: []].append("\(resource.address.name) is in zone \(child) on the DNS server")
+            if let why = occluding(resource, observed, declared: declared) {
+                hidden[label, default: []].append(why)
                 continue
             }
             guard !adopts(resource) else { continue }
@@ -66,7 +75,7 @@ extension DNSReconciler {
         }
         blocked += hidden.keys.sorted().filter { conflicts[$0] == nil }.map { label in
             BlockedPrim(prim: label, missingEnv: [], message:
-                "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone in dns/ or choose another name")
+                "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone (or delegation) in dns/, remove it at the provider, or choose another name")
         }
         blocked += held.keys.sorted().filter { conflicts[$0] == nil && hidden[$0] == nil }.map { label in
             let names = held[label]!.sorted()
@@ -82,11 +91,12 @@ extension DNSReconciler {
         let blocked = input.blocked
         var changes: [Change] = []
         var wanted = Set<ResourceAddress>()
+        let declared = Set(input.desired(of: kind).map(\.address))
         for resource in input.desired(of: kind) {
             let found = foreign(in: resource, live)
             // A zone file's record with a foreign one in its way, or below a zone the server holds, is
             // left out (the zone file is reported as blocked).
-            if resource.prim == nil, (!found.isEmpty && !adopts(resource)) || occluding(resource, input.observed) != nil { continue }
+            if resource.prim == nil, (!found.isEmpty && !adopts(resource)) || occluding(resource, input.observed, declared: declared) != nil { continue }
             wanted.insert(resource.address)
             changes.append(compare(resource, input.observed.resources[resource.address]))
             if adopts(resource) {

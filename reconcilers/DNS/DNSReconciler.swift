@@ -140,7 +140,31 @@ public struct DNSReconciler: Reconciler {
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        guard !changes.isEmpty else { return }
+        var written: [RRset] = []
+        if !changes.isEmpty { written = try write(changes, apply) }
+        // Records before routes, on every attempt: each record this apply wrote, and each record of
+        // a prim whose route this apply loads (written now or by an earlier attempt), must be served
+        // by the authoritative server before any route loads.
+        guard let server = apply.host.config.dnsServer else { return }
+        let routed = Set(apply.plan.pending.filter { $0.address.kind == .caddyFragment && $0.action != .delete }.compactMap(\.prim))
+        let already = Set(written.map(\.address))
+        let routeRecords = apply.desired.resources
+            .filter { $0.address.kind == kind && routed.contains($0.prim ?? "\u{0}") && !already.contains($0.address) }
+            .compactMap(DNSRecordRenderer.rrset)
+        for set in written + routeRecords {
+            do {
+                try waitUntilServed([set], by: server)
+            } catch {
+                let change = changes.first { $0.address == set.address }
+                apply.failed(set.address, action: change?.action ?? .create, error)
+                throw error
+            }
+        }
+    }
+
+    /// Writes `changes` in one batch per zone; returns the rrsets it wrote (not deletions).
+    func write(_ changes: [Change], _ apply: ApplyContext) throws -> [RRset] {
+        var written: [RRset] = []
         let provider = try Self.provider(apply.host.config)
         for (zone, group) in Dictionary(grouping: changes, by: \.path).sorted(by: { $0.key < $1.key }) {
             var batch = DNSBatch()
@@ -163,13 +187,15 @@ public struct DNSReconciler: Reconciler {
                     throw error
                 }
                 for change in group where change.action == .delete { try apply.owns(change.address, path: nil) }
-                if let server = apply.host.config.dnsServer { try waitUntilServed(batch.replaces, by: server) }
             }
+            written += batch.replaces
         }
+        return written
     }
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        try execute(changes, apply)
+        guard !changes.isEmpty else { return }
+        _ = try write(changes, apply)
     }
 
     /// Asks the authoritative server directly (no recursion) until it serves every rrset, for at
