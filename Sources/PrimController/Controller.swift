@@ -164,7 +164,11 @@ public final class Controller: @unchecked Sendable {
             status.lastFetchedRevision = head
             defer { publish() }
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
-            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt
+            // A commit applied with prims blocked (a key not set yet, the DNS provider down) is
+            // attempted again at every fetch (poll, webhook, `primctl reconcile`): what blocked it
+            // may be gone, and its status is current only after it is planned again.
+            let blocked = head == status.lastAttemptedRevision && status.blocked != nil && status.condition("Stalled")?.status != true
+            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt || blocked
             reattempt = false
             guard force || allowRewrite || head != status.lastAttemptedRevision || due else { return }
             guard force || allowRewrite || head != status.poisonedRevision else { return }
@@ -364,7 +368,8 @@ public final class Controller: @unchecked Sendable {
         guard let repo = repository else { return }
         do {
             try onLiveRevision("conformance check", repo: repo) { session, desire in
-                let gates = desire.gates.values.sorted { $0.prim < $1.prim }
+                let blocked = Set((status.blocked ?? []).map(\.prim))
+                let gates = desire.gates.values.filter { !blocked.contains($0.prim) }.sorted { $0.prim < $1.prim }
                 guard !gates.isEmpty else { return }
                 check(gates, session: session, renderings: desire.desired.renderings)
                 publish()

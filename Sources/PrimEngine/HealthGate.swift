@@ -47,7 +47,8 @@ public struct HealthGate: Sendable, Equatable {
     public static func gates(_ state: DesiredState, host: PrimModel.Host, desired: DesiredHost,
                              releases: [String: ReleaseManifest]) -> [String: HealthGate] {
         var gates: [String: HealthGate] = [:]
-        for prim in state.deployedPrims(on: host) where prim.status?.runs ?? false {
+        let blocked = Set(desired.blocked.map(\.prim))
+        for prim in state.deployedPrims(on: host) where prim.status?.runs ?? false && !blocked.contains(prim.id) {
             guard let port = prim.port else { continue }
             let rendering = desired.renderings[prim.id]
             gates[prim.unitName] = HealthGate(

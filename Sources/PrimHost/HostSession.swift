@@ -118,7 +118,9 @@ public struct HostSession {
         let desire = try self.desire(state, source: sources.first)
         var plan = try plan(desire.desired)
         plan.notes += try leftPackages(plan, state: state)
-        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates)
+        // A prim the plan blocks (a key, a DNS record) is not deployed by it: nothing to judge.
+        let blocked = Set(plan.blocked.map(\.prim))
+        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates.filter { !blocked.contains($0.value.prim) })
     }
 
     /// A removed prim's package folder is git's to remove, not the host's: the plan says it stays and why.
