@@ -30,7 +30,8 @@ public enum Promotion {
         head.prims.filter { $0.status == .live && base.prim($0.id)?.status != .live }.map(\.id).sorted()
     }
 
-    /// The check for `candidates` (none: no check). Pure: `now` is the caller's clock.
+    /// The check for `candidates` (none: no check). Pure: `now` is the caller's clock, used only when
+    /// primd's status does not say when it was served.
     public static func check(_ candidates: [Candidate], report: Report, minutes: Int, now: Date, base: String) -> Check? {
         guard !candidates.isEmpty else { return nil }
         var failures: [String] = [], waits: [String] = [], passes: [String] = []
@@ -83,6 +84,9 @@ public enum Promotion {
             let routes = (health.routes ?? []).filter { $0.outcome == .failed }.map(\.message)
             return .failure("\(prim) fails its gate on the host: \(routes.isEmpty ? health.message : routes.joined(separator: "; ")); fix it at status testing first")
         }
+        // Durations of primd's times are measured on primd's clock (when it served the status), so
+        // a skew between the two hosts neither promotes early nor holds a promotion back.
+        let now = status.servedAt ?? now
         // primd re-checks running prims every minute or so: an old answer may be of a prim that no longer runs.
         guard let checked = health.checkedAt, now.timeIntervalSince(checked) <= Self.staleSeconds else {
             let when = health.checkedAt.map { "since \($0.formatted(.iso8601))" } ?? "at a known time"

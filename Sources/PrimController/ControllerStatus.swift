@@ -84,6 +84,9 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var fetches: Int?
     public var lastFetchedRevision: String?
     public var updated = Date()
+    /// primd's clock when it served this status (`GET /status`): a reader measures durations of
+    /// primd's own times (`passing_since`, `checked_at`) against it, never against its own clock.
+    public var servedAt: Date?
 
     public init() {}
 

@@ -14,7 +14,9 @@ enum HTTPRoutes {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
         router.get("status") { _, _ in
-            text(controller.currentStatus.json(), type: "application/json")
+            var status = controller.currentStatus
+            status.servedAt = Date()
+            return text(status.json(), type: "application/json")
         }
         router.get("metrics") { _, _ in
             text(controller.metrics.render(), type: "text/plain; version=0.0.4")

@@ -5,7 +5,7 @@ import XCTest
 
 /// The promotion check against a real primd: pr.sh (in process, with an injected clock) reads
 /// primd's /status; a prim goes `testing → live` only after its code has passed conformance on
-/// the host for policy.promotion.min_testing_minutes.
+/// the host for policy.promotion.min_testing_minutes, measured on primd's clock.
 final class PromotionTests: XCTestCase {
     func prim(_ id: String, port: Int, status: String = "testing", stub: String) -> String {
         """
@@ -64,12 +64,29 @@ final class PromotionTests: XCTestCase {
         _ = try awaitResult { try await service.refreshAll() }
         XCTAssertEqual(try awaitResult { try await service.pullRequest(waiting.number) }.state, .open, "9 minutes is not 10")
 
-        // Past the minimum (pr.sh's clock; primd's record says since when it passed): green, merged.
-        clock.advance(2 * 60)
-        _ = try awaitResult { try await service.refreshAll() }
-        let merged = try awaitResult { try await service.pullRequest(waiting.number) }
+        // The minimum is measured on primd's clock, not pr.sh's: eleven minutes pass there (its record
+        // moved back as a restart finds it, the same code still running): green, merged.
+        XCTAssertEqual(primd.stop(), 0)
+        let file = "\(testbed.dataDir)/status.json"
+        var record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let iso = ISO8601DateFormatter()
+        record["prims"] = (record["prims"] as? [[String: Any]] ?? []).map { health in
+            var health = health
+            for key in ["passing_since", "checked_at"] {
+                if let text = health[key] as? String, let date = iso.date(from: text) { health[key] = iso.string(from: date.addingTimeInterval(-11 * 60)) }
+            }
+            return health
+        }
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: file))
+        let restarted = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)")
+        defer { _ = restarted.stop() }
+        restarted.waitFor("primd to answer again") { restarted.status() != nil }
+        settings.primd = PrimdClient(url: restarted.url)
+        let reader = try PRService(settings, now: { clock.now })
+        _ = try awaitResult { try await reader.refreshAll() }
+        let merged = try awaitResult { try await reader.pullRequest(waiting.number) }
         XCTAssertEqual(merged.state, .merged, "\(merged.checks)")
         XCTAssertEqual(promotion(merged)?.status, .success)
-        XCTAssertEqual(try awaitResult { try await service.pullRequest(red.number) }.state, .open, "the red one still waits")
+        XCTAssertEqual(try awaitResult { try await reader.pullRequest(red.number) }.state, .open, "the red one still waits")
     }
 }

@@ -57,6 +57,16 @@ final class PromotionAndDeploymentTests: XCTestCase {
         XCTAssertEqual(check(try report([prim()]), minutes: 0, after: 0)?.status, .success)
     }
 
+    /// Promotion is measured on primd's clock: pr.sh's clock 15 minutes ahead does not promote a
+    /// prim that primd has seen pass for 20 s, and one behind does not hold back a prim that passed.
+    func testPromotionIsMeasuredOnPrimdsClock() throws {
+        let served = { (seconds: Double) in ", \"served_at\": \"\(self.since.addingTimeInterval(seconds).formatted(.iso8601))\"" }
+        let early = try report([prim(checked: since.addingTimeInterval(20))], extra: served(20))
+        XCTAssertEqual(check(early, after: 15 * 60)?.status, .pending, "20 s on primd's clock is not 10 minutes")
+        let done = try report([prim(checked: since.addingTimeInterval(11 * 60))], extra: served(11 * 60))
+        XCTAssertEqual(check(done, after: -30 * 60)?.status, .success, "pr.sh's clock behind does not hold it back")
+    }
+
     func testAFailingPrimIsRedWithTheRoute() throws {
         let red = try XCTUnwrap(check(try report([prim(up: false)]), after: 3600))
         XCTAssertEqual(red.status, .failure)
