@@ -68,6 +68,17 @@ public final class GitRepository {
     }
 
     /// The bytes of a blob.
+    /// A blob's size, read from the object's header without inflating it.
+    static func blobSize(_ repository: OpaquePointer, _ id: UnsafePointer<git_oid>) throws -> Int {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, repository), "cannot open the object database")
+        defer { git_odb_free(odb) }
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        try check(git_odb_read_header(&size, &type, odb, id), "cannot read a blob's size")
+        return size
+    }
+
     static func blob(_ repository: OpaquePointer, _ id: UnsafePointer<git_oid>) throws -> [UInt8] {
         var blob: OpaquePointer?
         try check(git_blob_lookup(&blob, repository, id), "cannot read a blob")
@@ -144,6 +155,9 @@ struct TreeReader {
         guard let entry = try entry(at: full(path)) else { return nil }
         defer { git_tree_entry_free(entry) }
         guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+        // A state file over its limit is refused by its size alone, never read.
+        let size = try GitRepository.blobSize(repository, git_tree_entry_id(entry))
+        if size > StateSnapshot.maxFileSize && git_tree_entry_filemode(entry) != GIT_FILEMODE_LINK { return .tooLarge(size: size) }
         let bytes = try blob(git_tree_entry_id(entry))
         guard git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else {
             return bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
@@ -185,14 +199,19 @@ public struct GitSourceTree: SourceTree {
     }
 
     public func files(under path: String) throws -> [String: SourceFile] {
+        var result: [String: SourceFile] = [:]
+        try forEachFile(under: path) { result[$0] = $1 }
+        return result
+    }
+
+    public func forEachFile(under path: String, _ body: (String, SourceFile) throws -> Void) throws {
         try repository.withEntry(base.isEmpty ? path : "\(base)/\(path)", at: commit) { entry in
-            var result: [String: SourceFile] = [:]
-            if let entry { try collect(entry, path: path, into: &result) }
-            return result
+            if let entry { try visit(entry, path: path, body) }
         }
     }
 
-    private func collect(_ entry: OpaquePointer, path: String, into result: inout [String: SourceFile]) throws {
+    /// Reads one blob at a time, each only after its header says it is within `SourceFile.maxBytes`.
+    private func visit(_ entry: OpaquePointer, path: String, _ body: (String, SourceFile) throws -> Void) throws {
         let mode = git_tree_entry_filemode(entry)
         if git_tree_entry_type(entry) == GIT_OBJECT_TREE {
             var tree: OpaquePointer?
@@ -200,11 +219,13 @@ public struct GitSourceTree: SourceTree {
             defer { git_tree_free(tree) }
             for index in 0..<git_tree_entrycount(tree) {
                 let child = git_tree_entry_byindex(tree, index)!
-                try collect(child, path: "\(path)/\(String(cString: git_tree_entry_name(child)))", into: &result)
+                try visit(child, path: "\(path)/\(String(cString: git_tree_entry_name(child)))", body)
             }
         } else if mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE {
-            result[path] = SourceFile(bytes: try GitRepository.blob(repository.pointer, git_tree_entry_id(entry)),
-                                      executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE)
+            let size = try GitRepository.blobSize(repository.pointer, git_tree_entry_id(entry))
+            guard size <= SourceFile.maxBytes else { throw SourceFile.tooLarge(path, size: size) }
+            try body(path, SourceFile(bytes: try GitRepository.blob(repository.pointer, git_tree_entry_id(entry)),
+                                      executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE))
         }
     }
 }

@@ -21,6 +21,25 @@ public struct SourceFile: Sendable, Equatable {
 public protocol SourceTree {
     /// Every regular file under a path (a file or a folder), by path relative to the state root.
     func files(under path: String) throws -> [String: SourceFile]
+    /// Each regular file under a path, one at a time: what is only digested never holds more than
+    /// one file in memory.
+    func forEachFile(under path: String, _ body: (String, SourceFile) throws -> Void) throws
+}
+
+extension SourceTree {
+    public func forEachFile(under path: String, _ body: (String, SourceFile) throws -> Void) throws {
+        for (file, contents) in try files(under: path) { try body(file, contents) }
+    }
+}
+
+extension SourceFile {
+    /// The largest file a prim's code may hold: what a release copies, and what is read whole to digest it.
+    public static let maxBytes = 64 << 20
+
+    /// The refusal of a file over `maxBytes`, naming it and its size.
+    static func tooLarge(_ path: String, size: Int) -> SystemError {
+        SystemError("'\(path)' is \(size) bytes, over the \(maxBytes >> 20) MiB a file of a prim's code may be; keep large data out of the state (a prim can fetch it at start)")
+    }
 }
 
 /// A state directory's files.
@@ -56,6 +75,7 @@ public struct DirectorySourceTree: SourceTree {
             case S_IFDIR:
                 pending += try ContainedPath.names(in: full).map { "\(relative)/\($0)" }
             case S_IFREG:
+                guard Int(info.st_size) <= SourceFile.maxBytes else { throw SourceFile.tooLarge(relative, size: Int(info.st_size)) }
                 guard let data = FileManager.default.contents(atPath: resolved) else {
                     throw SystemError("cannot read '\(full)'; fix its permissions")
                 }

@@ -34,4 +34,42 @@ final class PrimdRecoveryTests: XCTestCase {
         primd.waitFor("p2 to be deployed after the outage", timeout: 60) { testbed.viaCaddy("p2.prim.test").1.contains("p2.sh") }
         primd.waitFor("the outage to leave the status") { primd.status()?["blocked"] == nil }
     }
+
+    /// A 300 MB file in a prim's package is refused by its size, read from git's object header:
+    /// primd names the file and its size and never holds the blob in memory.
+    func testALargeBlobIsRefusedByItsSizeWithoutBeingRead() throws {
+        let testbed = try Testbed.up()
+        defer { testbed.down() }
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "blob-secret").status, 0)
+        let repo = try StateRepository(files: ConvergedState.files())
+        // Over git's own protocol, as from a forge (file:// would make primd's libgit2 pack the
+        // objects itself, holding the blob on the sending side).
+        let port = try freePort()
+        let base = (repo.bare as NSString).deletingLastPathComponent
+        let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
+                                                    "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")
+        defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
+        let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
+        let listening = Date().addingTimeInterval(10)
+        while try Command.run("/usr/bin/git", ["ls-remote", url]).status != 0 {
+            guard Date() < listening else { return XCTFail("git daemon did not start") }
+            usleep(20_000)
+        }
+        let primd = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
+        defer { _ = primd.stop() }
+        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
+        let good = primd.status()?["last_applied_revision"] as? String
+        try FileManager.default.createDirectory(atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
+        XCTAssertEqual(try Command.run("/usr/bin/truncate", ["-s", "300M", "\(repo.work)/state/packages/beta/big.bin"]).status, 0)
+        let big = try repo.commit([:], message: "a 300 MB file in beta's package")
+        primd.waitForAttemptToEnd(big, "the large commit", timeout: 60)
+        let message = primd.status()?["last_attempt_error"] as? String ?? ""
+        XCTAssertTrue(message.contains("'packages/beta/big.bin' is 314572800 bytes, over the 64 MiB"), message)
+        XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, good)
+        let peak = (try? String(contentsOfFile: "/proc/\(primd.pid)/status", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? -1
+        XCTAssertGreaterThan(peak, 0)
+        XCTAssertLessThan(peak, 200 * 1024, "primd's peak memory stays far below the blob (\(peak) kB)")
+    }
 }

@@ -86,7 +86,10 @@ public final class CachedSourceTree {
 
     public func entries(under path: String) throws -> [String: ReleaseManifest.Entry] {
         if let hit = cache[path] { return hit }
-        let entries = try source.files(under: path).mapValues { ReleaseManifest.Entry(digest: Digest.sha256($0.bytes), executable: $0.executable) }
+        var entries: [String: ReleaseManifest.Entry] = [:]
+        try source.forEachFile(under: path) { file, contents in
+            entries[file] = ReleaseManifest.Entry(digest: Digest.sha256(contents.bytes), executable: contents.executable)
+        }
         cache[path] = entries
         return entries
     }
