@@ -131,7 +131,10 @@ public struct HTTPHealthChecker: HealthChecker {
         }
         let answered = answers.values
         var problems = answered.map(\.problem)
-        let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }))
+        // A port two gates claim has no one expected holder: its holders are traced and named.
+        let expected = Dictionary(gates.indices.map { (gates[$0].port, before[$0]?.cgroupID ?? 0) }, uniquingKeysWith: { _, _ in 0 })
+        let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }),
+                                         expected: { port in expected[port].map { [$0] } ?? [] })
         for index in gates.indices where problems[index] == nil {
             problems[index] = Self.owners(holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
                                           cgroup: before[index]?.cgroupID ?? 0)

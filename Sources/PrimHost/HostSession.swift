@@ -100,15 +100,20 @@ public struct HostSession {
     /// name, another prim, or a stray process does not).
     func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
         let owner = Dictionary(ports.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        // The cgroups of the prim's own unit and candidate under this manager: asked only for a held port.
+        var asked: [Int: Set<UInt64>] = [:]
+        func own(_ port: Int) -> Set<UInt64> {
+            if let known = asked[port] { return known }
+            guard let prim = owner[port] else { return [] }
+            let ids = Set([ResourceNames.unit(prim).name, ResourceNames.candidateUnit(prim)]
+                .compactMap { try? bus.identity(unit: $0).cgroupID }.filter { $0 != 0 })
+            asked[port] = ids
+            return ids
+        }
         var result: [Int: [PortHolder]] = [:]
-        for (port, holders) in PortOwners.holders(of: Set(owner.keys)) {
-            guard let prim = owner[port] else { continue }
-            let own = [ResourceNames.unit(prim).name, ResourceNames.candidateUnit(prim)]
-            let foreign = holders.filter { holder in
-                guard let unit = holder.unit, own.contains(unit), let id = holder.cgroupID,
-                      let ours = try? bus.identity(unit: unit) else { return true }
-                return ours.cgroupID != id
-            }
+        for (port, holders) in PortOwners.holders(of: Set(owner.keys), expected: own) {
+            let ours = own(port)
+            let foreign = holders.filter { holder in holder.cgroupID.map { !ours.contains($0) } ?? true }
             if !foreign.isEmpty { result[port] = foreign }
         }
         return result

@@ -4,11 +4,52 @@ import Glibc
 #else
 import Foundation
 #endif
+import CShims
 import PrimModel
 
-/// Who listens on a port: `/proc/net/tcp{,6}` gives the sockets, `/proc/<pid>/fd` their owners.
+/// Who listens on a port: the kernel's sock_diag gives each listening socket with its cgroup, so
+/// a port held by the unit expected there costs no look at any process; only a port held by
+/// something else is traced to its processes (`/proc/net/tcp{,6}` gives the sockets,
+/// `/proc/<pid>/fd` their owners) to name them.
 public enum PortOwners {
-    /// The holders of a listening socket on each of `ports`, any address. Ports nobody holds are absent.
+    /// The holders of a listening socket on each of `ports`, any address. Ports nobody holds are
+    /// absent. `expected` gives, for a held port, the cgroups (ControlGroupId) that may hold it: a
+    /// port held only by those comes back with holders named by their cgroup alone (pid 0).
+    public static func holders(of ports: Set<Int>, expected: (Int) -> Set<UInt64>) -> [Int: [PortHolder]] {
+        guard !ports.isEmpty else { return [:] }
+        guard let listeners = listeners(of: ports) else { return holders(of: ports) }
+        var result: [Int: [PortHolder]] = [:]
+        var traced = Set<Int>()
+        for (port, sockets) in listeners {
+            let allowed = expected(port)
+            if sockets.allSatisfy({ $0.cgroup != 0 && allowed.contains($0.cgroup) }) {
+                result[port] = Set(sockets.map(\.cgroup)).sorted().map { PortHolder(pid: 0, command: "", cgroup: "", cgroupID: $0) }
+            } else {
+                traced.insert(port)
+            }
+        }
+        return traced.isEmpty ? result : result.merging(holders(of: traced)) { _, named in named }
+    }
+
+    /// A listening socket as sock_diag reports it.
+    public struct Listener: Sendable, Equatable {
+        public var port: Int
+        public var inode: UInt64
+        /// The cgroup of the process that created it (ControlGroupId).
+        public var cgroup: UInt64
+    }
+
+    /// Every listening TCP socket on `ports`, by port; nil when sock_diag cannot be asked.
+    public static func listeners(of ports: Set<Int>) -> [Int: [Listener]]? {
+        let wanted = ports.filter { (1...65535).contains($0) }.map { UInt16($0) }
+        guard !wanted.isEmpty else { return [:] }
+        var found = [prim_listener](repeating: prim_listener(), count: 4096)
+        let count = prim_tcp_listeners(wanted, Int32(wanted.count), &found, Int32(found.count))
+        guard count >= 0 else { return nil }
+        return Dictionary(grouping: found.prefix(Int(count)).map { Listener(port: Int($0.port), inode: $0.inode, cgroup: $0.cgroup) }, by: \.port)
+    }
+
+    /// The holders of a listening socket on each of `ports`, traced through every process.
     public static func holders(of ports: Set<Int>) -> [Int: [PortHolder]] {
         guard !ports.isEmpty else { return [:] }
         var portOfInode: [UInt64: Int] = [:]

@@ -12,4 +12,16 @@ CURLcode prim_curl_set_write(CURL *handle, prim_curl_write_fn function, void *co
 CURLcode prim_curl_set_header(CURL *handle, prim_curl_write_fn function, void *context);
 CURLcode prim_curl_info_long(CURL *handle, CURLINFO info, long *value);
 
+/* A listening TCP socket: its local port, inode and cgroup (ControlGroupId), from sock_diag. */
+#include <stdint.h>
+struct prim_listener {
+    uint16_t port;
+    uint64_t inode;
+    uint64_t cgroup;
+};
+
+/* The listening TCP sockets (IPv4 and IPv6) on `ports`: how many were written to `out` (at most
+ * `max`), or a negative errno. */
+int prim_tcp_listeners(const uint16_t *ports, int nports, struct prim_listener *out, int max);
+
 #endif
