@@ -58,8 +58,13 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     }
 
     /// Why this leftover record makes its commit poison, or nil when the attempt may be resumed.
-    public var poison: String? {
+    /// `live` is the revision the host runs: re-planning it (a blocked prim retried, `--force`) is
+    /// not the commit's first reading, so a death there is resumed once, as one while applying.
+    public func poison(live: String?) -> String? {
         switch phase {
+        case .loading where revision == live:
+            return deaths >= Self.applyDeathsAllowed
+                ? "primd stopped \(deaths + 1) times while planning revision \(revision.prefix(12)) again: it crashed or stalled on this commit" : nil
         case .loading:
             return "primd stopped while loading and planning revision \(revision.prefix(12)) (started \(started)): it crashed or stalled on this commit"
         case .applying where deaths >= Self.applyDeathsAllowed:

@@ -39,7 +39,7 @@ public final class Controller: @unchecked Sendable {
         self.log = log
         status = ControllerStatus.load("\(config.dataDir)/status.json") ?? ControllerStatus()
         if let left = AttemptRecord.load(dataDir: config.dataDir) {
-            if let poison = left.poison {
+            if let poison = left.poison(live: status.liveRevision) {
                 // A poison commit: recorded, and never attempted again without --force.
                 status.poisonedRevision = left.revision
                 status.lastAttemptedRevision = left.revision
@@ -56,6 +56,9 @@ public final class Controller: @unchecked Sendable {
                 resumedDeaths = left.deaths + 1
                 log("primd stopped after applying revision \(Self.short(left.revision)); it stays applied\(reattempt ? " and is attempted once more" : "")")
             } else {
+                // Died before the apply's end (or while re-planning what the host runs): attempted
+                // again at once, whether or not the journal says a step was left half-done.
+                reattempt = true
                 resumedDeaths = left.deaths + 1
             }
         }
@@ -125,7 +128,9 @@ public final class Controller: @unchecked Sendable {
         self.repository = repository
         // The watched branch only: other branches and tags are nothing primd applies.
         let branch = "refs/heads/\(settings.branch)"
-        let advertised = try repository.fetch(url, token: token, specs: ["+\(branch):\(branch)"])
+        // A repository on this machine (pr.sh's local forge) is followed in place; others are fetched.
+        let advertised = try GitRepository.localPath(url).map { try repository.follow(local: $0, branch: settings.branch) }
+            ?? repository.fetch(url, token: token, specs: ["+\(branch):\(branch)"])
         guard advertised.contains(branch) else { throw BranchMissing(branch: settings.branch) }
         return repository
     }
@@ -442,12 +447,18 @@ public final class Controller: @unchecked Sendable {
 
     /// The revision live on the host, with rolled-back prims at their older revision.
     func checkDriftNow() {
+        // An attempt left unresolved (primd died in it, or its apply was interrupted) is resumed
+        // first: drift planned meanwhile would plan against what the host is leaving.
+        guard !reattempt, AttemptRecord.load(dataDir: config.dataDir) == nil, ApplyJournal.interrupted(dataDir: config.dataDir) == nil else { return }
         guard let live = status.liveRevision, let repo = try? mirror() else { return }
         do {
             try onLiveRevision("drift check", repo: repo) { session, desire in
                 var session = session
                 session.driftCheck = true
                 let plan = try session.plan(desire.desired)
+                // What blocks a prim is as current as the last plan of the live revision.
+                let blocked = plan.blocked.map { ControllerStatus.Blocked(prim: $0.prim, missingEnv: $0.missingEnv, message: $0.message) }
+                if status.blocked ?? [] != blocked { status.blocked = blocked.isEmpty ? nil : blocked; publish() }
                 let drifted = plan.pending
                 guard !drifted.isEmpty else { return }
                 for change in drifted {

@@ -132,9 +132,13 @@ public struct HostSession {
     func leftPackages(_ plan: Plan, state: DesiredState) throws -> [String] {
         guard let source = sources.first else { return [] }
         let removed = Set(plan.changes.filter { $0.address.kind == .unit && $0.action == .delete }.compactMap(\.prim))
+        struct Found: Error {}
         return try removed.filter { state.prim($0) == nil }.sorted().compactMap { id in
-            try source.files(under: "packages/\(id)").isEmpty ? nil
-                : "packages/\(id)/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
+            // Whether the folder holds a file: the first one answers, none is kept.
+            do { try source.forEachFile(under: "packages/\(id)") { _, _ in throw Found() } } catch is Found {
+                return "packages/\(id)/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
+            }
+            return nil
         }
     }
 

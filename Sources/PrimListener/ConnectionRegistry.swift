@@ -1,12 +1,15 @@
 import NIOCore
 import Synchronization
 
-/// The listener's connections, shared by every connection's guard: which wait (no request in
-/// progress) and since when, so that a new connection past the cap evicts the longest-waiting one.
+/// The listener's connections, shared by every connection's guard: which are idle or still
+/// receiving their request, and since when, so that a new connection past the cap evicts the
+/// longest-waiting one. Only a connection whose request has fully arrived (being answered) is
+/// never evicted: a client trickling its body holds no slot a new client cannot take.
 final class ConnectionRegistry: Sendable {
     struct Entry {
         var channel: any Channel
-        /// When it last began waiting (a sequence number, not a clock): the smallest waited longest.
+        /// When it last began waiting for, or receiving, a request (a sequence number, not a clock):
+        /// the smallest waited longest; nil while its request is being answered.
         var waitingSince: UInt64?
     }
 
@@ -39,7 +42,7 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// A request is in progress on the connection (its head arrived): not to be evicted.
+    /// The connection's request has fully arrived and is being answered: not to be evicted.
     func busy(_ channel: any Channel) {
         state.withLock { $0.entries[ObjectIdentifier(channel)]?.waitingSince = nil }
     }

@@ -145,3 +145,43 @@ extension GitRepository {
         return GitRepository(repo!)
     }
 }
+
+extension GitRepository {
+    /// Follows `branch` of a repository on this machine (a path, or a `file://` URL's) without
+    /// copying its objects: the source's object database becomes an alternate of this one (kept in
+    /// `objects/info/alternates`), and the branch's commit is written to the same reference here.
+    /// libgit2's fetch from a local path would pack every new object in this very process, holding
+    /// large blobs in memory while it does. Returns the references the source has of the branch
+    /// (empty when it has no such branch).
+    public func follow(local path: String, branch: String) throws -> Set<String> {
+        let source = try GitRepository.open(path)
+        guard let sourceDir = git_repository_path(source.pointer), let ownDir = git_repository_path(pointer) else {
+            throw SystemError("cannot find the object folders of '\(path)'")
+        }
+        let objects = String(cString: sourceDir) + "objects"
+        let info = String(cString: ownDir) + "objects/info"
+        let file = info + "/alternates"
+        let listed = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        if !listed.contains(objects) {
+            try FileManager.default.createDirectory(atPath: info, withIntermediateDirectories: true)
+            try AtomicFile.write(Array((listed + [objects]).joined(separator: "\n").utf8) + [0x0A], to: file, mode: 0o644)
+            var odb: OpaquePointer?
+            try Self.check(git_repository_odb(&odb, pointer), "cannot open the object database")
+            defer { git_odb_free(odb) }
+            try Self.check(git_odb_add_disk_alternate(odb, objects), "cannot read the objects of '\(path)'")
+        }
+        let name = "refs/heads/\(branch)"
+        guard let head = try source.branchHead(branch) else { return [] }
+        var id = try Self.oid(head)
+        var reference: OpaquePointer?
+        try Self.check(git_reference_create(&reference, pointer, name, &id, 1, "follow \(path)"), "cannot update '\(name)'")
+        git_reference_free(reference)
+        return [name]
+    }
+
+    /// The path of a repository on this machine that `url` names (`file://…` or an absolute path), or nil.
+    public static func localPath(_ url: String) -> String? {
+        if url.hasPrefix("file://") { return String(url.dropFirst(7)) }
+        return url.hasPrefix("/") ? url : nil
+    }
+}

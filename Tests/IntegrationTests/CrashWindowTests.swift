@@ -1,4 +1,5 @@
 import Foundation
+import PrimController
 import PrimSystem
 import XCTest
 
@@ -108,5 +109,40 @@ final class CrashWindowTests: XCTestCase {
         XCTAssertEqual(fifth.status()?["last_applied_revision"] as? String, converged)
         XCTAssertEqual(try testbed.activeState("prim-delta.service"), "active", "the converged commit's prims stay")
         XCTAssertEqual(try testbed.activeState("prim-slowpoke.service"), "active")
+    }
+
+    /// What a death leaves just before the journal begins, or just after it ends but before the
+    /// commit is recorded applied: an attempt record (applying) and no journal. The commit is
+    /// attempted again at start, and drift waits for it.
+    func testADeathOnEitherSideOfTheJournalIsAttemptedAgainAtStart() throws {
+        let first = try start()
+        first.waitFor("the first revision to be applied") { first.status()?["last_applied_revision"] as? String != nil }
+        XCTAssertEqual(first.stop(), 0)
+        primd = nil
+        let next = try repo.commit(["prims/delta.yaml": "id: delta\nstatus: testing\nport: 3263\n"], message: "add delta")
+        let file = "\(testbed.dataDir)/status.json"
+        var record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        record["last_attempted_revision"] = next
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: file))
+        try AttemptRecord(revision: next, phase: .applying, started: Date()).save(dataDir: testbed.dataDir)
+        let second = try start()
+        second.waitFor("the commit to be applied after the restart", timeout: 60) { second.status()?["last_applied_revision"] as? String == next }
+        second.waitForFetches(3, seeing: next)
+        XCTAssertEqual(try testbed.activeState("prim-delta.service"), "active", "drift did not undo it")
+    }
+
+    /// A death while re-planning the revision the host already runs (a blocked prim retried,
+    /// `--force`) does not poison it.
+    func testADeathWhileReplanningTheLiveRevisionIsNoPoison() throws {
+        let first = try start()
+        first.waitFor("the first revision to be applied") { first.status()?["last_applied_revision"] as? String != nil }
+        let live = try XCTUnwrap(first.status()?["last_applied_revision"] as? String)
+        XCTAssertEqual(first.stop(), 0)
+        primd = nil
+        try AttemptRecord(revision: live, phase: .loading, started: Date()).save(dataDir: testbed.dataDir)
+        let second = try start()
+        second.waitForFetches(2, seeing: live)
+        XCTAssertNil(second.status()?["poisoned_revision"], "\(second.status() ?? [:])")
+        XCTAssertNotEqual(second.condition("Stalled")?["reason"] as? String, "AttemptCrashed")
     }
 }

@@ -28,6 +28,22 @@ final class ListenerLimitsTests: XCTestCase {
         primd.waitFor("the half-sent requests to be closed", timeout: 20) { flood.closedByServer() == flood.sockets.count }
     }
 
+    /// Requests whose head arrived but whose body trickles in hold no slot a new client cannot take.
+    func testTrickledBodiesDoNotStarveHealthz() throws {
+        let testbed = try Testbed.up()
+        defer { testbed.down() }
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "listener-secret").status, 0)
+        let repo = try StateRepository(files: ConvergedState.files())
+        let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", secret: "hook-secret", poll: 1)
+        defer { _ = primd.stop() }
+        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
+        let trickle = SlowClients(count: 300, port: primd.port,
+                                  prefix: "POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n{")
+        XCTAssertGreaterThan(trickle.sockets.count, 280)
+        let healthz = try HTTPClient.request("GET", primd.url + "/healthz", timeout: 5)
+        XCTAssertEqual(healthz.text, "ok\n")
+    }
+
     func testPrshSharesTheLimits() throws {
         let repo = try StateRepository(files: ConvergedState.files())
         let prsh = try PrshProcess(repo: repo)

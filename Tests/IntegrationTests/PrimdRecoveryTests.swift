@@ -72,4 +72,28 @@ final class PrimdRecoveryTests: XCTestCase {
         XCTAssertGreaterThan(peak, 0)
         XCTAssertLessThan(peak, 200 * 1024, "primd's peak memory stays far below the blob (\(peak) kB)")
     }
+
+    /// A repository on this machine (a path, as pr.sh's local forge is) is followed in place, not
+    /// fetched: 180 MB of new files in a push cost primd no memory before its refusals and digests.
+    func testALocalRepositorysLargePushIsNotCopiedIntoMemory() throws {
+        let testbed = try Testbed.up()
+        defer { testbed.down() }
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "local-secret").status, 0)
+        let repo = try StateRepository(files: ConvergedState.files())
+        let primd = try PrimdProcess(testbed: testbed, repo: repo.bare, poll: 1)
+        defer { _ = primd.stop() }
+        primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
+        try FileManager.default.createDirectory(atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
+        for index in 1...3 {
+            // Random, so git cannot compress it away.
+            XCTAssertEqual(try Command.shell("head -c 60000000 /dev/urandom > '\(repo.work)/state/packages/beta/blob\(index).bin'").status, 0)
+        }
+        let big = try repo.commit([:], message: "180 MB in beta's package")
+        primd.waitFor("the large commit to be applied", timeout: 120) { primd.status()?["last_applied_revision"] as? String == big }
+        let peak = (try? String(contentsOfFile: "/proc/\(primd.pid)/status", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? -1
+        XCTAssertGreaterThan(peak, 0)
+        XCTAssertLessThan(peak, 250 * 1024, "primd's peak memory (\(peak) kB) holds at most one 60 MB file at a time")
+    }
 }
