@@ -44,9 +44,12 @@ final class CrashWindowTests: XCTestCase {
         FileManager.default.contents(atPath: "\(testbed.dataDir)/attempt.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
     }
 
-    /// Kills primd with SIGKILL once its attempt record reads `phase`.
-    func kill(_ process: PrimdProcess, when phase: String, of revision: String) {
-        process.waitFor("primd to be in phase \(phase)", timeout: 60) { attempt?["phase"] as? String == phase && attempt?["revision"] as? String == revision }
+    /// Kills primd with SIGKILL once its attempt record reads `phase` (written by this primd: after
+    /// `deaths` earlier deaths on the revision).
+    func kill(_ process: PrimdProcess, when phase: String, of revision: String, deaths: Int = 0) {
+        process.waitFor("primd to be in phase \(phase)", timeout: 60) {
+            attempt?["phase"] as? String == phase && attempt?["revision"] as? String == revision && attempt?["deaths"] as? Int == deaths
+        }
         Foundation.kill(process.pid, SIGKILL)
         _ = Command.wait(process.pid)
         primd = nil
@@ -102,7 +105,7 @@ final class CrashWindowTests: XCTestCase {
             """], message: "add epsilon, slow to start")
         kill(third, when: "applying", of: unfinished)
         let fourth = try start()
-        kill(fourth, when: "applying", of: unfinished)
+        kill(fourth, when: "applying", of: unfinished, deaths: 1)
         let fifth = try start()
         fifth.waitFor("the commit to be reported poison") { fifth.status()?["poisoned_revision"] as? String == unfinished }
         fifth.waitForFetches(3, seeing: unfinished)

@@ -59,6 +59,28 @@ final class PaymentTests: XCTestCase {
 
     func header(_ payment: PaymentPayload) -> [String: String] { ["PAYMENT-SIGNATURE": HeaderCoding.encode(payment)] }
 
+    /// pr.sh restarted to wait 1 s for a settle (with the fake chain's lookup, or none), and a
+    /// payment for a new prim whose settle times out there but goes through after: pr.sh answered
+    /// 503 and did nothing; the transfer to pay-to is on the ledger. Returns the body and payment.
+    func settleThatTimesOutButPays(chainRPC: Bool) throws -> (body: [String: Any], signature: String)? {
+        _ = prsh.stop()
+        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"]
+                                   + (chainRPC ? ["--chain-rpc", facilitator.rpcURL] : []))
+        let body = manifest("gamma", port: 3206)
+        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
+        try facilitator.mode("slow", delay: 3)
+        let slow = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        XCTAssertEqual(slow.status, 503, slow.message)
+        XCTAssertTrue(prsh.records.isEmpty)
+        // The facilitator finishes the transfer after pr.sh stopped waiting.
+        guard try facilitator.waitForTransfers(1) else {
+            XCTFail("the slow settle never committed")
+            return nil
+        }
+        return (body, signature)
+    }
+
     func now() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
 
     func testAnUnpaidChangeGetsAChallengeThatX402sOwnClientPays() throws {
@@ -282,17 +304,7 @@ final class PaymentTests: XCTestCase {
     }
 
     func testASettleThatTimesOutButWentThroughIsNotChargedAgainOrRefused() throws {
-        _ = prsh.stop()
-        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1", "--chain-rpc", facilitator.rpcURL])
-        let body = manifest("gamma", port: 3206)
-        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
-        try facilitator.mode("slow", delay: 3)
-        let slow = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
-        XCTAssertEqual(slow.status, 503, slow.message)
-        XCTAssertTrue(prsh.records.isEmpty)
-        // The facilitator finishes the transfer after pr.sh stopped waiting.
-        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
+        guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: true) else { return }
         try facilitator.mode("normal")
         let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
@@ -330,14 +342,7 @@ final class PaymentTests: XCTestCase {
     /// After an unclear settle that did pay, a later definite refusal (here the facilitator's 400
     /// verdict) is not taken as final: the chain shows the transfer, and the work is done, charged once.
     func testARefusalAfterAnUnclearSettleThatPaidStillGetsTheWork() throws {
-        _ = prsh.stop()
-        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1", "--chain-rpc", facilitator.rpcURL])
-        let body = manifest("gamma", port: 3206)
-        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
-        try facilitator.mode("slow", delay: 3)
-        XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 503)
-        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
+        guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: true) else { return }
         try facilitator.mode("verdict400")
         let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
@@ -348,14 +353,7 @@ final class PaymentTests: XCTestCase {
     /// Without a chain lookup, a payment reported used after an unclear settle is held: no work,
     /// no second charge, and the payer is told why.
     func testWithoutAChainLookupAnUnconfirmedPaymentIsHeld() throws {
-        _ = prsh.stop()
-        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"])
-        let body = manifest("gamma", port: 3206)
-        let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
-        try facilitator.mode("slow", delay: 3)
-        XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 503)
-        guard try facilitator.waitForTransfers(1) else { return XCTFail("the slow settle never committed") }
+        guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: false) else { return }
         try facilitator.mode("normal")
         let held = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(held.status, 503, held.message)
