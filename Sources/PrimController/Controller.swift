@@ -65,7 +65,8 @@ public final class Controller: @unchecked Sendable {
         published = status
     }
 
-    /// The commit primd died on after applying it degraded: attempted once more at start.
+    /// The commit a previous primd died on without poisoning it (before its apply ended, while
+    /// re-planning it, or after applying it degraded): attempted again at the first fetch.
     var reattempt = false
 
     /// Deaths while applying the revision the leftover attempt record names (carried into the next record).
@@ -173,7 +174,9 @@ public final class Controller: @unchecked Sendable {
             // attempted again at every fetch (poll, webhook, `primctl reconcile`): what blocked it
             // may be gone, and its status is current only after it is planned again.
             let blocked = head == status.lastAttemptedRevision && status.blocked != nil && status.condition("Stalled")?.status != true
-            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt || blocked
+            // The branch is back after it was missing: its head is planned again, so Ready says so.
+            let returned = status.condition("Ready")?.reason == "BranchMissing"
+            let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt || blocked || returned
             reattempt = false
             guard force || allowRewrite || head != status.lastAttemptedRevision || due else { return }
             guard force || allowRewrite || head != status.poisonedRevision else { return }

@@ -94,5 +94,9 @@ final class HistoryGuardTests: XCTestCase {
         XCTAssertEqual(primd.condition("Ready")?["status"] as? Bool, false)
         XCTAssertTrue((primd.condition("Ready")?["message"] as? String ?? "").contains("the repository has no branch 'main'"))
         XCTAssertEqual(testbed.liveFiles(), files, "nothing changed")
+        // The branch back where it was: Ready again, nothing changed.
+        XCTAssertEqual(try repo.git(["-C", repo.bare, "update-ref", "refs/heads/main", try XCTUnwrap(applied)]).status, 0)
+        primd.waitFor("Ready once the branch is back") { primd.condition("Ready")?["status"] as? Bool == true }
+        XCTAssertEqual(testbed.liveFiles(), files, "nothing changed")
     }
 }
