@@ -66,9 +66,7 @@ final class PrimdRecoveryTests: XCTestCase {
         let message = primd.status()?["last_attempt_error"] as? String ?? ""
         XCTAssertTrue(message.contains("'packages/beta/big.bin' is 314572800 bytes, over the 64 MiB"), message)
         XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, good)
-        let peak = (try? String(contentsOfFile: "/proc/\(primd.pid)/status", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? -1
+        let peak = primd.peakKilobytes
         XCTAssertGreaterThan(peak, 0)
         XCTAssertLessThan(peak, 200 * 1024, "primd's peak memory stays far below the blob (\(peak) kB)")
     }
@@ -90,9 +88,7 @@ final class PrimdRecoveryTests: XCTestCase {
         }
         let big = try repo.commit([:], message: "180 MB in beta's package")
         primd.waitFor("the large commit to be applied", timeout: 120) { primd.status()?["last_applied_revision"] as? String == big }
-        let peak = (try? String(contentsOfFile: "/proc/\(primd.pid)/status", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? -1
+        let peak = primd.peakKilobytes
         XCTAssertGreaterThan(peak, 0)
         XCTAssertLessThan(peak, 250 * 1024, "primd's peak memory (\(peak) kB) holds at most one 60 MB file at a time")
     }

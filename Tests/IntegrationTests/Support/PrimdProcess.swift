@@ -88,6 +88,13 @@ final class PrimdProcess {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// primd's peak resident memory so far (VmHWM), in kB; -1 when it cannot be read.
+    var peakKilobytes: Int {
+        (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? -1
+    }
+
     func get(_ path: String) -> HTTPResponse? { try? HTTPClient.request("GET", url + path, timeout: 5) }
 
     func status() -> [String: Any]? {
