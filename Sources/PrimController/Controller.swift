@@ -260,6 +260,7 @@ public final class Controller: @unchecked Sendable {
         record(generation.gates)
         recheck(hostPlan.gates, besides: generation.gates, session: session, renderings: hostPlan.desired.renderings)
         status.prims.removeAll { health in !hostPlan.gates.values.contains { $0.prim == health.prim } }
+        recordSources(hostPlan.desired.renderings)
         let failedLive = generation.gates.filter { !$0.passed && $0.enforced }.map(\.prim)
         if generation.outcome == .converged {
             status.lastAppliedRevision = head
@@ -352,6 +353,13 @@ public final class Controller: @unchecked Sendable {
         if config.controller.allowMassDelete { overrides.insert(Kinds.allowMassDelete) }
         if config.dnsAllowDeletes { overrides.insert(Kinds.allowDNSDeletes) }
         return overrides
+    }
+
+    /// Notes where each running prim's env values come from, as the plan rendered them.
+    func recordSources(_ renderings: [String: PrimRendering]) {
+        for index in status.prims.indices {
+            status.prims[index].envSources = renderings[status.prims[index].prim].map(\.sources)
+        }
     }
 
     func record(_ gates: [GateResult]) {

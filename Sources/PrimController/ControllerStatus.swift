@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 #endif
 import PrimEngine
+import PrimModel
 
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
 public struct ControllerStatus: Codable, Sendable, Equatable {
@@ -38,6 +39,8 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var journal: [String]?
         /// The last failed check, kept after the prim passes again (a rollback's reason).
         public var lastFailure: Failure?
+        /// Where each env value the prim runs with comes from (`host`, `store`, `encrypted`), never the value.
+        public var envSources: [String: ValueSource]?
 
         public struct Failure: Codable, Sendable, Equatable {
             public var message: String
@@ -142,6 +145,7 @@ extension ControllerStatus.PrimHealth {
         health.revision = revision
         health.checkedAt = time
         health.journal = gate.passed ? nil : gate.journal
+        health.envSources = previous?.envSources
         health.lastFailure = gate.passed ? previous?.lastFailure
             : Failure(message: gate.message, release: gate.release, revision: revision, routes: gate.routes, journal: gate.journal, at: time)
         if gate.passed {

@@ -47,6 +47,11 @@ final class AgentBoundaryTests: XCTestCase {
         }
         let blocked = loop.primd.status()?["blocked"].map { "\($0)" } ?? ""
         XCTAssertTrue(blocked.contains("thief") && blocked.contains("STRIPE_KEY"), blocked)
+        // The status says where each running prim's values come from, never the values.
+        let alpha = (loop.primd.status()?["prims"] as? [[String: Any]] ?? []).first { $0["prim"] as? String == "alpha" }
+        XCTAssertEqual((alpha?["env_sources"] as? [String: String])?["API_KEY"], "store", "\(alpha ?? [:])")
+        let raw = loop.primd.get("/status")?.text ?? ""
+        XCTAssertFalse(raw.contains("boundary-secret") || raw.contains("operators-stripe-value"), "no value in the status")
         // Declaring it `external` (the store's value) is the operator's to approve.
         let external = try loop.prsh.open(["state/secrets/STRIPE_KEY.yaml": "prims: [thief]\nexternal: true\n"], title: "take the store's", wallet: Wallets.alice)
         XCTAssertEqual(external.state, "open", external.message)
