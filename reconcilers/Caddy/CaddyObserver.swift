@@ -43,6 +43,9 @@ public struct CaddyObserver {
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error); start Caddy or fix caddy.admin in the host config", class: .transient)
         }
+        // A Caddy with no HTTP app yet (a fresh host: the header holds only global options and
+        // snippets) has no such path: it serves no site, which is an observation, not an error.
+        if response.status == 400 && response.text.contains("invalid traversal path") { return [] }
         guard response.status == 200 else {
             throw SystemError("Caddy's admin API answered \(response.status) for /config/apps/http/servers: \(response.text)", class: .transient)
         }
