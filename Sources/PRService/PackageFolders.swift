@@ -21,13 +21,12 @@ public enum PackageFolders {
     ///   - created: the prims the manifest's own prim files create.
     public static func check(_ manifest: Manifest, base: DesiredState, created: Set<String>, statePath: String) throws(ServiceError) {
         for (index, file) in manifest.files.enumerated() {
-            if let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), prim(of: relative) != nil,
-               relative.split(separator: "/").count == 2 {
-                throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' would be a file where prim '\(prim(of: relative)!)'s package folder goes; a package is a folder: write files under it",
+            guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), let id = prim(of: relative) else { continue }
+            if relative.split(separator: "/").count == 2 {
+                throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' would be a file where prim '\(id)'s package folder goes; a package is a folder: write files under it",
                                    field: "files[\(index)].path")
             }
-            guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), let id = prim(of: relative),
-                  base.prim(id) == nil, !created.contains(id), !isShared(relative, in: base) else { continue }
+            guard base.prim(id) == nil, !created.contains(id), !isShared(relative, in: base) else { continue }
             let declaration = ManifestCheck.join(statePath, "prims/\(id).yaml")
             throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' is in the package folder of prim '\(id)', which does not exist; a package folder belongs to its prim: send \(declaration) in the same manifest to create it",
                                field: "files[\(index)].path")
@@ -36,7 +35,7 @@ public enum PackageFolders {
 
     /// Whether a path lies in a folder a host shares with all its prims.
     static func isShared(_ path: String, in state: DesiredState) -> Bool {
-        state.hosts.contains { host in host.shared.contains { path == $0 || path.hasPrefix($0 + "/") } }
+        state.hosts.contains { $0.shares(path) }
     }
 
     /// Files already in the folders of prims a change creates that the change does not write

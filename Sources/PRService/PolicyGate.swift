@@ -17,7 +17,7 @@ public enum PolicyGate {
             case "packages":
                 // Code a host shares with its prims (`shared:`) is every one of those prims' code.
                 let sharing = states.flatMap { state in
-                    state.hosts.filter { host in host.shared.contains { path == $0 || path.hasPrefix($0 + "/") } }
+                    state.hosts.filter { $0.shares(path) }
                         .flatMap { state.deployedPrims(on: $0).map(\.id) }
                 }
                 if sharing.isEmpty || states.contains(where: { $0.prim(parts[1]) != nil }) { ids.insert(parts[1]) }

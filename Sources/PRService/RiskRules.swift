@@ -80,7 +80,7 @@ public enum RiskRules {
             }
         }
         for path in paths {
-            let hosts = (base.hosts + head.hosts).filter { host in host.shared.contains { path == $0 || path.hasPrefix($0 + "/") } }
+            let hosts = (base.hosts + head.hosts).filter { $0.shares(path) }
             if let host = hosts.first {
                 add(.sharedCode, "it changes \(path), code that every prim on host '\(host.name)' runs (its shared paths)")
             }

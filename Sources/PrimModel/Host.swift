@@ -48,4 +48,10 @@ public struct Host: Sendable, Hashable {
     public func endpoint(for prim: Prim) -> String {
         prim.endpoint ?? "\(prim.id).\(domain)"
     }
+
+    /// Whether a state-relative path lies in one of the host's `shared` paths (code every prim on
+    /// the host runs).
+    public func shares(_ path: String) -> Bool {
+        shared.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
 }

@@ -42,16 +42,21 @@ public struct ChainRPCLookup: TransferLookup {
     /// An address as an indexed topic: 32 bytes, left-padded.
     static func topic(_ address: Address) -> String { Hex.encode([UInt8](repeating: 0, count: 12) + address.bytes) }
 
+    /// A JSON-RPC quantity (`0x1a`) as a number.
+    static func quantity(_ text: String) -> UInt64? {
+        text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : nil
+    }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     public func evidence(payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network) -> TransferEvidence {
         do {
-            guard let chain = try call("eth_chainId", []) as? String, UInt64(chain.dropFirst(2), radix: 16) == network.chainId else {
+            guard (try call("eth_chainId", []) as? String).flatMap(Self.quantity) == network.chainId else {
                 return .unknown("the chain lookup does not serve \(network.id)")
             }
-            guard let latestText = try call("eth_blockNumber", []) as? String, let latest = UInt64(latestText.dropFirst(2), radix: 16) else {
+            guard let latest = (try call("eth_blockNumber", []) as? String).flatMap(Self.quantity) else {
                 return .unknown("the chain lookup gave no block number")
             }
             let from = latest > lookbackBlocks ? latest - lookbackBlocks : 0
@@ -77,7 +82,7 @@ public struct ChainRPCLookup: TransferLookup {
         guard (receipt["status"] as? String) == "0x1", let entries = receipt["logs"] as? [[String: Any]] else {
             return .elsewhere(transaction: transaction)
         }
-        func index(_ log: [String: Any]) -> UInt64? { (log["logIndex"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } }
+        func index(_ log: [String: Any]) -> UInt64? { (log["logIndex"] as? String).flatMap(quantity) }
         guard let usedIndex = index(used) else { return .unknown("the chain's log has no logIndex") }
         let wanted = [Self.transfer, Self.topic(payer), Self.topic(payTo)]
         let paid = entries.contains { log in
