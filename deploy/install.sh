@@ -11,7 +11,8 @@
 # primd watches (pr.sh tells primd of each merge through primd's webhook); humans push there too.
 #
 # Needs the Swift 6 toolchain on PATH (or at /opt/swift). Re-running it upgrades the binaries
-# and keeps /etc/prim/primd.yaml as it is.
+# and keeps /etc/prim/primd.yaml as it is. PRIM_BINARIES=DIR installs primctl, primd and prsh
+# already built in DIR instead of building them (scripts/try-install reuses CI's build so).
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
 repo=${1:?usage: install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME]}
@@ -33,13 +34,17 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 id prim >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prim
 id prsh >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prsh
 
-echo "building primctl, primd and prsh..."
-# The Swift standard library is linked in: the installed binaries do not need the toolchain's
-# libraries at run time (upgrading or removing the toolchain cannot break the services).
-for product in primctl primd prsh; do
-  swift build -c release --static-swift-stdlib --package-path "$root" --product "$product" >/dev/null
-done
-install -m 0755 "$root/.build/release/primctl" "$root/.build/release/primd" "$root/.build/release/prsh" /usr/local/bin/
+binaries=${PRIM_BINARIES:-}
+if [ -z "$binaries" ]; then
+  echo "building primctl, primd and prsh..."
+  # The Swift standard library is linked in: the installed binaries do not need the toolchain's
+  # libraries at run time (upgrading or removing the toolchain cannot break the services).
+  for product in primctl primd prsh; do
+    swift build -c release --static-swift-stdlib --package-path "$root" --product "$product" >/dev/null
+  done
+  binaries="$root/.build/release"
+fi
+install -m 0755 "$binaries/primctl" "$binaries/primd" "$binaries/prsh" /usr/local/bin/
 
 install -d -m 0755 /etc/prim /etc/caddy/prim.d
 # 0711: the prim user must reach its release directories under it; secrets/ inside is 0700.
