@@ -16,6 +16,15 @@ public struct KindPlanInput: Sendable {
     public var blocked: Set<String> { Set(desired.blocked.map(\.prim)) }
 
     public func desired(of kind: ResourceKind) -> [DesiredResource] { desired.resources.filter { $0.address.kind == kind } }
+
+    /// Why a live resource of a prim nothing deploys is removed: the prim's file says why (no
+    /// status, a status that does not deploy), or no file declares the prim any more.
+    public func removalReason(_ prim: String?) -> Reason {
+        if let prim, let why = desired.undeployed[prim] { return Reason("undeployed", why) }
+        return KindPlanInput.undeclared
+    }
+
+    public static let undeclared = Reason("removed", "no deployed prim declares it any more")
 }
 
 /// The pure half of a resource kind: where it stands in the apply order and how it compares
@@ -61,13 +70,13 @@ extension KindPlanner {
         let blocked = input.blocked
         for live in input.observed.of(kind).sorted(by: { $0.address < $1.address })
         where live.owned && !wanted.contains(live.address) && !blocked.contains(live.prim ?? "\u{0}") {
-            changes.append(removal(live))
+            changes.append(removal(live, input.removalReason(live.prim)))
         }
         return changes
     }
 
     /// Deleting an owned live resource nothing declares any more.
-    public func removal(_ live: ObservedResource, _ reason: Reason = Reason("removed", "no deployed prim declares it any more")) -> Change {
+    public func removal(_ live: ObservedResource, _ reason: Reason = KindPlanInput.undeclared) -> Change {
         Change(address: live.address, prim: live.prim, path: live.path, action: .delete, reason: reason,
                sensitive: sensitive, before: live.content)
     }

@@ -11,6 +11,9 @@ public struct DesiredHost: Sendable {
     public var renderings: [String: PrimRendering]
     /// What the plan should tell the operator that blocks nothing.
     public var notes: [String] = []
+    /// Prims the state still declares for this host but not as deployed, with why (a removal's reason):
+    /// "notes has no `status`: not deployed".
+    public var undeployed: [String: String] = [:]
 
     public init(host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:],
                 renderings: [String: PrimRendering] = [:]) {

@@ -42,6 +42,22 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    /// `stauts: live` once validated clean and undeployed the prim: a key one or two edits from one
+    /// prim reads is an error that names the key meant; other unknown keys are still kept.
+    func testAKeyOneOrTwoEditsFromAKnownOneIsATypo() {
+        for (typo, meant, line, column) in [("stauts: live", "status", 2, 1), ("prot: 3000", "port", 3, 1), ("Status: live", "status", 2, 1),
+                                            ("deplyo:\n  command: /bin/true", "deploy", 4, 1), ("taglin: x", "tagline", 4, 1)] {
+            let body = typo.hasPrefix("prot") ? "id: a\nstatus: live\n\(typo)\n" : "id: a\n\(typo.hasPrefix("deplyo") || typo.hasPrefix("taglin") ? "status: live\nport: 3000\n" : "")\(typo)\n\(typo.hasPrefix("deplyo") || typo.hasPrefix("taglin") ? "" : "port: 3000\n")"
+            let result = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": body]))
+            let errors = result.errors.filter { $0.code == "misspelt-key" }
+            XCTAssertEqual(errors.count, 1, "\(typo): \(result.errors)")
+            XCTAssertTrue(errors.first?.message.contains("did you mean '\(meant)'?") ?? false, "\(errors)")
+            XCTAssertEqual(errors.first.map { "\($0.file):\($0.line):\($0.column)" }, "prims/a.yaml:\(line):\(column)", typo)
+        }
+        let kept = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\nmarketing_copy: hello\nowner_team: x\n"]))
+        XCTAssertEqual(kept.errors, [], "keys far from any known one are kept")
+    }
+
     func testEveryProblemIsReportedInOneRun() {
         let result = StateLoader.load(Fixtures.snapshot([
             "prims/a.yaml": "id: a\nstatus: live\nport: 80\n",

@@ -101,6 +101,22 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(p.toDestroy, 3)
     }
 
+    /// A prim whose file is still there but does not deploy it (a status removed, or misspelt before
+    /// that was an error) is removed with the file's reason, not "no prim declares it".
+    func testAPrimStillDeclaredButNotDeployedSaysWhyInTheRemovalReason() throws {
+        let old = [env(), unit(), fragment()].map { live($0) }
+        for (status, why) in [(nil, "search has no `status`: not deployed"), ("building", "search has status `building`, which is not deployed")] {
+            let state = StateLoader.load(StateSnapshot(entries: ["prims/search.yaml": .file(Array(("id: search\nport: 3000\n" + (status.map { "status: \($0)\n" } ?? "")).utf8))])).state
+            let desired = DesiredBuilder.build(state, host: Host.implicit(), config: HostConfig(), secrets: [:])
+            XCTAssertEqual(desired.undeployed, ["search": why])
+            let p = Planner.plan(desired: desired, observed: ObservedState(resources: old + running(["search.prim.sh"])), kinds: Kinds.planners)
+            let removals = p.pending.filter { $0.action == .delete }
+            XCTAssertEqual(removals.count, 3)
+            XCTAssertEqual(Set(removals.map { $0.reason?.message }), [why])
+            XCTAssertNotNil(MassDeletion.refusal(p), "removing the host's only prim is refused without --allow-mass-delete")
+        }
+    }
+
     func testFilesWithoutPrimsMarkerAreNeverDeleted() {
         let p = plan([caddy(sites: [])], [live(fragment(), owned: false)], sites: [])
         XCTAssertEqual(actions(p), [])

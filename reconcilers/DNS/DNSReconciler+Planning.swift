@@ -108,7 +108,7 @@ extension DNSReconciler {
         }
         for record in live.sorted(by: { $0.address < $1.address })
         where record.owned && !wanted.contains(record.address) && !blocked.contains(record.prim ?? "\u{0}") {
-            changes.append(removal(record, Reason("removed", record.prim == nil ? "no zone file declares it any more" : "no deployed prim declares it any more")))
+            changes.append(removal(record, record.prim == nil ? Reason("removed", "no zone file declares it any more") : input.removalReason(record.prim)))
         }
         return changes
     }

@@ -120,6 +120,17 @@ struct FieldReader {
         }
     }
 
+    /// Reports keys that are not known but one or two edits from one (`stauts`, `prot`): other
+    /// unknown keys are kept (upstream's files carry many), but a near miss is almost always a typo,
+    /// and a misspelt `status` would undeploy the prim.
+    func rejectTypos(_ fields: FieldSet, known: [String], context: String) {
+        for field in fields.fields where !known.contains(field.key) {
+            guard let intended = Suggestion.typo(of: field.key, in: known) else { continue }
+            log.error(field.file, field.keyNode.mark, "misspelt-key",
+                      "unknown key '\(field.key)' in \(context) (did you mean '\(intended)'?); prim keeps unknown keys but not one this close to a key it reads, which is almost always a typo: correct it, or rename the key if it is really another")
+        }
+    }
+
     /// A command for `ExecStart=`: one line, starting with a program (an absolute path or a name),
     /// never one of systemd's prefixes (`+` runs it as root with full privileges, `!` ignores `User=`,
     /// `-`, `@`, `:` and `|` change how it runs).

@@ -7,11 +7,21 @@ struct PrimDecoder {
 
     static let idPattern = "^[a-z][a-z0-9-]*$, at most 40 characters"
 
+    /// The top-level keys prim reads.
+    static let ownKeys = ["id", "name", "description", "endpoint", "status", "port", "env", "providers", "routes_map", "pricing", "deploy"]
+    /// The keys upstream's prim.yaml files carry for the site and the catalogue, which prim keeps
+    /// without reading (every key in the upstream corpus).
+    static let upstreamKeys = ["type", "category", "interfaces", "factory", "phantom", "tagline", "order", "sub", "hero_badges",
+                               "hero_example", "quick_start", "tips", "limits", "cta", "sections", "card_class", "ownership",
+                               "note", "wraps", "show_on_index", "primitives"]
+    static let knownKeys = ownKeys + upstreamKeys
+
     func decode(_ fields: FieldSet, file: String, mark: Mark) -> Prim? {
         guard let idField = fields["id"] else {
             log.error(file, mark, "missing-key", "a prim needs an 'id' (\(Self.idPattern))")
             return nil
         }
+        reader.rejectTypos(fields, known: Self.knownKeys, context: "a prim")
         guard let id = reader.string(idField) else { return nil }
         if !Self.isValidID(id) {
             log.error(idField.file, idField.value.mark, "invalid-id", "prim id '\(id)' must match \(Self.idPattern)")

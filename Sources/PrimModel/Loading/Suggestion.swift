@@ -10,6 +10,18 @@ public enum Suggestion {
         return best?.0
     }
 
+    /// The known word `word` is most likely a misspelling of: one edit away (two for words of four
+    /// letters or more, where a swap of two letters is two edits), ignoring case.
+    public static func typo(of word: String, in known: [String]) -> String? {
+        var best: (String, Int)?
+        for candidate in known {
+            let distance = editDistance(word.lowercased(), candidate.lowercased())
+            let limit = candidate.count >= 4 ? 2 : 1
+            if distance <= limit, distance < (best?.1 ?? .max) { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
     /// ` (did you mean 'x'?)` or an empty string.
     public static func hint(for word: String, in candidates: [String]) -> String {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""

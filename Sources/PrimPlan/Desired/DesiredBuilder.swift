@@ -94,7 +94,12 @@ public enum DesiredBuilder {
         }
         // Caddy's config as a whole: its content is composed from the fragments when it is planned and loaded.
         resources.append(DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: config.caddyAdmin, content: ""))
-        return DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports, renderings: renderings)
+        var desired = DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports, renderings: renderings)
+        for prim in state.prims where !prim.isDeployed {
+            desired.undeployed[prim.id] = prim.status.map { "\(prim.id) has status `\($0.rawValue)`, which is not deployed" }
+                ?? "\(prim.id) has no `status`: not deployed"
+        }
+        return desired
     }
 
     /// Why a prim is not deployed, and the command or change that fixes each key.

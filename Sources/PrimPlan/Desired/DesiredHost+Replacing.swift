@@ -9,9 +9,12 @@ extension DesiredHost {
         for (prim, port) in other.ports where prims.contains(prim) { ports[prim] = port }
         var renderings = self.renderings.filter { !prims.contains($0.key) }
         for (prim, rendering) in other.renderings where prims.contains(prim) { renderings[prim] = rendering }
-        var result = DesiredHost(host: host, resources: kept, blocked: blocked.filter { !prims.contains($0.prim) }, ports: ports,
-                                 renderings: renderings)
-        result.notes = notes
+        var result = self
+        result.resources = kept
+        result.blocked = blocked.filter { !prims.contains($0.prim) }
+        result.ports = ports
+        result.renderings = renderings
+        result.undeployed = undeployed.filter { !prims.contains($0.key) }
         return result
     }
 
@@ -19,9 +22,11 @@ extension DesiredHost {
     func blocking(_ more: [BlockedPrim]) -> DesiredHost {
         guard !more.isEmpty else { return self }
         let prims = Set(more.map(\.prim))
-        var result = DesiredHost(host: host, resources: resources.filter { !prims.contains($0.prim ?? "\u{0}") }, blocked: blocked + more,
-                                 ports: ports.filter { !prims.contains($0.key) }, renderings: renderings.filter { !prims.contains($0.key) })
-        result.notes = notes
+        var result = self
+        result.resources = resources.filter { !prims.contains($0.prim ?? "\u{0}") }
+        result.blocked = blocked + more
+        result.ports = ports.filter { !prims.contains($0.key) }
+        result.renderings = renderings.filter { !prims.contains($0.key) }
         return result
     }
 }
