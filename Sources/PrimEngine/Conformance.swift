@@ -13,13 +13,16 @@ public struct ConformanceProbe: Sendable, Equatable {
     public var paid: Bool
     /// The route's own `price`, when it declares one.
     public var price: UInt64?
+    /// Why the route is not asked at all (a free route whose method can change data); nil when it is.
+    public var unasked: String?
 
-    public init(route: String, method: String, path: String?, paid: Bool, price: UInt64?) {
+    public init(route: String, method: String, path: String?, paid: Bool, price: UInt64?, unasked: String? = nil) {
         self.route = route
         self.method = method
         self.path = path
         self.paid = paid
         self.price = price
+        self.unasked = unasked
     }
 }
 
@@ -59,11 +62,24 @@ public struct RouteResult: Sendable, Equatable, Codable {
 /// Conformance to `routes_map`: which requests to send, and what their answers mean. Pure; the
 /// health checker sends the requests.
 public enum Conformance {
-    /// One probe per declared route, in declaration order.
+    /// The header every request of a gate carries, so a prim can tell them from its users' (and,
+    /// say, leave them out of its own metrics): `Prim-Probe: health` on the health path,
+    /// `Prim-Probe: conformance` on a declared route.
+    public static let probeHeader = "Prim-Probe"
+
+    /// Methods that change nothing by definition (RFC 9110 §9.2.1); a free route is asked only
+    /// with one of them, unless it says it is safe to repeat.
+    public static let safeMethods: Set<String> = ["GET", "HEAD"]
+
+    /// One probe per declared route, in declaration order. A gate never sends a request that can
+    /// change data: a paid route is asked unpaid (it must answer 402 before doing anything), a free
+    /// one only when its method is safe or the route is marked `safe_to_repeat: true`.
     public static func probes(_ prim: Prim) -> [ConformanceProbe] {
         prim.routes.map { route in
-            ConformanceProbe(route: route.name, method: route.method, path: route.hasParameters ? route.example : route.path,
-                             paid: route.isPaid, price: route.price)
+            let asked = route.isPaid || safeMethods.contains(route.method) || route.safeToRepeat
+            return ConformanceProbe(route: route.name, method: route.method, path: route.hasParameters ? route.example : route.path,
+                                    paid: route.isPaid, price: route.price,
+                                    unasked: asked ? nil : "\(route.name) was not asked: a free \(route.method) can change data, and a gate sends nothing that can; mark the route 'safe_to_repeat: true' if an unpaid request to it changes nothing")
         }
     }
 
@@ -80,6 +96,7 @@ public enum Conformance {
         func result(_ outcome: RouteResult.Outcome, _ message: String) -> RouteResult {
             RouteResult(route: probe.route, outcome: outcome, status: status, message: message)
         }
+        if let unasked = probe.unasked { return result(.skipped, unasked) }
         guard let path = probe.path else {
             return result(.skipped, "\(probe.route) has path parameters and no example; add 'example: <a path it serves>' to the route to check it")
         }

@@ -114,11 +114,16 @@ public struct HTTPHealthChecker: HealthChecker {
         // Each gate mostly waits on the network: all run at once (a queue of our own overcommits
         // threads), so one apply's gates take as long as the slowest, not their sum over the cores.
         let queue = DispatchQueue(label: "prim.gates", attributes: .concurrent)
+        let address = bus.address
         let group = DispatchGroup()
         for index in gates.indices {
             queue.async(group: group) {
-                answers.set(index, before[index] == nil ? Answer(problem: "the manager does not know \(gates[index].unit)", routes: nil)
-                                                        : Self.answers(gates[index], started: started))
+                guard let identity = before[index] else {
+                    return answers.set(index, Answer(problem: "the manager does not know \(gates[index].unit)", routes: nil))
+                }
+                // sd-bus is not thread-safe: each gate that waits asks the manager on its own connection.
+                let watch = Watch(address: address, unit: gates[index].unit, before: identity)
+                answers.set(index, Self.answers(gates[index], started: started, ended: watch.ended))
             }
         }
         // The wait is bounded by the longest gate's timeout, which may outlast a service watchdog:
@@ -153,7 +158,7 @@ public struct HTTPHealthChecker: HealthChecker {
             var message = "GET \(gate.path) → \(gate.status)"
             if let routes, !routes.isEmpty {
                 let passed = routes.filter { $0.outcome == .passed }.count, skipped = routes.filter { $0.outcome == .skipped }.count
-                message += "; \(passed) of \(routes.count) declared routes conform\(skipped > 0 ? " (\(skipped) skipped: no example)" : "")"
+                message += "; \(passed) of \(routes.count) declared routes conform\(skipped > 0 ? " (\(skipped) not asked)" : "")"
             }
             return GateResult(prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
                               seconds: Date().timeIntervalSince(started), routes: routes, release: gate.release)
@@ -176,12 +181,44 @@ public struct HTTPHealthChecker: HealthChecker {
     /// How long all of one prim's conformance requests may take together.
     static let conformanceSeconds = 10.0
 
-    static func answers(_ gate: HealthGate, started: Date) -> Answer {
+    /// Whether a unit's run has ended since a gate began (`UnitIdentity.ended`), asked on a connection
+    /// of the calling thread's own, at most every `interval`.
+    final class Watch {
+        let address: String?
+        let unit: String
+        let before: UnitIdentity
+        var bus: SystemdBus?
+        var asked = Date.distantPast
+        static let interval = 0.2
+
+        init(address: String?, unit: String, before: UnitIdentity) {
+            self.address = address
+            self.unit = unit
+            self.before = before
+        }
+
+        /// How the run ended (`activating (auto-restart)`), or nil while it goes on or cannot be asked.
+        func ended() -> String? {
+            guard Date().timeIntervalSince(asked) >= Self.interval else { return nil }
+            asked = Date()
+            if bus == nil { bus = try? SystemdBus(address: address) }
+            guard let now = try? bus?.identity(unit: unit), now.ended(since: before) else { return nil }
+            return now.invocation != before.invocation ? "started again" : "\(now.activeState) (\(now.subState))"
+        }
+    }
+
+    /// `ended`: how the unit's run ended, when it has; the gate then fails at once instead of
+    /// waiting out its timeout for a process that is gone.
+    static func answers(_ gate: HealthGate, started: Date, ended: () -> String? = { nil }) -> Answer {
         let deadline = started.addingTimeInterval(gate.timeout)
         let base = "http://127.0.0.1:\(gate.port)"
         var last = "no answer"
         while true {
-            if let response = try? HTTPClient.request("GET", base + gate.path, timeout: 2, maxBodyBytes: Self.maxBody) {
+            if let how = ended() {
+                return Answer(problem: "\(gate.unit) exited before GET \(gate.path) answered \(gate.status) (\(last) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s): the unit is \(how); its journal says why", routes: nil)
+            }
+            if let response = try? HTTPClient.request("GET", base + gate.path, headers: [Conformance.probeHeader: "health"],
+                                                      timeout: 2, maxBodyBytes: Self.maxBody) {
                 if response.status == gate.status { break }
                 last = "answered \(response.status)"
             }
@@ -193,14 +230,16 @@ public struct HTTPHealthChecker: HealthChecker {
         // A prim cannot hold the apply with slow routes: all its routes share one time budget.
         let budget = Date().addingTimeInterval(Self.conformanceSeconds)
         let routes = gate.probes.map { probe -> RouteResult in
-            guard let path = probe.path else { return Conformance.judge(probe, gate.expect, status: nil, headers: [:]) }
+            guard let path = probe.path, probe.unasked == nil else { return Conformance.judge(probe, gate.expect, status: nil, headers: [:]) }
             let left = budget.timeIntervalSinceNow
             guard left > 0.05 else {
                 return RouteResult(route: probe.route, outcome: .failed, status: nil,
                                    message: "\(probe.method) \(path) was not asked: the prim's routes took the gate's \(Int(Self.conformanceSeconds)) s for conformance")
             }
             let body: [UInt8]? = ["POST", "PUT", "PATCH"].contains(probe.method) ? Array("{}".utf8) : nil
-            let response = try? HTTPClient.request(probe.method, base + path, headers: body == nil ? [:] : ["Content-Type": "application/json"],
+            var headers = [Conformance.probeHeader: "conformance"]
+            if body != nil { headers["Content-Type"] = "application/json" }
+            let response = try? HTTPClient.request(probe.method, base + path, headers: headers,
                                                    body: body, timeout: min(5, left), maxBodyBytes: Self.maxBody)
             return Conformance.judge(probe, gate.expect, status: response?.status, headers: response?.headers ?? [:], interim: response?.interim ?? [])
         }

@@ -14,6 +14,21 @@ public struct UnitIdentity: Sendable, Equatable {
     /// The unit's current invocation (`InvocationID`, hex); it changes on every start.
     public var invocation: String
     public var activeState: String
+    /// `SubState`: for a service, `auto-restart` while its main process has exited and the manager waits to start it again.
+    public var subState = ""
+
+    public init(cgroupID: UInt64, invocation: String, activeState: String, subState: String = "") {
+        self.cgroupID = cgroupID
+        self.invocation = invocation
+        self.activeState = activeState
+        self.subState = subState
+    }
+
+    /// Whether the run the gate started with is over: the main process exited (the manager waits to
+    /// restart it, or gave up), or the unit started again since.
+    public func ended(since before: UnitIdentity) -> Bool {
+        invocation != before.invocation || subState == "auto-restart" || activeState == "failed" || activeState == "inactive"
+    }
 }
 
 extension SystemdBus {
@@ -36,6 +51,7 @@ extension SystemdBus {
         try Self.check(sd_bus_message_read_array(reply, CChar(UInt8(ascii: "y")), &bytes, &size), "cannot read InvocationID of \(unit)")
         let id = bytes.map { pointer in (0..<size).map { String(pointer.load(fromByteOffset: $0, as: UInt8.self), radix: 16).leftPadded(to: 2) }.joined() } ?? ""
         let active = try string(path, "org.freedesktop.systemd1.Unit", "ActiveState")
-        return UnitIdentity(cgroupID: cgroup, invocation: id, activeState: active)
+        let sub = try string(path, "org.freedesktop.systemd1.Unit", "SubState")
+        return UnitIdentity(cgroupID: cgroup, invocation: id, activeState: active, subState: sub)
     }
 }

@@ -9,6 +9,8 @@ import Foundation
 /// A connection to a systemd manager over sd-bus (the system bus, or a given address).
 public final class SystemdBus {
     let bus: OpaquePointer
+    /// The manager's address (nil: the system bus), for a second connection on another thread.
+    public let address: String?
     static let destination = "org.freedesktop.systemd1"
 
     /// Connects to `address` (`unix:path=…`), or the system bus when nil.
@@ -25,6 +27,7 @@ public final class SystemdBus {
             try Self.check(sd_bus_open_system(&bus), "cannot connect to the system bus", class: .transient)
         }
         self.bus = bus!
+        self.address = address
     }
 
     deinit { sd_bus_flush_close_unref(bus) }

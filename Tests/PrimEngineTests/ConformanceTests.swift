@@ -31,6 +31,33 @@ final class ConformanceTests: XCTestCase {
         Conformance.judge(probe, expect, status: status, headers: headers)
     }
 
+    /// Only requests that cannot change data are sent: paid routes (unpaid), free GET and HEAD,
+    /// and free routes the prim marks safe to repeat.
+    func testAFreeRouteThatCanChangeDataIsNotAsked() throws {
+        let state = StateLoader.load(StateSnapshot(entries: ["prims/notes.yaml": .file(Array("""
+            id: notes
+            routes_map:
+              - { route: POST /v1/notes, status: 201 }
+              - { route: DELETE /v1/notes/:id, example: /v1/notes/n1 }
+              - { route: GET /v1/notes }
+              - { route: HEAD /v1/notes }
+              - { route: PUT /v1/ping, safe_to_repeat: true }
+              - { route: POST /v1/work, errors: [{ status: 402, code: payment_required }] }
+
+            """.utf8))]))
+        XCTAssertEqual(state.errors, [])
+        let probes = Conformance.probes(try XCTUnwrap(state.state.prim("notes")))
+        XCTAssertEqual(probes.map { "\($0.route) \($0.unasked == nil ? "asked" : "not asked")" },
+                       ["POST /v1/notes not asked", "DELETE /v1/notes/:id not asked", "GET /v1/notes asked", "HEAD /v1/notes asked",
+                        "PUT /v1/ping asked", "POST /v1/work asked"])
+        let result = judge(probes[0], nil)
+        XCTAssertEqual(result.outcome, .skipped)
+        XCTAssertTrue(result.message.contains("mark the route 'safe_to_repeat: true'"), result.message)
+        let paidAndSafe = StateLoader.load(StateSnapshot(entries: ["prims/a.yaml": .file(Array(
+            "id: a\nroutes_map:\n  - { route: POST /v1/w, safe_to_repeat: true, errors: [{ status: 402 }] }\n".utf8))]))
+        XCTAssertEqual(paidAndSafe.errors.map { "\($0.code) \($0.line):\($0.column)" }, ["invalid-safe-to-repeat 3:42"])
+    }
+
     func testAValidChallengePasses() {
         let result = judge(paid, 402, challenge())
         XCTAssertEqual(result.outcome, .passed, result.message)

@@ -175,6 +175,13 @@ struct PrimDecoder {
                     log.error(field.file, field.value.mark, "invalid-price", "route '\(route.name)': price '\(text.debugDescriptionEscaped)' must be a USDC amount above zero with at most 6 decimals, like \"$0.01\"")
                 }
             }
+            if let field = fields["safe_to_repeat"], let safe = reader.bool(field) {
+                if safe && paid {
+                    log.error(field.file, field.value.mark, "invalid-safe-to-repeat",
+                              "route '\(route.name)' is paid, and conformance asks a paid route unpaid anyway (it must answer 402 before doing anything); remove 'safe_to_repeat'")
+                }
+                route.safeToRepeat = safe
+            }
             if let field = fields["example"], let example = reader.string(field) {
                 if route.matches(example), Self.pathProblem(example) == nil {
                     route.example = example

@@ -5,11 +5,15 @@ $PRIM_NETWORK in USDC, --price dollars. The stub verifies no payment: it is a st
 prim's own code, not an x402 server. Listens on $PORT on loopback.
 
 --ok and --fail make a route answer 200 or 500 whatever is sent (to show a gate failing); --slow
-"METHOD /path=SECONDS" makes a route answer 200 after that long (a check that takes a while)."""
+"METHOD /path=SECONDS" makes a route answer 200 after that long (a check that takes a while).
+
+--die MESSAGE prints MESSAGE and exits at start (a prim that cannot start). --notes makes it a tiny notes service: POST /v1/notes stores a note (201), GET /v1/notes answers
+{"notes": N, "probes": P}, P counting the requests that carried a Prim-Probe header (a gate's)."""
 import argparse
 import base64
 import json
 import os
+import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,7 +32,14 @@ parser.add_argument("--pay-to", help="the address challenges name (default: $PRI
 parser.add_argument("--ok", action="append", default=[], help="METHOD /path that answers 200 to anything")
 parser.add_argument("--fail", action="append", default=[], help="METHOD /path that answers 500 to anything")
 parser.add_argument("--slow", action="append", default=[], help="METHOD /path=SECONDS that answers 200 after SECONDS")
+parser.add_argument("--die", help="print this to stderr and exit 3 at start (a prim that cannot start)")
+parser.add_argument("--notes", action="store_true", help="POST /v1/notes stores a note; GET /v1/notes counts them")
 args = parser.parse_args()
+if args.die:
+    print(args.die, file=sys.stderr, flush=True)
+    sys.exit(3)
+notes = []
+probes = [0]
 
 
 def routes(values):
@@ -73,6 +84,13 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         key = (self.command, self.path)
+        if self.headers.get("Prim-Probe"):
+            probes[0] += 1
+        if args.notes and key == ("POST", "/v1/notes"):
+            notes.append(time.time())
+            return self.answer(201, {"service": args.name, "stored": len(notes)})
+        if args.notes and key == ("GET", "/v1/notes"):
+            return self.answer(200, {"service": args.name, "notes": len(notes), "probes": probes[0]})
         if key in fail:
             return self.answer(500, {"error": {"code": "internal", "message": "this route is set to fail"}})
         if key in ok:
