@@ -249,7 +249,8 @@ public final class Controller: @unchecked Sendable {
         let interrupted = ApplyJournal.interrupted(dataDir: config.dataDir)
         if let interrupted { hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners) }
         let generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: head, origin: origin, resuming: interrupted != nil, overrides: overrides, report: logEvent)
+                                                     revision: head, origin: origin, provenance: .init(subject: try? repo.subject(head)),
+                                                     resuming: interrupted != nil, overrides: overrides, report: logEvent)
         // The host holds this commit now: said on disk before anything else, so that a death from
         // here on neither poisons it nor leaves drift repair planning against an older revision.
         status.rolledBack = [:]
@@ -337,6 +338,7 @@ public final class Controller: @unchecked Sendable {
         let plan = try session.plan(effective.desired)
         let generation = try session.applier().apply(plan, desired: effective.desired, gates: effective.gates,
                                                      revision: "\(good) (rollback of \(prims.sorted().joined(separator: ",")))", origin: origin,
+                                                     provenance: .init(subject: (try? repo.subject(good)).map { "\($0) (\(prims.sorted().joined(separator: ", ")) rolled back to it)" }),
                                                      report: logEvent)
         for prim in prims { status.rolledBack[prim] = good }
         record(generation.gates)
@@ -476,7 +478,7 @@ public final class Controller: @unchecked Sendable {
                     let key = "\(change.address.kind.rawValue).\(change.address.name)"
                     metrics.driftDetected(key)
                     status.driftEvents[key, default: 0] += 1
-                    log("drift: \(key) will be \(change.action.rawValue) (\(change.reason?.message ?? ""))")
+                    log("drift: \(key) will be \(HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))")
                 }
                 if settings.driftMode == "repair" {
                     let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,

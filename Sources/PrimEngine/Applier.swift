@@ -31,8 +31,8 @@ public struct Applier {
     /// Applies `plan`. The caller holds the lock. Throws when the apply had to stop (nothing more was done);
     /// the journal then stays, and the next apply resumes. A plan a guard refuses throws its `Refusal`, with nothing done.
     public func apply(_ plan: Plan, desired: DesiredHost, gates: [String: HealthGate], revision: String?,
-                      origin: Generation.Origin? = nil, resuming: Bool = false, overrides: Set<Override> = [],
-                      report: (ApplyEvent) -> Void) throws -> Generation {
+                      origin: Generation.Origin? = nil, provenance: Generation.Provenance = .init(), resuming: Bool = false,
+                      overrides: Set<Override> = [], report: (ApplyEvent) -> Void) throws -> Generation {
         if let refusal = refusal(plan, overrides: overrides) { throw refusal }
         let started = Date()
         let store = GenerationStore(dataDir: dataDir)
@@ -62,23 +62,27 @@ public struct Applier {
                 for kind in removals { try kind.remove(of(kind) { $0.action == .delete && !kind.removesEarly($0, in: plan) }, apply) }
             } catch {
                 // Stopped part-way: the journal stays so the next apply finishes the work.
-                try? store.save(record(number, revision, origin, started, .failed, apply))
+                try? store.save(record(number, revision, origin, provenance, started, .failed, apply))
                 throw error
             }
             journal.finish()
-            let generation = record(number, revision, origin, started, apply.degraded ? .degraded : .converged, apply)
+            let generation = record(number, revision, origin, provenance, started, apply.degraded ? .degraded : .converged, apply)
             try store.save(generation)
             return generation
         }
     }
 
-    func record(_ number: Int, _ revision: String?, _ origin: Generation.Origin?, _ started: Date,
+    func record(_ number: Int, _ revision: String?, _ origin: Generation.Origin?, _ provenance: Generation.Provenance, _ started: Date,
                 _ outcome: Generation.Outcome, _ apply: ApplyContext) -> Generation {
-        Generation(
+        var generation = Generation(
             number: number, revision: revision, origin: origin, started: started, finished: Date(), outcome: outcome,
             added: apply.applied.filter { $0.action.tally == .add }.count,
             changed: apply.applied.filter { $0.action.tally == .change }.count,
             destroyed: apply.applied.filter { $0.action.tally == .destroy }.count,
             changes: apply.applied.map(ApplyJournal.step), gates: apply.gateResults, errors: apply.errors)
+        generation.subject = provenance.subject
+        generation.archive = provenance.archive
+        generation.rollbackOf = provenance.rollbackOf
+        return generation
     }
 }

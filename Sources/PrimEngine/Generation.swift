@@ -42,6 +42,28 @@ public struct Generation: Codable, Sendable, Equatable {
     public var changes: [String]
     public var gates: [GateResult]
     public var errors: [String]
+    /// What was applied, for people: the commit's subject, or `directory <path>`.
+    public var subject: String?
+    /// The archived state a directory apply kept (`StateArchive`), to apply it again.
+    public var archive: String?
+    /// The generation this apply rolled back to, when it was a rollback.
+    public var rollbackOf: Int?
+
+    /// What an apply records of where its state came from, besides the revision.
+    public struct Provenance: Sendable, Equatable {
+        public var subject: String?
+        public var archive: String?
+        public var rollbackOf: Int?
+
+        public init(subject: String? = nil, archive: String? = nil, rollbackOf: Int? = nil) {
+            self.subject = subject
+            self.archive = archive
+            self.rollbackOf = rollbackOf
+        }
+    }
+
+    /// Whether this generation can be applied again: a commit, or an archived directory state.
+    public var canBeReapplied: Bool { revision != nil || archive != nil }
 }
 
 /// Generation records in `<data dir>/generations/<number>.json`.

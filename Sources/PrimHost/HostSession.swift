@@ -13,6 +13,8 @@ public struct HostPlan {
     public var desired: DesiredHost
     public var plan: Plan
     public var gates: [String: HealthGate]
+    /// The code of each deployed prim, as read from the source.
+    public var releases: [String: ReleaseManifest] = [:]
 }
 
 /// What one state asks of this host.
@@ -20,6 +22,7 @@ public struct HostDesire {
     public var host: Host
     public var desired: DesiredHost
     public var gates: [String: HealthGate]
+    public var releases: [String: ReleaseManifest] = [:]
 }
 
 /// Observes a host and plans against it; the one place desired meets observed.
@@ -77,7 +80,8 @@ public struct HostSession {
         for name in stored.keys.filter({ !declared.contains($0) }).sorted() {
             desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.dataDir)/secrets/\(name) if it is not needed)")
         }
-        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases))
+        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases),
+                          releases: releases)
     }
 
     /// Everything live that prim manages, each kind observed by its reconciler and marked by the
@@ -125,7 +129,8 @@ public struct HostSession {
         plan.notes += try leftPackages(plan, state: state)
         // A prim the plan blocks (a key, a DNS record) is not deployed by it: nothing to judge.
         let blocked = Set(plan.blocked.map(\.prim))
-        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates.filter { !blocked.contains($0.value.prim) })
+        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates.filter { !blocked.contains($0.value.prim) },
+                        releases: desire.releases)
     }
 
     /// A removed prim's package folder is git's to remove, not the host's: the plan says it stays and why.

@@ -101,7 +101,9 @@ public struct Plan: Sendable, Equatable {
     public var pending: [Change] { changes.filter { $0.action != .noop } }
 
     /// Whether live state differs from desired state (including blocked prims).
-    public var hasChanges: Bool { !pending.isEmpty || !blocked.isEmpty }
+    /// Whether an apply would change something. A blocked prim is a warning, not a change: it is left
+    /// as it is live until it can be deployed.
+    public var hasChanges: Bool { !pending.isEmpty }
 
     public var toAdd: Int { changes.filter { $0.action.tally == .add }.count }
     public var toChange: Int { changes.filter { $0.action.tally == .change }.count }

@@ -58,6 +58,13 @@ public final class GitRepository {
         return String(cString: git_oid_tostr_s(git_commit_id(commit)))
     }
 
+    /// The first line of a commit's message.
+    public func subject(_ revision: String) throws -> String {
+        let commit = try self.commit(revision)
+        defer { git_commit_free(commit) }
+        return git_commit_summary(commit).map { String(cString: $0) } ?? ""
+    }
+
     func commit(_ revision: String) throws -> OpaquePointer {
         var object: OpaquePointer?
         try Self.check(git_revparse_single(&object, pointer, revision), "cannot find revision '\(revision)'")

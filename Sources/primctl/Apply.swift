@@ -9,7 +9,7 @@ import PrimSystem
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Converge this host to the state: show the plan, confirm, apply in phases.",
-        discussion: "Exit codes: 0 converged, 1 error (nothing more was applied), 4 applied but a unit or a health gate failed.")
+        discussion: "Exit codes: 0 everything it could apply converged (a blocked prim is a warning), 1 error (nothing more was applied), 4 applied but a unit or a health gate failed.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -42,6 +42,10 @@ struct ApplyRun {
     var allowMassDelete = false
     var allowDNSDeletes = false
     var adoptDNS = false
+    /// The state to apply when it is not the options' (a rollback's archive).
+    var source: StateSource? = nil
+    /// The generation a rollback returns to.
+    var rollbackOf: Int? = nil
 
     var overrides: Set<Override> {
         var overrides: Set<Override> = []
@@ -52,7 +56,7 @@ struct ApplyRun {
 
     func run() throws {
         let output = Output(format: options.format)
-        var loaded = try LoadedState.load(options, output: output)
+        var loaded = try LoadedState.load(options, output: output, given: source)
         if adoptDNS { loaded.config.dnsAdopt = true }
         let config = loaded.config
         let progress = ApplyProgress(output: output)
@@ -81,23 +85,26 @@ struct ApplyRun {
         }
         progress.plan(hostPlan.plan)
         guard hostPlan.plan.hasChanges || interrupted != nil else { return }
-        guard hostPlan.plan.pending.count > 0 || interrupted != nil else {
-            throw output.fail("blocked", "nothing can be applied until the blocked prims get their values")
-        }
         if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) { throw output.fail(refusal.code, refusal.message) }
         try confirm(output)
 
         let generation: Generation
         do {
+            // A directory's state is archived first, so that this generation can be applied again.
+            var provenance = Generation.Provenance(subject: loaded.source.subject, archive: loaded.source.archive, rollbackOf: rollbackOf)
+            if loaded.source.revision == nil, provenance.archive == nil {
+                provenance.archive = try StateArchive(dataDir: config.dataDir)
+                    .store(loaded.source.snapshot, releases: Array(hostPlan.releases.values), tree: loaded.source.tree)
+            }
             generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
                                                      revision: loaded.source.revision, origin: loaded.source.origin,
-                                                     resuming: interrupted != nil, overrides: overrides,
+                                                     provenance: provenance, resuming: interrupted != nil, overrides: overrides,
                                                      report: progress.event)
         } catch {
             throw output.fail("apply-failed", "\(error)")
         }
         progress.finish(generation, blocked: hostPlan.plan.blocked)
-        if generation.outcome != .converged || !hostPlan.plan.blocked.isEmpty { throw ExitCode(4) }
+        if generation.outcome != .converged { throw ExitCode(4) }
     }
 
     func confirm(_ output: Output) throws {

@@ -93,7 +93,7 @@ struct ApplyProgress {
                 for error in generation.errors { output.print("  - \(error)\n") }
             }
         case .json:
-            json(["event": "complete", "generation": generation.number, "outcome": generation.outcome.rawValue,
+            json(["event": "finished", "generation": generation.number, "outcome": generation.outcome.rawValue,
                   "added": generation.added, "changed": generation.changed, "destroyed": generation.destroyed,
                   "errors": generation.errors, "blocked": blocked.map(\.prim)])
         }

@@ -5,7 +5,7 @@ import PrimPlan
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what apply would change on this host.",
-        discussion: "Exit codes: 0 no changes, 2 changes pending, 1 error (as Terraform's -detailed-exitcode).")
+        discussion: "Exit codes: 0 no changes (a blocked prim is a warning), 2 changes pending, 1 error (as Terraform's -detailed-exitcode).")
 
     @OptionGroup var options: GlobalOptions
 

@@ -9,14 +9,15 @@ struct LoadedState {
     var result: LoadResult
 
     /// Reads config and state; invalid state prints its diagnostics and exits 1.
-    static func load(_ options: GlobalOptions, output: Output, needsConfig: Bool = true) throws -> LoadedState {
+    /// `given`: a state already read (a rollback's archive) instead of the options' directory or repository.
+    static func load(_ options: GlobalOptions, output: Output, needsConfig: Bool = true, given: StateSource? = nil) throws -> LoadedState {
         let config: HostConfig
         let source: StateSource
         do {
             // Validate does without a config, but uses its data dir for repository mirrors when there is one.
             let found = needsConfig ? try HostConfigLoader.load(options.config) : try? HostConfigLoader.load(options.config)
             config = found ?? HostConfig()
-            source = try StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(found))
+            source = try given ?? StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(found))
         } catch {
             throw output.fail("state-unreadable", "\(error)")
         }

@@ -4,11 +4,13 @@ import PrimModel
 
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply the revision a recorded generation applied (default: the last good one before the latest).",
+        abstract: "Apply the state a recorded generation applied (default: the last good one before the latest).",
         discussion: """
-            Reads the state from the repository the generation recorded (or --repo, or controller.repo) at that \
-            generation's revision, and applies it like `apply`. With primd running, revert the commit instead: \
-            primd converges the host back to the branch.
+            A generation applied from git is read from the repository it recorded (or --repo, or controller.repo) \
+            at its revision; one applied from a directory is read from the archive the apply kept of that \
+            directory's state and code. Either is applied like `apply`, and history marks it a rollback. With \
+            primd following a repository, revert the commit instead (or `primctl suspend` first): primd converges \
+            the host back to the branch.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -42,15 +44,28 @@ struct Rollback: ParsableCommand {
             }
             target = found
         } else {
-            let latest = generations.last?.revision.map(Self.commit)
-            guard let found = generations.reversed().first(where: { $0.outcome == .converged && $0.revision.map(Self.commit) != latest && $0.revision != nil }) else {
-                throw output.fail("not-found", "no earlier good generation with a git revision to roll back to; `primctl history` lists them")
+            let latest = generations.last.map(Self.identity)
+            guard let found = generations.reversed().first(where: { $0.outcome == .converged && $0.canBeReapplied && Self.identity($0) != latest }) else {
+                throw output.fail("not-found", "no earlier good generation that applied another state; `primctl history` lists them")
             }
             target = found
         }
-        guard let revision = target.revision.map(Self.commit) else {
-            throw output.fail("no-revision", "generation \(target.number) was applied from a directory, not a commit; apply that directory again")
+        if target.revision == nil {
+            guard let archive = target.archive else {
+                throw output.fail("no-archive", "generation \(target.number) was applied from a directory before applies kept their state, so it cannot be applied again; apply that directory again")
+            }
+            let source: StateSource
+            do {
+                source = try StateSource.archived(archive, dataDir: config.dataDir, subject: target.subject)
+            } catch {
+                throw output.fail("archive-unreadable", "\(error)")
+            }
+            if options.format == .human { output.print("Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n") }
+            try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
+                         allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, source: source, rollbackOf: target.number).run()
+            return
         }
+        guard let revision = target.revision.map(Self.commit) else { return }
         guard let repo = options.repo ?? target.origin?.repository ?? config.controller.repo else {
             throw output.fail("no-repo", "pass --repo, or set controller.repo in the host config, to read generation \(target.number)'s revision")
         }
@@ -60,7 +75,12 @@ struct Rollback: ParsableCommand {
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
         if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
         try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS).run()
+                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, rollbackOf: target.number).run()
+    }
+
+    /// What a generation applied: its commit, or its archived state.
+    static func identity(_ generation: Generation) -> String? {
+        generation.revision.map(commit) ?? generation.archive
     }
 
     /// A generation's revision may carry a note (`<sha> (rollback of x)`); the commit is the first word.

@@ -19,11 +19,7 @@ struct Status: ParsableCommand {
         switch options.format {
         case .json:
             struct Document: Encodable { var controller: ControllerStatus?; var lastGeneration: Generation? }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            output.print(String(decoding: try encoder.encode(Document(controller: status, lastGeneration: last)), as: UTF8.self) + "\n")
+            output.print(JSONOutput.encode(Document(controller: status, lastGeneration: last), snakeCase: true))
         case .human:
             guard let status else {
                 output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")
@@ -80,16 +76,14 @@ struct History: ParsableCommand {
         let generations = GenerationStore(dataDir: config.dataDir).all()
         switch options.format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            output.print(String(decoding: try encoder.encode(generations), as: UTF8.self) + "\n")
+            output.print(JSONOutput.encode(generations))
         case .human:
             if generations.isEmpty { output.print("No applies recorded yet.\n") }
             let formatter = ISO8601DateFormatter()
             for g in generations {
-                let revision = g.revision.map { String($0.prefix(12)) } ?? "(directory)"
-                output.print("\(String(g.number).padding(toLength: 5, withPad: " ", startingAt: 0)) \(formatter.string(from: g.finished))  \(g.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(revision)  +\(g.added) ~\(g.changed) -\(g.destroyed)\(g.errors.isEmpty ? "" : "  \(g.errors.joined(separator: "; "))")\n")
+                let revision = g.revision.map { String($0.prefix(12)) } ?? (g.archive.map { "dir:\($0.prefix(8))" } ?? "(directory)")
+                let what = [g.subject, g.rollbackOf.map { "ROLLBACK to generation \($0)" }].compactMap { $0 }.joined(separator: " — ")
+                output.print("\(String(g.number).padding(toLength: 5, withPad: " ", startingAt: 0)) \(formatter.string(from: g.finished))  \(g.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(revision.padding(toLength: 12, withPad: " ", startingAt: 0))  +\(g.added) ~\(g.changed) -\(g.destroyed)\(what.isEmpty ? "" : "  \(what)")\(g.errors.isEmpty ? "" : "  \(g.errors.joined(separator: "; "))")\n")
             }
         }
     }

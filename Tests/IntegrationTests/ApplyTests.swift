@@ -242,7 +242,7 @@ final class ApplyTests: FreshTestbedCase {
         }
         XCTAssertEqual(events.count, result.stdout.split(separator: "\n").count, "every line is one JSON event")
         XCTAssertEqual(events.first?["event"] as? String, "plan")
-        XCTAssertEqual(events.last?["event"] as? String, "complete")
+        XCTAssertEqual(events.last?["event"] as? String, "finished")
         XCTAssertEqual(events.last?["outcome"] as? String, "converged")
         XCTAssertTrue(events.contains { $0["event"] as? String == "gate" && $0["prim"] as? String == "alpha" && $0["passed"] as? Bool == true })
         XCTAssertEqual(events.filter { $0["event"] as? String == "step" }.count, 9)

@@ -126,7 +126,7 @@ final class PlannerTests: XCTestCase {
         let blocked = BlockedPrim(prim: "search", missingEnv: ["KEY"], message: "missing KEY")
         let p = plan([caddy(sites: [])], [env(), unit(), fragment()].map { live($0) }, sites: [], blocked: [blocked])
         XCTAssertEqual(actions(p), [])
-        XCTAssertTrue(p.hasChanges, "a blocked prim is pending work")
+        XCTAssertFalse(p.hasChanges, "a blocked prim is a warning, not a change (diff exits 0, apply does nothing)")
     }
 
     func testSensitiveChangeCarriesNoContent() {

@@ -45,7 +45,9 @@ public enum HumanPlanRenderer {
         var out: [String] = []
         let notes = plan.notes.map { "Warning: \($0)\n\n" }.joined()
         if !plan.hasChanges {
-            return notes + "No changes. Live state matches the desired state.\n"
+            let blocked = plan.blocked.map { "Warning: \($0.message)\n\n" }.joined()
+            return notes + blocked + (plan.blocked.isEmpty ? "No changes. Live state matches the desired state.\n"
+                                                          : "No changes. Live state matches the desired state, but for the blocked prims above.\n")
         }
         for note in plan.notes {
             out.append("Warning: \(note)")
