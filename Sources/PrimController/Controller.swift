@@ -142,6 +142,24 @@ public final class Controller: @unchecked Sendable {
         var description: String { "the repository has no branch '\(branch)' (deleted or renamed?)" }
     }
 
+    /// Whether the operator suspended primd (`primctl suspend`); keeps the status's `Suspended`
+    /// condition and `suspended` field current either way.
+    func suspended() -> Bool {
+        let suspension = Suspension.load(dataDir: config.dataDir)
+        if status.suspended != suspension {
+            status.suspended = suspension
+            if let suspension {
+                status.set("Suspended", true, reason: "SuspendedByOperator", message: suspension.summary)
+                log("suspended by the operator: nothing is applied or repaired until `primctl resume`")
+            } else {
+                status.set("Suspended", false, reason: "Resumed", message: "")
+                log("resumed: applying and repairing again")
+            }
+            publish()
+        }
+        return suspension != nil
+    }
+
     func reconcileNow(force: Bool, allowRewrite: Bool = false) {
         let started = Date()
         var outcome = "error"
@@ -169,6 +187,12 @@ public final class Controller: @unchecked Sendable {
             status.fetches = (status.fetches ?? 0) + 1
             status.lastFetchedRevision = head
             defer { publish() }
+            // The operator suspended primd: it fetches and reports, and applies nothing.
+            if suspended() {
+                outcome = "suspended"
+                metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
+                return
+            }
             // A retry is due, or an apply of this commit was interrupted (primd was killed): finish it.
             // A commit applied with prims blocked (a key not set yet, the DNS provider down) is
             // attempted again at every fetch (poll, webhook, `primctl reconcile`): what blocked it
@@ -460,6 +484,7 @@ public final class Controller: @unchecked Sendable {
 
     /// The revision live on the host, with rolled-back prims at their older revision.
     func checkDriftNow() {
+        guard !suspended() else { return }
         // An attempt left unresolved (primd died in it, or its apply was interrupted) is resumed
         // first: drift planned meanwhile would plan against what the host is leaving.
         guard !reattempt, AttemptRecord.load(dataDir: config.dataDir) == nil, ApplyJournal.interrupted(dataDir: config.dataDir) == nil else { return }

@@ -81,6 +81,8 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     /// Prims held at an older revision after failing their gate: prim → revision.
     public var rolledBack: [String: String] = [:]
     public var driftEvents: [String: Int] = [:]
+    /// The operator's suspension (`primctl suspend`), while it lasts.
+    public var suspended: Suspension?
     public var lastSuccess: Date?
     /// Fetches of the repository so far, and the branch head the last one saw (whether or not it
     /// was applied): how a watcher knows primd has looked again.

@@ -28,9 +28,12 @@ struct Apply: ParsableCommand {
     @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
     var adoptDNS = false
 
+    @Flag(help: "Apply although primd follows a repository on this host and would undo it (see `primctl suspend`).")
+    var force = false
+
     func run() throws {
         try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS).run()
+                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force).run()
     }
 }
 
@@ -42,6 +45,8 @@ struct ApplyRun {
     var allowMassDelete = false
     var allowDNSDeletes = false
     var adoptDNS = false
+    /// Apply although primd follows a repository here (`PrimdFollows`).
+    var force = false
     /// The state to apply when it is not the options' (a rollback's archive).
     var source: StateSource? = nil
     /// The generation a rollback returns to.
@@ -83,8 +88,11 @@ struct ApplyRun {
             progress.event(.resuming(generation: interrupted.header.generation, unfinished: interrupted.unfinished.count))
             hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners)
         }
+        let conflict = PrimdFollows.conflict(config, loaded.source)
+        if let conflict { hostPlan.plan.notes.append(conflict) }
         progress.plan(hostPlan.plan)
         guard hostPlan.plan.hasChanges || interrupted != nil else { return }
+        if let conflict, !force { throw output.fail("primd-follows", conflict) }
         if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) { throw output.fail(refusal.code, refusal.message) }
         try confirm(output)
 

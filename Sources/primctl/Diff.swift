@@ -16,12 +16,13 @@ struct Diff: ParsableCommand {
         let output = Output(format: options.format)
         var loaded = try LoadedState.load(options, output: output)
         if adoptDNS { loaded.config.dnsAdopt = true }
-        let plan: Plan
+        var plan: Plan
         do {
             plan = try HostSession(config: loaded.config, source: loaded.source.tree).plan(loaded.result.state).plan
         } catch {
             throw output.fail("observe-failed", "\(error)")
         }
+        if let conflict = PrimdFollows.conflict(loaded.config, loaded.source) { plan.notes.append(conflict) }
         switch options.format {
         case .human: output.print(HumanPlanRenderer.render(plan))
         case .json: output.print(JSONPlanRenderer.render(plan))

@@ -33,6 +33,9 @@ struct Rollback: ParsableCommand {
     @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
     var adoptDNS = false
 
+    @Flag(help: "Roll back although primd follows a repository on this host and would undo it (see `primctl suspend`).")
+    var force = false
+
     func run() throws {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
@@ -62,7 +65,7 @@ struct Rollback: ParsableCommand {
             }
             if options.format == .human { output.print("Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n") }
             try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                         allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, source: source, rollbackOf: target.number).run()
+                         allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force, source: source, rollbackOf: target.number).run()
             return
         }
         guard let revision = target.revision.map(Self.commit) else { return }
@@ -75,7 +78,7 @@ struct Rollback: ParsableCommand {
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
         if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
         try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, rollbackOf: target.number).run()
+                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force, rollbackOf: target.number).run()
     }
 
     /// What a generation applied: its commit, or its archived state.

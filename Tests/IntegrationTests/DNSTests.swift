@@ -105,7 +105,7 @@ final class DNSTests: XCTestCase {
         XCTAssertEqual(diff.status, 2)
         XCTAssertTrue(diff.stdout.contains("prim 'p2' is not deployed: a record prim did not create is at its name: p2.prim.test/A (10.9.9.9)"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("--adopt-dns"), diff.stdout)
-        let blocked = try apply(expect: 4)
+        let blocked = try apply(expect: 0)
         XCTAssertFalse(blocked.stdout.contains("prim-p2.service"), blocked.stdout)
         XCTAssertEqual(try pdns.dig("p1.prim.test"), ["127.0.0.1"], "the others converge")
         XCTAssertEqual(try pdns.dig("p2.prim.test"), ["10.9.9.9"], "the foreign record is untouched")
@@ -127,7 +127,7 @@ final class DNSTests: XCTestCase {
         try edit(["dns/prim.test.yaml": "provider: powerdns\nrecords: []\n"])
         let refused = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
         XCTAssertEqual(refused.status, 1, refused.stdout)
-        XCTAssertTrue(refused.stdout.contains("\"code\" : \"dns-deletes\""), refused.stdout)
+        XCTAssertTrue(refused.stdout.contains("\"code\":\"dns-deletes\""), refused.stdout)
         XCTAssertTrue(refused.stdout.contains("delete 4 of the 5 records prim manages in zone prim.test"), refused.stdout)
         XCTAssertTrue(refused.stdout.contains("extra1.prim.test/A, extra2.prim.test/A, extra3.prim.test/A, extra4.prim.test/A"), refused.stdout)
         XCTAssertEqual(try pdns.rrsets("prim.test").mapValues(\.contents), zone.mapValues(\.contents), "nothing changed")
@@ -169,7 +169,7 @@ final class DNSTests: XCTestCase {
         XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "{\"service\": \"p1.sh\", \"status\": \"ok\"}",
                        "the moved live prim answers: its route points at its new version, not at its stopped candidate")
         // The conflict is seen at the next plan: p4 is blocked, the rest goes through.
-        let next = try self.apply(expect: 4)
+        let next = try self.apply(expect: 0)
         XCTAssertTrue(next.stdout.contains("prim 'p4' is not deployed: a record prim did not create is at its name"), next.stdout)
         XCTAssertEqual(try pdns.dig("extra.prim.test"), ["10.0.0.7"])
     }
@@ -183,7 +183,7 @@ final class DNSTests: XCTestCase {
         ]]])
         XCTAssertEqual(response.status, 204, response.text)
         try edit(["prims/p2.yaml": "id: p2\nstatus: testing\nport: 3452\n", "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
-        let result = try apply(expect: 4)
+        let result = try apply(expect: 0)
         XCTAssertTrue(result.stdout.contains("prim 'p2' is not deployed"), result.stdout)
         XCTAssertEqual(testbed.viaCaddy("p2.prim.test").1, "{\"service\": \"p2.sh\", \"status\": \"ok\"}", "p2 is served as it was live")
         XCTAssertFalse(try testbed.caddyConfig().contains("3452"), "p2's unapplied port is not routed to")
@@ -200,7 +200,7 @@ final class DNSTests: XCTestCase {
         try config.write(toFile: down, atomically: true, encoding: .utf8)
         try edit(["prims/p1.yaml": "id: p1\nstatus: testing\nport: 3453\n", "prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\n"])
         let result = try Primctl.run(["apply", "--state", state, "--yes", "--config", down])
-        XCTAssertEqual(result.status, 4, result.stdout + result.stderr)
+        XCTAssertEqual(result.status, 0, "what could be applied converged; p4 waits (a warning): " + result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("the DNS provider did not answer"), result.stdout)
         XCTAssertTrue(result.stdout.contains("prim 'p4' is not deployed: its route must wait for its DNS record"), result.stdout)
         XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "{\"service\": \"p1.sh\", \"status\": \"ok\"}", "p1's port change went through")
@@ -220,9 +220,9 @@ final class DNSTests: XCTestCase {
         try pdns.replace("prim.test", name: "sub.prim.test", type: "NS", contents: ["ns1.elsewhere.example."])
         try edit(["prims/p4.yaml": "id: p4\nstatus: testing\nport: 3410\nendpoint: p4.sub.prim.test\n"])
         for attempt in 1...2 {
-            // (A blocked prim's apply exits 1 or 4 today; the operator-safety issue gives it one meaning.)
+            // A blocked prim is a warning: the apply exits 0 whether or not anything else changed.
             let result = try testbed.primctl(["apply", "--state", state, "--yes"])
-            XCTAssertNotEqual(result.status, 0, result.stdout + result.stderr)
+            XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
             XCTAssertTrue(result.stdout.contains("prim 'p4' is not deployed: p4.sub.prim.test/A is delegated to other name servers by the NS record of sub.prim.test at the DNS provider"),
                           "attempt \(attempt): \(result.stdout)")
             XCTAssertFalse(try testbed.caddyConfig().contains("p4.sub.prim.test"), "attempt \(attempt): no route for a name the zone does not serve")

@@ -69,7 +69,7 @@ final class DiffTestbedTests: SharedTestbedCase {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let result = try Primctl.run(["diff", "--state", state, "--config", path, "--format", "json"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stdout.contains("\"code\" : \"observe-failed\""), result.stdout)
+        XCTAssertTrue(result.stdout.contains("\"code\":\"observe-failed\""), result.stdout)
         XCTAssertTrue(result.stdout.contains("cannot reach Caddy's admin API at http://127.0.0.1:9"), result.stdout)
     }
 }

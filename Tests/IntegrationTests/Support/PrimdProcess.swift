@@ -59,6 +59,8 @@ final class PrimdProcess {
     let pid: pid_t
     let port: Int
     let log: String
+    /// primd's host config: the testbed's with a `controller:` section.
+    let config: String
 
     /// - Parameter fileLimit: the descriptors primd may hold (RLIMIT_NOFILE), as a unit's LimitNOFILE sets it.
     init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil) throws {
@@ -71,6 +73,7 @@ final class PrimdProcess {
         }
         let path = "\(testbed.directory)/primd-\(port).yaml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
+        self.config = path
         log = "\(testbed.directory)/primd-\(port).log"
         let primd = Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd")
         if let fileLimit {
