@@ -278,6 +278,12 @@ public final class Controller: @unchecked Sendable {
         // The host holds this commit now: said on disk before anything else, so that a death from
         // here on neither poisons it nor leaves drift repair planning against an older revision.
         status.rolledBack = [:]
+        // A prim held back before runs this commit's version now (even one this apply did not
+        // restart, because the fix was the version it already ran); a prim no longer deployed here
+        // has no health to report.
+        let deployed = Set(result.state.deployedPrims(on: hostPlan.host).map(\.id))
+        status.prims.removeAll { !deployed.contains($0.prim) }
+        for index in status.prims.indices { status.prims[index].rolledBackTo = nil }
         status.liveRevision = head
         if generation.outcome == .converged { status.lastAppliedRevision = head }
         try AttemptRecord(revision: head, phase: .applied, started: Date(), deaths: resumedDeaths, outcome: generation.outcome).save(dataDir: config.dataDir)

@@ -83,6 +83,9 @@ public struct Applier {
         generation.subject = provenance.subject
         generation.archive = provenance.archive
         generation.rollbackOf = provenance.rollbackOf
+        let started = apply.applied.filter { $0.address.kind == .unit && [.create, .start, .restart].contains($0.action) }.compactMap(\.prim)
+        generation.deployed = Set(started).subtracting(apply.kept).sorted()
+        generation.kept = apply.kept.sorted()
         return generation
     }
 }

@@ -48,6 +48,10 @@ public struct Generation: Codable, Sendable, Equatable {
     public var archive: String?
     /// The generation this apply rolled back to, when it was a rollback.
     public var rollbackOf: Int?
+    /// Prims whose unit this apply created, started or restarted: from it on they run its version.
+    public var deployed: [String]?
+    /// Prims whose new version failed its gate side by side: their running version was kept.
+    public var kept: [String]?
 
     /// What an apply records of where its state came from, besides the revision.
     public struct Provenance: Sendable, Equatable {

@@ -4,10 +4,11 @@ import PrimController
 import PrimEngine
 import PrimModel
 import PrimPlan
+import PrimSystem
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what primd reports: applied and attempted revisions, conditions, prim health.")
+        abstract: "Show every deployed prim (the version serving, what is desired of it, its health) and what primd reports.")
 
     @OptionGroup var options: GlobalOptions
 
@@ -15,43 +16,59 @@ struct Status: ParsableCommand {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
         let status = ControllerStatus.load("\(config.dataDir)/status.json")
-        let last = GenerationStore(dataDir: config.dataDir).all().last
+        let generations = GenerationStore(dataDir: config.dataDir).all()
+        let last = generations.last
+        let suspension = Suspension.load(dataDir: config.dataDir)
+        let rows = PrimRow.rows(units: Self.units(config), generations: generations, controller: status, suspended: suspension != nil)
         switch options.format {
         case .json:
-            struct Document: Encodable { var controller: ControllerStatus?; var lastGeneration: Generation? }
-            output.print(JSONOutput.encode(Document(controller: status, lastGeneration: last), snakeCase: true))
+            struct Document: Encodable {
+                var prims: [PrimRow]
+                var controller: ControllerStatus?
+                var lastGeneration: Generation?
+                var suspended: Suspension?
+            }
+            output.print(JSONOutput.encode(Document(prims: rows, controller: status, lastGeneration: last, suspended: suspension), snakeCase: true))
         case .human:
-            guard let status else {
+            if let suspension { output.print("Suspended: primd \(suspension.summary).\n") }
+            if let status {
+                output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
+                output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
+                if let error = status.lastAttemptError { output.print("Last attempt:       \(error)\n") }
+                for condition in status.conditions {
+                    output.print("\(condition.type.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
+                }
+            } else {
                 output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")
                 if let last {
                     output.print("Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n")
-                    for gate in last.gates {
-                        output.print("prim \(gate.prim): \(gate.passed ? "up" : "DOWN") — \(gate.message)\n")
-                        Self.routes(gate.routes, output)
-                    }
                 }
-                return
             }
-            output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
-            output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
-            if let error = status.lastAttemptError { output.print("Last attempt:       \(error)\n") }
-            for condition in status.conditions {
-                output.print("\(condition.type.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
-            }
-            let formatter = ISO8601DateFormatter()
-            for prim in status.prims {
-                var notes: [String] = []
-                if let enforced = prim.enforced { notes.append(enforced ? "live: gate enforced" : "testing: gate reported") }
-                if let since = prim.passingSince { notes.append("passing since \(formatter.string(from: since))") }
-                if let release = prim.release { notes.append("code \(release.prefix(12))") }
-                if let back = prim.rolledBackTo { notes.append("rolled back to \(back.prefix(12))") }
-                output.print("prim \(prim.prim): \(prim.up ? "up" : "DOWN") — \(prim.message)\(notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")\n")
-                Self.routes(prim.routes, output)
-            }
-            for blocked in status.blocked ?? [] {
-                output.print("prim \(blocked.prim): BLOCKED — \(blocked.message)\n")
+            output.print("\n")
+            output.print(rows.isEmpty ? "No prim is deployed on this host.\n" : PrimRow.table(rows))
+            // What failed, route by route.
+            let health = status?.prims ?? []
+            for row in rows where row.health == "DOWN" {
+                output.print("\nprim \(row.prim): DOWN — \(row.message)\n")
+                let routes = health.first { $0.prim == row.prim }?.routes
+                    ?? generations.reversed().lazy.compactMap { $0.gates.first { $0.prim == row.prim } }.first?.routes
+                Self.routes(routes, output)
             }
         }
+    }
+
+    /// The state of each prim's unit that prim created here (`-` when the manager does not know it).
+    static func units(_ config: HostConfig) -> [String: String] {
+        guard let inventory = try? Inventory.load(dataDir: config.dataDir) else { return [:] }
+        let bus = try? SystemdBus(address: config.systemdBus)
+        var units: [String: String] = [:]
+        for key in inventory.resources.keys where key.hasPrefix("unit.prim-") && key.hasSuffix(".service") {
+            let name = String(key.dropFirst("unit.".count))
+            let prim = String(name.dropFirst("prim-".count).dropLast(".service".count))
+            guard ResourceNames.unit(prim).name == name else { continue }
+            units[prim] = (try? bus?.identity(unit: name)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
+        }
+        return units
     }
 }
 

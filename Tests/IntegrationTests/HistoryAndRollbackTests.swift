@@ -75,3 +75,37 @@ extension HistoryAndRollbackTests {
 func HTTPClient_get(_ url: String) throws -> Int {
     try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", url]).stdout == "200" ? 200 : 0
 }
+
+/// `primctl status` without primd: every deployed prim, the version serving, what is desired, health.
+final class StatusTableTests: FreshTestbedCase {
+    func testEveryDeployedPrimWithTheVersionServingAndWhatIsDesired() throws {
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        // The second apply: alpha's new version cannot start (its old one keeps serving), beta is untouched,
+        // gamma is new, and waits needs a secret.
+        var files = ConvergedState.files()
+        files["prims/alpha.yaml"] = files["prims/alpha.yaml"]!.replacingOccurrences(of: "--paid \"POST /v1/work\"", with: "--paid \"POST /v1/work\" --die broken")
+        files["prims/gamma.yaml"] = "id: gamma\nname: gamma.sh\nstatus: testing\nport: 3213\n"
+        files["prims/waits.yaml"] = "id: waits\nname: waits.sh\nstatus: live\nport: 3214\nenv: [WAITS_KEY]\n"
+        files["secrets/WAITS_KEY.yaml"] = "prims: [waits]\nexternal: true\n"
+        let second = try writeTree(files)
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", second, "--yes"]).status, 4)
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "alpha's old version serves")
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
+
+        let json = try testbed.primctl(["status", "--format", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        let rows = Dictionary(uniqueKeysWithValues: try XCTUnwrap(document["prims"] as? [[String: Any]]).map { ($0["prim"] as! String, $0) })
+        XCTAssertEqual(Set(rows.keys), ["alpha", "beta", "gamma"], "every deployed prim, not only the last apply's")
+        XCTAssertEqual(rows["alpha"]?["serving"] as? String, "gen 1 · directory \(state)")
+        XCTAssertEqual(rows["alpha"]?["health"] as? String, "up", "its old version serves and passed its gate: \(rows["alpha"]!)")
+        XCTAssertTrue((rows["alpha"]?["desired"] as? String ?? "").contains("gen 2 · directory \(second) kept the running version"), "\(rows["alpha"]!)")
+        XCTAssertEqual(rows["beta"]?["health"] as? String, "stopped")
+        XCTAssertEqual(rows["beta"]?["unit"] as? String, "inactive")
+        XCTAssertEqual(rows["gamma"]?["serving"] as? String, "gen 2 · directory \(second)")
+        XCTAssertEqual(rows["gamma"]?["desired"] as? String, "up to date")
+        let human = try testbed.primctl(["status"])
+        let header = try XCTUnwrap(human.stdout.split(separator: "\n").first { $0.hasPrefix("PRIM") })
+        XCTAssertTrue(header.contains("SERVING") && header.contains("DESIRED") && header.contains("HEALTH"), human.stdout)
+    }
+}

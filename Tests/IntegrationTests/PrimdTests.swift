@@ -169,7 +169,7 @@ final class PrimdTests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("Applied revision:   \(good)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Attempted revision: \(broken)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Ready        False HealthCheckFailed"), shown.stdout)
-        XCTAssertTrue(shown.stdout.contains("rolled back to \(good.prefix(12)))"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("held at \(good.prefix(12)): commit \(broken.prefix(12)) failed its gate"), shown.stdout)
         // The failed commit is attempted once; `primctl reconcile --force` attempts it again.
         let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
         primd.waitForFetches(2, seeing: broken)
@@ -181,6 +181,15 @@ final class PrimdTests: XCTestCase {
         primd.waitFor("a forced second attempt", timeout: 60) {
             ((try? FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count) ?? 0) >= generations + 2
         }
+        // The fix is the version already running (a revert): nothing restarts, and nothing says
+        // "rolled back" any more.
+        let fix = try repo.commit(["prims/gamma.yaml": gamma()], message: "revert: gamma as it was")
+        primd.waitFor("the fix to be applied", timeout: 60) { primd.status()?["last_applied_revision"] as? String == fix }
+        let fixed = try XCTUnwrap((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" })
+        XCTAssertNil(fixed["rolled_back_to"], "\(fixed)")
+        let after = try testbed.primctl(["status"])
+        XCTAssertFalse(after.stdout.contains("held at"), after.stdout)
+        XCTAssertTrue(after.stdout.contains("up to date"), after.stdout)
     }
 
     /// A commit that changes only what a prim declares (a route) restarts nothing, yet its
