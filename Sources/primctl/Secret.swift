@@ -8,8 +8,8 @@ import SecretsReconciler
 
 struct Secret: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage secret values in this host's secret store.",
-        subcommands: [Set.self, Encrypt.self, Rekey.self])
+        abstract: "Manage secrets: this host's store (set, list, rm) and values committed encrypted (encrypt, rekey).",
+        subcommands: [Set.self, List.self, Remove.self, Encrypt.self, Rekey.self])
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -28,6 +28,20 @@ public struct SecretStore {
 }
 
 extension SecretStore {
+    /// The names of the stored values (never the values).
+    public func names() -> [String] {
+        FileReader.names(in: directory, suffix: "").filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Removes a stored value; whether there was one.
+    @discardableResult
+    public func remove(_ name: String) throws -> Bool {
+        let path = "\(directory)/\(name)"
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        try AtomicFile.remove(path)
+        return true
+    }
+
     /// Stores a value (mode 0600, written atomically).
     public func set(_ name: String, value: [UInt8]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,

@@ -111,8 +111,12 @@ enum CrossRules {
         let ids = state.prims.map(\.id)
         for secret in state.secrets {
             for prim in secret.prims where prim != "*" && !ids.contains(prim) {
+                // Never a did-you-mean that hands the value to another prim: say both ways out.
+                let typo = Suggestion.closest(to: prim, in: ids).map { "; if '\(prim)' is a typo of '\($0)', correct it" } ?? ""
+                let others = secret.prims.filter { $0 != prim }
+                let rest = others.isEmpty ? "remove \(secret.file) (no other prim gets this secret)" : "remove '\(prim)' from its prims"
                 log.error(secret.file, secret.markOfPrim(prim), "unknown-prim",
-                          "secret '\(secret.name)' names prim '\(prim)', which is not declared\(Suggestion.hint(for: prim, in: ids))")
+                          "secret '\(secret.name)' names prim '\(prim)', which is not declared (a prim that is declared later under that id would get the value): if the prim was removed, \(rest)\(typo)")
             }
         }
     }

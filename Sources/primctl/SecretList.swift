@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import PrimModel
+import PrimPlan
+import SecretsReconciler
+
+extension Secret {
+    /// One secret as `secret list` shows it: never its value.
+    struct Entry: Encodable, Equatable {
+        var name: String
+        /// The prims its declaration gives it to (`*`: every prim).
+        var prims: [String]
+        /// `store` (this host's store holds the value its `external: true` declaration takes),
+        /// `encrypted` (committed in git), `missing` (declared external, not in the store),
+        /// `unused` (in the store, but no declaration takes it from there).
+        var source: String
+        var note: String?
+    }
+
+    /// Every declared secret and every stored one, by name.
+    static func entries(state: DesiredState?, stored: [String]) -> [Entry] {
+        let declared = Dictionary(state?.secrets.map { ($0.name, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+        return Swift.Set(declared.keys).union(stored).sorted().map { name in
+            let inStore = stored.contains(name)
+            guard let spec = declared[name] else {
+                return Entry(name: name, prims: [], source: "unused",
+                             note: state == nil ? "no state was read: pass --state or --repo to see who uses it"
+                                                : "no secrets/*.yaml declares it: no prim gets it; `primctl secret rm \(name)` removes it")
+            }
+            if spec.encrypted != nil {
+                return Entry(name: name, prims: spec.prims, source: "encrypted",
+                             note: inStore ? "committed encrypted; the store's value of that name is not used (`primctl secret rm \(name)`)" : nil)
+            }
+            return Entry(name: name, prims: spec.prims, source: inStore ? "store" : "missing",
+                         note: inStore ? nil : "`primctl secret set \(name)` (value on stdin); until then its prims are not deployed")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List secrets by name: the prims each is given to and where its value comes from (never a value).",
+            discussion: "Declarations are read from --state or --repo; without either, from the repository primd follows (controller.repo) when there is one, else from the current directory.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let output = Output(format: options.format)
+            let config = try HostConfigLoader.load(options, output)
+            var options = self.options
+            if options.state == nil, options.repo == nil, let repo = config.controller.repo {
+                options.repo = repo
+                options.rev = config.controller.branch
+                options.state = config.controller.statePath
+            }
+            let loaded = try LoadedState.load(options, output: output)
+            let entries = Secret.entries(state: loaded.result.state, stored: SecretStore(config: config).names())
+            switch options.format {
+            case .json:
+                struct Document: Encodable { var secrets: [Entry] }
+                output.print(JSONOutput.encode(Document(secrets: entries)))
+            case .human:
+                guard !entries.isEmpty else { return output.print("No secrets declared or stored.\n") }
+                let width = entries.map(\.name.count).max() ?? 0
+                output.print("\("NAME".padding(toLength: width, withPad: " ", startingAt: 0))  SOURCE     PRIMS\n")
+                for entry in entries {
+                    let prims = entry.prims.isEmpty ? "-" : entry.prims.joined(separator: ", ")
+                    output.print("\(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.source.padding(toLength: 9, withPad: " ", startingAt: 0))  \(prims)\(entry.note.map { "  (\($0))" } ?? "")\n")
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Remove a secret's value from this host's store.",
+            discussion: "A prim still given it is blocked from the next apply on: it is left as it runs, and the plan says what it waits for.")
+
+        @OptionGroup var options: GlobalOptions
+
+        @Argument(help: "The secret's name.")
+        var name: String
+
+        func run() throws {
+            let output = Output(format: options.format)
+            try Secret.checkName(name, output)
+            let config = try HostConfigLoader.load(options, output)
+            let removed: Bool
+            do {
+                removed = try SecretStore(config: config).remove(name)
+            } catch {
+                throw output.fail("store-failed", "\(error)")
+            }
+            guard removed else {
+                throw output.fail("not-found", "this host's store holds no secret \(name); `primctl secret list` shows what it holds")
+            }
+            switch options.format {
+            case .human: output.print("Secret \(name) removed from this host's store.\n")
+            case .json: output.print("{\"removed\":\"\(name)\"}\n")
+            }
+        }
+    }
+}
