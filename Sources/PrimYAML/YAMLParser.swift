@@ -54,14 +54,21 @@ public enum YAMLParser {
 
     static func syntaxError(_ parser: yaml_parser_t) -> YAMLSyntaxError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-        var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            message = "\(problem) \(context)"
-        }
         if parser.error == YAML_READER_ERROR {
             return YAMLSyntaxError(message: problem, mark: Mark(line: 1, column: Int(parser.problem_offset) + 1))
         }
-        return YAMLSyntaxError(message: message, mark: mark(parser.problem_mark))
+        // libyaml finds a construct left open (a flow sequence without its ']', a quote without its
+        // end) where the next one begins, often lines later: the error is placed where the open
+        // construct starts, the line to fix, and says where the parser gave up.
+        let found = mark(parser.problem_mark)
+        if let context = parser.context.map({ String(cString: $0) }) {
+            let start = mark(parser.context_mark)
+            if start.line > 0, start.line < found.line {
+                return YAMLSyntaxError(message: "\(problem) \(context) that starts here (found at line \(found.line), column \(found.column))", mark: start)
+            }
+            return YAMLSyntaxError(message: "\(problem) \(context)", mark: found)
+        }
+        return YAMLSyntaxError(message: problem, mark: found)
     }
 }
 

@@ -34,6 +34,10 @@ final class ApplyTests: FreshTestbedCase {
             XCTAssertEqual(testbed.viaCaddy("\(prim).prim.test", method, paid).0, 402, "\(prim) \(paid) unpaid")
         }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", quickstart]).status, 0)
+        // A name no prim serves is a clear 404, not an empty 200.
+        let unknown = testbed.viaCaddy("nobody.prim.test")
+        XCTAssertEqual(unknown.0, 404)
+        XCTAssertEqual(unknown.1, "no prim serves this name")
         // Every declared route conforms: the paid ones answered 402 with the host's payTo and
         // network and a declared price, the free GET neither 402 nor 5xx; the free POST, which can
         // change data, was not asked.

@@ -58,6 +58,19 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(kept.errors, [], "keys far from any known one are kept")
     }
 
+    /// A syntax error is placed on the line to fix (where an unclosed construct starts), and a prim
+    /// whose file cannot be read is not reported again as undeclared by the secret that names it.
+    func testASyntaxErrorPointsAtTheLineToFixAndDoesNotCascade() {
+        let result = StateLoader.load(Fixtures.snapshot([
+            "prims/notes.yaml": "id: notes\nstatus: live\nport: 3000\nenv: [A\ndeploy:\n  command: /bin/true\n",
+            "prims/quote.yaml": "id: quote\nname: \"unterminated\nport: 3000\n",
+            "secrets/A.yaml": "prims: [notes]\nexternal: true\n",
+        ]))
+        XCTAssertEqual(result.errors.map { "\($0.file):\($0.line):\($0.column) \($0.code)" },
+                       ["prims/notes.yaml:4:6 yaml-syntax", "prims/quote.yaml:2:7 yaml-syntax"])
+        XCTAssertTrue(result.errors[0].message.contains("found at line 5, column 7"), result.errors[0].message)
+    }
+
     func testEveryProblemIsReportedInOneRun() {
         let result = StateLoader.load(Fixtures.snapshot([
             "prims/a.yaml": "id: a\nstatus: live\nport: 80\n",

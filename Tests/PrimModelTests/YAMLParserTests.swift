@@ -41,8 +41,9 @@ final class YAMLParserTests: XCTestCase {
     func testSyntaxErrorHasItsPosition() {
         XCTAssertThrowsError(try YAMLParser.parse(Array("id: a\nenv: [A, B\nport: 1\n".utf8))) { error in
             let syntax = error as? YAMLSyntaxError
-            XCTAssertEqual(syntax?.mark.line, 3)
-            XCTAssertTrue(syntax?.message.contains("flow sequence") ?? false, syntax?.message ?? "")
+            XCTAssertEqual(syntax?.mark.line, 2, "the line with the unclosed '[', not the next")
+            XCTAssertEqual(syntax?.mark.column, 6)
+            XCTAssertTrue(syntax?.message.contains("flow sequence that starts here (found at line 3, column 5)") ?? false, syntax?.message ?? "")
         }
     }
 

@@ -109,8 +109,11 @@ enum CrossRules {
 
     static func secretTargets(_ state: DesiredState, _ log: DiagnosticLog) {
         let ids = state.prims.map(\.id)
+        // A prim whose own file could not be read is reported there, not again as undeclared here.
+        let unreadable = Set(log.all.filter { $0.severity == .error && $0.code == "yaml-syntax" }.map(\.file))
         for secret in state.secrets {
-            for prim in secret.prims where prim != "*" && !ids.contains(prim) {
+            for prim in secret.prims where prim != "*" && !ids.contains(prim)
+                && !unreadable.contains("prims/\(prim).yaml") && !unreadable.contains("packages/\(prim)/prim.yaml") {
                 // Never a did-you-mean that hands the value to another prim: say both ways out.
                 let typo = Suggestion.closest(to: prim, in: ids).map { "; if '\(prim)' is a typo of '\($0)', correct it" } ?? ""
                 let others = secret.prims.filter { $0 != prim }
