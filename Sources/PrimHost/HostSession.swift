@@ -76,6 +76,7 @@ public struct HostSession {
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
             desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.dataDir)/secrets/\(name) if it is not needed)")
         }
+        desired.notes += CommandPaths.notes(state, host: host, releases: releases)
         let declared = Set(state.secrets.map(\.name))
         for name in stored.keys.filter({ !declared.contains($0) }).sorted() {
             desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.dataDir)/secrets/\(name) if it is not needed)")

@@ -81,8 +81,12 @@ extension KindPlanner {
                sensitive: sensitive, before: live.content)
     }
 
-    /// A file's comparison: created, unchanged, taken over, or rewritten.
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
+        compareFile(resource, live)
+    }
+
+    /// A file's comparison: created, unchanged, taken over, or rewritten.
+    public func compareFile(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         func change(_ action: Action, _ reason: Reason?, writes: Bool) -> Change {
             Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
                    sensitive: resource.sensitive, before: live?.content, after: resource.content, keys: resource.keys,

@@ -117,6 +117,29 @@ final class PlannerTests: XCTestCase {
         }
     }
 
+    /// An env file's rewrite names the keys that differ, never a value.
+    func testAnEnvFileChangeNamesItsKeys() {
+        let old = "# Managed by prim\nPORT=1\nAPI_KEY=old-secret\nGONE=x\n"
+        let new = "# Managed by prim\nPORT=1\nAPI_KEY=new-secret\nNEW=y\n"
+        var live = live(env(old))
+        live.attributes = EnvKeyDigests.attributes(old)
+        let p = plan([env(new), caddy(sites: [])], [live], sites: [])
+        let change = p.pending.first { $0.address.kind == .envFile }
+        XCTAssertEqual(change?.reason?.message, "changed: API_KEY; added: NEW; removed: GONE (values are sensitive and not shown)")
+        XCTAssertFalse(HumanPlanRenderer.render(p).contains("secret"), HumanPlanRenderer.render(p))
+        XCTAssertFalse(live.attributes.values.contains { $0.contains("old") }, "no value is kept")
+    }
+
+    /// The command runs from the release root: a relative path it names must be there.
+    func testACommandPathTheReleaseLacksIsNamed() {
+        let release = ReleaseManifest(files: ["packages/notes/server.py": .init(digest: "a", executable: false),
+                                              "packages/stub/lib/util.py": .init(digest: "b", executable: false)])
+        XCTAssertEqual(CommandPaths.missing(in: "/usr/bin/python3 server.py --db data/notes.db --name x", release: release), ["data/notes.db"])
+        XCTAssertEqual(CommandPaths.missing(in: "/usr/bin/python3 notes/server.py", release: release), ["notes/server.py"])
+        XCTAssertEqual(CommandPaths.missing(in: "/usr/bin/python3 packages/notes/server.py --lib packages/stub/lib --url http://x/y", release: release), [])
+        XCTAssertEqual(CommandPaths.missing(in: "/usr/bin/python3 ./packages/notes/server.py", release: release), [])
+    }
+
     func testFilesWithoutPrimsMarkerAreNeverDeleted() {
         let p = plan([caddy(sites: [])], [live(fragment(), owned: false)], sites: [])
         XCTAssertEqual(actions(p), [])

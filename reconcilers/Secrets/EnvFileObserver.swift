@@ -15,7 +15,8 @@ public struct EnvFileObserver {
             guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
             let marker = Array(ResourceNames.ownershipMarker.utf8)
             return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: Digest.sha256(bytes),
-                                    owned: bytes.starts(with: marker), prim: ResourceNames.prim(ofFile: name, suffix: ".env"))
+                                    owned: bytes.starts(with: marker), prim: ResourceNames.prim(ofFile: name, suffix: ".env"),
+                                    attributes: EnvKeyDigests.attributes(String(decoding: bytes, as: UTF8.self)))
         }
     }
 }

@@ -26,4 +26,14 @@ public struct EnvFileReconciler: Reconciler {
     }
 
     public func directories(_ config: HostConfig) -> [String] { [config.envDir, "\(config.dataDir)/secrets"] }
+
+    /// As any file, but a rewrite names the keys whose values differ (never the values).
+    public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
+        var change = compareFile(resource, live)
+        if change.reason?.code == "content-changed", let live, let old = EnvKeyDigests.fromAttributes(live.attributes),
+           let summary = EnvKeyDigests.summary(old: old, new: EnvKeyDigests.of(resource.content)) {
+            change.reason = Reason("content-changed", "\(summary) (values are sensitive and not shown)")
+        }
+        return change
+    }
 }
