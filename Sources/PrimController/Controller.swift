@@ -137,6 +137,9 @@ public final class Controller: @unchecked Sendable {
     }
 
     /// The repository no longer has the watched branch (deleted or renamed): nothing new is applied.
+    /// The operator suspended primd while an attempt waited for the apply lock.
+    struct SuspendedMeanwhile: Error {}
+
     struct BranchMissing: Error, CustomStringConvertible {
         var branch: String
         var description: String { "the repository has no branch '\(branch)' (deleted or renamed?)" }
@@ -220,10 +223,19 @@ public final class Controller: @unchecked Sendable {
             try AttemptRecord(revision: head, phase: .loading, started: started, deaths: resumedDeaths).save(dataDir: config.dataDir)
             defer { AttemptRecord.clear(dataDir: config.dataDir); resumedDeaths = 0 }
             retryAt = nil
+            let previousAttempt = status.lastAttemptedRevision
             status.lastAttemptedRevision = head
             status.set("Reconciling", true, reason: "Progressing", message: "applying \(Self.short(head))")
             publish()
-            outcome = try attempt(head, repo)
+            do {
+                outcome = try attempt(head, repo)
+            } catch is SuspendedMeanwhile {
+                // Suspended while this attempt waited for the apply lock: nothing was applied, and
+                // the commit is attempted after `primctl resume`.
+                status.lastAttemptedRevision = previousAttempt
+                status.set("Reconciling", false, reason: "Suspended", message: "")
+                outcome = "suspended"
+            }
             backoff = 0
         } catch let error as SystemError where error.errorClass == .transient {
             backoff = min(max(backoff * 2, 1), 300)
@@ -264,6 +276,8 @@ public final class Controller: @unchecked Sendable {
         let lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd, revision \(Self.short(head)))",
                                         timeout: nil) { holder in self.log("waiting for the apply lock, held by \(holder)") }
         defer { lock.release() }
+        // An operator may have suspended primd while it waited for the lock (`primctl suspend` takes it too).
+        if suspended() { throw SuspendedMeanwhile() }
         let source = GitSourceTree(repository: repo, commit: head, subpath: settings.statePath)
         let session = try HostSession(config: config, sources: [source])
         var hostPlan = try session.plan(result.state)
@@ -497,6 +511,8 @@ public final class Controller: @unchecked Sendable {
         guard let live = status.liveRevision, let repo = try? mirror() else { return }
         do {
             try onLiveRevision("drift check", repo: repo) { session, desire in
+                // Suspended while the repository was fetched: the lock is held now, so this holds.
+                guard !suspended() else { return }
                 var session = session
                 session.driftCheck = true
                 let plan = try session.plan(desire.desired)

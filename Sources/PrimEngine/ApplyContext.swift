@@ -110,10 +110,11 @@ public final class ApplyContext {
         report(.step(.init(address: address, action: action, error: "\(error)", seconds: 0, journal: [])))
     }
 
-    /// Records a failure that does not stop the apply (the host ends degraded).
-    public func degrade(_ message: String) {
+    /// Records a failure that does not stop the apply (the host ends degraded). A prim's failure is
+    /// said without its env values (what a prim answers or logs may echo them).
+    public func degrade(_ message: String, of prim: String? = nil) {
         degraded = true
-        errors.append(message)
+        errors.append(redacted([message], of: prim).first ?? message)
     }
 
     /// Records a gate's result and reports it with the unit's last journal lines.

@@ -55,9 +55,10 @@ public struct Prim: Sendable, Hashable {
         public var price: UInt64?
         /// A concrete path for a route with parameters (`example: /v1/mailboxes/mbx_1`), to probe it.
         public var example: String?
-        /// The prim says an unpaid request to this free route changes nothing however often it is
-        /// sent (`safe_to_repeat: true`): conformance may ask it although its method is not GET or HEAD.
-        public var safeToRepeat = false
+        /// What the prim says of an unpaid request to this free route: `true`, it changes nothing
+        /// however often it is sent (conformance may ask it although its method is not GET or HEAD);
+        /// `false`, it must not be sent by a gate (a GET that is not safe). nil: as its method says.
+        public var safeToRepeat: Bool?
 
         public init(method: String, path: String, status: Int?, isPaid: Bool, operationID: String? = nil,
                     price: UInt64? = nil, example: String? = nil) {

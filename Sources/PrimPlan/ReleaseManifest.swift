@@ -19,6 +19,13 @@ public struct ReleaseManifest: Sendable, Equatable {
         self.files = files
     }
 
+    /// Whether a path can be a manifest line's: relative, no control character (a line break would
+    /// start another line), no `.`/`..` segment.
+    public static func isPlainPath(_ path: String) -> Bool {
+        !path.isEmpty && !path.hasPrefix("/") && !path.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == "." || $0 == ".." || $0.isEmpty }
+    }
+
     /// One line per file, sorted: `<mode> <sha256> <path>`.
     public var text: String {
         files.keys.sorted().map { path in
@@ -34,7 +41,8 @@ public struct ReleaseManifest: Sendable, Equatable {
         var files: [String: Entry] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 2)
-            guard parts.count == 3, parts[0] == "644" || parts[0] == "755" else { return nil }
+            guard parts.count == 3, parts[0] == "644" || parts[0] == "755", isPlainPath(String(parts[2])),
+                  files[String(parts[2])] == nil else { return nil }
             files[String(parts[2])] = Entry(digest: String(parts[1]), executable: parts[0] == "755")
         }
         return ReleaseManifest(files: files)

@@ -58,6 +58,13 @@ public enum HTTPClient {
     /// With `unixSocket`, the request goes over that socket with an empty `Host` header (as Caddy's
     /// admin API wants on a socket). With `maxBodyBytes`, a longer body is cut there and the
     /// transfer stopped: a server cannot make the caller hold more (the status and headers stand).
+    ///
+    /// Loopback is never proxied; the environment's `no_proxy` is kept for the rest.
+    static let noProxy: String = {
+        let environment = ProcessInfo.processInfo.environment
+        let inherited = environment["no_proxy"] ?? environment["NO_PROXY"] ?? ""
+        return (["localhost", "127.0.0.0/8", "::1"] + inherited.split(separator: ",").map(String.init)).joined(separator: ",")
+    }()
     public static func request(
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10,
         caFile: String? = nil, unixSocket: String? = nil, maxBodyBytes: Int? = nil
@@ -73,6 +80,9 @@ public enum HTTPClient {
         prim_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
         prim_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
         prim_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout, 5) * 1000))
+        // A proxy from the environment (http_proxy) is never used for this host's own addresses:
+        // a gate must reach the prim on this machine, not whatever the proxy finds at 127.0.0.1.
+        prim_curl_set_string(handle, CURLOPT_NOPROXY, Self.noProxy)
         if method == "HEAD" { prim_curl_set_long(handle, CURLOPT_NOBODY, 1) }
         if let caFile { prim_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         if let unixSocket { prim_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, unixSocket) }

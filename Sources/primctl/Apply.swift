@@ -91,7 +91,10 @@ struct ApplyRun {
         let conflict = PrimdFollows.conflict(config, loaded.source)
         if let conflict { hostPlan.plan.notes.append(conflict) }
         progress.plan(hostPlan.plan)
-        guard hostPlan.plan.hasChanges || interrupted != nil else { return }
+        guard hostPlan.plan.hasChanges || interrupted != nil else {
+            progress.unchanged(blocked: hostPlan.plan.blocked)
+            return
+        }
         if let conflict, !force { throw output.fail("primd-follows", conflict) }
         if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) { throw output.fail(refusal.code, refusal.message) }
         try confirm(output)
@@ -120,11 +123,14 @@ struct ApplyRun {
         guard isatty(0) == 1 else {
             throw output.fail("confirmation-required", "apply needs --yes when standard input is not a terminal")
         }
-        output.print("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-            output.print("\nApply cancelled.\n")
-            throw ExitCode(1)
+        // The question goes to the terminal's stderr in JSON mode: stdout stays one object per line.
+        func ask(_ text: String) {
+            if output.format == .json { FileHandle.standardError.write(Data(text.utf8)) } else { output.print(text) }
         }
-        output.print("\n")
+        ask("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            throw output.fail("cancelled", "apply cancelled: the answer was not 'yes'; nothing was applied")
+        }
+        ask("\n")
     }
 }

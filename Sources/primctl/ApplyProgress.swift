@@ -82,6 +82,14 @@ struct ApplyProgress {
         }
     }
 
+    /// The end of an apply that had nothing to do (the plan said so, blocked prims included).
+    func unchanged(blocked: [BlockedPrim]) {
+        if output.format == .json {
+            json(["event": "finished", "outcome": "unchanged", "added": 0, "changed": 0, "destroyed": 0, "errors": [String](),
+                  "blocked": blocked.map(\.prim)])
+        }
+    }
+
     func finish(_ generation: Generation, blocked: [BlockedPrim]) {
         switch output.format {
         case .human:

@@ -52,7 +52,7 @@ struct DNSCommand: ParsableCommand {
             }
             switch options.format {
             case .human: output.print("Released \(released.joined(separator: " ")); the next apply creates them.\n")
-            case .json: output.print("{\"released\": [\(released.map { "\"\($0)\"" }.joined(separator: ", "))]}\n")
+            case .json: output.json(["released": released])
             }
         }
     }

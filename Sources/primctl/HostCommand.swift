@@ -31,7 +31,7 @@ struct HostCommand: ParsableCommand {
                 output.print(created ? "Made this host's identity at \(config.identityFile) (0600).\n" : "This host's identity is at \(config.identityFile).\n")
                 output.print("Its recipient (add it to hosts/<name>.yaml secret_recipients):\n\(recipient)\n")
             case .json:
-                output.print("{\"recipient\": \"\(recipient)\", \"identity_file\": \"\(config.identityFile)\", \"created\": \(created)}\n")
+                output.json(["recipient": recipient, "identity_file": config.identityFile, "created": created])
             }
         }
     }

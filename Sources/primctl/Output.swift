@@ -10,6 +10,12 @@ struct Output {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// One JSON object on one line, from plain values (strings, numbers, booleans, arrays).
+    func json(_ fields: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self) + "\n")
+    }
+
     /// Reports a failure that is not a diagnostic and returns exit code 1.
     func fail(_ code: String, _ message: String) -> ExitCode {
         switch format {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Primctl: ParsableCommand {
@@ -6,4 +7,22 @@ struct Primctl: ParsableCommand {
         commandName: "primctl",
         abstract: "Operate prim: validate state, plan changes, and inspect a host.",
         subcommands: [Validate.self, Diff.self, Apply.self, Status.self, History.self, Rollback.self, Reconcile.self, SuspendCommand.self, ResumeCommand.self, Secret.self, HostCommand.self, DNSCommand.self])
+
+    /// As ArgumentParser's, but a usage error (an unknown option or value: exit 64) asked for in
+    /// `--format json` is one JSON object on stdout too.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let arguments = CommandLine.arguments
+            let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" } || arguments.contains("--format=json")
+            if json, code == .validationFailure {
+                Output(format: .json).json(["error": ["code": "usage", "message": message(for: error)]])
+                exit(withError: ExitCode(code.rawValue))
+            }
+            exit(withError: error)
+        }
+    }
 }

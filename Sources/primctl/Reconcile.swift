@@ -24,7 +24,8 @@ struct Reconcile: ParsableCommand {
         } catch {
             throw output.fail("primd-unreachable", "cannot ask primd at \(config.controller.listen): \(error)")
         }
-        output.print(options.format == .json ? "{\"requested\": true, \"force\": \(force), \"allow_rewrite\": \(allowRewrite)}\n"
-                     : "primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n")
+        if options.format == .json { output.json(["requested": true, "force": force, "allow_rewrite": allowRewrite]) } else {
+            output.print("primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n")
+        }
     }
 }

@@ -32,7 +32,7 @@ struct Secret: ParsableCommand {
             }
             switch options.format {
             case .human: output.print("Secret \(name) stored.\n")
-            case .json: output.print("{\"stored\": \"\(name)\"}\n")
+            case .json: output.json(["stored": name])
             }
         }
     }
@@ -138,7 +138,7 @@ struct Secret: ParsableCommand {
             }
             switch options.format {
             case .human: output.print(written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined())
-            case .json: output.print("{\"written\": [\(written.map { "\"\($0)\"" }.joined(separator: ", "))]}\n")
+            case .json: output.json(["written": written])
             }
         }
     }
@@ -171,7 +171,7 @@ struct Secret: ParsableCommand {
                                         state: options.state ?? ".", output)
             switch options.format {
             case .human: output.print("Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
-            case .json: output.print("{\"written\": \"\(path)\", \"recipients\": \(recipients.count)}\n")
+            case .json: output.json(["written": path, "recipients": recipients.count])
             }
         }
     }

@@ -12,13 +12,15 @@ extension Secret {
         var prims: [String]
         /// `store` (this host's store holds the value its `external: true` declaration takes),
         /// `encrypted` (committed in git), `missing` (declared external, not in the store),
-        /// `unused` (in the store, but no declaration takes it from there).
+        /// `unused` (in the store, but no declaration takes it from there), `not-needed` (declared
+        /// external, not stored, and none of its prims is deployed on this host).
         var source: String
         var note: String?
     }
 
-    /// Every declared secret and every stored one, by name.
-    static func entries(state: DesiredState?, stored: [String]) -> [Entry] {
+    /// Every declared secret and every stored one, by name. `deployed`: the prims this host runs (a
+    /// declared value none of them gets is not needed here).
+    static func entries(state: DesiredState?, stored: [String], deployed: Swift.Set<String>) -> [Entry] {
         let declared = Dictionary(state?.secrets.map { ($0.name, $0) } ?? [], uniquingKeysWith: { a, _ in a })
         return Swift.Set(declared.keys).union(stored).sorted().map { name in
             let inStore = stored.contains(name)
@@ -31,8 +33,13 @@ extension Secret {
                 return Entry(name: name, prims: spec.prims, source: "encrypted",
                              note: inStore ? "committed encrypted; the store's value of that name is not used (`primctl secret rm \(name)`)" : nil)
             }
+            let here = spec.prims.contains("*") ? deployed.sorted() : spec.prims.filter { deployed.contains($0) }
+            if !inStore && here.isEmpty {
+                return Entry(name: name, prims: spec.prims, source: "not-needed",
+                             note: "none of its prims is deployed on this host")
+            }
             return Entry(name: name, prims: spec.prims, source: inStore ? "store" : "missing",
-                         note: inStore ? nil : "`primctl secret set \(name)` (value on stdin); until then its prims are not deployed")
+                         note: inStore ? nil : "`primctl secret set \(name)` (value on stdin); until then \(here.joined(separator: ", ")) \(here.count == 1 ? "is" : "are") not deployed here")
         }
     }
 
@@ -53,7 +60,9 @@ extension Secret {
                 options.state = config.controller.statePath
             }
             let loaded = try LoadedState.load(options, output: output)
-            let entries = Secret.entries(state: loaded.result.state, stored: SecretStore(config: config).names())
+            let state = loaded.result.state
+            let deployed = (try? DesiredBuilder.host(state, named: config.host)).map { Swift.Set(state.deployedPrims(on: $0).map(\.id)) } ?? []
+            let entries = Secret.entries(state: state, stored: SecretStore(config: config).names(), deployed: deployed)
             switch options.format {
             case .json:
                 struct Document: Encodable { var secrets: [Entry] }
@@ -96,7 +105,7 @@ extension Secret {
             }
             switch options.format {
             case .human: output.print("Secret \(name) removed from this host's store.\n")
-            case .json: output.print("{\"removed\":\"\(name)\"}\n")
+            case .json: output.json(["removed": name])
             }
         }
     }

@@ -19,7 +19,13 @@ struct Status: ParsableCommand {
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let last = generations.last
         let suspension = Suspension.load(dataDir: config.dataDir)
-        let rows = PrimRow.rows(units: Self.units(config), generations: generations, controller: status, suspended: suspension != nil)
+        let observed: (units: [String: String], unreachable: String?)
+        do {
+            observed = try Self.units(config)
+        } catch {
+            throw output.fail("inventory-unreadable", "\(error)")
+        }
+        let rows = PrimRow.rows(units: observed.units, generations: generations, controller: status, suspended: suspension != nil)
         switch options.format {
         case .json:
             struct Document: Encodable {
@@ -27,10 +33,13 @@ struct Status: ParsableCommand {
                 var controller: ControllerStatus?
                 var lastGeneration: Generation?
                 var suspended: Suspension?
+                var managerUnreachable: String?
             }
-            output.print(JSONOutput.encode(Document(prims: rows, controller: status, lastGeneration: last, suspended: suspension), snakeCase: true))
+            output.print(JSONOutput.encode(Document(prims: rows, controller: status, lastGeneration: last, suspended: suspension,
+                                                    managerUnreachable: observed.unreachable), snakeCase: true))
         case .human:
             if let suspension { output.print("Suspended: primd \(suspension.summary).\n") }
+            if let why = observed.unreachable { output.print("Warning: the systemd manager cannot be asked (\(why)); units show '?'.\n") }
             if let status {
                 output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
                 output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
@@ -46,29 +55,38 @@ struct Status: ParsableCommand {
             }
             output.print("\n")
             output.print(rows.isEmpty ? "No prim is deployed on this host.\n" : PrimRow.table(rows))
-            // What failed, route by route.
+            // Each prim's declared routes as its last check found them; what failed first.
             let health = status?.prims ?? []
-            for row in rows where row.health == "DOWN" {
-                output.print("\nprim \(row.prim): DOWN — \(row.message)\n")
+            for row in rows {
                 let routes = health.first { $0.prim == row.prim }?.routes
-                    ?? generations.reversed().lazy.compactMap { $0.gates.first { $0.prim == row.prim } }.first?.routes
+                    ?? generations.reversed().lazy.filter { !($0.kept?.contains(row.prim) ?? false) }
+                        .compactMap { $0.gates.first { $0.prim == row.prim } }.first?.routes
+                if row.health == "DOWN" {
+                    output.print("\nprim \(row.prim): DOWN — \(row.message)\n")
+                } else if !(routes ?? []).isEmpty {
+                    output.print("\nprim \(row.prim) routes:\n")
+                }
                 Self.routes(routes, output)
             }
         }
     }
 
-    /// The state of each prim's unit that prim created here (`-` when the manager does not know it).
-    static func units(_ config: HostConfig) -> [String: String] {
-        guard let inventory = try? Inventory.load(dataDir: config.dataDir) else { return [:] }
-        let bus = try? SystemdBus(address: config.systemdBus)
+    /// The state of each prim's unit that prim created here (`-` when the manager does not know
+    /// it, `?` when the manager cannot be asked), and why it could not be asked.
+    static func units(_ config: HostConfig) throws -> (units: [String: String], unreachable: String?) {
+        let inventory = try Inventory.load(dataDir: config.dataDir)
+        var bus: SystemdBus?
+        var unreachable: String?
+        do { bus = try SystemdBus(address: config.systemdBus) } catch { unreachable = "\(error)" }
         var units: [String: String] = [:]
         for key in inventory.resources.keys where key.hasPrefix("unit.prim-") && key.hasSuffix(".service") {
             let name = String(key.dropFirst("unit.".count))
             let prim = String(name.dropFirst("prim-".count).dropLast(".service".count))
             guard ResourceNames.unit(prim).name == name else { continue }
-            units[prim] = (try? bus?.identity(unit: name)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
+            guard let bus else { units[prim] = "?"; continue }
+            units[prim] = (try? bus.identity(unit: name)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
         }
-        return units
+        return (units, unreachable)
     }
 }
 
@@ -93,7 +111,8 @@ struct History: ParsableCommand {
         let generations = GenerationStore(dataDir: config.dataDir).all()
         switch options.format {
         case .json:
-            output.print(JSONOutput.encode(generations))
+            struct Document: Encodable { var generations: [Generation] }
+            output.print(JSONOutput.encode(Document(generations: generations)))
         case .human:
             if generations.isEmpty { output.print("No applies recorded yet.\n") }
             let formatter = ISO8601DateFormatter()

@@ -39,11 +39,20 @@ struct PrimRow: Encodable, Equatable {
                 desired = "held at \(back.prefix(12)): commit \((controller?.liveRevision ?? "").prefix(12)) failed its gate"
             } else if let latest, latest.kept?.contains(prim) ?? false {
                 desired = "\(describe(latest)) kept the running version: its new version failed its gate"
-            } else if let controller, suspended, let fetched = controller.lastFetchedRevision, fetched != controller.liveRevision {
-                desired = "commit \(fetched.prefix(12)) waits: primd is suspended"
+            } else if let controller, let fetched = controller.lastFetchedRevision, fetched != controller.liveRevision {
+                if suspended {
+                    desired = "commit \(fetched.prefix(12)) waits: primd is suspended"
+                } else if let stalled = controller.condition("Stalled"), stalled.status {
+                    desired = "commit \(fetched.prefix(12)) not applied (\(stalled.reason)): \(stalled.message)"
+                } else {
+                    desired = "commit \(fetched.prefix(12)) not applied yet"
+                }
             }
             if controller?.blocked?.contains(where: { $0.prim == prim }) ?? false, unit == "-" {
                 return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: "BLOCKED", message: "not deployed yet")
+            }
+            if unit == "?" {
+                return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: "unknown", message: "the systemd manager cannot be asked")
             }
             if unit.hasPrefix("activating (auto-restart)") {
                 return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: "DOWN", message: "its process exited; the manager restarts it")

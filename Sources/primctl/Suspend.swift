@@ -28,8 +28,9 @@ struct SuspendCommand: ParsableCommand {
         } catch {
             throw output.fail("suspend-failed", "\(error)")
         }
-        output.print(options.format == .json ? "{\"suspended\":true}\n"
-                     : "primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n")
+        if options.format == .json { output.json(["suspended": true]) } else {
+            output.print("primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n")
+        }
     }
 }
 
@@ -49,8 +50,9 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw output.fail("resume-failed", "\(error)")
         }
-        output.print(options.format == .json ? "{\"suspended\":false,\"was_suspended\":\(was)}\n"
-                     : was ? "primd is resumed: it converges the host to its branch from its next check (primctl reconcile: now).\n"
-                           : "primd was not suspended.\n")
+        if options.format == .json { output.json(["suspended": false, "was_suspended": was]) } else {
+            output.print(was ? "primd is resumed: it converges the host to its branch from its next check (primctl reconcile: now).\n"
+                         : "primd was not suspended.\n")
+        }
     }
 }

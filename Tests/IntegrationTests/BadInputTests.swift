@@ -21,7 +21,7 @@ final class BadInputTests: XCTestCase {
     }
 
     static let cases: [Case] = [
-        Case(name: "unclosed flow sequence", files: prim("id: a\nenv: [A, B\nport: 3000\n"), expected: "prims/a.yaml:3:5 yaml-syntax"),
+        Case(name: "unclosed flow sequence", files: prim("id: a\nenv: [A, B\nport: 3000\n"), expected: "prims/a.yaml:2:6 yaml-syntax"),
         Case(name: "tab indentation", files: prim("id: a\ndeploy:\n\taccess_log: true\n"), expected: "prims/a.yaml:3:1 yaml-syntax"),
         Case(name: "duplicate key", files: prim("id: a\nport: 3000\nport: 3001\n"), expected: "prims/a.yaml:3:1 duplicate-key", mentions: "line 2, column 1"),
         Case(name: "nested duplicate key", files: prim("id: a\ndeploy:\n  access_log: true\n  access_log: false\n"), expected: "prims/a.yaml:4:3 duplicate-key"),
@@ -85,7 +85,7 @@ final class BadInputTests: XCTestCase {
              expected: "packages/search/prim.yaml:1:1 symlink-escape"),
         Case(name: "secret for an unknown prim", files: prim("id: search\n", file: "prims/search.yaml")
              .merging(["secrets/KEY.yaml": "prims: [serch]\nexternal: true\n"]) { a, _ in a },
-             expected: "secrets/KEY.yaml:1:9 unknown-prim", mentions: "did you mean 'search'"),
+             expected: "secrets/KEY.yaml:1:9 unknown-prim", mentions: "if 'serch' is a typo of 'search', correct it"),
         Case(name: "secret without a source", files: host.merging(["secrets/KEY.yaml": "prims: []\n"]) { a, _ in a }, expected: "secrets/KEY.yaml:1:1 secret-source"),
         Case(name: "plain secret value committed", files: host.merging(["secrets/KEY.yaml": "prims: []\nencrypted: hunter2\n"]) { a, _ in a },
              expected: "secrets/KEY.yaml:2:12 secret-plaintext"),

@@ -35,6 +35,15 @@ final class ExitCodeTests: FreshTestbedCase {
         let noop = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(noop.status, 0, "a no-op apply is no error: \(noop.stdout)\(noop.stderr)")
         XCTAssertFalse((noop.stdout + noop.stderr).contains("Error"), noop.stdout + noop.stderr)
+        let noopJSON = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
+        XCTAssertEqual(noopJSON.status, 0)
+        XCTAssertEqual(objects(noopJSON.stdout).last?["outcome"] as? String, "unchanged", "a no-op apply ends with its finished event too")
+        let history = try testbed.primctl(["history", "--format", "json"])
+        XCTAssertEqual((objects(history.stdout).first?["generations"] as? [Any])?.count, 1, history.stdout)
+        // A usage error asked for in JSON is JSON too, with ArgumentParser's exit code 64.
+        let usage = try testbed.primctl(["diff", "--state", state, "--bogus", "--format", "json"])
+        XCTAssertEqual(usage.status, 64)
+        XCTAssertEqual((objects(usage.stdout).first?["error"] as? [String: Any])?["code"] as? String, "usage", usage.stdout)
 
         let json = try testbed.primctl(["diff", "--state", state, "--format", "json"])
         XCTAssertEqual(json.status, 0)
@@ -64,5 +73,20 @@ final class ExitCodeTests: FreshTestbedCase {
             XCTAssertEqual(result.status, 1, "\(command): \(result.stdout)\(result.stderr)")
             XCTAssertEqual(objects(result.stdout).count, 1, "\(command): \(result.stdout)")
         }
+    }
+
+    /// A prim's code file whose name holds a line break could forge a line of its release's
+    /// manifest: it is refused, naming the file, and nothing is applied.
+    func testACodeFileWithAControlCharacterInItsNameIsRefused() throws {
+        var files = ConvergedState.files()
+        files["packages/alpha/ok.py"] = "print('ok')\n"
+        files["packages/alpha/a\n644 \(String(repeating: "0", count: 64)) packages/beta/json.py"] = "forged\n"
+        state = try writeTree(files)
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 1, diff.stdout + diff.stderr)
+        XCTAssertTrue(diff.stderr.contains("has a control character in its name"), diff.stderr)
+        let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
+        XCTAssertEqual(apply.status, 1)
+        XCTAssertEqual(try testbed.activeState("prim-alpha.service"), "inactive", "nothing was applied")
     }
 }

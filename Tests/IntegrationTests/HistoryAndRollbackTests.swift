@@ -107,5 +107,16 @@ final class StatusTableTests: FreshTestbedCase {
         let human = try testbed.primctl(["status"])
         let header = try XCTUnwrap(human.stdout.split(separator: "\n").first { $0.hasPrefix("PRIM") })
         XCTAssertTrue(header.contains("SERVING") && header.contains("DESIRED") && header.contains("HEALTH"), human.stdout)
+
+        // A manager that cannot be asked is said, not shown as every prim stopped.
+        let config = try String(contentsOfFile: testbed.config, encoding: .utf8)
+            .replacingOccurrences(of: "bus: \(testbed.bus)", with: "bus: unix:path=/nonexistent/bus")
+        XCTAssertTrue(config.contains("unix:path=/nonexistent/bus"), config)
+        let deaf = "\(testbed.directory)/deaf-bus.yaml"
+        try config.write(toFile: deaf, atomically: true, encoding: .utf8)
+        let blind = try Primctl.run(["status", "--config", deaf])
+        XCTAssertEqual(blind.status, 0, blind.stderr)
+        XCTAssertTrue(blind.stdout.contains("Warning: the systemd manager cannot be asked"), blind.stdout)
+        XCTAssertFalse(blind.stdout.contains("stopped"), blind.stdout)
     }
 }

@@ -4,23 +4,11 @@ import XCTest
 
 /// primd follows its branch forward only: a force-push, unrelated history or an older commit (signed
 /// or not) is not applied until the operator allows it once; a deleted branch is reported.
-final class HistoryGuardTests: XCTestCase {
-    var testbed: Testbed!
-    var repo: StateRepository!
-    var primd: PrimdProcess?
-
-    override func setUpWithError() throws {
-        testbed = try Testbed.up()
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "history-secret").status, 0)
+final class HistoryGuardTests: PrimdTestCase {
+    override func initialFiles() -> [String: String] {
         var files = ConvergedState.files()
         files["prims/gamma.yaml"] = "id: gamma\nstatus: testing\nport: 3260\n"
-        repo = try StateRepository(files: files)
-    }
-
-    override func tearDown() {
-        if let primd { _ = primd.stop() }
-        testbed?.down()
-        repo = nil
+        return files
     }
 
     func start(_ extra: String = "") throws -> PrimdProcess {

@@ -5,23 +5,7 @@ import PrimSystem
 import XCTest
 
 /// primd against a testbed and a git repository: commits go live with no other action.
-final class PrimdTests: XCTestCase {
-    var testbed: Testbed!
-    var repo: StateRepository!
-    var primd: PrimdProcess?
-
-    override func setUpWithError() throws {
-        testbed = try Testbed.up()
-        repo = try StateRepository(files: ConvergedState.files())
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "primd-secret").status, 0)
-    }
-
-    override func tearDown() {
-        if let primd { _ = primd.stop() }
-        testbed?.down()
-        repo = nil
-    }
-
+final class PrimdTests: PrimdTestCase {
     /// Starts primd; it polls every second unless a test relies on the webhook.
     func start(_ extra: String = "", secret: String? = nil, url: String? = nil, poll: Int = 1) throws -> PrimdProcess {
         let process = try PrimdProcess(testbed: testbed, repo: url ?? "file://\(repo.bare)", extra: extra, secret: secret, poll: poll)
@@ -70,7 +54,7 @@ final class PrimdTests: XCTestCase {
         let stalled = primd.condition("Stalled")
         XCTAssertEqual(stalled?["status"] as? Bool, true)
         XCTAssertEqual(stalled?["reason"] as? String, "InvalidState")
-        XCTAssertTrue((stalled?["message"] as? String ?? "").contains("state/prims/beta.yaml:4:1: error: invalid YAML"), "\(stalled ?? [:])")
+        XCTAssertTrue((stalled?["message"] as? String ?? "").contains("state/prims/beta.yaml:3:7: error: invalid YAML"), "\(stalled ?? [:])")
         XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, good, "the good revision still serves")
         XCTAssertEqual(testbed.liveFiles(), files, "nothing changed")
         let fixed = try repo.commit(["prims/beta.yaml": ConvergedState.files(betaPort: 3207)["prims/beta.yaml"]!], message: "fix beta")

@@ -60,7 +60,7 @@ final class PrshRejectionTests: XCTestCase {
         Case(name: "manifest too large", status: 400, code: "invalid_request", field: "files", mentions: "over the limit of 6000",
              body: files((1...2).map { ("state/packages/gamma/f\($0).txt", String(repeating: "x", count: 3500)) })),
         Case(name: "invalid YAML", status: 400, code: "invalid_request", field: "state/prims/gamma.yaml",
-             mentions: "state/prims/gamma.yaml:3:1: error: invalid YAML", body: files([("state/prims/gamma.yaml", "id: gamma\nport: [3206\n")])),
+             mentions: "state/prims/gamma.yaml:2:7: error: invalid YAML", body: files([("state/prims/gamma.yaml", "id: gamma\nport: [3206\n")])),
         Case(name: "port taken", status: 400, code: "invalid_request", field: "state/prims/gamma.yaml",
              mentions: "used by prim 'alpha' at state/prims/alpha.yaml:4:7", body: files([("state/prims/gamma.yaml", Prims.yaml("gamma", port: 3201))])),
     ] }

@@ -5,13 +5,8 @@ import XCTest
 /// Gates and primd's re-checks never change a prim's data: a notes service whose free
 /// `POST /v1/notes` stores a note gets no note from them, while its paid route is still asked
 /// unpaid and a free route marked `safe_to_repeat` still asked with its own method.
-final class SafeProbeTests: XCTestCase {
-    var testbed: Testbed!
-    var repo: StateRepository!
-    var primd: PrimdProcess?
-
-    override func setUpWithError() throws {
-        testbed = try Testbed.up()
+final class SafeProbeTests: PrimdTestCase {
+    override func initialFiles() -> [String: String] {
         var files = ConvergedState.files()
         files["prims/notes.yaml"] = """
         id: notes
@@ -33,14 +28,7 @@ final class SafeProbeTests: XCTestCase {
           health: { timeout: 5 }
 
         """
-        repo = try StateRepository(files: files)
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "probe-secret").status, 0)
-    }
-
-    override func tearDown() {
-        if let primd { _ = primd.stop() }
-        testbed?.down()
-        repo = nil
+        return files
     }
 
     func counts() throws -> (notes: Int, probes: Int) {

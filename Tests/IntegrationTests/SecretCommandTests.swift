@@ -7,6 +7,8 @@ final class SecretCommandTests: FreshTestbedCase {
         var files = ConvergedState.files()
         files["prims/waits.yaml"] = "id: waits\nname: waits.sh\nstatus: live\nport: 3215\nenv: [WAITS_KEY]\n"
         files["secrets/WAITS_KEY.yaml"] = "prims: [waits]\nexternal: true\n"
+        files["prims/later.yaml"] = "id: later\nname: later.sh\nstatus: building\nport: 3216\nenv: [LATER_KEY]\n"
+        files["secrets/LATER_KEY.yaml"] = "prims: [later]\nexternal: true\n"
         state = try writeTree(files)
         XCTAssertEqual(try testbed.primctl(["secret", "set", "OLD_KEY"], input: "old-value-never-shown").status, 0)
 
@@ -19,6 +21,7 @@ final class SecretCommandTests: FreshTestbedCase {
         XCTAssertEqual(entries["API_KEY"]?["prims"] as? [String], ["alpha"])
         XCTAssertEqual(entries["WAITS_KEY"]?["source"] as? String, "missing")
         XCTAssertEqual(entries["OLD_KEY"]?["source"] as? String, "unused")
+        XCTAssertEqual(entries["LATER_KEY"]?["source"] as? String, "not-needed", "its prim is not deployed here")
         let human = try testbed.primctl(["secret", "list", "--state", state])
         XCTAssertTrue(human.stdout.contains("OLD_KEY") && human.stdout.contains("primctl secret rm OLD_KEY"), human.stdout)
 

@@ -4,23 +4,7 @@ import XCTest
 
 /// primd and the operator do not fight: an apply of anything but what primd runs needs --force or
 /// a suspension; while suspended, primd applies no commit and repairs no drift, and says so.
-final class SuspendTests: XCTestCase {
-    var testbed: Testbed!
-    var repo: StateRepository!
-    var primd: PrimdProcess?
-
-    override func setUpWithError() throws {
-        testbed = try Testbed.up()
-        repo = try StateRepository(files: ConvergedState.files())
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "suspend-secret").status, 0)
-    }
-
-    override func tearDown() {
-        if let primd { _ = primd.stop() }
-        testbed?.down()
-        repo = nil
-    }
-
+final class SuspendTests: PrimdTestCase {
     func testSuspendHoldsPrimdAndTheOperatorNeedsItOrForceToApplySomethingElse() throws {
         let process = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n")
         primd = process

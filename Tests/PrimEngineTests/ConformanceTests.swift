@@ -56,6 +56,12 @@ final class ConformanceTests: XCTestCase {
         let paidAndSafe = StateLoader.load(StateSnapshot(entries: ["prims/a.yaml": .file(Array(
             "id: a\nroutes_map:\n  - { route: POST /v1/w, safe_to_repeat: true, errors: [{ status: 402 }] }\n".utf8))]))
         XCTAssertEqual(paidAndSafe.errors.map { "\($0.code) \($0.line):\($0.column)" }, ["invalid-safe-to-repeat 3:42"])
+        // A DELETE is never safe to send; a GET the prim says is not safe is not sent.
+        let marked = StateLoader.load(StateSnapshot(entries: ["prims/a.yaml": .file(Array(
+            "id: a\nroutes_map:\n  - { route: DELETE /v1/x, safe_to_repeat: true }\n  - { route: GET /v1/roll, safe_to_repeat: false }\n".utf8))]))
+        XCTAssertEqual(marked.errors.map(\.code), ["invalid-safe-to-repeat"])
+        let roll = Conformance.probes(try XCTUnwrap(marked.state.prim("a")))[1]
+        XCTAssertEqual(roll.unasked, "GET /v1/roll was not asked: the prim marks it 'safe_to_repeat: false'")
     }
 
     func testAValidChallengePasses() {

@@ -58,6 +58,28 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(kept.errors, [], "keys far from any known one are kept")
     }
 
+    /// What a near-miss distance cannot see: a swap in a short key, a key's other name, a deploy key
+    /// written at the top level, an empty status, a misspelt key of a route.
+    func testOtherWaysOfLosingAKeyAreErrorsToo() {
+        let cases: [(String, String, String)] = [
+            ("evn: [A]", "misspelt-key", "did you mean 'env'?"),
+            ("deployment:\n  command: /bin/true", "misspelt-key", "did you mean 'deploy'?"),
+            ("routes:\n  - route: GET /x", "misspelt-key", "did you mean 'routes_map'?"),
+            ("command: /bin/true", "misplaced-key", "'command' is a key of 'deploy:'"),
+            ("host: other", "misplaced-key", "'host' is a key of 'deploy:'"),
+            ("routes_map:\n  - route: POST /x\n    erors: [{ status: 402 }]", "misspelt-key", "did you mean 'errors'?"),
+        ]
+        for (text, code, message) in cases {
+            let result = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\n\(text)\n"]))
+            XCTAssertTrue(result.errors.contains { $0.code == code && $0.message.contains(message) }, "\(text): \(result.errors)")
+        }
+        for empty in ["status:", "status: ~", "status: null"] {
+            let result = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nport: 3000\n\(empty)\n"]))
+            XCTAssertEqual(result.errors.map(\.code), ["unknown-status"], empty)
+            XCTAssertTrue(result.errors.first?.message.contains("'status' is empty") ?? false, "\(result.errors)")
+        }
+    }
+
     /// A syntax error is placed on the line to fix (where an unclosed construct starts), and a prim
     /// whose file cannot be read is not reported again as undeclared by the secret that names it.
     func testASyntaxErrorPointsAtTheLineToFixAndDoesNotCascade() {

@@ -140,6 +140,16 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(CommandPaths.missing(in: "/usr/bin/python3 ./packages/notes/server.py", release: release), [])
     }
 
+    /// A manifest line per file: a name with a line break could forge another line.
+    func testAManifestPathIsPlain() {
+        XCTAssertTrue(ReleaseManifest.isPlainPath("packages/a/server.py"))
+        for bad in ["packages/a/x\n644 abc packages/b/json.py", "packages/a/\t", "/etc/passwd", "packages/../x", "packages//x", ""] {
+            XCTAssertFalse(ReleaseManifest.isPlainPath(bad), bad.debugDescription)
+        }
+        XCTAssertNil(ReleaseManifest.parse("644 aa packages/a/x\n644 bb packages/a/x\n"), "a path twice")
+        XCTAssertNil(ReleaseManifest.parse("644 aa packages/../x\n"))
+    }
+
     func testFilesWithoutPrimsMarkerAreNeverDeleted() {
         let p = plan([caddy(sites: [])], [live(fragment(), owned: false)], sites: [])
         XCTAssertEqual(actions(p), [])

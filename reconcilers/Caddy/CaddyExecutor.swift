@@ -35,27 +35,7 @@ public struct CaddyExecutor: RouteExecutor {
     }
 
     public func compose(fragments: [String]) -> String {
-        let config = ([header] + fragments).joined(separator: "\n")
-        return Self.definesCatchAll(config) ? config : config + "\n" + Self.catchAll
-    }
-
-    /// The last site: a plain-HTTP request for a name no prim serves gets a 404 that says so, not
-    /// Caddy's empty 200 (over HTTPS such a name has no certificate: the handshake fails). Names
-    /// that are served keep their own sites, and their redirects to HTTPS.
-    static let catchAll = """
-        # prim: a name no prim serves.
-        http:// {
-        \trespond "no prim serves this name" 404
-        }
-
-        """
-
-    /// Whether the header or a prim's extra blocks already define a site for every plain-HTTP name.
-    static func definesCatchAll(_ config: String) -> Bool {
-        config.split(separator: "\n").contains { line in
-            let address = line.trimmingCharacters(in: .whitespaces)
-            return ["http:// {", ":80 {", "http://:80 {", "http://* {"].contains(address)
-        }
+        ([header] + fragments).joined(separator: "\n")
     }
 
     public func check(_ config: String) throws {
@@ -67,9 +47,7 @@ public struct CaddyExecutor: RouteExecutor {
 
     public func load(_ config: String) throws {
         if let mainFile {
-            let main = header + "\nimport \(fragmentDir)/*.caddy\n"
-            // The same sites as loaded: the catch-all when the composition added it.
-            try AtomicFile.write(Array((config.contains(Self.catchAll) ? main + "\n" + Self.catchAll : main).utf8), to: mainFile, mode: 0o644)
+            try AtomicFile.write(Array((header + "\nimport \(fragmentDir)/*.caddy\n").utf8), to: mainFile, mode: 0o644)
         }
         let response = try post("/load", config)
         guard response.status == 200 else {

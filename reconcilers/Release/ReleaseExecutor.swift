@@ -88,6 +88,11 @@ public final class CachedSourceTree {
         if let hit = cache[path] { return hit }
         var entries: [String: ReleaseManifest.Entry] = [:]
         try source.forEachFile(under: path) { file, contents in
+            // A release's manifest is one line per file: a name with a line break or another
+            // control character could forge a line (a file the code never had).
+            guard ReleaseManifest.isPlainPath(file) else {
+                throw SystemError("'\(Quoting.escaped(file))' has a control character in its name, which a prim's code may not have; rename or remove it")
+            }
             entries[file] = ReleaseManifest.Entry(digest: Digest.sha256(contents.bytes), executable: contents.executable)
         }
         cache[path] = entries

@@ -21,8 +21,10 @@ public struct SystemdExecutor: UnitExecutor {
         journalDir = config.journalDir
     }
 
+    /// 0600: only the manager (root) reads a prim's unit. Its restart trigger carries a digest of
+    /// the env file, and with the rest of the file public a weak secret could be guessed from it.
     public func write(_ path: String, content: String) throws {
-        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o644)
+        try AtomicFile.write(Array(content.utf8), to: path, mode: 0o600)
     }
 
     public func remove(_ path: String) throws {

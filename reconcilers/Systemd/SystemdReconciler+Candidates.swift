@@ -74,7 +74,7 @@ extension SystemdReconciler {
                                     message: "the new version failed its gate side by side on port \(gate.port) (\(why)); the running version keeps serving",
                                     seconds: Date().timeIntervalSince(clock), routes: routes, release: gate.release)
             apply.kept.insert(gate.prim)
-            apply.degrade("\(change.address.name): \(result.message)")
+            apply.degrade("\(change.address.name): \(result.message)", of: change.prim)
             apply.gate(result, journal: journal)
         }
     }

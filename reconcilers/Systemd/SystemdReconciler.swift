@@ -118,9 +118,10 @@ public struct SystemdReconciler: Reconciler {
                 if job.verb != .stop, let gate = apply.gates[job.unit] {
                     apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(job.unit) did not start: \(failure)",
                                           seconds: jobSeconds, release: gate.release), journal: lines)
-                    if !gate.enforce { continue }
                 }
-                apply.degrade("\(job.unit): \(failure)")
+                // A unit that should run and does not fails the apply, a testing prim's too (as a
+                // testing prim whose unit stops after its start does): exit 4, never "complete".
+                apply.degrade("\(job.unit): \(failure)", of: change.prim)
                 continue
             }
             if let job, job.verb != .stop { started.append(job.unit) }
@@ -135,7 +136,7 @@ public struct SystemdReconciler: Reconciler {
                 lines = units.journal(unit: gate.unit, lines: 10)
                 let state = units.activeState(unit: gate.unit)
                 if result.enforced || state != "active" {
-                    apply.degrade("\(gate.unit): \(result.message)\(state != "active" ? " (unit is \(state))" : "")")
+                    apply.degrade("\(gate.unit): \(result.message)\(state != "active" ? " (unit is \(state))" : "")", of: gate.prim)
                 }
             }
             apply.gate(result, journal: lines)

@@ -123,9 +123,18 @@ struct FieldReader {
     /// Reports keys that are not known but one or two edits from one (`stauts`, `prot`): other
     /// unknown keys are kept (upstream's files carry many), but a near miss is almost always a typo,
     /// and a misspelt `status` would undeploy the prim.
-    func rejectTypos(_ fields: FieldSet, known: [String], context: String) {
+    /// - Parameters:
+    ///   - aliases: keys that are not near misses but mean a known one (`deployment` for `deploy`).
+    ///   - misplaced: keys that belong one level down, and where (`command` → `deploy`).
+    func rejectTypos(_ fields: FieldSet, known: [String], context: String, aliases: [String: String] = [:],
+                     misplaced: [String: String] = [:]) {
         for field in fields.fields where !known.contains(field.key) {
-            guard let intended = Suggestion.typo(of: field.key, in: known) else { continue }
+            if let parent = misplaced[field.key] {
+                log.error(field.file, field.keyNode.mark, "misplaced-key",
+                          "'\(field.key)' is a key of '\(parent):', not of \(context): indent it under '\(parent):' (as it is, it is ignored)")
+                continue
+            }
+            guard let intended = aliases[field.key.lowercased()] ?? Suggestion.typo(of: field.key, in: known) else { continue }
             log.error(field.file, field.keyNode.mark, "misspelt-key",
                       "unknown key '\(field.key)' in \(context) (did you mean '\(intended)'?); prim keeps unknown keys but not one this close to a key it reads, which is almost always a typo: correct it, or rename the key if it is really another")
         }

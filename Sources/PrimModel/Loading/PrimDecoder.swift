@@ -15,13 +15,21 @@ struct PrimDecoder {
                                "hero_example", "quick_start", "tips", "limits", "cta", "sections", "card_class", "ownership",
                                "note", "wraps", "show_on_index", "primitives"]
     static let knownKeys = ownKeys + upstreamKeys
+    /// Names people give the keys prim reads that are too far from them to be near misses.
+    static let aliases = ["deployment": "deploy", "routes": "routes_map", "route_map": "routes_map", "routesmap": "routes_map",
+                          "prices": "pricing", "price": "pricing", "environment": "env", "ports": "port", "state": "status"]
+    /// Keys of `deploy:` written at the top level, where they would be ignored.
+    static let misplaced = Dictionary(uniqueKeysWithValues: DeploySpec.keys.filter { !knownKeys.contains($0) }.map { ($0, "deploy") })
+    /// The keys of a `routes_map` entry prim reads, and those upstream's carry.
+    static let routeKeys = ["route", "status", "errors", "price", "example", "safe_to_repeat", "operation_id", "description",
+                            "request", "response", "request_type", "response_type", "query_params", "notes"]
 
     func decode(_ fields: FieldSet, file: String, mark: Mark) -> Prim? {
         guard let idField = fields["id"] else {
             log.error(file, mark, "missing-key", "a prim needs an 'id' (\(Self.idPattern))")
             return nil
         }
-        reader.rejectTypos(fields, known: Self.knownKeys, context: "a prim")
+        reader.rejectTypos(fields, known: Self.knownKeys, context: "a prim", aliases: Self.aliases, misplaced: Self.misplaced)
         guard let id = reader.string(idField) else { return nil }
         if !Self.isValidID(id) {
             log.error(idField.file, idField.value.mark, "invalid-id", "prim id '\(id)' must match \(Self.idPattern)")
@@ -95,7 +103,14 @@ struct PrimDecoder {
     }
 
     private func status(_ field: Field?) -> PrimStatus? {
-        guard let field, let text = reader.string(field) else { return nil }
+        guard let field else { return nil }
+        if field.value.isNull {
+            // `status:` with nothing after it reads as no status, which undeploys a running prim.
+            log.error(field.file, field.value.mark, "unknown-status",
+                      "'status' is empty; write one of \(PrimStatus.accepted.joined(separator: ", ")), or remove the key if the prim is not to be deployed")
+            return nil
+        }
+        guard let text = reader.string(field) else { return nil }
         guard let status = PrimStatus(upstream: text) else {
             log.error(field.file, field.value.mark, "unknown-status",
                       "unknown status '\(text)'\(Suggestion.hint(for: text, in: PrimStatus.accepted)); use one of \(PrimStatus.accepted.joined(separator: ", "))")
@@ -142,6 +157,7 @@ struct PrimDecoder {
 
     private func routes(_ field: Field?) -> [Prim.Route] {
         reader.mappings(field, expected: "a mapping with 'route'").compactMap { item, fields -> Prim.Route? in
+            reader.rejectTypos(fields, known: Self.routeKeys, context: "a routes_map entry")
             guard let routeField = fields["route"], let text = reader.string(routeField) else {
                 log.error(item.file, item.mark, "missing-key", "a route needs 'route: \"METHOD /path\"'")
                 return nil
@@ -176,9 +192,12 @@ struct PrimDecoder {
                 }
             }
             if let field = fields["safe_to_repeat"], let safe = reader.bool(field) {
-                if safe && paid {
+                if paid {
                     log.error(field.file, field.value.mark, "invalid-safe-to-repeat",
                               "route '\(route.name)' is paid, and conformance asks a paid route unpaid anyway (it must answer 402 before doing anything); remove 'safe_to_repeat'")
+                } else if safe && route.method == "DELETE" {
+                    log.error(field.file, field.value.mark, "invalid-safe-to-repeat",
+                              "route '\(route.name)' deletes, which changes data however idempotent it is: a gate never sends it; remove 'safe_to_repeat'")
                 }
                 route.safeToRepeat = safe
             }

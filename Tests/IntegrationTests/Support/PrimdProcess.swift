@@ -144,3 +144,26 @@ final class PrimdProcess {
 
     var stderr: String { String(decoding: FileManager.default.contents(atPath: log + ".err") ?? Data(), as: UTF8.self) }
 }
+
+/// A fresh testbed with `API_KEY` in its store, a state repository, and the primd a test starts
+/// (stopped at the end).
+class PrimdTestCase: XCTestCase {
+    var testbed: Testbed!
+    var repo: StateRepository!
+    var primd: PrimdProcess?
+
+    /// The repository's first commit: the converged two-prim state, plus what a test case adds.
+    func initialFiles() -> [String: String] { ConvergedState.files() }
+
+    override func setUpWithError() throws {
+        testbed = try Testbed.up()
+        repo = try StateRepository(files: initialFiles())
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "primd-secret").status, 0)
+    }
+
+    override func tearDown() {
+        if let primd { _ = primd.stop() }
+        testbed?.down()
+        repo = nil
+    }
+}
