@@ -33,8 +33,8 @@ public enum RiskRules {
             if !prim.deploy.hardening && (before?.deploy.hardening ?? true) {
                 add(.hardening, "prim '\(prim.id)' turns off its sandboxing (deploy.hardening: false)")
             }
-            if relaxes(prim.deploy.memoryMax, from: before?.deploy.memoryMax, isNew: before == nil) {
-                add(.resourceLimits, "prim '\(prim.id)' raises or removes its memory limit (deploy.memory_max: \(prim.deploy.memoryMax ?? "none"))")
+            for raised in raisedLimits(prim.deploy.limits, before: before?.deploy.limits) {
+                add(.resourceLimits, "prim '\(prim.id)' raises its \(raised) above what it had (or, new, above prim's standard limits)")
             }
             // Until a prim has an owner (the x402 issue), its code or command is anyone's to change:
             // for a prim that holds secrets, that would hand them to whoever sends the change.
@@ -90,12 +90,20 @@ public enum RiskRules {
 
     /// Whether a memory limit is looser than before: removed, `infinity`, or a larger size.
     /// A new prim without a limit gets the host's default, which is not a relaxation.
-    static func relaxes(_ limit: String?, from before: String?, isNew: Bool) -> Bool {
-        if limit == "infinity" { return before != "infinity" }
-        guard let before, !isNew else { return false }
-        guard let limit else { return true }
-        guard let old = bytes(before), let new = bytes(limit) else { return limit != before }
-        return new > old
+    /// The limits a prim's change raises: each compared as it applies (the prim's own, else the
+    /// standard one; a new prim's against the standard), as `key value`.
+    static func raisedLimits(_ own: UnitLimits.Overrides, before: UnitLimits.Overrides?) -> [String] {
+        let now = UnitLimits.standard.with(own), then = UnitLimits.standard.with(before ?? .init())
+        var raised: [String] = []
+        func memory(_ size: String) -> Int { size == "infinity" ? .max : bytes(size) ?? .max }
+        if now.memoryMax != then.memoryMax, memory(now.memoryMax) > memory(then.memoryMax) || now.memoryMax.hasSuffix("%") {
+            raised.append("memory limit (memory_max: \(now.memoryMax))")
+        }
+        if now.tasksMax > then.tasksMax { raised.append("task limit (tasks_max: \(now.tasksMax))") }
+        if now.cpuQuota > then.cpuQuota { raised.append("CPU quota (cpu_quota: \(now.cpuQuota)%)") }
+        if now.openFiles > then.openFiles { raised.append("open-file limit (open_files: \(now.openFiles))") }
+        if memory(now.tmpSize) > memory(then.tmpSize) { raised.append("/tmp size (tmp_size: \(now.tmpSize))") }
+        return raised
     }
 
     /// `256M`, `1G`, `512MB`, `100` (bytes) as bytes.

@@ -117,7 +117,13 @@ public struct DeploySpec: Sendable, Hashable {
     public var extraCaddyOrigins: [TextOrigin] = []
     public var command: String?
     public var health = Health()
-    public var memoryMax: String?
+    /// The limits the prim sets itself (`memory_max`, `tasks_max`, `cpu_quota`, `open_files`,
+    /// `tmp_size`); the host's apply to the rest.
+    public var limits = UnitLimits.Overrides()
+    public var memoryMax: String? {
+        get { limits.memoryMax }
+        set { limits.memoryMax = newValue }
+    }
     public var restart: String?
     /// The host the prim runs on; may be omitted when the state has one host.
     public var host: String?
@@ -135,7 +141,7 @@ public struct DeploySpec: Sendable, Hashable {
     /// Every key `deploy:` accepts.
     public static let keys = [
         "max_body_size", "access_log", "systemd_after", "extra_caddy",
-        "command", "health", "memory_max", "restart", "host", "hardening",
+        "command", "health", "memory_max", "restart", "host", "hardening", "tasks_max", "cpu_quota", "open_files", "tmp_size",
     ]
     public static let healthKeys = ["path", "status", "timeout"]
     public static let restartValues = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"]

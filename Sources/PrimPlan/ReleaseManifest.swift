@@ -76,7 +76,7 @@ public enum PrimIdentity {
             lines += host.env.keys.sorted().map { "host-env \(q($0))=\(q(host.env[$0]))" }
         }
         let deploy = prim.deploy
-        lines.append("deploy \(q(deploy.command)) \(q(deploy.health.path)) \(deploy.health.status) \(deploy.health.timeoutSeconds) \(q(deploy.maxBodySize)) \(deploy.accessLog) \(deploy.systemdAfter.map(q).joined(separator: ",")) \(q(deploy.memoryMax)) \(q(deploy.restart)) \(q(deploy.host)) \(deploy.hardening)")
+        lines.append("deploy \(q(deploy.command)) \(q(deploy.health.path)) \(deploy.health.status) \(deploy.health.timeoutSeconds) \(q(deploy.maxBodySize)) \(deploy.accessLog) \(deploy.systemdAfter.map(q).joined(separator: ",")) \(deploy.limits.described.map(q).joined(separator: ",")) \(q(deploy.restart)) \(q(deploy.host)) \(deploy.hardening)")
         lines += deploy.extraCaddy.map { "caddy \(q($0))" }
         for key in prim.requiredEnv {
             let secrets = state.secrets.filter { $0.name == key }

@@ -170,7 +170,7 @@ final class DomainShDNSTests: XCTestCase {
         let down = try apply(expect: nil)
         XCTAssertTrue(down.stdout.contains("the DNS provider did not answer"), down.stdout + down.stderr)
         XCTAssertEqual(try listed(), [])
-        XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "", "no route before its record")
+        XCTAssertEqual(testbed.viaCaddy("p1.prim.test").1, "no prim serves this name", "no route before its record")
         try facilitator.mode("normal")
         try apply()
         XCTAssertTrue(try listed().contains("p1.prim.test A 127.0.0.1"))

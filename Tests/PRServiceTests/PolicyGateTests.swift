@@ -56,6 +56,24 @@ final class PolicyGateTests: XCTestCase {
         ])
     }
 
+    /// Limits a prim sets itself: lowering needs nobody, raising (above what it had, or for a new
+    /// prim above the standard limits) needs an operator.
+    func testRaisingALimitNeedsAnOperator() {
+        func reasons(_ deploy: String, before: String? = nil) -> [String] {
+            var files = ["prims/p.yaml": "id: p\nstatus: testing\nport: 3005\ndeploy:\n\(deploy)"]
+            let head = state(files)
+            if let before { files["prims/p.yaml"] = "id: p\nstatus: testing\nport: 3005\ndeploy:\n\(before)" }
+            let base = before == nil ? state([:]) : state(files)
+            return RiskRules.reasons(paths: ["prims/p.yaml"], base: base, head: head)
+        }
+        XCTAssertEqual(reasons("  tasks_max: 32\n  memory_max: 128M\n  cpu_quota: 50%\n  tmp_size: 16M\n"), [], "a new prim that lowers its limits")
+        XCTAssertEqual(reasons("  tasks_max: 1024\n").count, 1, "a new prim above the standard task limit")
+        XCTAssertEqual(reasons("  memory_max: infinity\n").first?.contains("raises its memory limit (memory_max: infinity)"), true)
+        XCTAssertEqual(reasons("  cpu_quota: 200%\n", before: "  cpu_quota: 50%\n").count, 1, "raised above what it had")
+        XCTAssertEqual(reasons("  open_files: 64\n", before: "  open_files: 1024\n"), [], "lowered")
+        XCTAssertEqual(reasons("  command: /bin/true\n", before: "  tmp_size: 16M\n").count, 1, "removing a lowered limit raises it back")
+    }
+
     /// A state without a policy.yaml has consented to no unattended merge, not to the defaults.
     func testWithoutAPolicyNothingMergesUnattended() {
         let none = Policy()

@@ -93,6 +93,18 @@ final class LoaderTests: XCTestCase {
         XCTAssertTrue(result.errors[0].message.contains("found at line 5, column 7"), result.errors[0].message)
     }
 
+    /// Limits in `deploy:` and in the host config's `limits:`: each checked, at its position.
+    func testLimitsAreChecked() {
+        let good = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\ndeploy:\n  tasks_max: 64\n  cpu_quota: 50%\n  open_files: 1024\n  tmp_size: 32M\n"]))
+        XCTAssertEqual(good.errors, [])
+        XCTAssertEqual(good.state.prim("a")?.deploy.limits, UnitLimits.Overrides(tasksMax: 64, cpuQuota: 50, openFiles: 1024, tmpSize: "32M"))
+        let bad = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\ndeploy:\n  tasks_max: 2\n  cpu_quota: half\n  open_files: 9999999\n  tmp_size: 10%\n"]))
+        XCTAssertEqual(bad.errors.map { "\($0.line):\($0.column) \($0.code)" }, ["5:14 invalid-limit", "6:14 invalid-limit", "7:15 invalid-limit", "8:13 invalid-size"])
+        let (config, diagnostics) = HostConfig.parse(Array("limits:\n  memory_max: 256M\n  tasks_max: 128\n".utf8), file: "primd.yaml")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(config.limits, UnitLimits(memoryMax: "256M", tasksMax: 128, cpuQuota: 100, openFiles: 4096, tmpSize: "256M"))
+    }
+
     func testEveryProblemIsReportedInOneRun() {
         let result = StateLoader.load(Fixtures.snapshot([
             "prims/a.yaml": "id: a\nstatus: live\nport: 80\n",

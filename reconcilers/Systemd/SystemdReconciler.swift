@@ -64,6 +64,15 @@ public struct SystemdReconciler: Reconciler {
         [.create, .restart, .start].contains(unfinished) ? .restart : nil
     }
 
+    /// A removed prim's persistent directory is kept: the plan says where.
+    public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
+        changes.filter { $0.action == .delete }.compactMap { change in
+            guard let prim = change.prim, let line = (change.before ?? "").split(separator: "\n").first(where: { $0.hasPrefix("StateDirectory=") }) else { return nil }
+            let path = "/var/lib/\(line.dropFirst("StateDirectory=".count))"
+            return "prim '\(prim)' is removed, and its data in \(path) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(line.dropFirst("StateDirectory=".count)) when it is no longer needed"
+        }
+    }
+
     public func refusal(_ plan: Plan, overrides: Set<Override>) -> Refusal? {
         guard !overrides.contains(Self.massDelete), let message = MassDeletion.refusal(plan) else { return nil }
         return Refusal(code: "mass-delete", message)

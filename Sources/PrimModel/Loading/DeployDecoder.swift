@@ -41,10 +41,7 @@ struct DeployDecoder {
            reader.requireCommand(command, file: f.file, mark: f.value.mark, key: "deploy.command") {
             spec.command = command
         }
-        spec.memoryMax = oneLine(fields["memory_max"])
-        if let memory = spec.memoryMax, let f = fields["memory_max"], !Self.isMemorySize(memory) && memory != "infinity" {
-            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size systemd's MemoryMax= takes: a number with K, M, G or T (powers of 1024, as 256M or 1G), a percentage like 10%, or 'infinity'")
-        }
+        spec.limits = limits(fields)
         if let f = fields["restart"], let restart = oneLine(f) {
             if DeploySpec.restartValues.contains(restart) {
                 spec.restart = restart
@@ -95,6 +92,46 @@ struct DeployDecoder {
     /// A size systemd's `MemoryMax=` takes: bytes with one of its suffixes (K, M, G, T, P, E, all
     /// powers of 1024, upper case; `256MB` or `1GiB` it ignores, leaving no limit), or a percentage
     /// of the machine's memory.
+    /// The limits `deploy:` or the host config's `limits:` sets, each checked.
+    func limits(_ fields: FieldSet) -> UnitLimits.Overrides {
+        var limits = UnitLimits.Overrides()
+        limits.memoryMax = oneLine(fields["memory_max"])
+        if let memory = limits.memoryMax, let f = fields["memory_max"], !Self.isMemorySize(memory) && memory != "infinity" {
+            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size systemd's MemoryMax= takes: a number with K, M, G or T (powers of 1024, as 256M or 1G), a percentage like 10%, or 'infinity'")
+            limits.memoryMax = nil
+        }
+        limits.tasksMax = limit(fields["tasks_max"], in: UnitLimits.tasksRange, what: "processes and threads")
+        limits.openFiles = limit(fields["open_files"], in: UnitLimits.openFilesRange, what: "open files")
+        if let f = fields["cpu_quota"], let text = oneLine(f) {
+            limits.cpuQuota = Self.percent(text, in: UnitLimits.cpuRange)
+            if limits.cpuQuota == nil {
+                log.error(f.file, f.value.mark, "invalid-limit", "cpu_quota '\(text)' must be a percentage of one CPU from \(UnitLimits.cpuRange.lowerBound)% to \(UnitLimits.cpuRange.upperBound)%, like 50%")
+            }
+        }
+        if let f = fields["tmp_size"], let text = oneLine(f) {
+            if Self.isMemorySize(text) && !text.hasSuffix("%") { limits.tmpSize = text } else {
+                log.error(f.file, f.value.mark, "invalid-size", "tmp_size '\(text)' must be a size with K, M or G, like 64M")
+            }
+        }
+        return limits
+    }
+
+    /// A whole number in `range`, reported when it is not.
+    func limit(_ field: Field?, in range: ClosedRange<Int>, what: String) -> Int? {
+        guard let field, let value = reader.int(field) else { return nil }
+        guard range.contains(value) else {
+            log.error(field.file, field.value.mark, "invalid-limit", "'\(field.key)' must be a number of \(what) from \(range.lowerBound) to \(range.upperBound), got \(value)")
+            return nil
+        }
+        return value
+    }
+
+    /// `50%` as 50, when in `range`.
+    static func percent(_ text: String, in range: ClosedRange<Int>) -> Int? {
+        guard text.hasSuffix("%"), let value = Int(text.dropLast()), range.contains(value) else { return nil }
+        return value
+    }
+
     static func isMemorySize(_ text: String) -> Bool {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12 else { return false }

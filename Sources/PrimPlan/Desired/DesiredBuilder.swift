@@ -49,7 +49,8 @@ public enum DesiredBuilder {
             let given = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" {
                 if let value = host.env[key] {
-                    values.append(.init(key: key, value: value, source: .host))
+                    // `{state}` in a host value is the prim's own persistent directory.
+                    values.append(.init(key: key, value: value.replacing("{state}", with: config.statePath(of: prim.id)), source: .host))
                 } else if given.contains(key), let secret = secrets[key] {
                     values.append(.init(key: key, value: secret.value, source: secret.source))
                 } else if given.contains(key), unreadable[key] != nil {

@@ -26,7 +26,8 @@ public enum UnitFileRenderer {
             "Restart=\(deploy.restart ?? "on-failure")",
             "RestartSec=2",
         ]
-        if let memory = deploy.memoryMax { unit.append("MemoryMax=\(memory)") }
+        // Every prim is limited: the host's limits, with the prim's own where it sets them.
+        unit += confinement.limits.with(deploy.limits).unitLines
         if deploy.hardening {
             unit += [
                 "NoNewPrivileges=yes",
@@ -54,15 +55,23 @@ public struct UnitConfinement: Sendable, Equatable {
     public var envDir: String
     /// Addresses the control plane listens on.
     public var denyAddresses: [String]
+    /// The host's limits (`HostConfig.limits`).
+    public var limits: UnitLimits
+    /// Where prims' persistent directories are, under /var/lib (`HostConfig.stateDir`).
+    public var stateDir: String
 
-    public init(dataDir: String = "/var/lib/prim", envDir: String = "/etc/prim", denyAddresses: [String] = ["127.0.0.2"]) {
+    public init(dataDir: String = "/var/lib/prim", envDir: String = "/etc/prim", denyAddresses: [String] = ["127.0.0.2"],
+                limits: UnitLimits = .standard, stateDir: String = "prim-state") {
         self.dataDir = dataDir
         self.envDir = envDir
         self.denyAddresses = denyAddresses
+        self.limits = limits
+        self.stateDir = stateDir
     }
 
     public init(config: HostConfig) {
-        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses)
+        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses, limits: config.limits,
+                  stateDir: config.stateDir)
     }
 
     /// The dynamic user a prim runs as; its side-by-side candidate shares it.
@@ -76,6 +85,9 @@ public struct UnitConfinement: Sendable, Equatable {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
         if let port { lines += [Self.socketBindAllow(port: port), "SocketBindDeny=any"] }
         if let workdir { lines.append("BindReadOnlyPaths=\(workdir)") }
+        // Its own persistent directory (systemd makes it, owned by the prim's dynamic user, 0700 in
+        // /var/lib/private): the same for each version of the prim, kept when the prim is removed.
+        lines += ["StateDirectory=\(stateDir)/\(id)", "StateDirectoryMode=0700"]
         lines.append("InaccessiblePaths=-\(envDir)")
         if !denyAddresses.isEmpty { lines.append("IPAddressDeny=\(denyAddresses.joined(separator: " "))") }
         return lines

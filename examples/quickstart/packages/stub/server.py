@@ -7,7 +7,11 @@ prim's own code, not an x402 server. Listens on $PORT on loopback.
 --ok and --fail make a route answer 200 or 500 whatever is sent (to show a gate failing); --slow
 "METHOD /path=SECONDS" makes a route answer 200 after that long (a check that takes a while).
 
---die MESSAGE prints MESSAGE and exits at start (a prim that cannot start). --notes makes it a tiny notes service: POST /v1/notes stores a note (201), GET /v1/notes answers
+--counter: GET /count adds one to the number in $STATE_DIRECTORY/count and answers it ({"count": N}).
+--peek PATH: GET /peek answers {"read": true} when PATH can be read, else why not.
+--die MESSAGE prints MESSAGE and exits at start (a prim that cannot start). --hog makes it a prim
+gone wrong: GET /hog/start forks until refused (children sleep), GET /hog answers {"forked": N, "refused": M};
+GET /fill writes to $TMPDIR until the write fails (64 MiB at most) and answers {"written": BYTES}. --notes makes it a tiny notes service: POST /v1/notes stores a note (201), GET /v1/notes answers
 {"notes": N, "probes": P}, P counting the requests that carried a Prim-Probe header (a gate's)."""
 import argparse
 import base64
@@ -33,6 +37,9 @@ parser.add_argument("--ok", action="append", default=[], help="METHOD /path that
 parser.add_argument("--fail", action="append", default=[], help="METHOD /path that answers 500 to anything")
 parser.add_argument("--slow", action="append", default=[], help="METHOD /path=SECONDS that answers 200 after SECONDS")
 parser.add_argument("--die", help="print this to stderr and exit 3 at start (a prim that cannot start)")
+parser.add_argument("--hog", action="store_true", help="fork without end; GET /hog and GET /fill report")
+parser.add_argument("--counter", action="store_true", help="GET /count counts in $STATE_DIRECTORY/count")
+parser.add_argument("--peek", help="GET /peek says whether this file can be read")
 parser.add_argument("--notes", action="store_true", help="POST /v1/notes stores a note; GET /v1/notes counts them")
 args = parser.parse_args()
 if args.die:
@@ -40,6 +47,41 @@ if args.die:
     sys.exit(3)
 notes = []
 probes = [0]
+hogged = {"forked": 0, "refused": 0}
+
+
+def hog():
+    """Forks children that sleep until a fork is refused; then frees a few slots (so the server can
+    still answer) and stops."""
+    children = []
+    while True:
+        try:
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(3600)
+                os._exit(0)
+            children.append(pid)
+            hogged["forked"] += 1
+        except OSError:
+            hogged["refused"] += 1
+            for pid in children[-4:]:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            return
+
+
+def fill():
+    written = 0
+    chunk = b"x" * (1 << 20)
+    try:
+        with open(os.path.join(os.environ.get("TMPDIR", "/tmp"), f"fill-{os.getpid()}"), "wb") as f:
+            while written < (64 << 20):  # never more than 64 MiB, bounded or not
+                f.write(chunk)
+                f.flush()
+                written += len(chunk)
+    except OSError:
+        pass
+    return written
 
 
 def routes(values):
@@ -86,6 +128,32 @@ class Handler(BaseHTTPRequestHandler):
         key = (self.command, self.path)
         if self.headers.get("Prim-Probe"):
             probes[0] += 1
+        if args.counter and key == ("GET", "/count"):
+            path = os.path.join(os.environ["STATE_DIRECTORY"], "count")
+            try:
+                with open(path) as f:
+                    count = int(f.read() or "0")
+            except FileNotFoundError:
+                count = 0
+            with open(path + ".new", "w") as f:
+                f.write(str(count + 1))
+            os.replace(path + ".new", path)
+            return self.answer(200, {"service": args.name, "count": count + 1})
+        if args.peek and key == ("GET", "/peek"):
+            try:
+                with open(args.peek) as f:
+                    f.read()
+                return self.answer(200, {"service": args.name, "read": True})
+            except OSError as error:
+                return self.answer(200, {"service": args.name, "read": False, "error": error.strerror})
+        if args.hog and key == ("GET", "/hog/start"):
+            import threading
+            threading.Thread(target=hog, daemon=True).start()
+            return self.answer(200, {"service": args.name, "started": True})
+        if args.hog and key == ("GET", "/hog"):
+            return self.answer(200, {"service": args.name, **hogged})
+        if args.hog and key == ("GET", "/fill"):
+            return self.answer(200, {"service": args.name, "written": fill()})
         if args.notes and key == ("POST", "/v1/notes"):
             notes.append(time.time())
             return self.answer(201, {"service": args.name, "stored": len(notes)})
