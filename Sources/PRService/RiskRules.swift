@@ -33,8 +33,11 @@ public enum RiskRules {
             if !prim.deploy.hardening && (before?.deploy.hardening ?? true) {
                 add(.hardening, "prim '\(prim.id)' turns off its sandboxing (deploy.hardening: false)")
             }
-            for raised in raisedLimits(prim.deploy.limits, before: before?.deploy.limits) {
-                add(.resourceLimits, "prim '\(prim.id)' raises its \(raised) above what it had (or, new, above prim's standard limits)")
+            // Each limit as it applies: the prim's own, else its host's (hosts/<name>.yaml, in git).
+            let now = (head.host(for: prim)?.limits ?? .standard).with(prim.deploy.limits)
+            let then = before.map { (base.host(for: $0)?.limits ?? .standard).with($0.deploy.limits) } ?? (head.host(for: prim)?.limits ?? .standard)
+            for raised in raisedLimits(now, then) {
+                add(.resourceLimits, "prim '\(prim.id)' raises its \(raised) above what it had (a new prim: above its host's limits)")
             }
             // Until a prim has an owner (the x402 issue), its code or command is anyone's to change:
             // for a prim that holds secrets, that would hand them to whoever sends the change.
@@ -90,13 +93,13 @@ public enum RiskRules {
 
     /// Whether a memory limit is looser than before: removed, `infinity`, or a larger size.
     /// A new prim without a limit gets the host's default, which is not a relaxation.
-    /// The limits a prim's change raises: each compared as it applies (the prim's own, else the
-    /// standard one; a new prim's against the standard), as `key value`.
-    static func raisedLimits(_ own: UnitLimits.Overrides, before: UnitLimits.Overrides?) -> [String] {
-        let now = UnitLimits.standard.with(own), then = UnitLimits.standard.with(before ?? .init())
+    /// The limits that are higher in `now` than in `then`, as `what (key: value)`. A memory limit
+    /// given as a percentage cannot be compared with a size: any change to or from one counts.
+    static func raisedLimits(_ now: UnitLimits, _ then: UnitLimits) -> [String] {
         var raised: [String] = []
         func memory(_ size: String) -> Int { size == "infinity" ? .max : bytes(size) ?? .max }
-        if now.memoryMax != then.memoryMax, memory(now.memoryMax) > memory(then.memoryMax) || now.memoryMax.hasSuffix("%") {
+        if now.memoryMax != then.memoryMax,
+           now.memoryMax.hasSuffix("%") || then.memoryMax.hasSuffix("%") || memory(now.memoryMax) > memory(then.memoryMax) {
             raised.append("memory limit (memory_max: \(now.memoryMax))")
         }
         if now.tasksMax > then.tasksMax { raised.append("task limit (tasks_max: \(now.tasksMax))") }

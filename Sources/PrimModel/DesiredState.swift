@@ -27,6 +27,13 @@ public struct DesiredState: Sendable {
     public func prim(_ id: String) -> Prim? { prims.first { $0.id == id } }
     /// The wallet that owns a prim, nil for the operator's prims.
     public func owner(of prim: String) -> String? { owners.first { $0.prim == prim }?.wallet }
+
+    /// The name of a prim's persistent directory: its id, and for a prim an agent owns, the first
+    /// eight hex digits of the owner's wallet too. A prim removed and created again under the same
+    /// id by another wallet does not get the first one's data; its owner creating it again does.
+    public func stateName(of prim: String) -> String {
+        owner(of: prim).map { "\(prim)-\($0.dropFirst(2).prefix(8))" } ?? prim
+    }
     public func host(named name: String) -> Host? { hosts.first { $0.name == name } }
 
     /// The host a prim runs on: its `deploy.host`, or the only host, or the implicit one.

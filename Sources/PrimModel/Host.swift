@@ -27,8 +27,12 @@ public struct Host: Sendable, Hashable {
     public var secretRecipients: [String]
     /// Paths (relative to the state root) every prim's release includes besides `packages/<id>/`.
     public var shared: [String] = []
+    /// The limits every prim on the host runs under unless it sets its own (`limits:`;
+    /// `UnitLimits.standard` where the host file says none). In git, so pr.sh judges a prim's own
+    /// limits against them.
+    public var limits = UnitLimits.standard
 
-    public static let keys = ["name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients", "shared"]
+    public static let keys = ["name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients", "shared", "limits"]
 
     /// upstream's run command.
     public static let upstreamRun = "/usr/local/bin/bun run packages/{id}/src/index.ts"

@@ -59,8 +59,6 @@ public struct HostConfig: Sendable, Equatable {
 
     public init() {}
 
-    /// The limits every prim runs under unless it sets its own (`limits:`; `UnitLimits.standard`).
-    public var limits = UnitLimits.standard
     /// Where prims keep their data, under /var/lib (systemd's `StateDirectory=`): each prim's is
     /// `/var/lib/<state_dir>/<id>`, kept across releases, versions and removal.
     public var stateDir = "prim-state"
@@ -68,7 +66,7 @@ public struct HostConfig: Sendable, Equatable {
     /// A prim's persistent directory, as the prim sees it (`$STATE_DIRECTORY`).
     public func statePath(of prim: String) -> String { "/var/lib/\(stateDir)/\(prim)" }
 
-    public static let keys = ["host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement", "limits", "state_dir"]
+    public static let keys = ["host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement", "state_dir"]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
     public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
@@ -136,17 +134,15 @@ public struct HostConfig: Sendable, Equatable {
         }
         if let field = fields["state_dir"], let value = reader.string(field) {
             let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-            if value.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+            // Its own name under /var/lib: systemd moves an existing directory of a prim's name into
+            // the prim's hands, so `state_dir` must not be (or lie in) one of the host's own.
+            if !value.hasPrefix("prim-") || "/var/lib/\(value)" == config.dataDir || config.dataDir.hasPrefix("/var/lib/\(value)/")
+                || value.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
                 || !value.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0)) }) {
-                log.error(file, field.value.mark, "invalid-path", "state_dir '\(value)' must be a relative path under /var/lib, like prim-state")
+                log.error(file, field.value.mark, "invalid-path", "state_dir '\(value)' must be a path under /var/lib of its own, starting with 'prim-' (like prim-state) and apart from data_dir")
             } else {
                 config.stateDir = value
             }
-        }
-        if let limits = reader.mapping(fields["limits"]) {
-            let f = FieldSet(limits, file: file)
-            reader.rejectUnknownKeys(f, allowed: UnitLimits.keys, context: "limits", code: "unknown-key")
-            config.limits = config.limits.with(DeployDecoder(reader: reader).limits(f))
         }
         if let confinement = reader.mapping(fields["confinement"]) {
             let f = FieldSet(confinement, file: file)

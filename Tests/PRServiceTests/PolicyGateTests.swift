@@ -72,6 +72,20 @@ final class PolicyGateTests: XCTestCase {
         XCTAssertEqual(reasons("  cpu_quota: 200%\n", before: "  cpu_quota: 50%\n").count, 1, "raised above what it had")
         XCTAssertEqual(reasons("  open_files: 64\n", before: "  open_files: 1024\n"), [], "lowered")
         XCTAssertEqual(reasons("  command: /bin/true\n", before: "  tmp_size: 16M\n").count, 1, "removing a lowered limit raises it back")
+        XCTAssertEqual(reasons("  memory_max: 1T\n", before: "  memory_max: 25%\n").count, 1, "away from a percentage")
+        // Against the host's limits (hosts/<name>.yaml), not only the standard ones.
+        let host = "hosts/vps.yaml"
+        let strict = "domain: prim.test\nlimits:\n  memory_max: 256M\n  cpu_quota: 50%\n"
+        let head = state([host: strict, "prims/p.yaml": "id: p\nstatus: testing\nport: 3005\ndeploy:\n  memory_max: 512M\n  cpu_quota: 100%\n"])
+        XCTAssertEqual(RiskRules.reasons(paths: ["prims/p.yaml"], base: state([host: strict]), head: head).count, 2, "a new prim above its host's limits")
+    }
+
+    /// A prim's persistent directory is keyed by its owner too: another wallet re-creating a removed
+    /// prim's id does not get its data.
+    func testTheStateNameFollowsTheOwner() {
+        let owned = state(["prims/notes.yaml": "id: notes\n", "owners/notes.yaml": "wallet: \"0xabcdef0123456789abcdef0123456789abcdef01\"\n"])
+        XCTAssertEqual(owned.stateName(of: "notes"), "notes-abcdef01")
+        XCTAssertEqual(state(["prims/notes.yaml": "id: notes\n"]).stateName(of: "notes"), "notes", "the operator's prim")
     }
 
     /// A state without a policy.yaml has consented to no unattended merge, not to the defaults.

@@ -100,9 +100,25 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(good.state.prim("a")?.deploy.limits, UnitLimits.Overrides(tasksMax: 64, cpuQuota: 50, openFiles: 1024, tmpSize: "32M"))
         let bad = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\ndeploy:\n  tasks_max: 2\n  cpu_quota: half\n  open_files: 9999999\n  tmp_size: 10%\n"]))
         XCTAssertEqual(bad.errors.map { "\($0.line):\($0.column) \($0.code)" }, ["5:14 invalid-limit", "6:14 invalid-limit", "7:15 invalid-limit", "8:13 invalid-size"])
-        let (config, diagnostics) = HostConfig.parse(Array("limits:\n  memory_max: 256M\n  tasks_max: 128\n".utf8), file: "primd.yaml")
-        XCTAssertEqual(diagnostics, [])
-        XCTAssertEqual(config.limits, UnitLimits(memoryMax: "256M", tasksMax: 128, cpuQuota: 100, openFiles: 4096, tmpSize: "256M"))
+        for size in ["1B", "100", "512K"] {
+            let tiny = StateLoader.load(Fixtures.snapshot(["prims/a.yaml": "id: a\nstatus: live\nport: 3000\ndeploy:\n  tmp_size: \(size)\n"]))
+            XCTAssertEqual(tiny.errors.map(\.code), ["invalid-size"], "tmpfs takes no B, and no prim runs in under 1M: \(size)")
+        }
+        // The host's limits are in its file, in git, where pr.sh reads them too.
+        let host = StateLoader.load(Fixtures.snapshot(["hosts/vps.yaml": "domain: prim.test\nlimits:\n  memory_max: 256M\n  tasks_max: 128\n"]))
+        XCTAssertEqual(host.errors, [])
+        XCTAssertEqual(host.state.hosts.first?.limits, UnitLimits(memoryMax: "256M", tasksMax: 128, cpuQuota: 100, openFiles: 4096, tmpSize: "256M"))
+    }
+
+    /// `state_dir` is a directory of prim's own under /var/lib: systemd hands an existing one to the prim.
+    func testTheStateDirIsPrimsOwn() {
+        for bad in ["prim", "var", "prim-state/../x", "/var/lib/prim-state", "private"] {
+            XCTAssertEqual(HostConfig.parse(Array("state_dir: \(bad)\n".utf8), file: "c.yaml").1.map(\.code), ["invalid-path"], bad)
+        }
+        XCTAssertEqual(HostConfig.parse(Array("state_dir: prim-state\n".utf8), file: "c.yaml").1, [])
+        XCTAssertEqual(HostConfig.parse(Array("data_dir: /var/lib/prim-x\nstate_dir: prim-x\n".utf8), file: "c.yaml").1.map(\.code), ["invalid-path"])
+        // A prim whose id is another's side-by-side unit.
+        XCTAssertEqual(StateLoader.load(Fixtures.snapshot(["prims/x-candidate.yaml": "id: x-candidate\n"])).errors.map(\.code), ["invalid-id"])
     }
 
     func testEveryProblemIsReportedInOneRun() {

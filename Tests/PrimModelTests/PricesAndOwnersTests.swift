@@ -77,7 +77,7 @@ final class PricesAndOwnersTests: XCTestCase {
         for size in ["256M", "1G", "50%", "infinity", "1073741824"] {
             XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: \(size)\n"])), [], size)
         }
-        for size in ["1GiB", "1g", "256MB", "101%", "0", "0%", "0M"] {
+        for size in ["1GiB", "1g", "256MB", "101%", "0", "0%", "0M", "512", "512K"] {
             XCTAssertEqual(codes(load(["prims/m.yaml": "id: m\nstatus: testing\nport: 3301\ndeploy:\n  memory_max: \(size)\n"])), ["prims/m.yaml:5:15 invalid-size"], size)
         }
         XCTAssertEqual(load(["policy.yaml": "promotion:\n  min_testing_minutes: 0\n"]).state.policy.minTestingMinutes, 0)

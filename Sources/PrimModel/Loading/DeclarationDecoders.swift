@@ -83,6 +83,11 @@ struct DeclarationDecoder {
             }
         }
         host.secretRecipients = reader.strings(fields["secret_recipients"]).map(\.0)
+        if let limits = reader.mapping(fields["limits"]) {
+            let f = FieldSet(limits, file: file)
+            reader.rejectUnknownKeys(f, allowed: UnitLimits.keys, context: "limits", code: "unknown-key")
+            host.limits = host.limits.with(DeployDecoder(reader: reader).limits(f))
+        }
         for (path, mark) in reader.strings(fields["shared"]) {
             if path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
                 log.error(file, mark, "invalid-path", "shared path '\(path)' must be relative to the state root and stay inside it")

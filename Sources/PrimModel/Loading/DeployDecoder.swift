@@ -96,8 +96,8 @@ struct DeployDecoder {
     func limits(_ fields: FieldSet) -> UnitLimits.Overrides {
         var limits = UnitLimits.Overrides()
         limits.memoryMax = oneLine(fields["memory_max"])
-        if let memory = limits.memoryMax, let f = fields["memory_max"], !Self.isMemorySize(memory) && memory != "infinity" {
-            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size systemd's MemoryMax= takes: a number with K, M, G or T (powers of 1024, as 256M or 1G), a percentage like 10%, or 'infinity'")
+        if let memory = limits.memoryMax, let f = fields["memory_max"], !Self.isMemorySize(memory) && memory != "infinity" || Self.tooSmall(limits.memoryMax) {
+            log.error(f.file, f.value.mark, "invalid-size", "memory_max '\(memory)' must be a size systemd's MemoryMax= takes: a number with K, M, G or T (powers of 1024, as 256M or 1G) of at least 1M, a percentage like 10%, or 'infinity'")
             limits.memoryMax = nil
         }
         limits.tasksMax = limit(fields["tasks_max"], in: UnitLimits.tasksRange, what: "processes and threads")
@@ -109,11 +109,22 @@ struct DeployDecoder {
             }
         }
         if let f = fields["tmp_size"], let text = oneLine(f) {
-            if Self.isMemorySize(text) && !text.hasSuffix("%") { limits.tmpSize = text } else {
-                log.error(f.file, f.value.mark, "invalid-size", "tmp_size '\(text)' must be a size with K, M or G, like 64M")
+            // tmpfs's size= takes K, M, G… but neither B nor a percentage of a unit's memory.
+            if Self.isMemorySize(text), let last = text.last, "KMGT".contains(last), !Self.tooSmall(text) { limits.tmpSize = text } else {
+                log.error(f.file, f.value.mark, "invalid-size", "tmp_size '\(text)' must be a size with K, M, G or T of at least 1M, like 64M")
             }
         }
         return limits
+    }
+
+    /// A size under 1 MiB: a bare number is bytes (`memory_max: 512` is 512 bytes), and no prim
+    /// runs in that.
+    static func tooSmall(_ size: String?) -> Bool {
+        guard let size, let last = size.last, last != "%", size != "infinity" else { return false }
+        let digits = size.prefix { $0.isASCII && $0.isNumber }
+        guard let number = UInt64(digits) else { return false }
+        let shift: UInt64 = ["K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60][String(size.dropFirst(digits.count))] ?? 0
+        return shift < 20 && (number << shift) < (1 << 20)
     }
 
     /// A whole number in `range`, reported when it is not.

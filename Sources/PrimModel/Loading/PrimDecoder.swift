@@ -5,7 +5,7 @@ struct PrimDecoder {
     let reader: FieldReader
     var log: DiagnosticLog { reader.log }
 
-    static let idPattern = "^[a-z][a-z0-9-]*$, at most 40 characters"
+    static let idPattern = "^[a-z][a-z0-9-]*$, at most 40 characters, not ending in -candidate"
 
     /// The top-level keys prim reads.
     static let ownKeys = ["id", "name", "description", "endpoint", "status", "port", "env", "providers", "routes_map", "pricing", "deploy"]
@@ -73,6 +73,8 @@ struct PrimDecoder {
     }
 
     static func isValidID(_ id: String) -> Bool {
+        // `prim-<id>-candidate.service` is another prim's side-by-side unit.
+        guard !id.hasSuffix("-candidate") else { return false }
         guard let first = id.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first), id.utf8.count <= 40 else { return false }
         return id.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }

@@ -50,7 +50,7 @@ public enum DesiredBuilder {
             for key in prim.requiredEnv where key != "PORT" {
                 if let value = host.env[key] {
                     // `{state}` in a host value is the prim's own persistent directory.
-                    values.append(.init(key: key, value: value.replacing("{state}", with: config.statePath(of: prim.id)), source: .host))
+                    values.append(.init(key: key, value: value.replacing("{state}", with: config.statePath(of: state.stateName(of: prim.id))), source: .host))
                 } else if given.contains(key), let secret = secrets[key] {
                     values.append(.init(key: key, value: secret.value, source: secret.source))
                 } else if given.contains(key), unreadable[key] != nil {
@@ -71,7 +71,8 @@ public enum DesiredBuilder {
                 continue
             }
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
-            var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, workdir: nil, restartTriggers: [])
+            var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, workdir: nil, restartTriggers: [],
+                                          stateName: state.stateName(of: prim.id))
             let env = rendering.env(port: prim.port)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
                                              content: env, sensitive: true, keys: ["PORT"] + values.map(\.key),

@@ -11,6 +11,8 @@ public struct PrimRendering: Sendable {
     var values: [EnvValue]
     var workdir: String?
     var restartTriggers: [String]
+    /// The name of its persistent directory (`DesiredState.stateName`).
+    var stateName: String
 
     struct EnvValue: Sendable {
         var key: String
@@ -39,7 +41,7 @@ public struct PrimRendering: Sendable {
     /// The host's own env values are in git for anyone to read, and stay.
     /// Each value is also found as messages quote it (`Quoting`: escaped, or cut to its first 63 characters).
     public func redacting(_ lines: [String]) -> [String] {
-        let secret = values.filter { $0.value.count >= 6 && host.env[$0.key] != $0.value }
+        let secret = values.filter { $0.value.count >= 6 && $0.source != .host }
         let forms = secret.flatMap { value in
             Set([value.value, Quoting.escaped(value.value), Quoting.shown(value.value)]).map { (form: $0, key: value.key) }
         }.sorted { $0.form.count > $1.form.count }
@@ -62,7 +64,7 @@ public struct PrimRendering: Sendable {
         var prim = self.prim
         prim.port = port
         return UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envFile, restartTriggers: restartTriggers,
-                                       confinement: UnitConfinement(config: config))
+                                       confinement: UnitConfinement(config: config, host: host), stateName: stateName)
     }
 
     public func fragment(port: Int?) -> String {

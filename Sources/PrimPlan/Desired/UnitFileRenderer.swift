@@ -4,8 +4,9 @@ import PrimModel
 public enum UnitFileRenderer {
     /// - Parameter workdir: the prim's release directory, or nil for the host's workdir.
     /// - Parameter confinement: what the prim must not see or reach on this machine.
+    /// - Parameter stateName: its persistent directory's name (`DesiredState.stateName`; the id by default).
     public static func render(_ prim: Prim, host: Host, workdir: String? = nil, envFile: String, restartTriggers: [String],
-                              confinement: UnitConfinement = UnitConfinement()) -> String {
+                              confinement: UnitConfinement = UnitConfinement(), stateName: String? = nil) -> String {
         let deploy = prim.deploy
         var unit: [String] = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
@@ -18,7 +19,7 @@ public enum UnitFileRenderer {
             "[Service]",
             "Type=simple",
         ]
-        unit += confinement.lines(for: prim.id, workdir: workdir, port: prim.port)
+        unit += confinement.lines(for: prim.id, workdir: workdir, port: prim.port, stateName: stateName ?? prim.id)
         unit += [
             "WorkingDirectory=\(workdir ?? host.workdir)",
             "EnvironmentFile=\(envFile)",
@@ -55,7 +56,7 @@ public struct UnitConfinement: Sendable, Equatable {
     public var envDir: String
     /// Addresses the control plane listens on.
     public var denyAddresses: [String]
-    /// The host's limits (`HostConfig.limits`).
+    /// The host's limits (`Host.limits`, from `hosts/<name>.yaml`).
     public var limits: UnitLimits
     /// Where prims' persistent directories are, under /var/lib (`HostConfig.stateDir`).
     public var stateDir: String
@@ -69,8 +70,9 @@ public struct UnitConfinement: Sendable, Equatable {
         self.stateDir = stateDir
     }
 
-    public init(config: HostConfig) {
-        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses, limits: config.limits,
+    /// - Parameter host: whose `limits:` apply (the standard ones without a host).
+    public init(config: HostConfig, host: Host? = nil) {
+        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses, limits: host?.limits ?? .standard,
                   stateDir: config.stateDir)
     }
 
@@ -81,13 +83,13 @@ public struct UnitConfinement: Sendable, Equatable {
     /// no prim can bind another's port, on any address, to be routed its traffic.
     public static func socketBindAllow(port: Int) -> String { "SocketBindAllow=tcp:\(port)" }
 
-    func lines(for id: String, workdir: String?, port: Int?) -> [String] {
+    func lines(for id: String, workdir: String?, port: Int?, stateName: String) -> [String] {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
         if let port { lines += [Self.socketBindAllow(port: port), "SocketBindDeny=any"] }
         if let workdir { lines.append("BindReadOnlyPaths=\(workdir)") }
         // Its own persistent directory (systemd makes it, owned by the prim's dynamic user, 0700 in
         // /var/lib/private): the same for each version of the prim, kept when the prim is removed.
-        lines += ["StateDirectory=\(stateDir)/\(id)", "StateDirectoryMode=0700"]
+        lines += ["StateDirectory=\(stateDir)/\(stateName)", "StateDirectoryMode=0700"]
         lines.append("InaccessiblePaths=-\(envDir)")
         if !denyAddresses.isEmpty { lines.append("IPAddressDeny=\(denyAddresses.joined(separator: " "))") }
         return lines
