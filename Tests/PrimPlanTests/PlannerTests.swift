@@ -150,6 +150,16 @@ final class PlannerTests: XCTestCase {
         XCTAssertNil(ReleaseManifest.parse("644 aa packages/../x\n"))
     }
 
+    /// A prim's persistent directory: kept when the prim is removed, left behind when it moves.
+    func testThePlanSaysWhereAPrimsDataStays() {
+        let text = PlannerTests.unitText + "StateDirectory=prim-state/search\n"
+        let removed = plan([caddy(sites: [])], [live(unit(text))], sites: [])
+        XCTAssertEqual(removed.notes, ["prim 'search' is removed, and its data in /var/lib/prim-state/search is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/prim-state/search when it is no longer needed"])
+        let moved = plan([unit(text.replacingOccurrences(of: "prim-state/search", with: "prim-data/search")), caddy()], [live(unit(text))])
+        XCTAssertEqual(moved.notes, ["prim 'search' moves to an empty state directory /var/lib/prim-data/search; its data stays in /var/lib/prim-state/search (move it by hand, with the prim stopped, if it should follow)"])
+        XCTAssertEqual(plan([unit(text), caddy()], [live(unit(text))]).notes, [], "unchanged")
+    }
+
     func testFilesWithoutPrimsMarkerAreNeverDeleted() {
         let p = plan([caddy(sites: [])], [live(fragment(), owned: false)], sites: [])
         XCTAssertEqual(actions(p), [])

@@ -64,12 +64,19 @@ public struct SystemdReconciler: Reconciler {
         [.create, .restart, .start].contains(unfinished) ? .restart : nil
     }
 
-    /// A removed prim's persistent directory is kept: the plan says where.
+    /// A removed prim's persistent directory is kept, and one that moves (a new `state_dir`, a new
+    /// owner) starts empty: the plan says where each is.
     public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
-        changes.filter { $0.action == .delete }.compactMap { change in
-            guard let prim = change.prim, let line = (change.before ?? "").split(separator: "\n").first(where: { $0.hasPrefix("StateDirectory=") }) else { return nil }
-            let path = "/var/lib/\(line.dropFirst("StateDirectory=".count))"
-            return "prim '\(prim)' is removed, and its data in \(path) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(line.dropFirst("StateDirectory=".count)) when it is no longer needed"
+        func stateDirectory(_ unit: String?) -> Substring? {
+            (unit ?? "").split(separator: "\n").first { $0.hasPrefix("StateDirectory=") }?.dropFirst("StateDirectory=".count)
+        }
+        return changes.compactMap { change in
+            guard let prim = change.prim, let old = stateDirectory(change.before) else { return nil }
+            if change.action == .delete {
+                return "prim '\(prim)' is removed, and its data in /var/lib/\(old) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(old) when it is no longer needed"
+            }
+            guard change.action != .noop, let new = stateDirectory(change.after), new != old else { return nil }
+            return "prim '\(prim)' moves to an empty state directory /var/lib/\(new); its data stays in /var/lib/\(old) (move it by hand, with the prim stopped, if it should follow)"
         }
     }
 
