@@ -91,13 +91,11 @@ public enum RiskRules {
         return reasons
     }
 
-    /// Whether a memory limit is looser than before: removed, `infinity`, or a larger size.
-    /// A new prim without a limit gets the host's default, which is not a relaxation.
     /// The limits that are higher in `now` than in `then`, as `what (key: value)`. A memory limit
     /// given as a percentage cannot be compared with a size: any change to or from one counts.
     static func raisedLimits(_ now: UnitLimits, _ then: UnitLimits) -> [String] {
         var raised: [String] = []
-        func memory(_ size: String) -> Int { size == "infinity" ? .max : bytes(size) ?? .max }
+        func memory(_ size: String) -> UInt64 { size == "infinity" ? .max : UnitLimits.bytes(size) ?? .max }
         if now.memoryMax != then.memoryMax,
            now.memoryMax.hasSuffix("%") || then.memoryMax.hasSuffix("%") || memory(now.memoryMax) > memory(then.memoryMax) {
             raised.append("memory limit (memory_max: \(now.memoryMax))")
@@ -107,18 +105,5 @@ public enum RiskRules {
         if now.openFiles > then.openFiles { raised.append("open-file limit (open_files: \(now.openFiles))") }
         if memory(now.tmpSize) > memory(then.tmpSize) { raised.append("/tmp size (tmp_size: \(now.tmpSize))") }
         return raised
-    }
-
-    /// `256M`, `1G`, `512MB`, `100` (bytes) as bytes.
-    static func bytes(_ size: String) -> Int? {
-        let digits = size.prefix { $0.isASCII && $0.isNumber }
-        let unit = size.dropFirst(digits.count).uppercased()
-        let scale: [String: Int] = ["": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "MIB": 1 << 20,
-                                    "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30, "T": 1 << 40, "TB": 1 << 40]
-        guard let factor = scale[unit] else { return nil }
-        // A size too large to count is as good as no limit.
-        guard let value = Int(digits) else { return Int.max }
-        let (bytes, overflow) = value.multipliedReportingOverflow(by: factor)
-        return overflow ? Int.max : bytes
     }
 }

@@ -136,10 +136,10 @@ public final class Controller: @unchecked Sendable {
         return repository
     }
 
-    /// The repository no longer has the watched branch (deleted or renamed): nothing new is applied.
     /// The operator suspended primd while an attempt waited for the apply lock.
     struct SuspendedMeanwhile: Error {}
 
+    /// The repository no longer has the watched branch (deleted or renamed): nothing new is applied.
     struct BranchMissing: Error, CustomStringConvertible {
         var branch: String
         var description: String { "the repository has no branch '\(branch)' (deleted or renamed?)" }

@@ -29,25 +29,28 @@ public struct StateArchive {
         try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
         guard chmod(directory, 0o700) == 0 else { throw SystemError("cannot make \(directory) private: \(String(cString: strerror(errno)))") }
         var files: [String: ReleaseManifest.Entry] = [:]
-        var contents: [String: [UInt8]] = [:]
+        // Each object not stored yet, checked on disk once: what an earlier archive holds is not read again.
+        var seen: Set<String> = []
+        func store(_ digest: String, _ bytes: () throws -> [UInt8]) throws {
+            guard seen.insert(digest).inserted, !FileManager.default.fileExists(atPath: "\(objects)/\(digest)") else { return }
+            try AtomicFile.write(try bytes(), to: "\(objects)/\(digest)", mode: 0o600)
+        }
         for (path, entry) in snapshot.entries {
             guard case .file(let bytes) = entry else { continue }
             let digest = Digest.sha256(bytes)
             files[path] = ReleaseManifest.Entry(digest: digest, executable: false)
-            contents[digest] = bytes
+            try store(digest) { bytes }
         }
         for release in releases {
             for (path, entry) in release.files where files[path] == nil {
                 files[path] = entry
-                if contents[entry.digest] != nil || FileManager.default.fileExists(atPath: "\(objects)/\(entry.digest)") { continue }
-                guard let found = try tree.files(under: path)[path], Digest.sha256(found.bytes) == entry.digest else {
-                    throw SystemError("'\(path)' changed while applying; run apply again")
+                try store(entry.digest) {
+                    guard let found = try tree.files(under: path)[path], Digest.sha256(found.bytes) == entry.digest else {
+                        throw SystemError("'\(path)' changed while applying; run apply again")
+                    }
+                    return found.bytes
                 }
-                contents[entry.digest] = found.bytes
             }
-        }
-        for (digest, bytes) in contents where !FileManager.default.fileExists(atPath: "\(objects)/\(digest)") {
-            try AtomicFile.write(bytes, to: "\(objects)/\(digest)", mode: 0o600)
         }
         let manifest = ReleaseManifest(files: files)
         let name = "\(directory)/\(manifest.digest)"

@@ -60,11 +60,11 @@ public struct HostConfig: Sendable, Equatable {
     public init() {}
 
     /// Where prims keep their data, under /var/lib (systemd's `StateDirectory=`): each prim's is
-    /// `/var/lib/<state_dir>/<id>`, kept across releases, versions and removal.
+    /// `/var/lib/<state_dir>/<name>` (`DesiredState.stateName`), kept across releases, versions and removal.
     public var stateDir = "prim-state"
 
-    /// A prim's persistent directory, as the prim sees it (`$STATE_DIRECTORY`).
-    public func statePath(of prim: String) -> String { "/var/lib/\(stateDir)/\(prim)" }
+    /// A prim's persistent directory, by its name (`DesiredState.stateName`), as the prim sees it (`$STATE_DIRECTORY`).
+    public func statePath(of name: String) -> String { "/var/lib/\(stateDir)/\(name)" }
 
     public static let keys = ["host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement", "state_dir"]
 
@@ -137,7 +137,7 @@ public struct HostConfig: Sendable, Equatable {
             // Its own name under /var/lib: systemd moves an existing directory of a prim's name into
             // the prim's hands, so `state_dir` must not be (or lie in) one of the host's own.
             if !value.hasPrefix("prim-") || "/var/lib/\(value)" == config.dataDir || config.dataDir.hasPrefix("/var/lib/\(value)/")
-                || value.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+                || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
                 || !value.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0)) }) {
                 log.error(file, field.value.mark, "invalid-path", "state_dir '\(value)' must be a path under /var/lib of its own, starting with 'prim-' (like prim-state) and apart from data_dir")
             } else {

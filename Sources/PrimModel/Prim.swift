@@ -120,10 +120,6 @@ public struct DeploySpec: Sendable, Hashable {
     /// The limits the prim sets itself (`memory_max`, `tasks_max`, `cpu_quota`, `open_files`,
     /// `tmp_size`); the host's apply to the rest.
     public var limits = UnitLimits.Overrides()
-    public var memoryMax: String? {
-        get { limits.memoryMax }
-        set { limits.memoryMax = newValue }
-    }
     public var restart: String?
     /// The host the prim runs on; may be omitted when the state has one host.
     public var host: String?

@@ -1,7 +1,7 @@
 /// What one prim may use of the host, whatever it runs: memory, tasks (processes and threads), CPU,
-/// open files and its private /tmp and /var/tmp. Every prim runs under the host's limits (the host
-/// config's `limits:`, else `standard`); a prim may set its own in `deploy:`, and a value above
-/// `standard` needs an approved change (pr.sh's resource-limits rule).
+/// open files and its bounded TMPDIR. Every prim runs under its host's limits (`limits:` in
+/// `hosts/<name>.yaml`, else `standard`); a prim may set its own in `deploy:`, and a value above
+/// what applied before needs an approved change (pr.sh's resource-limits rule).
 public struct UnitLimits: Sendable, Hashable {
     /// `MemoryMax=`: a size (`512M`), a percentage, or `infinity`.
     public var memoryMax: String
@@ -27,12 +27,21 @@ public struct UnitLimits: Sendable, Hashable {
     /// prim misbehaves.
     public static let standard = UnitLimits(memoryMax: "512M", tasksMax: 256, cpuQuota: 100, openFiles: 4096, tmpSize: "256M")
 
-    /// The keys, in `deploy:` and in the host config's `limits:`.
+    /// The keys, in `deploy:` and in a host file's `limits:`.
     public static let keys = ["memory_max", "tasks_max", "cpu_quota", "open_files", "tmp_size"]
 
     public static let tasksRange = 16...1_000_000
     public static let cpuRange = 1...10_000
     public static let openFilesRange = 64...1_048_576
+
+    /// A size as systemd and tmpfs write one (`512M`, `1G`, a bare number of bytes) in bytes; nil
+    /// when it is not one, or past 2^64 bytes.
+    public static func bytes(_ size: String) -> UInt64? {
+        let digits = size.prefix { $0.isASCII && $0.isNumber }
+        let shifts: [String: UInt64] = ["": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60]
+        guard let shift = shifts[String(size.dropFirst(digits.count))], let number = UInt64(digits), number <= UInt64.max >> shift else { return nil }
+        return number << shift
+    }
 
     /// These limits with a prim's own where it sets them.
     public func with(_ own: Overrides) -> UnitLimits {

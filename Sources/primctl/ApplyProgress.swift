@@ -12,11 +12,11 @@ struct ApplyProgress {
         seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : String(format: "%.1fs", seconds)
     }
 
+    /// One event, stamped with the time.
     func json(_ fields: [String: Any]) {
         var fields = fields
         fields["time"] = Self.timestamp()
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        output.print(String(decoding: data, as: UTF8.self) + "\n")
+        output.json(fields)
     }
 
     func waiting(for holder: String) {

@@ -53,7 +53,7 @@ struct Rollback: ParsableCommand {
             }
             target = found
         }
-        if target.revision == nil {
+        guard let revision = target.revision.map(Self.commit) else {
             guard let archive = target.archive else {
                 throw output.fail("no-archive", "generation \(target.number) was applied from a directory before applies kept their state, so it cannot be applied again; apply that directory again")
             }
@@ -68,7 +68,6 @@ struct Rollback: ParsableCommand {
                          allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force, source: source, rollbackOf: target.number).run()
             return
         }
-        guard let revision = target.revision.map(Self.commit) else { return }
         guard let repo = options.repo ?? target.origin?.repository ?? config.controller.repo else {
             throw output.fail("no-repo", "pass --repo, or set controller.repo in the host config, to read generation \(target.number)'s revision")
         }

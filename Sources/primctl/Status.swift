@@ -58,9 +58,7 @@ struct Status: ParsableCommand {
             // Each prim's declared routes as its last check found them; what failed first.
             let health = status?.prims ?? []
             for row in rows {
-                let routes = health.first { $0.prim == row.prim }?.routes
-                    ?? generations.reversed().lazy.filter { !($0.kept?.contains(row.prim) ?? false) }
-                        .compactMap { $0.gates.first { $0.prim == row.prim } }.first?.routes
+                let routes = health.first { $0.prim == row.prim }?.routes ?? PrimRow.lastGate(of: row.prim, in: generations)?.gate.routes
                 if row.health == "DOWN" {
                     output.print("\nprim \(row.prim): DOWN — \(row.message)\n")
                 } else if !(routes ?? []).isEmpty {
@@ -79,10 +77,10 @@ struct Status: ParsableCommand {
         var unreachable: String?
         do { bus = try SystemdBus(address: config.systemdBus) } catch { unreachable = "\(error)" }
         var units: [String: String] = [:]
-        for key in inventory.resources.keys where key.hasPrefix("unit.prim-") && key.hasSuffix(".service") {
-            let name = String(key.dropFirst("unit.".count))
-            let prim = String(name.dropFirst("prim-".count).dropLast(".service".count))
-            guard ResourceNames.unit(prim).name == name else { continue }
+        let prefix = "\(ResourceKind.unit.rawValue)."
+        for key in inventory.resources.keys where key.hasPrefix(prefix) {
+            let name = String(key.dropFirst(prefix.count))
+            guard let prim = ResourceNames.prim(ofUnit: name) else { continue }
             guard let bus else { units[prim] = "?"; continue }
             units[prim] = (try? bus.identity(unit: name)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
         }

@@ -65,16 +65,20 @@ struct PrimRow: Encodable, Equatable {
                 return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: health.up ? "up" : "DOWN",
                                message: health.up ? "passing\(since)" : health.message)
             }
-            // Without primd: the last gate any apply ran on the version that serves (a kept prim's
-            // gate in that apply was its new version's, which never served).
-            let gated = generations.reversed().lazy.filter { !($0.kept?.contains(prim) ?? false) }
-                .compactMap { g in g.gates.first { $0.prim == prim }.map { (g.number, $0) } }
-            if let (number, gate) = gated.first {
+            // Without primd: the last gate any apply ran on the version that serves.
+            if let (number, gate) = lastGate(of: prim, in: generations) {
                 return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: gate.passed ? "up" : "DOWN",
                                message: "\(gate.passed ? "passed" : "failed") its gate in generation \(number)\(gate.passed ? "" : ": \(gate.message)")")
             }
             return PrimRow(prim: prim, unit: unit, serving: serving, desired: desired, health: "unchecked", message: "no gate has checked it")
         }
+    }
+
+    /// The last gate an apply ran on the version of `prim` that serves, with its generation's
+    /// number: an apply that kept the prim's running version gated its new one, which never served.
+    static func lastGate(of prim: String, in generations: [Generation]) -> (number: Int, gate: GateResult)? {
+        generations.reversed().lazy.filter { !($0.kept?.contains(prim) ?? false) }
+            .compactMap { generation in generation.gates.first { $0.prim == prim }.map { (generation.number, $0) } }.first
     }
 
     static func describe(_ generation: Generation) -> String {

@@ -120,11 +120,8 @@ struct DeployDecoder {
     /// A size under 1 MiB: a bare number is bytes (`memory_max: 512` is 512 bytes), and no prim
     /// runs in that.
     static func tooSmall(_ size: String?) -> Bool {
-        guard let size, let last = size.last, last != "%", size != "infinity" else { return false }
-        let digits = size.prefix { $0.isASCII && $0.isNumber }
-        guard let number = UInt64(digits) else { return false }
-        let shift: UInt64 = ["K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60][String(size.dropFirst(digits.count))] ?? 0
-        return shift < 20 && (number << shift) < (1 << 20)
+        guard let size, let bytes = UnitLimits.bytes(size) else { return false }
+        return bytes < 1 << 20
     }
 
     /// A whole number in `range`, reported when it is not.
@@ -149,9 +146,8 @@ struct DeployDecoder {
         let unit = String(text.dropFirst(digits.count))
         // systemd ignores a limit of zero ("out of range"), leaving none.
         if unit == "%" { return Int(digits).map { (1...100).contains($0) } ?? false }
-        let shifts: [String: UInt64] = ["": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60]
         // A size past 2^64 bytes systemd reads as no limit at all.
-        guard let shift = shifts[unit], let number = UInt64(digits), number > 0, number <= UInt64.max >> shift else { return false }
-        return true
+        guard let bytes = UnitLimits.bytes(text) else { return false }
+        return bytes > 0
     }
 }
