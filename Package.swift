@@ -105,6 +105,6 @@ let package = Package(
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost", "PrimX402"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService", "SystemdReconciler"]),
     ]
 )

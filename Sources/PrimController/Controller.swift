@@ -446,9 +446,15 @@ public final class Controller: @unchecked Sendable {
     /// health path is waited on for at most `recheckHealthSeconds`.
     func check(_ gates: [HealthGate], session: HostSession, renderings: [String: PrimRendering]) {
         guard !gates.isEmpty else { return }
+        // Each prim is asked at its serving version: that version's unit and port.
+        let versions = (try? SystemdObserver(config: config, bus: session.bus).allVersions()) ?? [:]
         let gates = gates.map { gate in
             var gate = gate
             gate.timeout = min(gate.timeout, Self.recheckHealthSeconds)
+            if let serving = versions[gate.prim]?.serving {
+                gate.unit = serving.unit
+                if let port = serving.port { gate.port = port }
+            }
             return gate
         }
         let results = HTTPHealthChecker(bus: session.bus).check(gates)

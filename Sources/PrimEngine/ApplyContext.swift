@@ -9,7 +9,7 @@ import PrimSystem
 
 /// One apply in progress, handed to every reconciler: the plan and desired state, what has been
 /// done so far (recorded in the journal, the inventory and the generation), and what one kind's
-/// stage tells a later one (prims kept at their running version, routes handed to candidates).
+/// stage tells a later one (prims kept at their running version, the hand-overs under way).
 public final class ApplyContext {
     public let plan: Plan
     public let desired: DesiredHost
@@ -30,15 +30,12 @@ public final class ApplyContext {
     /// Something failed that did not stop the apply (a unit that did not start, a failed gate).
     public internal(set) var degraded = false
 
-    /// Prims whose new version failed side by side: none of their changes are made.
+    /// Prims whose new version failed its gate (or whose route could not move): none of their
+    /// changes are made, and the version serving keeps serving.
     public var kept: Set<String> = []
-    /// Side-by-side candidates that passed their gate and still run, by prim.
-    public var candidates: [String: PrimRendering.Candidate] = [:]
-    /// The prims among them whose route points at their candidate until the new routes are loaded.
-    public var handovers: Set<String> = []
-    /// What one stage leaves for a later one of the same kind.
-    public var flags: Set<String> = []
-    /// Run when the apply ends, whether it finished or stopped (candidates that served a handover stop).
+    /// The hand-overs under way, by prim (`Handover`).
+    public var handovers: [String: Handover] = [:]
+    /// Run when the apply ends, whether it finished or stopped.
     var finally: [() -> Void] = []
 
     init(plan: Plan, desired: DesiredHost, host: HostEnvironment, gates: [String: HealthGate], resuming: Bool,

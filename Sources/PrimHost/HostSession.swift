@@ -99,19 +99,19 @@ public struct HostSession {
         return ObservedState(resources: resources, squatters: squatters(on: desired?.ports ?? [:]))
     }
 
-    /// Listeners on each prim's port that are not that prim's own unit (or its side-by-side
-    /// candidate) under this manager. A holder's cgroup names a unit; it counts as the prim's only
+    /// Listeners on each prim's port that are not one of that prim's own versions (or its unit
+    /// from before versions) under this manager. A holder's cgroup names a unit; it counts as the prim's only
     /// if this manager's unit of that name has that very cgroup (another manager's unit of the same
     /// name, another prim, or a stray process does not).
     func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
         let owner = Dictionary(ports.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        // The cgroups of the prim's own unit and candidate under this manager: asked only for a held port.
+        // The cgroups of the prim's own versions under this manager: asked only for a held port.
         var asked: [Int: Set<UInt64>] = [:]
         func own(_ port: Int) -> Set<UInt64> {
             if let known = asked[port] { return known }
             guard let prim = owner[port] else { return [] }
-            let ids = Set([ResourceNames.unit(prim).name, ResourceNames.candidateUnit(prim)]
-                .compactMap { try? bus.identity(unit: $0).cgroupID }.filter { $0 != 0 })
+            let versions = ((try? bus.states(matching: [ResourceNames.instances(prim)])) ?? [:]).keys
+            let ids = Set((versions + [ResourceNames.legacyUnit(prim).name]).compactMap { try? bus.identity(unit: $0).cgroupID }.filter { $0 != 0 })
             asked[port] = ids
             return ids
         }

@@ -9,23 +9,45 @@ extension ResourceKind {
 }
 
 /// How a prim's resources are named on a host, in one place.
+///
+/// A prim's unit settings are one template, `prim-<id>@.service`; each version of the prim runs as
+/// an instance of it named by the version's digest, `prim-<id>@<version>.service`, which reads its
+/// env from `<env dir>/<id>@<version>.env` and its release through `<data dir>/versions/<id>@<version>`.
 public enum ResourceNames {
-    public static func unit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id).service") }
-    /// The unit a live prim's new version is tried in, side by side, before it replaces the running one.
-    public static func candidateUnit(_ id: String) -> String { "prim-\(id)-candidate.service" }
-    /// The candidate's env file, a hidden file beside the prim's own.
-    public static func candidateEnvFile(_ id: String) -> String { ".\(id).candidate" }
+    /// The prim's template unit: the unit resource the plan shows.
+    public static func unit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id)@.service") }
+    /// One version of the prim, running.
+    public static func instance(_ id: String, version: String) -> String { "prim-\(id)@\(version).service" }
+    /// The glob that matches every version of a prim (every prim's, with `*`).
+    public static func instances(_ id: String) -> String { "prim-\(id)@*.service" }
+    /// The unit of a prim deployed before versions ran as instances: its template's hand-over replaces it.
+    public static func legacyUnit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id).service") }
+    /// A version's env file, in the env directory: the prim's env with the version's port.
+    public static func versionEnvFile(_ id: String, version: String) -> String { "\(id)@\(version).env" }
+    /// A version's link to its release, in `<data dir>/versions`.
+    public static func versionLink(_ id: String, version: String) -> String { "\(id)@\(version)" }
     public static func envFile(_ id: String) -> ResourceAddress { ResourceAddress(.envFile, "\(id).env") }
     public static func fragment(_ id: String) -> ResourceAddress { ResourceAddress(.caddyFragment, "\(id).caddy") }
     public static let caddyConfig = ResourceAddress(.caddyConfig, "caddy")
     /// A release is named by its prim and content: a new content is a new release.
     public static func release(_ id: String, digest: String) -> ResourceAddress { ResourceAddress(.release, "\(id)-\(digest.prefix(16))") }
 
-    /// The prim a unit file name belongs to (`prim-<id>.service`).
+    /// The prim a unit name belongs to: its template, a version of it, or a unit of before versions.
     public static func prim(ofUnit name: String) -> String? {
         guard name.hasPrefix("prim-"), name.hasSuffix(".service") else { return nil }
-        return String(name.dropFirst(5).dropLast(8))
+        let stem = name.dropFirst(5).dropLast(8)
+        return String(stem.firstIndex(of: "@").map { stem[..<$0] } ?? stem)
     }
+
+    /// The version an instance name runs (`prim-<id>@<version>.service`); nil for a template or another unit.
+    public static func version(ofUnit name: String) -> String? {
+        guard name.hasPrefix("prim-"), name.hasSuffix(".service"), let at = name.firstIndex(of: "@") else { return nil }
+        let version = name[name.index(after: at)...].dropLast(8)
+        return version.isEmpty ? nil : String(version)
+    }
+
+    /// Whether a unit name is a prim's template (`prim-<id>@.service`).
+    public static func isTemplate(_ name: String) -> Bool { name.hasPrefix("prim-") && name.hasSuffix("@.service") }
 
     /// The prim of a file named `<id><suffix>` (`search.env`, `search.caddy`).
     public static func prim(ofFile name: String, suffix: String) -> String? {

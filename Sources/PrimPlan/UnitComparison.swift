@@ -8,8 +8,6 @@ public enum UnitComparison {
         case rewriteOnly(keys: [String])
         /// Only `[Install]` changed: rewrite and re-enable, no restart.
         case reenable(keys: [String])
-        /// The restart trigger changed (env or release digest).
-        case restartTriggers
         /// Other keys changed; the running service must restart to apply them.
         case restart(keys: [String])
     }
@@ -48,7 +46,6 @@ public enum UnitComparison {
         if old == new { return .none }
         let changed = changedKeys(old, new)
         if changed.isEmpty { return .none }
-        if changed.contains("Unit.X-Restart-Triggers") { return .restartTriggers }
         let running = changed.filter { !neverRestart.contains($0) && !$0.hasPrefix("Install.") }
         if !running.isEmpty { return .restart(keys: running) }
         if changed.contains(where: { $0.hasPrefix("Install.") }) {

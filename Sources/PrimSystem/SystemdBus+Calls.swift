@@ -63,32 +63,45 @@ extension SystemdBus {
     /// Units the manager does not know come back as `not-found` / `inactive`.
     public func states(units: [String]) throws -> [String: UnitRuntime] {
         guard !units.isEmpty else { return [:] }
+        return try list("ListUnitsByNames", [units])
+    }
+
+    /// The units the manager has loaded whose names match one of the glob `patterns`
+    /// (`prim-*@*.service`: every version of every prim), in one round trip (`ListUnitsByPatterns`).
+    public func states(matching patterns: [String]) throws -> [String: UnitRuntime] {
+        try list("ListUnitsByPatterns", [[], patterns])
+    }
+
+    /// Calls a Manager method whose arguments are string arrays and whose reply lists units.
+    func list(_ method: String, _ arguments: [[String]]) throws -> [String: UnitRuntime] {
         var message: OpaquePointer?
         try Self.check(sd_bus_message_new_method_call(bus, &message, Self.destination, "/org/freedesktop/systemd1",
-                                                      "org.freedesktop.systemd1.Manager", "ListUnitsByNames"), "cannot build ListUnitsByNames")
+                                                      "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
         defer { sd_bus_message_unref(message) }
-        try Self.check(sd_bus_message_open_container(message, CChar(UInt8(ascii: "a")), "s"), "cannot build ListUnitsByNames")
-        for unit in units {
-            try Self.check(unit.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) }, "cannot build ListUnitsByNames")
+        for strings in arguments {
+            try Self.check(sd_bus_message_open_container(message, CChar(UInt8(ascii: "a")), "s"), "cannot build \(method)")
+            for string in strings {
+                try Self.check(string.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) }, "cannot build \(method)")
+            }
+            try Self.check(sd_bus_message_close_container(message), "cannot build \(method)")
         }
-        try Self.check(sd_bus_message_close_container(message), "cannot build ListUnitsByNames")
         var error = sd_bus_error()
         defer { sd_bus_error_free(&error) }
         var reply: OpaquePointer?
         let code = sd_bus_call(bus, message, 30_000_000, &error, &reply)
         defer { if reply != nil { sd_bus_message_unref(reply) } }
-        if code < 0 { throw SystemError("ListUnitsByNames failed: \(Self.describe(error, code))", class: .transient) }
-        try Self.check(sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read ListUnitsByNames")
+        if code < 0 { throw SystemError("\(method) failed: \(Self.describe(error, code))", class: .transient) }
+        try Self.check(sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read \(method)")
         var result: [String: UnitRuntime] = [:]
         while sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "r")), "ssssssouso") > 0 {
             var fields: [String] = []
             for type in "ssssss" {
                 var value: UnsafePointer<CChar>?
-                try Self.check(sd_bus_message_read_basic(reply, CChar(type.asciiValue!), &value), "cannot read ListUnitsByNames")
+                try Self.check(sd_bus_message_read_basic(reply, CChar(type.asciiValue!), &value), "cannot read \(method)")
                 fields.append(value.map { String(cString: $0) } ?? "")
             }
-            try Self.check(sd_bus_message_skip(reply, "ouso"), "cannot read ListUnitsByNames")
-            try Self.check(sd_bus_message_exit_container(reply), "cannot read ListUnitsByNames")
+            try Self.check(sd_bus_message_skip(reply, "ouso"), "cannot read \(method)")
+            try Self.check(sd_bus_message_exit_container(reply), "cannot read \(method)")
             result[fields[0]] = UnitRuntime(loadState: fields[2], activeState: fields[3], subState: fields[4])
         }
         return result

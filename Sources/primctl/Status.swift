@@ -82,7 +82,11 @@ struct Status: ParsableCommand {
             let name = String(key.dropFirst(prefix.count))
             guard let prim = ResourceNames.prim(ofUnit: name) else { continue }
             guard let bus else { units[prim] = "?"; continue }
-            units[prim] = (try? bus.identity(unit: name)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
+            // A template's state is its versions': one that runs, else the last that ran.
+            let names = ResourceNames.isTemplate(name) ? ((try? bus.states(matching: [ResourceNames.instances(prim)])) ?? [:]) : [name: UnitRuntime(loadState: "", activeState: "")]
+            let shown = names.sorted { ($0.value.isRunning ? 0 : 1, $0.key) < ($1.value.isRunning ? 0 : 1, $1.key) }.first?.key
+            guard let shown else { units[prim] = "inactive"; continue }  // no version is loaded: none runs
+            units[prim] = (try? bus.identity(unit: shown)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
         }
         return (units, unreachable)
     }

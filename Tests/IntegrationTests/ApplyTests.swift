@@ -58,8 +58,11 @@ final class ApplyTests: FreshTestbedCase {
         // Units run as the unprivileged user from their release directory.
         XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim-search")
         XCTAssertEqual(try testbed.unitProperty("prim-search.service", "DynamicUser", interface: "org.freedesktop.systemd1.Service"), "true")
-        XCTAssertTrue(try testbed.unitProperty("prim-search.service", "WorkingDirectory", interface: "org.freedesktop.systemd1.Service")
-            .hasPrefix("\(testbed.dataDir)/releases/search-"))
+        // Its version sees its release at <data dir>/release, through the version's link.
+        let search = try testbed.unit("search")
+        XCTAssertEqual(try testbed.unitProperty(search, "WorkingDirectory", interface: "org.freedesktop.systemd1.Service"), "\(testbed.dataDir)/release")
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "\(testbed.dataDir)/versions/search@\(search.dropFirst("prim-search@".count).dropLast(8))")
+        XCTAssertTrue(link.hasPrefix("\(testbed.dataDir)/releases/search-"), link)
     }
 
     func testSecondApplyChangesNothing() throws {
@@ -82,9 +85,9 @@ final class ApplyTests: FreshTestbedCase {
         let before = try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation)
         try edit(["prims/beta.yaml": ConvergedState.files(betaDescription: "now with a longer description")["prims/beta.yaml"]!])
         let result = try apply()
-        XCTAssertTrue(result.stdout.contains("unit.prim-beta.service: Modifications complete"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("unit.prim-beta@.service: Modifications complete"), result.stdout)
         XCTAssertEqual(try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation), before)
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta.service", encoding: .utf8).contains("now with a longer description"))
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains("now with a longer description"))
         try diffIsClean()
     }
 
@@ -94,7 +97,7 @@ final class ApplyTests: FreshTestbedCase {
         let beta = try testbed.invocation("prim-beta.service")
         try edit(["prims/beta.yaml": ConvergedState.files(betaPort: 3203)["prims/beta.yaml"]!])
         let result = try apply()
-        XCTAssertTrue(result.stdout.contains("unit.prim-beta.service: Restart complete"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("unit.prim-beta@.service: Restart complete"), result.stdout)
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha)
         XCTAssertNotEqual(try testbed.invocation("prim-beta.service"), beta)
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
@@ -107,26 +110,23 @@ final class ApplyTests: FreshTestbedCase {
         try apply()
         let alpha = ConvergedState.files()["prims/alpha.yaml"]!
         try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "port: 3201", with: "port: 3204")])
-        // The old process leaves port 3201 at the restart; its candidate serves until the route moves to 3204.
+        // The new version starts on 3204 beside the old one on 3201; the route moves, then the old one stops.
         let result = try applyProbingAlpha("it moved from port 3201 to 3204")
-        XCTAssertTrue(result.stdout.contains("unit.prim-alpha.service: Restart complete"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("unit.prim-alpha@.service: Restart complete"), result.stdout)
         XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3204/"))?.status, 200)
         XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
-        XCTAssertNotEqual(try testbed.activeState("prim-alpha-candidate.service"), "active", "the candidate stopped after the handover")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha-candidate.service"))
+        XCTAssertEqual(try testbed.versions("alpha").running.count, 1, "the old version stopped after the hand-over")
         try diffIsClean()
     }
 
     /// Applies while a probe asks for alpha through Caddy every 20 ms; alpha must never fail to answer.
     func applyProbingAlpha(_ while: String) throws -> CommandResult {
         let caddy = testbed.environment["CADDY_HTTP"]!
-        let prober = Prober {
-            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "alpha.prim.test"], timeout: 10))?.text.contains("alpha.sh") ?? false
-        }
+        let prober = Prober.through(caddy, host: "alpha.prim.test", expect: "alpha.sh")
         let result = try apply()
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 0, "the prober reached alpha during the apply (\(`while`))")
-        XCTAssertEqual(failed, 0, "alpha never stopped answering while \(`while`) (\(answered) answers)")
+        XCTAssertEqual(failed, 0, "alpha never stopped answering while \(`while`) (\(answered) answers): \(prober.failures)\n\(result.stdout)")
         return result
     }
 
@@ -161,7 +161,7 @@ final class ApplyTests: FreshTestbedCase {
         let result = try apply()
         XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 0 added, 1 changed, 4 destroyed.\n"), result.stdout)
         XCTAssertEqual(try testbed.unitProperty("prim-beta.service", "LoadState"), "not-found")
-        for path in ["\(testbed.unitDir)/prim-beta.service", "\(testbed.unitDir)/multi-user.target.wants/prim-beta.service",
+        for path in ["\(testbed.unitDir)/prim-beta@.service", "\(testbed.unitDir)/multi-user.target.wants/prim-beta.service",
                      "\(testbed.fragmentDir)/beta.caddy", "\(testbed.envDir)/beta.env"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path), path)
         }
@@ -194,23 +194,23 @@ final class ApplyTests: FreshTestbedCase {
     func testBrokenNewVersionOfALivePrimNeverReplacesTheRunningOne() throws {
         try apply()
         let alpha = try testbed.invocation("prim-alpha.service")
-        let unit = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha.service", encoding: .utf8)
+        let unit = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8)
         let broken = ConvergedState.files()["prims/alpha.yaml"]!.replacingOccurrences(
             of: "command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid \"POST /v1/work\"",
             with: "command: /usr/bin/python3 -c \"print('alpha v2 cannot start', flush=True); raise SystemExit(3)\"")
         XCTAssertNotEqual(broken, ConvergedState.files()["prims/alpha.yaml"]!)
         try edit(["prims/alpha.yaml": broken, "prims/beta.yaml": ConvergedState.files(betaDescription: "beta v2")["prims/beta.yaml"]!])
         let result = try apply(expect: 4)
-        XCTAssertTrue(result.stdout.contains("failed its gate side by side on port"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("the new version failed its gate on port"), result.stdout)
         XCTAssertTrue(result.stdout.contains("the running version keeps serving"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("│ alpha v2 cannot start"), "the candidate's journal is shown: \(result.stdout)")
+        XCTAssertTrue(result.stdout.contains("│ alpha v2 cannot start"), "the new version's journal is shown: \(result.stdout)")
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha, "the running alpha was never restarted")
-        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha.service", encoding: .utf8), unit, "nor its unit rewritten")
+        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8), unit, "nor its unit rewritten")
         XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"))
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta.service", encoding: .utf8).contains("beta v2"), "the other prim went ahead")
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: testbed.unitDir).contains { $0.contains("candidate") }, "no candidate left")
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).contains { $0.contains("candidate") })
-        XCTAssertEqual(try testbed.unitProperty("prim-alpha-candidate.service", "LoadState"), "not-found")
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains("beta v2"), "the other prim went ahead")
+        XCTAssertEqual(try testbed.versions("alpha").running.map(\.unit), [try testbed.unit("alpha")], "the failed version does not run")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).filter { $0.hasPrefix("alpha@") }.count, 1,
+                       "only the serving version's env file is left")
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2, "alpha's change is still pending: \(diff.stdout)")
     }

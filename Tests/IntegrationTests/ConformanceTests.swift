@@ -84,7 +84,7 @@ final class ConformanceTests: FreshTestbedCase {
         let alpha = try XCTUnwrap(try gates()["alpha"])
         XCTAssertEqual(alpha["passed"] as? Bool, false)
         let message = alpha["message"] as? String ?? ""
-        XCTAssertTrue(message.contains("failed its gate side by side"), message)
+        XCTAssertTrue(message.contains("the new version failed its gate"), message)
         XCTAssertTrue(message.contains("POST /v1/work without payment answered 404, expected 402"), message)
         XCTAssertEqual((alpha["routes"] as? [[String: Any]])?.first?["outcome"] as? String, "failed")
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), running, "the running version was never restarted")

@@ -15,7 +15,7 @@ final class DiffTestbedTests: SharedTestbedCase {
 
         let human = try testbed.primctl(["diff", "--state", Self.quickstart])
         XCTAssertEqual(human.status, 2, human.stderr)
-        for line in ["  # prim-search.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
+        for line in ["  # prim-search@.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
                      "      + SEARCH_API_KEY = (sensitive value, from the host's secret store)", "  # caddy will be reloaded",
                      "  # search.prim.test/A will be created", "      + search.prim.test. 300 IN A 127.0.0.1",
                      "Plan: 16 to add, 1 to change, 0 to destroy."] {
@@ -42,8 +42,8 @@ final class DiffTestbedTests: SharedTestbedCase {
         let result = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stdout.contains("Warning: prim 'alpha' is not deployed: env NEVER_SET has no value; run `primctl secret set NEVER_SET`"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("# prim-beta.service will be created"))
-        XCTAssertFalse(result.stdout.contains("# prim-alpha.service"))
+        XCTAssertTrue(result.stdout.contains("# prim-beta@.service will be created"))
+        XCTAssertFalse(result.stdout.contains("# prim-alpha@.service"))
     }
 
     func testInvalidStateLeavesTheLiveSystemUntouched() throws {

@@ -28,7 +28,7 @@ final class GateTests: FreshTestbedCase {
         let gate = try XCTUnwrap(gates.first { $0["prim"] as? String == "dies" }, "\(gates)")
         XCTAssertEqual(gate["passed"] as? Bool, false)
         let message = gate["message"] as? String ?? ""
-        XCTAssertTrue(message.contains("prim-dies.service exited before GET / answered 200"), message)
+        XCTAssertTrue(message.contains("service exited before GET / answered 200") && message.contains("prim-dies@"), message)
         XCTAssertFalse(message.contains("within 30 s"), "it did not wait out its timeout: \(message)")
         let journal = (gate["journal"] as? [String] ?? []).joined(separator: "\n")
         XCTAssertTrue(journal.contains("cannot open /var/lib/dies/db (no such file)"), journal)

@@ -90,7 +90,7 @@ final class StatusTableTests: FreshTestbedCase {
         let second = try writeTree(files)
         XCTAssertEqual(try testbed.primctl(["apply", "--state", second, "--yes"]).status, 4)
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "alpha's old version serves")
-        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("beta"), "replace"]).status, 0)
 
         let json = try testbed.primctl(["status", "--format", "json"])
         XCTAssertEqual(json.status, 0, json.stderr)

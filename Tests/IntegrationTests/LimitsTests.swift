@@ -26,12 +26,12 @@ final class LimitsTests: FreshTestbedCase {
         state = try writeTree(files)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
-        let unit = try String(contentsOfFile: "\(testbed.unitDir)/prim-hog.service", encoding: .utf8)
+        let unit = try String(contentsOfFile: "\(testbed.unitDir)/prim-hog@.service", encoding: .utf8)
         for line in ["TasksMax=40", "LimitNPROC=40", "MemoryMax=512M", "CPUQuota=100%", "LimitNOFILE=4096",
                      "TemporaryFileSystem=/run/prim-tmp:size=8M,mode=1777", "Environment=TMPDIR=/run/prim-tmp"] {
             XCTAssertTrue(unit.contains("\n\(line)\n"), "\(line) in\n\(unit)")
         }
-        let alpha = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha.service", encoding: .utf8)
+        let alpha = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8)
         XCTAssertTrue(alpha.contains("\nTasksMax=256\n") && alpha.contains("\nTemporaryFileSystem=/run/prim-tmp:size=256M,mode=1777"), "the host's limits: \(alpha)")
 
         _ = try get(3217, "/hog/start")

@@ -61,7 +61,7 @@ final class PortOwnershipTests: FreshTestbedCase {
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertTrue(diff.stdout.contains("prim 'alpha' is not deployed: its port 3201 is held by pid"), diff.stdout)
-        XCTAssertTrue(diff.stdout.contains("(python3, prim-helper.service)"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("(python3, prim-helper@"), diff.stdout)
     }
 
     func testAListenerIsFoundAmongHundredsOfSockets() throws {
@@ -90,11 +90,11 @@ final class PortOwnershipTests: FreshTestbedCase {
             HealthGate(prim: unit, unit: unit, port: port, path: "/", status: 200, timeout: 2, enforce: true)
         }
         let squatter = try squat(3299)
-        let results = checker.check([gate("prim-alpha.service", port: 3201), gate("prim-beta.service", port: 3201),
-                                     gate("prim-beta.service", port: 3299)])
+        let alpha = try testbed.unit("alpha"), beta = try testbed.unit("beta")
+        let results = checker.check([gate(alpha, port: 3201), gate(beta, port: 3201), gate(beta, port: 3299)])
         XCTAssertEqual(results.map(\.passed), [true, false, false], results.map(\.message).joined(separator: "\n"))
         XCTAssertTrue(results[1].message.contains("port 3201 answered, but it is held by pid"), results[1].message)
-        XCTAssertTrue(results[1].message.contains("prim-alpha.service), not by prim-beta.service"), results[1].message)
-        XCTAssertTrue(results[2].message.contains("held by pid \(squatter) (python3, in no unit), not by prim-beta.service"), results[2].message)
+        XCTAssertTrue(results[1].message.contains("\(alpha)), not by \(beta)"), results[1].message)
+        XCTAssertTrue(results[2].message.contains("held by pid \(squatter) (python3, in no unit), not by \(beta)"), results[2].message)
     }
 }

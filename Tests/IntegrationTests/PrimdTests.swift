@@ -93,7 +93,7 @@ final class PrimdTests: PrimdTestCase {
         }
         XCTAssertEqual(primd.condition("Reconciling")?["reason"] as? String, "FetchFailed")
         XCTAssertNil(primd.status()?["last_applied_revision"] as? String, "nothing applied")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha.service"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-alpha@.service"))
         try fix()
         primd.waitFor("the fetched revision to be applied", timeout: 40) {
             primd.status()?["last_applied_revision"] as? String != nil
@@ -148,7 +148,7 @@ final class PrimdTests: PrimdTestCase {
         XCTAssertEqual((status["rolled_back"] as? [String: String])?["gamma"], good)
         XCTAssertEqual(primd.condition("Ready")?["reason"] as? String, "HealthCheckFailed")
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"), "gamma answers again at the good revision")
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma.service", encoding: .utf8).contains("server.py --name gamma.sh"))
+        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma@.service", encoding: .utf8).contains("server.py --name gamma.sh"))
         let shown = try testbed.primctl(["status"])
         XCTAssertTrue(shown.stdout.contains("Applied revision:   \(good)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Attempted revision: \(broken)"), shown.stdout)
@@ -204,7 +204,7 @@ final class PrimdTests: PrimdTestCase {
 
     func testDriftIsRepairedOrOnlyReported() throws {
         let primd = try start("  drift_interval: 1\n")
-        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("beta"), "replace"]).status, 0)
         let fragment = "\(testbed.fragmentDir)/alpha.caddy"
         let original = try String(contentsOfFile: fragment, encoding: .utf8)
         try (original + "# edited by hand\n").write(toFile: fragment, atomically: true, encoding: .utf8)
@@ -214,16 +214,16 @@ final class PrimdTests: PrimdTestCase {
                 && (primd.status()?["drift_events"] as? [String: Int] ?? [:]).count >= 2
         }
         let drift = primd.status()?["drift_events"] as? [String: Int] ?? [:]
-        XCTAssertEqual(drift["unit.prim-beta.service"], 1)
+        XCTAssertEqual(drift["unit.prim-beta@.service"], 1)
         XCTAssertEqual(drift["caddy_fragment.alpha.caddy"], 1)
-        XCTAssertTrue(primd.get("/metrics")?.text.contains("prim_drift_events_total{resource=\"unit.prim-beta.service\"} 1") ?? false)
+        XCTAssertTrue(primd.get("/metrics")?.text.contains("prim_drift_events_total{resource=\"unit.prim-beta@.service\"} 1") ?? false)
         _ = primd.stop()
 
         let warn = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n  drift_mode: warn\n", poll: 1)
         self.primd = warn
         warn.waitFor("primd to answer") { warn.status() != nil }
-        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-beta.service", "replace"]).status, 0)
-        warn.waitFor("drift to be reported", timeout: 20) { warn.stderr.contains("drift: unit.prim-beta.service will be start") }
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("beta"), "replace"]).status, 0)
+        warn.waitFor("drift to be reported", timeout: 20) { warn.stderr.contains("drift: unit.prim-beta@.service will be start") }
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive", "warn mode changes nothing")
     }
 
@@ -244,7 +244,7 @@ final class PrimdTests: PrimdTestCase {
         // Polls go on and the poison commit is not attempted.
         second.waitForFetches(2, seeing: poison)
         XCTAssertEqual(second.condition("Stalled")?["reason"] as? String, "AttemptCrashed")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"), "the poison commit was not applied")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"), "the poison commit was not applied")
 
         let fixed = try repo.commit(["prims/gamma.yaml": gamma(port: 3207)], message: "the next commit")
         second.waitForAttemptToEnd(fixed, "the next commit")
@@ -298,13 +298,13 @@ final class PrimdTests: PrimdTestCase {
         primd.waitForAttemptToEnd(unsigned, "the unsigned commit")
         XCTAssertEqual(primd.condition("Stalled")?["reason"] as? String, "InvalidCommitSignature")
         XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("the commit is not signed"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"), "nothing applied")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"), "nothing applied")
 
         repo.signingKey = "\(keys)/stranger"
         let stranger = try repo.commit(["prims/gamma.yaml": gamma(port: 3208)], message: "signed by a stranger")
         primd.waitForAttemptToEnd(stranger, "the stranger's commit")
         XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("not in the allowed signers"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma.service"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"))
 
         repo.signingKey = "\(keys)/allowed"
         let signed = try repo.commit(["prims/gamma.yaml": gamma(port: 3210)], message: "signed")
@@ -313,21 +313,48 @@ final class PrimdTests: PrimdTestCase {
     }
 }
 
-/// Calls `probe` every 20 ms on a thread until stopped; counts answers and failures.
+/// Calls `probe` every 10 ms on a thread until stopped; counts answers and failures, and keeps
+/// what the first failures were (`failures`) for the assertion's message.
 final class Prober: @unchecked Sendable {
     private let lock = NSLock()
     private var answered = 0, failed = 0, running = true
+    private var reasons: [String] = []
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ probe: @escaping @Sendable () -> Bool) {
+    convenience init(_ probe: @escaping @Sendable () -> Bool) {
+        self.init(describing: { probe() ? nil : "the probe failed" })
+    }
+
+    /// `probe` says why a request failed, or nil when it was answered as it should be.
+    init(describing probe: @escaping @Sendable () -> String?) {
+        let started = Date()
         Thread.detachNewThread { [self] in
             while lock.withLock({ running }) {
-                let ok = probe()
-                lock.withLock { if ok { answered += 1 } else { failed += 1 } }
-                usleep(20_000)
+                let failure = probe()
+                lock.withLock {
+                    if let failure {
+                        failed += 1
+                        if reasons.count < 5 { reasons.append(String(format: "at %.3f s: ", Date().timeIntervalSince(started)) + failure) }
+                    } else {
+                        answered += 1
+                    }
+                }
+                usleep(10_000)
             }
             done.signal()
         }
+    }
+
+    /// A prober that asks Caddy for `host` and expects its body to contain `expect`.
+    static func through(_ caddy: String, host: String, expect: String) -> Prober {
+        Prober(describing: {
+            do {
+                let answer = try HTTPClient.request("GET", caddy + "/", headers: ["Host": host], timeout: 10)
+                return answer.text.contains(expect) ? nil : "\(answer.status) \(answer.text.prefix(120))"
+            } catch {
+                return "\(error)"
+            }
+        })
     }
 
     func stop() -> (answered: Int, failed: Int) {
@@ -335,4 +362,6 @@ final class Prober: @unchecked Sendable {
         done.wait()
         return lock.withLock { (answered, failed) }
     }
+
+    var failures: [String] { lock.withLock { reasons } }
 }

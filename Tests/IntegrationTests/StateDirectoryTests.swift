@@ -34,7 +34,7 @@ final class StateDirectoryTests: FreshTestbedCase {
         // A code change: tally's own release changes, its new version counts on.
         try write(Array("v2\n".utf8), to: "\(state)/packages/tally/VERSION")
         let code = try apply()
-        XCTAssertTrue(code.stdout.contains("prim-tally.service"), code.stdout)
+        XCTAssertTrue(code.stdout.contains("prim-tally@.service"), code.stdout)
         XCTAssertEqual(try count(), 3)
         // A port change: handed over side by side; the new version counts on.
         try write(Array(tally(port: 3220).utf8), to: "\(state)/prims/tally.yaml")

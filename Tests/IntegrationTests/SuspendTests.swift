@@ -35,7 +35,7 @@ final class SuspendTests: PrimdTestCase {
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
         XCTAssertTrue(testbed.viaCaddy("beta.prim.test").1.contains("beta.sh"))
         XCTAssertEqual((try? HTTPClient_get("http://127.0.0.1:3212/")), 200)
-        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prim-alpha.service", "replace"]).status, 0)
+        XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("alpha"), "replace"]).status, 0)
         let commit = try repo.commit(["prims/beta.yaml": ConvergedState.files(betaDescription: "beta v2")["prims/beta.yaml"]!], message: "beta v2")
         process.waitFor("primd to fetch the new commit and say it is suspended") {
             let status = process.status()

@@ -6,10 +6,11 @@ import XCTest
 
 /// The planner with literal desired and observed states.
 final class PlannerTests: XCTestCase {
-    static let unitText = "# Managed by prim\n[Unit]\nDescription=search.sh\nX-Restart-Triggers=env:aaaa\n[Service]\nExecStart=/bin/true\n"
+    static let unitText = "# Managed by prim\n[Unit]\nDescription=search.sh\n[Service]\nExecStart=/bin/true\n"
 
-    func unit(_ text: String = unitText, running: Bool = true) -> DesiredResource {
-        DesiredResource(address: ResourceNames.unit("search"), prim: "search", path: "/u/prim-search.service", content: text, running: running)
+    func unit(_ text: String = unitText, running: Bool = true, version: String = "v1") -> DesiredResource {
+        DesiredResource(address: ResourceNames.unit("search"), prim: "search", path: "/u/prim-search@.service", content: text, running: running,
+                        attributes: ["version": version])
     }
 
     func env(_ content: String = "# Managed by prim\nPORT=1\n") -> DesiredResource {
@@ -25,11 +26,14 @@ final class PlannerTests: XCTestCase {
         DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: "http://admin", content: "", keys: sites)
     }
 
-    func live(_ resource: DesiredResource, content: String? = nil, active: String = "active", owned: Bool = true) -> ObservedResource {
+    /// A unit's live versions: `running` (by default, the desired version when active), the first serving.
+    func live(_ resource: DesiredResource, content: String? = nil, active: String = "active", owned: Bool = true, running: [String]? = nil) -> ObservedResource {
         let text = content ?? resource.content
+        let versions = running ?? (active == "active" ? [resource.attributes["version"] ?? ""] : [])
         return ObservedResource(address: resource.address, content: resource.sensitive ? nil : text, digest: Digest.sha256(text),
                                 owned: owned, runtime: resource.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: active) : nil,
-                                prim: resource.prim)
+                                prim: resource.prim,
+                                attributes: resource.address.kind == .unit && !versions.isEmpty ? ["running": versions.joined(separator: " "), "serving": versions[0]] : [:])
     }
 
     func plan(_ desired: [DesiredResource], _ observed: [ObservedResource], sites: Set<String>? = ["search.prim.sh"], blocked: [BlockedPrim] = []) -> Plan {
@@ -47,7 +51,7 @@ final class PlannerTests: XCTestCase {
 
     func testNothingLiveCreatesInPhaseOrderAndReloadsCaddyOnce() {
         let p = plan([fragment(), unit(), env(), caddy()], [], sites: [])
-        XCTAssertEqual(actions(p), ["create search.env", "create prim-search.service", "create search.caddy", "reload caddy"])
+        XCTAssertEqual(actions(p), ["create search.env", "create prim-search@.service", "create search.caddy", "reload caddy"])
         XCTAssertEqual([p.toAdd, p.toChange, p.toDestroy], [3, 1, 0])
     }
 
@@ -67,37 +71,45 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(actions(Planner.plan(desired: newer, observed: ObservedState(assumingApplied: base, kinds: Kinds.planners), kinds: Kinds.planners)), ["update search.env"])
         let empty = DesiredHost(host: "vps", resources: [caddy(sites: [])])
         XCTAssertEqual(actions(Planner.plan(desired: empty, observed: ObservedState(assumingApplied: base, kinds: Kinds.planners), kinds: Kinds.planners)),
-                       ["reload caddy", "delete search.caddy", "delete prim-search.service", "delete search.env"])
+                       ["reload caddy", "delete search.caddy", "delete prim-search@.service", "delete search.env"])
     }
 
-    func testChangedRestartTriggerRestarts() {
-        let p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "env:aaaa", with: "env:bbbb"))])
-        XCTAssertEqual(actions(p), ["restart prim-search.service"])
-        XCTAssertEqual(p.pending.first?.reason?.code, "restart-triggers-changed")
+    /// A new version (release, env or settings) hands over: one restart, the template rewritten only when it changed.
+    func testANewVersionHandsOverAndAStrayStops() {
+        var p = plan([unit()], [live(unit(), running: ["v0"])])
+        XCTAssertEqual(actions(p), ["restart prim-search@.service"])
+        XCTAssertEqual(p.pending.first?.reason?.code, "new-version")
+        XCTAssertEqual(p.pending.first?.reason?.message, "its release, env or settings changed; version v1 takes over from version v0")
+        XCTAssertFalse(p.pending.first?.writesContent ?? true, "the template is as it was: no daemon-reload")
+        p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "/bin/true", with: "/bin/false"), running: ["v0"])])
+        XCTAssertEqual(p.pending.first?.reason?.code, "unit-changed")
         XCTAssertTrue(p.pending.first?.writesContent ?? false)
+        p = plan([unit()], [live(unit(), running: ["v1", "v0"])])
+        XCTAssertEqual(actions(p), ["update prim-search@.service"])
+        XCTAssertEqual(p.pending.first?.reason?.message, "version v0 still runs beside the serving one and stops")
     }
 
     func testDescriptionOnlyUpdatesWithoutRestart() {
         let p = plan([unit()], [live(unit(), content: Self.unitText.replacingOccurrences(of: "search.sh", with: "old"))])
-        XCTAssertEqual(actions(p), ["update prim-search.service"])
+        XCTAssertEqual(actions(p), ["update prim-search@.service"])
         XCTAssertEqual(p.pending.first?.reason?.code, "documentation-changed")
     }
 
     func testInactiveUnitStarts() {
         let p = plan([unit()], [live(unit(), active: "failed")])
-        XCTAssertEqual(actions(p), ["start prim-search.service"])
-        XCTAssertEqual(p.pending.first?.reason?.message, "unit is failed")
+        XCTAssertEqual(actions(p), ["start prim-search@.service"])
+        XCTAssertEqual(p.pending.first?.reason?.message, "no version runs (the last is failed); version v1 starts")
     }
 
     func testHoldStopsARunningUnitAndLeavesAStoppedOneAlone() {
-        XCTAssertEqual(actions(plan([unit(running: false)], [live(unit())])), ["stop prim-search.service"])
+        XCTAssertEqual(actions(plan([unit(running: false)], [live(unit())])), ["stop prim-search@.service"])
         XCTAssertEqual(actions(plan([unit(running: false)], [live(unit(), active: "inactive")])), [])
     }
 
     func testRemovedPrimIsDestroyedInReversePhaseOrder() {
         let old = [env(), unit(), fragment()].map { live($0) }
         let p = plan([caddy(sites: [])], old, sites: ["search.prim.sh"])
-        XCTAssertEqual(actions(p), ["reload caddy", "delete search.caddy", "delete prim-search.service", "delete search.env"])
+        XCTAssertEqual(actions(p), ["reload caddy", "delete search.caddy", "delete prim-search@.service", "delete search.env"])
         XCTAssertEqual(p.toDestroy, 3)
     }
 
@@ -155,7 +167,7 @@ final class PlannerTests: XCTestCase {
         let text = PlannerTests.unitText + "StateDirectory=prim-state/search\n"
         let removed = plan([caddy(sites: [])], [live(unit(text))], sites: [])
         XCTAssertEqual(removed.notes, ["prim 'search' is removed, and its data in /var/lib/prim-state/search is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/prim-state/search when it is no longer needed"])
-        let moved = plan([unit(text.replacingOccurrences(of: "prim-state/search", with: "prim-data/search")), caddy()], [live(unit(text))])
+        let moved = plan([unit(text.replacingOccurrences(of: "prim-state/search", with: "prim-data/search"), version: "v2"), caddy()], [live(unit(text))])
         XCTAssertEqual(moved.notes, ["prim 'search' moves to an empty state directory /var/lib/prim-data/search; its data stays in /var/lib/prim-state/search (move it by hand, with the prim stopped, if it should follow)"])
         XCTAssertEqual(plan([unit(text), caddy()], [live(unit(text))]).notes, [], "unchanged")
     }

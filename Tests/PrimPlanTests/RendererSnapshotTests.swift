@@ -29,10 +29,11 @@ final class RendererSnapshotTests: XCTestCase {
         let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)])
         var observed: [ObservedResource] = old.resources.filter { $0.prim == "search" }.map {
             ObservedResource(address: $0.address, content: $0.sensitive ? nil : $0.content, digest: $0.digest,
-                             runtime: $0.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: "active") : nil, prim: $0.prim)
+                             runtime: $0.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: "active") : nil, prim: $0.prim,
+                             attributes: $0.address.kind == .unit ? ["running": old.renderings["search"]!.version, "serving": old.renderings["search"]!.version] : [:])
         }
         observed.append(ObservedResource(address: ResourceNames.fragment("legacy"), path: "/etc/caddy/prim.d/legacy.caddy", content: "# Managed by prim for legacy.\nlegacy.prim.test {\n}\n", digest: "x", prim: "legacy"))
-        observed.append(ObservedResource(address: ResourceNames.unit("legacy"), path: "/etc/systemd/system/prim-legacy.service", content: "# Managed by prim for legacy.\n[Unit]\n", digest: "y",
+        observed.append(ObservedResource(address: ResourceNames.unit("legacy"), path: "/etc/systemd/system/prim-legacy@.service", content: "# Managed by prim for legacy.\n[Unit]\n", digest: "y",
                                          runtime: UnitRuntime(loadState: "loaded", activeState: "active"), prim: "legacy"))
         observed.append(ObservedResource(address: ResourceNames.caddyConfig, path: config.caddyAdmin, content: nil, digest: "",
                                          keys: ["search.prim.test", "legacy.prim.test"]))

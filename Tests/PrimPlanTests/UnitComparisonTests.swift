@@ -8,7 +8,7 @@ final class UnitComparisonTests: XCTestCase {
         [Unit]
         Description=search.sh
         Documentation=https://search.prim.sh
-        X-Restart-Triggers=env:aaaa
+        After=network-online.target
 
         [Service]
         ExecStart=/usr/bin/python3 server.py
@@ -35,8 +35,8 @@ final class UnitComparisonTests: XCTestCase {
              effect: .rewriteOnly(keys: ["Unit.Documentation"])),
         Rule(name: "[Install] re-enables only", from: "WantedBy=multi-user.target", to: "WantedBy=default.target",
              effect: .reenable(keys: ["Install.WantedBy"])),
-        Rule(name: "X-Restart-Triggers restarts", from: "X-Restart-Triggers=env:aaaa", to: "X-Restart-Triggers=env:bbbb",
-             effect: .restartTriggers),
+        Rule(name: "Any other [Unit] key restarts", from: "After=network-online.target", to: "After=network-online.target x.service",
+             effect: .restart(keys: ["Unit.After"])),
         Rule(name: "ExecStart restarts", from: "ExecStart=/usr/bin/python3 server.py", to: "ExecStart=/usr/bin/python3 server2.py",
              effect: .restart(keys: ["Service.ExecStart"])),
         Rule(name: "a removed key restarts", from: "MemoryMax=256M\n", to: "", effect: .restart(keys: ["Service.MemoryMax"])),

@@ -60,7 +60,6 @@ public struct CaddyConfigReconciler: Reconciler {
         let caddy = try CaddyExecutor(config: apply.host.config)
         try apply.step(change) {
             try caddy.load(caddy.compose(fragments: CaddyRoutes.final(apply)))
-            apply.flags.insert(CaddyRoutes.loaded)
         }
     }
 

@@ -3,12 +3,13 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// Route fragments: one `<id>.caddy` per prim. Written after the prims they route to have
-/// started and passed their gates; Caddy reads them only when its config is loaded (`CaddyConfigReconciler`).
+/// Route fragments: one `<id>.caddy` per prim, sending its traffic to the version that serves (the
+/// declared port or its alternate; the file on disk always says which). Caddy reads them only when
+/// its config is loaded (`CaddyConfigReconciler`).
 ///
-/// At the stage, a prim whose route moves (a new port) while its new version restarts is served
-/// by its side-by-side candidate (`ApplyContext.candidates`): the live routes are loaded with that
-/// prim's route pointed at the candidate, until the new config is loaded.
+/// At the stage, the second half of a hand-over: every version the units' stage started and gated
+/// (`ApplyContext.handovers`) takes its prim's traffic in one `/load`, and its route file is
+/// rewritten to say so. A load that fails moves nothing: those prims are kept at the version serving.
 public struct CaddyRouteReconciler: Reconciler {
     public init() {}
 
@@ -20,43 +21,59 @@ public struct CaddyRouteReconciler: Reconciler {
         try CaddyObserver(config: host.config).fragments()
     }
 
+    /// A route that sends its traffic to the prim's alternate port is the same route: a version serves there.
+    public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
+        guard var live, let text = live.content, let port = resource.attributes["port"].flatMap({ Int($0) }),
+              CaddyFragmentRenderer.upstreamPort(text).map({ "\($0)" }) == resource.attributes["alternate"] else {
+            return compareFile(resource, live)
+        }
+        live.content = CaddyFragmentRenderer.routing(text, to: port)
+        live.digest = Digest.sha256(live.content ?? "")
+        return compareFile(resource, live)
+    }
+
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
-        let loads = apply.plan.pending.contains { $0.address.kind == .caddyConfig }
-        let moving = Set(changes.filter { $0.action == .update }.compactMap(\.prim))
-        apply.handovers = loads ? Set(apply.candidates.keys.filter(moving.contains)) : []
-        guard !apply.handovers.isEmpty else { return }
-        let overrides = Dictionary(uniqueKeysWithValues: apply.handovers.compactMap { prim in apply.candidates[prim].map { (prim, $0.fragment) } })
+        let moving = apply.handovers.values.filter { $0.movesRoute && !apply.kept.contains($0.prim) }.sorted { $0.prim < $1.prim }
+        guard !moving.isEmpty else { return }
+        // The new route, sent to the new version, when it serves the names the live one does (the
+        // config loaded later is then the same, and Caddy does not reload it); else the live route
+        // sent there, and what else changes (a name, a block) waits for the config loaded after the
+        // DNS records, as a new prim's whole route does.
+        var routes: [String: String] = [:]
+        for handover in moving {
+            guard let port = handover.port, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
+            let desired = apply.desired.resources.first { $0.address == ResourceNames.fragment(handover.prim) }?.content
+            let text = desired.flatMap { CaddyRoutes.sites($0) == CaddyRoutes.sites(live) ? $0 : nil } ?? live
+            routes[handover.prim] = CaddyFragmentRenderer.routing(text, to: port)
+        }
+        guard !routes.isEmpty else { return }
         do {
             let caddy = try CaddyExecutor(config: apply.host.config)
-            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: overrides)))
-        } catch {
-            apply.handovers = []
-            return
-        }
-        let moved = apply.handovers
-        apply.atEnd {
-            // The apply stopped before the new routes were loaded: a moved prim's route points at its
-            // candidate, which is about to stop. Point it at the prim's own new version if that was
-            // restarted, else back at its running one.
-            guard !apply.flags.contains(CaddyRoutes.loaded), let caddy = try? CaddyExecutor(config: apply.host.config) else { return }
-            var routes: [String: String] = [:]
-            for prim in moved {
-                let restarted = apply.applied.contains { $0.address == ResourceNames.unit(prim) }
-                guard let fragment = apply.plan.changes.first(where: { $0.address == ResourceNames.fragment(prim) }),
-                      let text = restarted ? fragment.after : fragment.before else { continue }
-                routes[prim] = text
-                // The file says what is live: a later apply that keeps this route as it is live reads it.
-                if restarted, (try? caddy.write(fragment.path, content: text)) != nil {
-                    apply.done(fragment, seconds: 0)
+            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
+            for handover in moving where routes[handover.prim] != nil {
+                apply.handovers[handover.prim]?.routed = true
+                // The file says where the traffic goes, once it goes there: a later apply reads it.
+                if let text = routes[handover.prim] {
+                    try caddy.write("\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(handover.prim).name)", content: text)
                 }
             }
-            try? caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
+        } catch {
+            for handover in moving where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {
+                apply.kept.insert(handover.prim)
+                apply.degrade("\(ResourceNames.fragment(handover.prim).name): the route could not move to the new version (\(error)); the running version keeps serving", of: handover.prim)
+            }
         }
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
-        try apply.write(changes, with: try CaddyExecutor(config: apply.host.config))
+        let caddy = try CaddyExecutor(config: apply.host.config)
+        for change in changes {
+            try apply.step(change) {
+                try caddy.write(change.path, content: CaddyRoutes.serving(apply.content(change), of: change.prim, apply))
+                try apply.owns(change.address, path: change.path)
+            }
+        }
     }
 
     /// The routes were dropped from Caddy when its new config was loaded; the files go now.

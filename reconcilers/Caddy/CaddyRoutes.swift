@@ -5,18 +5,30 @@ import PrimSystem
 
 /// Which text of each prim's route goes into a config Caddy loads, in one place. A prim the plan
 /// blocks keeps its route exactly as it is live (its file on disk, which the apply does not touch);
-/// a prim kept at its running version keeps its live route too.
+/// a prim kept at its running version keeps its live route too. Every route sends its traffic to
+/// the version that serves: the port its file on disk says (a hand-over rewrote it when it moved).
 enum CaddyRoutes {
-    static let loaded = "caddy-config-loaded"
-
     static func blocked(_ apply: ApplyContext) -> Set<String> { Set(apply.plan.blocked.map(\.prim)) }
 
     /// The live route files of these prims, as they are on disk.
     static func live(_ prims: Set<String>, _ config: HostConfig) -> [String] {
-        prims.sorted().compactMap { prim in
-            let path = "\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
-            return (try? FileReader.bytes(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
-        }
+        prims.sorted().compactMap { live($0, config) }
+    }
+
+    static func live(_ prim: String, _ config: HostConfig) -> String? {
+        let path = "\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
+        return (try? FileReader.bytes(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A prim's route text sent to the port its version serves on (its route file's).
+    static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
+        guard let prim, let port = live(prim, apply.host.config).flatMap(CaddyFragmentRenderer.upstreamPort) else { return text }
+        return CaddyFragmentRenderer.routing(text, to: port)
+    }
+
+    /// The site addresses a route file opens (its unindented `… {` lines).
+    static func sites(_ text: String) -> Set<Substring> {
+        Set(text.split(separator: "\n").filter { !$0.hasPrefix("\t") && !$0.hasPrefix(" ") && !$0.hasPrefix("#") && $0.hasSuffix("{") })
     }
 
     static func fragments(_ apply: ApplyContext) -> [DesiredResource] {
@@ -29,8 +41,10 @@ enum CaddyRoutes {
         let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
                                 uniquingKeysWith: { a, _ in a })
         let texts = fragments(apply).compactMap { fragment -> String? in
-            guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else { return fragment.content }
-            return old
+            guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else {
+                return serving(fragment.content, of: fragment.prim, apply)
+            }
+            return old.map { serving($0, of: prim, apply) }
         }
         return texts + live(blocked(apply), apply.host.config)
     }
@@ -42,10 +56,10 @@ enum CaddyRoutes {
         for fragment in fragments(apply) {
             if let prim = fragment.prim, let text = overrides[prim] {
                 texts.append(text)
-            } else if let change = changed[fragment.address] {
-                if let before = change.before { texts.append(before) }  // a new route is not live yet
+            } else if changed[fragment.address] != nil {
+                if let live = fragment.prim.flatMap({ live($0, apply.host.config) }) { texts.append(live) }  // a new route is not live yet
             } else {
-                texts.append(fragment.content)
+                texts.append(serving(fragment.content, of: fragment.prim, apply))
             }
         }
         // Routes about to be removed are live until the new config is loaded.

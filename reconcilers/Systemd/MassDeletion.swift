@@ -12,8 +12,10 @@ public enum MassDeletion {
     public static func refusal(_ plan: Plan) -> String? {
         let units = plan.changes.filter { $0.address.kind == .unit }
         let deployed = Set(units.filter { $0.action != .create }.compactMap(\.prim))
+        // A unit from before versions whose prim's template takes over is not a removal.
+        let staying = Set(units.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete && $0.action != .stop }.compactMap(\.prim))
         // A prim stopped (`hold`) serves nothing either: it counts as removed here.
-        let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).sorted()
+        let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).subtracting(staying).sorted()
         let verb = units.contains { $0.action == .stop } ? "stop or remove" : "remove"
         let override = "if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
         let names = removed.joined(separator: ", ")

@@ -9,16 +9,20 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// Writes unit files and drives the manager over sd-bus: reload, enable, start/restart/stop.
+/// Writes unit files and versions' files, and drives the manager over sd-bus: reload, start/stop.
 public struct SystemdExecutor: UnitExecutor {
     public let bus: SystemdBus
     public let unitDir: String
     public let journalDir: String?
+    let envDir: String
+    let dataDir: String
 
     public init(config: HostConfig, bus: SystemdBus) {
         self.bus = bus
         unitDir = config.unitDir
         journalDir = config.journalDir
+        envDir = config.envDir
+        dataDir = config.dataDir
     }
 
     /// 0600: only the manager (root) reads a prim's unit. Its restart trigger carries a digest of
@@ -44,6 +48,25 @@ public struct SystemdExecutor: UnitExecutor {
         for target in targets {
             try AtomicFile.symlink("\(unitDir)/\(unit)", at: "\(unitDir)/\(target).wants/\(unit)")
         }
+    }
+
+    /// Prepares one version of a prim to start: its env file (0600, read by the manager only) with
+    /// the port it listens on, its link to its release, and its link in `multi-user.target.wants`
+    /// (the template's `WantedBy=`), so the host starts the serving version at boot.
+    public func prepare(instance: String, env: String, release: String?) throws {
+        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
+        try AtomicFile.write(Array(env.utf8), to: "\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))", mode: 0o600)
+        let link = "\(dataDir)/versions/\(ResourceNames.versionLink(prim, version: version))"
+        if let release { try AtomicFile.symlink(release, at: link) } else { try AtomicFile.remove(link) }
+        try AtomicFile.symlink("\(unitDir)/\(ResourceNames.unit(prim).name)", at: "\(unitDir)/multi-user.target.wants/\(instance)")
+    }
+
+    /// Removes what `prepare` made for a version that no longer runs.
+    public func forget(instance: String) throws {
+        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
+        try disable(unit: instance)
+        try AtomicFile.remove("\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))")
+        try AtomicFile.remove("\(dataDir)/versions/\(ResourceNames.versionLink(prim, version: version))")
     }
 
     public func disable(unit: String) throws {

@@ -2,27 +2,97 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// Observes prim's units: their files in the unit directory and what the manager says of them.
+/// Observes prim's units: their files in the unit directory, the versions the manager runs of
+/// each template, and which of those serves (the one the prim's route sends its traffic to).
 public struct SystemdObserver {
-    public let unitDir: String
+    public let config: HostConfig
     public let bus: SystemdBus
 
-    public init(unitDir: String, bus: SystemdBus) {
-        self.unitDir = unitDir
+    public init(config: HostConfig, bus: SystemdBus) {
+        self.config = config
         self.bus = bus
     }
 
-    public func observe() throws -> [ObservedResource] {
-        let names = FileReader.names(in: unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }
-        let states = try bus.states(units: names)
-        return try names.compactMap { name in
-            guard let bytes = try FileReader.bytes("\(unitDir)/\(name)") else { return nil }
-            let text = String(decoding: bytes, as: UTF8.self)
-            let runtime = states[name] ?? UnitRuntime(loadState: "not-found", activeState: "inactive")
-            return ObservedResource(
-                address: ResourceAddress(.unit, name), path: "\(unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
-                owned: text.hasPrefix(ResourceNames.ownershipMarker),
-                runtime: runtime, prim: ResourceNames.prim(ofUnit: name))
+    /// The versions of one prim the manager has loaded, and the one that serves.
+    public struct Versions: Sendable, Equatable {
+        public struct Running: Sendable, Equatable {
+            public var version: String
+            public var unit: String
+            public var port: Int?
+            public var runtime: UnitRuntime
         }
+
+        /// Versions whose unit runs (active, activating), by version.
+        public var running: [Running] = []
+        /// A version the manager knows but that does not run (failed), for status.
+        public var stopped: [Running] = []
+        /// The port the prim's route sends its traffic to (its route file), if it has one.
+        public var routedPort: Int?
+
+        /// The version that serves: the running one the route points at; for a prim without a
+        /// route, the only one running. A route that points elsewhere (a unit from before versions,
+        /// a stopped version) has no version serving.
+        public var serving: Running? {
+            guard let routedPort else { return running.count == 1 ? running[0] : nil }
+            return running.first { $0.port == routedPort }
+        }
+    }
+
+    public func observe() throws -> [ObservedResource] {
+        let names = FileReader.names(in: config.unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }
+        let legacy = names.filter { !$0.contains("@") }
+        let states = try bus.states(units: legacy)
+        let versions = try allVersions()
+        return try names.compactMap { name in
+            guard let bytes = try FileReader.bytes("\(config.unitDir)/\(name)"), let prim = ResourceNames.prim(ofUnit: name) else { return nil }
+            let text = String(decoding: bytes, as: UTF8.self)
+            var runtime = states[name] ?? UnitRuntime(loadState: "not-found", activeState: "inactive")
+            var attributes: [String: String] = [:]
+            if ResourceNames.isTemplate(name) {
+                let observed = versions[prim] ?? Versions()
+                let shown = observed.serving ?? observed.running.first ?? observed.stopped.first
+                runtime = shown?.runtime ?? UnitRuntime(loadState: "loaded", activeState: "inactive")
+                attributes["running"] = observed.running.map(\.version).sorted().joined(separator: " ")
+                if let serving = observed.serving { attributes["serving"] = serving.version }
+            }
+            return ObservedResource(
+                address: ResourceAddress(.unit, name), path: "\(config.unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
+                owned: text.hasPrefix(ResourceNames.ownershipMarker), runtime: runtime, prim: prim, attributes: attributes)
+        }
+    }
+
+    /// Every prim's versions, in one round trip to the manager.
+    public func allVersions() throws -> [String: Versions] {
+        try group(bus.states(matching: [ResourceNames.instances("*")]))
+    }
+
+    /// One prim's versions.
+    public func versions(of prim: String) throws -> Versions {
+        try group(bus.states(matching: [ResourceNames.instances(prim)]))[prim] ?? Versions(routedPort: routedPort(of: prim))
+    }
+
+    func group(_ states: [String: UnitRuntime]) -> [String: Versions] {
+        var result: [String: Versions] = [:]
+        for (unit, runtime) in states.sorted(by: { $0.key < $1.key }) {
+            guard let prim = ResourceNames.prim(ofUnit: unit), let version = ResourceNames.version(ofUnit: unit) else { continue }
+            var versions = result[prim] ?? Versions(routedPort: routedPort(of: prim))
+            let entry = Versions.Running(version: version, unit: unit, port: port(of: prim, version: version), runtime: runtime)
+            if runtime.isRunning { versions.running.append(entry) } else { versions.stopped.append(entry) }
+            result[prim] = versions
+        }
+        return result
+    }
+
+    /// The PORT a version's env file gives it (the only value read from that file).
+    func port(of prim: String, version: String) -> Int? {
+        guard let bytes = FileReader.stream("\(config.envDir)/\(ResourceNames.versionEnvFile(prim, version: version))") else { return nil }
+        let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("PORT=") }
+        return line.flatMap { Int($0.dropFirst(5)) }
+    }
+
+    /// The port the prim's route file sends its traffic to.
+    func routedPort(of prim: String) -> Int? {
+        (FileReader.stream("\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"))
+            .flatMap { CaddyFragmentRenderer.upstreamPort(String(decoding: $0, as: UTF8.self)) }
     }
 }

@@ -9,10 +9,11 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// Units: `prim-<id>.service` files and the jobs that start, restart and stop them. Files are
-/// written after env files and releases, then one daemon-reload, then every job at once, then
-/// the health gates of what was started. A live prim's new version first runs side by side
-/// (`SystemdReconciler+Candidates`).
+/// Units: each prim's template, `prim-<id>@.service`, and the versions that run as its instances.
+/// A change to a running prim is a hand-over (`SystemdReconciler+Handover`): at the stage its new
+/// version starts beside the serving one and is gated, Caddy's route moves to it (the route
+/// reconciler's stage), and at the execution the old version is drained and stopped. Only a
+/// template written or removed costs a daemon-reload, once per apply.
 public struct SystemdReconciler: Reconciler {
     public init() {}
 
@@ -23,7 +24,7 @@ public struct SystemdReconciler: Reconciler {
     public static let massDelete = Override(rawValue: "mass-delete")
 
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
-        try SystemdObserver(unitDir: host.config.unitDir, bus: host.bus).observe()
+        try SystemdObserver(config: host.config, bus: host.bus).observe()
     }
 
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
@@ -31,48 +32,70 @@ public struct SystemdReconciler: Reconciler {
             Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
                    before: live?.content, after: resource.content, writesContent: writes)
         }
+        let version = resource.attributes["version"] ?? ""
         guard let live else {
-            return change(.create, Reason("new", resource.running ? "not on the host yet" : "not on the host yet; stays stopped (status hold)"), writes: true)
+            return change(.create, Reason("new", resource.running ? "not on the host yet; version \(version) starts" : "not on the host yet; stays stopped (status hold)"), writes: true)
         }
-        let running = live.runtime?.isRunning ?? false
-        let state = live.runtime.map { "\($0.activeState)" } ?? "unknown"
+        let running = (live.attributes["running"] ?? "").split(separator: " ").map(String.init)
+        let serving = live.attributes["serving"]
         let effect = UnitComparison.effect(old: live.content ?? "", new: resource.content)
         let writes = effect != .none
         if !resource.running {
-            if running { return change(.stop, Reason("hold", "status is hold; the unit is stopped, route and DNS kept"), writes: writes) }
+            if !running.isEmpty { return change(.stop, Reason("hold", "status is hold; every version is stopped, route and DNS kept"), writes: writes) }
             return writes ? change(.update, Reason("content-changed", "unit file changed; stays stopped (status hold)"), writes: true)
                           : change(.noop, nil, writes: false)
         }
-        if !running {
-            return change(.start, Reason("inactive", "unit is \(state)\(writes ? " and its file changed" : "")"), writes: writes)
+        if running.isEmpty {
+            let state = live.runtime.map { "\($0.activeState)" } ?? "inactive"
+            return change(.start, Reason("inactive", "no version runs (the last is \(state)); version \(version) starts"), writes: writes)
+        }
+        guard serving == version else {
+            let from = serving.map { "version \($0)" } ?? "the units running now"
+            if case .restart(let keys) = effect {
+                return change(.restart, Reason("unit-changed", "\(keys.joined(separator: ", ")) changed; version \(version) takes over from \(from)"), writes: true)
+            }
+            return change(.restart, Reason("new-version", "its release, env or settings changed; version \(version) takes over from \(from)"), writes: writes)
+        }
+        if running.count > 1 {
+            let others = running.filter { $0 != version }.joined(separator: ", ")
+            return change(.update, Reason("stray-versions", "version \(others) still runs beside the serving one and stops"), writes: writes)
         }
         switch effect {
-        case .none: return change(.noop, nil, writes: false)
-        case .restartTriggers:
-            return change(.restart, Reason("restart-triggers-changed", "X-Restart-Triggers changed"), writes: true)
-        case .restart(let keys):
-            return change(.restart, Reason("unit-changed", "\(keys.joined(separator: ", ")) changed"), writes: true)
+        case .none, .restart: return change(.noop, nil, writes: false)
         case .reenable(let keys):
-            return change(.update, Reason("install-changed", "\(keys.joined(separator: ", ")) changed; re-enable only, no restart"), writes: true)
+            return change(.update, Reason("install-changed", "\(keys.joined(separator: ", ")) changed; no restart"), writes: true)
         case .rewriteOnly(let keys):
             return change(.update, Reason("documentation-changed", "only \(keys.joined(separator: ", ")) changed; no restart"), writes: true)
         }
     }
 
-    /// A start or restart an interrupted apply did not finish: the file looks converged, the service still runs the old one.
+    /// As the state would leave the host: each running prim's desired version runs and serves.
+    public func assumedApplied(_ desired: DesiredHost) -> [ObservedResource] {
+        desired.resources.filter { $0.address.kind == kind }.map { resource in
+            let version = resource.attributes["version"] ?? ""
+            return ObservedResource(address: resource.address, path: resource.path, content: resource.content, digest: resource.digest,
+                                    runtime: UnitRuntime(loadState: "loaded", activeState: resource.running ? "active" : "inactive"),
+                                    prim: resource.prim, attributes: resource.running ? ["running": version, "serving": version] : [:])
+        }
+    }
+
+    /// A hand-over an interrupted apply did not finish is made again (the observation decides what is left).
     public func resumeAction(unfinished: Action) -> Action? {
         [.create, .restart, .start].contains(unfinished) ? .restart : nil
     }
 
     /// A removed prim's persistent directory is kept, and one that moves (a new `state_dir`, a new
-    /// owner) starts empty: the plan says where each is.
+    /// owner) starts empty: the plan says where each is. A unit from before versions that a
+    /// template replaces is not a removal.
     public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
         func stateDirectory(_ unit: String?) -> Substring? {
             (unit ?? "").split(separator: "\n").first { $0.hasPrefix("StateDirectory=") }?.dropFirst("StateDirectory=".count)
         }
+        let templates = Set(changes.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete }.compactMap(\.prim))
         return changes.compactMap { change in
             guard let prim = change.prim, let old = stateDirectory(change.before) else { return nil }
             if change.action == .delete {
+                if templates.contains(prim) { return nil }
                 return "prim '\(prim)' is removed, and its data in /var/lib/\(old) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(old) when it is no longer needed"
             }
             guard change.action != .noop, let new = stateDirectory(change.after), new != old else { return nil }
@@ -86,87 +109,61 @@ public struct SystemdReconciler: Reconciler {
     }
 
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
-        try tryCandidates(changes, apply)
+        try startVersions(changes, apply)
     }
 
+    /// After the routes moved: each replaced version is drained and stopped, a held prim's
+    /// versions stop, and every change is recorded.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
-        // Candidates whose route does not move have done their work.
-        stop(apply.candidates.keys.filter { !apply.handovers.contains($0) }.sorted(), units, apply)
-        let writes = changes.filter(\.writesContent)
-        for change in writes {
-            try units.write(change.path, content: apply.content(change))
-            try apply.owns(change.address, path: change.path)
-        }
-        // One daemon-reload, then enable.
-        if !writes.isEmpty || apply.resuming || apply.flags.contains(Self.candidateFilesRemoved) {
-            let clock = Date()
-            try units.reload()
-            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
-        }
-        for change in writes {
-            try units.enable(unit: change.address.name, content: apply.content(change))
-        }
-
-        // Start, restart and stop, concurrently.
-        var jobs: [UnitJob] = []
+        // A version whose route could not move does not take over: it stops, and the old one serves on.
+        var stops = apply.handovers.values.filter { $0.movesRoute && !$0.routed }.map(\.unit)
         for change in changes {
-            let running = apply.resource(change)?.running ?? true
-            switch change.action {
-            case .create where running, .start: jobs.append(UnitJob(unit: change.address.name, verb: .start))
-            case .restart: jobs.append(UnitJob(unit: change.address.name, verb: .restart))
-            case .stop: jobs.append(UnitJob(unit: change.address.name, verb: .stop))
-            default: break
+            guard let prim = change.prim, ResourceNames.isTemplate(change.address.name) else { continue }
+            if change.action == .stop {
+                stops += (try? SystemdObserver(config: apply.host.config, bus: apply.host.bus).versions(of: prim).running.map(\.unit)) ?? []
+            } else if let handover = apply.handovers[prim], handover.routed || !handover.movesRoute {
+                stops += handover.replaces.filter { ResourceNames.version(ofUnit: $0) != nil }
             }
         }
-        let clock = Date()
-        let outcomes = jobs.isEmpty ? [:] : units.run(jobs, timeout: apply.jobTimeout)
-        let jobSeconds = Date().timeIntervalSince(clock)
-        var started: [String] = []
+        let handovers = changes.compactMap { $0.prim.flatMap { apply.handovers[$0] } }
+        drain(ports: handovers.flatMap(\.replacedPorts))
+        let outcomes = stops.isEmpty ? [:] : units.run(stops.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
+        for unit in stops where (outcomes[unit] ?? nil) == nil { try? units.forget(instance: unit) }
         for change in changes {
-            let job = jobs.first { $0.unit == change.address.name }
-            if let job, let failure = outcomes[job.unit] ?? "the manager gave no result" {
-                let lines = units.journal(unit: job.unit, lines: 10)
-                apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: jobSeconds,
-                                         journal: apply.redacted(lines, of: change.prim))))
-                // A prim that did not start failed its gate: reported like one that did not answer, and
-                // only a live one's fails the apply (and is rolled back); a testing prim's is its own.
-                if job.verb != .stop, let gate = apply.gates[job.unit] {
-                    apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(job.unit) did not start: \(failure)",
-                                          seconds: jobSeconds, release: gate.release), journal: lines)
-                }
-                // A unit that should run and does not fails the apply, a testing prim's too (as a
-                // testing prim whose unit stops after its start does): exit 4, never "complete".
-                apply.degrade("\(job.unit): \(failure)", of: change.prim)
-                continue
+            let failed = stops.filter { ResourceNames.prim(ofUnit: $0) == change.prim }.compactMap { unit in (outcomes[unit] ?? nil).map { "\(unit): \($0)" } }
+            if let failure = failed.first {
+                apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: 0, journal: [])))
+                apply.degrade(failure, of: change.prim)
+            } else {
+                apply.done(change, seconds: change.prim.flatMap { apply.handovers[$0]?.seconds } ?? 0)
             }
-            if let job, job.verb != .stop { started.append(job.unit) }
-            apply.done(change, seconds: job == nil ? 0 : jobSeconds)
-        }
-
-        // Health gates of what was started or restarted.
-        let toCheck = started.compactMap { apply.gates[$0] }
-        for result in HTTPHealthChecker(bus: apply.host.bus).check(toCheck) {
-            var lines: [String] = []
-            if !result.passed, let gate = toCheck.first(where: { $0.prim == result.prim }) {
-                lines = units.journal(unit: gate.unit, lines: 10)
-                let state = units.activeState(unit: gate.unit)
-                if result.enforced || state != "active" {
-                    apply.degrade("\(gate.unit): \(result.message)\(state != "active" ? " (unit is \(state))" : "")", of: gate.prim)
-                }
-            }
-            apply.gate(result, journal: lines)
         }
     }
 
-    /// Stop, disable and remove, then one daemon-reload.
+    /// Stop, disable and remove, then one daemon-reload. A unit from before versions is drained
+    /// first: its prim's route moved to the new version at the stage.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
         let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
-        let stops = units.run(changes.map { UnitJob(unit: $0.address.name, verb: .stop) }, timeout: apply.jobTimeout)
+        let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
+        drain(ports: changes.compactMap { $0.prim.flatMap { apply.handovers[$0] } }.flatMap(\.replacedPorts))
+        var stopping: [String: [String]] = [:]
+        for change in changes {
+            if ResourceNames.isTemplate(change.address.name), let prim = change.prim {
+                let versions = try observer.versions(of: prim)
+                stopping[change.address.name] = (versions.running + versions.stopped).map(\.unit)
+            } else {
+                stopping[change.address.name] = [change.address.name]
+            }
+        }
+        let stops = units.run(stopping.values.flatMap { $0 }.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
         for change in changes {
             try apply.step(change) {
-                if let failure = stops[change.address.name] ?? nil { throw SystemError("cannot stop: \(failure)") }
+                for unit in stopping[change.address.name] ?? [] {
+                    if let failure = stops[unit] ?? nil { throw SystemError("cannot stop \(unit): \(failure)") }
+                    if ResourceNames.version(ofUnit: unit) != nil { try units.forget(instance: unit) }
+                }
                 try units.disable(unit: change.address.name)
                 try units.remove(change.path)
                 try apply.owns(change.address, path: nil)
@@ -177,5 +174,15 @@ public struct SystemdReconciler: Reconciler {
         apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
     }
 
-    public func directories(_ config: HostConfig) -> [String] { [config.unitDir] }
+    /// Waits (at most a second) until no connection to these ports, the replaced versions', is open:
+    /// the requests Caddy sent them before its route moved are answered.
+    func drain(ports: [Int]) {
+        guard !ports.isEmpty else { return }
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline, ports.contains(where: { PortOwners.connections(to: $0) > 0 }) {
+            usleep(10_000)
+        }
+    }
+
+    public func directories(_ config: HostConfig) -> [String] { [config.unitDir, "\(config.dataDir)/versions"] }
 }

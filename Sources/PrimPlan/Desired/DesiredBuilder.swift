@@ -39,7 +39,9 @@ public enum DesiredBuilder {
         var blocked: [BlockedPrim] = []
         var ports: [String: Int] = [:]
         var renderings: [String: PrimRendering] = [:]
-        for prim in state.deployedPrims(on: host).sorted(by: { $0.id < $1.id }) {
+        let deployed = state.deployedPrims(on: host).sorted(by: { $0.id < $1.id })
+        var alternates = AlternatePorts(declared: Set(deployed.compactMap(\.port)))
+        for prim in deployed {
             var values: [PrimRendering.EnvValue] = []
             var missing: [String] = []
             var withheld: [String] = []
@@ -71,27 +73,28 @@ public enum DesiredBuilder {
                 continue
             }
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
-            var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, workdir: nil, restartTriggers: [],
-                                          stateName: state.stateName(of: prim.id))
+            var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, stateName: state.stateName(of: prim.id))
+            rendering.alternatePort = prim.port.map { alternates.next(after: $0) }
             let env = rendering.env(port: prim.port)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
                                              content: env, sensitive: true, keys: ["PORT"] + values.map(\.key),
                                              sources: Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first })))
-            rendering.restartTriggers = ["env:\(String(Digest.sha256(env).prefix(16)))"]
             if let manifest = releases[prim.id] {
                 let address = ResourceNames.release(prim.id, digest: manifest.digest)
                 let path = "\(config.dataDir)/releases/\(address.name)"
                 resources.append(DesiredResource(address: address, prim: prim.id, path: path, content: manifest.text))
-                rendering.restartTriggers.append("release:\(manifest.digest.prefix(16))")
-                rendering.workdir = path
+                rendering.release = path
             }
             let unit = ResourceNames.unit(prim.id)
-            resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)",
-                                             content: rendering.unit(envFile: rendering.envPath, port: prim.port),
-                                             running: prim.status?.runs ?? false))
+            let template = rendering.unit()
+            rendering.version = PrimRendering.version(unit: template, env: env, release: rendering.release)
+            var ports: [String: String] = [:]
+            if let port = prim.port, let alternate = rendering.alternatePort { ports = ["port": "\(port)", "alternate": "\(alternate)"] }
+            resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)", content: template,
+                                             running: prim.status?.runs ?? false, attributes: ports.merging(["version": rendering.version]) { a, _ in a }))
             let fragment = ResourceNames.fragment(prim.id)
             resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
-                                             content: rendering.fragment(port: prim.port), keys: [host.endpoint(for: prim)]))
+                                             content: rendering.fragment(port: prim.port), keys: [host.endpoint(for: prim)], attributes: ports))
             renderings[prim.id] = rendering
         }
         // Caddy's config as a whole: its content is composed from the fragments when it is planned and loaded.
@@ -120,5 +123,22 @@ public enum DesiredBuilder {
             parts.append("secret \(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") not declared for this prim; a prim gets only the secrets whose secrets/<NAME>.yaml lists it (adding it there needs an operator's approval)")
         }
         return "prim '\(id)' is not deployed: " + parts.joined(separator: "; ")
+    }
+}
+
+/// Each prim's alternate port: a new version starts on it while the serving one holds the declared
+/// port (and on the declared port while the serving one holds the alternate). It is the declared
+/// port plus `offset`, or the next port no prim declares or was given.
+struct AlternatePorts {
+    static let offset = 10000
+    var taken: Set<Int>
+
+    init(declared: Set<Int>) { taken = declared }
+
+    mutating func next(after port: Int) -> Int {
+        var candidate = port + Self.offset <= 65535 ? port + Self.offset : port - Self.offset
+        while taken.contains(candidate) || candidate < 1024 { candidate = candidate >= 65535 ? 1024 : candidate + 1 }
+        taken.insert(candidate)
+        return candidate
     }
 }

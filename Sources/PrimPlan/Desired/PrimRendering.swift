@@ -1,16 +1,19 @@
 import PrimModel
 
-/// Everything one deployed prim's files are rendered from, kept so the same code renders its
-/// side-by-side candidate on another port: the candidate is the prim rendered again, not a
-/// rewrite of the prim's rendered text.
+/// Everything one deployed prim's files are rendered from, kept so that a version's env file is
+/// rendered with the port the version runs on (the declared one or its alternate) by the same code.
 public struct PrimRendering: Sendable {
     public var prim: Prim
     var host: Host
     var config: HostConfig
     /// Env values other than PORT, in order.
     var values: [EnvValue]
-    var workdir: String?
-    var restartTriggers: [String]
+    /// Its release's directory, if it has one.
+    public internal(set) var release: String?
+    /// The port a new version runs on while the one serving holds the declared port.
+    public internal(set) var alternatePort: Int?
+    /// The digest of everything a version runs (`version`), set once the rest is.
+    public internal(set) var version = ""
     /// The name of its persistent directory (`DesiredState.stateName`).
     var stateName: String
 
@@ -22,18 +25,6 @@ public struct PrimRendering: Sendable {
 
     /// Where each env value the prim gets comes from (never the value).
     public var sources: [String: ValueSource] { Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first }) }
-
-    /// The side-by-side candidate's files: its unit, named in `ResourceNames`, reads its own env file.
-    public struct Candidate: Sendable {
-        public var unit: String
-        public var port: Int
-        public var unitPath: String
-        public var unitContent: String
-        public var envPath: String
-        public var envContent: String
-        /// The prim's route with its upstream on the candidate's port.
-        public var fragment: String
-    }
 
     /// `lines` (a unit's journal, shown on status pages and PRs) with every env value of six or
     /// more characters the prim is given replaced by `[KEY]`: a prim that prints its secret does
@@ -60,23 +51,28 @@ public struct PrimRendering: Sendable {
         EnvFileRenderer.render(prim: prim, values: [("PORT", String(port ?? 0))] + values.map { ($0.key, $0.value) })
     }
 
-    public func unit(envFile: String, port: Int?) -> String {
-        var prim = self.prim
-        prim.port = port
-        return UnitFileRenderer.render(prim, host: host, workdir: workdir, envFile: envFile, restartTriggers: restartTriggers,
-                                       confinement: UnitConfinement(config: config, host: host), stateName: stateName)
+    /// The ports its versions may listen on.
+    public var ports: [Int] { [prim.port, alternatePort].compactMap { $0 } }
+
+    /// The template unit every version of the prim runs as.
+    public func unit() -> String {
+        UnitFileRenderer.render(prim, host: host, release: release != nil, ports: ports,
+                                confinement: UnitConfinement(config: config, host: host), stateName: stateName)
+    }
+
+    /// A version is named by the digest of what it runs: its template, its env (with the declared
+    /// port) and its release. Any change to one is a new version, but for the template's keys that
+    /// never restart a unit (`UnitComparison.neverRestart`: its description).
+    static func version(unit: String, env: String, release: String?) -> String {
+        let settings = unit.split(separator: "\n").filter { line in
+            !UnitComparison.neverRestart.contains { $0.hasPrefix("Unit.") && line.hasPrefix($0.dropFirst(5) + "=") }
+        }.joined(separator: "\n")
+        return String(Digest.sha256(settings + "\u{0}" + env + "\u{0}" + (release ?? "")).prefix(12))
     }
 
     public func fragment(port: Int?) -> String {
         var prim = self.prim
         prim.port = port
-        return CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme)
-    }
-
-    public func candidate(port: Int) -> Candidate {
-        let envPath = "\(config.envDir)/\(ResourceNames.candidateEnvFile(prim.id))"
-        let unit = ResourceNames.candidateUnit(prim.id)
-        return Candidate(unit: unit, port: port, unitPath: "\(config.unitDir)/\(unit)", unitContent: self.unit(envFile: envPath, port: port),
-                         envPath: envPath, envContent: env(port: port), fragment: fragment(port: port))
+        return CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme, alternate: alternatePort)
     }
 }

@@ -1,11 +1,15 @@
 import PrimModel
 
-/// Renders `prim-<id>.service`: upstream's unit shape plus hardening and a restart trigger.
+/// Renders `prim-<id>@.service`, the template every version of a prim runs as: upstream's unit
+/// shape plus confinement, limits and hardening. What differs between versions (release, env,
+/// port) is not in it: each instance reads `<env dir>/<id>@%i.env` and its release through
+/// `<data dir>/versions/<id>@%i`, so a new version needs no daemon-reload.
 public enum UnitFileRenderer {
-    /// - Parameter workdir: the prim's release directory, or nil for the host's workdir.
+    /// - Parameter release: whether the prim runs from a release of its own (else the host's workdir).
+    /// - Parameter ports: the ports its versions may listen on (the declared one and its alternate).
     /// - Parameter confinement: what the prim must not see or reach on this machine.
     /// - Parameter stateName: its persistent directory's name (`DesiredState.stateName`; the id by default).
-    public static func render(_ prim: Prim, host: Host, workdir: String? = nil, envFile: String, restartTriggers: [String],
+    public static func render(_ prim: Prim, host: Host, release: Bool = false, ports: [Int]? = nil,
                               confinement: UnitConfinement = UnitConfinement(), stateName: String? = nil) -> String {
         let deploy = prim.deploy
         var unit: [String] = [
@@ -14,15 +18,14 @@ public enum UnitFileRenderer {
             "Description=\(prim.name ?? prim.id)\(prim.description.map { " — \($0)" } ?? "")",
             "After=network-online.target\(deploy.systemdAfter.map { " " + $0 }.joined())",
             "Wants=network-online.target",
-            "X-Restart-Triggers=\(restartTriggers.joined(separator: " "))",
             "",
             "[Service]",
             "Type=simple",
         ]
-        unit += confinement.lines(for: prim.id, workdir: workdir, port: prim.port, stateName: stateName ?? prim.id)
+        unit += confinement.lines(for: prim.id, release: release, ports: ports ?? prim.port.map { [$0] } ?? [], stateName: stateName ?? prim.id)
         unit += [
-            "WorkingDirectory=\(workdir ?? host.workdir)",
-            "EnvironmentFile=\(envFile)",
+            "WorkingDirectory=\(release ? confinement.releaseMount : host.workdir)",
+            "EnvironmentFile=\(confinement.envDir)/\(ResourceNames.versionEnvFile(prim.id, version: "%i"))",
             "ExecStart=\(host.command(for: prim))",
             "Restart=\(deploy.restart ?? "on-failure")",
             "RestartSec=2",
@@ -76,17 +79,21 @@ public struct UnitConfinement: Sendable, Equatable {
                   stateDir: config.stateDir)
     }
 
-    /// The dynamic user a prim runs as; its side-by-side candidate shares it.
+    /// The dynamic user a prim runs as; every version of it shares it.
     public static func user(for id: String) -> String { "prim-\(id)" }
 
-    /// The one port a prim may listen on (a side-by-side candidate gets its own the same way):
-    /// no prim can bind another's port, on any address, to be routed its traffic.
+    /// A port a prim may listen on (its declared one and its alternate): no prim can bind another's
+    /// port, on any address, to be routed its traffic.
     public static func socketBindAllow(port: Int) -> String { "SocketBindAllow=tcp:\(port)" }
 
-    func lines(for id: String, workdir: String?, port: Int?, stateName: String) -> [String] {
+    /// Where a version sees its release (inside the data directory, which it otherwise sees empty).
+    public var releaseMount: String { "\(dataDir)/release" }
+
+    func lines(for id: String, release: Bool, ports: [Int], stateName: String) -> [String] {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
-        if let port { lines += [Self.socketBindAllow(port: port), "SocketBindDeny=any"] }
-        if let workdir { lines.append("BindReadOnlyPaths=\(workdir)") }
+        if !ports.isEmpty { lines += ports.map(Self.socketBindAllow) + ["SocketBindDeny=any"] }
+        // The version's link to its release, mounted read-only where the working directory is.
+        if release { lines.append("BindReadOnlyPaths=\(dataDir)/versions/\(ResourceNames.versionLink(id, version: "%i")):\(releaseMount)") }
         // Its own persistent directory (systemd makes it, owned by the prim's dynamic user, 0700 in
         // /var/lib/private): the same for each version of the prim, kept when the prim is removed.
         lines += ["StateDirectory=\(stateDir)/\(stateName)", "StateDirectoryMode=0700"]

@@ -1,5 +1,7 @@
 import Foundation
+import PrimModel
 import PrimSystem
+import SystemdReconciler
 import XCTest
 
 struct TestbedError: Error, CustomStringConvertible {
@@ -86,9 +88,38 @@ final class Testbed {
                    + (signature.isEmpty ? [] : [signature]) + arguments)
     }
 
-    /// A unit property as busctl prints its value (`s "active"` → `active`, `u 12` → `12`).
+    /// The testbed's host config, as prim reads it.
+    var hostConfig: HostConfig {
+        get throws { HostConfig.parse(Array(try Data(contentsOf: URL(fileURLWithPath: config))), file: config).0 }
+    }
+
+    /// A prim's versions, as prim observes them (`SystemdObserver.Versions`).
+    func versions(_ prim: String) throws -> SystemdObserver.Versions {
+        try SystemdObserver(config: hostConfig, bus: SystemdBus(address: bus)).versions(of: prim)
+    }
+
+    /// The unit of a prim's serving version (`prim-<id>@<version>.service`): the running one its
+    /// route points at, else the one running, else the last the manager knows of.
+    func unit(_ prim: String) throws -> String {
+        let versions = try versions(prim)
+        return versions.serving?.unit ?? versions.running.first?.unit ?? versions.stopped.last?.unit ?? "prim-\(prim)@none.service"
+    }
+
+    /// A unit property as busctl prints its value (`s "active"` → `active`, `u 12` → `12`). A prim's
+    /// unit named as before versions (`prim-alpha.service`) stands for its serving version
+    /// (`unit(_:)`) when the prim has a template; `legacyUnitProperty` asks for such a unit itself.
     func unitProperty(_ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit") throws -> String {
+        var unit = unit
+        if unit.hasPrefix("prim-"), unit.hasSuffix(".service"), !unit.contains("@"),
+           FileManager.default.fileExists(atPath: "\(unitDir)/\(unit.dropLast(8))@.service") {
+            unit = try self.unit(String(unit.dropFirst(5).dropLast(8)))
+        }
+        return try legacyUnitProperty(unit, name, interface: interface)
+    }
+
+    func legacyUnitProperty(_ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit") throws -> String {
         let path = "/org/freedesktop/systemd1/unit/" + unit.replacingOccurrences(of: "-", with: "_2d").replacingOccurrences(of: ".", with: "_2e")
+            .replacingOccurrences(of: "@", with: "_40")
         let result = try busctl(["get-property", "org.freedesktop.systemd1", path, interface, name])
         let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return String(text.drop { $0 != " " }.dropFirst()).replacingOccurrences(of: "\"", with: "")

@@ -1,0 +1,151 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// The first half of a hand-over, at the stage: each running prim's new version starts as an
+/// instance of its template beside the version that serves (on the port that one does not hold),
+/// and must pass the prim's gate there. A version that passes is a `Handover` for the route's
+/// stage; one that fails is stopped, and the prim is kept — none of its changes are made, and the
+/// version that served never stopped serving.
+extension SystemdReconciler {
+    struct Start {
+        var change: Change
+        var handover: Handover
+        var gate: HealthGate?
+        /// Already running (an interrupted apply started it): gated, not started again.
+        var adopted: Bool
+    }
+
+    func startVersions(_ changes: [Change], _ apply: ApplyContext) throws {
+        let config = apply.host.config
+        let units = SystemdExecutor(config: config, bus: apply.host.bus)
+        let observer = SystemdObserver(config: config, bus: apply.host.bus)
+        // Templates first, then one daemon-reload: the only one a hand-over may need.
+        let writes = changes.filter { $0.writesContent && $0.action != .delete }
+        for change in writes {
+            try units.write(change.path, content: apply.content(change))
+            try apply.owns(change.address, path: change.path)
+        }
+        if !writes.isEmpty || apply.resuming {
+            let clock = Date()
+            try units.reload()
+            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+        }
+
+        let moving = changes.filter { change in
+            ResourceNames.isTemplate(change.address.name) && [.create, .start, .restart, .update].contains(change.action)
+                && (apply.resource(change)?.running ?? false)
+        }
+        let legacy = try apply.host.bus.states(units: moving.compactMap(\.prim).map { ResourceNames.legacyUnit($0).name })
+        var starts: [Start] = []
+        for change in moving {
+            guard let prim = change.prim, let rendering = apply.desired.renderings[prim] else { continue }
+            let versions = try observer.versions(of: prim)
+            let instance = ResourceNames.instance(prim, version: rendering.version)
+            let old = ResourceNames.legacyUnit(prim).name
+            let oldRuns = legacy[old]?.isRunning ?? false
+            let serving = versions.serving
+            let others = versions.running.filter { $0.unit != instance }
+            if serving?.unit == instance && !oldRuns {
+                // It serves already: what else runs stops.
+                apply.handovers[prim] = Handover(prim: prim, unit: instance, port: serving?.port, replaces: others.map(\.unit),
+                                                 replacedPorts: others.compactMap(\.port), movesRoute: false)
+                continue
+            }
+            // Versions that neither serve nor are this one stop first: they may hold the port it needs.
+            let strays = others.filter { $0.unit != serving?.unit }
+            if !strays.isEmpty {
+                _ = units.run(strays.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: apply.jobTimeout)
+                for stray in strays { try? units.forget(instance: stray.unit) }
+            }
+            let existing = versions.running.first { $0.unit == instance }
+            let held = Set([versions.routedPort, serving?.port].compactMap { $0 })
+            let port = existing?.port ?? rendering.ports.first { !held.contains($0) } ?? rendering.prim.port
+            if existing == nil {
+                try units.prepare(instance: instance, env: rendering.env(port: port), release: rendering.release)
+            }
+            var replaced = serving.map { [$0] } ?? []
+            if let serving, serving.unit == instance { replaced = [] }
+            // A prim routed now has its route moved at the stage; a new route is loaded with the others, after DNS.
+            let routed = versions.routedPort != nil && apply.desired.resources.contains { $0.address == ResourceNames.fragment(prim) }
+            let handover = Handover(prim: prim, unit: instance, port: port,
+                                    replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
+                                    replacedPorts: Array(Set(replaced.compactMap(\.port) + (oldRuns ? versions.routedPort.map { [$0] } ?? [] : []))),
+                                    movesRoute: routed && port != nil)
+            var gate = apply.gates[change.address.name]
+            gate?.unit = instance
+            if let port { gate?.port = port }
+            starts.append(Start(change: change, handover: handover, gate: gate, adopted: existing != nil))
+        }
+        guard !starts.isEmpty else { return }
+
+        let clock = Date()
+        let jobs = starts.filter { !$0.adopted }.map { UnitJob(unit: $0.handover.unit, verb: .start) }
+        let outcomes = jobs.isEmpty ? [:] : units.run(jobs, timeout: apply.jobTimeout)
+        let jobSeconds = Date().timeIntervalSince(clock)
+        var gated: [Start] = []
+        var restored = 0
+        for start in starts {
+            guard let failure = outcomes[start.handover.unit] ?? nil else { gated.append(start); continue }
+            let lines = units.journal(unit: start.handover.unit, lines: 10)
+            apply.report(.step(.init(address: start.change.address, action: start.change.action, error: failure, seconds: jobSeconds,
+                                     journal: apply.redacted(lines, of: start.handover.prim))))
+            if let gate = start.gate {
+                apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(start.handover.unit) did not start: \(failure)",
+                                      seconds: jobSeconds, release: gate.release), journal: lines)
+            }
+            if keep(start, because: "\(start.handover.unit): \(failure)", units, apply) { restored += 1 }
+        }
+        let results = HTTPHealthChecker(bus: apply.host.bus).check(gated.compactMap(\.gate))
+        for var start in gated {
+            start.handover.seconds = Date().timeIntervalSince(clock)
+            guard let gate = start.gate, let result = results.first(where: { $0.prim == gate.prim }) else {
+                apply.handovers[start.handover.prim] = start.handover
+                continue
+            }
+            if result.passed {
+                apply.gate(result, journal: [])
+                apply.handovers[start.handover.prim] = start.handover
+                continue
+            }
+            let lines = units.journal(unit: gate.unit, lines: 10)
+            let state = units.activeState(unit: gate.unit)
+            if !gate.enforce && state == "active" {
+                // A testing prim's gate only reports: its new version takes over all the same.
+                apply.gate(result, journal: lines)
+                apply.handovers[start.handover.prim] = start.handover
+                continue
+            }
+            var kept = result
+            let serving = start.handover.replaces.isEmpty ? "" : "; the running version keeps serving"
+            kept.message = "the new version failed its gate on port \(gate.port) (\(result.message))\(state != "active" ? " (unit is \(state))" : "")\(serving)"
+            apply.gate(kept, journal: lines)
+            if keep(start, because: "\(start.change.address.name): \(kept.message)", units, apply) { restored += 1 }
+        }
+        if restored > 0 {
+            let clock = Date()
+            try units.reload()
+            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+        }
+    }
+
+    /// A version that did not start or failed its gate: it stops, its files go, and its prim keeps
+    /// the version that served (the apply ends degraded, exit 4), with the template it runs as
+    /// written back (the caller reloads once), so that a restart of that version is that version.
+    /// - Returns: whether the template was written back.
+    func keep(_ start: Start, because message: String, _ units: SystemdExecutor, _ apply: ApplyContext) -> Bool {
+        _ = units.run([UnitJob(unit: start.handover.unit, verb: .stop)], timeout: apply.jobTimeout)
+        try? units.forget(instance: start.handover.unit)
+        apply.kept.insert(start.handover.prim)
+        apply.degrade(message, of: start.handover.prim)
+        guard start.change.writesContent, let before = start.change.before else { return false }
+        return (try? units.write(start.change.path, content: before)) != nil
+    }
+}
