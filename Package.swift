@@ -79,7 +79,7 @@ let package = Package(
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
             "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
-            "PrimHost", "PrimController", "DNSReconciler",
+            "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

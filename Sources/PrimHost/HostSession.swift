@@ -72,7 +72,7 @@ public struct HostSession {
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
         var desired = try Kinds.desire(state, host: host, config: config,
                                        built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases,
-                                                                   unreadable: decrypted.failures))
+                                                                   unreadable: decrypted.failures, versionKey: VersionKey.load(config)))
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
             desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.dataDir)/secrets/\(name) if it is not needed)")
         }
@@ -104,7 +104,8 @@ public struct HostSession {
     /// if this manager's unit of that name has that very cgroup (another manager's unit of the same
     /// name, another prim, or a stray process does not).
     func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
-        let owner = Dictionary(ports.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        // Each prim's port and the one its new versions start on (`HandoverPorts`).
+        let owner = Dictionary(ports.flatMap { [($0.value, $0.key), (HandoverPorts.alternate(of: $0.value), $0.key)] }, uniquingKeysWith: { a, _ in a })
         // The cgroups of the prim's own versions under this manager: asked only for a held port.
         var asked: [Int: Set<UInt64>] = [:]
         func own(_ port: Int) -> Set<UInt64> {

@@ -41,11 +41,15 @@ public enum Planner {
 
     /// Prims whose port is held by a process that is none of prim's units: starting them would
     /// fail to bind, and a gate would be answered by the other process.
+    /// The same for the port its new versions start on (`HandoverPorts`): Caddy's route names it too.
     static func squatted(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
         desired.ports.sorted { $0.key < $1.key }.compactMap { prim, port in
-            guard let holders = observed.squatters[port], !holders.isEmpty else { return nil }
-            return BlockedPrim(prim: prim, missingEnv: [], message:
-                "prim '\(prim)' is not deployed: its port \(port) is held by \(holders.map(\.description).joined(separator: ", ")); stop that process or give the prim another port")
+            for (what, port) in [("port", port), ("hand-over port", HandoverPorts.alternate(of: port))] {
+                guard let holders = observed.squatters[port], !holders.isEmpty else { continue }
+                return BlockedPrim(prim: prim, missingEnv: [], message:
+                    "prim '\(prim)' is not deployed: its \(what) \(port) is held by \(holders.map(\.description).joined(separator: ", ")); stop that process or give the prim another port")
+            }
+            return nil
         }
     }
 

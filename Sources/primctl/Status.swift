@@ -5,6 +5,7 @@ import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimSystem
+import SystemdReconciler
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,9 +83,10 @@ struct Status: ParsableCommand {
             let name = String(key.dropFirst(prefix.count))
             guard let prim = ResourceNames.prim(ofUnit: name) else { continue }
             guard let bus else { units[prim] = "?"; continue }
-            // A template's state is its versions': one that runs, else the last that ran.
-            let names = ResourceNames.isTemplate(name) ? ((try? bus.states(matching: [ResourceNames.instances(prim)])) ?? [:]) : [name: UnitRuntime(loadState: "", activeState: "")]
-            let shown = names.sorted { ($0.value.isRunning ? 0 : 1, $0.key) < ($1.value.isRunning ? 0 : 1, $1.key) }.first?.key
+            // A template's state is its versions': the one serving, else one that runs, else the last that ran.
+            let versions = ResourceNames.isTemplate(name) ? try? SystemdObserver(config: config, bus: bus).versions(of: prim) : nil
+            let shown = ResourceNames.isTemplate(name)
+                ? (versions?.serving ?? versions?.running.first ?? versions?.stopped.last)?.unit : name
             guard let shown else { units[prim] = "inactive"; continue }  // no version is loaded: none runs
             units[prim] = (try? bus.identity(unit: shown)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
         }

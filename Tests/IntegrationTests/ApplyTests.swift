@@ -127,6 +127,7 @@ final class ApplyTests: FreshTestbedCase {
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 0, "the prober reached alpha during the apply (\(`while`))")
         XCTAssertEqual(failed, 0, "alpha never stopped answering while \(`while`) (\(answered) answers): \(prober.failures)\n\(result.stdout)")
+        XCTAssertLessThanOrEqual(prober.resets, 1, "Caddy closed at most one connection unanswered: \(prober.failures)")
         return result
     }
 

@@ -34,8 +34,11 @@ final class BadInputTests: XCTestCase {
         Case(name: "missing id", files: prim("name: a.sh\n"), expected: "prims/a.yaml:1:1 missing-key"),
         Case(name: "port below 1024", files: prim("id: a\nport: 80\n"), expected: "prims/a.yaml:2:7 port-range"),
         Case(name: "port above 65535", files: prim("id: a\nport: 70000\n"), expected: "prims/a.yaml:2:7 port-range"),
+        Case(name: "port whose hand-over port is past 65535", files: prim("id: a\nport: 60000\n"), expected: "prims/a.yaml:2:7 port-range"),
         Case(name: "port not a number", files: prim("id: a\nport: high\n"), expected: "prims/a.yaml:2:7 type-mismatch"),
         Case(name: "port used twice on one host", files: prim("id: a\nport: 3000\n").merging(["prims/b.yaml": "id: b\nname: b.sh\nport: 3000\n"]) { a, _ in a },
+             expected: "prims/b.yaml:3:7 duplicate-port", mentions: "prims/a.yaml:2:7"),
+        Case(name: "port another prim's new versions start on", files: prim("id: a\nport: 3000\n").merging(["prims/b.yaml": "id: b\nname: b.sh\nport: 13000\n"]) { a, _ in a },
              expected: "prims/b.yaml:3:7 duplicate-port", mentions: "prims/a.yaml:2:7"),
         Case(name: "endpoint not a host name", files: prim("id: a\nendpoint: Search_Prim\n"), expected: "prims/a.yaml:2:11 invalid-endpoint"),
         Case(name: "endpoint served twice", files: prim("id: a\nstatus: live\nport: 3000\nendpoint: x.prim.sh\n")
@@ -142,7 +145,7 @@ final class BadInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try Primctl.run(["validate", "--state", root])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stdout.hasPrefix("\(root)/prims/a.yaml:2:7: error: port 80 is out of range; use a port between 1024 and 65535 [port-range]\n"), result.stdout)
+        XCTAssertTrue(result.stdout.hasPrefix("\(root)/prims/a.yaml:2:7: error: port 80 is out of range; use a port between 1024 and 55535 (a prim's new version starts on its port + 10000) [port-range]\n"), result.stdout)
         XCTAssertTrue(result.stdout.hasSuffix("1 error, 0 warnings.\n"), result.stdout)
     }
 

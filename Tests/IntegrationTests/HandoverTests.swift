@@ -9,6 +9,8 @@ import XCTest
 /// probe through Caddy every 10 ms, checking the body is the prim's own answer, sees no failure.
 final class HandoverTests: FreshTestbedCase {
     var caddy: String { testbed.environment["CADDY_HTTP"]! }
+    /// Connections Caddy closed unanswered during this test's loads (`Prober.resets`).
+    var resets = 0
 
     @discardableResult
     func apply(expect status: Int32 = 0) throws -> CommandResult {
@@ -29,6 +31,8 @@ final class HandoverTests: FreshTestbedCase {
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 0, "the prober reached \(prim) during \(what)")
         XCTAssertEqual(failed, 0, "\(prim) never failed to answer during \(what) (\(answered) answers): \(prober.failures)")
+        resets += prober.resets
+        XCTAssertLessThanOrEqual(resets, 1, "Caddy closed at most one connection unanswered in this test: \(prober.failures)")
         return result
     }
 
@@ -77,6 +81,24 @@ final class HandoverTests: FreshTestbedCase {
         try assertOneVersionServes("beta")
     }
 
+    /// Files of a version that does not run (a `kill -9` between writing them and its start) are
+    /// removed by the next apply, and never start at boot; versions are named with the host's key.
+    func testFilesOfAVersionThatDoesNotRunAreSweptAndVersionNamesAreKeyed() throws {
+        try apply()
+        let stray = "prim-alpha@0123456789ab.service"
+        let files = ["\(testbed.envDir)/alpha@0123456789ab.env", "\(testbed.dataDir)/versions/alpha@0123456789ab",
+                     "\(testbed.unitDir)/multi-user.target.wants/\(stray)"]
+        try write(Array("PORT=13201\nAPI_KEY=an-old-secret\n".utf8), to: files[0])
+        try FileManager.default.createSymbolicLink(atPath: files[1], withDestinationPath: "\(testbed.dataDir)/releases")
+        try FileManager.default.createSymbolicLink(atPath: files[2], withDestinationPath: "\(testbed.unitDir)/prim-alpha@.service")
+        let result = try apply()
+        XCTAssertFalse(result.stdout.contains("an-old-secret"))
+        for file in files { XCTAssertNil(try? FileManager.default.attributesOfItem(atPath: file), "\(file) is gone") }
+        try assertOneVersionServes("alpha")
+        let key = try FileManager.default.attributesOfItem(atPath: "\(testbed.dataDir)/version.key")
+        XCTAssertEqual((key[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+    }
+
     func testAPortChangedTenTimesDropsNoRequest() throws {
         try apply()
         let alpha = ConvergedState.files()["prims/alpha.yaml"]!
@@ -116,6 +138,8 @@ final class HandoverTests: FreshTestbedCase {
             try applyProbing("alpha", "the apply after a kill while \(when)")
             let (answered, failed) = prober.stop()
             XCTAssertEqual(failed, 0, "alpha never failed to answer across the kill (\(answered) answers): \(prober.failures)")
+            resets += prober.resets
+            XCTAssertLessThanOrEqual(resets, 1, "Caddy closed at most one connection unanswered in this test: \(prober.failures)")
             try assertOneVersionServes("alpha")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).filter { $0.hasPrefix("alpha@") }
             XCTAssertEqual(leftovers, ["alpha@\(try testbed.versions("alpha").serving!.version).env"], "no file of another version is left")

@@ -36,11 +36,12 @@ final class LimitsTests: FreshTestbedCase {
 
         _ = try get(3217, "/hog/start")
         let deadline = Date().addingTimeInterval(30)
-        var hog = try get(3217, "/hog")
+        // At its limit the hog itself may have no thread left to answer with, until it frees a few.
+        var hog = (try? get(3217, "/hog")) ?? [:]
         while (hog["refused"] as? Int ?? 0) == 0 && Date() < deadline {
             XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "alpha answers meanwhile")
             usleep(100_000)
-            hog = try get(3217, "/hog")
+            hog = (try? get(3217, "/hog")) ?? hog
         }
         let forked = hog["forked"] as? Int ?? 0
         XCTAssertGreaterThan(hog["refused"] as? Int ?? 0, 0, "a fork was refused: \(hog)")

@@ -64,6 +64,20 @@ final class PortOwnershipTests: FreshTestbedCase {
         XCTAssertTrue(diff.stdout.contains("(python3, prim-helper@"), diff.stdout)
     }
 
+    /// Caddy's route names a prim's hand-over port too (port + 10000): a process there blocks the
+    /// prim as one on its port does, and the prim's live version keeps serving.
+    func testAProcessOnAPrimsHandOverPortBlocksIt() throws {
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
+        let squatter = try squat(13201)
+        XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "second-secret").status, 0)
+        let diff = try testbed.primctl(["diff", "--state", state])
+        XCTAssertTrue(diff.stdout.contains("prim 'alpha' is not deployed: its hand-over port 13201 is held by pid \(squatter) (python3, in no unit)"), diff.stdout)
+        let serving = try testbed.unit("alpha")
+        XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0, "a blocked prim is a warning")
+        XCTAssertEqual(try testbed.unit("alpha"), serving, "its version was not replaced")
+        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}")
+    }
+
     func testAListenerIsFoundAmongHundredsOfSockets() throws {
         // /proc/net/tcp is then many pages long (Foundation reads such files only up to the first).
         let log = Paths.temporaryDirectory("many-sockets")

@@ -25,8 +25,8 @@ final class RendererSnapshotTests: XCTestCase {
         config.envDir = "/etc/prim"
         config.caddyFragmentDir = "/etc/caddy/prim.d"
         let host = try DesiredBuilder.host(result.state, named: nil)
-        let old = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("old-secret-value", source: .store)])
-        let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)])
+        let old = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("old-secret-value", source: .store)], versionKey: "snapshot")
+        let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)], versionKey: "snapshot")
         var observed: [ObservedResource] = old.resources.filter { $0.prim == "search" }.map {
             ObservedResource(address: $0.address, content: $0.sensitive ? nil : $0.content, digest: $0.digest,
                              runtime: $0.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: "active") : nil, prim: $0.prim,
@@ -61,7 +61,7 @@ final class RendererSnapshotTests: XCTestCase {
 
     func testDiagnostics() {
         let diagnostics = [
-            Diagnostic(.error, file: "prims/a.yaml", at: .init(line: 3, column: 7), code: "port-range", "port 80 is out of range; use a port between 1024 and 65535"),
+            Diagnostic(.error, file: "prims/a.yaml", at: .init(line: 3, column: 7), code: "port-range", "port 80 is out of range; use a port between 1024 and 55535 (a prim's new version starts on its port + 10000)"),
             Diagnostic(.warning, file: "prims/a.yaml", at: .init(line: 6, column: 5), code: "env-unprovided", "env 'X' of prim 'a' has no host value"),
         ]
         assertSnapshot(DiagnosticRenderer.human(diagnostics, root: "state"), named: "human-diagnostics")

@@ -20,9 +20,14 @@ enum CaddyRoutes {
         return (try? FileReader.bytes(path)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// A prim's route text sent to the port its version serves on (its route file's).
+    /// A prim's route text sent to the port its version serves on (its route file's), if that is
+    /// one of the prim's two ports now; a port it no longer has (a held prim's, whose port changed)
+    /// may be another prim's next, and its route goes to its declared port instead.
     static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
         guard let prim, let port = live(prim, apply.host.config).flatMap(CaddyFragmentRenderer.upstreamPort) else { return text }
+        let route = apply.desired.resources.first { $0.address == ResourceNames.fragment(prim) }
+        let own = [route?.attributes["port"], route?.attributes["alternate"]].compactMap { $0.flatMap { Int($0) } }
+        guard own.contains(port) else { return text }
         return CaddyFragmentRenderer.routing(text, to: port)
     }
 

@@ -13,7 +13,8 @@ public enum MassDeletion {
         let units = plan.changes.filter { $0.address.kind == .unit }
         let deployed = Set(units.filter { $0.action != .create }.compactMap(\.prim))
         // A unit from before versions whose prim's template takes over is not a removal.
-        let staying = Set(units.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete && $0.action != .stop }.compactMap(\.prim))
+        let staying = Set(units.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete && $0.action != .stop && $0.reason?.code != "hold" }
+            .compactMap(\.prim))
         // A prim stopped (`hold`) serves nothing either: it counts as removed here.
         let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).subtracting(staying).sorted()
         let verb = units.contains { $0.action == .stop } ? "stop or remove" : "remove"

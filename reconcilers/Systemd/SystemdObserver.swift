@@ -43,6 +43,7 @@ public struct SystemdObserver {
         let legacy = names.filter { !$0.contains("@") }
         let states = try bus.states(units: legacy)
         let versions = try allVersions()
+        let files = versionFiles()
         return try names.compactMap { name in
             guard let bytes = try FileReader.bytes("\(config.unitDir)/\(name)"), let prim = ResourceNames.prim(ofUnit: name) else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
@@ -54,11 +55,26 @@ public struct SystemdObserver {
                 runtime = shown?.runtime ?? UnitRuntime(loadState: "loaded", activeState: "inactive")
                 attributes["running"] = observed.running.map(\.version).sorted().joined(separator: " ")
                 if let serving = observed.serving { attributes["serving"] = serving.version }
+                let stray = (files[prim] ?? []).subtracting(observed.running.map(\.version)).sorted()
+                if !stray.isEmpty { attributes["stray"] = stray.joined(separator: " ") }
             }
             return ObservedResource(
                 address: ResourceAddress(.unit, name), path: "\(config.unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
                 owned: text.hasPrefix(ResourceNames.ownershipMarker), runtime: runtime, prim: prim, attributes: attributes)
         }
+    }
+
+    /// The versions each prim has files of: an env file, a release link, a link that starts it at boot.
+    public func versionFiles() -> [String: Set<String>] {
+        var names = FileReader.names(in: config.envDir, suffix: ".env").filter { $0.contains("@") }.map { "prim-\($0.dropLast(4)).service" }
+        names += FileReader.names(in: "\(config.dataDir)/versions", suffix: "").filter { $0.contains("@") }.map { "prim-\($0).service" }
+        names += FileReader.names(in: "\(config.unitDir)/multi-user.target.wants", suffix: ".service")
+        var result: [String: Set<String>] = [:]
+        for name in names {
+            guard let prim = ResourceNames.prim(ofUnit: name), let version = ResourceNames.version(ofUnit: name) else { continue }
+            result[prim, default: []].insert(version)
+        }
+        return result
     }
 
     /// Every prim's versions, in one round trip to the manager.

@@ -66,7 +66,9 @@ extension SystemdReconciler {
                 for stray in strays { try? units.forget(instance: stray.unit) }
             }
             let existing = versions.running.first { $0.unit == instance }
-            let held = Set([versions.routedPort, serving?.port].compactMap { $0 })
+            // The unit from before versions listens on the port(s) its file allows.
+            let oldPorts = oldRuns ? Self.ports(allowedBy: apply.plan.changes.first { $0.address.name == old }?.before) : []
+            let held = Set([versions.routedPort, serving?.port].compactMap { $0 } + oldPorts)
             let port = existing?.port ?? rendering.ports.first { !held.contains($0) } ?? rendering.prim.port
             if existing == nil {
                 try units.prepare(instance: instance, env: rendering.env(port: port), release: rendering.release)
@@ -77,7 +79,7 @@ extension SystemdReconciler {
             let routed = versions.routedPort != nil && apply.desired.resources.contains { $0.address == ResourceNames.fragment(prim) }
             let handover = Handover(prim: prim, unit: instance, port: port,
                                     replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
-                                    replacedPorts: Array(Set(replaced.compactMap(\.port) + (oldRuns ? versions.routedPort.map { [$0] } ?? [] : []))),
+                                    replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
                                     movesRoute: routed && port != nil)
             var gate = apply.gates[change.address.name]
             gate?.unit = instance
@@ -117,8 +119,9 @@ extension SystemdReconciler {
             }
             let lines = units.journal(unit: gate.unit, lines: 10)
             let state = units.activeState(unit: gate.unit)
-            if !gate.enforce && state == "active" {
-                // A testing prim's gate only reports: its new version takes over all the same.
+            if !gate.enforce && state == "active" && HTTPHealthChecker(bus: apply.host.bus).owner(of: gate.port, unit: gate.unit) == nil {
+                // A testing prim's gate only reports: its new version takes over all the same, if
+                // the port the route moves to is its own.
                 apply.gate(result, journal: lines)
                 apply.handovers[start.handover.prim] = start.handover
                 continue
@@ -136,6 +139,13 @@ extension SystemdReconciler {
         }
     }
 
+    /// The ports a unit file lets its service bind (`SocketBindAllow=tcp:<port>`).
+    static func ports(allowedBy unit: String?) -> [Int] {
+        (unit ?? "").split(separator: "\n").compactMap { line in
+            line.hasPrefix("SocketBindAllow=tcp:") ? Int(line.dropFirst("SocketBindAllow=tcp:".count)) : nil
+        }
+    }
+
     /// A version that did not start or failed its gate: it stops, its files go, and its prim keeps
     /// the version that served (the apply ends degraded, exit 4), with the template it runs as
     /// written back (the caller reloads once), so that a restart of that version is that version.
@@ -145,7 +155,12 @@ extension SystemdReconciler {
         try? units.forget(instance: start.handover.unit)
         apply.kept.insert(start.handover.prim)
         apply.degrade(message, of: start.handover.prim)
-        guard start.change.writesContent, let before = start.change.before else { return false }
-        return (try? units.write(start.change.path, content: before)) != nil
+        return restoreTemplate(start.change, units)
+    }
+
+    /// Writes back the template a kept prim's serving version runs as, if the apply rewrote it.
+    func restoreTemplate(_ change: Change, _ units: SystemdExecutor) -> Bool {
+        guard change.writesContent, let before = change.before else { return false }
+        return (try? units.write(change.path, content: before)) != nil
     }
 }

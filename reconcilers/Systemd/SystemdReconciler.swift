@@ -34,7 +34,8 @@ public struct SystemdReconciler: Reconciler {
         }
         let version = resource.attributes["version"] ?? ""
         guard let live else {
-            return change(.create, Reason("new", resource.running ? "not on the host yet; version \(version) starts" : "not on the host yet; stays stopped (status hold)"), writes: true)
+            return resource.running ? change(.create, Reason("new", "not on the host yet; version \(version) starts"), writes: true)
+                                    : change(.create, Reason("hold", "not on the host yet; stays stopped (status hold)"), writes: true)
         }
         let running = (live.attributes["running"] ?? "").split(separator: " ").map(String.init)
         let serving = live.attributes["serving"]
@@ -59,6 +60,9 @@ public struct SystemdReconciler: Reconciler {
         if running.count > 1 {
             let others = running.filter { $0 != version }.joined(separator: ", ")
             return change(.update, Reason("stray-versions", "version \(others) still runs beside the serving one and stops"), writes: writes)
+        }
+        if let stray = live.attributes["stray"] {
+            return change(.update, Reason("stray-versions", "the files of version \(stray.split(separator: " ").joined(separator: ", ")), which does not run, are removed"), writes: writes)
         }
         switch effect {
         case .none, .restart: return change(.noop, nil, writes: false)
@@ -116,8 +120,17 @@ public struct SystemdReconciler: Reconciler {
     /// versions stop, and every change is recorded.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
-        // A version whose route could not move does not take over: it stops, and the old one serves on.
-        var stops = apply.handovers.values.filter { $0.movesRoute && !$0.routed }.map(\.unit)
+        // A version whose route could not move does not take over: it stops, and the old one serves
+        // on, as an instance of the template it ran as.
+        let unrouted = apply.handovers.values.filter { $0.movesRoute && !$0.routed }
+        var stops = unrouted.map(\.unit)
+        let restored = unrouted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
+            .filter { restoreTemplate($0, units) }
+        if !restored.isEmpty {
+            let clock = Date()
+            try units.reload()
+            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+        }
         for change in changes {
             guard let prim = change.prim, ResourceNames.isTemplate(change.address.name) else { continue }
             if change.action == .stop {
@@ -130,6 +143,7 @@ public struct SystemdReconciler: Reconciler {
         drain(ports: handovers.flatMap(\.replacedPorts))
         let outcomes = stops.isEmpty ? [:] : units.run(stops.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
         for unit in stops where (outcomes[unit] ?? nil) == nil { try? units.forget(instance: unit) }
+        sweep(units, apply)
         for change in changes {
             let failed = stops.filter { ResourceNames.prim(ofUnit: $0) == change.prim }.compactMap { unit in (outcomes[unit] ?? nil).map { "\(unit): \($0)" } }
             if let failure = failed.first {
@@ -172,6 +186,19 @@ public struct SystemdReconciler: Reconciler {
         let clock = Date()
         try units.reload()
         apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
+    }
+
+    /// Removes the files of versions that do not run: what a `kill -9` between a version's files and
+    /// its start (or between its stop and its files' removal) left, so that no stale env file keeps
+    /// an old secret and no version that was never gated starts at boot.
+    func sweep(_ units: SystemdExecutor, _ apply: ApplyContext) {
+        let config = apply.host.config
+        let observer = SystemdObserver(config: config, bus: apply.host.bus)
+        guard let running = try? observer.allVersions() else { return }
+        for (prim, versions) in observer.versionFiles() {
+            let live = Set(running[prim]?.running.map(\.version) ?? [])
+            for version in versions.subtracting(live) { try? units.forget(instance: ResourceNames.instance(prim, version: version)) }
+        }
     }
 
     /// Waits (at most a second) until no connection to these ports, the replaced versions', is open:

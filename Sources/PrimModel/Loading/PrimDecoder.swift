@@ -67,7 +67,7 @@ struct PrimDecoder {
         if prim.isDeployed, prim.port == nil {
             let origin = prim.origin("status")
             log.error(origin.file, origin.mark, "missing-port",
-                      "prim '\(id)' is deployed (status \(prim.status!.rawValue)) but has no 'port'; add a port between 1024 and 65535")
+                      "prim '\(id)' is deployed (status \(prim.status!.rawValue)) but has no 'port'; add a port between 1024 and \(HandoverPorts.maxDeclared)")
         }
         return prim
     }
@@ -123,8 +123,9 @@ struct PrimDecoder {
 
     private func port(_ field: Field?) -> Int? {
         guard let field, let port = reader.int(field) else { return nil }
-        guard (1024...65535).contains(port) else {
-            log.error(field.file, field.value.mark, "port-range", "port \(port) is out of range; use a port between 1024 and 65535")
+        guard (1024...HandoverPorts.maxDeclared).contains(port) else {
+            log.error(field.file, field.value.mark, "port-range",
+                      "port \(port) is out of range; use a port between 1024 and \(HandoverPorts.maxDeclared) (a prim's new version starts on its port + \(HandoverPorts.offset))")
             return nil
         }
         return port

@@ -76,19 +76,28 @@ enum CrossRules {
         }
     }
 
-    /// Two prims on one host cannot listen on the same port.
+    /// Two prims on one host cannot listen on the same port, nor on the port another's new
+    /// versions start on (its port + `HandoverPorts.offset`).
     static func uniquePorts(_ state: DesiredState, _ log: DiagnosticLog) {
         var seen: [String: Prim] = [:]
+        var alternates: [String: Prim] = [:]
         for prim in state.prims {
             guard let port = prim.port else { continue }
-            let key = "\(state.host(for: prim)?.name ?? "?"):\(port)"
-            if let first = seen[key] {
+            let host = state.host(for: prim)?.name ?? "?"
+            if let first = seen["\(host):\(port)"] {
                 let origin = prim.origin("port")
                 log.error(origin.file, origin.mark, "duplicate-port",
                           "port \(port) of prim '\(prim.id)' is already used by prim '\(first.id)' at \(at(first.origin("port"))) on the same host; choose a free port")
             } else {
-                seen[key] = prim
+                seen["\(host):\(port)"] = prim
+                alternates["\(host):\(HandoverPorts.alternate(of: port))"] = prim
             }
+        }
+        for prim in state.prims {
+            guard let port = prim.port, let other = alternates["\(state.host(for: prim)?.name ?? "?"):\(port)"], other.id != prim.id else { continue }
+            let origin = prim.origin("port")
+            log.error(origin.file, origin.mark, "duplicate-port",
+                      "port \(port) of prim '\(prim.id)' is where prim '\(other.id)' (port \(other.port!) at \(at(other.origin("port")))) starts its new versions (its port + \(HandoverPorts.offset)); choose another port")
         }
     }
 

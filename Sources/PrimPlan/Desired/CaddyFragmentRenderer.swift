@@ -3,7 +3,7 @@ import PrimModel
 /// Renders `<id>.caddy`: upstream's site block for a prim, and its extra blocks.
 public enum CaddyFragmentRenderer {
     /// - Parameter scheme: `https` writes the bare endpoint (Caddy gets certificates); `http` writes `http://endpoint`.
-    /// - Parameter alternate: the prim's other port (`AlternatePorts`), where a new version starts.
+    /// - Parameter alternate: the prim's other port (`HandoverPorts`), where a new version starts.
     public static func render(_ prim: Prim, host: Host, scheme: String = "https", alternate: Int? = nil) -> String {
         let site = scheme == "http" ? "http://\(host.endpoint(for: prim))" : host.endpoint(for: prim)
         var lines = [

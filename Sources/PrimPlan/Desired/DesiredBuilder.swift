@@ -33,14 +33,16 @@ public enum DesiredBuilder {
     ///     `external` declaration's from the host's store, an `encrypted` one's from its own ciphertext.
     ///   - releases: the code of each prim that has some (`packages/<id>/` and the host's shared paths).
     ///   - unreadable: secrets committed encrypted that this host cannot use, with why and the fix.
+    ///   - versionKey: this host's key for naming versions (`PrimRendering.version`); a key of this
+    ///     process's own by default.
     public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
-                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:]) -> DesiredHost {
+                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
+                             versionKey: String = PrimRendering.processKey) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
         var ports: [String: Int] = [:]
         var renderings: [String: PrimRendering] = [:]
         let deployed = state.deployedPrims(on: host).sorted(by: { $0.id < $1.id })
-        var alternates = AlternatePorts(declared: Set(deployed.compactMap(\.port)))
         for prim in deployed {
             var values: [PrimRendering.EnvValue] = []
             var missing: [String] = []
@@ -74,7 +76,7 @@ public enum DesiredBuilder {
             }
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
             var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, stateName: state.stateName(of: prim.id))
-            rendering.alternatePort = prim.port.map { alternates.next(after: $0) }
+            rendering.alternatePort = prim.port.map(HandoverPorts.alternate)
             let env = rendering.env(port: prim.port)
             resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
                                              content: env, sensitive: true, keys: ["PORT"] + values.map(\.key),
@@ -87,7 +89,7 @@ public enum DesiredBuilder {
             }
             let unit = ResourceNames.unit(prim.id)
             let template = rendering.unit()
-            rendering.version = PrimRendering.version(unit: template, env: env, release: rendering.release)
+            rendering.version = PrimRendering.version(unit: template, env: env, release: rendering.release, key: versionKey)
             var ports: [String: String] = [:]
             if let port = prim.port, let alternate = rendering.alternatePort { ports = ["port": "\(port)", "alternate": "\(alternate)"] }
             resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)", content: template,
@@ -123,22 +125,5 @@ public enum DesiredBuilder {
             parts.append("secret \(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") not declared for this prim; a prim gets only the secrets whose secrets/<NAME>.yaml lists it (adding it there needs an operator's approval)")
         }
         return "prim '\(id)' is not deployed: " + parts.joined(separator: "; ")
-    }
-}
-
-/// Each prim's alternate port: a new version starts on it while the serving one holds the declared
-/// port (and on the declared port while the serving one holds the alternate). It is the declared
-/// port plus `offset`, or the next port no prim declares or was given.
-struct AlternatePorts {
-    static let offset = 10000
-    var taken: Set<Int>
-
-    init(declared: Set<Int>) { taken = declared }
-
-    mutating func next(after port: Int) -> Int {
-        var candidate = port + Self.offset <= 65535 ? port + Self.offset : port - Self.offset
-        while taken.contains(candidate) || candidate < 1024 { candidate = candidate >= 65535 ? 1024 : candidate + 1 }
-        taken.insert(candidate)
-        return candidate
     }
 }

@@ -62,13 +62,21 @@ public struct PrimRendering: Sendable {
 
     /// A version is named by the digest of what it runs: its template, its env (with the declared
     /// port) and its release. Any change to one is a new version, but for the template's keys that
-    /// never restart a unit (`UnitComparison.neverRestart`: its description).
-    static func version(unit: String, env: String, release: String?) -> String {
+    /// never restart a unit (`UnitComparison.neverRestart`: its description). The digest is keyed
+    /// with the host's secret `key` (`<data dir>/version.key`): a version's name, which anyone on
+    /// the host may list, cannot be used to guess a secret value offline.
+    static func version(unit: String, env: String, release: String?, key: String) -> String {
         let settings = unit.split(separator: "\n").filter { line in
             !UnitComparison.neverRestart.contains { $0.hasPrefix("Unit.") && line.hasPrefix($0.dropFirst(5) + "=") }
         }.joined(separator: "\n")
-        return String(Digest.sha256(settings + "\u{0}" + env + "\u{0}" + (release ?? "")).prefix(12))
+        return String(Digest.sha256(key + "\u{0}" + settings + "\u{0}" + env + "\u{0}" + (release ?? "")).prefix(12))
     }
+
+    /// A key of this process's own, for renderings no host keeps (pr.sh's plans of a state).
+    public static let processKey: String = {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
+    }()
 
     public func fragment(port: Int?) -> String {
         var prim = self.prim

@@ -1,0 +1,32 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+/// This host's key for naming versions (`PrimRendering.version`): 32 random bytes, hex, in
+/// `<data dir>/version.key` (0600), made the first time a plan is made on the host. Where the data
+/// directory cannot be written (a plan run without root), this process's own key serves: its
+/// versions then differ from the host's, as they should for a plan that cannot see the host.
+enum VersionKey {
+    static func load(_ config: HostConfig) -> String {
+        let path = "\(config.dataDir)/version.key"
+        if let bytes = try? FileReader.bytes(path), bytes.count == 64 { return String(decoding: bytes, as: UTF8.self) }
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<4).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+        // Written aside, then linked into place only if no other process made one meanwhile.
+        let aside = "\(path).new-\(getpid())"
+        defer { unlink(aside) }
+        guard (try? AtomicFile.write(Array(key.utf8), to: aside, mode: 0o600)) != nil else { return PrimRendering.processKey }
+        if link(aside, path) == 0 { return key }
+        if let bytes = try? FileReader.bytes(path), bytes.count == 64 { return String(decoding: bytes, as: UTF8.self) }
+        return PrimRendering.processKey
+    }
+}
