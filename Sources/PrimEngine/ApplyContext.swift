@@ -55,7 +55,12 @@ public final class ApplyContext {
     }
 
     /// The desired resource a change writes.
-    public func resource(_ change: Change) -> DesiredResource? { desired.resources.first { $0.address == change.address } }
+    public func resource(_ change: Change) -> DesiredResource? { resource(change.address) }
+
+    /// The desired resource at an address.
+    public func resource(_ address: ResourceAddress) -> DesiredResource? { byAddress[address] }
+
+    private lazy var byAddress = Dictionary(desired.resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The full content a change writes (a sensitive change's plan does not carry it).
     public func content(_ change: Change) -> String { resource(change)?.content ?? change.after ?? "" }

@@ -108,11 +108,17 @@ public struct HostSession {
         let owner = Dictionary(ports.flatMap { [($0.value, $0.key), (HandoverPorts.alternate(of: $0.value), $0.key)] }, uniquingKeysWith: { a, _ in a })
         // The cgroups of the prim's own versions under this manager: asked only for a held port.
         var asked: [Int: Set<UInt64>] = [:]
+        // Every prim's running versions in one round trip; a unit from before versions only where its file is.
+        let versions = (try? SystemdObserver(config: config, bus: bus).allVersions()) ?? [:]
+        func legacy(_ prim: String) -> [String] {
+            let name = ResourceNames.legacyUnit(prim).name
+            return (try? FileReader.bytes("\(config.unitDir)/\(name)")).flatMap { $0 } != nil ? [name] : []
+        }
         func own(_ port: Int) -> Set<UInt64> {
             if let known = asked[port] { return known }
             guard let prim = owner[port] else { return [] }
-            let versions = ((try? bus.states(matching: [ResourceNames.instances(prim)])) ?? [:]).keys
-            let ids = Set((versions + [ResourceNames.legacyUnit(prim).name]).compactMap { try? bus.identity(unit: $0).cgroupID }.filter { $0 != 0 })
+            let running = versions[prim]?.running.map(\.unit) ?? []
+            let ids = Set((running + legacy(prim)).compactMap { try? bus.cgroupID(unit: $0) }.filter { $0 != 0 })
             asked[port] = ids
             return ids
         }

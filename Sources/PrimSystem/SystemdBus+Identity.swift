@@ -32,6 +32,17 @@ public struct UnitIdentity: Sendable, Equatable {
 }
 
 extension SystemdBus {
+    /// A unit's ControlGroupId alone (0 when it has no cgroup): one round trip.
+    public func cgroupID(unit: String) throws -> UInt64 {
+        var error = sd_bus_error()
+        defer { sd_bus_error_free(&error) }
+        var cgroup: UInt64 = 0
+        let code = sd_bus_get_property_trivial(bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", "ControlGroupId",
+                                               &error, CChar(UInt8(ascii: "t")), &cgroup)
+        if code < 0 { throw SystemError("cannot read ControlGroupId of \(unit): \(Self.describe(error, code))", class: .transient) }
+        return cgroup
+    }
+
     public func identity(unit: String) throws -> UnitIdentity {
         let path = Self.objectPath(unit: unit)
         var error = sd_bus_error()

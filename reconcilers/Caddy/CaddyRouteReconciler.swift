@@ -42,7 +42,7 @@ public struct CaddyRouteReconciler: Reconciler {
         var routes: [String: String] = [:]
         for handover in moving {
             guard let port = handover.port, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
-            let desired = apply.desired.resources.first { $0.address == ResourceNames.fragment(handover.prim) }?.content
+            let desired = apply.resource(ResourceNames.fragment(handover.prim))?.content
             let text = desired.flatMap { CaddyRoutes.sites($0) == CaddyRoutes.sites(live) ? $0 : nil } ?? live
             routes[handover.prim] = CaddyFragmentRenderer.routing(text, to: port)
         }

@@ -25,7 +25,7 @@ enum CaddyRoutes {
     /// may be another prim's next, and its route goes to its declared port instead.
     static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
         guard let prim, let port = live(prim, apply.host.config).flatMap(CaddyFragmentRenderer.upstreamPort) else { return text }
-        let route = apply.desired.resources.first { $0.address == ResourceNames.fragment(prim) }
+        let route = apply.resource(ResourceNames.fragment(prim))
         let own = [route?.attributes["port"], route?.attributes["alternate"]].compactMap { $0.flatMap { Int($0) } }
         guard own.contains(port) else { return text }
         return CaddyFragmentRenderer.routing(text, to: port)

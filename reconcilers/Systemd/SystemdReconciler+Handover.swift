@@ -76,7 +76,7 @@ extension SystemdReconciler {
             var replaced = serving.map { [$0] } ?? []
             if let serving, serving.unit == instance { replaced = [] }
             // A prim routed now has its route moved at the stage; a new route is loaded with the others, after DNS.
-            let routed = versions.routedPort != nil && apply.desired.resources.contains { $0.address == ResourceNames.fragment(prim) }
+            let routed = versions.routedPort != nil && apply.resource(ResourceNames.fragment(prim)) != nil
             let handover = Handover(prim: prim, unit: instance, port: port,
                                     replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
                                     replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
