@@ -451,7 +451,7 @@ public final class Controller: @unchecked Sendable {
         let gates = gates.map { gate in
             var gate = gate
             gate.timeout = min(gate.timeout, Self.recheckHealthSeconds)
-            if let serving = versions[gate.prim]?.serving {
+            if let serving = versions[gate.prim].flatMap({ $0.serving ?? $0.running.first }) {
                 gate.unit = serving.unit
                 if let port = serving.port { gate.port = port }
             }

@@ -15,7 +15,7 @@ import PrimSystem
 enum VersionKey {
     static func load(_ config: HostConfig) -> String {
         let path = "\(config.dataDir)/version.key"
-        if let bytes = try? FileReader.bytes(path), bytes.count == 64 { return String(decoding: bytes, as: UTF8.self) }
+        if let key = read(path) { return key }
         var generator = SystemRandomNumberGenerator()
         let key = (0..<4).map { _ in
             let hex = String(generator.next() as UInt64, radix: 16)
@@ -26,7 +26,13 @@ enum VersionKey {
         defer { unlink(aside) }
         guard (try? AtomicFile.write(Array(key.utf8), to: aside, mode: 0o600)) != nil else { return PrimRendering.processKey }
         if link(aside, path) == 0 { return key }
-        if let bytes = try? FileReader.bytes(path), bytes.count == 64 { return String(decoding: bytes, as: UTF8.self) }
-        return PrimRendering.processKey
+        return read(path) ?? PrimRendering.processKey
+    }
+
+    /// The key a file holds: 64 hex digits, whitespace around them allowed (an editor's newline).
+    static func read(_ path: String) -> String? {
+        guard let bytes = (try? FileReader.bytes(path)).flatMap({ $0 }) else { return nil }
+        let key = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+        return key.count == 64 && key.allSatisfy(\.isHexDigit) ? key : nil
     }
 }

@@ -50,12 +50,14 @@ public struct CaddyRouteReconciler: Reconciler {
         do {
             let caddy = try CaddyExecutor(config: apply.host.config)
             try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
-            for handover in moving where routes[handover.prim] != nil {
-                apply.handovers[handover.prim]?.routed = true
-                // The file says where the traffic goes, once it goes there: a later apply reads it.
-                if let text = routes[handover.prim] {
-                    try caddy.write("\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(handover.prim).name)", content: text)
-                }
+            for handover in moving where routes[handover.prim] != nil { apply.handovers[handover.prim]?.routed = true }
+            // The file says where the traffic goes, once it goes there: a later apply reads it. One
+            // that cannot be written is drift the next apply repairs (it hands over again), never a
+            // reason to stop a version Caddy already routes to.
+            for handover in moving {
+                guard let text = routes[handover.prim] else { continue }
+                let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(handover.prim).name)"
+                do { try caddy.write(path, content: text) } catch { apply.degrade("\(path): \(error)", of: handover.prim) }
             }
         } catch {
             for handover in moving where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {

@@ -55,7 +55,7 @@ public struct SystemdObserver {
                 runtime = shown?.runtime ?? UnitRuntime(loadState: "loaded", activeState: "inactive")
                 attributes["running"] = observed.running.map(\.version).sorted().joined(separator: " ")
                 if let serving = observed.serving { attributes["serving"] = serving.version }
-                let stray = (files[prim] ?? []).subtracting(observed.running.map(\.version)).sorted()
+                let stray = strays(of: prim, files: files[prim] ?? [], versions: observed).sorted()
                 if !stray.isEmpty { attributes["stray"] = stray.joined(separator: " ") }
             }
             return ObservedResource(
@@ -75,6 +75,15 @@ public struct SystemdObserver {
             result[prim, default: []].insert(version)
         }
         return result
+    }
+
+    /// The versions of a prim that have files but do not run, but for the one its route names
+    /// (stopped or failed, it is the version a restart or a reboot brings back).
+    public func strays(of prim: String, files: Set<String>, versions: Versions) -> Set<String> {
+        let routed = versions.routedPort ?? routedPort(of: prim)
+        return files.subtracting(versions.running.map(\.version)).filter { version in
+            routed == nil || port(of: prim, version: version) != routed
+        }
     }
 
     /// Every prim's versions, in one round trip to the manager.

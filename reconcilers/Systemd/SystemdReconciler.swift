@@ -143,7 +143,7 @@ public struct SystemdReconciler: Reconciler {
         drain(ports: handovers.flatMap(\.replacedPorts))
         let outcomes = stops.isEmpty ? [:] : units.run(stops.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
         for unit in stops where (outcomes[unit] ?? nil) == nil { try? units.forget(instance: unit) }
-        sweep(units, apply)
+        sweep(Set(changes.compactMap(\.prim)), units, apply)
         for change in changes {
             let failed = stops.filter { ResourceNames.prim(ofUnit: $0) == change.prim }.compactMap { unit in (outcomes[unit] ?? nil).map { "\(unit): \($0)" } }
             if let failure = failed.first {
@@ -191,13 +191,16 @@ public struct SystemdReconciler: Reconciler {
     /// Removes the files of versions that do not run: what a `kill -9` between a version's files and
     /// its start (or between its stop and its files' removal) left, so that no stale env file keeps
     /// an old secret and no version that was never gated starts at boot.
-    func sweep(_ units: SystemdExecutor, _ apply: ApplyContext) {
-        let config = apply.host.config
-        let observer = SystemdObserver(config: config, bus: apply.host.bus)
+    /// Only the prims this apply changes: a blocked or kept prim's files stay as they are.
+    func sweep(_ prims: Set<String>, _ units: SystemdExecutor, _ apply: ApplyContext) {
+        guard !prims.isEmpty else { return }
+        let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
         guard let running = try? observer.allVersions() else { return }
-        for (prim, versions) in observer.versionFiles() {
-            let live = Set(running[prim]?.running.map(\.version) ?? [])
-            for version in versions.subtracting(live) { try? units.forget(instance: ResourceNames.instance(prim, version: version)) }
+        for (prim, files) in observer.versionFiles() where prims.contains(prim) {
+            let versions = running[prim] ?? SystemdObserver.Versions(routedPort: observer.routedPort(of: prim))
+            for version in observer.strays(of: prim, files: files, versions: versions) {
+                try? units.forget(instance: ResourceNames.instance(prim, version: version))
+            }
         }
     }
 
