@@ -139,11 +139,11 @@ public final class ApplyContext {
         try inventory.save(dataDir: dataDir)
     }
 
-    /// Writes each change's file, each a step noted in the inventory.
-    public func write(_ changes: [Change], with files: FileExecutor) throws {
+    /// Writes each change's file (its content, or what `rendered` makes of it), each a step noted in the inventory.
+    public func write(_ changes: [Change], with files: FileExecutor, rendered: (Change, String) -> String = { $1 }) throws {
         for change in changes {
             try step(change) {
-                try files.write(change.path, content: content(change))
+                try files.write(change.path, content: rendered(change, content(change)))
                 try owns(change.address, path: change.path)
             }
         }

@@ -251,13 +251,13 @@ public struct HTTPHealthChecker: HealthChecker {
         return Answer(problem: nil, routes: routes)
     }
 
-    /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.
     /// Why `port` is not held by `unit` alone (nil when it is): what a route may be moved to.
     public func owner(of port: Int, unit: String) -> String? {
         let cgroup = identity(unit)?.cgroupID ?? 0
         return Self.owners(PortOwners.holders(of: [port], expected: { _ in [cgroup] })[port] ?? [], port: port, unit: unit, cgroup: cgroup)
     }
 
+    /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.
     static func owners(_ holders: [PortHolder], port: Int, unit: String, cgroup: UInt64) -> String? {
         guard !holders.isEmpty else { return "port \(port) answered, but no process of this host listens on it" }
         let foreign = holders.filter { $0.cgroupID != cgroup || cgroup == 0 }

@@ -16,11 +16,7 @@ enum VersionKey {
     static func load(_ config: HostConfig) -> String {
         let path = "\(config.dataDir)/version.key"
         if let key = read(path) { return key }
-        var generator = SystemRandomNumberGenerator()
-        let key = (0..<4).map { _ in
-            let hex = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        let key = PrimRendering.newKey()
         // Written aside, then linked into place only if no other process made one meanwhile.
         let aside = "\(path).new-\(getpid())"
         defer { unlink(aside) }

@@ -78,15 +78,16 @@ struct Status: ParsableCommand {
         var unreachable: String?
         do { bus = try SystemdBus(address: config.systemdBus) } catch { unreachable = "\(error)" }
         var units: [String: String] = [:]
+        // Every prim's versions in one round trip to the manager.
+        let observer = bus.map { SystemdObserver(config: config, bus: $0) }
+        let versions = (try? observer?.allVersions()) ?? [:]
         let prefix = "\(ResourceKind.unit.rawValue)."
         for key in inventory.resources.keys where key.hasPrefix(prefix) {
             let name = String(key.dropFirst(prefix.count))
             guard let prim = ResourceNames.prim(ofUnit: name) else { continue }
             guard let bus else { units[prim] = "?"; continue }
-            // A template's state is its versions': the one serving, else one that runs, else the last that ran.
-            let versions = ResourceNames.isTemplate(name) ? try? SystemdObserver(config: config, bus: bus).versions(of: prim) : nil
-            let shown = ResourceNames.isTemplate(name)
-                ? (versions?.serving ?? versions?.running.first ?? versions?.stopped.last)?.unit : name
+            // A template's state is the state of the version it shows (`Versions.shown`).
+            let shown = ResourceNames.isTemplate(name) ? observer?.versions(of: prim, among: versions).shown?.unit : name
             guard let shown else { units[prim] = "inactive"; continue }  // no version is loaded: none runs
             units[prim] = (try? bus.identity(unit: shown)).map { $0.activeState == "activating" ? "activating (\($0.subState))" : $0.activeState } ?? "-"
         }

@@ -69,12 +69,9 @@ public struct CaddyRouteReconciler: Reconciler {
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
-        let caddy = try CaddyExecutor(config: apply.host.config)
-        for change in changes {
-            try apply.step(change) {
-                try caddy.write(change.path, content: CaddyRoutes.serving(apply.content(change), of: change.prim, apply))
-                try apply.owns(change.address, path: change.path)
-            }
+        // Each route sent to the version that serves.
+        try apply.write(changes, with: try CaddyExecutor(config: apply.host.config)) { change, text in
+            CaddyRoutes.serving(text, of: change.prim, apply)
         }
     }
 

@@ -25,8 +25,7 @@ public struct SystemdExecutor: UnitExecutor {
         dataDir = config.dataDir
     }
 
-    /// 0600: only the manager (root) reads a prim's unit. Its restart trigger carries a digest of
-    /// the env file, and with the rest of the file public a weak secret could be guessed from it.
+    /// 0600: only the manager (root) reads a prim's unit.
     public func write(_ path: String, content: String) throws {
         try AtomicFile.write(Array(content.utf8), to: path, mode: 0o600)
     }

@@ -36,6 +36,9 @@ public struct SystemdObserver {
             guard let routedPort else { return running.count == 1 ? running[0] : nil }
             return running.first { $0.port == routedPort }
         }
+
+        /// The version to show for the prim: the one serving, else one that runs, else the last that ran.
+        public var shown: Running? { serving ?? running.first ?? stopped.last }
     }
 
     public func observe() throws -> [ObservedResource] {
@@ -50,9 +53,8 @@ public struct SystemdObserver {
             var runtime = states[name] ?? UnitRuntime(loadState: "not-found", activeState: "inactive")
             var attributes: [String: String] = [:]
             if ResourceNames.isTemplate(name) {
-                let observed = versions[prim] ?? Versions()
-                let shown = observed.serving ?? observed.running.first ?? observed.stopped.first
-                runtime = shown?.runtime ?? UnitRuntime(loadState: "loaded", activeState: "inactive")
+                let observed = self.versions(of: prim, among: versions)
+                runtime = observed.shown?.runtime ?? UnitRuntime(loadState: "loaded", activeState: "inactive")
                 attributes["running"] = observed.running.map(\.version).sorted().joined(separator: " ")
                 if let serving = observed.serving { attributes["serving"] = serving.version }
                 let stray = strays(of: prim, files: files[prim] ?? [], versions: observed).sorted()
@@ -93,7 +95,12 @@ public struct SystemdObserver {
 
     /// One prim's versions.
     public func versions(of prim: String) throws -> Versions {
-        try group(bus.states(matching: [ResourceNames.instances(prim)]))[prim] ?? Versions(routedPort: routedPort(of: prim))
+        versions(of: prim, among: try group(bus.states(matching: [ResourceNames.instances(prim)])))
+    }
+
+    /// One prim's versions among every prim's (`allVersions`): none loaded, its route all there is.
+    public func versions(of prim: String, among all: [String: Versions]) -> Versions {
+        all[prim] ?? Versions(routedPort: routedPort(of: prim))
     }
 
     func group(_ states: [String: UnitRuntime]) -> [String: Versions] {

@@ -33,21 +33,19 @@ extension SystemdReconciler {
             try units.write(change.path, content: apply.content(change))
             try apply.owns(change.address, path: change.path)
         }
-        if !writes.isEmpty || apply.resuming {
-            let clock = Date()
-            try units.reload()
-            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
-        }
+        if !writes.isEmpty || apply.resuming { try reload(units, apply) }
 
         let moving = changes.filter { change in
             ResourceNames.isTemplate(change.address.name) && [.create, .start, .restart, .update].contains(change.action)
                 && (apply.resource(change)?.running ?? false)
         }
         let legacy = try apply.host.bus.states(units: moving.compactMap(\.prim).map { ResourceNames.legacyUnit($0).name })
+        // Every prim's versions in one round trip to the manager, not one per prim.
+        let all = moving.isEmpty ? [:] : try observer.allVersions()
         var starts: [Start] = []
         for change in moving {
             guard let prim = change.prim, let rendering = apply.desired.renderings[prim] else { continue }
-            let versions = try observer.versions(of: prim)
+            let versions = observer.versions(of: prim, among: all)
             let instance = ResourceNames.instance(prim, version: rendering.version)
             let old = ResourceNames.legacyUnit(prim).name
             let oldRuns = legacy[old]?.isRunning ?? false
@@ -132,11 +130,7 @@ extension SystemdReconciler {
             apply.gate(kept, journal: lines)
             if keep(start, because: "\(start.change.address.name): \(kept.message)", units, apply) { restored += 1 }
         }
-        if restored > 0 {
-            let clock = Date()
-            try units.reload()
-            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
-        }
+        if restored > 0 { try reload(units, apply) }
     }
 
     /// The ports a unit file lets its service bind (`SocketBindAllow=tcp:<port>`).

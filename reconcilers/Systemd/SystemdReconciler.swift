@@ -126,11 +126,7 @@ public struct SystemdReconciler: Reconciler {
         var stops = unrouted.map(\.unit)
         let restored = unrouted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
             .filter { restoreTemplate($0, units) }
-        if !restored.isEmpty {
-            let clock = Date()
-            try units.reload()
-            apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
-        }
+        if !restored.isEmpty { try reload(units, apply) }
         for change in changes {
             guard let prim = change.prim, ResourceNames.isTemplate(change.address.name) else { continue }
             if change.action == .stop {
@@ -183,6 +179,11 @@ public struct SystemdReconciler: Reconciler {
                 try apply.owns(change.address, path: nil)
             }
         }
+        try reload(units, apply)
+    }
+
+    /// One daemon-reload, reported with how long it took.
+    func reload(_ units: SystemdExecutor, _ apply: ApplyContext) throws {
         let clock = Date()
         try units.reload()
         apply.report(.daemonReload(seconds: Date().timeIntervalSince(clock)))
@@ -197,8 +198,7 @@ public struct SystemdReconciler: Reconciler {
         let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
         guard let running = try? observer.allVersions() else { return }
         for (prim, files) in observer.versionFiles() where prims.contains(prim) {
-            let versions = running[prim] ?? SystemdObserver.Versions(routedPort: observer.routedPort(of: prim))
-            for version in observer.strays(of: prim, files: files, versions: versions) {
+            for version in observer.strays(of: prim, files: files, versions: observer.versions(of: prim, among: running)) {
                 try? units.forget(instance: ResourceNames.instance(prim, version: version))
             }
         }

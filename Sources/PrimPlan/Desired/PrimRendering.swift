@@ -73,10 +73,16 @@ public struct PrimRendering: Sendable {
     }
 
     /// A key of this process's own, for renderings no host keeps (pr.sh's plans of a state).
-    public static let processKey: String = {
+    public static let processKey = newKey()
+
+    /// A new key for naming versions: 32 random bytes, as 64 hex digits.
+    public static func newKey() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
-    }()
+        return (0..<4).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
 
     public func fragment(port: Int?) -> String {
         var prim = self.prim

@@ -98,11 +98,10 @@ final class Testbed {
         try SystemdObserver(config: hostConfig, bus: SystemdBus(address: bus)).versions(of: prim)
     }
 
-    /// The unit of a prim's serving version (`prim-<id>@<version>.service`): the running one its
-    /// route points at, else the one running, else the last the manager knows of.
+    /// The unit of a prim's serving version (`prim-<id>@<version>.service`): the version prim shows
+    /// for it (`SystemdObserver.Versions.shown`).
     func unit(_ prim: String) throws -> String {
-        let versions = try versions(prim)
-        return versions.serving?.unit ?? versions.running.first?.unit ?? versions.stopped.last?.unit ?? "prim-\(prim)@none.service"
+        try versions(prim).shown?.unit ?? "prim-\(prim)@none.service"
     }
 
     /// A unit property as busctl prints its value (`s "active"` → `active`, `u 12` → `12`). A prim's
