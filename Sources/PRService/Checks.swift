@@ -117,9 +117,8 @@ public enum Checks {
         guard let host else { return DesiredHost(host: name, resources: []) }
         var secrets: [String: SecretValue] = [:]
         for secret in state.secrets { secrets[secret.name] = SecretValue("", source: secret.encrypted == nil ? .store : .encrypted) }
-        let built = DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: secrets,
-                                         releases: try ReleaseManifest.releases(of: state, on: host, in: source))
-        return try Kinds.desire(state, host: host, config: HostConfig(), built: built)
+        return try Kinds.build(state, host: host, config: HostConfig(), secrets: secrets,
+                               releases: try ReleaseManifest.releases(of: state, on: host, in: source))
     }
 }
 

@@ -31,10 +31,11 @@ public final class ApplyContext {
     public internal(set) var degraded = false
 
     /// Prims whose new version failed its gate (or whose route could not move): none of their
-    /// changes are made, and the version serving keeps serving.
-    public var kept: Set<String> = []
-    /// The hand-overs under way, by prim (`Handover`).
-    public var handovers: [String: Handover] = [:]
+    /// changes are made, and the version serving keeps serving (`keep`).
+    public private(set) var kept: Set<String> = []
+    /// The hand-overs under way, by prim: begun by the units' stage (`begin`), their routes moved
+    /// by the routes' stage (`routed`), finished by the units' execution.
+    public private(set) var handovers: [String: Handover] = [:]
     /// Run when the apply ends, whether it finished or stopped.
     var finally: [() -> Void] = []
 
@@ -158,6 +159,42 @@ public final class ApplyContext {
             }
         }
     }
+
+    /// A prim's new version is running and gated (or already serves): its hand-over is under way.
+    public func begin(_ handover: Handover) { handovers[handover.prim] = handover }
+
+    /// The hand-overs whose route must move to their new version, by prim.
+    public var moving: [Handover] {
+        handovers.values.filter { $0.movesRoute && !kept.contains($0.prim) }.sorted { $0.prim < $1.prim }
+    }
+
+    /// Caddy now sends these prims' traffic to their new version.
+    public func routed(_ prims: [String]) {
+        for prim in prims { handovers[prim]?.routed = true }
+    }
+
+    /// None of the prim's changes are made: the version serving keeps serving.
+    public func keep(_ prim: String) { kept.insert(prim) }
+
+    /// The prim's new version did not stay up after its route moved: it is kept at the version it
+    /// was to replace, and its route goes back there (`reverted`).
+    public func revert(_ prim: String) {
+        handovers[prim]?.reverted = true
+        kept.insert(prim)
+    }
+
+    /// The hand-overs whose route moved to a version that then did not stay up: it must go back.
+    public var reverted: [Handover] {
+        handovers.values.filter { $0.reverted && $0.routed }.sorted { $0.prim < $1.prim }
+    }
+
+    /// The hand-overs whose version passed its gate and whose settle is not over, by prim.
+    public var settling: [Handover] {
+        handovers.values.filter { $0.settling != nil }.sorted { $0.prim < $1.prim }
+    }
+
+    /// The settle of a prim's new version is over (it stayed up, or it was reverted).
+    public func settled(_ prim: String) { handovers[prim]?.settling = nil }
 
     public func atEnd(_ body: @escaping () -> Void) { finally.append(body) }
 

@@ -1,6 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// One prim's move to a new version, passed between the kinds of one apply: the units' stage
 /// starts and gates the version, the route's stage moves Caddy's traffic to it, and the units'
-/// execution drains and stops what it replaces.
+/// execution waits out the version's settle (it serves meanwhile), then drains and stops what it
+/// replaces; a version that did not stay up is stopped and its route goes back (`reverted`).
 public struct Handover: Sendable, Equatable {
     public var prim: String
     /// The version's unit (`prim-<id>@<version>.service`) and the port it listens on.
@@ -12,8 +19,16 @@ public struct Handover: Sendable, Equatable {
     public var replacedPorts: [Int]
     /// Whether the prim's route must move to it (it has one, and it does not point there yet).
     public var movesRoute: Bool
+    /// The port the prim's route sent its traffic to before (the version it replaces serves there).
+    public var routedFrom: Int?
     /// Whether Caddy now sends the prim's traffic to it.
     public var routed = false
+    /// Its gate passed, and it must still be on the same run (`InvocationID`) a settle period after
+    /// `gatedAt`: its result is reported then (`settled`).
+    public var settling: Settling?
+    /// It did not stay up through its settle: it stopped, the version it was to replace serves on,
+    /// and the route goes back to it.
+    public var reverted = false
     /// How long its start and gate took.
     public var seconds = 0.0
 
@@ -24,5 +39,19 @@ public struct Handover: Sendable, Equatable {
         self.replaces = replaces
         self.replacedPorts = replacedPorts
         self.movesRoute = movesRoute
+    }
+}
+
+/// A version whose gate passed and whose settle is not over yet.
+public struct Settling: Sendable, Equatable {
+    public var invocation: String
+    public var gatedAt: Date
+    /// The gate's result, reported once the settle is over.
+    public var result: GateResult
+
+    public init(invocation: String, gatedAt: Date, result: GateResult) {
+        self.invocation = invocation
+        self.gatedAt = gatedAt
+        self.result = result
     }
 }

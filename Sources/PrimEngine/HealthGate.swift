@@ -98,8 +98,10 @@ public protocol HealthChecker {
 public struct HTTPHealthChecker: HealthChecker {
     /// The manager the units run under; asked only from the calling thread (sd-bus is not thread-safe).
     let bus: SystemdBus
-    /// How long a unit must stay on one run after answering.
-    public var settleSeconds = 0.5
+    /// How long a unit must stay on one run after answering (0: the caller waits it out, as a
+    /// hand-over does while the new version already serves).
+    public var settleSeconds = HTTPHealthChecker.settle
+    public static let settle = 0.5
 
     public init(bus: SystemdBus) {
         self.bus = bus
@@ -144,14 +146,14 @@ public struct HTTPHealthChecker: HealthChecker {
             problems[index] = Self.owners(holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
                                           cgroup: before[index]?.cgroupID ?? 0)
         }
-        if problems.contains(where: { $0 == nil }) { usleep(useconds_t(settleSeconds * 1_000_000)) }
+        if settleSeconds > 0, problems.contains(where: { $0 == nil }) { usleep(useconds_t(settleSeconds * 1_000_000)) }
         return gates.indices.map { index in
             let gate = gates[index]
             var problem = problems[index]
             if problem == nil {
                 let after = identity(gate.unit)
                 if after?.invocation != before[index]?.invocation || after?.activeState != "active" {
-                    problem = "\(gate.unit) answered but did not stay up: it restarted or stopped within \(settleSeconds) s of its gate"
+                    problem = Self.unstable(gate.unit)
                 }
             }
             let routes = answered[index].routes
@@ -163,6 +165,11 @@ public struct HTTPHealthChecker: HealthChecker {
             return GateResult(prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
                               seconds: Date().timeIntervalSince(started), routes: routes, release: gate.release)
         }
+    }
+
+    /// Why a unit that answered its gate failed it: it did not stay on that run.
+    public static func unstable(_ unit: String) -> String {
+        "\(unit) answered but did not stay up: it restarted or stopped within \(settle) s of its gate"
     }
 
     func identity(_ unit: String) -> UnitIdentity? {

@@ -18,20 +18,27 @@ public struct HostEnvironment {
     }
 }
 
-/// What a kind renders from the state beyond the files `DesiredBuilder` renders for every prim.
+/// What a kind renders its resources from: the state, and `DesiredBuilder`'s rendering of each
+/// deployed prim that is not blocked (`desired.renderings`) with the releases it runs.
 public struct DesireInput {
     public var state: DesiredState
     public var host: Host
     public var config: HostConfig
-    /// The rendering so far: its prims (`renderings`) are the deployed ones not blocked.
     public var desired: DesiredHost
+    /// This host's key for naming versions (`<data dir>/version.key`); a key of this process's own
+    /// for a state no host keeps (pr.sh's plans).
+    public var versionKey: String
 
-    public init(state: DesiredState, host: Host, config: HostConfig, desired: DesiredHost) {
+    public init(state: DesiredState, host: Host, config: HostConfig, desired: DesiredHost, versionKey: String = PrimRendering.processKey) {
         self.state = state
         self.host = host
         self.config = config
         self.desired = desired
+        self.versionKey = versionKey
     }
+
+    /// The renderings of the prims whose files a kind renders, in order.
+    public var prims: [PrimRendering] { desired.renderings.keys.sorted().compactMap { desired.renderings[$0] } }
 }
 
 /// An explicit "yes, that is meant" for a guard (`--allow-mass-delete`, `--allow-dns-deletes`).
@@ -60,7 +67,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
 /// An apply runs, for the registered kinds: `refusal` (all) → `check` (all, before anything is
 /// written) → `stage` (create order) → `execute` (create order) → `remove` (removal order).
 public protocol Reconciler: KindPlanner {
-    /// Resources of this kind the state asks for, beyond those rendered for every prim. Default: none.
+    /// Resources of this kind the state asks for (a kind renders its own files). Default: none.
     func desire(_ input: DesireInput) throws -> [DesiredResource]
     /// What is live of this kind. `owned` is set from the inventory afterwards, unless the kind
     /// marks ownership itself (`marksOwnership`).

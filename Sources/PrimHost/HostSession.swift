@@ -70,9 +70,8 @@ public struct HostSession {
             }
         }
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
-        var desired = try Kinds.desire(state, host: host, config: config,
-                                       built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases,
-                                                                   unreadable: decrypted.failures, versionKey: VersionKey.load(config)))
+        var desired = try Kinds.build(state, host: host, config: config, secrets: secrets, releases: releases,
+                                      unreadable: decrypted.failures, versionKey: VersionKey.load(config))
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
             desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.dataDir)/secrets/\(name) if it is not needed)")
         }
@@ -106,21 +105,18 @@ public struct HostSession {
     func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
         // Each prim's port and the one its new versions start on (`HandoverPorts`).
         let owner = Dictionary(ports.flatMap { [($0.value, $0.key), (HandoverPorts.alternate(of: $0.value), $0.key)] }, uniquingKeysWith: { a, _ in a })
-        // The cgroups of the prim's own versions under this manager: asked only for a held port.
-        var asked: [Int: Set<UInt64>] = [:]
         // Every prim's running versions in one round trip; a unit from before versions only where its file is.
         let versions = (try? SystemdObserver(config: config, bus: bus).allVersions()) ?? [:]
         func legacy(_ prim: String) -> [String] {
             let name = ResourceNames.legacyUnit(prim).name
             return (try? FileReader.bytes("\(config.unitDir)/\(name)")).flatMap { $0 } != nil ? [name] : []
         }
+        func units(_ prim: String) -> [String] { (versions[prim]?.running.map(\.unit) ?? []) + legacy(prim) }
+        // The cgroups of the prims' own versions under this manager, found together.
+        let ids = bus.cgroupIDs(units: Set(owner.values).sorted().flatMap(units))
         func own(_ port: Int) -> Set<UInt64> {
-            if let known = asked[port] { return known }
             guard let prim = owner[port] else { return [] }
-            let running = versions[prim]?.running.map(\.unit) ?? []
-            let ids = Set((running + legacy(prim)).compactMap { try? bus.cgroupID(unit: $0) }.filter { $0 != 0 })
-            asked[port] = ids
-            return ids
+            return Set(units(prim).compactMap { ids[$0] }.filter { $0 != 0 })
         }
         var result: [Int: [PortHolder]] = [:]
         for (port, holders) in PortOwners.holders(of: Set(owner.keys), expected: own) {

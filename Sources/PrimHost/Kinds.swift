@@ -27,13 +27,24 @@ public enum Kinds {
 }
 
 extension Kinds {
-    /// `built` (the files of every deployed prim) with what each kind renders from the state besides.
-    public static func desire(_ state: DesiredState, host: Host, config: HostConfig, built: DesiredHost) throws -> DesiredHost {
+    /// `built` (each deployed prim's values and release) with the resources each kind renders from it.
+    public static func desire(_ state: DesiredState, host: Host, config: HostConfig, versionKey: String = PrimRendering.processKey,
+                              built: DesiredHost) throws -> DesiredHost {
         var desired = built
-        let input = DesireInput(state: state, host: host, config: config, desired: built)
+        let input = DesireInput(state: state, host: host, config: config, desired: built, versionKey: versionKey)
         for kind in all {
             desired.resources += try kind.desire(input)
         }
         return desired
+    }
+}
+
+extension Kinds {
+    /// Every resource the state asks of this host: `DesiredBuilder`'s rendering, then each kind's.
+    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
+                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
+                             versionKey: String = PrimRendering.processKey) throws -> DesiredHost {
+        try desire(state, host: host, config: config, versionKey: versionKey,
+                   built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases, unreadable: unreadable))
     }
 }

@@ -8,7 +8,7 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// This host's key for naming versions (`PrimRendering.version`): 32 random bytes, hex, in
+/// This host's key for naming versions (`VersionName`): 32 random bytes, hex, in
 /// `<data dir>/version.key` (0600), made the first time a plan is made on the host. Where the data
 /// directory cannot be written (a plan run without root), this process's own key serves: its
 /// versions then differ from the host's, as they should for a plan that cannot see the host.

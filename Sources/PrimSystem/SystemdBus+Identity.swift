@@ -34,23 +34,28 @@ public struct UnitIdentity: Sendable, Equatable {
 extension SystemdBus {
     /// A unit's ControlGroupId alone (0 when it has no cgroup): one round trip.
     public func cgroupID(unit: String) throws -> UInt64 {
+        try serviceProperty(unit, "ControlGroupId", type: "t", zero: UInt64(0))
+    }
+
+    /// A unit's main process (`MainPID`; 0 when it has none): one round trip.
+    public func mainPID(unit: String) throws -> Int {
+        Int(try serviceProperty(unit, "MainPID", type: "u", zero: UInt32(0)))
+    }
+
+    /// A service property of a fixed-size D-Bus type (`t`, `u`), in one round trip.
+    func serviceProperty<Value: BitwiseCopyable>(_ unit: String, _ name: String, type: Unicode.Scalar, zero: Value) throws -> Value {
         var error = sd_bus_error()
         defer { sd_bus_error_free(&error) }
-        var cgroup: UInt64 = 0
-        let code = sd_bus_get_property_trivial(bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", "ControlGroupId",
-                                               &error, CChar(UInt8(ascii: "t")), &cgroup)
-        if code < 0 { throw SystemError("cannot read ControlGroupId of \(unit): \(Self.describe(error, code))", class: .transient) }
-        return cgroup
+        var value = zero
+        let code = sd_bus_get_property_trivial(bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", name,
+                                               &error, CChar(UInt8(ascii: type)), &value)
+        if code < 0 { throw SystemError("cannot read \(name) of \(unit): \(Self.describe(error, code))", class: .transient) }
+        return value
     }
 
     public func identity(unit: String) throws -> UnitIdentity {
         let path = Self.objectPath(unit: unit)
-        var error = sd_bus_error()
-        defer { sd_bus_error_free(&error) }
-        var cgroup: UInt64 = 0
-        let code = sd_bus_get_property_trivial(bus, Self.destination, path, "org.freedesktop.systemd1.Service", "ControlGroupId",
-                                               &error, CChar(UInt8(ascii: "t")), &cgroup)
-        if code < 0 { throw SystemError("cannot read ControlGroupId of \(unit): \(Self.describe(error, code))", class: .transient) }
+        let cgroup = try cgroupID(unit: unit)
         var reply: OpaquePointer?
         var invocationError = sd_bus_error()
         defer { sd_bus_error_free(&invocationError) }
@@ -64,5 +69,45 @@ extension SystemdBus {
         let active = try string(path, "org.freedesktop.systemd1.Unit", "ActiveState")
         let sub = try string(path, "org.freedesktop.systemd1.Unit", "SubState")
         return UnitIdentity(cgroupID: cgroup, invocation: id, activeState: active, subState: sub)
+    }
+}
+
+extension SystemdBus {
+    /// The cgroup (`ControlGroupId`) of each of these services, by name; 0 for one that runs no
+    /// process. Asking the manager costs one round trip per unit (about 1 ms each, a second for a
+    /// thousand versions), so only the first is asked: its cgroup directory, found through its main
+    /// process and checked to be that very cgroup, has the others beside it (a unit without `Slice=`
+    /// is in its manager's default slice), and each of theirs is one `stat`. Where that cannot be
+    /// done (the first runs no process, or a directory is missing), the manager is asked.
+    public func cgroupIDs(units: [String]) -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        var slice: String?
+        for unit in units {
+            if let slice {
+                var info = stat()
+                if stat("\(slice)/\(unit)", &info) == 0 { result[unit] = UInt64(info.st_ino); continue }
+            }
+            let id = (try? cgroupID(unit: unit)) ?? 0
+            result[unit] = id
+            if slice == nil, id != 0, let directory = cgroupDirectory(unit: unit, id: id) {
+                slice = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
+            }
+        }
+        return result
+    }
+
+    /// The directory of a unit's cgroup in this namespace's view, if it is the one of inode `id`.
+    func cgroupDirectory(unit: String, id: UInt64) -> String? {
+        guard let pid = try? mainPID(unit: unit), pid > 0, let mount = PortOwners.cgroupMount(),
+              let path = PortOwners.cgroupPath(pid) else { return nil }
+        // The main process may sit in a sub-cgroup of its unit's (a delegated unit): the unit's
+        // directory is the ancestor named after it.
+        var directory = mount + path
+        while !directory.hasSuffix("/\(unit)"), let slash = directory.lastIndex(of: "/"), slash > directory.startIndex {
+            directory = String(directory[..<slash])
+        }
+        var info = stat()
+        guard directory.hasSuffix("/\(unit)"), stat(directory, &info) == 0, UInt64(info.st_ino) == id else { return nil }
+        return directory
     }
 }

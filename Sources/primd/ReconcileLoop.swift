@@ -18,6 +18,7 @@ struct ReconcileLoop: Service {
     func run() async throws {
         let settings = controller.settings
         await controller.reconcile()
+        HeapTrim.now()
         SystemdNotify.send("READY=1\nSTATUS=\(statusLine())")
         var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
         var nextDrift = Date().addingTimeInterval(settings.driftSeconds)
@@ -42,7 +43,9 @@ struct ReconcileLoop: Service {
                 nextConformance = Date().addingTimeInterval(settings.conformanceSeconds)
             } else {
                 try? await Task.sleep(nanoseconds: 50_000_000)
+                continue
             }
+            HeapTrim.now()
         }
         SystemdNotify.send("STOPPING=1")
     }

@@ -72,11 +72,13 @@ final class CrashWindowTests: XCTestCase {
 
                 """,
         ], message: "add delta; declare slowpoke's slow route")
-        // Killed once the apply is done (delta serves through Caddy) while its attempt is still open:
-        // the re-check of slowpoke holds it for 4 s.
+        // Killed once the apply is done (its generation recorded, the attempt `applied`) while the
+        // attempt is still open: the re-check of slowpoke holds it for 4 s. (Delta serving through
+        // Caddy is not yet "done": the generation is recorded after Caddy's last load.)
         first.waitFor("the apply to be done and the attempt still open", timeout: 60) {
-            attempt?["revision"] as? String == converged && testbed.viaCaddy("delta.prim.test").1.contains("delta.sh")
+            attempt?["revision"] as? String == converged && attempt?["phase"] as? String == "applied"
         }
+        XCTAssertTrue(testbed.viaCaddy("delta.prim.test").1.contains("delta.sh"), "an applied commit's prim serves")
         Foundation.kill(first.pid, SIGKILL)
         _ = Command.wait(first.pid)
         primd = nil

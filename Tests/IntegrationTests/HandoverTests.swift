@@ -111,6 +111,30 @@ final class HandoverTests: FreshTestbedCase {
         }
     }
 
+    /// A new version that passes its gate and dies once it serves is caught by its settle, which
+    /// runs while it already takes the traffic: the route goes back to the old version, which never
+    /// stopped (the same run), the template it runs as is written back, exit 4, and no request
+    /// failed (Caddy tries the old version's port second).
+    func testAVersionThatDiesOnceItServesHandsTheRouteBack() throws {
+        try apply()
+        let old = try XCTUnwrap(try testbed.versions("alpha").serving)
+        let invocation = try testbed.legacyUnitProperty(old.unit, "InvocationID")
+        let template = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8)
+        let alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        XCTAssertTrue(alpha.contains("--name alpha.sh"))
+        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "--name alpha.sh", with: "--name alpha.sh --die-when-proxied")])
+        let result = try applyProbing("alpha", "a version that dies once it serves", expect: 4)
+        XCTAssertTrue(result.stdout.contains("answered but did not stay up"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("the route went back to the running version"), result.stdout)
+        let now = try testbed.versions("alpha")
+        XCTAssertEqual(now.running.map(\.unit), [old.unit], "only the old version runs")
+        XCTAssertEqual(now.serving?.unit, old.unit)
+        XCTAssertEqual(now.routedPort, old.port, "the route file names the old version's port again")
+        XCTAssertEqual(try testbed.legacyUnitProperty(old.unit, "InvocationID"), invocation, "the old version never stopped")
+        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8), template)
+        XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"), "alpha answers through Caddy")
+    }
+
     /// `kill -9` of the apply while two versions run (the new one being gated, or the route just
     /// moved), then an apply: exactly one version serves, through its route, and no request failed.
     func testAnApplyKilledMidHandOverIsFinishedByTheNext() throws {

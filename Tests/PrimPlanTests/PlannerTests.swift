@@ -119,7 +119,7 @@ final class PlannerTests: XCTestCase {
         let old = [env(), unit(), fragment()].map { live($0) }
         for (status, why) in [(nil, "search has no `status`: not deployed"), ("building", "search has status `building`, which is not deployed")] {
             let state = StateLoader.load(StateSnapshot(entries: ["prims/search.yaml": .file(Array(("id: search\nport: 3000\n" + (status.map { "status: \($0)\n" } ?? "")).utf8))])).state
-            let desired = DesiredBuilder.build(state, host: Host.implicit(), config: HostConfig(), secrets: [:])
+            let desired = try Kinds.build(state, host: Host.implicit(), config: HostConfig(), secrets: [:])
             XCTAssertEqual(desired.undeployed, ["search": why])
             let p = Planner.plan(desired: desired, observed: ObservedState(resources: old + running(["search.prim.sh"])), kinds: Kinds.planners)
             let removals = p.pending.filter { $0.action == .delete }

@@ -2,6 +2,7 @@ import Foundation
 import PrimHost
 import PrimModel
 import PrimPlan
+import SystemdReconciler
 import XCTest
 
 /// Locks the human and JSON plan formats with golden files.
@@ -25,12 +26,13 @@ final class RendererSnapshotTests: XCTestCase {
         config.envDir = "/etc/prim"
         config.caddyFragmentDir = "/etc/caddy/prim.d"
         let host = try DesiredBuilder.host(result.state, named: nil)
-        let old = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("old-secret-value", source: .store)], versionKey: "snapshot")
-        let new = DesiredBuilder.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)], versionKey: "snapshot")
+        let old = try Kinds.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("old-secret-value", source: .store)], versionKey: "snapshot")
+        let new = try Kinds.build(result.state, host: host, config: config, secrets: ["SEARCH_API_KEY": SecretValue("new-secret-value", source: .store)], versionKey: "snapshot")
+        let version = try XCTUnwrap(VersionName.desired("search", in: old))
         var observed: [ObservedResource] = old.resources.filter { $0.prim == "search" }.map {
             ObservedResource(address: $0.address, content: $0.sensitive ? nil : $0.content, digest: $0.digest,
                              runtime: $0.address.kind == .unit ? UnitRuntime(loadState: "loaded", activeState: "active") : nil, prim: $0.prim,
-                             attributes: $0.address.kind == .unit ? ["running": old.renderings["search"]!.version, "serving": old.renderings["search"]!.version] : [:])
+                             attributes: $0.address.kind == .unit ? ["running": version, "serving": version] : [:])
         }
         observed.append(ObservedResource(address: ResourceNames.fragment("legacy"), path: "/etc/caddy/prim.d/legacy.caddy", content: "# Managed by prim for legacy.\nlegacy.prim.test {\n}\n", digest: "x", prim: "legacy"))
         observed.append(ObservedResource(address: ResourceNames.unit("legacy"), path: "/etc/systemd/system/prim-legacy@.service", content: "# Managed by prim for legacy.\n[Unit]\n", digest: "y",

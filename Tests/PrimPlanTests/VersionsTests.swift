@@ -1,5 +1,8 @@
+import PrimEngine
+import PrimHost
 import PrimModel
 import PrimPlan
+import SystemdReconciler
 import XCTest
 
 /// How versions are named and routed: pure functions of the rendering.
@@ -17,15 +20,15 @@ final class VersionsTests: XCTestCase {
         """
 
     func testARouteIsSentToEitherPortAndTheOtherStaysSecond() {
-        XCTAssertEqual(CaddyFragmentRenderer.upstreamPort(Self.route), 3201)
-        let moved = CaddyFragmentRenderer.routing(Self.route, to: 13201)
+        XCTAssertEqual(RouteUpstream.servingPort(Self.route), 3201)
+        let moved = RouteUpstream.routing(Self.route, to: 13201)
         XCTAssertTrue(moved.contains("\t\treverse_proxy 127.0.0.1:13201 127.0.0.1:3201 {\n"), moved)
-        XCTAssertEqual(CaddyFragmentRenderer.upstreamPort(moved), 13201)
-        XCTAssertEqual(CaddyFragmentRenderer.routing(moved, to: 3201), Self.route, "and back")
-        XCTAssertEqual(CaddyFragmentRenderer.routing(Self.route, to: 3201), Self.route, "already there")
-        let elsewhere = CaddyFragmentRenderer.routing(Self.route, to: 3204)
+        XCTAssertEqual(RouteUpstream.servingPort(moved), 13201)
+        XCTAssertEqual(RouteUpstream.routing(moved, to: 3201), Self.route, "and back")
+        XCTAssertEqual(RouteUpstream.routing(Self.route, to: 3201), Self.route, "already there")
+        let elsewhere = RouteUpstream.routing(Self.route, to: 3204)
         XCTAssertTrue(elsewhere.contains("reverse_proxy 127.0.0.1:3204 127.0.0.1:13201 {"), "a new port takes the first place: \(elsewhere)")
-        XCTAssertNil(CaddyFragmentRenderer.upstreamPort("example.com {\n\trespond 200\n}\n"))
+        XCTAssertNil(RouteUpstream.servingPort("example.com {\n\trespond 200\n}\n"))
     }
 
     func testNamesOfTemplatesVersionsAndUnitsFromBefore() {
@@ -48,9 +51,9 @@ final class VersionsTests: XCTestCase {
             let state = StateLoader.load(StateSnapshot(entries: ["prims/alpha.yaml": .file(Array(yaml.utf8)),
                                                                "secrets/KEY.yaml": .file(Array("prims: [alpha]\nexternal: true\n".utf8))])).state
             let releases = code.map { ["alpha": ReleaseManifest(files: ["packages/alpha/x": .init(digest: $0, executable: false)])] } ?? [:]
-            let desired = DesiredBuilder.build(state, host: Host.implicit(), config: HostConfig(),
-                                               secrets: ["KEY": SecretValue(secret, source: .store)], releases: releases)
-            return desired.renderings["alpha"]?.version ?? ""
+            let desired = try? Kinds.build(state, host: Host.implicit(), config: HostConfig(),
+                                           secrets: ["KEY": SecretValue(secret, source: .store)], releases: releases)
+            return desired.flatMap { VersionName.desired("alpha", in: $0) } ?? ""
         }
         let base = "id: alpha\nstatus: live\nport: 3201\nenv: [KEY]\n"
         let first = version(base)

@@ -14,6 +14,11 @@ public struct CaddyConfigReconciler: Reconciler {
     public let removalOrder = 10
     public var marksOwnership: Bool { true }
 
+    /// One config for the host; its content is composed from the routes when it is planned and loaded.
+    public func desire(_ input: DesireInput) throws -> [DesiredResource] {
+        [DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: input.config.caddyAdmin, content: "")]
+    }
+
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         [try CaddyObserver(config: host.config).running()]
     }

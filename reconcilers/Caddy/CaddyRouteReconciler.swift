@@ -8,7 +8,7 @@ import PrimSystem
 /// its config is loaded (`CaddyConfigReconciler`).
 ///
 /// At the stage, the second half of a hand-over: every version the units' stage started and gated
-/// (`ApplyContext.handovers`) takes its prim's traffic in one `/load`, and its route file is
+/// (`ApplyContext.moving`) takes its prim's traffic in one `/load`, and its route file is
 /// rewritten to say so. A load that fails moves nothing: those prims are kept at the version serving.
 public struct CaddyRouteReconciler: Reconciler {
     public init() {}
@@ -17,6 +17,16 @@ public struct CaddyRouteReconciler: Reconciler {
     public let createOrder = 50
     public let removalOrder = 20
 
+    /// Each prim's route, sent to its declared port (the apply sends it to the version that serves).
+    public func desire(_ input: DesireInput) throws -> [DesiredResource] {
+        input.prims.map { rendering in
+            let fragment = ResourceNames.fragment(rendering.prim.id)
+            return DesiredResource(address: fragment, prim: rendering.prim.id, path: "\(input.config.caddyFragmentDir)/\(fragment.name)",
+                                   content: rendering.route(port: rendering.prim.port), keys: [input.host.endpoint(for: rendering.prim)],
+                                   attributes: rendering.portAttributes)
+        }
+    }
+
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         try CaddyObserver(config: host.config).fragments()
     }
@@ -24,16 +34,16 @@ public struct CaddyRouteReconciler: Reconciler {
     /// A route that sends its traffic to the prim's alternate port is the same route: a version serves there.
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         guard var live, let text = live.content, let port = resource.attributes["port"].flatMap({ Int($0) }),
-              CaddyFragmentRenderer.upstreamPort(text).map({ "\($0)" }) == resource.attributes["alternate"] else {
+              RouteUpstream.servingPort(text).map({ "\($0)" }) == resource.attributes["alternate"] else {
             return compareFile(resource, live)
         }
-        live.content = CaddyFragmentRenderer.routing(text, to: port)
+        live.content = RouteUpstream.routing(text, to: port)
         live.digest = Digest.sha256(live.content ?? "")
         return compareFile(resource, live)
     }
 
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
-        let moving = apply.handovers.values.filter { $0.movesRoute && !apply.kept.contains($0.prim) }.sorted { $0.prim < $1.prim }
+        let moving = apply.moving
         guard !moving.isEmpty else { return }
         // The new route, sent to the new version, when it serves the names the live one does (the
         // config loaded later is then the same, and Caddy does not reload it); else the live route
@@ -44,13 +54,13 @@ public struct CaddyRouteReconciler: Reconciler {
             guard let port = handover.port, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
             let desired = apply.resource(ResourceNames.fragment(handover.prim))?.content
             let text = desired.flatMap { CaddyRoutes.sites($0) == CaddyRoutes.sites(live) ? $0 : nil } ?? live
-            routes[handover.prim] = CaddyFragmentRenderer.routing(text, to: port)
+            routes[handover.prim] = RouteUpstream.routing(text, to: port)
         }
         guard !routes.isEmpty else { return }
         do {
             let caddy = try CaddyExecutor(config: apply.host.config)
             try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
-            for handover in moving where routes[handover.prim] != nil { apply.handovers[handover.prim]?.routed = true }
+            apply.routed(moving.map(\.prim).filter { routes[$0] != nil })
             // The file says where the traffic goes, once it goes there: a later apply reads it. One
             // that cannot be written is drift the next apply repairs (it hands over again), never a
             // reason to stop a version Caddy already routes to.
@@ -61,17 +71,42 @@ public struct CaddyRouteReconciler: Reconciler {
             }
         } catch {
             for handover in moving where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {
-                apply.kept.insert(handover.prim)
+                apply.keep(handover.prim)
                 apply.degrade("\(ResourceNames.fragment(handover.prim).name): the route could not move to the new version (\(error)); the running version keeps serving", of: handover.prim)
             }
         }
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
+        goBack(apply)
         guard !changes.isEmpty else { return }
         // Each route sent to the version that serves.
         try apply.write(changes, with: try CaddyExecutor(config: apply.host.config)) { change, text in
             CaddyRoutes.serving(text, of: change.prim, apply)
+        }
+    }
+
+    /// Routes that moved to a version that then did not stay up go back to the version it was to
+    /// replace, in one `/load`, and their files say so. Until then (or if the load fails) Caddy's
+    /// second upstream, the old version's port, answers whatever the stopped version refuses.
+    func goBack(_ apply: ApplyContext) {
+        var routes: [String: String] = [:]
+        for handover in apply.reverted {
+            guard let port = handover.routedFrom, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
+            routes[handover.prim] = RouteUpstream.routing(live, to: port)
+        }
+        guard !routes.isEmpty else { return }
+        do {
+            let caddy = try CaddyExecutor(config: apply.host.config)
+            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
+            for (prim, text) in routes.sorted(by: { $0.key < $1.key }) {
+                let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
+                do { try caddy.write(path, content: text) } catch { apply.degrade("\(path): \(error)", of: prim) }
+            }
+        } catch {
+            for prim in routes.keys.sorted() {
+                apply.degrade("\(ResourceNames.fragment(prim).name): the route could not go back to the running version (\(error)); Caddy tries it second", of: prim)
+            }
         }
     }
 

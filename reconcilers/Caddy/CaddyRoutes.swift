@@ -24,11 +24,11 @@ enum CaddyRoutes {
     /// one of the prim's two ports now; a port it no longer has (a held prim's, whose port changed)
     /// may be another prim's next, and its route goes to its declared port instead.
     static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
-        guard let prim, let port = live(prim, apply.host.config).flatMap(CaddyFragmentRenderer.upstreamPort) else { return text }
+        guard let prim, let port = live(prim, apply.host.config).flatMap(RouteUpstream.servingPort) else { return text }
         let route = apply.resource(ResourceNames.fragment(prim))
         let own = [route?.attributes["port"], route?.attributes["alternate"]].compactMap { $0.flatMap { Int($0) } }
         guard own.contains(port) else { return text }
-        return CaddyFragmentRenderer.routing(text, to: port)
+        return RouteUpstream.routing(text, to: port)
     }
 
     /// The site addresses a route file opens (its unindented `… {` lines).

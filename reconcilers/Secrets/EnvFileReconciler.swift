@@ -13,6 +13,16 @@ public struct EnvFileReconciler: Reconciler {
     public let removalOrder = 60
     public var sensitive: Bool { true }
 
+    /// Each prim's env, with its declared port: what `diff` compares (its versions' env files are
+    /// the same with the port each runs on, written by the units' hand-over).
+    public func desire(_ input: DesireInput) throws -> [DesiredResource] {
+        input.prims.map { rendering in
+            DesiredResource(address: ResourceNames.envFile(rendering.prim.id), prim: rendering.prim.id, path: rendering.envPath,
+                            content: rendering.env(port: rendering.prim.port), sensitive: true,
+                            keys: ["PORT"] + rendering.values.map(\.key), sources: rendering.sources)
+        }
+    }
+
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         try EnvFileObserver(config: host.config).observe()
     }

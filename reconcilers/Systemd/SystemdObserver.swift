@@ -1,3 +1,4 @@
+import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimSystem
@@ -125,6 +126,6 @@ public struct SystemdObserver {
     /// The port the prim's route file sends its traffic to.
     func routedPort(of prim: String) -> Int? {
         (FileReader.stream("\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"))
-            .flatMap { CaddyFragmentRenderer.upstreamPort(String(decoding: $0, as: UTF8.self)) }
+            .flatMap { RouteUpstream.servingPort(String(decoding: $0, as: UTF8.self)) }
     }
 }

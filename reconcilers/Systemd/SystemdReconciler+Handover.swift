@@ -44,17 +44,18 @@ extension SystemdReconciler {
         let all = moving.isEmpty ? [:] : try observer.allVersions()
         var starts: [Start] = []
         for change in moving {
-            guard let prim = change.prim, let rendering = apply.desired.renderings[prim] else { continue }
+            guard let prim = change.prim, let rendering = apply.desired.renderings[prim],
+                  let version = apply.resource(change)?.attributes["version"] else { continue }
             let versions = observer.versions(of: prim, among: all)
-            let instance = ResourceNames.instance(prim, version: rendering.version)
+            let instance = ResourceNames.instance(prim, version: version)
             let old = ResourceNames.legacyUnit(prim).name
             let oldRuns = legacy[old]?.isRunning ?? false
             let serving = versions.serving
             let others = versions.running.filter { $0.unit != instance }
             if serving?.unit == instance && !oldRuns {
                 // It serves already: what else runs stops.
-                apply.handovers[prim] = Handover(prim: prim, unit: instance, port: serving?.port, replaces: others.map(\.unit),
-                                                 replacedPorts: others.compactMap(\.port), movesRoute: false)
+                apply.begin(Handover(prim: prim, unit: instance, port: serving?.port, replaces: others.map(\.unit),
+                                     replacedPorts: others.compactMap(\.port), movesRoute: false))
                 continue
             }
             // Versions that neither serve nor are this one stop first: they may hold the port it needs.
@@ -75,10 +76,11 @@ extension SystemdReconciler {
             if let serving, serving.unit == instance { replaced = [] }
             // A prim routed now has its route moved at the stage; a new route is loaded with the others, after DNS.
             let routed = versions.routedPort != nil && apply.resource(ResourceNames.fragment(prim)) != nil
-            let handover = Handover(prim: prim, unit: instance, port: port,
+            var handover = Handover(prim: prim, unit: instance, port: port,
                                     replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
                                     replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
                                     movesRoute: routed && port != nil)
+            handover.routedFrom = versions.routedPort
             var gate = apply.gates[change.address.name]
             gate?.unit = instance
             if let port { gate?.port = port }
@@ -103,16 +105,23 @@ extension SystemdReconciler {
             }
             if keep(start, because: "\(start.handover.unit): \(failure)", units, apply) { restored += 1 }
         }
-        let results = HTTPHealthChecker(bus: apply.host.bus).check(gated.compactMap(\.gate))
+        // Gated without the settle: it is waited out while the version already serves (`settle`).
+        var checker = HTTPHealthChecker(bus: apply.host.bus)
+        checker.settleSeconds = 0
+        let results = checker.check(gated.compactMap(\.gate))
         for var start in gated {
             start.handover.seconds = Date().timeIntervalSince(clock)
             guard let gate = start.gate, let result = results.first(where: { $0.prim == gate.prim }) else {
-                apply.handovers[start.handover.prim] = start.handover
+                apply.begin(start.handover)
                 continue
             }
             if result.passed {
-                apply.gate(result, journal: [])
-                apply.handovers[start.handover.prim] = start.handover
+                if let identity = try? apply.host.bus.identity(unit: gate.unit) {
+                    start.handover.settling = Settling(invocation: identity.invocation, gatedAt: Date(), result: result)
+                } else {
+                    apply.gate(result, journal: [])
+                }
+                apply.begin(start.handover)
                 continue
             }
             let lines = units.journal(unit: gate.unit, lines: 10)
@@ -121,7 +130,7 @@ extension SystemdReconciler {
                 // A testing prim's gate only reports: its new version takes over all the same, if
                 // the port the route moves to is its own.
                 apply.gate(result, journal: lines)
-                apply.handovers[start.handover.prim] = start.handover
+                apply.begin(start.handover)
                 continue
             }
             var kept = result
@@ -147,7 +156,7 @@ extension SystemdReconciler {
     func keep(_ start: Start, because message: String, _ units: SystemdExecutor, _ apply: ApplyContext) -> Bool {
         _ = units.run([UnitJob(unit: start.handover.unit, verb: .stop)], timeout: apply.jobTimeout)
         try? units.forget(instance: start.handover.unit)
-        apply.kept.insert(start.handover.prim)
+        apply.keep(start.handover.prim)
         apply.degrade(message, of: start.handover.prim)
         return restoreTemplate(start.change, units)
     }
@@ -156,5 +165,50 @@ extension SystemdReconciler {
     func restoreTemplate(_ change: Change, _ units: SystemdExecutor) -> Bool {
         guard change.writesContent, let before = change.before else { return false }
         return (try? units.write(change.path, content: before)) != nil
+    }
+}
+
+extension SystemdReconciler {
+    /// The second half of each gate: a version that passed must still be on the same run a settle
+    /// period (`HTTPHealthChecker.settle`) after it answered, waited out here, while it may already
+    /// serve, so that the period costs the apply no time of its own. A version that did not stay up
+    /// is stopped and its files go; a `live` prim keeps the version it was to replace, which never
+    /// stopped, and its route goes back there (`ApplyContext.reverted`, the routes' execution); a
+    /// `testing` prim's version takes over all the same (its gate only reports).
+    func settle(_ units: SystemdExecutor, _ apply: ApplyContext) throws {
+        let settling = apply.settling
+        guard let last = settling.compactMap(\.settling?.gatedAt).max() else { return }
+        let wait = last.addingTimeInterval(HTTPHealthChecker.settle).timeIntervalSinceNow
+        if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
+        var restored = false
+        for handover in settling {
+            guard let settle = handover.settling else { continue }
+            apply.settled(handover.prim)
+            var result = settle.result
+            result.seconds += Date().timeIntervalSince(settle.gatedAt)
+            let now = try? apply.host.bus.identity(unit: handover.unit)
+            if now?.invocation == settle.invocation && now?.activeState == "active" {
+                apply.gate(result, journal: [])
+                continue
+            }
+            let lines = units.journal(unit: handover.unit, lines: 10)
+            result.passed = false
+            result.message = HTTPHealthChecker.unstable(handover.unit)
+            guard result.enforced else {
+                apply.gate(result, journal: lines)
+                continue
+            }
+            let back = handover.replaces.isEmpty ? "" : handover.routed ? "; the route went back to the running version" : "; the running version keeps serving"
+            result.message += back
+            apply.gate(result, journal: lines)
+            _ = units.run([UnitJob(unit: handover.unit, verb: .stop)], timeout: apply.jobTimeout)
+            try? units.forget(instance: handover.unit)
+            apply.revert(handover.prim)
+            apply.degrade("\(ResourceNames.unit(handover.prim).name): \(result.message)", of: handover.prim)
+            if let change = apply.plan.pending.first(where: { $0.address == ResourceNames.unit(handover.prim) }), restoreTemplate(change, units) {
+                restored = true
+            }
+        }
+        if restored { try reload(units, apply) }
     }
 }

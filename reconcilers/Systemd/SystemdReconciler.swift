@@ -23,6 +23,18 @@ public struct SystemdReconciler: Reconciler {
 
     public static let massDelete = Override(rawValue: "mass-delete")
 
+    /// Each prim's template, with the version it runs now (`VersionName`) and its two ports.
+    public func desire(_ input: DesireInput) throws -> [DesiredResource] {
+        input.prims.map { rendering in
+            let unit = ResourceNames.unit(rendering.prim.id)
+            let template = rendering.unit()
+            let version = VersionName.of(unit: template, env: rendering.env(port: rendering.prim.port), release: rendering.release, key: input.versionKey)
+            let attributes = rendering.portAttributes.merging(["version": version]) { a, _ in a }
+            return DesiredResource(address: unit, prim: rendering.prim.id, path: "\(input.config.unitDir)/\(unit.name)",
+                                   content: template, running: rendering.prim.status?.runs ?? false, attributes: attributes)
+        }
+    }
+
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
         try SystemdObserver(config: host.config, bus: host.bus).observe()
     }
@@ -116,10 +128,13 @@ public struct SystemdReconciler: Reconciler {
         try startVersions(changes, apply)
     }
 
-    /// After the routes moved: each replaced version is drained and stopped, a held prim's
-    /// versions stop, and every change is recorded.
+    /// After the routes moved: each new version's settle is waited out (it serves meanwhile), then
+    /// each replaced version is drained and stopped, a held prim's versions stop, and every change
+    /// is recorded.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
+        try settle(units, apply)
+        let changes = changes.filter { !apply.kept.contains($0.prim ?? "\u{0}") }
         // A version whose route could not move does not take over: it stops, and the old one serves
         // on, as an instance of the template it ran as.
         let unrouted = apply.handovers.values.filter { $0.movesRoute && !$0.routed }

@@ -24,4 +24,7 @@ struct prim_listener {
  * `max`), or a negative errno. */
 int prim_tcp_listeners(const uint16_t *ports, int nports, struct prim_listener *out, int max);
 
+/* Gives the heap's free memory back to the system (glibc's malloc_trim(0)). */
+void prim_heap_trim(void);
+
 #endif

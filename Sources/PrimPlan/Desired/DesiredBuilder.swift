@@ -1,7 +1,8 @@
 import PrimModel
 
-/// Renders the resources one host should have from the state: for each
-/// deployed prim its env file, unit and route, and Caddy's config as a whole.
+/// What one host should run from the state: for each deployed prim the values its env gets (or
+/// why it is blocked), its release, and a `PrimRendering` from which each kind renders its own
+/// files (`Reconciler.desire`: env file, unit template and version, route, records).
 public enum DesiredBuilder {
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case unknownHost(String, known: [String])
@@ -33,11 +34,8 @@ public enum DesiredBuilder {
     ///     `external` declaration's from the host's store, an `encrypted` one's from its own ciphertext.
     ///   - releases: the code of each prim that has some (`packages/<id>/` and the host's shared paths).
     ///   - unreadable: secrets committed encrypted that this host cannot use, with why and the fix.
-    ///   - versionKey: this host's key for naming versions (`PrimRendering.version`); a key of this
-    ///     process's own by default.
     public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
-                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
-                             versionKey: String = PrimRendering.processKey) -> DesiredHost {
+                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:]) -> DesiredHost {
         var resources: [DesiredResource] = []
         var blocked: [BlockedPrim] = []
         var ports: [String: Int] = [:]
@@ -77,30 +75,14 @@ public enum DesiredBuilder {
             if prim.status?.runs ?? false, let port = prim.port { ports[prim.id] = port }
             var rendering = PrimRendering(prim: prim, host: host, config: config, values: values, stateName: state.stateName(of: prim.id))
             rendering.alternatePort = prim.port.map(HandoverPorts.alternate)
-            let env = rendering.env(port: prim.port)
-            resources.append(DesiredResource(address: ResourceNames.envFile(prim.id), prim: prim.id, path: rendering.envPath,
-                                             content: env, sensitive: true, keys: ["PORT"] + values.map(\.key),
-                                             sources: Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first })))
             if let manifest = releases[prim.id] {
                 let address = ResourceNames.release(prim.id, digest: manifest.digest)
                 let path = "\(config.dataDir)/releases/\(address.name)"
                 resources.append(DesiredResource(address: address, prim: prim.id, path: path, content: manifest.text))
                 rendering.release = path
             }
-            let unit = ResourceNames.unit(prim.id)
-            let template = rendering.unit()
-            rendering.version = PrimRendering.version(unit: template, env: env, release: rendering.release, key: versionKey)
-            var ports: [String: String] = [:]
-            if let port = prim.port, let alternate = rendering.alternatePort { ports = ["port": "\(port)", "alternate": "\(alternate)"] }
-            resources.append(DesiredResource(address: unit, prim: prim.id, path: "\(config.unitDir)/\(unit.name)", content: template,
-                                             running: prim.status?.runs ?? false, attributes: ports.merging(["version": rendering.version]) { a, _ in a }))
-            let fragment = ResourceNames.fragment(prim.id)
-            resources.append(DesiredResource(address: fragment, prim: prim.id, path: "\(config.caddyFragmentDir)/\(fragment.name)",
-                                             content: rendering.fragment(port: prim.port), keys: [host.endpoint(for: prim)], attributes: ports))
             renderings[prim.id] = rendering
         }
-        // Caddy's config as a whole: its content is composed from the fragments when it is planned and loaded.
-        resources.append(DesiredResource(address: ResourceNames.caddyConfig, prim: nil, path: config.caddyAdmin, content: ""))
         var desired = DesiredHost(host: host.name, resources: resources, blocked: blocked, ports: ports, renderings: renderings)
         for prim in state.prims where !prim.isDeployed {
             desired.undeployed[prim.id] = prim.status.map { "\(prim.id) has status `\($0.rawValue)`, which is not deployed" }

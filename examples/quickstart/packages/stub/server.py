@@ -41,6 +41,8 @@ parser.add_argument("--hog", action="store_true", help="fork without end; GET /h
 parser.add_argument("--counter", action="store_true", help="GET /count counts in $STATE_DIRECTORY/count")
 parser.add_argument("--peek", help="GET /peek says whether this file can be read")
 parser.add_argument("--notes", action="store_true", help="POST /v1/notes stores a note; GET /v1/notes counts them")
+parser.add_argument("--die-when-proxied", action="store_true",
+                    help="exit 3 after answering the first request a proxy forwarded (a version that passes its gate, then dies)")
 args = parser.parse_args()
 if args.die:
     print(args.die, file=sys.stderr, flush=True)
@@ -120,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+        if args.die_when_proxied and self.headers.get("X-Forwarded-For"):
+            self.wfile.flush()
+            os._exit(3)
 
     def route(self):
         length = int(self.headers.get("Content-Length") or 0)

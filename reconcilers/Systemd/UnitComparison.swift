@@ -1,3 +1,5 @@
+import PrimModel
+
 /// How a change to a unit file affects the running unit, after NixOS's
 /// switch-to-configuration: some keys never restart, `[Install]` only
 /// re-enables, everything else restarts.

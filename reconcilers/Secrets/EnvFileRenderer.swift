@@ -1,4 +1,5 @@
 import PrimModel
+import PrimPlan
 
 /// Renders `/etc/prim/<id>.env`: PORT, host values and secret values.
 /// The result is sensitive: it is written and digested, never shown.
@@ -25,5 +26,15 @@ public enum EnvFileRenderer {
             }
         }
         return quoted + "\""
+    }
+}
+
+extension PrimRendering {
+    /// Where its env file is (the declared port's; each version's is beside it).
+    public var envPath: String { "\(config.envDir)/\(ResourceNames.envFile(prim.id).name)" }
+
+    /// Its env file's content, for a version listening on `port`.
+    public func env(port: Int?) -> String {
+        EnvFileRenderer.render(prim: prim, values: [("PORT", String(port ?? 0))] + values.map { ($0.key, $0.value) })
     }
 }

@@ -1,4 +1,6 @@
 import PrimModel
+import PrimPlan
+import SecretsReconciler
 
 /// Renders `prim-<id>@.service`, the template every version of a prim runs as: upstream's unit
 /// shape plus confinement, limits and hardening. What differs between versions (release, env,
@@ -100,5 +102,13 @@ public struct UnitConfinement: Sendable, Equatable {
         lines.append("InaccessiblePaths=-\(envDir)")
         if !denyAddresses.isEmpty { lines.append("IPAddressDeny=\(denyAddresses.joined(separator: " "))") }
         return lines
+    }
+}
+
+extension PrimRendering {
+    /// The template unit every version of the prim runs as.
+    func unit() -> String {
+        UnitFileRenderer.render(prim, host: host, release: release != nil, ports: ports,
+                                confinement: UnitConfinement(config: config, host: host), stateName: stateName)
     }
 }

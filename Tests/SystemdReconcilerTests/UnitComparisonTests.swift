@@ -1,4 +1,5 @@
 import PrimPlan
+import SystemdReconciler
 import XCTest
 
 /// Each rule of how a unit file change affects the running unit, as a named case.
