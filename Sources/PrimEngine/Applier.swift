@@ -8,8 +8,8 @@ import PrimPlan
 import PrimSystem
 
 /// Carries out a plan through the registered reconcilers, in the stages of `Reconciler`:
-/// guards, checks (before anything is written), stages in create order, executions in create
-/// order, removals in removal order. A prim a stage keeps at its running version (`kept`) has
+/// guards, checks (before anything is written), stages in create order, settles, executions in
+/// create order, removals in removal order. A prim a stage keeps at its running version (`kept`) has
 /// none of its changes carried out.
 public struct Applier {
     public let kinds: [any Reconciler]
@@ -58,6 +58,7 @@ public struct Applier {
             do {
                 defer { apply.end() }
                 for kind in creates { try kind.stage(of(kind) { $0.action != .delete }, apply) }
+                for kind in creates { try kind.settle(apply) }
                 for kind in creates { try kind.execute(of(kind) { $0.action != .delete || kind.removesEarly($0, in: plan) }, apply) }
                 for kind in removals { try kind.remove(of(kind) { $0.action == .delete && !kind.removesEarly($0, in: plan) }, apply) }
             } catch {

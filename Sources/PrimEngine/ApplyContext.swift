@@ -183,9 +183,9 @@ public final class ApplyContext {
         kept.insert(prim)
     }
 
-    /// The hand-overs whose route moved to a version that then did not stay up: it must go back.
+    /// The hand-overs whose version did not stay up (`revert`): a route that moved to it goes back.
     public var reverted: [Handover] {
-        handovers.values.filter { $0.reverted && $0.routed }.sorted { $0.prim < $1.prim }
+        handovers.values.filter(\.reverted).sorted { $0.prim < $1.prim }
     }
 
     /// The hand-overs whose version passed its gate and whose settle is not over, by prim.

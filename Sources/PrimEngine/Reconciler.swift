@@ -65,7 +65,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
 /// iterate it.
 ///
 /// An apply runs, for the registered kinds: `refusal` (all) → `check` (all, before anything is
-/// written) → `stage` (create order) → `execute` (create order) → `remove` (removal order).
+/// written) → `stage` (create order) → `settle` (create order) → `execute` (create order) →
+/// `remove` (removal order).
 public protocol Reconciler: KindPlanner {
     /// Resources of this kind the state asks for (a kind renders its own files). Default: none.
     func desire(_ input: DesireInput) throws -> [DesiredResource]
@@ -80,6 +81,9 @@ public protocol Reconciler: KindPlanner {
     func check(_ apply: ApplyContext) throws
     /// Writes what nothing live reads yet, or tries a change before it is made (releases, side-by-side candidates).
     func stage(_ changes: [Change], _ apply: ApplyContext) throws
+    /// After every kind's stage, before any execution: waits out or undoes what a stage began (a new
+    /// version's settle; a route moved to a version that did not stay up goes back).
+    func settle(_ apply: ApplyContext) throws
     /// Carries out the kind's creations and updates, and the deletions `removesEarly` keeps here.
     func execute(_ changes: [Change], _ apply: ApplyContext) throws
     /// Whether a deletion runs with the creations (a record replaced by one of another type) rather than with the removals.
@@ -96,6 +100,7 @@ extension Reconciler {
     public func refusal(_ plan: Plan, overrides: Set<Override>) -> Refusal? { nil }
     public func check(_ apply: ApplyContext) throws {}
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {}
+    public func settle(_ apply: ApplyContext) throws {}
     public func removesEarly(_ change: Change, in plan: Plan) -> Bool { false }
     public func directories(_ config: HostConfig) -> [String] { [] }
 }

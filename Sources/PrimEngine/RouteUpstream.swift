@@ -10,7 +10,7 @@ public enum RouteUpstream {
     }
 
     /// The ports a route's upstream line names: the serving version's first.
-    static func ports(_ text: String) -> [Int] {
+    public static func ports(_ text: String) -> [Int] {
         let lines = text.split(separator: "\n").map { $0.drop { $0 == "\t" } }
         guard let line = lines.first(where: { $0.hasPrefix("reverse_proxy 127.0.0.1:") }) else { return [] }
         return line.split(separator: " ").compactMap { word in

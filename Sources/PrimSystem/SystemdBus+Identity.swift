@@ -75,25 +75,54 @@ extension SystemdBus {
 extension SystemdBus {
     /// The cgroup (`ControlGroupId`) of each of these services, by name; 0 for one that runs no
     /// process. Asking the manager costs one round trip per unit (about 1 ms each, a second for a
-    /// thousand versions), so only the first is asked: its cgroup directory, found through its main
-    /// process and checked to be that very cgroup, has the others beside it (a unit without `Slice=`
-    /// is in its manager's default slice), and each of theirs is one `stat`. Where that cannot be
-    /// done (the first runs no process, or a directory is missing), the manager is asked.
+    /// thousand versions), so only the first instance is asked: its cgroup directory, found through
+    /// its main process and checked to be that very cgroup, shows where the manager puts instances
+    /// (`<default slice>/<prefix>-<escaped template>.slice/<unit>`, `InstanceLayout`), and each
+    /// other instance's is one `stat` there. Where that cannot be done (no instance runs a process,
+    /// a directory is missing, a unit from before versions), the manager is asked.
     public func cgroupIDs(units: [String]) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
-        var slice: String?
+        var layout: InstanceLayout?
         for unit in units {
-            if let slice {
+            if let path = layout?.directory(of: unit) {
                 var info = stat()
-                if stat("\(slice)/\(unit)", &info) == 0 { result[unit] = UInt64(info.st_ino); continue }
+                if stat(path, &info) == 0 { result[unit] = UInt64(info.st_ino); continue }
             }
             let id = (try? cgroupID(unit: unit)) ?? 0
             result[unit] = id
-            if slice == nil, id != 0, let directory = cgroupDirectory(unit: unit, id: id) {
-                slice = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
+            if layout == nil, id != 0, let directory = cgroupDirectory(unit: unit, id: id) {
+                layout = InstanceLayout(directory: directory, unit: unit)
             }
         }
         return result
+    }
+
+    /// Where the manager puts the cgroups of template instances, learnt from one:
+    /// `<root>/system-prim\x2dalpha.slice/prim-alpha@v.service` gives `<root>` and the slice's
+    /// name around the escaped template prefix.
+    struct InstanceLayout {
+        var root: String
+        var before: Substring
+        var after: Substring
+
+        init?(directory: String, unit: String) {
+            let parts = directory.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count > 2, let prefix = Self.prefix(unit), let range = parts[parts.count - 2].firstRange(of: prefix) else { return nil }
+            let slice = parts[parts.count - 2]
+            root = parts.dropLast(2).joined(separator: "/")
+            before = slice[..<range.lowerBound]
+            after = slice[range.upperBound...]
+        }
+
+        /// The template prefix of an instance's name, escaped as in a slice's name (`-` is `\x2d`).
+        static func prefix(_ unit: String) -> String? {
+            guard let at = unit.firstIndex(of: "@") else { return nil }
+            return String(unit[..<at]).replacing("-", with: "\\x2d")
+        }
+
+        func directory(of unit: String) -> String? {
+            Self.prefix(unit).map { "\(root)/\(before)\($0)\(after)/\(unit)" }
+        }
     }
 
     /// The directory of a unit's cgroup in this namespace's view, if it is the one of inode `id`.

@@ -113,26 +113,43 @@ final class HandoverTests: FreshTestbedCase {
 
     /// A new version that passes its gate and dies once it serves is caught by its settle, which
     /// runs while it already takes the traffic: the route goes back to the old version, which never
-    /// stopped (the same run), the template it runs as is written back, exit 4, and no request
-    /// failed (Caddy tries the old version's port second).
+    /// stopped (the same run), none of the prim's changes are made (its template and env file are as
+    /// they were), exit 4, and no request failed (Caddy tries the old version's port second). A
+    /// `testing` prim's version that is down after its settle is reverted the same way (its gate
+    /// only reports, but it does not take over when it is not up).
     func testAVersionThatDiesOnceItServesHandsTheRouteBack() throws {
         try apply()
-        let old = try XCTUnwrap(try testbed.versions("alpha").serving)
-        let invocation = try testbed.legacyUnitProperty(old.unit, "InvocationID")
-        let template = try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8)
-        let alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        let files = ConvergedState.files()
+        var old: [String: (unit: String, port: Int?, invocation: String, template: String)] = [:]
+        for prim in ["alpha", "beta"] {
+            let serving = try XCTUnwrap(try testbed.versions(prim).serving)
+            old[prim] = (serving.unit, serving.port, try testbed.legacyUnitProperty(serving.unit, "InvocationID"),
+                         try String(contentsOfFile: "\(testbed.unitDir)/prim-\(prim)@.service", encoding: .utf8))
+        }
+        let env = try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8)
+        let alpha = files["prims/alpha.yaml"]!
         XCTAssertTrue(alpha.contains("--name alpha.sh"))
-        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "--name alpha.sh", with: "--name alpha.sh --die-when-proxied")])
+        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "--name alpha.sh", with: "--name alpha.sh --die-when-proxied")
+                    .replacingOccurrences(of: "env: [API_KEY]", with: "env: [API_KEY, MODE]"),
+                  "hosts/t.yaml": files["hosts/t.yaml"]! + "env:\n  MODE: fast\n",
+                  "prims/beta.yaml": files["prims/beta.yaml"]! + "deploy:\n  command: /usr/bin/python3 packages/stub/server.py --name beta.sh --die-when-proxied\n"])
+        let beta = Prober.through(caddy, host: "beta.prim.test", expect: "beta.sh")
         let result = try applyProbing("alpha", "a version that dies once it serves", expect: 4)
+        let (answered, failed) = beta.stop()
+        XCTAssertGreaterThan(answered, 0)
+        XCTAssertEqual(failed, 0, "beta never failed to answer (\(answered) answers): \(beta.failures)")
         XCTAssertTrue(result.stdout.contains("answered but did not stay up"), result.stdout)
         XCTAssertTrue(result.stdout.contains("the route went back to the running version"), result.stdout)
-        let now = try testbed.versions("alpha")
-        XCTAssertEqual(now.running.map(\.unit), [old.unit], "only the old version runs")
-        XCTAssertEqual(now.serving?.unit, old.unit)
-        XCTAssertEqual(now.routedPort, old.port, "the route file names the old version's port again")
-        XCTAssertEqual(try testbed.legacyUnitProperty(old.unit, "InvocationID"), invocation, "the old version never stopped")
-        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8), template)
-        XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"), "alpha answers through Caddy")
+        for prim in ["alpha", "beta"] {
+            let now = try testbed.versions(prim), before = old[prim]!
+            XCTAssertEqual(now.running.map(\.unit), [before.unit], "only the old version of \(prim) runs")
+            XCTAssertEqual(now.serving?.unit, before.unit)
+            XCTAssertEqual(now.routedPort, before.port, "the route file names \(prim)'s old version's port again")
+            XCTAssertEqual(try testbed.legacyUnitProperty(before.unit, "InvocationID"), before.invocation, "the old version of \(prim) never stopped")
+            XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-\(prim)@.service", encoding: .utf8), before.template)
+            XCTAssertTrue(testbed.viaCaddy("\(prim).prim.test").1.contains("\(prim).sh"), "\(prim) answers through Caddy")
+        }
+        XCTAssertEqual(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8), env, "a reverted prim's env file is not written")
     }
 
     /// `kill -9` of the apply while two versions run (the new one being gated, or the route just

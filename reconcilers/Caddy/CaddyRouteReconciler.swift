@@ -78,7 +78,6 @@ public struct CaddyRouteReconciler: Reconciler {
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        goBack(apply)
         guard !changes.isEmpty else { return }
         // Each route sent to the version that serves.
         try apply.write(changes, with: try CaddyExecutor(config: apply.host.config)) { change, text in
@@ -86,14 +85,20 @@ public struct CaddyRouteReconciler: Reconciler {
         }
     }
 
-    /// Routes that moved to a version that then did not stay up go back to the version it was to
-    /// replace, in one `/load`, and their files say so. Until then (or if the load fails) Caddy's
-    /// second upstream, the old version's port, answers whatever the stopped version refuses.
-    func goBack(_ apply: ApplyContext) {
+    /// The routes that moved to a version that then did not stay up (the units' settle reverted it)
+    /// go back to the version it was to replace, as they were before the apply, in one `/load`, and
+    /// their files say so; only then does that version stop. Until then (or if the load fails)
+    /// Caddy tries the old version's port second.
+    public func settle(_ apply: ApplyContext) throws {
         var routes: [String: String] = [:]
-        for handover in apply.reverted {
-            guard let port = handover.routedFrom, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
-            routes[handover.prim] = RouteUpstream.routing(live, to: port)
+        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
+                                uniquingKeysWith: { a, _ in a })
+        for handover in apply.reverted where handover.routed {
+            // The route as it was before the apply (the stage may have moved the new text).
+            var text = CaddyRoutes.live(handover.prim, apply.host.config)
+            if let old = before[ResourceNames.fragment(handover.prim)] { text = old }
+            guard let port = handover.routedFrom, let text else { continue }
+            routes[handover.prim] = RouteUpstream.routing(text, to: port)
         }
         guard !routes.isEmpty else { return }
         do {

@@ -21,21 +21,41 @@ public struct SystemdObserver {
             public var unit: String
             public var port: Int?
             public var runtime: UnitRuntime
+
+            public init(version: String, unit: String, port: Int?, runtime: UnitRuntime) {
+                self.version = version
+                self.unit = unit
+                self.port = port
+                self.runtime = runtime
+            }
         }
 
         /// Versions whose unit runs (active, activating), by version.
         public var running: [Running] = []
         /// A version the manager knows but that does not run (failed), for status.
         public var stopped: [Running] = []
-        /// The port the prim's route sends its traffic to (its route file), if it has one.
-        public var routedPort: Int?
+        /// The ports the prim's route sends its traffic to (its route file: the serving version's
+        /// first, the other second), if it has one.
+        public var routedPorts: [Int] = []
+        /// The port the route sends its traffic to first.
+        public var routedPort: Int? { routedPorts.first }
 
-        /// The version that serves: the running one the route points at; for a prim without a
+        public init(running: [Running] = [], stopped: [Running] = [], routedPorts: [Int] = []) {
+            self.running = running
+            self.stopped = stopped
+            self.routedPorts = routedPorts
+        }
+
+        /// The version that serves, as Caddy chooses it: the running one on the route's first port,
+        /// else the one on its second (Caddy tries it when the first refuses); for a prim without a
         /// route, the only one running. A route that points elsewhere (a unit from before versions,
-        /// a stopped version) has no version serving.
+        /// stopped versions) has no version serving.
         public var serving: Running? {
-            guard let routedPort else { return running.count == 1 ? running[0] : nil }
-            return running.first { $0.port == routedPort }
+            guard !routedPorts.isEmpty else { return running.count == 1 ? running[0] : nil }
+            for port in routedPorts {
+                if let version = running.first(where: { $0.port == port }) { return version }
+            }
+            return nil
         }
 
         /// The version to show for the prim: the one serving, else one that runs, else the last that ran.
@@ -83,7 +103,7 @@ public struct SystemdObserver {
     /// The versions of a prim that have files but do not run, but for the one its route names
     /// (stopped or failed, it is the version a restart or a reboot brings back).
     public func strays(of prim: String, files: Set<String>, versions: Versions) -> Set<String> {
-        let routed = versions.routedPort ?? routedPort(of: prim)
+        let routed = versions.routedPort ?? routedPorts(of: prim).first
         return files.subtracting(versions.running.map(\.version)).filter { version in
             routed == nil || port(of: prim, version: version) != routed
         }
@@ -101,14 +121,14 @@ public struct SystemdObserver {
 
     /// One prim's versions among every prim's (`allVersions`): none loaded, its route all there is.
     public func versions(of prim: String, among all: [String: Versions]) -> Versions {
-        all[prim] ?? Versions(routedPort: routedPort(of: prim))
+        all[prim] ?? Versions(routedPorts: routedPorts(of: prim))
     }
 
     func group(_ states: [String: UnitRuntime]) -> [String: Versions] {
         var result: [String: Versions] = [:]
         for (unit, runtime) in states.sorted(by: { $0.key < $1.key }) {
             guard let prim = ResourceNames.prim(ofUnit: unit), let version = ResourceNames.version(ofUnit: unit) else { continue }
-            var versions = result[prim] ?? Versions(routedPort: routedPort(of: prim))
+            var versions = result[prim] ?? Versions(routedPorts: routedPorts(of: prim))
             let entry = Versions.Running(version: version, unit: unit, port: port(of: prim, version: version), runtime: runtime)
             if runtime.isRunning { versions.running.append(entry) } else { versions.stopped.append(entry) }
             result[prim] = versions
@@ -123,9 +143,9 @@ public struct SystemdObserver {
         return line.flatMap { Int($0.dropFirst(5)) }
     }
 
-    /// The port the prim's route file sends its traffic to.
-    func routedPort(of prim: String) -> Int? {
+    /// The ports the prim's route file sends its traffic to, the serving version's first.
+    func routedPorts(of prim: String) -> [Int] {
         (FileReader.stream("\(config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"))
-            .flatMap { RouteUpstream.servingPort(String(decoding: $0, as: UTF8.self)) }
+            .map { RouteUpstream.ports(String(decoding: $0, as: UTF8.self)) } ?? []
     }
 }

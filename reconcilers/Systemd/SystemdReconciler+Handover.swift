@@ -52,10 +52,26 @@ extension SystemdReconciler {
             let oldRuns = legacy[old]?.isRunning ?? false
             let serving = versions.serving
             let others = versions.running.filter { $0.unit != instance }
-            if serving?.unit == instance && !oldRuns {
-                // It serves already: what else runs stops.
-                apply.begin(Handover(prim: prim, unit: instance, port: serving?.port, replaces: others.map(\.unit),
-                                     replacedPorts: others.compactMap(\.port), movesRoute: false))
+            let route = apply.resource(ResourceNames.fragment(prim)) != nil && !versions.routedPorts.isEmpty
+            if let serving, serving.unit == instance && !oldRuns {
+                // It serves already (its route file names it first, or Caddy falls back to it): the
+                // file is made to name it first, and what else runs stops.
+                var handover = Handover(prim: prim, unit: instance, port: serving.port, replaces: others.map(\.unit),
+                                        replacedPorts: others.compactMap(\.port),
+                                        movesRoute: route && serving.port != nil && versions.routedPort != serving.port)
+                guard !others.isEmpty, !handover.movesRoute, route else {
+                    apply.begin(handover)
+                    continue
+                }
+                // An interrupted hand-over: the route moved, but the settle was never seen through
+                // and the old version still runs. The new one is gated again before the old one
+                // stops; if it fails, the route goes back to the old one.
+                handover.routed = true
+                handover.routedFrom = others.first?.port
+                var gate = apply.gates[change.address.name]
+                gate?.unit = instance
+                if let port = serving.port { gate?.port = port }
+                starts.append(Start(change: change, handover: handover, gate: gate, adopted: true))
                 continue
             }
             // Versions that neither serve nor are this one stop first: they may hold the port it needs.
@@ -67,7 +83,7 @@ extension SystemdReconciler {
             let existing = versions.running.first { $0.unit == instance }
             // The unit from before versions listens on the port(s) its file allows.
             let oldPorts = oldRuns ? Self.ports(allowedBy: apply.plan.changes.first { $0.address.name == old }?.before) : []
-            let held = Set([versions.routedPort, serving?.port].compactMap { $0 } + oldPorts)
+            let held = Set([serving?.port].compactMap { $0 } + oldPorts)
             let port = existing?.port ?? rendering.ports.first { !held.contains($0) } ?? rendering.prim.port
             if existing == nil {
                 try units.prepare(instance: instance, env: rendering.env(port: port), release: rendering.release)
@@ -75,12 +91,11 @@ extension SystemdReconciler {
             var replaced = serving.map { [$0] } ?? []
             if let serving, serving.unit == instance { replaced = [] }
             // A prim routed now has its route moved at the stage; a new route is loaded with the others, after DNS.
-            let routed = versions.routedPort != nil && apply.resource(ResourceNames.fragment(prim)) != nil
             var handover = Handover(prim: prim, unit: instance, port: port,
                                     replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
                                     replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
-                                    movesRoute: routed && port != nil)
-            handover.routedFrom = versions.routedPort
+                                    movesRoute: route && port != nil)
+            handover.routedFrom = serving?.port ?? versions.routedPort
             var gate = apply.gates[change.address.name]
             gate?.unit = instance
             if let port { gate?.port = port }
@@ -153,7 +168,15 @@ extension SystemdReconciler {
     /// the version that served (the apply ends degraded, exit 4), with the template it runs as
     /// written back (the caller reloads once), so that a restart of that version is that version.
     /// - Returns: whether the template was written back.
+    /// A version Caddy already routes to (an interrupted hand-over's) is reverted instead: its route
+    /// goes back first, and it stops after (`stopReverted`).
     func keep(_ start: Start, because message: String, _ units: SystemdExecutor, _ apply: ApplyContext) -> Bool {
+        if start.handover.routed {
+            apply.begin(start.handover)
+            apply.revert(start.handover.prim)
+            apply.degrade(message, of: start.handover.prim)
+            return false
+        }
         _ = units.run([UnitJob(unit: start.handover.unit, verb: .stop)], timeout: apply.jobTimeout)
         try? units.forget(instance: start.handover.unit)
         apply.keep(start.handover.prim)
@@ -170,17 +193,18 @@ extension SystemdReconciler {
 
 extension SystemdReconciler {
     /// The second half of each gate: a version that passed must still be on the same run a settle
-    /// period (`HTTPHealthChecker.settle`) after it answered, waited out here, while it may already
-    /// serve, so that the period costs the apply no time of its own. A version that did not stay up
-    /// is stopped and its files go; a `live` prim keeps the version it was to replace, which never
-    /// stopped, and its route goes back there (`ApplyContext.reverted`, the routes' execution); a
-    /// `testing` prim's version takes over all the same (its gate only reports).
-    func settle(_ units: SystemdExecutor, _ apply: ApplyContext) throws {
+    /// period (`HTTPHealthChecker.settle`) after it answered, waited out here, after every kind's
+    /// stage, while it may already serve, so that the period costs the apply no time of its own.
+    /// A version that did not stay up is reverted: its prim keeps the version it was to replace,
+    /// which never stopped, none of its changes are made, its route goes back (the routes' settle),
+    /// and then it stops (`stopReverted`). A `testing` prim's version that is up again (it restarted)
+    /// takes over all the same: its gate only reports.
+    public func settle(_ apply: ApplyContext) throws {
         let settling = apply.settling
         guard let last = settling.compactMap(\.settling?.gatedAt).max() else { return }
         let wait = last.addingTimeInterval(HTTPHealthChecker.settle).timeIntervalSinceNow
         if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
-        var restored = false
+        let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
         for handover in settling {
             guard let settle = handover.settling else { continue }
             apply.settled(handover.prim)
@@ -194,21 +218,28 @@ extension SystemdReconciler {
             let lines = units.journal(unit: handover.unit, lines: 10)
             result.passed = false
             result.message = HTTPHealthChecker.unstable(handover.unit)
-            guard result.enforced else {
+            guard result.enforced || now?.activeState != "active" else {
                 apply.gate(result, journal: lines)
                 continue
             }
-            let back = handover.replaces.isEmpty ? "" : handover.routed ? "; the route went back to the running version" : "; the running version keeps serving"
-            result.message += back
+            if !handover.replaces.isEmpty {
+                result.message += handover.routed ? "; the route went back to the running version" : "; the running version keeps serving"
+            }
             apply.gate(result, journal: lines)
-            _ = units.run([UnitJob(unit: handover.unit, verb: .stop)], timeout: apply.jobTimeout)
-            try? units.forget(instance: handover.unit)
             apply.revert(handover.prim)
             apply.degrade("\(ResourceNames.unit(handover.prim).name): \(result.message)", of: handover.prim)
-            if let change = apply.plan.pending.first(where: { $0.address == ResourceNames.unit(handover.prim) }), restoreTemplate(change, units) {
-                restored = true
-            }
         }
-        if restored { try reload(units, apply) }
+    }
+
+    /// Stops the versions that were reverted (their routes went back at the routes' settle), removes
+    /// their files, and writes back the template the version that serves runs as.
+    func stopReverted(_ units: SystemdExecutor, _ apply: ApplyContext) throws {
+        let reverted = apply.reverted
+        guard !reverted.isEmpty else { return }
+        _ = units.run(reverted.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: apply.jobTimeout)
+        for handover in reverted { try? units.forget(instance: handover.unit) }
+        let restored = reverted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
+            .filter { restoreTemplate($0, units) }
+        if !restored.isEmpty { try reload(units, apply) }
     }
 }

@@ -128,16 +128,15 @@ public struct SystemdReconciler: Reconciler {
         try startVersions(changes, apply)
     }
 
-    /// After the routes moved: each new version's settle is waited out (it serves meanwhile), then
-    /// each replaced version is drained and stopped, a held prim's versions stop, and every change
-    /// is recorded.
+    /// After the routes moved and the new versions settled: versions that were reverted stop, each
+    /// replaced version is drained and stopped, a held prim's versions stop, and every change is
+    /// recorded.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
-        try settle(units, apply)
-        let changes = changes.filter { !apply.kept.contains($0.prim ?? "\u{0}") }
+        try stopReverted(units, apply)
         // A version whose route could not move does not take over: it stops, and the old one serves
         // on, as an instance of the template it ran as.
-        let unrouted = apply.handovers.values.filter { $0.movesRoute && !$0.routed }
+        let unrouted = apply.handovers.values.filter { $0.movesRoute && !$0.routed && !$0.reverted }
         var stops = unrouted.map(\.unit)
         let restored = unrouted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
             .filter { restoreTemplate($0, units) }
