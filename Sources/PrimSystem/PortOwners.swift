@@ -57,7 +57,7 @@ public enum PortOwners {
             for (port, inode) in listening(table) where ports.contains(port) { portOfInode[inode] = port }
         }
         guard !portOfInode.isEmpty else { return [:] }
-        let mount = cgroupMount()
+        let mount = cgroupMount
         var result: [Int: [PortHolder]] = [:]
         for pid in (try? ContainedPath.names(in: "/proc"))?.compactMap(Int.init) ?? [] {
             var ports = Set<Int>()
@@ -114,7 +114,9 @@ public enum PortOwners {
     }
 
     /// Where this namespace mounts the cgroup2 hierarchy's root (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid hosts).
-    static func cgroupMount() -> String? {
+    static let cgroupMount = findCgroupMount()
+
+    static func findCgroupMount() -> String? {
         guard let bytes = FileReader.stream("/proc/self/mountinfo") else { return nil }
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             guard line.contains(" - cgroup2 ") else { continue }

@@ -75,14 +75,15 @@ extension SystemdBus {
 extension SystemdBus {
     /// The cgroup (`ControlGroupId`) of each of these services, by name; 0 for one that runs no
     /// process. Asking the manager costs one round trip per unit (about 1 ms each, a second for a
-    /// thousand versions), so only the first instance is asked: its cgroup directory, found through
-    /// its main process and checked to be that very cgroup, shows where the manager puts instances
+    /// thousand versions), so only the first instances are asked: a cgroup directory, found from
+    /// its path and checked to be that very cgroup, shows where the manager puts instances
     /// (`<default slice>/<prefix>-<escaped template>.slice/<unit>`, `InstanceLayout`), and each
     /// other instance's is one `stat` there. Where that cannot be done (no instance runs a process,
     /// a directory is missing, a unit from before versions), the manager is asked.
     public func cgroupIDs(units: [String]) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
         var layout: InstanceLayout?
+        var tries = 3
         for unit in units {
             if let path = layout?.directory(of: unit) {
                 var info = stat()
@@ -90,8 +91,9 @@ extension SystemdBus {
             }
             let id = (try? cgroupID(unit: unit)) ?? 0
             result[unit] = id
-            if layout == nil, id != 0, let directory = cgroupDirectory(unit: unit, id: id) {
-                layout = InstanceLayout(directory: directory, unit: unit)
+            if layout == nil, tries > 0, id != 0, unit.contains("@") {
+                tries -= 1
+                layout = cgroupDirectory(unit: unit, id: id).flatMap { InstanceLayout(directory: $0, unit: unit) }
             }
         }
         return result
@@ -126,17 +128,17 @@ extension SystemdBus {
     }
 
     /// The directory of a unit's cgroup in this namespace's view, if it is the one of inode `id`.
+    /// The manager names it (`ControlGroup`) from its own cgroup root, which is this namespace's
+    /// root, or one directory below it for a manager in a cgroup namespace of its own (a container).
     func cgroupDirectory(unit: String, id: UInt64) -> String? {
-        guard let pid = try? mainPID(unit: unit), pid > 0, let mount = PortOwners.cgroupMount(),
-              let path = PortOwners.cgroupPath(pid) else { return nil }
-        // The main process may sit in a sub-cgroup of its unit's (a delegated unit): the unit's
-        // directory is the ancestor named after it.
-        var directory = mount + path
-        while !directory.hasSuffix("/\(unit)"), let slash = directory.lastIndex(of: "/"), slash > directory.startIndex {
-            directory = String(directory[..<slash])
+        guard let mount = PortOwners.cgroupMount,
+              let path = try? string(Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", "ControlGroup"),
+              path.hasPrefix("/"), path.hasSuffix("/\(unit)") else { return nil }
+        let roots = [mount] + ((try? ContainedPath.names(in: mount)) ?? []).sorted().map { "\(mount)/\($0)" }
+        for root in roots {
+            var info = stat()
+            if stat(root + path, &info) == 0, UInt64(info.st_ino) == id { return root + path }
         }
-        var info = stat()
-        guard directory.hasSuffix("/\(unit)"), stat(directory, &info) == 0, UInt64(info.st_ino) == id else { return nil }
-        return directory
+        return nil
     }
 }

@@ -45,6 +45,11 @@ final class VersionsTests: XCTestCase {
         XCTAssertFalse(ResourceNames.isTemplate("prim-alpha@ab.service"))
     }
 
+    func testDigestsAreSHA256InLowercaseHex() {
+        XCTAssertEqual(Digest.sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Digest.sha256([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     /// A version is what runs: its release, its env and its settings, but not its description.
     func testAVersionChangesWithWhatRunsAndNothingElse() throws {
         func version(_ yaml: String, secret: String = "one", code: String? = nil) -> String {

@@ -2,7 +2,8 @@ import PrimModel
 import PrimPlan
 import PrimSystem
 
-/// Observes env files by digest. Their values are hashed and dropped, never kept.
+/// Observes env files by digest. Their values are hashed and dropped, never kept. A version's env
+/// file (`<id>@<version>.env`) is the units' kind's, not one of these.
 public struct EnvFileObserver {
     public let envDir: String
 
@@ -11,7 +12,7 @@ public struct EnvFileObserver {
     }
 
     public func observe() throws -> [ObservedResource] {
-        try FileReader.names(in: envDir, suffix: ".env").compactMap { name in
+        try FileReader.names(in: envDir, suffix: ".env").filter { !$0.contains("@") }.compactMap { name in
             guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
             let marker = Array(ResourceNames.ownershipMarker.utf8)
             return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: Digest.sha256(bytes),

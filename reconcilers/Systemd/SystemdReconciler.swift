@@ -109,12 +109,12 @@ public struct SystemdReconciler: Reconciler {
         }
         let templates = Set(changes.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete }.compactMap(\.prim))
         return changes.compactMap { change in
-            guard let prim = change.prim, let old = stateDirectory(change.before) else { return nil }
+            guard change.action != .noop, let prim = change.prim, let old = stateDirectory(change.before) else { return nil }
             if change.action == .delete {
                 if templates.contains(prim) { return nil }
                 return "prim '\(prim)' is removed, and its data in /var/lib/\(old) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(old) when it is no longer needed"
             }
-            guard change.action != .noop, let new = stateDirectory(change.after), new != old else { return nil }
+            guard let new = stateDirectory(change.after), new != old else { return nil }
             return "prim '\(prim)' moves to an empty state directory /var/lib/\(new); its data stays in /var/lib/\(old) (move it by hand, with the prim stopped, if it should follow)"
         }
     }
