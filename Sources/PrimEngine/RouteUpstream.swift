@@ -21,6 +21,15 @@ public enum RouteUpstream {
     /// The port a route sends its traffic to (the serving version's), if it is one of prim's routes.
     public static func servingPort(_ text: String) -> Int? { ports(text).first }
 
+    /// The route without the upstream ports not in `allowed` (the first stays if none is).
+    public static func restricting(_ text: String, to allowed: Set<Int>) -> String {
+        let ports = ports(text)
+        let kept = ports.filter(allowed.contains)
+        guard kept != ports, let first = kept.first ?? ports.first else { return text }
+        let old = "\t" + line(ports[0], ports.count > 1 ? ports[1] : nil)
+        return text.replacing(old, with: "\t" + line(first, kept.count > 1 ? kept[1] : nil))
+    }
+
     /// The route with its traffic sent to `port` first (the version that serves), the other port second.
     public static func routing(_ text: String, to port: Int) -> String {
         let ports = ports(text)

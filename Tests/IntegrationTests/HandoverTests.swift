@@ -152,6 +152,25 @@ final class HandoverTests: FreshTestbedCase {
         XCTAssertEqual(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8), env, "a reverted prim's env file is not written")
     }
 
+    /// A port change whose new version fails its gate keeps the old version serving, and the
+    /// route Caddy loads for it names no port the prim no longer has: its old hand-over port may be
+    /// another prim's now.
+    func testAKeptPortChangeRoutesToNoPortThePrimNoLongerHas() throws {
+        try apply()
+        XCTAssertTrue(try testbed.caddyConfig().contains("127.0.0.1:13201"), "alpha's route names its hand-over port")
+        let alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        XCTAssertTrue(alpha.contains("port: 3201") && alpha.contains("health: { path: /, status: 200, timeout: 10 }"))
+        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "port: 3201", with: "port: 3204")
+                    .replacingOccurrences(of: "health: { path: /, status: 200, timeout: 10 }", with: "health: { path: /, status: 204, timeout: 2 }")])
+        let result = try applyProbing("alpha", "a port change that fails its gate", expect: 4)
+        XCTAssertTrue(result.stdout.contains("the running version keeps serving"), result.stdout)
+        let config = try testbed.caddyConfig()
+        XCTAssertTrue(config.contains("127.0.0.1:3201"), config)
+        XCTAssertFalse(config.contains("127.0.0.1:13201"), "the old hand-over port is not routed to: \(config)")
+        XCTAssertFalse(config.contains("127.0.0.1:3204") || config.contains("127.0.0.1:13204"), "nor the new ports, where nothing of alpha serves")
+        XCTAssertEqual(try testbed.versions("alpha").serving?.port, 3201)
+    }
+
     /// `kill -9` of the apply while two versions run (the new one being gated, or the route just
     /// moved), then an apply: exactly one version serves, through its route, and no request failed.
     func testAnApplyKilledMidHandOverIsFinishedByTheNext() throws {

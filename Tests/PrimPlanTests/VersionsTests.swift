@@ -31,6 +31,16 @@ final class VersionsTests: XCTestCase {
         XCTAssertNil(RouteUpstream.servingPort("example.com {\n\trespond 200\n}\n"))
     }
 
+    /// A route kept from before a port change names only ports the prim still has, or serves on.
+    func testARouteIsRestrictedToTheAllowedPorts() {
+        XCTAssertEqual(RouteUpstream.restricting(Self.route, to: [3201, 13201]), Self.route)
+        let alone = RouteUpstream.restricting(Self.route, to: [3201, 3204])
+        XCTAssertTrue(alone.contains("\t\treverse_proxy 127.0.0.1:3201 {\n"), alone)
+        XCTAssertEqual(RouteUpstream.ports(alone), [3201])
+        XCTAssertEqual(RouteUpstream.ports(RouteUpstream.restricting(Self.route, to: [13201])), [13201])
+        XCTAssertEqual(RouteUpstream.ports(RouteUpstream.restricting(Self.route, to: [])), [3201], "a route keeps a port to send to")
+    }
+
     func testNamesOfTemplatesVersionsAndUnitsFromBefore() {
         XCTAssertEqual(ResourceNames.unit("alpha").name, "prim-alpha@.service")
         XCTAssertEqual(ResourceNames.instance("alpha", version: "0123456789ab"), "prim-alpha@0123456789ab.service")

@@ -18,5 +18,9 @@ final class ServingVersionTests: XCTestCase {
         XCTAssertNil(Versions(running: [version("x", port: 3204)], routedPorts: [13201, 3201]).serving, "a route to neither")
         XCTAssertEqual(Versions(running: [old]).serving, old, "no route: the only one running")
         XCTAssertNil(Versions(running: [old, new]).serving)
+        var looping = new
+        looping.runtime = UnitRuntime(loadState: "loaded", activeState: "activating", subState: "auto-restart")
+        XCTAssertEqual(Versions(running: [old, looping], routedPorts: [13201, 3201]).serving, old,
+                       "a version that waits to restart refuses: Caddy sends to the second port")
     }
 }

@@ -98,7 +98,7 @@ public struct CaddyRouteReconciler: Reconciler {
             var text = CaddyRoutes.live(handover.prim, apply.host.config)
             if let old = before[ResourceNames.fragment(handover.prim)] { text = old }
             guard let port = handover.routedFrom, let text else { continue }
-            routes[handover.prim] = RouteUpstream.routing(text, to: port)
+            routes[handover.prim] = CaddyRoutes.confined(RouteUpstream.routing(text, to: port), of: handover.prim, serving: port, apply)
         }
         guard !routes.isEmpty else { return }
         do {

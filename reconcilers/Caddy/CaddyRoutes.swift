@@ -23,12 +23,25 @@ enum CaddyRoutes {
     /// A prim's route text sent to the port its version serves on (its route file's), if that is
     /// one of the prim's two ports now; a port it no longer has (a held prim's, whose port changed)
     /// may be another prim's next, and its route goes to its declared port instead.
+    /// A route kept from before the apply (a kept prim's) names no port but those.
     static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
-        guard let prim, let port = live(prim, apply.host.config).flatMap(RouteUpstream.servingPort) else { return text }
-        let route = apply.resource(ResourceNames.fragment(prim))
-        let own = [route?.attributes["port"], route?.attributes["alternate"]].compactMap { $0.flatMap { Int($0) } }
-        guard own.contains(port) else { return text }
+        guard let prim else { return text }
+        let port = live(prim, apply.host.config).flatMap(RouteUpstream.servingPort)
+        guard let port, own(prim, apply).contains(port) else { return confined(text, of: prim, serving: port, apply) }
         return RouteUpstream.routing(text, to: port)
+    }
+
+    /// The prim's two ports now (its declared port and hand-over port).
+    static func own(_ prim: String, _ apply: ApplyContext) -> [Int] {
+        let route = apply.resource(ResourceNames.fragment(prim))
+        return [route?.attributes["port"], route?.attributes["alternate"]].compactMap { $0.flatMap { Int($0) } }
+    }
+
+    /// A route text from before the apply with only the prim's ports now and the one its serving
+    /// version listens on: an old port it no longer has (its old hand-over port, after a port
+    /// change that did not take) may be another prim's now.
+    static func confined(_ text: String, of prim: String, serving port: Int?, _ apply: ApplyContext) -> String {
+        RouteUpstream.restricting(text, to: Set(own(prim, apply) + [port].compactMap { $0 }))
     }
 
     /// The site addresses a route file opens (its unindented `… {` lines).

@@ -46,16 +46,15 @@ public struct SystemdObserver {
             self.routedPorts = routedPorts
         }
 
-        /// The version that serves, as Caddy chooses it: the running one on the route's first port,
-        /// else the one on its second (Caddy tries it when the first refuses); for a prim without a
-        /// route, the only one running. A route that points elsewhere (a unit from before versions,
-        /// stopped versions) has no version serving.
+        /// The version that serves, as Caddy chooses it: the one on the route's first port, else the
+        /// one on its second (Caddy tries it when the first refuses), an `active` one before one that
+        /// only starts or waits to restart (a crash loop refuses); for a prim without a route, the
+        /// only one running. A route that points elsewhere (a unit from before versions, stopped
+        /// versions) has no version serving.
         public var serving: Running? {
             guard !routedPorts.isEmpty else { return running.count == 1 ? running[0] : nil }
-            for port in routedPorts {
-                if let version = running.first(where: { $0.port == port }) { return version }
-            }
-            return nil
+            let ordered = routedPorts.compactMap { port in running.first { $0.port == port } }
+            return ordered.first { $0.runtime.activeState == "active" } ?? ordered.first
         }
 
         /// The version to show for the prim: the one serving, else one that runs, else the last that ran.

@@ -59,15 +59,17 @@ extension SystemdReconciler {
                 var handover = Handover(prim: prim, unit: instance, port: serving.port, replaces: others.map(\.unit),
                                         replacedPorts: others.compactMap(\.port),
                                         movesRoute: route && serving.port != nil && versions.routedPort != serving.port)
-                guard !others.isEmpty, !handover.movesRoute, route else {
+                guard !others.isEmpty, route, serving.port != nil else {
                     apply.begin(handover)
                     continue
                 }
-                // An interrupted hand-over: the route moved, but the settle was never seen through
-                // and the old version still runs. The new one is gated again before the old one
-                // stops; if it fails, the route goes back to the old one.
-                handover.routed = true
-                handover.routedFrom = others.first?.port
+                // An interrupted hand-over: the route moved (as its file says; Caddy may have been
+                // sent back since), but the settle was never seen through and the old version still
+                // runs. The new one is gated again, its route loaded again, and it settles with the
+                // traffic before the old one stops; if it fails, the route goes back to the old one
+                // (the route's second port).
+                handover.movesRoute = true
+                handover.routedFrom = versions.routedPorts.dropFirst().first ?? others.first?.port
                 var gate = apply.gates[change.address.name]
                 gate?.unit = instance
                 if let port = serving.port { gate?.port = port }
@@ -168,15 +170,7 @@ extension SystemdReconciler {
     /// the version that served (the apply ends degraded, exit 4), with the template it runs as
     /// written back (the caller reloads once), so that a restart of that version is that version.
     /// - Returns: whether the template was written back.
-    /// A version Caddy already routes to (an interrupted hand-over's) is reverted instead: its route
-    /// goes back first, and it stops after (`stopReverted`).
     func keep(_ start: Start, because message: String, _ units: SystemdExecutor, _ apply: ApplyContext) -> Bool {
-        if start.handover.routed {
-            apply.begin(start.handover)
-            apply.revert(start.handover.prim)
-            apply.degrade(message, of: start.handover.prim)
-            return false
-        }
         _ = units.run([UnitJob(unit: start.handover.unit, verb: .stop)], timeout: apply.jobTimeout)
         try? units.forget(instance: start.handover.unit)
         apply.keep(start.handover.prim)
@@ -212,6 +206,11 @@ extension SystemdReconciler {
             result.seconds += Date().timeIntervalSince(settle.gatedAt)
             let now = try? apply.host.bus.identity(unit: handover.unit)
             if now?.invocation == settle.invocation && now?.activeState == "active" {
+                if apply.kept.contains(handover.prim) {
+                    // Its route could not move (the routes' stage said why): it does not take over.
+                    result.passed = false
+                    result.message = "\(handover.unit) passed its gate, but its route could not move; the running version keeps serving"
+                }
                 apply.gate(result, journal: [])
                 continue
             }
