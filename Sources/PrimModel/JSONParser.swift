@@ -115,7 +115,9 @@ struct JSONParser {
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { throw Invalid() }
+        let hex = Set("0123456789abcdefABCDEF".utf8)
+        guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy(hex.contains),
+              let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { throw Invalid() }
         index += 4
         return value
     }

@@ -171,6 +171,23 @@ final class HandoverTests: FreshTestbedCase {
         XCTAssertEqual(try testbed.versions("alpha").serving?.port, 3201)
     }
 
+    /// The same when the port the kept version serves on is one of the prim's new ports: the old
+    /// second port still goes.
+    func testAKeptPortChangeOntoTheServingPortRoutesToNoPortThePrimNoLongerHas() throws {
+        try apply()
+        try edit(["packages/alpha/VERSION": "2\n"])
+        try applyProbing("alpha", "a code change")
+        XCTAssertEqual(try testbed.versions("alpha").serving?.port, 13201, "the new version serves on the hand-over port")
+        let alpha = ConvergedState.files()["prims/alpha.yaml"]!
+        try edit(["prims/alpha.yaml": alpha.replacingOccurrences(of: "port: 3201", with: "port: 13201")
+                    .replacingOccurrences(of: "health: { path: /, status: 200, timeout: 10 }", with: "health: { path: /, status: 204, timeout: 2 }")])
+        try applyProbing("alpha", "a port change onto the serving port that fails its gate", expect: 4)
+        let config = try testbed.caddyConfig()
+        XCTAssertTrue(config.contains("127.0.0.1:13201"), config)
+        XCTAssertFalse(config.contains("127.0.0.1:3201\""), "3201 is no port of alpha's now: \(config)")
+        XCTAssertEqual(try testbed.versions("alpha").serving?.port, 13201)
+    }
+
     /// `kill -9` of the apply while two versions run (the new one being gated, or the route just
     /// moved), then an apply: exactly one version serves, through its route, and no request failed.
     func testAnApplyKilledMidHandOverIsFinishedByTheNext() throws {

@@ -27,8 +27,9 @@ enum CaddyRoutes {
     static func serving(_ text: String, of prim: String?, _ apply: ApplyContext) -> String {
         guard let prim else { return text }
         let port = live(prim, apply.host.config).flatMap(RouteUpstream.servingPort)
-        guard let port, own(prim, apply).contains(port) else { return confined(text, of: prim, serving: port, apply) }
-        return RouteUpstream.routing(text, to: port)
+        var text = text
+        if let port, own(prim, apply).contains(port) { text = RouteUpstream.routing(text, to: port) }
+        return confined(text, of: prim, serving: port, apply)
     }
 
     /// The prim's two ports now (its declared port and hand-over port).
@@ -75,7 +76,10 @@ enum CaddyRoutes {
             if let prim = fragment.prim, let text = overrides[prim] {
                 texts.append(text)
             } else if changed[fragment.address] != nil {
-                if let live = fragment.prim.flatMap({ live($0, apply.host.config) }) { texts.append(live) }  // a new route is not live yet
+                // A new route is not live yet; a live one names only the prim's ports now and the one it serves on.
+                if let prim = fragment.prim, let live = live(prim, apply.host.config) {
+                    texts.append(confined(live, of: prim, serving: RouteUpstream.servingPort(live), apply))
+                }
             } else {
                 texts.append(serving(fragment.content, of: fragment.prim, apply))
             }

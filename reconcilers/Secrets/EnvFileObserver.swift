@@ -11,13 +11,16 @@ public struct EnvFileObserver {
         envDir = config.envDir
     }
 
-    public func observe() throws -> [ObservedResource] {
+    /// - Parameter desired: the digest of each env file the state asks for, by name: a file that
+    /// has it needs no per-key digests (they only name which keys differ).
+    public func observe(desired: [String: String] = [:]) throws -> [ObservedResource] {
         try FileReader.names(in: envDir, suffix: ".env").filter { !$0.contains("@") }.compactMap { name in
             guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
             let marker = Array(ResourceNames.ownershipMarker.utf8)
-            return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: Digest.sha256(bytes),
+            let digest = Digest.sha256(bytes)
+            return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: digest,
                                     owned: bytes.starts(with: marker), prim: ResourceNames.prim(ofFile: name, suffix: ".env"),
-                                    attributes: EnvKeyDigests.attributes(String(decoding: bytes, as: UTF8.self)))
+                                    attributes: desired[name] == digest ? [:] : EnvKeyDigests.attributes(String(decoding: bytes, as: UTF8.self)))
         }
     }
 }

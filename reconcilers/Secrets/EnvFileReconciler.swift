@@ -24,7 +24,9 @@ public struct EnvFileReconciler: Reconciler {
     }
 
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
-        try EnvFileObserver(config: host.config).observe()
+        let digests = Dictionary(desired.resources.filter { $0.address.kind == .envFile }.map { ($0.address.name, $0.digest) },
+                                 uniquingKeysWith: { a, _ in a })
+        return try EnvFileObserver(config: host.config).observe(desired: digests)
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {

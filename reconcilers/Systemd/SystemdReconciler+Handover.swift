@@ -21,6 +21,9 @@ extension SystemdReconciler {
         var gate: HealthGate?
         /// Already running (an interrupted apply started it): gated, not started again.
         var adopted: Bool
+        /// An interrupted hand-over's version, which the route file already names first: if it
+        /// fails, its route goes back before it stops.
+        var interrupted = false
     }
 
     func startVersions(_ changes: [Change], _ apply: ApplyContext) throws {
@@ -73,7 +76,7 @@ extension SystemdReconciler {
                 var gate = apply.gates[change.address.name]
                 gate?.unit = instance
                 if let port = serving.port { gate?.port = port }
-                starts.append(Start(change: change, handover: handover, gate: gate, adopted: true))
+                starts.append(Start(change: change, handover: handover, gate: gate, adopted: true, interrupted: true))
                 continue
             }
             // Versions that neither serve nor are this one stop first: they may hold the port it needs.
@@ -170,7 +173,17 @@ extension SystemdReconciler {
     /// the version that served (the apply ends degraded, exit 4), with the template it runs as
     /// written back (the caller reloads once), so that a restart of that version is that version.
     /// - Returns: whether the template was written back.
+    /// An interrupted hand-over's version is reverted instead: its route goes back at the settle,
+    /// and it stops after (`stopReverted`).
     func keep(_ start: Start, because message: String, _ units: SystemdExecutor, _ apply: ApplyContext) -> Bool {
+        if start.interrupted {
+            var handover = start.handover
+            handover.routed = true
+            apply.begin(handover)
+            apply.revert(handover.prim)
+            apply.degrade(message, of: handover.prim)
+            return false
+        }
         _ = units.run([UnitJob(unit: start.handover.unit, verb: .stop)], timeout: apply.jobTimeout)
         try? units.forget(instance: start.handover.unit)
         apply.keep(start.handover.prim)
