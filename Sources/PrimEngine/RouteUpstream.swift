@@ -11,11 +11,17 @@ public enum RouteUpstream {
 
     /// The ports a route's upstream line names: the serving version's first.
     public static func ports(_ text: String) -> [Int] {
-        let lines = text.split(separator: "\n").map { $0.drop { $0 == "\t" } }
-        guard let line = lines.first(where: { $0.hasPrefix("reverse_proxy 127.0.0.1:") }) else { return [] }
-        return line.split(separator: " ").compactMap { word in
-            word.hasPrefix("127.0.0.1:") ? Int(word.dropFirst("127.0.0.1:".count)) : nil
+        // The first line that starts (after tabs) with the upstream directive.
+        var rest = Substring(text)
+        while let found = rest.firstRange(of: "reverse_proxy 127.0.0.1:") {
+            let start = rest[..<found.lowerBound].lastIndex(of: "\n").map { rest.index(after: $0) } ?? rest.startIndex
+            guard rest[start..<found.lowerBound].allSatisfy({ $0 == "\t" }) else { rest = rest[found.upperBound...]; continue }
+            let line = rest[found.lowerBound...].prefix { $0 != "\n" }
+            return line.split(separator: " ").compactMap { word in
+                word.hasPrefix("127.0.0.1:") ? Int(word.dropFirst("127.0.0.1:".count)) : nil
+            }
         }
+        return []
     }
 
     /// The port a route sends its traffic to (the serving version's), if it is one of prim's routes.

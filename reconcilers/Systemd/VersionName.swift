@@ -7,11 +7,12 @@ import PrimPlan
 /// host may list, cannot be used to guess a secret value offline.
 public enum VersionName {
     public static func of(unit: String, env: String, release: String?, key: String) -> String {
-        let settings = unit.split(separator: "\n").filter { line in
-            !UnitComparison.neverRestart.contains { $0.hasPrefix("Unit.") && line.hasPrefix($0.dropFirst(5) + "=") }
-        }.joined(separator: "\n")
+        let settings = unit.split(separator: "\n").filter { line in !ignored.contains { line.hasPrefix($0) } }.joined(separator: "\n")
         return String(Digest.sha256(key + "\u{0}" + settings + "\u{0}" + env + "\u{0}" + (release ?? "")).prefix(12))
     }
+
+    /// The lines of `[Unit]` keys that never restart a unit (`Description=`).
+    static let ignored = UnitComparison.neverRestart.filter { $0.hasPrefix("Unit.") }.map { $0.dropFirst(5) + "=" }
 
     /// The version a desired state runs of a prim (its unit resource's `version`).
     public static func desired(_ prim: String, in desired: DesiredHost) -> String? {
