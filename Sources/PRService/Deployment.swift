@@ -68,11 +68,11 @@ public struct Deployment: Sendable, Codable, Equatable {
             let seen = status.lastAttemptedRevision.map { "it last tried \($0.prefix(12))" } ?? "it has tried no commit yet"
             return pending("primd has not applied \(revision.prefix(12)) yet (\(seen))")
         }
-        if let reconciling = status.condition("Reconciling"), reconciling.status, reconciling.reason == "Progressing" {
+        if let reconciling = status.condition(.reconciling), reconciling.status, reconciling.reason == .progressing {
             return pending("primd is applying \(attempted.prefix(12))")
         }
         guard let live = status.liveRevision, live == attempted else {
-            let why = status.lastAttemptError ?? status.condition("Stalled")?.message ?? "primd did not apply it"
+            let why = status.lastAttemptError ?? status.condition(.stalled)?.message ?? "primd did not apply it"
             return Deployment(state: .failed, revision: revision, message: "\(attempted.prefix(12)) was not applied: \(why)", updatedAt: time)
         }
         // A prim the attempt rolled back counts even when the PR touched it only through shared code.
@@ -110,7 +110,7 @@ public struct Deployment: Sendable, Codable, Equatable {
         } else if status.lastAppliedRevision != attempted {
             // Applied with errors that no gate records (a unit that did not start, a route or record not written).
             deployment.state = .failed
-            let why = status.lastAttemptError ?? status.condition("Ready")?.message ?? "primd reports it applied with errors"
+            let why = status.lastAttemptError ?? status.condition(.ready)?.message ?? "primd reports it applied with errors"
             deployment.message = "\(attempted.prefix(12)) applied with errors: \(why); fix it and send a new manifest"
         } else if !unchecked.isEmpty {
             deployment.state = .pending

@@ -44,9 +44,9 @@ public final class Controller: @unchecked Sendable {
                 status.poisonedRevision = left.revision
                 status.lastAttemptedRevision = left.revision
                 status.lastAttemptError = poison
-                status.set("Stalled", true, reason: "AttemptCrashed",
+                status.set(.stalled, true, reason: .attemptCrashed,
                            message: "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more")
-                status.set("Reconciling", false, reason: "AttemptCrashed", message: "")
+                status.set(.reconciling, false, reason: .attemptCrashed, message: "")
                 AttemptRecord.clear(dataDir: config.dataDir)
                 log("revision \(Self.short(left.revision)) is not attempted again: \(poison)")
             } else if left.phase == .applied {
@@ -152,10 +152,10 @@ public final class Controller: @unchecked Sendable {
         if status.suspended != suspension {
             status.suspended = suspension
             if let suspension {
-                status.set("Suspended", true, reason: "SuspendedByOperator", message: suspension.summary)
+                status.set(.suspended, true, reason: .suspendedByOperator, message: suspension.summary)
                 log("suspended by the operator: nothing is applied or repaired until `primctl resume`")
             } else {
-                status.set("Suspended", false, reason: "Resumed", message: "")
+                status.set(.suspended, false, reason: .resumed, message: "")
                 log("resumed: applying and repairing again")
             }
             publish()
@@ -165,22 +165,22 @@ public final class Controller: @unchecked Sendable {
 
     func reconcileNow(force: Bool, allowRewrite: Bool = false) {
         let started = Date()
-        var outcome = "error"
+        var outcome = ReconcileOutcome.error
         do {
             let repo: GitRepository
             do {
                 repo = try mirror()
             } catch let missing as BranchMissing {
                 let running = status.liveRevision.map { "; the host keeps running revision \(Self.short($0))" } ?? ""
-                if status.condition("Stalled")?.reason != "BranchMissing" { log("\(missing)\(running)") }
-                status.set("Ready", false, reason: "BranchMissing", message: "\(missing)\(running)")
-                status.set("Stalled", true, reason: "BranchMissing", message: "\(missing)\(running); push the branch again or point controller.branch at another")
-                status.set("Reconciling", false, reason: "BranchMissing", message: "")
+                if status.condition(.stalled)?.reason != .branchMissing { log("\(missing)\(running)") }
+                status.set(.ready, false, reason: .branchMissing, message: "\(missing)\(running)")
+                status.set(.stalled, true, reason: .branchMissing, message: "\(missing)\(running); push the branch again or point controller.branch at another")
+                status.set(.reconciling, false, reason: .branchMissing, message: "")
                 publish()
                 return
             } catch let error as SystemError where error.errorClass == .transient {
                 // The git server is down or refuses us: the next poll or webhook fetches again.
-                status.set("Reconciling", true, reason: "FetchFailed",
+                status.set(.reconciling, true, reason: .fetchFailed,
                            message: "\(error); fetching again at the next poll (every \(Int(settings.pollSeconds)) s) or webhook")
                 publish()
                 log("fetch failed: \(error)")
@@ -192,7 +192,7 @@ public final class Controller: @unchecked Sendable {
             defer { publish() }
             // The operator suspended primd: it fetches and reports, and applies nothing.
             if suspended() {
-                outcome = "suspended"
+                outcome = .suspended
                 metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
                 return
             }
@@ -200,9 +200,9 @@ public final class Controller: @unchecked Sendable {
             // A commit applied with prims blocked (a key not set yet, the DNS provider down) is
             // attempted again at every fetch (poll, webhook, `primctl reconcile`): what blocked it
             // may be gone, and its status is current only after it is planned again.
-            let blocked = head == status.lastAttemptedRevision && status.blocked != nil && status.condition("Stalled")?.status != true
+            let blocked = head == status.lastAttemptedRevision && status.blocked != nil && status.condition(.stalled)?.status != true
             // The branch is back after it was missing: its head is planned again, so Ready says so.
-            let returned = status.condition("Ready")?.reason == "BranchMissing"
+            let returned = status.condition(.ready)?.reason == .branchMissing
             let due = (retryAt.map { Date() >= $0 } ?? false) || ApplyJournal.interrupted(dataDir: config.dataDir) != nil || reattempt || blocked || returned
             reattempt = false
             guard force || allowRewrite || head != status.lastAttemptedRevision || due else { return }
@@ -211,10 +211,10 @@ public final class Controller: @unchecked Sendable {
                 // Recorded as attempted, so the next poll does not say it again.
                 status.lastAttemptedRevision = head
                 status.lastAttemptError = refusal
-                status.set("Stalled", true, reason: "HistoryRewritten", message: refusal)
-                status.set("Reconciling", false, reason: "HistoryRewritten", message: "")
+                status.set(.stalled, true, reason: .historyRewritten, message: refusal)
+                status.set(.reconciling, false, reason: .historyRewritten, message: "")
                 log(refusal)
-                outcome = "rewritten"
+                outcome = .rewritten
                 metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
                 return
             }
@@ -225,7 +225,7 @@ public final class Controller: @unchecked Sendable {
             retryAt = nil
             let previousAttempt = status.lastAttemptedRevision
             status.lastAttemptedRevision = head
-            status.set("Reconciling", true, reason: "Progressing", message: "applying \(Self.short(head))")
+            status.set(.reconciling, true, reason: .progressing, message: "applying \(Self.short(head))")
             publish()
             do {
                 outcome = try attempt(head, repo)
@@ -233,20 +233,20 @@ public final class Controller: @unchecked Sendable {
                 // Suspended while this attempt waited for the apply lock: nothing was applied, and
                 // the commit is attempted after `primctl resume`.
                 status.lastAttemptedRevision = previousAttempt
-                status.set("Reconciling", false, reason: "Suspended", message: "")
-                outcome = "suspended"
+                status.set(.reconciling, false, reason: .suspended, message: "")
+                outcome = .suspended
             }
             backoff = 0
         } catch let error as SystemError where error.errorClass == .transient {
             backoff = min(max(backoff * 2, 1), 300)
             retryAt = Date().addingTimeInterval(backoff)
-            status.set("Reconciling", true, reason: "RetryingAfterError", message: "\(error); retrying in \(Int(backoff)) s")
+            status.set(.reconciling, true, reason: .retryingAfterError, message: "\(error); retrying in \(Int(backoff)) s")
             log("transient error, retrying in \(Int(backoff)) s: \(error)")
         } catch {
-            outcome = "failed"
+            outcome = .failed
             status.lastAttemptError = "\(error)"
-            status.set("Stalled", true, reason: "ReconcileFailed", message: "\(error)")
-            status.set("Reconciling", false, reason: "ReconcileFailed", message: "\(error)")
+            status.set(.stalled, true, reason: .reconcileFailed, message: "\(error)")
+            status.set(.reconciling, false, reason: .reconcileFailed, message: "\(error)")
             log("reconcile failed: \(error)")
         }
         metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
@@ -254,13 +254,13 @@ public final class Controller: @unchecked Sendable {
     }
 
     /// One attempt at a commit. Returns the outcome for metrics.
-    func attempt(_ head: String, _ repo: GitRepository) throws -> String {
+    func attempt(_ head: String, _ repo: GitRepository) throws -> ReconcileOutcome {
         if let problem = try signatureProblem(head, repo) {
             status.lastAttemptError = problem
-            status.set("Stalled", true, reason: "InvalidCommitSignature", message: "revision \(Self.short(head)): \(problem); nothing was applied")
-            status.set("Reconciling", false, reason: "InvalidCommitSignature", message: "")
+            status.set(.stalled, true, reason: .invalidCommitSignature, message: "revision \(Self.short(head)): \(problem); nothing was applied")
+            status.set(.reconciling, false, reason: .invalidCommitSignature, message: "")
             log("revision \(Self.short(head)) not applied: \(problem)")
-            return "unsigned"
+            return .unsigned
         }
         let (snapshot, _) = try repo.snapshot(revision: head, subpath: settings.statePath)
         let result = StateLoader.load(snapshot)
@@ -268,10 +268,10 @@ public final class Controller: @unchecked Sendable {
             let label = settings.statePath.isEmpty ? "\(Self.short(head)):" : "\(Self.short(head)):\(settings.statePath)"
             let message = result.errors.prefix(5).map { $0.formatted(root: label) }.joined(separator: "\n")
             status.lastAttemptError = message
-            status.set("Stalled", true, reason: "InvalidState", message: message)
-            status.set("Reconciling", false, reason: "InvalidState", message: "revision \(Self.short(head)) is invalid; nothing was changed")
+            status.set(.stalled, true, reason: .invalidState, message: message)
+            status.set(.reconciling, false, reason: .invalidState, message: "revision \(Self.short(head)) is invalid; nothing was changed")
             log("revision \(Self.short(head)) is invalid; nothing changed:\n\(message)")
-            return "invalid"
+            return .invalid
         }
         let lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primd, revision \(Self.short(head)))",
                                         timeout: nil) { holder in self.log("waiting for the apply lock, held by \(holder)") }
@@ -311,11 +311,11 @@ public final class Controller: @unchecked Sendable {
             status.lastAppliedRevision = head
             status.lastAttemptError = nil
             status.lastSuccess = Date()
-            status.set("Ready", true, reason: "ReconciliationSucceeded", message: "applied revision \(Self.short(head))")
-            status.set("Stalled", false, reason: "ReconciliationSucceeded", message: "")
-            status.set("Reconciling", false, reason: "ReconciliationSucceeded", message: "")
+            status.set(.ready, true, reason: .reconciliationSucceeded, message: "applied revision \(Self.short(head))")
+            status.set(.stalled, false, reason: .reconciliationSucceeded, message: "")
+            status.set(.reconciling, false, reason: .reconciliationSucceeded, message: "")
             log("revision \(Self.short(head)) applied: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed")
-            return "converged"
+            return .converged
         }
         var message = generation.errors.prefix(5).joined(separator: "; ")
         if generation.errors.count > 5 { message += "; and \(generation.errors.count - 5) more (see `primctl history`)" }
@@ -324,11 +324,11 @@ public final class Controller: @unchecked Sendable {
             message += "; rolled \(failedLive.sorted().joined(separator: ", ")) back to \(Self.short(good))"
         }
         status.lastAttemptError = message
-        status.set("Ready", false, reason: "HealthCheckFailed", message: message)
-        status.set("Stalled", true, reason: "HealthCheckFailed", message: "revision \(Self.short(head)) is not retried until a new commit or `primctl reconcile --force`")
-        status.set("Reconciling", false, reason: "HealthCheckFailed", message: "")
+        status.set(.ready, false, reason: .healthCheckFailed, message: message)
+        status.set(.stalled, true, reason: .healthCheckFailed, message: "revision \(Self.short(head)) is not retried until a new commit or `primctl reconcile --force`")
+        status.set(.reconciling, false, reason: .healthCheckFailed, message: "")
         log("revision \(Self.short(head)) failed: \(message)")
-        return "degraded"
+        return .degraded
     }
 
     /// Why a branch head must not be applied because it does not descend from the revision the host

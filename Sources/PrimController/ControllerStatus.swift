@@ -10,10 +10,9 @@ import PrimModel
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
 public struct ControllerStatus: Codable, Sendable, Equatable {
     public struct Condition: Codable, Sendable, Equatable {
-        /// `Ready`, `Reconciling` or `Stalled`.
-        public var type: String
+        public var type: ConditionType
         public var status: Bool
-        public var reason: String
+        public var reason: ConditionReason
         public var message: String
         public var lastTransition: Date
     }
@@ -95,7 +94,7 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public mutating func set(_ type: String, _ status: Bool, reason: String, message: String) {
+    public mutating func set(_ type: ConditionType, _ status: Bool, reason: ConditionReason, message: String) {
         let now = Date()
         if let index = conditions.firstIndex(where: { $0.type == type }) {
             let changed = conditions[index].status != status || conditions[index].reason != reason
@@ -104,11 +103,11 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         } else {
             conditions.append(Condition(type: type, status: status, reason: reason, message: message, lastTransition: now))
         }
-        conditions.sort { $0.type < $1.type }
+        conditions.sort { $0.type.rawValue < $1.type.rawValue }
         updated = now
     }
 
-    public func condition(_ type: String) -> Condition? { conditions.first { $0.type == type } }
+    public func condition(_ type: ConditionType) -> Condition? { conditions.first { $0.type == type } }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -156,4 +155,43 @@ extension ControllerStatus.PrimHealth {
         }
         return health
     }
+}
+
+/// A condition's type, Flux's way (`meta.ReadyCondition`): typed constants in the code, the plain
+/// string on the wire (a status written by a newer primd still reads).
+public struct ConditionType: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// The last reconcile applied the revision fetched (status true), or why not.
+    public static let ready = ConditionType(rawValue: "Ready")
+    /// A reconcile is under way or will be retried.
+    public static let reconciling = ConditionType(rawValue: "Reconciling")
+    /// primd will not go on without a new commit or the operator.
+    public static let stalled = ConditionType(rawValue: "Stalled")
+    /// The operator suspended reconciling (`primctl suspend`).
+    public static let suspended = ConditionType(rawValue: "Suspended")
+}
+
+/// Why a condition is as it is: typed constants in the code, the plain string on the wire.
+public struct ConditionReason: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let attemptCrashed = ConditionReason(rawValue: "AttemptCrashed")
+    public static let branchMissing = ConditionReason(rawValue: "BranchMissing")
+    public static let fetchFailed = ConditionReason(rawValue: "FetchFailed")
+    public static let healthCheckFailed = ConditionReason(rawValue: "HealthCheckFailed")
+    public static let historyRewritten = ConditionReason(rawValue: "HistoryRewritten")
+    public static let invalidCommitSignature = ConditionReason(rawValue: "InvalidCommitSignature")
+    public static let invalidState = ConditionReason(rawValue: "InvalidState")
+    public static let progressing = ConditionReason(rawValue: "Progressing")
+    public static let reconcileFailed = ConditionReason(rawValue: "ReconcileFailed")
+    public static let reconciliationSucceeded = ConditionReason(rawValue: "ReconciliationSucceeded")
+    public static let resumed = ConditionReason(rawValue: "Resumed")
+    public static let retryingAfterError = ConditionReason(rawValue: "RetryingAfterError")
+    public static let suspended = ConditionReason(rawValue: "Suspended")
+    public static let suspendedByOperator = ConditionReason(rawValue: "SuspendedByOperator")
 }

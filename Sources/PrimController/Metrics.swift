@@ -22,13 +22,13 @@ public final class Metrics: @unchecked Sendable {
 
     public init() {}
 
-    func observeReconcile(seconds: Double, outcome: String) {
+    func observeReconcile(seconds: Double, outcome: ReconcileOutcome) {
         lock.lock(); defer { lock.unlock() }
         let index = Self.buckets.firstIndex { seconds <= $0 } ?? Self.buckets.count
         durationCounts[index] += 1
         durationSum += seconds
-        applies[outcome, default: 0] += 1
-        if outcome == "converged" { lastSuccess = Date().timeIntervalSince1970 }
+        applies[outcome.rawValue, default: 0] += 1
+        if outcome == .converged { lastSuccess = Date().timeIntervalSince1970 }
     }
 
     func driftDetected(_ resource: String) {
@@ -97,4 +97,24 @@ public final class Metrics: @unchecked Sendable {
     static func samples(_ name: String, label: String, _ values: [String: Int]) -> [String] {
         values.sorted { $0.key < $1.key }.map { "\(name){\(label)=\"\($0.key)\"} \($0.value)" }
     }
+}
+
+/// How one reconcile ended, as `prim_applies_total` counts it (its `outcome` label).
+enum ReconcileOutcome: String, Sendable {
+    /// The commit was applied and every gate passed.
+    case converged
+    /// Applied, with a failed gate or a step that did not stop the apply (exit 4's kind).
+    case degraded
+    /// The reconcile stopped with an error that is not transient: primd reports itself stalled.
+    case failed
+    /// A transient error (the manager, Caddy, the network): retried with backoff.
+    case error
+    /// The commit's signature is missing or not allowed: nothing was applied.
+    case unsigned
+    /// The commit's state does not validate: nothing was applied.
+    case invalid
+    /// The branch was rewritten and not allowed: nothing was applied.
+    case rewritten
+    /// The operator suspended reconciling.
+    case suspended
 }

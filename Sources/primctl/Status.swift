@@ -46,7 +46,7 @@ struct Status: ParsableCommand {
                 output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
                 if let error = status.lastAttemptError { output.print("Last attempt:       \(error)\n") }
                 for condition in status.conditions {
-                    output.print("\(condition.type.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
+                    output.print("\(condition.type.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
                 }
             } else {
                 output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")

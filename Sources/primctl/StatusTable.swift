@@ -42,7 +42,7 @@ struct PrimRow: Encodable, Equatable {
             } else if let controller, let fetched = controller.lastFetchedRevision, fetched != controller.liveRevision {
                 if suspended {
                     desired = "commit \(fetched.prefix(12)) waits: primd is suspended"
-                } else if let stalled = controller.condition("Stalled"), stalled.status {
+                } else if let stalled = controller.condition(.stalled), stalled.status {
                     desired = "commit \(fetched.prefix(12)) not applied (\(stalled.reason)): \(stalled.message)"
                 } else {
                     desired = "commit \(fetched.prefix(12)) not applied yet"

@@ -53,6 +53,6 @@ struct ReconcileLoop: Service {
     func statusLine() -> String {
         let status = controller.currentStatus
         let applied = status.lastAppliedRevision.map { String($0.prefix(12)) } ?? "none"
-        return "applied \(applied); \(status.condition("Ready")?.status == true ? "ready" : "not ready")"
+        return "applied \(applied); \(status.condition(.ready)?.status == true ? "ready" : "not ready")"
     }
 }
