@@ -95,7 +95,9 @@ extension KindPlanner {
         guard let live else { return change(.create, Reason("new", "not on the host yet"), writes: true) }
         if live.digest == resource.digest { return change(.noop, nil, writes: false) }
         if !live.owned {
-            return change(.update, Reason("adopt", "a file without prim's marker is in the way; prim will take it over"), writes: true)
+            var adoption = change(.update, Reason("adopt", "a file without prim's marker is in the way; prim will take it over"), writes: true)
+            adoption.adopts = true
+            return adoption
         }
         if resource.sensitive {
             return change(.update, Reason("content-changed", "values changed; they are sensitive and not shown"), writes: true)

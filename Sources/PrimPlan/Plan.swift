@@ -47,6 +47,10 @@ public struct Change: Sendable, Equatable, Codable {
     public var sources: [String: ValueSource]
     /// Whether the resource's file content is written by this change.
     public var writesContent: Bool
+    /// The change takes over (or removes) a resource prim did not create, which is in the way (a
+    /// file without prim's marker, a record `dns.adopt` takes): the apply records it as prim's.
+    /// Carried as a field so that the apply never reads a reason.
+    public var adopts = false
 
     public init(address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
                 sensitive: Bool = false, before: String? = nil, after: String? = nil, keys: [String] = [],

@@ -91,6 +91,8 @@ final class DNSPlanningTests: XCTestCase {
         XCTAssertEqual(adopted.blocked, [])
         let change = try XCTUnwrap(adopted.changes.first { $0.address.name == "search.prim.test/A" })
         XCTAssertEqual([change.action.rawValue, change.reason?.code], ["update", "adopt"])
+        XCTAssertTrue(change.adopts, "the apply reads the field, not the reason")
+        XCTAssertFalse(adopted.changes.contains { $0.adopts && $0.address.name != "search.prim.test/A" })
     }
 
     func testAForeignCNAMEConflictsWithEveryTypeAndAForeignRecordOfAnotherTypeWithNone() throws {

@@ -177,6 +177,16 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(actions(p), [])
     }
 
+    /// A file without prim's marker where prim writes one is taken over, and the change says so in
+    /// a field of its own (the apply never reads a reason).
+    func testAFileInTheWayIsAdoptedByAFieldOfTheChange() {
+        let p = plan([fragment(), caddy()], [live(fragment(), content: "someone else's site {}\n", owned: false)])
+        let change = p.changes.first { $0.address.kind == .caddyFragment }
+        XCTAssertEqual(change?.reason?.code, "adopt")
+        XCTAssertEqual(change?.adopts, true)
+        XCTAssertFalse(plan([fragment(), caddy()], [live(fragment(), content: "changed\n")]).changes.contains { $0.adopts })
+    }
+
     func testBlockedPrimKeepsWhatIsLive() {
         let blocked = BlockedPrim(prim: "search", missingEnv: ["KEY"], message: "missing KEY")
         let p = plan([caddy(sites: [])], [env(), unit(), fragment()].map { live($0) }, sites: [], blocked: [blocked])

@@ -11,7 +11,7 @@ public enum DNSDeleteGuard {
     /// `changes`: every DNS change of a plan, no-ops included (they are the records that stay).
     public static func refusal(_ changes: [Change]) -> Refusal? {
         for (zone, group) in Dictionary(grouping: changes, by: \.path).sorted(by: { $0.key < $1.key }) {
-            let owned = group.filter { $0.action != .create && $0.reason?.code != "adopt" }
+            let owned = group.filter { $0.action != .create && !$0.adopts }
             let deleted = owned.filter { $0.action == .delete }.map(\.address.name).sorted()
             guard !deleted.isEmpty else { continue }
             let limit = max(minimum, Int(Double(owned.count) * fraction))

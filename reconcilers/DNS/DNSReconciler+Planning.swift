@@ -102,7 +102,9 @@ extension DNSReconciler {
             if adopts(resource) {
                 for other in found where other.address != resource.address {
                     wanted.insert(other.address)
-                    changes.append(removal(other, Reason("adopt", "a record prim did not create is in the way of \(resource.address.name); dns.adopt replaces it")))
+                    var removal = removal(other, Reason("adopt", "a record prim did not create is in the way of \(resource.address.name); dns.adopt replaces it"))
+                    removal.adopts = true
+                    changes.append(removal)
                 }
             }
         }
@@ -119,7 +121,11 @@ extension DNSReconciler {
                    before: live?.content, after: resource.content, keys: resource.keys, writesContent: action != .noop)
         }
         guard let live else { return change(.create, Reason("new", "not at the DNS provider yet")) }
-        if !live.owned { return change(.update, Reason("adopt", "a record prim did not create is there; dns.adopt takes it over and marks it")) }
+        if !live.owned {
+            var adoption = change(.update, Reason("adopt", "a record prim did not create is there; dns.adopt takes it over and marks it"))
+            adoption.adopts = true
+            return adoption
+        }
         if live.prim != resource.prim {
             return change(.update, Reason("owner-changed", resource.prim.map { "the name now belongs to prim '\($0)'; its mark is rewritten" } ?? "the record now belongs to the zone file; its mark is rewritten"))
         }
@@ -130,7 +136,7 @@ extension DNSReconciler {
     /// A deletion goes with the creations when nothing routes to its name: a zone file's record,
     /// or one replaced at the same name by another type (an A→CNAME swap, in one batch).
     public func removesEarly(_ change: Change, in plan: Plan) -> Bool {
-        if change.prim == nil || change.reason?.code == "adopt" { return true }
+        if change.prim == nil || change.adopts { return true }
         guard let name = RRset.key(of: change.address)?.name else { return false }
         return plan.pending.contains { other in
             other.address.kind == kind && other.action != .delete && RRset.key(of: other.address)?.name == name

@@ -183,7 +183,7 @@ public struct DNSReconciler: Reconciler {
                     try provider.apply(zone: zone, batch)
                 } catch let error as SystemError where error.errorClass == .stalled {
                     // Rejected: nothing in the zone changed, so the records just noted were not written.
-                    for change in group where change.action == .create || change.reason?.code == "adopt" { try? apply.owns(change.address, path: nil) }
+                    for change in group where change.action == .create || change.adopts { try? apply.owns(change.address, path: nil) }
                     throw error
                 }
                 for change in group where change.action == .delete { try apply.owns(change.address, path: nil) }
