@@ -496,9 +496,9 @@ public final class Controller: @unchecked Sendable {
     func logEvent(_ event: ApplyEvent) {
         switch event {
         case .step(let step) where step.error != nil:
-            log("\(step.address.kind.rawValue).\(step.address.name): \(step.action.rawValue) failed: \(step.error!)")
+            log("\(step.address.key): \(step.action.rawValue) failed: \(step.error!)")
         case .step(let step):
-            log("\(step.address.kind.rawValue).\(step.address.name): \(step.action.rawValue) done")
+            log("\(step.address.key): \(step.action.rawValue) done")
         case .gate(let result, let journal):
             log("prim \(result.prim): gate \(result.passed ? "passed" : "failed"): \(result.message)\(journal.isEmpty ? "" : "\n  " + journal.joined(separator: "\n  "))")
         case .resuming(let generation, let unfinished):
@@ -528,7 +528,7 @@ public final class Controller: @unchecked Sendable {
                 let drifted = plan.pending
                 guard !drifted.isEmpty else { return }
                 for change in drifted {
-                    let key = "\(change.address.kind.rawValue).\(change.address.name)"
+                    let key = change.address.key
                     metrics.driftDetected(key)
                     status.driftEvents[key, default: 0] += 1
                     log("drift: \(key) will be \(HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))")

@@ -32,7 +32,7 @@ public struct ApplyJournal {
 
     public static func path(dataDir: String) -> String { "\(dataDir)/journal.jsonl" }
 
-    public static func step(_ change: Change) -> String { "\(change.action.rawValue) \(Inventory.key(change.address))" }
+    public static func step(_ change: Change) -> String { "\(change.action.rawValue) \(change.address.key)" }
 
     /// Starts a journal for a plan; the header is on disk (fsync) before this returns.
     public static func begin(dataDir: String, header: Header) throws -> ApplyJournal {
@@ -83,7 +83,7 @@ public enum Resume {
         let reason = Reason("resume", "finishing an interrupted apply")
         for index in plan.changes.indices where plan.changes[index].action == .noop {
             let change = plan.changes[index]
-            guard let unfinished = actions[Inventory.key(change.address)],
+            guard let unfinished = actions[change.address.key],
                   let action = byKind[change.address.kind]?.resumeAction(unfinished: unfinished) else { continue }
             plan.changes[index].action = action
             plan.changes[index].reason = reason

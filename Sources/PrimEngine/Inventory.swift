@@ -15,12 +15,10 @@ public struct Inventory: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public static func key(_ address: ResourceAddress) -> String { "\(address.kind.rawValue).\(address.name)" }
+    public func contains(_ address: ResourceAddress) -> Bool { resources[address.key] != nil }
 
-    public func contains(_ address: ResourceAddress) -> Bool { resources[Self.key(address)] != nil }
-
-    public mutating func add(_ address: ResourceAddress, path: String) { resources[Self.key(address)] = path }
-    public mutating func remove(_ address: ResourceAddress) { resources[Self.key(address)] = nil }
+    public mutating func add(_ address: ResourceAddress, path: String) { resources[address.key] = path }
+    public mutating func remove(_ address: ResourceAddress) { resources[address.key] = nil }
 
     public static func load(dataDir: String) throws -> Inventory {
         guard let bytes = try FileReader.bytes("\(dataDir)/inventory.json") else { return Inventory() }

@@ -31,6 +31,10 @@ public struct ResourceAddress: Sendable, Hashable, Codable, Comparable {
     }
 
     public static func < (a: Self, b: Self) -> Bool { (a.kind, a.name) < (b.kind, b.name) }
+
+    /// The address as plans, events, logs, the journal and the inventory spell it:
+    /// `<kind>.<name>` (`unit.prim-search@.service`).
+    public var key: String { "\(kind.rawValue).\(name)" }
 }
 
 /// What the state asks for one resource: its full content, rendered.

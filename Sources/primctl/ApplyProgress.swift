@@ -31,7 +31,7 @@ struct ApplyProgress {
         case .human: output.print(HumanPlanRenderer.render(plan))
         case .json:
             json(["event": "plan", "add": plan.toAdd, "change": plan.toChange, "destroy": plan.toDestroy,
-                  "changes": plan.pending.map { ["address": "\($0.address.kind.rawValue).\($0.address.name)", "action": $0.action.rawValue] }])
+                  "changes": plan.pending.map { ["address": $0.address.key, "action": $0.action.rawValue] }])
         }
     }
 
@@ -60,7 +60,7 @@ struct ApplyProgress {
         case (.daemonReload(let seconds), .json):
             json(["event": "daemon_reload", "seconds": seconds])
         case (.step(let step), .human):
-            let name = "\(step.address.kind.rawValue).\(step.address.name)"
+            let name = step.address.key
             if let error = step.error {
                 output.print("\(name): \(step.action.rawValue) FAILED after \(Self.duration(step.seconds)): \(error)\n")
                 for line in step.journal { output.print("    │ \(line)\n") }
@@ -68,7 +68,7 @@ struct ApplyProgress {
                 output.print("\(name): \(Self.verb(step.action, done: true)) after \(Self.duration(step.seconds))\n")
             }
         case (.step(let step), .json):
-            var fields: [String: Any] = ["event": "step", "address": "\(step.address.kind.rawValue).\(step.address.name)",
+            var fields: [String: Any] = ["event": "step", "address": step.address.key,
                                          "action": step.action.rawValue, "ok": step.error == nil, "seconds": step.seconds]
             if let error = step.error { fields["error"] = error; fields["journal"] = step.journal }
             json(fields)

@@ -44,7 +44,7 @@ public enum JSONPlanRenderer {
         Document(host: plan.host, changed: plan.hasChanges,
                  summary: Summary(add: plan.toAdd, change: plan.toChange, destroy: plan.toDestroy, blocked: plan.blocked.count),
                  changes: plan.changes.map { change in
-                     Entry(address: "\(change.address.kind.rawValue).\(change.address.name)", kind: change.address.kind.rawValue,
+                     Entry(address: change.address.key, kind: change.address.kind.rawValue,
                            name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
                            reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
                            keys: change.sensitive ? change.keys : nil,
