@@ -12,7 +12,15 @@ struct Apply: ParsableCommand {
         discussion: "Exit codes: 0 everything it could apply converged (a blocked prim is a warning), 1 error (nothing more was applied), 4 applied but a unit or a health gate failed.")
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var flags: ApplyFlags
 
+    func run() throws {
+        try ApplyRun(options: options, flags: flags).run()
+    }
+}
+
+/// The flags of a command that applies a state (`apply`, `rollback`), declared once.
+struct ApplyFlags: ParsableArguments {
     @Flag(help: "Apply without asking (required when not on a terminal).")
     var yes = false
 
@@ -30,11 +38,6 @@ struct Apply: ParsableCommand {
 
     @Flag(help: "Apply although primd follows a repository on this host and would undo it (see `primctl suspend`).")
     var force = false
-
-    func run() throws {
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force).run()
-    }
 }
 
 /// One apply of a state, shared by `apply` and `rollback`.
@@ -51,6 +54,18 @@ struct ApplyRun {
     var source: StateSource? = nil
     /// The generation a rollback returns to.
     var rollbackOf: Int? = nil
+
+    init(options: GlobalOptions, flags: ApplyFlags, source: StateSource? = nil, rollbackOf: Int? = nil) {
+        self.options = options
+        yes = flags.yes
+        lockTimeout = flags.lockTimeout
+        allowMassDelete = flags.allowMassDelete
+        allowDNSDeletes = flags.allowDNSDeletes
+        adoptDNS = flags.adoptDNS
+        force = flags.force
+        self.source = source
+        self.rollbackOf = rollbackOf
+    }
 
     var overrides: Set<Override> {
         var overrides: Set<Override> = []

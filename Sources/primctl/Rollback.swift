@@ -18,23 +18,7 @@ struct Rollback: ParsableCommand {
     @Argument(help: "Generation number (see `primctl history`).")
     var generation: Int?
 
-    @Flag(help: "Apply without asking (required when not on a terminal).")
-    var yes = false
-
-    @Option(help: "Give up after this many seconds if another apply holds the lock.")
-    var lockTimeout: Double?
-
-    @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
-    var allowMassDelete = false
-
-    @Flag(name: .customLong("allow-dns-deletes"), help: "Allow deleting more than max(3, 30 %) of a zone's prim-owned DNS records, or all of them.")
-    var allowDNSDeletes = false
-
-    @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
-    var adoptDNS = false
-
-    @Flag(help: "Roll back although primd follows a repository on this host and would undo it (see `primctl suspend`).")
-    var force = false
+    @OptionGroup var flags: ApplyFlags
 
     func run() throws {
         let output = Output(format: options.format)
@@ -64,8 +48,7 @@ struct Rollback: ParsableCommand {
                 throw output.fail("archive-unreadable", "\(error)")
             }
             if options.format == .human { output.print("Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n") }
-            try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                         allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force, source: source, rollbackOf: target.number).run()
+            try ApplyRun(options: options, flags: flags, source: source, rollbackOf: target.number).run()
             return
         }
         guard let repo = options.repo ?? target.origin?.repository ?? config.controller.repo else {
@@ -76,8 +59,7 @@ struct Rollback: ParsableCommand {
         options.rev = revision
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
         if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
-        try ApplyRun(options: options, yes: yes, lockTimeout: lockTimeout, allowMassDelete: allowMassDelete,
-                     allowDNSDeletes: allowDNSDeletes, adoptDNS: adoptDNS, force: force, rollbackOf: target.number).run()
+        try ApplyRun(options: options, flags: flags, rollbackOf: target.number).run()
     }
 
     /// What a generation applied: its commit, or its archived state.
