@@ -58,17 +58,8 @@ public struct CaddyRouteReconciler: Reconciler {
         }
         guard !routes.isEmpty else { return }
         do {
-            let caddy = try CaddyExecutor(config: apply.host.config)
-            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
+            try CaddyRoutes.load(routes, apply)
             apply.routed(moving.map(\.prim).filter { routes[$0] != nil })
-            // The file says where the traffic goes, once it goes there: a later apply reads it. One
-            // that cannot be written is drift the next apply repairs (it hands over again), never a
-            // reason to stop a version Caddy already routes to.
-            for handover in moving {
-                guard let text = routes[handover.prim] else { continue }
-                let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(handover.prim).name)"
-                do { try caddy.write(path, content: text) } catch { apply.degrade("\(path): \(error)", of: handover.prim) }
-            }
         } catch {
             for handover in moving where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {
                 apply.keep(handover.prim)
@@ -91,8 +82,7 @@ public struct CaddyRouteReconciler: Reconciler {
     /// Caddy tries the old version's port second.
     public func settle(_ apply: ApplyContext) throws {
         var routes: [String: String] = [:]
-        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
-                                uniquingKeysWith: { a, _ in a })
+        let before = CaddyRoutes.before(apply)
         for handover in apply.reverted where handover.routed {
             // The route as it was before the apply (the stage may have moved the new text).
             var text = CaddyRoutes.live(handover.prim, apply.host.config)
@@ -102,12 +92,7 @@ public struct CaddyRouteReconciler: Reconciler {
         }
         guard !routes.isEmpty else { return }
         do {
-            let caddy = try CaddyExecutor(config: apply.host.config)
-            try caddy.load(caddy.compose(fragments: CaddyRoutes.current(apply, overrides: routes)))
-            for (prim, text) in routes.sorted(by: { $0.key < $1.key }) {
-                let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
-                do { try caddy.write(path, content: text) } catch { apply.degrade("\(path): \(error)", of: prim) }
-            }
+            try CaddyRoutes.load(routes, apply)
         } catch {
             for prim in routes.keys.sorted() {
                 apply.degrade("\(ResourceNames.fragment(prim).name): the route could not go back to the running version (\(error)); Caddy tries it second", of: prim)

@@ -55,10 +55,28 @@ enum CaddyRoutes {
         return apply.desired.resources.filter { $0.address.kind == .caddyFragment && !blocked.contains($0.prim ?? "\u{0}") }
     }
 
+    /// Each changed route's text before the apply (nil for a new one), by address.
+    static func before(_ apply: ApplyContext) -> [ResourceAddress: String?] {
+        Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Loads the routes as they are live but for `routes` (by prim), then writes those routes'
+    /// files: a file says where the traffic goes once it goes there, and a later apply reads it.
+    /// Throws only when the load fails (nothing moved); a file that cannot be written is drift the
+    /// next apply repairs, never a reason to undo what Caddy now does.
+    static func load(_ routes: [String: String], _ apply: ApplyContext) throws {
+        let caddy = try CaddyExecutor(config: apply.host.config)
+        try caddy.load(caddy.compose(fragments: current(apply, overrides: routes)))
+        for (prim, text) in routes.sorted(by: { $0.key < $1.key }) {
+            let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"
+            do { try caddy.write(path, content: text) } catch { apply.degrade("\(path): \(error)", of: prim) }
+        }
+    }
+
     /// The routes once the apply is done: desired, but kept and blocked prims' as they are live.
     static func final(_ apply: ApplyContext) -> [String] {
-        let before = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
-                                uniquingKeysWith: { a, _ in a })
+        let before = before(apply)
         let texts = fragments(apply).compactMap { fragment -> String? in
             guard let prim = fragment.prim, apply.kept.contains(prim), let old = before[fragment.address] else {
                 return serving(fragment.content, of: fragment.prim, apply)
