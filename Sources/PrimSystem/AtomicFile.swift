@@ -59,7 +59,8 @@ extension AtomicFile {
     /// Makes `link` a symbolic link to `target`, atomically replacing what was there.
     public static func symlink(_ target: String, at link: String) throws {
         try FileManager.default.createDirectory(atPath: PathName.directory(of: link), withIntermediateDirectories: true)
-        let temporary = link + ".tmp-\(getpid())"
+        // Named as a write's temporary is, so that what a kill leaves is found and removed the same way.
+        let temporary = "\(PathName.directory(of: link))/.\(PathName.lastComponent(of: link)).tmp-\(getpid())"
         unlink(temporary)
         guard Glibc.symlink(target, temporary) == 0, rename(temporary, link) == 0 else {
             throw SystemError("cannot link '\(link)': \(String(cString: strerror(errno)))")

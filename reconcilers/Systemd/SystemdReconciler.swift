@@ -228,5 +228,7 @@ public struct SystemdReconciler: Reconciler {
         }
     }
 
-    public func directories(_ config: HostConfig) -> [String] { [config.unitDir, "\(config.dataDir)/versions"] }
+    public func directories(_ config: HostConfig) -> [String] {
+        [config.unitDir, "\(config.unitDir)/multi-user.target.wants", "\(config.dataDir)/versions"]
+    }
 }
