@@ -39,18 +39,26 @@ let package = Package(
         // The edge: the only code that touches the OS.
         .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),
 
+        // What primd reports (its status and the health it records): the wire types primd writes
+        // and pr.sh reads, so pr.sh's core links no controller or reconciler.
+        .target(name: "PrimStatus", dependencies: ["PrimModel"]),
+
         // Apply: phases, lock, journal, inventory, health gates, generations.
-        .target(name: "PrimEngine", dependencies: ["PrimPlan", "PrimSystem", "PrimX402"]),
+        .target(name: "PrimEngine", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimStatus"]),
+
+        // The gates: a prim's health path and its routes asked over HTTP, who answered, and what
+        // its x402 challenges must say (the engine runs them through `HealthChecker`).
+        .target(name: "PrimGates", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimStatus", "PrimSystem", "PrimX402"]),
 
         // One target per resource kind.
-        .target(name: "SystemdReconciler", dependencies: ["PrimEngine", "SecretsReconciler"], path: "reconcilers/Systemd"),
-        .target(name: "CaddyReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Caddy"),
-        .target(name: "SecretsReconciler", dependencies: ["PrimEngine", "PrimAge"], path: "reconcilers/Secrets"),
-        .target(name: "ReleaseReconciler", dependencies: ["PrimEngine"], path: "reconcilers/Release"),
-        .target(name: "DNSReconciler", dependencies: ["PrimEngine", "PrimX402"], path: "reconcilers/DNS"),
+        .target(name: "SystemdReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "SecretsReconciler"], path: "reconcilers/Systemd"),
+        .target(name: "CaddyReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"], path: "reconcilers/Caddy"),
+        .target(name: "SecretsReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge"], path: "reconcilers/Secrets"),
+        .target(name: "ReleaseReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"], path: "reconcilers/Release"),
+        .target(name: "DNSReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimX402"], path: "reconcilers/DNS"),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
-        .target(name: "PrimHost", dependencies: ["SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
+        .target(name: "PrimHost", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
 
         // The age file format (X25519 recipients), from its spec on swift-crypto.
         .target(name: "PrimAgeFormat"),
@@ -64,10 +72,11 @@ let package = Package(
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // primd's reconcile loop, status, metrics and rollback (no HTTP).
-        .target(name: "PrimController", dependencies: ["PrimHost", "PrimSigning", "DNSReconciler", "SystemdReconciler"]),
+        .target(name: "PrimController", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "PrimHost", "PrimGates", "PrimStatus", "PrimSigning", "DNSReconciler", "SystemdReconciler"]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
-        .target(name: "PRService", dependencies: ["PrimPlan", "PrimSystem", "PrimSigning", "PrimHost", "PrimX402", "PrimController"]),
+        // It is handed the resource kinds (prsh passes PrimHost's), so it links no reconciler.
+        .target(name: "PRService", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimSigning", "PrimEngine", "PrimStatus", "PrimX402"]),
 
         // The HTTP listeners' limits (primd and pr.sh): a connection cap, header and idle deadlines.
         .target(name: "PrimListener", dependencies: [
@@ -78,20 +87,20 @@ let package = Package(
 
         // Composition roots.
         .executableTarget(name: "primctl", dependencies: [
-            "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
+            "PrimStatus", "SecretsReconciler", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
             "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "primd", dependencies: [
-            "PrimController", "PrimListener",
+            "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimListener",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         .executableTarget(name: "prsh", dependencies: [
-            "PRService", "PrimX402", "PrimListener",
+            "PRService", "PrimHost", "PrimModel", "PrimSigning", "PrimSystem", "PrimX402", "PrimListener",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -99,13 +108,19 @@ let package = Package(
         ]),
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
-        .testTarget(name: "PrimPlanTests", dependencies: ["PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
-        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402", "PrimController", "PrimEngine"]),
-        .testTarget(name: "PrimX402Tests", dependencies: ["PrimX402"]),
+        .testTarget(name: "PrimPlanTests", dependencies: ["PrimEngine", "PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
+        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402", "PrimStatus", "PrimEngine"]),
+        .testTarget(name: "PrimX402Tests", dependencies: ["PrimModel", "PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
-        .testTarget(name: "DNSReconcilerTests", dependencies: ["DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(name: "DNSReconcilerTests", dependencies: ["PrimEngine", "DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "SystemdReconcilerTests", dependencies: ["SystemdReconciler", "PrimPlan", "PrimModel"]),
-        .testTarget(name: "PrimEngineTests", dependencies: ["PrimEngine", "PrimPlan", "PrimHost", "PrimX402"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimController", "PRService", "SystemdReconciler"]),
+        .testTarget(name: "PrimEngineTests", dependencies: ["PrimModel", "PrimEngine", "PrimGates", "PrimPlan", "PrimHost", "PrimStatus", "PrimX402"]),
+        // Fakes that record their calls, and an apply of chosen kinds on them (no host needed).
+        .target(name: "PrimTestSupport", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem"], path: "Tests/PrimTestSupport"),
+        .testTarget(name: "KindApplyTests", dependencies: [
+            "PrimTestSupport", "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem",
+            "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler",
+        ]),
+        .testTarget(name: "IntegrationTests", dependencies: ["PrimHost", "PrimSigning", "primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "PrimController", "PRService", "SystemdReconciler"]),
     ]
 )

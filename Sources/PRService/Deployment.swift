@@ -1,6 +1,5 @@
 import Foundation
-import PrimController
-import PrimEngine
+import PrimStatus
 
 /// What became of a merged PR on the host: pr.sh reads primd's status after the merge and keeps
 /// the answer on the PR (`GET /v1/pr/:n` → `deployment`).

@@ -99,7 +99,7 @@ public final class GitHubForge: Forge {
             for check in pr.checks {
                 _ = try call("POST", "/statuses/\(pr.head)", [
                     "state": check.status.rawValue,
-                    "context": "pr.sh/\(check.name)",
+                    "context": "pr.sh/\(check.name.rawValue)",
                     "description": String(check.summary.prefix(140)),
                 ], expect: 201)
             }

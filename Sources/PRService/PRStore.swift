@@ -1,13 +1,16 @@
 import Foundation
+import PrimModel
 import PrimSystem
 
 /// pr.sh's durable records in its data dir: `prs/<n>.json` (one per PR) and `wallets.json`
 /// (flood-control counters). Every write is atomic; a restart reads them back.
 public struct PRStore {
     public let directory: String
+    let paths: PrshPaths
 
     public init(directory: String) {
         self.directory = directory
+        paths = PrshPaths(dataDir: directory)
     }
 
     static let encoder: JSONEncoder = {
@@ -25,8 +28,8 @@ public struct PRStore {
 
     public func loadPullRequests() throws -> [Int: PullRequest] {
         var result: [Int: PullRequest] = [:]
-        for name in FileReader.names(in: "\(directory)/prs", suffix: ".json") {
-            let path = "\(directory)/prs/\(name)"
+        for name in FileReader.names(in: paths.pullRequests, suffix: ".json") {
+            let path = "\(paths.pullRequests)/\(name)"
             guard let bytes = try FileReader.bytes(path) else { continue }
             do {
                 let pr = try Self.decoder.decode(PullRequest.self, from: Data(bytes))
@@ -39,15 +42,15 @@ public struct PRStore {
     }
 
     public func save(_ pr: PullRequest) throws {
-        try AtomicFile.write(Array(try Self.encoder.encode(pr)), to: "\(directory)/prs/\(pr.number).json", mode: 0o640)
+        try AtomicFile.write(Array(try Self.encoder.encode(pr)), to: paths.pullRequest(pr.number), mode: 0o640)
     }
 
     public func loadLedger() throws -> WalletLedger {
-        guard let bytes = try FileReader.bytes("\(directory)/wallets.json") else { return WalletLedger() }
+        guard let bytes = try FileReader.bytes(paths.wallets) else { return WalletLedger() }
         return try Self.decoder.decode(WalletLedger.self, from: Data(bytes))
     }
 
     public func save(_ ledger: WalletLedger) throws {
-        try AtomicFile.write(Array(try Self.encoder.encode(ledger)), to: "\(directory)/wallets.json", mode: 0o640)
+        try AtomicFile.write(Array(try Self.encoder.encode(ledger)), to: paths.wallets, mode: 0o640)
     }
 }

@@ -5,14 +5,12 @@ import PrimModel
 /// prim's owner. A host's `shared:` folders are the exception: code every prim of that host runs,
 /// guarded by the `shared-code` rule. Pure.
 public enum PackageFolders {
-    static let folder = "packages"
+    static let folder = StateLayout.packages
 
     /// The prim whose folder a state-relative path lies in (`packages/<id>/…`, or the name
     /// `packages/<id>` itself), or nil.
     public static func prim(of path: String) -> String? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0] == folder else { return nil }
-        return String(parts[1])
+        StateLayout.packageOwner(path)
     }
 
     /// Refuses (free, before payment) a file in a package folder with no prim: code planted there
@@ -27,7 +25,7 @@ public enum PackageFolders {
                                    field: "files[\(index)].path")
             }
             guard base.prim(id) == nil, !created.contains(id), !isShared(relative, in: base) else { continue }
-            let declaration = ManifestCheck.join(statePath, "prims/\(id).yaml")
+            let declaration = ManifestCheck.join(statePath, StateLayout.Folder.prims.file(id))
             throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' is in the package folder of prim '\(id)', which does not exist; a package folder belongs to its prim: send \(declaration) in the same manifest to create it",
                                field: "files[\(index)].path")
         }
@@ -46,7 +44,7 @@ public enum PackageFolders {
     public static func leftovers(created: [String], written: Set<String>, existing: (String) throws -> [String]) rethrows -> [String: [String]] {
         var found: [String: [String]] = [:]
         for id in created {
-            let files = try existing("\(folder)/\(id)").filter { !written.contains($0) }.sorted()
+            let files = try existing(StateLayout.package(id)).filter { !written.contains($0) }.sorted()
             if !files.isEmpty { found[id] = files }
         }
         return found

@@ -8,27 +8,28 @@ public enum PolicyGate {
         var ids = Set<String>()
         let states = [base] + (head.map { [$0] } ?? [])
         for path in paths {
-            let parts = path.split(separator: "/").map(String.init)
-            guard parts.count >= 2 else { continue }
-            switch parts[0] {
-            case "prims":
-                let owners = states.flatMap { $0.prims.filter { $0.file == path } }.map(\.id)
-                ids.formUnion(owners.isEmpty ? [stem(parts[1])] : owners)
-            case "packages":
+            if let package = StateLayout.packageOwner(path) {
                 // Code a host shares with its prims (`shared:`) is every one of those prims' code.
                 let sharing = states.flatMap { state in
                     state.hosts.filter { $0.shares(path) }
                         .flatMap { state.deployedPrims(on: $0).map(\.id) }
                 }
-                if sharing.isEmpty || states.contains(where: { $0.prim(parts[1]) != nil }) { ids.insert(parts[1]) }
+                if sharing.isEmpty || states.contains(where: { $0.prim(package) != nil }) { ids.insert(package) }
                 ids.formUnion(sharing)
-            case "secrets":
+                continue
+            }
+            guard let (folder, stem) = StateLayout.declaration(path) else { continue }
+            switch folder {
+            case .prims:
+                let owners = states.flatMap { $0.prims.filter { $0.file == path } }.map(\.id)
+                ids.formUnion(owners.isEmpty ? [stem] : owners)
+            case .secrets:
                 for state in states {
                     for secret in state.secrets where secret.file == path {
                         ids.formUnion(secret.prims.contains("*") ? state.prims.map(\.id) : secret.prims)
                     }
                 }
-            case "providers":
+            case .providers:
                 for state in states {
                     for provider in state.providers where provider.file == path {
                         ids.formUnion(state.prims.filter { $0.providers.contains { $0.name == provider.name } }.map(\.id))
@@ -51,9 +52,9 @@ public enum PolicyGate {
             reasons.append("main has no policy.yaml, so nothing merges unattended; an operator approves each change (commit a policy.yaml to let agents' changes merge on green)")
         }
         for path in paths {
-            if path == "policy.yaml" {
+            if path == StateLayout.policy {
                 reasons.append("it changes policy.yaml")
-            } else if path.hasPrefix("hosts/") {
+            } else if StateLayout.Folder.hosts.contains(path) {
                 reasons.append("it changes a host (\(path))")
             } else if let pattern = policy.protectedPaths.first(where: { PathPattern($0).matches(path) }) {
                 reasons.append("it changes \(path), protected by '\(pattern)'")
@@ -82,10 +83,5 @@ public enum PolicyGate {
     /// Wallets other than the author that own prims the change touches: each must approve.
     public static func awaitedOwners(prims: [String], base: DesiredState, author: String) -> [String] {
         Array(Set(prims.compactMap { base.prim($0) == nil ? nil : base.owner(of: $0) }.filter { $0 != author })).sorted()
-    }
-
-    static func stem(_ name: String) -> String {
-        for suffix in [".yaml", ".yml"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
-        return name
     }
 }

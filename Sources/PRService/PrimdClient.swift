@@ -1,5 +1,5 @@
 import Foundation
-import PrimController
+import PrimStatus
 import PrimSystem
 
 /// Reads primd's status over its HTTP API (`GET <url>/status`): what promotion and deployment

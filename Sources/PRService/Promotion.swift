@@ -1,5 +1,5 @@
 import Foundation
-import PrimController
+import PrimStatus
 import PrimModel
 
 /// The `promotion` check of a PR that makes a prim `live`: green only when primd reports the
@@ -50,7 +50,7 @@ public enum Promotion {
         case .pending: summary = "waiting: \(waits.first!)"
         case .failure: summary = failures.first!
         }
-        return Check(name: "promotion", status: status, summary: summary, details: failures + waits + passes, base: base, at: now)
+        return Check(name: .promotion, status: status, summary: summary, details: failures + waits + passes, base: base, at: now)
     }
 
     enum Verdict: Equatable {

@@ -73,8 +73,7 @@ public struct Check: Sendable, Codable, Equatable {
     /// `pending`: waiting on something outside the PR (the `promotion` check); re-run until it is not.
     public enum Status: String, Sendable, Codable { case success, failure, pending }
 
-    /// `validate` or `plan`.
-    public var name: String
+    public var name: Name
     public var status: Status
     /// One line: `12 files valid` or `Plan: 4 to add, 0 to change, 0 to destroy.`
     public var summary: String
@@ -83,4 +82,19 @@ public struct Check: Sendable, Codable, Equatable {
     /// The main commit the manifest was laid over.
     public var base: String
     public var at: Date
+
+    /// A check's name: typed constants in the code, the plain string on the wire (`pr.sh/<name>`
+    /// on the forge).
+    public struct Name: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The state with the change loads and validates.
+        public static let validate = Name(rawValue: "validate")
+        /// What the change does to each host; fails when it blocks a prim.
+        public static let plan = Name(rawValue: "plan")
+        /// A prim the change makes `live` passed conformance long enough as `testing`.
+        public static let promotion = Name(rawValue: "promotion")
+    }
 }

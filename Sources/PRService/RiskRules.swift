@@ -41,7 +41,7 @@ public enum RiskRules {
             }
             // Until a prim has an owner (the x402 issue), its code or command is anyone's to change:
             // for a prim that holds secrets, that would hand them to whoever sends the change.
-            if let before, paths.contains(where: { $0 == prim.file || $0 == before.file || $0.hasPrefix("packages/\(prim.id)/") }) {
+            if let before, paths.contains(where: { $0 == prim.file || $0 == before.file || StateLayout.packageOwner($0) == prim.id }) {
                 let held = Set(base.secrets(for: before).map(\.name)).union(head.secrets(for: prim).map(\.name)).sorted()
                 if !held.isEmpty {
                     add(.secretHolder, "it changes prim '\(prim.id)', which receives secret\(held.count == 1 ? "" : "s") \(held.joined(separator: ", ")): its code or command could send \(held.count == 1 ? "it" : "them") anywhere")

@@ -4,7 +4,9 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 import PrimEngine
+import PrimStatus
 import PrimSystem
 
 /// What primd is doing with a commit, kept on disk for exactly as long as it does it. Found when
@@ -41,7 +43,7 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     /// How many deaths while applying make a commit poison (the first is resumed from the journal).
     public static let applyDeathsAllowed = 1
 
-    public static func path(dataDir: String) -> String { "\(dataDir)/attempt.json" }
+    public static func path(dataDir: String) -> String { HostPaths(dataDir: dataDir).attempt }
 
     public static func load(dataDir: String) -> AttemptRecord? {
         guard let bytes = (try? FileReader.bytes(path(dataDir: dataDir))) ?? nil else { return nil }

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import DNSReconciler
 import PrimEngine
+import PrimStatus
 import PrimSystem
 
 /// primd's counters, rendered in Prometheus' text format.

@@ -49,7 +49,7 @@ public struct Applier {
             for kind in creates { try kind.check(checking) }
 
             let journal = try ApplyJournal.begin(dataDir: dataDir, header: .init(
-                generation: number, revision: revision, started: started, steps: pending.map(ApplyJournal.step)))
+                generation: number, revision: revision, started: started, steps: pending.map(JournalStep.init)))
             let apply = ApplyContext(plan: plan, desired: desired, host: host, gates: gates, resuming: resuming, overrides: overrides,
                                      jobTimeout: jobTimeout, dataDir: dataDir, inventory: inventory, journal: journal, report: report)
             func of(_ kind: any Reconciler, _ include: (Change) -> Bool) -> [Change] {
@@ -80,10 +80,11 @@ public struct Applier {
             added: apply.applied.filter { $0.action.tally == .add }.count,
             changed: apply.applied.filter { $0.action.tally == .change }.count,
             destroyed: apply.applied.filter { $0.action.tally == .destroy }.count,
-            changes: apply.applied.map(ApplyJournal.step), gates: apply.gateResults, errors: apply.errors)
+            changes: apply.applied.map { JournalStep($0).description }, gates: apply.gateResults, errors: apply.errors)
         generation.subject = provenance.subject
         generation.archive = provenance.archive
         generation.rollbackOf = provenance.rollbackOf
+        generation.note = provenance.note
         let started = apply.applied.filter { $0.address.kind == .unit && [.create, .start, .restart].contains($0.action) }.compactMap(\.prim)
         generation.deployed = Set(started).subtracting(apply.kept).sorted()
         generation.kept = apply.kept.sorted()

@@ -101,7 +101,7 @@ public final class ApplyContext {
 
     /// Records a change carried out outside `step` (a unit job that ran with others).
     public func done(_ change: Change, seconds: Double) {
-        journal?.markDone(ApplyJournal.step(change))
+        journal?.markDone(JournalStep(change))
         applied.append(change)
         report(.step(.init(address: change.address, action: change.action, error: nil, seconds: seconds, journal: [])))
     }

@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 import PrimPlan
 import PrimSystem
 
@@ -15,9 +16,9 @@ public struct ApplyJournal {
         public var generation: Int
         public var revision: String?
         public var started: Date
-        public var steps: [String]
+        public var steps: [JournalStep]
 
-        public init(generation: Int, revision: String?, started: Date, steps: [String]) {
+        public init(generation: Int, revision: String?, started: Date, steps: [JournalStep]) {
             self.generation = generation
             self.revision = revision
             self.started = started
@@ -25,14 +26,13 @@ public struct ApplyJournal {
         }
     }
 
-    struct Done: Codable { var done: String }
+    struct Done: Codable { var done: JournalStep }
 
     let path: String
     let file: AppendFile
 
-    public static func path(dataDir: String) -> String { "\(dataDir)/journal.jsonl" }
+    public static func path(dataDir: String) -> String { HostPaths(dataDir: dataDir).journal }
 
-    public static func step(_ change: Change) -> String { "\(change.action.rawValue) \(change.address.key)" }
 
     /// Starts a journal for a plan; the header is on disk (fsync) before this returns.
     public static func begin(dataDir: String, header: Header) throws -> ApplyJournal {
@@ -45,7 +45,7 @@ public struct ApplyJournal {
         return ApplyJournal(path: path, file: try AppendFile(path))
     }
 
-    public func markDone(_ step: String) {
+    public func markDone(_ step: JournalStep) {
         guard let data = try? JSONEncoder().encode(Done(done: step)) else { return }
         file.append([UInt8](data) + [0x0A])
     }
@@ -56,7 +56,7 @@ public struct ApplyJournal {
     }
 
     /// What an interrupted apply left: its header and the steps it did not finish.
-    public static func interrupted(dataDir: String) -> (header: Header, unfinished: [String])? {
+    public static func interrupted(dataDir: String) -> (header: Header, unfinished: [JournalStep])? {
         guard let bytes = try? FileReader.bytes(path(dataDir: dataDir)) else { return nil }
         let lines = bytes.split(separator: 0x0A)
         let decoder = JSONDecoder()
@@ -67,23 +67,59 @@ public struct ApplyJournal {
     }
 }
 
+/// One step of an apply: a change's action on a resource. Written as `<action> <kind>.<name>`
+/// (`restart unit.prim-a@.service`), in the journal and in generation records.
+public struct JournalStep: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var action: Action
+    public var address: ResourceAddress
+
+    public init(_ action: Action, _ address: ResourceAddress) {
+        self.action = action
+        self.address = address
+    }
+
+    public init(_ change: Change) {
+        self.init(change.action, change.address)
+    }
+
+    /// Reads what `description` wrote; nil for anything else.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, let action = Action(rawValue: String(parts[0])) else { return nil }
+        let key = parts[1].split(separator: ".", maxSplits: 1)
+        guard key.count == 2 else { return nil }
+        self.init(action, ResourceAddress(ResourceKind(rawValue: String(key[0])), String(key[1])))
+    }
+
+    public var description: String { "\(action.rawValue) \(address.key)" }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let step = JournalStep(parsing: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not '<action> <kind>.<name>'"))
+        }
+        self = step
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
 /// Adjusts a fresh plan so an interrupted apply's unfinished steps still happen: a unit file
 /// written before the interruption looks converged, but the service still runs the old one. Each
 /// kind says which of its unfinished steps need an action to finish (`KindPlanner.resumeAction`).
 public enum Resume {
-    public static func adjust(_ plan: Plan, unfinished: [String], kinds: [any KindPlanner]) -> Plan {
+    public static func adjust(_ plan: Plan, unfinished: [JournalStep], kinds: [any KindPlanner]) -> Plan {
         var plan = plan
-        var actions: [String: Action] = [:]
-        for step in unfinished {
-            let parts = step.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, let action = Action(rawValue: String(parts[0])) else { continue }
-            actions[String(parts[1])] = action
-        }
+        var actions: [ResourceAddress: Action] = [:]
+        for step in unfinished { actions[step.address] = step.action }
         let byKind = Dictionary(kinds.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
         let reason = Reason("resume", "finishing an interrupted apply")
         for index in plan.changes.indices where plan.changes[index].action == .noop {
             let change = plan.changes[index]
-            guard let unfinished = actions[change.address.key],
+            guard let unfinished = actions[change.address],
                   let action = byKind[change.address.kind]?.resumeAction(unfinished: unfinished) else { continue }
             plan.changes[index].action = action
             plan.changes[index].reason = reason

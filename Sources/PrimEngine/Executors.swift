@@ -41,3 +41,20 @@ public protocol RouteExecutor: FileExecutor {
     func check(_ config: String) throws
     func load(_ config: String) throws
 }
+
+/// What a kind drives the host with, when not its own (`HostEnvironment.drivers`).
+public struct Drivers {
+    /// File writers by kind (env files, releases, route files).
+    public var files: [ResourceKind: any FileExecutor] = [:]
+    /// Caddy.
+    public var routes: (any RouteExecutor)?
+    /// A kind's own kind of driver (the DNS kind's provider), by kind; the kind casts it.
+    public var other: [ResourceKind: Any] = [:]
+
+    public init() {}
+
+    /// The writer for `kind`: the one given, else `own()`.
+    public func files(_ kind: ResourceKind, else own: () throws -> any FileExecutor) rethrows -> any FileExecutor {
+        try files[kind] ?? own()
+    }
+}

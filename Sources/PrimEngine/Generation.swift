@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 import PrimPlan
 import PrimSystem
 
@@ -19,7 +20,10 @@ public struct Generation: Codable, Sendable, Equatable {
     }
 
     public var number: Int
+    /// The commit applied (nil for a directory).
     public var revision: String?
+    /// Why the apply ran, besides its revision (`rollback of a, b`).
+    public var note: String?
     /// Where the revision's state was read: the repository and the state folder in it.
     public var origin: Origin?
 
@@ -58,11 +62,13 @@ public struct Generation: Codable, Sendable, Equatable {
         public var subject: String?
         public var archive: String?
         public var rollbackOf: Int?
+        public var note: String?
 
-        public init(subject: String? = nil, archive: String? = nil, rollbackOf: Int? = nil) {
+        public init(subject: String? = nil, archive: String? = nil, rollbackOf: Int? = nil, note: String? = nil) {
             self.subject = subject
             self.archive = archive
             self.rollbackOf = rollbackOf
+            self.note = note
         }
     }
 
@@ -75,7 +81,7 @@ public struct GenerationStore {
     public let directory: String
 
     public init(dataDir: String) {
-        directory = "\(dataDir)/generations"
+        directory = HostPaths(dataDir: dataDir).generations
     }
 
     public func all() -> [Generation] {
@@ -83,7 +89,7 @@ public struct GenerationStore {
         decoder.dateDecodingStrategy = .iso8601
         return FileReader.names(in: directory, suffix: ".json").compactMap { name in
             guard let bytes = try? FileReader.bytes("\(directory)/\(name)") else { return nil }
-            return try? decoder.decode(Generation.self, from: Data(bytes ?? []))
+            return try? decoder.decode(Generation.self, from: Data(bytes))
         }.sorted { $0.number < $1.number }
     }
 

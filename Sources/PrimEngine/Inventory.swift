@@ -4,6 +4,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import PrimModel
 import PrimPlan
 import PrimSystem
 
@@ -21,18 +22,18 @@ public struct Inventory: Codable, Sendable, Equatable {
     public mutating func remove(_ address: ResourceAddress) { resources[address.key] = nil }
 
     public static func load(dataDir: String) throws -> Inventory {
-        guard let bytes = try FileReader.bytes("\(dataDir)/inventory.json") else { return Inventory() }
+        guard let bytes = try FileReader.bytes(HostPaths(dataDir: dataDir).inventory) else { return Inventory() }
         do {
             return try JSONDecoder().decode(Inventory.self, from: Data(bytes))
         } catch {
-            throw SystemError("\(dataDir)/inventory.json is damaged (\(error)); restore it from the last generation record or remove it to start over")
+            throw SystemError("\(HostPaths(dataDir: dataDir).inventory) is damaged (\(error)); restore it from the last generation record or remove it to start over")
         }
     }
 
     public func save(dataDir: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(self)), to: "\(dataDir)/inventory.json", mode: 0o600)
+        try AtomicFile.write([UInt8](try encoder.encode(self)), to: HostPaths(dataDir: dataDir).inventory, mode: 0o600)
     }
 
     /// Marks observed resources as owned when the inventory lists them.

@@ -10,6 +10,9 @@ public struct HostEnvironment {
     /// The observation is primd's periodic drift check, not an apply or a diff: a kind whose
     /// provider charges per read (domain.sh) reads it at its own, longer interval.
     public var driftCheck = false
+    /// Drivers that stand in for the kinds' own: empty on a host, where each kind drives the real
+    /// thing (files, Caddy, a DNS provider); tests give fakes that record their calls.
+    public var drivers = Drivers()
 
     public init(config: HostConfig, bus: SystemdBus, sources: [SourceTree]) {
         self.config = config

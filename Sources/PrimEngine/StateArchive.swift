@@ -17,7 +17,7 @@ public struct StateArchive {
     public let directory: String
 
     public init(dataDir: String) {
-        directory = "\(dataDir)/archives"
+        directory = HostPaths(dataDir: dataDir).archives
     }
 
     var objects: String { "\(directory)/objects" }
@@ -67,7 +67,7 @@ public struct StateArchive {
         }
         let tree = ArchivedSourceTree(manifest: manifest, objects: objects)
         var snapshot = StateSnapshot()
-        for path in manifest.files.keys where StateSnapshot.isStatePath(path) {
+        for path in manifest.files.keys where StateLayout.isStatePath(path) {
             snapshot.entries[path] = .file(try tree.bytes(path))
         }
         return (snapshot, tree)

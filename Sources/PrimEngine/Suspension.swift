@@ -3,21 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import PrimModel
+import PrimStatus
 import PrimSystem
 
-/// An operator's "hands off" (Flux's `suspend`): while `<data dir>/suspended` exists, primd applies
-/// no commit and repairs no drift; it still fetches, checks its prims' health and reports. Written
-/// by `primctl suspend`, removed by `primctl resume`.
-public struct Suspension: Codable, Sendable, Equatable {
-    public var since: Date
-    public var reason: String?
-
-    public init(since: Date = Date(), reason: String?) {
-        self.since = since
-        self.reason = reason
-    }
-
-    static func path(_ dataDir: String) -> String { "\(dataDir)/suspended" }
+/// A suspension's file in the data dir.
+extension Suspension {
+    static func path(_ dataDir: String) -> String { HostPaths(dataDir: dataDir).suspended }
 
     public static func load(dataDir: String) -> Suspension? {
         guard let bytes = try? FileReader.bytes(path(dataDir)) else { return nil }
@@ -40,10 +32,5 @@ public struct Suspension: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path(dataDir)) else { return false }
         try AtomicFile.remove(path(dataDir))
         return true
-    }
-
-    /// What the status says of it.
-    public var summary: String {
-        "suspended since \(since.formatted(.iso8601))\(reason.map { ": \($0)" } ?? ""); `primctl resume` hands the host back to primd"
     }
 }

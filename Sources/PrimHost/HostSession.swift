@@ -73,12 +73,12 @@ public struct HostSession {
         var desired = try Kinds.build(state, host: host, config: config, secrets: secrets, releases: releases,
                                       unreadable: decrypted.failures, versionKey: VersionKey.load(config))
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
-            desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.dataDir)/secrets/\(name) if it is not needed)")
+            desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.paths.secret(name)) if it is not needed)")
         }
         desired.notes += CommandPaths.notes(state, host: host, releases: releases)
         let declared = Set(state.secrets.map(\.name))
         for name in stored.keys.filter({ !declared.contains($0) }).sorted() {
-            desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.dataDir)/secrets/\(name) if it is not needed)")
+            desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.paths.secret(name)) if it is not needed)")
         }
         return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases),
                           releases: releases)
@@ -144,8 +144,8 @@ public struct HostSession {
         struct Found: Error {}
         return try removed.filter { state.prim($0) == nil }.sorted().compactMap { id in
             // Whether the folder holds a file: the first one answers, none is kept.
-            do { try source.forEachFile(under: "packages/\(id)") { _, _ in throw Found() } } catch is Found {
-                return "packages/\(id)/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
+            do { try source.forEachFile(under: StateLayout.package(id)) { _, _ in throw Found() } } catch is Found {
+                return "\(StateLayout.package(id))/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
             }
             return nil
         }
@@ -159,7 +159,7 @@ public struct HostSession {
     /// The applier for this host. Call it holding the apply lock: it first clears what an
     /// interrupted apply's writers left half-written.
     public func applier() throws -> Applier {
-        AtomicFile.removeStaleTemporaries(in: [config.dataDir, "\(config.dataDir)/generations"] + Kinds.all.flatMap { $0.directories(config) })
+        AtomicFile.removeStaleTemporaries(in: [config.dataDir, config.paths.generations] + Kinds.all.flatMap { $0.directories(config) })
         return Applier(kinds: Kinds.all, host: environment)
     }
 }

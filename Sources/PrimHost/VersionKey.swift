@@ -14,7 +14,7 @@ import PrimSystem
 /// versions then differ from the host's, as they should for a plan that cannot see the host.
 enum VersionKey {
     static func load(_ config: HostConfig) -> String {
-        let path = "\(config.dataDir)/version.key"
+        let path = config.paths.versionKey
         if let key = read(path) { return key }
         let key = PrimRendering.newKey()
         // Written aside, then linked into place only if no other process made one meanwhile.

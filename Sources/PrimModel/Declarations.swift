@@ -40,7 +40,7 @@ public struct PrimOwner: Sendable, Hashable {
 
     public static let keys = ["wallet", "pr"]
     /// The folder, relative to the state root.
-    public static let folder = "owners"
+    public static let folder = StateLayout.Folder.owners.rawValue
 }
 
 /// A DNS zone: who serves it, and records beyond the ones derived from prims.
@@ -137,9 +137,9 @@ public struct ProviderSpec: Sendable, Hashable {
 /// relative to the state root (`prims/*.yaml` is `state/prims/*.yaml` when the state lives
 /// in `state/`); `*` stays within a folder, `**` crosses folders.
 public struct Policy: Sendable, Hashable {
-    public var agentPaths: [String] = ["prims/*.yaml", "providers/*.yaml", "secrets/*.yaml", "packages/*/**"]
+    public var agentPaths: [String] = [StateLayout.Folder.prims.pattern, StateLayout.Folder.providers.pattern, StateLayout.Folder.secrets.pattern, StateLayout.packagesPattern]
     /// Changes here always need an operator's approval (as do `policy.yaml` and `hosts/`).
-    public var protectedPaths: [String] = ["policy.yaml", "hosts/**"]
+    public var protectedPaths: [String] = [StateLayout.policy, "\(StateLayout.Folder.hosts.rawValue)/**"]
     public var autoMergeNewPrims = true
     public var autoMergeNonLive = true
     public var perHour = 10
@@ -173,6 +173,31 @@ public struct Policy: Sendable, Hashable {
 
         public init() {}
 
-        public static let keys = ["open", "merge", "close", "approve"]
+        public static let keys = PRAction.allCases.map(\.rawValue)
+
+        /// What `action` costs.
+        public subscript(action: PRAction) -> UInt64 {
+            get {
+                switch action {
+                case .open: return open
+                case .merge: return merge
+                case .close: return close
+                case .approve: return approve
+                }
+            }
+            set {
+                switch action {
+                case .open: open = newValue
+                case .merge: merge = newValue
+                case .close: close = newValue
+                case .approve: approve = newValue
+                }
+            }
+        }
     }
+}
+
+/// pr.sh's paid actions: the policy's `prices:` keys and the paths `POST /v1/pr[/<n>/<action>]`.
+public enum PRAction: String, CaseIterable, Sendable {
+    case open, merge, close, approve
 }

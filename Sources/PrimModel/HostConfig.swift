@@ -19,7 +19,7 @@ public struct HostConfig: Sendable, Equatable {
     public var caddyMain: String?
     /// `https` (the default) serves prims on their bare host names, with certificates;
     /// `http` serves them as `http://<endpoint>` (a test machine with no certificates).
-    public var caddyScheme = "https"
+    public var caddyScheme = CaddyScheme.https
     /// Journal directory of the systemd manager; nil reads the local journal.
     public var journalDir: String?
     /// Env files, mode 0600 root: only the manager reads them, and prims cannot see this directory.
@@ -30,7 +30,7 @@ public struct HostConfig: Sendable, Equatable {
     /// Addresses the control plane listens on (primd, pr.sh, a DNS server's API): every prim's unit
     /// gets `IPAddressDeny=` for them, so a prim cannot reach them.
     public var denyAddresses = ["127.0.0.2"]
-    public var dnsProvider: String?
+    public var dnsProvider: DNSProviderName?
     public var dnsAPI: String?
     public var dnsAPIKeyFile: String?
     /// The zone's authoritative server as `address:port`, asked directly (no recursion) whether a new record is served.
@@ -96,7 +96,7 @@ public struct HostConfig: Sendable, Equatable {
             let f = FieldSet(caddy, file: file)
             reader.rejectUnknownKeys(f, allowed: ["admin", "fragment_dir", "http", "header", "main", "scheme"], context: "caddy", code: "unknown-key")
             if let scheme = f["scheme"], let value = reader.string(scheme) {
-                if value == "http" || value == "https" { config.caddyScheme = value } else {
+                if let value = CaddyScheme(rawValue: value) { config.caddyScheme = value } else {
                     log.error(file, scheme.value.mark, "invalid-scheme", "caddy.scheme must be http or https, got '\(value)'")
                 }
             }
@@ -127,7 +127,7 @@ public struct HostConfig: Sendable, Equatable {
             }
             config.dnsAdopt = reader.bool(f["adopt"]) ?? false
             config.dnsAllowDeletes = reader.bool(f["allow_deletes"]) ?? false
-            config.dnsProvider = reader.string(f["provider"])
+            config.dnsProvider = reader.string(f["provider"]).map(DNSProviderName.init(rawValue:))
             config.dnsAPI = reader.string(f["api"])
             config.dnsAPIKeyFile = reader.string(f["api_key_file"])
             config.dnsServer = reader.string(f["server"])
@@ -181,7 +181,7 @@ public struct ControllerSettings: Sendable, Equatable {
     /// How often primd asks every running prim its gate and conformance again (what promotion reads).
     public var conformanceSeconds = 60.0
     /// `repair` (self-heal) or `warn` (report only).
-    public var driftMode = "repair"
+    public var driftMode = DriftMode.repair
     /// An allowed-signers file (ssh-keygen's format); when set, only commits signed by one of its keys are applied.
     public var allowedSigners: String?
     /// A file holding a token for http(s) repositories (sent as user `x-access-token`, as GitHub expects);
@@ -217,7 +217,7 @@ public struct ControllerSettings: Sendable, Equatable {
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["conformance_interval"]) { settings.conformanceSeconds = Double(max(1, seconds)) }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {
-            if value == "repair" || value == "warn" { settings.driftMode = value } else {
+            if let value = DriftMode(rawValue: value) { settings.driftMode = value } else {
                 reader.log.error(mode.file, mode.value.mark, "invalid-drift-mode", "controller.drift_mode must be repair or warn, got '\(value)'")
             }
         }

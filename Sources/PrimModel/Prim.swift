@@ -89,7 +89,7 @@ public struct Prim: Sendable, Hashable {
         }
     }
 
-    public var unitName: String { "prim-\(id)@.service" }
+    public var unitName: String { UnitName.template(id) }
     public var isDeployed: Bool { status?.isDeployed ?? false }
 
     /// Every env key the prim needs: its `env` list and its active providers' keys.

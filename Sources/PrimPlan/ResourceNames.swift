@@ -1,3 +1,5 @@
+import PrimModel
+
 /// The kinds the desired-state code renders for every deployed prim. Their reconcilers live in
 /// `reconcilers/`; a kind rendered elsewhere (DNS records) is declared beside its reconciler.
 extension ResourceKind {
@@ -15,13 +17,13 @@ extension ResourceKind {
 /// env from `<env dir>/<id>@<version>.env` and its release through `<data dir>/versions/<id>@<version>`.
 public enum ResourceNames {
     /// The prim's template unit: the unit resource the plan shows.
-    public static func unit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id)@.service") }
+    public static func unit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, UnitName.template(id)) }
     /// One version of the prim, running.
-    public static func instance(_ id: String, version: String) -> String { "prim-\(id)@\(version).service" }
+    public static func instance(_ id: String, version: String) -> String { UnitName.instance(id, version: version) }
     /// The glob that matches every version of a prim (every prim's, with `*`).
-    public static func instances(_ id: String) -> String { "prim-\(id)@*.service" }
+    public static func instances(_ id: String) -> String { UnitName.instances(id) }
     /// The unit of a prim deployed before versions ran as instances: its template's hand-over replaces it.
-    public static func legacyUnit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, "prim-\(id).service") }
+    public static func legacyUnit(_ id: String) -> ResourceAddress { ResourceAddress(.unit, UnitName.legacy(id)) }
     /// A version's env file, in the env directory: the prim's env with the version's port.
     public static func versionEnvFile(_ id: String, version: String) -> String { "\(id)@\(version).env" }
     /// A version's link to its release, in `<data dir>/versions`.
@@ -47,7 +49,7 @@ public enum ResourceNames {
     }
 
     /// Whether a unit name is a prim's template (`prim-<id>@.service`).
-    public static func isTemplate(_ name: String) -> Bool { name.hasPrefix("prim-") && name.hasSuffix("@.service") }
+    public static func isTemplate(_ name: String) -> Bool { UnitName.isTemplate(name) }
 
     /// The prim of a file named `<id><suffix>` (`search.env`, `search.caddy`).
     public static func prim(ofFile name: String, suffix: String) -> String? {

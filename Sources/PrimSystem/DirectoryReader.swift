@@ -21,22 +21,18 @@ public enum DirectoryReader {
             throw SystemError("cannot resolve the state directory '\(root)': \(String(cString: strerror(errno)))")
         }
         var snapshot = StateSnapshot()
-        var candidates = ["policy.yaml", "primitives.yaml"]
-        for folder in StateSnapshot.folders {
-            for name in try ContainedPath.names(in: "\(root)/\(folder)") {
-                candidates.append("\(folder)/\(name)")
+        let candidates = try StateLayout.candidates { folder in
+            let names = try ContainedPath.names(in: "\(root)/\(folder)")
+            guard folder == StateLayout.packages else { return names }
+            return try names.filter { name in
+                // A package folder that leads out of the state is refused whether or not it holds a prim.yaml:
+                // its files would become a prim's release.
+                guard case .outside(let target) = try ContainedPath.resolve("\(root)/\(StateLayout.package(name))", realRoot: realRoot) else { return true }
+                snapshot.entries[StateLayout.packagePrim(name)] = .escapingSymlink(target: target)
+                return false
             }
         }
-        for name in try ContainedPath.names(in: "\(root)/packages") {
-            // A package folder that leads out of the state is refused whether or not it holds a prim.yaml:
-            // its files would become a prim's release.
-            if case .outside(let target) = try ContainedPath.resolve("\(root)/packages/\(name)", realRoot: realRoot) {
-                snapshot.entries["packages/\(name)/prim.yaml"] = .escapingSymlink(target: target)
-                continue
-            }
-            candidates.append("packages/\(name)/prim.yaml")
-        }
-        for path in candidates where StateSnapshot.isStatePath(path) {
+        for path in candidates where StateLayout.isStatePath(path) {
             if let entry = try entry(root: root, realRoot: realRoot, path: path) {
                 snapshot.entries[path] = entry
             }

@@ -123,15 +123,11 @@ struct TreeReader {
 
     func snapshot() throws -> StateSnapshot {
         var snapshot = StateSnapshot()
-        var candidates = ["policy.yaml", "primitives.yaml"]
-        for folder in StateSnapshot.folders {
-            candidates += try names(in: folder).map { "\(folder)/\($0)" }
-        }
-        candidates += try names(in: "packages").map { "packages/\($0)/prim.yaml" }
+        let candidates = try StateLayout.candidates(names: names(in:))
         if !base.isEmpty, try entry(at: base) == nil {
             throw SystemError("path '\(base)' does not exist in the commit; pass the state folder inside the repository with --state")
         }
-        for path in candidates where StateSnapshot.isStatePath(path) {
+        for path in candidates where StateLayout.isStatePath(path) {
             if let entry = try fileEntry(path) { snapshot.entries[path] = entry }
         }
         return snapshot

@@ -30,6 +30,19 @@ public final class SystemdBus {
         self.address = address
     }
 
+    private init(unstarted bus: OpaquePointer) {
+        self.bus = bus
+        address = nil
+    }
+
+    /// A bus that is never connected: every call on it fails ("not connected"). For a host
+    /// environment whose kinds do not drive a manager (tests of other kinds on fakes).
+    public static func unconnected() throws -> SystemdBus {
+        var bus: OpaquePointer?
+        try check(sd_bus_new(&bus), "cannot create a bus connection")
+        return SystemdBus(unstarted: bus!)
+    }
+
     deinit { sd_bus_flush_close_unref(bus) }
 
     static func check(_ code: Int32, _ action: String, class errorClass: SystemError.Class = .stalled) throws {

@@ -83,7 +83,7 @@ struct ApplyRun {
 
         let lock: FileLock
         do {
-            lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primctl apply, since \(ApplyProgress.timestamp()))",
+            lock = try FileLock.acquire(config.paths.lock, holder: "pid \(getpid()) (primctl apply, since \(ApplyProgress.timestamp()))",
                                         timeout: lockTimeout) { holder in progress.waiting(for: holder) }
         } catch {
             throw output.fail("locked", "\(error)")

@@ -28,7 +28,7 @@ enum HostConfigLoader {
     /// Where mirrors of remote repositories are kept: the data dir when writable, else the user's cache.
     static func cacheRoot(_ config: HostConfig?) -> String {
         if let config, FileManager.default.isWritableFile(atPath: config.dataDir) {
-            return "\(config.dataDir)/cache"
+            return config.paths.cache
         }
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"] ?? "\(environment["HOME"] ?? "/tmp")/.cache"

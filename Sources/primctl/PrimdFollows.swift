@@ -1,6 +1,7 @@
 import PrimController
 import PrimEngine
 import PrimModel
+import PrimStatus
 
 /// Whether an operator's apply would fight primd: on a host whose primd follows a repository and
 /// is not suspended, anything but the commit primd runs is undone at its next drift check.
@@ -11,7 +12,7 @@ enum PrimdFollows {
         guard let repo = config.controller.repo, Suspension.load(dataDir: config.dataDir) == nil else { return nil }
         // Only the commit primd runs, with no prim held back at an older one: not the branch
         // head it refused (unsigned, invalid, rewritten), nor a commit whose failing prims it rolled back.
-        let status = ControllerStatus.load("\(config.dataDir)/status.json")
+        let status = ControllerStatus.load(config.paths.status)
         if let revision = source.revision, revision == status?.liveRevision, status?.rolledBack.isEmpty ?? false,
            (source.origin?.statePath ?? "") == config.controller.statePath { return nil }
         let what = source.revision.map { "commit \($0.prefix(12))" } ?? "\(source.label)"

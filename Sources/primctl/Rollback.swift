@@ -67,6 +67,7 @@ struct Rollback: ParsableCommand {
         generation.revision.map(commit) ?? generation.archive
     }
 
-    /// A generation's revision may carry a note (`<sha> (rollback of x)`); the commit is the first word.
+    /// Records written before generations had a `note` carry it in the revision (`<sha> (rollback
+    /// of x)`); the commit is the first word.
     static func commit(_ revision: String) -> String { String(revision.split(separator: " ").first ?? "") }
 }

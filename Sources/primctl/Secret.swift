@@ -66,7 +66,7 @@ struct Secret: ParsableCommand {
             }
             for text in host.secretRecipients where seen.insert(text).inserted {
                 do { recipients.append(try Age.Recipient(text)) } catch {
-                    throw output.fail("invalid-recipient", "hosts/\(host.name).yaml: \(error)")
+                    throw output.fail("invalid-recipient", "\(StateLayout.Folder.hosts.file(host.name)): \(error)")
                 }
             }
         }
@@ -84,7 +84,7 @@ struct Secret: ParsableCommand {
         text += "prims: [\(prims.joined(separator: ", "))]\n"
         if let description { text += "description: \(description.debugDescription)\n" }
         text += "encrypted: |\n" + armored.split(separator: "\n").map { "  \($0)\n" }.joined()
-        let path = "\(state)/secrets/\(name).yaml"
+        let path = "\(state)/\(StateLayout.Folder.secrets.file(name))"
         do {
             try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
         } catch {

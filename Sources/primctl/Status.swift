@@ -4,6 +4,7 @@ import PrimController
 import PrimEngine
 import PrimModel
 import PrimPlan
+import PrimStatus
 import PrimSystem
 import SystemdReconciler
 
@@ -16,7 +17,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
-        let status = ControllerStatus.load("\(config.dataDir)/status.json")
+        let status = ControllerStatus.load(config.paths.status)
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let last = generations.last
         let suspension = Suspension.load(dataDir: config.dataDir)
@@ -49,7 +50,7 @@ struct Status: ParsableCommand {
                     output.print("\(condition.type.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n")
                 }
             } else {
-                output.print("primd has not run on this host (no \(config.dataDir)/status.json).\n")
+                output.print("primd has not run on this host (no \(config.paths.status)).\n")
                 if let last {
                     output.print("Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n")
                 }

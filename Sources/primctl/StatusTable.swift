@@ -5,6 +5,7 @@ import Foundation
 #endif
 import PrimController
 import PrimEngine
+import PrimStatus
 
 /// One row of `primctl status`: a deployed prim, the version it serves, what is desired of it
 /// that does not serve yet, and its health; from primd's status when primd runs, and from the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PrimEngine
+import PrimStatus
 import PrimSystem
 
 struct SuspendCommand: ParsableCommand {
@@ -22,7 +23,7 @@ struct SuspendCommand: ParsableCommand {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
         do {
-            let lock = try FileLock.acquire("\(config.dataDir)/lock", holder: "pid \(getpid()) (primctl suspend)", timeout: 600) { _ in }
+            let lock = try FileLock.acquire(config.paths.lock, holder: "pid \(getpid()) (primctl suspend)", timeout: 600) { _ in }
             defer { lock.release() }
             try Suspension(reason: reason).save(dataDir: config.dataDir)
         } catch {

@@ -28,7 +28,7 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "host:port of the HTTP listener (/healthz, /status, /metrics, /hooks/git).") var listen: String?
     @Option(help: "File holding the webhook secret.") var webhookSecretFile: String?
     @Option(help: "Seconds between drift checks.") var driftInterval: Int?
-    @Option(help: "repair or warn.") var driftMode: String?
+    @Option(help: "repair or warn.") var driftMode: DriftMode?
     @Option(help: "Seconds between conformance checks of every running prim.") var conformanceInterval: Int?
     @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
     @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.") var caFile: String?
@@ -63,12 +63,11 @@ struct Primd: AsyncParsableCommand {
             guard let text = try FileReader.secret(file) else { throw ValidationError("webhook secret file '\(file)' does not exist") }
             secret = Array(text.utf8)
         }
-        let parts = settings.listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }
+        guard let address = HostPort(settings.listen) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }
         let app = Application(
             router: HTTPRoutes.router(controller: controller, trigger: trigger, secret: secret),
             server: ListenerLimits().server(),
-            configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "primd"),
+            configuration: .init(address: .hostname(address.host, port: Int(address.port)), serverName: "primd"),
             logger: logger)
         let group = ServiceGroup(
             services: [ReconcileLoop(controller: controller, trigger: trigger), app],
@@ -77,3 +76,5 @@ struct Primd: AsyncParsableCommand {
         try await group.run()
     }
 }
+
+extension DriftMode: ExpressibleByArgument {}

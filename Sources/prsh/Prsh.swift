@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import PRService
+import PrimHost
 import PrimListener
+import PrimModel
 import PrimSigning
 import PrimSystem
 import PrimX402
@@ -46,12 +48,11 @@ struct Prsh: AsyncParsableCommand {
     @Option(help: "Largest manifest, in bytes of file content.") var maxTotalBytes = 1024 * 1024
 
     func run() async throws {
-        let lock = try FileLock.acquire("\(dataDir)/lock", holder: "prsh pid \(getpid())", timeout: 0) { _ in }
+        let lock = try FileLock.acquire(PrshPaths(dataDir: dataDir).lock, holder: "prsh pid \(getpid())", timeout: 0) { _ in }
         defer { lock.release() }
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("listen must be host:port, got '\(listen)'") }
+        guard let address = HostPort(listen) else { throw ValidationError("listen must be host:port, got '\(listen)'") }
 
-        var settings = PRService.Configuration(repository: repo ?? "", dataDir: dataDir)
+        var settings = PRService.Configuration(repository: repo ?? "", dataDir: dataDir, kinds: Kinds.registry)
         settings.branch = branch
         settings.statePath = statePath.split(separator: "/").joined(separator: "/")
         settings.publicURL = publicURL ?? "http://\(listen)"
@@ -78,7 +79,7 @@ struct Prsh: AsyncParsableCommand {
                             statePath: settings.statePath, maxBody: 4 * maxTotalBytes + 64 * 1024)
         let logger = Logger(label: "prsh")
         let app = Application(router: routes.router(), server: ListenerLimits().server(),
-                              configuration: .init(address: .hostname(String(parts[0]), port: port), serverName: "pr.sh"),
+                              configuration: .init(address: .hostname(address.host, port: Int(address.port)), serverName: "pr.sh"),
                               logger: logger)
         let group = ServiceGroup(services: [app, Maintenance(service: service, interval: recheckInterval, logger: logger),
                                             DeploymentFollower(service: service, interval: followInterval, logger: logger)],
@@ -109,7 +110,7 @@ extension Prsh {
                 throw ValidationError("--chain-rpc must be an http(s) URL of the network's JSON-RPC endpoint")
             }
             return .on(try PaymentDesk(settings, facilitator: HTTPFacilitator(url: facilitator, timeout: facilitatorTimeout),
-                                       lookup: chainRpc.map { ChainRPCLookup(url: $0) }, journal: "\(dataDir)/payments.jsonl"))
+                                       lookup: chainRpc.map { ChainRPCLookup(url: $0) }, journal: PrshPaths(dataDir: dataDir).payments))
         default:
             throw ValidationError("--payments must be on or off, got '\(payments)'")
         }
@@ -129,7 +130,7 @@ extension Prsh {
             }
             let settings = GitHubForge.Settings(api: githubAPI, slug: slug, gitURL: githubGitURL ?? "https://github.com/\(slug).git",
                                                 token: token, branch: branch, caFile: githubCaFile)
-            return try GitHubForge(settings, cache: "\(dataDir)/github.git")
+            return try GitHubForge(settings, cache: PrshPaths(dataDir: dataDir).githubCache)
         default:
             throw ValidationError("--forge must be local or github, got '\(forge)'")
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PRService
+import PrimModel
 import PrimSigning
 import PrimX402
 
@@ -89,7 +90,7 @@ struct Routes {
         router.post("v1/pr/:number/merge") { request, context in
             await handle {
                 let number = try Self.number(context)
-                return try await act(request, number: number, action: "merge") { caller in
+                return try await act(request, number: number, action: .merge) { caller in
                     try await service.merge(number, by: caller)
                 }
             }
@@ -105,7 +106,7 @@ struct Routes {
                     }
                     comment = object["comment"] as? String
                 }
-                return try await act(request, number: number, action: "close") { caller in
+                return try await act(request, number: number, action: .close) { caller in
                     try await service.close(number, by: caller, comment: comment)
                 }
             }
@@ -118,13 +119,13 @@ struct Routes {
                     return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
                 }
                 // An owner's approval of another wallet's change to its prims: a paid call.
-                let price = try await service.price(of: "approve", number, by: nil)
+                let price = try await service.price(of: .approve, number, by: nil)
                 let call = "approve #\(number) \(UUID().uuidString)"
                 return try await paid(request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner", price: price,
                                       request: "approve #\(number)",
                                       check: { try await service.authorizeApproval(number, owner: $0) },
                                       claim: { wallet in
-                                          try await service.claim(pullRequest: number, action: "approve", by: .wallet(wallet), for: call)
+                                          try await service.claim(pullRequest: number, action: .approve, by: .wallet(wallet), for: call)
                                           return nil
                                       },
                                       release: { await service.release(call) }) { wallet in
@@ -180,15 +181,15 @@ struct Routes {
     }
 
     /// Merge or close: the operator's token acts free; a wallet pays, and must be the PR's author.
-    func act(_ request: Request, number: Int, action: String, _ work: @escaping (PRService.Caller) async throws -> PullRequest) async throws -> Response {
+    func act(_ request: Request, number: Int, action: PRAction, _ work: @escaping (PRService.Caller) async throws -> PullRequest) async throws -> Response {
         if isOperator(request) {
             let pr = try await work(.operator)
             return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
         }
         let price = try await service.price(of: action, number, by: nil)
-        let call = "\(action) #\(number) \(UUID().uuidString)"
-        return try await paid(request, path: "/v1/pr/\(number)/\(action)", description: "\(action.prefix(1).uppercased() + action.dropFirst()) PR #\(number)", price: price,
-                              request: "\(action) #\(number)",
+        let call = "\(action.rawValue) #\(number) \(UUID().uuidString)"
+        return try await paid(request, path: "/v1/pr/\(number)/\(action.rawValue)", description: "\(action.rawValue.prefix(1).uppercased() + action.rawValue.dropFirst()) PR #\(number)", price: price,
+                              request: "\(action.rawValue) #\(number)",
                               // The claim authorizes the payer, at the moment it claims the PR; without payments, `work` does.
                               check: { _ in },
                               claim: { wallet in

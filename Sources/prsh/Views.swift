@@ -9,12 +9,12 @@ enum Views {
             "title": pr.title, "body": pr.body, "labels": pr.labels, "author": pr.author, "prims": pr.prims,
             "paths": pr.paths, "base": pr.base, "head": pr.head,
             "checks": pr.checks.map { check in
-                ["name": check.name, "status": check.status.rawValue, "summary": check.summary,
+                ["name": check.name.rawValue, "status": check.status.rawValue, "summary": check.summary,
                  "details": check.details, "base": check.base, "at": iso(check.at)] as [String: Any]
             },
             "green": pr.isGreen,
-            "plan_summary": pr.checks.first { $0.name == "plan" }?.summary ?? NSNull(),
-            "diagnostics": pr.checks.first { $0.name == "validate" && $0.status == .failure }?.details ?? [],
+            "plan_summary": pr.checks.first { $0.name == .plan }?.summary ?? NSNull(),
+            "diagnostics": pr.checks.first { $0.name == .validate && $0.status == .failure }?.details ?? [],
             "needs_approval": pr.needsApproval, "approval_reasons": pr.approvalReasons,
             "awaited_owners": pr.awaitedOwners ?? [], "owner_approvals": pr.ownerApprovals ?? [],
             "approved_by": pr.approvedBy ?? NSNull(), "merged_commit": pr.mergedCommit ?? NSNull(),

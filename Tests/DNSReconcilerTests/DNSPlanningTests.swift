@@ -26,10 +26,10 @@ final class DNSPlanningTests: XCTestCase {
     func desired(_ files: [String: String] = base, adopt: Bool = false) throws -> DesiredHost {
         let state = state(files)
         var config = HostConfig()
-        config.dnsProvider = "powerdns"
+        config.dnsProvider = .powerdns
         config.dnsAdopt = adopt
         let host = try DesiredBuilder.host(state, named: nil)
-        return try Kinds.desire(state, host: host, config: config, built: DesiredBuilder.build(state, host: host, config: config, secrets: [:]))
+        return try Kinds.registry.desire(state, host: host, config: config, built: DesiredBuilder.build(state, host: host, config: config, secrets: [:]))
     }
 
     func records(_ desired: DesiredHost) -> [String: String] {
@@ -65,7 +65,7 @@ final class DNSPlanningTests: XCTestCase {
         let state = state(Self.base)
         let host = try DesiredBuilder.host(state, named: nil)
         let built = DesiredBuilder.build(state, host: host, config: HostConfig(), secrets: [:])
-        XCTAssertTrue(try Kinds.desire(state, host: host, config: HostConfig(), built: built).resources.allSatisfy { $0.address.kind != .dnsRecord })
+        XCTAssertTrue(try Kinds.registry.desire(state, host: host, config: HostConfig(), built: built).resources.allSatisfy { $0.address.kind != .dnsRecord })
     }
 
     func testConvergedRecordsPlanNothingAndAChangedOneOneUpdate() throws {

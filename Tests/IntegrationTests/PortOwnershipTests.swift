@@ -1,5 +1,6 @@
 import Foundation
 import PrimEngine
+import PrimGates
 import PrimSystem
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import PRService
+import PrimHost
 import PrimSystem
 import XCTest
 
@@ -38,7 +39,7 @@ final class PromotionTests: XCTestCase {
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
 
         let clock = TestClock()
-        var settings = PRService.Configuration(repository: repo.bare, dataDir: Paths.temporaryDirectory("prsh-promotion"))
+        var settings = PRService.Configuration(repository: repo.bare, dataDir: Paths.temporaryDirectory("prsh-promotion"), kinds: Kinds.registry)
         settings.statePath = "state"
         settings.primd = PrimdClient(url: primd.url)
         let service = try PRService(settings, now: { clock.now })
@@ -46,7 +47,7 @@ final class PromotionTests: XCTestCase {
             let manifest = Manifest(title: "Promote \(id)", files: [.init(path: "state/prims/\(id).yaml", content: prim(id, port: port, status: "live", stub: stub))])
             return try XCTUnwrap(try awaitResult { try await service.open(manifest, wallet: Wallets.alice) }.pullRequest)
         }
-        func promotion(_ pr: PullRequest) -> Check? { pr.checks.first { $0.name == "promotion" } }
+        func promotion(_ pr: PullRequest) -> Check? { pr.checks.first { $0.name == .promotion } }
 
         // bad answers 200 on its paid route: its promotion is red, with the route.
         let red = try open("bad", port: 3242, stub: "--ok \"POST /v1/e\"")

@@ -1,5 +1,6 @@
 import Foundation
 import PRService
+import PrimHost
 import PrimSigning
 import PrimSystem
 import XCTest
@@ -209,7 +210,7 @@ final class PrshFlowTests: XCTestCase {
     func testSweeperClosesStalePullRequestsWithAComment() throws {
         let dataDir = Paths.temporaryDirectory("prsh-sweep")
         let clock = TestClock()
-        var settings = PRService.Configuration(repository: repo.bare, dataDir: dataDir)
+        var settings = PRService.Configuration(repository: repo.bare, dataDir: dataDir, kinds: Kinds.registry)
         settings.statePath = "state"
         let service = try PRService(settings, now: { clock.now })
         let pr = try XCTUnwrap(try awaitResult { try await service.open(Manifest(title: "t", files: [.init(path: "state/prims/alpha.yaml", content: Prims.yaml("alpha", port: 3201, status: "live", description: "z"))]), wallet: Wallets.alice) }.pullRequest)

@@ -1,5 +1,5 @@
 import Foundation
-import PrimController
+import PrimStatus
 import XCTest
 
 /// Conditions are typed in the code and plain strings on the wire, both ways.

@@ -1,7 +1,7 @@
 import Foundation
 import PRService
-import PrimController
 import PrimEngine
+import PrimStatus
 import XCTest
 
 /// The promotion check and the deployment states, from primd's status JSON as /status serves it
@@ -51,7 +51,7 @@ final class PromotionAndDeploymentTests: XCTestCase {
         XCTAssertTrue(early.summary.contains("has passed conformance for 9 of 10 minutes"), early.summary)
         let done = try XCTUnwrap(check(try report([prim()]), after: 10 * 60))
         XCTAssertEqual(done.status, .success, done.summary)
-        XCTAssertEqual(done.name, "promotion")
+        XCTAssertEqual(done.name, .promotion)
         // The policy's minimum is what counts.
         XCTAssertEqual(check(try report([prim()]), minutes: 30, after: 10 * 60)?.status, .pending)
         XCTAssertEqual(check(try report([prim()]), minutes: 0, after: 0)?.status, .success)

@@ -1,6 +1,8 @@
 import Foundation
 import PrimEngine
+import PrimGates
 import PrimModel
+import PrimStatus
 import PrimX402
 import XCTest
 

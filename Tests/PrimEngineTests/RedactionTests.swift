@@ -1,6 +1,7 @@
 import PrimEngine
 import PrimModel
 import PrimPlan
+import PrimStatus
 import XCTest
 
 /// What a gate publishes (status pages, PRs' deployments) carries no secret a prim was given,

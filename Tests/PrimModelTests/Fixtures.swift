@@ -16,7 +16,7 @@ enum Fixtures {
         var entries: [String: StateSnapshot.Entry] = [:]
         let enumerator = FileManager.default.enumerator(atPath: root)
         while let relative = enumerator?.nextObject() as? String {
-            guard StateSnapshot.isStatePath(relative), let data = FileManager.default.contents(atPath: "\(root)/\(relative)") else { continue }
+            guard StateLayout.isStatePath(relative), let data = FileManager.default.contents(atPath: "\(root)/\(relative)") else { continue }
             entries[relative] = .file([UInt8](data))
         }
         return StateSnapshot(entries: entries)

@@ -15,7 +15,7 @@ final class RendererSnapshotTests: XCTestCase {
         let base = Self.root.appendingPathComponent("examples/quickstart").path
         let enumerator = FileManager.default.enumerator(atPath: base)
         while let relative = enumerator?.nextObject() as? String {
-            if StateSnapshot.isStatePath(relative), let data = FileManager.default.contents(atPath: "\(base)/\(relative)") {
+            if StateLayout.isStatePath(relative), let data = FileManager.default.contents(atPath: "\(base)/\(relative)") {
                 entries[relative] = .file([UInt8](data))
             }
         }

@@ -55,14 +55,14 @@ public struct CaddyConfigReconciler: Reconciler {
 
     public func check(_ apply: ApplyContext) throws {
         guard loads(apply) else { return }
-        let caddy = try CaddyExecutor(config: apply.host.config)
+        let caddy = try CaddyExecutor.of(apply)
         try caddy.check(caddy.compose(fragments: CaddyRoutes.final(apply)))
     }
 
     /// One load of the routes as they now are (`CaddyRoutes.final`).
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         guard let change = changes.first else { return }
-        let caddy = try CaddyExecutor(config: apply.host.config)
+        let caddy = try CaddyExecutor.of(apply)
         try apply.step(change) {
             try caddy.load(caddy.compose(fragments: CaddyRoutes.final(apply)))
         }

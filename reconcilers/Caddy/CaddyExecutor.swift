@@ -70,3 +70,10 @@ public struct CaddyExecutor: RouteExecutor {
         return "HTTP \(response.status) \(response.text)"
     }
 }
+
+extension CaddyExecutor {
+    /// What an apply drives Caddy with: the host's driver when one is given (a test's fake), else Caddy itself.
+    static func of(_ apply: ApplyContext) throws -> any RouteExecutor {
+        try apply.host.drivers.routes ?? CaddyExecutor(config: apply.host.config)
+    }
+}

@@ -6,8 +6,8 @@ import PrimPlan
 public enum CaddyFragmentRenderer {
     /// - Parameter scheme: `https` writes the bare endpoint (Caddy gets certificates); `http` writes `http://endpoint`.
     /// - Parameter alternate: the prim's other port (`HandoverPorts`), where a new version starts.
-    public static func render(_ prim: Prim, host: Host, scheme: String = "https", alternate: Int? = nil) -> String {
-        let site = scheme == "http" ? "http://\(host.endpoint(for: prim))" : host.endpoint(for: prim)
+    public static func render(_ prim: Prim, host: Host, scheme: CaddyScheme = .https, alternate: Int? = nil) -> String {
+        let site = scheme == .http ? "http://\(host.endpoint(for: prim))" : host.endpoint(for: prim)
         var lines = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
             "\(site) {",

@@ -71,7 +71,7 @@ public struct CaddyRouteReconciler: Reconciler {
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
         // Each route sent to the version that serves.
-        try apply.write(changes, with: try CaddyExecutor(config: apply.host.config)) { change, text in
+        try apply.write(changes, with: try CaddyExecutor.of(apply)) { change, text in
             CaddyRoutes.serving(text, of: change.prim, apply)
         }
     }
@@ -103,7 +103,7 @@ public struct CaddyRouteReconciler: Reconciler {
     /// The routes were dropped from Caddy when its new config was loaded; the files go now.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
-        try apply.remove(changes, with: try CaddyExecutor(config: apply.host.config))
+        try apply.remove(changes, with: try CaddyExecutor.of(apply))
     }
 
     public func directories(_ config: HostConfig) -> [String] { [config.caddyFragmentDir] }

@@ -66,7 +66,7 @@ enum CaddyRoutes {
     /// Throws only when the load fails (nothing moved); a file that cannot be written is drift the
     /// next apply repairs, never a reason to undo what Caddy now does.
     static func load(_ routes: [String: String], _ apply: ApplyContext) throws {
-        let caddy = try CaddyExecutor(config: apply.host.config)
+        let caddy = try CaddyExecutor.of(apply)
         try caddy.load(caddy.compose(fragments: current(apply, overrides: routes)))
         for (prim, text) in routes.sorted(by: { $0.key < $1.key }) {
             let path = "\(apply.host.config.caddyFragmentDir)/\(ResourceNames.fragment(prim).name)"

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Glibc
+import PrimModel
 import PrimSystem
 
 /// One direct DNS question over UDP, recursion not desired: what the authoritative server
@@ -26,10 +27,10 @@ public enum DNSQuery {
     /// The answers of type `type` for `name` (asked with EDNS, 4096-byte replies); throws when the
     /// server does not answer in `timeout`.
     public static func ask(_ server: String, name: String, type: String, timeout: Double = 1) throws -> Reply {
-        guard let colon = server.lastIndex(of: ":"), let port = UInt16(server[server.index(after: colon)...]) else {
+        guard let server = HostPort(server) else {
             throw SystemError("dns.server '\(server)' is not address:port")
         }
-        let host = String(server[..<colon].filter { $0 != "[" && $0 != "]" })
+        let (host, port) = (server.host, server.port)
         guard let code = types[type] else { return Reply(answers: [], truncated: false) }
         let id = UInt16.random(in: 0...UInt16.max)
         let query = message(id: id, name: name, type: code)

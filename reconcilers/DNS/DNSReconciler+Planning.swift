@@ -50,13 +50,13 @@ extension DNSReconciler {
         var held: [String: [String]] = [:]
         for resource in desired.resources where resource.address.kind == kind && unconfirmed.contains(resource.address.name)
         && !live.contains(where: { $0.address == resource.address }) {
-            held[resource.prim ?? "dns/\(resource.path)", default: []].append(resource.address.name)
+            held[resource.prim ?? StateLayout.Folder.dns.entry(resource.path), default: []].append(resource.address.name)
         }
         var conflicts: [String: [String]] = [:]
         var hidden: [String: [String]] = [:]
         let declared = Set(desired.resources.filter { $0.address.kind == kind }.map(\.address))
         for resource in desired.resources where resource.address.kind == kind {
-            let label = resource.prim ?? "dns/\(resource.path)"
+            let label = resource.prim ?? StateLayout.Folder.dns.entry(resource.path)
             if let why = occluding(resource, observed, declared: declared) {
                 hidden[label, default: []].append(why)
                 continue
@@ -67,7 +67,7 @@ extension DNSReconciler {
             conflicts[label, default: []] += found.map { "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))" }
         }
         func what(_ label: String) -> String {
-            label.hasPrefix("dns/") ? "records of zone \(label.dropFirst(4)) are not applied" : "prim '\(label)' is not deployed"
+            StateLayout.Folder.dns.contains(label) ? "records of zone \(label.dropFirst(StateLayout.Folder.dns.entry("").count)) are not applied" : "prim '\(label)' is not deployed"
         }
         var blocked = conflicts.keys.sorted().map { label in
             BlockedPrim(prim: label, missingEnv: [], message:

@@ -30,15 +30,18 @@ public struct DNSReconciler: Reconciler {
         DNSRecordRenderer.render(input)
     }
 
-    static func provider(_ config: HostConfig) throws -> DNSProvider {
+    /// The host's DNS provider: the driver given (a test's fake), else the one the host config names.
+    static func provider(_ host: HostEnvironment) throws -> DNSProvider {
+        if let given = host.drivers.other[.dnsRecord] as? DNSProvider { return given }
+        let config = host.config
         switch config.dnsProvider {
-        case "powerdns":
+        case .powerdns?:
             guard let api = config.dnsAPI else { throw SystemError("dns.api is not set in the host config; set it to PowerDNS's API address (http://127.0.0.1:8081)") }
             return try PowerDNS(api: api, keyFile: config.dnsAPIKeyFile)
-        case "domainsh":
+        case .domainsh?:
             return try DomainSh(config: config)
         default:
-            throw SystemError("dns.provider '\(config.dnsProvider ?? "")' is not one prim drives (powerdns, domainsh); fix dns.provider in the host config")
+            throw SystemError("dns.provider '\(config.dnsProvider?.rawValue ?? "")' is not one prim drives (\(DNSProviderName.builtIn.map(\.rawValue).joined(separator: ", "))); fix dns.provider in the host config")
         }
     }
 
@@ -59,8 +62,8 @@ public struct DNSReconciler: Reconciler {
         guard host.config.dnsProvider != nil, !desired.host.isEmpty else { return [] }
         // A paid provider's records are read by primd's drift check once a `dns.drift_interval`:
         // between two reads the check takes the records as applied.
-        if host.driftCheck, host.config.dnsProvider == "domainsh" {
-            let stamp = "\(host.config.dataDir)/dns-drift-read"
+        if host.driftCheck, host.config.dnsProvider == .domainsh {
+            let stamp = host.config.paths.dnsDriftRead
             let last = (try? FileReader.bytes(stamp)).flatMap { $0.flatMap { Double(String(decoding: $0, as: UTF8.self)) } } ?? 0
             let now = Date().timeIntervalSince1970
             if now - last < Double(host.config.dnsDriftSeconds) {
@@ -72,7 +75,7 @@ public struct DNSReconciler: Reconciler {
         var zones = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { $0.attributes[DNSRecordRenderer.zoneAttribute] })
         zones.formUnion(inventory.resources.filter { $0.key.hasPrefix(kind.rawValue + ".") }.map(\.value))
         guard !zones.isEmpty else { return [] }
-        let provider = try Self.provider(host.config)
+        let provider = try Self.provider(host)
         var observed: [ObservedResource] = []
         // Zones the server holds below a declared one: a record written into the parent for a name
         // in such a child would never be served.
@@ -123,7 +126,7 @@ public struct DNSReconciler: Reconciler {
     /// A paid provider: the apply is refused before anything is written when its estimate passes `dns.max_spend`.
     public func check(_ apply: ApplyContext) throws {
         let config = apply.host.config
-        guard config.dnsProvider == "domainsh",
+        guard config.dnsProvider == .domainsh,
               let estimate = Self.estimate(apply.plan.changes.filter { $0.address.kind == kind }, [:]), estimate.atomic > config.dnsMaxSpend else { return }
         throw SystemError("\(DNSCost.describe(estimate)), more than dns.max_spend (\(USDC.dollars(config.dnsMaxSpend)) an apply); nothing was changed. Raise dns.max_spend in the host config, or apply fewer changes at once")
     }
@@ -165,7 +168,7 @@ public struct DNSReconciler: Reconciler {
     /// Writes `changes` in one batch per zone; returns the rrsets it wrote (not deletions).
     func write(_ changes: [Change], _ apply: ApplyContext) throws -> [RRset] {
         var written: [RRset] = []
-        let provider = try Self.provider(apply.host.config)
+        let provider = try Self.provider(apply.host)
         for (zone, group) in Dictionary(grouping: changes, by: \.path).sorted(by: { $0.key < $1.key }) {
             var batch = DNSBatch()
             for change in group {

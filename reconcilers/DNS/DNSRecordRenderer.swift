@@ -14,7 +14,7 @@ public enum DNSRecordRenderer {
 
     public static func render(_ input: DesireInput) -> [DesiredResource] {
         guard let provider = input.config.dnsProvider else { return [] }
-        let zones = input.state.zones.filter { $0.provider == provider }
+        let zones = input.state.zones.filter { $0.provider == provider.rawValue }
         var sets: [ResourceAddress: (set: RRset, zone: DNSZone, prim: String?)] = [:]
         // A zone file's own records are one host's to manage: the first of the state's hosts by name.
         let managesZoneFiles = input.state.hosts.map(\.name).min().map { $0 == input.host.name } ?? true

@@ -232,7 +232,7 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
 public struct UnconfirmedRecords: Sendable {
     public let path: String
 
-    public init(dataDir: String) { path = "\(dataDir)/dns-unconfirmed.json" }
+    public init(dataDir: String) { path = HostPaths(dataDir: dataDir).dnsUnconfirmed }
 
     public func load() -> [String: [String]] {
         guard let bytes = try? FileReader.bytes(path) else { return [:] }

@@ -7,7 +7,7 @@ public struct ReleaseObserver {
     public let directory: String
 
     public init(config: HostConfig) {
-        directory = "\(config.dataDir)/releases"
+        directory = config.paths.releases
     }
 
     public static let manifestName = ".prim-release"

@@ -17,15 +17,19 @@ public struct ReleaseReconciler: Reconciler {
     }
 
     public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
-        try apply.write(changes, with: ReleaseExecutor(sources: apply.host.sources))
+        try apply.write(changes, with: files(apply))
     }
 
     /// Everything was written at the stage.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {}
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        try apply.remove(changes, with: ReleaseExecutor(sources: apply.host.sources))
+        try apply.remove(changes, with: files(apply))
     }
 
-    public func directories(_ config: HostConfig) -> [String] { ["\(config.dataDir)/releases"] }
+    func files(_ apply: ApplyContext) -> any FileExecutor {
+        apply.host.drivers.files(kind) { ReleaseExecutor(sources: apply.host.sources) }
+    }
+
+    public func directories(_ config: HostConfig) -> [String] { [config.paths.releases] }
 }

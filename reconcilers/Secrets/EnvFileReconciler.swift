@@ -30,14 +30,18 @@ public struct EnvFileReconciler: Reconciler {
     }
 
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        try apply.write(changes, with: EnvFileExecutor(config: apply.host.config))
+        try apply.write(changes, with: files(apply))
     }
 
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        try apply.remove(changes, with: EnvFileExecutor(config: apply.host.config))
+        try apply.remove(changes, with: files(apply))
     }
 
-    public func directories(_ config: HostConfig) -> [String] { [config.envDir, "\(config.dataDir)/secrets"] }
+    func files(_ apply: ApplyContext) -> any FileExecutor {
+        apply.host.drivers.files(kind) { EnvFileExecutor(config: apply.host.config) }
+    }
+
+    public func directories(_ config: HostConfig) -> [String] { [config.envDir, config.paths.secrets] }
 
     /// As any file, but a rewrite names the keys whose values differ (never the values).
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {

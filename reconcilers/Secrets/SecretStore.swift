@@ -12,7 +12,7 @@ public struct SecretStore {
     public let directory: String
 
     public init(config: HostConfig) {
-        directory = "\(config.dataDir)/secrets"
+        directory = config.paths.secrets
     }
 
     /// Every stored value, by name.

@@ -55,7 +55,7 @@ public struct SystemdExecutor: UnitExecutor {
     public func prepare(instance: String, env: String, release: String?) throws {
         guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
         try AtomicFile.write(Array(env.utf8), to: "\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))", mode: 0o600)
-        let link = "\(dataDir)/versions/\(ResourceNames.versionLink(prim, version: version))"
+        let link = HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(prim, version: version))
         if let release { try AtomicFile.symlink(release, at: link) } else { try AtomicFile.remove(link) }
         try AtomicFile.symlink("\(unitDir)/\(ResourceNames.unit(prim).name)", at: "\(unitDir)/multi-user.target.wants/\(instance)")
     }
@@ -65,7 +65,7 @@ public struct SystemdExecutor: UnitExecutor {
         guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
         try disable(unit: instance)
         try AtomicFile.remove("\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))")
-        try AtomicFile.remove("\(dataDir)/versions/\(ResourceNames.versionLink(prim, version: version))")
+        try AtomicFile.remove(HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(prim, version: version)))
     }
 
     public func disable(unit: String) throws {

@@ -88,8 +88,8 @@ public struct SystemdObserver {
 
     /// The versions each prim has files of: an env file, a release link, a link that starts it at boot.
     public func versionFiles() -> [String: Set<String>] {
-        var names = FileReader.names(in: config.envDir, suffix: ".env").filter { $0.contains("@") }.map { "prim-\($0.dropLast(4)).service" }
-        names += FileReader.names(in: "\(config.dataDir)/versions", suffix: "").filter { $0.contains("@") }.map { "prim-\($0).service" }
+        var names = FileReader.names(in: config.envDir, suffix: ".env").filter { $0.contains("@") }.map { UnitName.instance(versionStem: String($0.dropLast(4))) }
+        names += FileReader.names(in: config.paths.versions, suffix: "").filter { $0.contains("@") }.map { UnitName.instance(versionStem: $0) }
         names += FileReader.names(in: "\(config.unitDir)/multi-user.target.wants", suffix: ".service")
         var result: [String: Set<String>] = [:]
         for name in names {

@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 #endif
 import PrimEngine
+import PrimGates
 import PrimModel
 import PrimPlan
 import PrimSystem

@@ -229,6 +229,6 @@ public struct SystemdReconciler: Reconciler {
     }
 
     public func directories(_ config: HostConfig) -> [String] {
-        [config.unitDir, "\(config.unitDir)/multi-user.target.wants", "\(config.dataDir)/versions"]
+        [config.unitDir, "\(config.unitDir)/multi-user.target.wants", config.paths.versions]
     }
 }

@@ -82,20 +82,20 @@ public struct UnitConfinement: Sendable, Equatable {
     }
 
     /// The dynamic user a prim runs as; every version of it shares it.
-    public static func user(for id: String) -> String { "prim-\(id)" }
+    public static func user(for id: String) -> String { UnitName.user(id) }
 
     /// A port a prim may listen on (its declared one and its alternate): no prim can bind another's
     /// port, on any address, to be routed its traffic.
     public static func socketBindAllow(port: Int) -> String { "SocketBindAllow=tcp:\(port)" }
 
     /// Where a version sees its release (inside the data directory, which it otherwise sees empty).
-    public var releaseMount: String { "\(dataDir)/release" }
+    public var releaseMount: String { HostPaths(dataDir: dataDir).releaseMount }
 
     func lines(for id: String, release: Bool, ports: [Int], stateName: String) -> [String] {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
         if !ports.isEmpty { lines += ports.map(Self.socketBindAllow) + ["SocketBindDeny=any"] }
         // The version's link to its release, mounted read-only where the working directory is.
-        if release { lines.append("BindReadOnlyPaths=\(dataDir)/versions/\(ResourceNames.versionLink(id, version: "%i")):\(releaseMount)") }
+        if release { lines.append("BindReadOnlyPaths=\(HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(id, version: "%i"))):\(releaseMount)") }
         // Its own persistent directory (systemd makes it, owned by the prim's dynamic user, 0700 in
         // /var/lib/private): the same for each version of the prim, kept when the prim is removed.
         lines += ["StateDirectory=\(stateDir)/\(stateName)", "StateDirectoryMode=0700"]

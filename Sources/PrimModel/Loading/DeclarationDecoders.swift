@@ -222,10 +222,9 @@ struct DeclarationDecoder {
         if let prices = reader.mapping(fields["prices"]) {
             let p = FieldSet(prices, file: file)
             reader.rejectUnknownKeys(p, allowed: Policy.Prices.keys, context: "prices", code: "unknown-key")
-            policy.prices.open = price(p["open"]) ?? policy.prices.open
-            policy.prices.merge = price(p["merge"]) ?? policy.prices.merge
-            policy.prices.close = price(p["close"]) ?? policy.prices.close
-            policy.prices.approve = price(p["approve"]) ?? policy.prices.approve
+            for action in PRAction.allCases {
+                policy.prices[action] = price(p[action.rawValue]) ?? policy.prices[action]
+            }
         }
         if let promotion = reader.mapping(fields["promotion"]) {
             let p = FieldSet(promotion, file: file)

@@ -20,7 +20,7 @@ public enum StateLoader {
         let log = DiagnosticLog()
         let reader = FieldReader(log: log)
         var documents: [String: YAMLNode] = [:]
-        for path in snapshot.entries.keys.sorted() where StateSnapshot.isStatePath(path) {
+        for path in snapshot.entries.keys.sorted() where StateLayout.isStatePath(path) {
             if let root = parse(path, snapshot.entries[path]!, log: log) { documents[path] = root }
         }
 
@@ -28,37 +28,36 @@ public enum StateLoader {
         let declarations = DeclarationDecoder(reader: reader)
         let prims = PrimDecoder(reader: reader)
 
-        if documents["primitives.yaml"] != nil || snapshot.entries["primitives.yaml"] != nil {
+        if documents[StateLayout.registry] != nil || snapshot.entries[StateLayout.registry] != nil {
             state.layout = .upstream
             state.prims = UpstreamLayout.prims(documents, decoder: prims)
         }
         for path in documents.keys.sorted() {
-            let parts = path.split(separator: "/").map(String.init)
-            guard parts.count == 2 || parts == ["policy.yaml"] else { continue }
+            let declaration = StateLayout.declaration(path)
+            guard declaration != nil || path == StateLayout.policy else { continue }
             let root = documents[path]!
             guard let pairs = root.pairs else {
                 if !root.isNull { log.error(path, root.mark, "type-mismatch", "the file must hold a mapping, got \(root.kindDescription)") }
                 continue
             }
-            // The name is the file's name less its extension, exactly: `.X.yaml` or `X..yaml` is not `X`.
-            let file = parts.last!
-            let stem = String(file.dropLast(file.hasSuffix(".yml") ? 4 : file.hasSuffix(".yaml") ? 5 : 0))
-            switch parts[0] {
-            case "prims":
+            guard let (folder, stem) = declaration else {
+                state.policy = declarations.policy(pairs, file: path)
+                continue
+            }
+            switch folder {
+            case .prims:
                 guard let prim = prims.decode(FieldSet(pairs, file: path), file: path, mark: root.mark) else { continue }
                 if prim.id != stem {
                     let origin = prim.origin("id")
                     log.error(path, origin.mark, "id-mismatch",
-                              "prim id '\(prim.id)' does not match its file name; rename the file to prims/\(prim.id).yaml or set id: \(stem)")
+                              "prim id '\(prim.id)' does not match its file name; rename the file to \(StateLayout.Folder.prims.file(prim.id)) or set id: \(stem)")
                 }
                 state.prims.append(prim)
-            case "hosts": state.hosts.append(declarations.host(pairs, file: path, stem: stem, mark: root.mark))
-            case "secrets": state.secrets.append(declarations.secret(pairs, file: path, stem: stem, mark: root.mark))
-            case "dns": state.zones.append(declarations.zone(pairs, file: path, stem: stem, mark: root.mark))
-            case "providers": state.providers.append(declarations.provider(pairs, file: path, stem: stem, mark: root.mark))
-            case PrimOwner.folder: state.owners.append(declarations.owner(pairs, file: path, stem: stem, mark: root.mark))
-            case "policy.yaml": state.policy = declarations.policy(pairs, file: path)
-            default: break
+            case .hosts: state.hosts.append(declarations.host(pairs, file: path, stem: stem, mark: root.mark))
+            case .secrets: state.secrets.append(declarations.secret(pairs, file: path, stem: stem, mark: root.mark))
+            case .dns: state.zones.append(declarations.zone(pairs, file: path, stem: stem, mark: root.mark))
+            case .providers: state.providers.append(declarations.provider(pairs, file: path, stem: stem, mark: root.mark))
+            case .owners: state.owners.append(declarations.owner(pairs, file: path, stem: stem, mark: root.mark))
             }
         }
         CrossRules.check(state, log: log)

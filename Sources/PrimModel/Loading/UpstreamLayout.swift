@@ -3,7 +3,7 @@ import PrimYAML
 /// upstream's monorepo layout: `primitives.yaml` lists every prim; a built prim's
 /// `packages/<id>/prim.yaml` is merged over its entry (package keys win).
 enum UpstreamLayout {
-    static let registry = "primitives.yaml"
+    static let registry = StateLayout.registry
 
     static func prims(_ documents: [String: YAMLNode], decoder: PrimDecoder) -> [Prim] {
         let log = decoder.log
@@ -26,8 +26,8 @@ enum UpstreamLayout {
                 log.error(registry, root.mark, "missing-key", "primitives.yaml needs a 'primitives:' list")
             }
         }
-        for path in documents.keys.sorted() where path.hasPrefix("packages/") {
-            let directory = String(path.split(separator: "/")[1])
+        for path in documents.keys.sorted() where StateLayout.isPackagePrim(path) {
+            guard let directory = StateLayout.packageOwner(path) else { continue }
             guard let root = documents[path] else { continue }
             guard let pairs = root.pairs else {
                 log.error(path, root.mark, "type-mismatch", "the file must hold a mapping, got \(root.kindDescription)")
@@ -43,7 +43,7 @@ enum UpstreamLayout {
             }
             if packageID != directory, let idField = root.pair("id") {
                 log.error(path, idField.value.mark, "id-mismatch",
-                          "prim id '\(packageID)' does not match its package directory; rename packages/\(directory) to packages/\(packageID) or set id: \(directory)")
+                          "prim id '\(packageID)' does not match its package directory; rename \(StateLayout.package(directory)) to \(StateLayout.package(packageID)) or set id: \(directory)")
             }
         }
         return entries.compactMap { decoder.decode($0.fields, file: $0.file, mark: $0.mark) }

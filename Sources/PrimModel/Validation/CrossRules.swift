@@ -4,7 +4,7 @@ import PrimYAML
 /// deployed prim needs from its host.
 enum CrossRules {
     /// DNS providers prim can drive without a providers/<name>.yaml.
-    static let builtinDNSProviders = ["powerdns", "domainsh"]
+    static let builtinDNSProviders = DNSProviderName.builtIn.map(\.rawValue)
 
     static func check(_ state: DesiredState, log: DiagnosticLog) {
         uniqueIDs(state, log)
@@ -122,7 +122,7 @@ enum CrossRules {
         let unreadable = Set(log.all.filter { $0.severity == .error && $0.code == "yaml-syntax" }.map(\.file))
         for secret in state.secrets {
             for prim in secret.prims where prim != "*" && !ids.contains(prim)
-                && !unreadable.contains("prims/\(prim).yaml") && !unreadable.contains("packages/\(prim)/prim.yaml") {
+                && !unreadable.contains(StateLayout.Folder.prims.file(prim)) && !unreadable.contains(StateLayout.packagePrim(prim)) {
                 // Never a did-you-mean that hands the value to another prim: say both ways out.
                 let typo = Suggestion.closest(to: prim, in: ids).map { "; if '\(prim)' is a typo of '\($0)', correct it" } ?? ""
                 let others = secret.prims.filter { $0 != prim }

@@ -77,7 +77,7 @@ public enum DesiredBuilder {
             rendering.alternatePort = prim.port.map(HandoverPorts.alternate)
             if let manifest = releases[prim.id] {
                 let address = ResourceNames.release(prim.id, digest: manifest.digest)
-                let path = "\(config.dataDir)/releases/\(address.name)"
+                let path = config.paths.release(address.name)
                 resources.append(DesiredResource(address: address, prim: prim.id, path: path, content: manifest.text))
                 rendering.release = path
             }

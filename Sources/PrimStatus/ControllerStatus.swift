@@ -4,7 +4,6 @@ import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
 import PrimModel
 
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
@@ -48,6 +47,15 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
             public var routes: [RouteResult]?
             public var journal: [String]?
             public var at: Date
+
+            public init(message: String, release: String?, revision: String?, routes: [RouteResult]?, journal: [String]?, at: Date) {
+                self.message = message
+                self.release = release
+                self.revision = revision
+                self.routes = routes
+                self.journal = journal
+                self.at = at
+            }
         }
 
         public init(prim: String, up: Bool, message: String, rolledBackTo: String?) {
@@ -63,6 +71,12 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var prim: String
         public var missingEnv: [String]
         public var message: String
+
+        public init(prim: String, missingEnv: [String], message: String) {
+            self.prim = prim
+            self.missingEnv = missingEnv
+            self.message = message
+        }
     }
 
     public var lastAppliedRevision: String?
@@ -109,7 +123,7 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
 
     public func condition(_ type: ConditionType) -> Condition? { conditions.first { $0.type == type } }
 
-    static let encoder: JSONEncoder = {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -132,28 +146,6 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public static func load(_ path: String) -> ControllerStatus? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? decoder.decode(ControllerStatus.self, from: data)
-    }
-}
-
-extension ControllerStatus.PrimHealth {
-    /// The health a gate's result gives a prim; `passing_since` carries on from `previous` while
-    /// the same release keeps passing.
-    public static func checked(_ gate: GateResult, previous: Self?, rolledBackTo: String?, revision: String?, at time: Date) -> Self {
-        var health = Self(prim: gate.prim, up: gate.passed, message: gate.message, rolledBackTo: rolledBackTo)
-        health.enforced = gate.enforced
-        health.release = gate.release
-        health.routes = gate.routes
-        health.revision = revision
-        health.checkedAt = time
-        health.journal = gate.passed ? nil : gate.journal
-        health.envSources = previous?.envSources
-        health.lastFailure = gate.passed ? previous?.lastFailure
-            : Failure(message: gate.message, release: gate.release, revision: revision, routes: gate.routes, journal: gate.journal, at: time)
-        if gate.passed {
-            let carried = previous.flatMap { $0.release == gate.release && $0.up ? $0.passingSince : nil }
-            health.passingSince = carried ?? time
-        }
-        return health
     }
 }
 
