@@ -31,10 +31,12 @@ let package = Package(
         // Pure core.
         .target(name: "PrimYAML", dependencies: ["CLibYAML"]),
         .target(name: "PrimModel", dependencies: ["PrimYAML", "PrimAgeFormat"]),
-        .target(name: "PrimPlan", dependencies: [
-            "PrimModel",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "PrimPlan",
+            dependencies: [
+                "PrimModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // The edge: the only code that touches the OS.
         .target(name: "PrimSystem", dependencies: ["CLibGit2", "CLibCurl", "CLibSystemd", "CShims", "PrimModel"]),
@@ -48,17 +50,35 @@ let package = Package(
 
         // The gates: a prim's health path and its routes asked over HTTP, who answered, and what
         // its x402 challenges must say (the engine runs them through `HealthChecker`).
-        .target(name: "PrimGates", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimStatus", "PrimSystem", "PrimX402"]),
+        .target(
+            name: "PrimGates",
+            dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimStatus", "PrimSystem", "PrimX402"]),
 
         // One target per resource kind.
-        .target(name: "SystemdReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "SecretsReconciler"], path: "reconcilers/Systemd"),
-        .target(name: "CaddyReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"], path: "reconcilers/Caddy"),
-        .target(name: "SecretsReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge"], path: "reconcilers/Secrets"),
-        .target(name: "ReleaseReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"], path: "reconcilers/Release"),
-        .target(name: "DNSReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimX402"], path: "reconcilers/DNS"),
+        .target(
+            name: "SystemdReconciler",
+            dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "SecretsReconciler"],
+            path: "reconcilers/Systemd"),
+        .target(
+            name: "CaddyReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"],
+            path: "reconcilers/Caddy"),
+        .target(
+            name: "SecretsReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge"],
+            path: "reconcilers/Secrets"),
+        .target(
+            name: "ReleaseReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"],
+            path: "reconcilers/Release"),
+        .target(
+            name: "DNSReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimX402"],
+            path: "reconcilers/DNS"),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
-        .target(name: "PrimHost", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "SystemdReconciler", "CaddyReconciler", "SecretsReconciler", "ReleaseReconciler", "DNSReconciler"]),
+        .target(
+            name: "PrimHost",
+            dependencies: [
+                "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "SystemdReconciler", "CaddyReconciler",
+                "SecretsReconciler", "ReleaseReconciler", "DNSReconciler",
+            ]),
 
         // The age file format (X25519 recipients), from its spec on swift-crypto.
         .target(name: "PrimAgeFormat"),
@@ -72,55 +92,89 @@ let package = Package(
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // primd's reconcile loop, status, metrics and rollback (no HTTP).
-        .target(name: "PrimController", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "PrimHost", "PrimGates", "PrimStatus", "PrimSigning", "DNSReconciler", "SystemdReconciler"]),
+        .target(
+            name: "PrimController",
+            dependencies: [
+                "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "PrimHost", "PrimGates", "PrimStatus",
+                "PrimSigning", "DNSReconciler", "SystemdReconciler",
+            ]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
         // It is handed the resource kinds (prsh passes PrimHost's), so it links no reconciler.
-        .target(name: "PRService", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimSigning", "PrimEngine", "PrimStatus", "PrimX402"]),
+        .target(
+            name: "PRService",
+            dependencies: [
+                "PrimModel", "PrimPlan", "PrimSystem", "PrimSigning", "PrimEngine", "PrimStatus", "PrimX402",
+            ]),
 
         // The HTTP listeners' limits (primd and pr.sh): a connection cap, header and idle deadlines.
-        .target(name: "PrimListener", dependencies: [
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        ]),
+        .target(
+            name: "PrimListener",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]),
 
         // Composition roots.
-        .executableTarget(name: "primctl", dependencies: [
-            "PrimStatus", "SecretsReconciler", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
-            "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "primctl",
+            dependencies: [
+                "PrimStatus", "SecretsReconciler", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
+                "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "primd", dependencies: [
-            "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimListener",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .executableTarget(
+            name: "primd",
+            dependencies: [
+                "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimListener",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
-        .executableTarget(name: "prsh", dependencies: [
-            "PRService", "PrimHost", "PrimModel", "PrimSigning", "PrimSystem", "PrimX402", "PrimListener",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .executableTarget(
+            name: "prsh",
+            dependencies: [
+                "PRService", "PrimHost", "PrimModel", "PrimSigning", "PrimSystem", "PrimX402", "PrimListener",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),
-        .testTarget(name: "PrimPlanTests", dependencies: ["PrimEngine", "PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"], exclude: ["Snapshots"]),
-        .testTarget(name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402", "PrimStatus", "PrimEngine"]),
+        .testTarget(
+            name: "PrimPlanTests",
+            dependencies: ["PrimEngine", "PrimPlan", "PrimModel", "PrimHost", "SystemdReconciler"],
+            exclude: ["Snapshots"]),
+        .testTarget(
+            name: "PRServiceTests", dependencies: ["PRService", "PrimModel", "PrimX402", "PrimStatus", "PrimEngine"]),
         .testTarget(name: "PrimX402Tests", dependencies: ["PrimModel", "PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
-        .testTarget(name: "DNSReconcilerTests", dependencies: ["PrimEngine", "DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
+        .testTarget(
+            name: "DNSReconcilerTests",
+            dependencies: ["PrimEngine", "DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "SystemdReconcilerTests", dependencies: ["SystemdReconciler", "PrimPlan", "PrimModel"]),
-        .testTarget(name: "PrimEngineTests", dependencies: ["PrimModel", "PrimEngine", "PrimGates", "PrimPlan", "PrimHost", "PrimStatus", "PrimX402"]),
+        .testTarget(
+            name: "PrimEngineTests",
+            dependencies: ["PrimModel", "PrimEngine", "PrimGates", "PrimPlan", "PrimHost", "PrimStatus", "PrimX402"]),
         // Fakes that record their calls, and an apply of chosen kinds on them (no host needed).
-        .target(name: "PrimTestSupport", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem"], path: "Tests/PrimTestSupport"),
-        .testTarget(name: "KindApplyTests", dependencies: [
-            "PrimTestSupport", "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem",
-            "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler",
-        ]),
-        .testTarget(name: "IntegrationTests", dependencies: ["PrimHost", "PrimSigning", "primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "PrimController", "PRService", "SystemdReconciler"]),
+        .target(
+            name: "PrimTestSupport", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem"],
+            path: "Tests/PrimTestSupport"),
+        .testTarget(
+            name: "KindApplyTests",
+            dependencies: [
+                "PrimTestSupport", "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem",
+                "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler",
+            ]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "PrimHost", "PrimSigning", "primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan",
+                "PrimSystem", "PrimEngine", "PrimGates", "PrimController", "PRService", "SystemdReconciler",
+            ]),
     ]
 )

@@ -1,8 +1,8 @@
 import Foundation
+import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimSystem
-import PrimEngine
 
 /// The checks every PR gets: the whole state, with the manifest laid over main, must
 /// validate; and the plan says what primd would do on merge.
@@ -26,20 +26,25 @@ public enum Checks {
     static func overlay(_ manifest: Manifest, statePath: String) -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
         for file in manifest.files {
-            if let relative = ManifestCheck.stateRelative(file.path, statePath: statePath) { files[relative] = Array(file.content.utf8) }
+            if let relative = ManifestCheck.stateRelative(file.path, statePath: statePath) {
+                files[relative] = Array(file.content.utf8)
+            }
         }
         return files
     }
 
     /// - Parameter loaded: main's state at `base`, loaded once and shared by the checks of every PR.
     /// - Parameter kinds: the resource kinds the plan check renders and plans with.
-    public static func run(_ manifest: Manifest, on base: String, loaded: LoadedState, repository: GitRepository,
-                           statePath: String, kinds: KindRegistry, at time: Date) throws -> Outcome {
+    public static func run(
+        _ manifest: Manifest, on base: String, loaded: LoadedState, repository: GitRepository,
+        statePath: String, kinds: KindRegistry, at time: Date
+    ) throws -> Outcome {
         let baseResult = loaded.result
         var snapshot = loaded.snapshot
         let files = overlay(manifest, statePath: statePath)
         for (path, bytes) in files where StateLayout.isStatePath(path) {
-            snapshot.entries[path] = bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
+            snapshot.entries[path] =
+                bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
         }
         let result = StateLoader.load(snapshot)
         let headState = LoadedState(snapshot: snapshot, result: result)
@@ -47,22 +52,35 @@ public enum Checks {
         let errors = result.errors.map { repositoryPaths($0, files: paths, statePath: statePath) }
         let fileCount = snapshot.entries.count
         guard errors.isEmpty else {
-            return Outcome(checks: [
-                Check(name: .validate, status: .failure, summary: "\(errors.count) error\(errors.count == 1 ? "" : "s") in the state with this change",
-                      details: errors, base: base, at: time),
-            ], head: nil, base: baseResult.state, loadedHead: headState)
+            return Outcome(
+                checks: [
+                    Check(
+                        name: .validate, status: .failure,
+                        summary: "\(errors.count) error\(errors.count == 1 ? "" : "s") in the state with this change",
+                        details: errors, base: base, at: time)
+                ], head: nil, base: baseResult.state, loadedHead: headState)
         }
-        let validate = Check(name: .validate, status: .success, summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
-                             details: result.warnings.map { repositoryPaths($0, files: paths, statePath: statePath) }, base: base, at: time)
+        let validate = Check(
+            name: .validate, status: .success,
+            summary: "\(fileCount) state files valid (\(result.state.prims.count) prims)",
+            details: result.warnings.map { repositoryPaths($0, files: paths, statePath: statePath) }, base: base,
+            at: time)
         let baseSource = GitSourceTree(repository: repository, commit: base, subpath: statePath)
-        var plan = try self.plan(head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
-                                 headSource: OverlaySourceTree(base: baseSource, files: files), baseSource: baseSource, kinds: kinds, base: base, at: time)
+        var plan = try self.plan(
+            head: result.state, base: baseResult.isValid ? baseResult.state : DesiredState(),
+            headSource: OverlaySourceTree(base: baseSource, files: files), baseSource: baseSource, kinds: kinds,
+            base: base, at: time)
         let created = result.state.prims.map(\.id).filter { baseResult.state.prim($0) == nil }
-        let leftovers = try PackageFolders.leftovers(created: created, written: Set(files.keys)) { try Array(baseSource.files(under: $0).keys) }
-        for id in leftovers.keys.sorted() {
-            plan.details.append("\(StateLayout.package(id))/ already holds files this change does not write, which prim '\(id)' would run: \(leftovers[id]!.joined(separator: ", "))")
+        let leftovers = try PackageFolders.leftovers(created: created, written: Set(files.keys)) {
+            try Array(baseSource.files(under: $0).keys)
         }
-        var outcome = Outcome(checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
+        for id in leftovers.keys.sorted() {
+            plan.details.append(
+                "\(StateLayout.package(id))/ already holds files this change does not write, which prim '\(id)' would run: \(leftovers[id]!.joined(separator: ", "))"
+            )
+        }
+        var outcome = Outcome(
+            checks: [validate, plan], head: result.state, base: baseResult.state, loadedHead: headState)
         outcome.leftovers = leftovers
         return outcome
     }
@@ -81,8 +99,10 @@ public enum Checks {
     }
 
     /// Plans the head state against main's state as if main were applied, host by host.
-    static func plan(head: DesiredState, base: DesiredState, headSource: SourceTree, baseSource: SourceTree, kinds: KindRegistry,
-                     base commit: String, at time: Date) throws -> Check {
+    static func plan(
+        head: DesiredState, base: DesiredState, headSource: SourceTree, baseSource: SourceTree, kinds: KindRegistry,
+        base commit: String, at time: Date
+    ) throws -> Check {
         var names = Set(head.hosts.map(\.name)).union(base.hosts.map(\.name)).sorted()
         if names.isEmpty { names = [Host.implicit().name] }
         var add = 0, change = 0, destroy = 0
@@ -91,10 +111,14 @@ public enum Checks {
         for name in names {
             let desired = try build(head, host: name, source: headSource, kinds: kinds)
             let assumed = try build(base, host: name, source: baseSource, kinds: kinds)
-            let plan = Planner.plan(desired: desired, observed: ObservedState(assumingApplied: assumed, kinds: kinds.planners), kinds: kinds.planners)
+            let plan = Planner.plan(
+                desired: desired, observed: ObservedState(assumingApplied: assumed, kinds: kinds.planners),
+                kinds: kinds.planners)
             add += plan.toAdd; change += plan.toChange; destroy += plan.toDestroy
             for item in plan.pending {
-                details.append("\(name): \(item.address.name) will be \(HumanPlanRenderer.verb(item.action))\(item.reason.map { " (\($0.message))" } ?? "")")
+                details.append(
+                    "\(name): \(item.address.name) will be \(HumanPlanRenderer.verb(item.action))\(item.reason.map { " (\($0.message))" } ?? "")"
+                )
             }
             // Only what this change blocks fails it: a prim already blocked on main (a key the
             // operator has yet to set) is reported, and does not turn every other PR red.
@@ -108,17 +132,24 @@ public enum Checks {
             }
         }
         let summary = "Plan: \(add) to add, \(change) to change, \(destroy) to destroy."
-        return Check(name: .plan, status: failed ? .failure : .success, summary: summary, details: details, base: commit, at: time)
+        return Check(
+            name: .plan, status: failed ? .failure : .success, summary: summary, details: details, base: commit,
+            at: time)
     }
 
     /// A host's desired resources with every declared secret given a placeholder (pr.sh never sees values).
-    static func build(_ state: DesiredState, host name: String, source: SourceTree, kinds: KindRegistry) throws -> DesiredHost {
+    static func build(
+        _ state: DesiredState, host name: String, source: SourceTree, kinds: KindRegistry
+    ) throws -> DesiredHost {
         let host = state.host(named: name) ?? (state.hosts.isEmpty ? Host.implicit() : nil)
         guard let host else { return DesiredHost(host: name, resources: []) }
         var secrets: [String: SecretValue] = [:]
-        for secret in state.secrets { secrets[secret.name] = SecretValue("", source: secret.encrypted == nil ? .store : .encrypted) }
-        return try kinds.build(state, host: host, config: HostConfig(), secrets: secrets,
-                               releases: try ReleaseManifest.releases(of: state, on: host, in: source))
+        for secret in state.secrets {
+            secrets[secret.name] = SecretValue("", source: secret.encrypted == nil ? .store : .encrypted)
+        }
+        return try kinds.build(
+            state, host: host, config: HostConfig(), secrets: secrets,
+            releases: try ReleaseManifest.releases(of: state, on: host, in: source))
     }
 }
 

@@ -7,7 +7,10 @@ struct ClaimBook {
     mutating func claim(_ keys: [String], for request: String) throws {
         let taken = Set(claims.values.joined())
         if let busy = keys.first(where: taken.contains) {
-            var error = ServiceError(.conflict, "another paid request is changing \(busy.drop { $0 != ":" }.dropFirst()) right now; nothing was charged: try again in a few seconds", field: "files")
+            var error = ServiceError(
+                .conflict,
+                "another paid request is changing \(busy.drop { $0 != ":" }.dropFirst()) right now; nothing was charged: try again in a few seconds",
+                field: "files")
             error.retryAfter = 2
             throw error
         }

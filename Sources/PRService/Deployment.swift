@@ -45,8 +45,10 @@ public struct Deployment: Sendable, Codable, Equatable {
     public var missingKeys: [String]
     public var updatedAt: Date
 
-    public init(state: State, revision: String, appliedRevision: String? = nil, message: String, prims: [PrimResult] = [],
-                missingKeys: [String] = [], updatedAt: Date) {
+    public init(
+        state: State, revision: String, appliedRevision: String? = nil, message: String, prims: [PrimResult] = [],
+        missingKeys: [String] = [], updatedAt: Date
+    ) {
         self.state = state
         self.revision = revision
         self.appliedRevision = appliedRevision
@@ -58,13 +60,16 @@ public struct Deployment: Sendable, Codable, Equatable {
 
     /// What primd's status says of `revision` and the prims it touches. `covers(commit)` says
     /// whether primd's commit holds the merge (it is the merge commit or a descendant). Pure.
-    public static func derive(revision: String, prims touched: [String], from status: ControllerStatus,
-                              covers: (String) -> Bool, at time: Date) -> Deployment {
+    public static func derive(
+        revision: String, prims touched: [String], from status: ControllerStatus,
+        covers: (String) -> Bool, at time: Date
+    ) -> Deployment {
         func pending(_ message: String) -> Deployment {
             Deployment(state: .pending, revision: revision, message: message, updatedAt: time)
         }
         guard let attempted = status.lastAttemptedRevision, covers(attempted) else {
-            let seen = status.lastAttemptedRevision.map { "it last tried \($0.prefix(12))" } ?? "it has tried no commit yet"
+            let seen =
+                status.lastAttemptedRevision.map { "it last tried \($0.prefix(12))" } ?? "it has tried no commit yet"
             return pending("primd has not applied \(revision.prefix(12)) yet (\(seen))")
         }
         if let reconciling = status.condition(.reconciling), reconciling.status, reconciling.reason == .progressing {
@@ -72,7 +77,9 @@ public struct Deployment: Sendable, Codable, Equatable {
         }
         guard let live = status.liveRevision, live == attempted else {
             let why = status.lastAttemptError ?? status.condition(.stalled)?.message ?? "primd did not apply it"
-            return Deployment(state: .failed, revision: revision, message: "\(attempted.prefix(12)) was not applied: \(why)", updatedAt: time)
+            return Deployment(
+                state: .failed, revision: revision, message: "\(attempted.prefix(12)) was not applied: \(why)",
+                updatedAt: time)
         }
         // A prim the attempt rolled back counts even when the PR touched it only through shared code.
         let followed = Array(Set(touched).union(status.rolledBack.keys)).sorted()
@@ -92,33 +99,44 @@ public struct Deployment: Sendable, Codable, Equatable {
                 }
                 let back = status.rolledBack[prim]
                 let failure = back != nil ? health.lastFailure : nil
-                results.append(PrimResult(prim: prim, up: health.up, message: failure?.message ?? health.message, enforced: health.enforced,
-                                          routes: failure?.routes ?? health.routes, journal: failure?.journal ?? health.journal,
-                                          rolledBackTo: back))
+                results.append(
+                    PrimResult(
+                        prim: prim, up: health.up, message: failure?.message ?? health.message,
+                        enforced: health.enforced,
+                        routes: failure?.routes ?? health.routes, journal: failure?.journal ?? health.journal,
+                        rolledBackTo: back))
                 if back != nil { rolledBack.append(prim) } else if !health.up { failed.append(prim) }
             }
         }
-        var deployment = Deployment(state: .live, revision: revision, appliedRevision: live, message: "", prims: results,
-                                    missingKeys: Array(Set(missing)).sorted(), updatedAt: time)
+        var deployment = Deployment(
+            state: .live, revision: revision, appliedRevision: live, message: "", prims: results,
+            missingKeys: Array(Set(missing)).sorted(), updatedAt: time)
         if !rolledBack.isEmpty {
             deployment.state = .rolledBack
-            deployment.message = "\(rolledBack.joined(separator: ", ")) failed the gate and \(rolledBack.count == 1 ? "runs" : "run") the previous revision again; see the journal lines and failed routes, fix it and send a new manifest"
+            deployment.message =
+                "\(rolledBack.joined(separator: ", ")) failed the gate and \(rolledBack.count == 1 ? "runs" : "run") the previous revision again; see the journal lines and failed routes, fix it and send a new manifest"
         } else if !failed.isEmpty {
             deployment.state = .failed
-            deployment.message = "\(failed.joined(separator: ", ")) failed the gate on \(live.prefix(12)); see the journal lines and failed routes, fix it and send a new manifest"
+            deployment.message =
+                "\(failed.joined(separator: ", ")) failed the gate on \(live.prefix(12)); see the journal lines and failed routes, fix it and send a new manifest"
         } else if status.lastAppliedRevision != attempted {
             // Applied with errors that no gate records (a unit that did not start, a route or record not written).
             deployment.state = .failed
-            let why = status.lastAttemptError ?? status.condition(.ready)?.message ?? "primd reports it applied with errors"
+            let why =
+                status.lastAttemptError ?? status.condition(.ready)?.message ?? "primd reports it applied with errors"
             deployment.message = "\(attempted.prefix(12)) applied with errors: \(why); fix it and send a new manifest"
         } else if !unchecked.isEmpty {
             deployment.state = .pending
-            deployment.message = "applied in \(live.prefix(12)); primd has not checked \(unchecked.joined(separator: ", ")) at it yet (it re-checks every running prim on its conformance interval)"
+            deployment.message =
+                "applied in \(live.prefix(12)); primd has not checked \(unchecked.joined(separator: ", ")) at it yet (it re-checks every running prim on its conformance interval)"
         } else if !blocked.isEmpty {
             deployment.state = .blocked
-            deployment.message = "\(blocked.joined(separator: ", ")) \(blocked.count == 1 ? "is" : "are") not deployed: no value for \(deployment.missingKeys.joined(separator: ", ")) on the host; the operator sets \(deployment.missingKeys.count == 1 ? "it" : "them") (`primctl secret set`), or you commit \(deployment.missingKeys.count == 1 ? "it" : "them") encrypted"
+            deployment.message =
+                "\(blocked.joined(separator: ", ")) \(blocked.count == 1 ? "is" : "are") not deployed: no value for \(deployment.missingKeys.joined(separator: ", ")) on the host; the operator sets \(deployment.missingKeys.count == 1 ? "it" : "them") (`primctl secret set`), or you commit \(deployment.missingKeys.count == 1 ? "it" : "them") encrypted"
         } else {
-            deployment.message = "applied in \(live.prefix(12))" + (results.isEmpty ? "" : "; \(results.map(\.prim).joined(separator: ", ")) passed the gate")
+            deployment.message =
+                "applied in \(live.prefix(12))"
+                + (results.isEmpty ? "" : "; \(results.map(\.prim).joined(separator: ", ")) passed the gate")
         }
         return deployment
     }

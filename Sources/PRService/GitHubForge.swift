@@ -84,8 +84,12 @@ public final class GitHubForge: Forge {
         // A record whose last mirroring failed is mirrored again (labels and statuses are idempotent on GitHub).
         let retry = previous?.forgeProblem != nil
         if pr.forge == nil {
-            let created = try call("POST", "/pulls", ["title": pr.title, "head": pr.branch, "base": settings.branch,
-                                                     "body": pr.body.isEmpty ? "Opened through pr.sh by \(pr.author)." : pr.body], expect: 201)
+            let created = try call(
+                "POST", "/pulls",
+                [
+                    "title": pr.title, "head": pr.branch, "base": settings.branch,
+                    "body": pr.body.isEmpty ? "Opened through pr.sh by \(pr.author)." : pr.body,
+                ], expect: 201)
             guard let number = created["number"] as? Int, let url = created["html_url"] as? String else {
                 throw SystemError("GitHub answered POST /pulls without number and html_url", class: .transient)
             }
@@ -97,23 +101,28 @@ public final class GitHubForge: Forge {
         }
         if isNew || retry || previous?.checks != pr.checks {
             for check in pr.checks {
-                _ = try call("POST", "/statuses/\(pr.head)", [
-                    "state": check.status.rawValue,
-                    "context": "pr.sh/\(check.name.rawValue)",
-                    "description": String(check.summary.prefix(140)),
-                ], expect: 201)
+                _ = try call(
+                    "POST", "/statuses/\(pr.head)",
+                    [
+                        "state": check.status.rawValue,
+                        "context": "pr.sh/\(check.name.rawValue)",
+                        "description": String(check.summary.prefix(140)),
+                    ], expect: 201)
             }
         }
         if let deployment = pr.deployment, isNew || retry || previous?.deployment?.state != deployment.state {
-            _ = try call("POST", "/statuses/\(deployment.revision)", [
-                "state": Self.statusState(deployment.state),
-                "context": "pr.sh/deployment",
-                "description": String(deployment.summary.prefix(140)),
-            ], expect: 201)
+            _ = try call(
+                "POST", "/statuses/\(deployment.revision)",
+                [
+                    "state": Self.statusState(deployment.state),
+                    "context": "pr.sh/deployment",
+                    "description": String(deployment.summary.prefix(140)),
+                ], expect: 201)
         }
         let posted = isNew ? 0 : (previous?.comments.count ?? 0)
         for comment in pr.comments.dropFirst(posted) {
-            _ = try call("POST", "/issues/\(link.number)/comments", ["body": "\(comment.author): \(comment.body)"], expect: 201)
+            _ = try call(
+                "POST", "/issues/\(link.number)/comments", ["body": "\(comment.author): \(comment.body)"], expect: 201)
         }
         let wasOpen = previous?.state ?? .open == .open
         if wasOpen && pr.state == .closed || (wasOpen && pr.state == .merged && pr.mergedCommit != pr.head) {
@@ -132,16 +141,21 @@ public final class GitHubForge: Forge {
 
     func call(_ method: String, _ path: String, _ body: [String: Any], expect: Int) throws -> [String: Any] {
         let bytes = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-        let response = try HTTPClient.request(method, "\(settings.api)/repos/\(settings.slug)\(path)", headers: [
-            "Accept": "application/vnd.github+json",
-            "Authorization": "Bearer \(settings.token)",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "prim-prsh",
-            "Content-Type": "application/json",
-        ], body: bytes, timeout: 15, caFile: settings.caFile)
+        let response = try HTTPClient.request(
+            method, "\(settings.api)/repos/\(settings.slug)\(path)",
+            headers: [
+                "Accept": "application/vnd.github+json",
+                "Authorization": "Bearer \(settings.token)",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "prim-prsh",
+                "Content-Type": "application/json",
+            ], body: bytes, timeout: 15, caFile: settings.caFile)
         guard response.status == expect else {
-            let message = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["message"] as? String
-            throw SystemError("GitHub \(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")", class: .transient)
+            let message =
+                (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["message"] as? String
+            throw SystemError(
+                "GitHub \(method) \(path) answered \(response.status)\(message.map { ": \($0)" } ?? "")",
+                class: .transient)
         }
         return (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }

@@ -29,10 +29,15 @@ public enum GitPathRules {
     }
 
     /// The code points HFS+ ignores when it compares names (git's `next_hfs_char`).
-    static let hfsIgnorable: Set<UInt32> = Set([0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
-                                                 0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0xFEFF])
-    static let win32Reserved: Set<String> = Set(["con", "prn", "aux", "nul", "conin$", "conout$"]
-        + ["1", "2", "3", "4", "5", "6", "7", "8", "9", "\u{B9}", "\u{B2}", "\u{B3}"].flatMap { ["com\($0)", "lpt\($0)"] })
+    static let hfsIgnorable: Set<UInt32> = Set([
+        0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+        0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0xFEFF,
+    ])
+    static let win32Reserved: Set<String> = Set(
+        ["con", "prn", "aux", "nul", "conin$", "conout$"]
+            + ["1", "2", "3", "4", "5", "6", "7", "8", "9", "\u{B9}", "\u{B2}", "\u{B3}"].flatMap {
+                ["com\($0)", "lpt\($0)"]
+            })
 
     /// The first rule a `/`-separated path breaks and why, or nil.
     public static func violation(_ path: String) -> (rule: Rule, message: String)? {
@@ -44,25 +49,50 @@ public enum GitPathRules {
 
     static func violation(segment: String) -> (rule: Rule, message: String)? {
         if segment.utf8.count > 255 {
-            return (.nameLength, "has a name of \(segment.utf8.count) bytes; a file or folder name may hold at most 255")
+            return (
+                .nameLength, "has a name of \(segment.utf8.count) bytes; a file or folder name may hold at most 255"
+            )
         }
         if Array(segment.precomposedStringWithCanonicalMapping.unicodeScalars) != Array(segment.unicodeScalars) {
-            return (.nfc, "is not in Unicode's composed form (NFC) in '\(escaped(segment))'; write it composed (é as one character), so it has no look-alike twin")
+            return (
+                .nfc,
+                "is not in Unicode's composed form (NFC) in '\(escaped(segment))'; write it composed (é as one character), so it has no look-alike twin"
+            )
         }
         let lower = segment.lowercased()
         if lower == ".git" { return (.dotgit, "names a .git folder") }
-        let visible = String(String.UnicodeScalarView(segment.unicodeScalars.filter { !hfsIgnorable.contains($0.value) })).lowercased()
+        let visible = String(
+            String.UnicodeScalarView(segment.unicodeScalars.filter { !hfsIgnorable.contains($0.value) })
+        ).lowercased()
         if visible != lower {
-            if visible == ".git" { return (.hfsDotgit, "is '.git' on macOS (HFS+ ignores the invisible characters in '\(escaped(segment))')") }
-            if visible == ".gitmodules" { return (.gitmodules, "is '.gitmodules' on macOS (HFS+ ignores the invisible characters in '\(escaped(segment))')") }
+            if visible == ".git" {
+                return (
+                    .hfsDotgit, "is '.git' on macOS (HFS+ ignores the invisible characters in '\(escaped(segment))')"
+                )
+            }
+            if visible == ".gitmodules" {
+                return (
+                    .gitmodules,
+                    "is '.gitmodules' on macOS (HFS+ ignores the invisible characters in '\(escaped(segment))')"
+                )
+            }
             let scalar = segment.unicodeScalars.first { hfsIgnorable.contains($0.value) }!
-            return (.invisible, "contains the invisible character U+\(hex(scalar.value)) in '\(escaped(segment))'; write names without it")
+            return (
+                .invisible,
+                "contains the invisible character U+\(hex(scalar.value)) in '\(escaped(segment))'; write names without it"
+            )
         }
-        if ntfsName(lower, is: ".git") { return (.ntfsDotgit, "is '.git' on Windows (NTFS drops trailing dots and spaces and reads ':' as a stream)") }
+        if ntfsName(lower, is: ".git") {
+            return (.ntfsDotgit, "is '.git' on Windows (NTFS drops trailing dots and spaces and reads ':' as a stream)")
+        }
         if ntfsName(lower, is: "git~1") { return (.ntfsShortName, "is 'git~1', the short name Windows gives '.git'") }
         if ntfsName(lower, is: ".gitmodules") || (1...4).contains(where: { ntfsName(lower, is: "gitmod~\($0)") })
-            || (1...9).contains(where: { ntfsName(lower, is: "gi7eba~\($0)") }) {
-            return (.gitmodules, "is '.gitmodules' as git on some platform reads it; pr.sh writes no submodule configuration")
+            || (1...9).contains(where: { ntfsName(lower, is: "gi7eba~\($0)") })
+        {
+            return (
+                .gitmodules,
+                "is '.gitmodules' as git on some platform reads it; pr.sh writes no submodule configuration"
+            )
         }
         if let bad = segment.first(where: { "<>:\"|?*".contains($0) }) {
             return (.win32Name, "contains '\(bad)', which Windows does not allow in a name")
@@ -86,7 +116,9 @@ public enum GitPathRules {
     }
 
     static func escaped(_ text: String) -> String {
-        text.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? String($0) : "\\u{\(hex($0.value))}" }.joined()
+        text.unicodeScalars.map {
+            $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? String($0) : "\\u{\(hex($0.value))}"
+        }.joined()
     }
 
     static func hex(_ value: UInt32) -> String {

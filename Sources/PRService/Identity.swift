@@ -17,7 +17,9 @@ public struct WalletHeaderIdentity: IdentityResolver {
 
     public func wallet(from headers: [String: String]) throws(ServiceError) -> String {
         guard let value = headers[Self.header.lowercased()]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-            throw ServiceError(.unauthorized, "send your wallet address in the \(Self.header) header (0x followed by 40 hex digits)", field: Self.header)
+            throw ServiceError(
+                .unauthorized, "send your wallet address in the \(Self.header) header (0x followed by 40 hex digits)",
+                field: Self.header)
         }
         let hex = value.dropFirst(2)
         guard value.hasPrefix("0x"), hex.utf8.count == 40, hex.utf8.allSatisfy(Self.isASCIIHex) else {

@@ -23,7 +23,9 @@ extension PRService {
         try authorizeApproval(number, owner: wallet)
         pr.ownerApprovals = (pr.ownerApprovals ?? []) + [wallet]
         pr.updatedAt = now()
-        pr.comments.append(.init(author: wallet, body: "approved as the owner of \(pr.prims.joined(separator: ", "))", at: pr.updatedAt))
+        pr.comments.append(
+            .init(
+                author: wallet, body: "approved as the owner of \(pr.prims.joined(separator: ", "))", at: pr.updatedAt))
         try save(&pr)
         try forge.sync()
         try refresh(&pr)
@@ -35,7 +37,10 @@ extension PRService {
     public func authorizeApproval(_ number: Int, owner wallet: String) throws {
         let pr = try openPullRequest(number)
         guard (pr.awaitedOwners ?? []).contains(wallet) else {
-            throw ServiceError(.forbidden, "\(wallet) owns none of the prims PR #\(number) waits on; only their owners (\((pr.awaitedOwners ?? []).joined(separator: ", ").isEmpty ? "none" : (pr.awaitedOwners ?? []).joined(separator: ", "))) or an operator may approve it", field: "number")
+            throw ServiceError(
+                .forbidden,
+                "\(wallet) owns none of the prims PR #\(number) waits on; only their owners (\((pr.awaitedOwners ?? []).joined(separator: ", ").isEmpty ? "none" : (pr.awaitedOwners ?? []).joined(separator: ", "))) or an operator may approve it",
+                field: "number")
         }
         guard !(pr.ownerApprovals ?? []).contains(wallet) else {
             throw ServiceError(.conflict, "\(wallet) already approved PR #\(number)", field: "number")
@@ -53,11 +58,15 @@ extension PRService {
                 try forge.sync()
                 try refresh(&current)
                 if current.needsApproval {
-                    throw ServiceError(.forbidden, "PR #\(pr.number) needs approval first: \(approvalWaits(current))", field: "number")
+                    throw ServiceError(
+                        .forbidden, "PR #\(pr.number) needs approval first: \(approvalWaits(current))", field: "number")
                 }
                 if !current.isGreen {
-                    let failed = current.checks.filter { $0.status == .failure }.map(\.name.rawValue).joined(separator: ", ")
-                    throw ServiceError(.conflict, "PR #\(pr.number) cannot merge: its checks failed (\(failed)); nothing was charged", field: "checks")
+                    let failed = current.checks.filter { $0.status == .failure }.map(\.name.rawValue).joined(
+                        separator: ", ")
+                    throw ServiceError(
+                        .conflict, "PR #\(pr.number) cannot merge: its checks failed (\(failed)); nothing was charged",
+                        field: "checks")
                 }
             }
         }
@@ -67,14 +76,17 @@ extension PRService {
     /// What a PR waits for: the operator's reasons, and the owners that have not approved.
     func approvalWaits(_ pr: PullRequest) -> String {
         let owners = (pr.awaitedOwners ?? []).filter { !(pr.ownerApprovals ?? []).contains($0) }
-        return (pr.approvalReasons + owners.map { "its owner \($0) approves (POST /v1/pr/\(pr.number)/approve, paid from that wallet)" })
+        return
+            (pr.approvalReasons
+            + owners.map { "its owner \($0) approves (POST /v1/pr/\(pr.number)/approve, paid from that wallet)" })
             .joined(separator: "; ")
     }
 
     /// Why a change whose checks came out as `outcome` needs an operator: policy, risk rules,
     /// files left in a new prim's package folder, prims with no owner on record.
     func approvalReasons(_ outcome: Checks.Outcome, paths: [String], prims: [String]) -> [String] {
-        PolicyGate.approvalReasons(paths: paths, prims: prims, base: outcome.base, head: outcome.head, policy: outcome.base.policy)
+        PolicyGate.approvalReasons(
+            paths: paths, prims: prims, base: outcome.base, head: outcome.head, policy: outcome.base.policy)
             + PackageFolders.reasons(outcome.leftovers)
             + PolicyGate.ownershipReasons(prims: prims, base: outcome.base)
     }

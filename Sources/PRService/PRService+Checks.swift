@@ -1,8 +1,8 @@
 import Foundation
+import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimSystem
-import PrimEngine
 
 /// A PR's checks (validate, plan, promotion) against main's state, re-run when main moves.
 extension PRService {
@@ -32,28 +32,36 @@ extension PRService {
     }
 
     func checks(_ manifest: Manifest, on main: String, at time: Date) throws -> Checks.Outcome {
-        var outcome = try Checks.run(manifest, on: main, loaded: try loaded(main), repository: repository,
-                                     statePath: configuration.statePath, kinds: configuration.kinds, at: time)
+        var outcome = try Checks.run(
+            manifest, on: main, loaded: try loaded(main), repository: repository,
+            statePath: configuration.statePath, kinds: configuration.kinds, at: time)
         states.lastHead = (main, manifest.contentHash, outcome.loadedHead)
-        if let head = outcome.head, let check = try promotion(manifest, head: head, base: outcome.base, main: main, at: time) {
+        if let head = outcome.head,
+            let check = try promotion(manifest, head: head, base: outcome.base, main: main, at: time)
+        {
             outcome.checks.append(check)
         }
         return outcome
     }
 
     /// The `promotion` check when the change makes a prim `live` that is not live on main; nil otherwise.
-    func promotion(_ manifest: Manifest, head: DesiredState, base: DesiredState, main: String, at time: Date) throws -> Check? {
+    func promotion(
+        _ manifest: Manifest, head: DesiredState, base: DesiredState, main: String, at time: Date
+    ) throws -> Check? {
         let promoted = Promotion.promoted(base: base, head: head)
         guard !promoted.isEmpty else { return nil }
-        let source = CachedSourceTree(OverlaySourceTree(base: GitSourceTree(repository: repository, commit: main, subpath: configuration.statePath),
-                                                        files: Checks.overlay(manifest, statePath: configuration.statePath)))
+        let source = CachedSourceTree(
+            OverlaySourceTree(
+                base: GitSourceTree(repository: repository, commit: main, subpath: configuration.statePath),
+                files: Checks.overlay(manifest, statePath: configuration.statePath)))
         let candidates = try promoted.map { id -> Promotion.Candidate in
             let prim = head.prim(id)!
             let host = head.host(for: prim) ?? Host.implicit()
             let release = try ReleaseManifest.of(prim: id, shared: host.shared, in: source)
             return Promotion.Candidate(prim: id, code: PrimIdentity.digest(of: prim, release: release, in: head))
         }
-        return Promotion.check(candidates, report: configuration.primd?.report() ?? .notConfigured,
-                               minutes: base.policy.minTestingMinutes, now: time, base: main)
+        return Promotion.check(
+            candidates, report: configuration.primd?.report() ?? .notConfigured,
+            minutes: base.policy.minTestingMinutes, now: time, base: main)
     }
 }

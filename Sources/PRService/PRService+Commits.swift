@@ -5,18 +5,22 @@ import PrimSystem
 extension PRService {
     func manifest(of pr: PullRequest) throws -> Manifest {
         let files = try pr.paths.map { path in
-            Manifest.File(path: path, content: String(decoding: try repository.file(path, at: pr.head) ?? [], as: UTF8.self))
+            Manifest.File(
+                path: path, content: String(decoding: try repository.file(path, at: pr.head) ?? [], as: UTF8.self))
         }
         return Manifest(title: pr.title, body: pr.body, files: files, labels: pr.labels)
     }
 
-    func commit(_ manifest: Manifest, onto parent: String, message: String, wallet: String, at time: Date) throws -> String {
+    func commit(
+        _ manifest: Manifest, onto parent: String, message: String, wallet: String, at time: Date
+    ) throws -> String {
         let files = Dictionary(uniqueKeysWithValues: manifest.files.map { ($0.path, Array($0.content.utf8)) })
         let signer = configuration.signer
-        return try repository.commit(files: files, parent: parent, message: message,
-                                     author: .init(name: wallet, email: "\(wallet)@wallet.prim.sh"),
-                                     committer: configuration.committer, at: time,
-                                     sign: signer.map { signer in { try signer.sign($0) } })
+        return try repository.commit(
+            files: files, parent: parent, message: message,
+            author: .init(name: wallet, email: "\(wallet)@wallet.prim.sh"),
+            committer: configuration.committer, at: time,
+            sign: signer.map { signer in { try signer.sign($0) } })
     }
 
     func commitMessage(_ manifest: Manifest, number: Int, wallet: String) -> String {
@@ -36,7 +40,8 @@ extension PRService {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         // A prim id from a package folder's name may hold what a ref name cannot (`..`, `@{`, `:`).
-        let prim = String((prims.first ?? "state").map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
+        let prim = String(
+            (prims.first ?? "state").map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
         let stem = "agent/\(prim)-\(formatter.string(from: time))"
         for attempt in 1...100 {
             let name = attempt == 1 ? stem : "\(stem)-\(attempt)"

@@ -19,11 +19,16 @@ extension PRService {
         var changed: [Int] = []
         for var pr in followed {
             let commit = pr.mergedCommit!
-            let deployment = Deployment.derive(revision: commit, prims: pr.prims, from: status, covers: { [repository] applied in
-                applied == commit || ((try? repository.isAncestor(commit, of: applied)) ?? false)
-            }, at: time)
+            let deployment = Deployment.derive(
+                revision: commit, prims: pr.prims, from: status,
+                covers: { [repository] applied in
+                    applied == commit || ((try? repository.isAncestor(commit, of: applied)) ?? false)
+                }, at: time)
             let before = pr.deployment
-            guard before?.state != deployment.state || before?.message != deployment.message || before?.prims != deployment.prims else { continue }
+            guard
+                before?.state != deployment.state || before?.message != deployment.message
+                    || before?.prims != deployment.prims
+            else { continue }
             pr.deployment = deployment
             if before?.state != deployment.state {
                 pr.comments.append(.init(author: "pr.sh", body: deployment.summary, at: time))

@@ -41,7 +41,12 @@ extension PRService {
             guard var pr = pullRequests[number], pr.state == .open, pr.updatedAt < cutoff else { continue }
             pr.state = .closed
             pr.updatedAt = now()
-            pr.comments.append(.init(author: "pr.sh", body: "closed: no activity for \(policy.staleDays) days; send the manifest again to reopen the change", at: pr.updatedAt))
+            pr.comments.append(
+                .init(
+                    author: "pr.sh",
+                    body:
+                        "closed: no activity for \(policy.staleDays) days; send the manifest again to reopen the change",
+                    at: pr.updatedAt))
             try save(&pr)
             closed.append(number)
         }

@@ -25,21 +25,29 @@ extension PRService {
                 let failed = pr.checks.filter { $0.status == .failure }.map { "\($0.name): \($0.summary)" }
                 let waiting = pr.checks.filter { $0.status == .pending }.map { "\($0.name): \($0.summary)" }
                 if failed.isEmpty {
-                    throw ServiceError(.conflict, "PR #\(pr.number) cannot merge yet: checks are pending on main \(main.prefix(12)) (\(waiting.joined(separator: "; "))); pr.sh re-checks them and merges when they pass", field: "checks")
+                    throw ServiceError(
+                        .conflict,
+                        "PR #\(pr.number) cannot merge yet: checks are pending on main \(main.prefix(12)) (\(waiting.joined(separator: "; "))); pr.sh re-checks them and merges when they pass",
+                        field: "checks")
                 }
-                throw ServiceError(.conflict, "PR #\(pr.number) cannot merge: its checks failed on main \(main.prefix(12)) (\(failed.joined(separator: "; ")))", field: "checks")
+                throw ServiceError(
+                    .conflict,
+                    "PR #\(pr.number) cannot merge: its checks failed on main \(main.prefix(12)) (\(failed.joined(separator: "; ")))",
+                    field: "checks")
             }
             var target = pr.head
             if main != pr.base {
                 let manifest = try manifest(of: pr)
                 let conflicts = try conflictingPaths(pr, manifest: manifest, main: main)
                 guard conflicts.isEmpty else {
-                    let problem = "\(conflicts.joined(separator: ", ")) changed on main since this PR was opened; send a new manifest based on the current files"
+                    let problem =
+                        "\(conflicts.joined(separator: ", ")) changed on main since this PR was opened; send a new manifest based on the current files"
                     pr.mergeProblem = problem
                     pr.updatedAt = now()
                     pr.comments.append(.init(author: "pr.sh", body: "merge conflict: \(problem)", at: pr.updatedAt))
                     try save(&pr)
-                    var error = ServiceError(.conflict, "PR #\(pr.number) conflicts with main: \(problem)", field: conflicts.first)
+                    var error = ServiceError(
+                        .conflict, "PR #\(pr.number) conflicts with main: \(problem)", field: conflicts.first)
                     error.pullRequest = pr.number
                     throw error
                 }
@@ -57,8 +65,10 @@ extension PRService {
             pr.updatedAt = now()
             pr.comments.append(.init(author: caller.name, body: "merged as \(target.prefix(12))", at: pr.updatedAt))
             if configuration.primd != nil {
-                pr.deployment = Deployment(state: .pending, revision: target, message: "merged; waiting for primd to apply \(target.prefix(12))",
-                                           updatedAt: pr.updatedAt)
+                pr.deployment = Deployment(
+                    state: .pending, revision: target,
+                    message: "merged; waiting for primd to apply \(target.prefix(12))",
+                    updatedAt: pr.updatedAt)
             }
             try save(&pr)
             onMerge(target)
@@ -86,7 +96,8 @@ extension PRService {
             if before != now, now != Array(file.content.utf8) {
                 conflicts.append(file.path)
             } else if try repository.entryKind(file.path, at: main) == .directory
-                        || prefixes.contains(where: { try repository.entryKind($0, at: main) == .file }) {
+                || prefixes.contains(where: { try repository.entryKind($0, at: main) == .file })
+            {
                 conflicts.append(file.path)
             }
         }

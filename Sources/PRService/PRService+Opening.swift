@@ -52,8 +52,11 @@ extension PRService {
         switch try stage(manifest, by: wallet) {
         case .answered(let opening): return opening
         case .ready(_, let base, let changed):
-            try claim(changed.map { "file:" + $0 } + ownerPaths(createdBy: manifest, base: base).map { "file:" + $0 } + ["manifest:" + manifest.contentHash],
-                      for: request)
+            try claim(
+                changed.map { "file:" + $0 } + ownerPaths(createdBy: manifest, base: base).map { "file:" + $0 } + [
+                    "manifest:" + manifest.contentHash
+                ],
+                for: request)
             return nil
         }
     }
@@ -83,7 +86,9 @@ extension PRService {
         let main = try mainHead()
         let base = try loaded(main).result.state
         let policy = base.policy
-        try ManifestCheck.check(manifest, policy: policy, statePath: configuration.statePath, limits: configuration.limits) { path in
+        try ManifestCheck.check(
+            manifest, policy: policy, statePath: configuration.statePath, limits: configuration.limits
+        ) { path in
             switch try? self.repository.entryKind(path, at: main) {
             case .file?: return .file
             case .directory?, .submodule?: return .directory
@@ -93,14 +98,17 @@ extension PRService {
         } names: { folder in
             (try? self.repository.entryNames(inFolder: folder, at: main)) ?? []
         }
-        try PackageFolders.check(manifest, base: base, created: Set(createdPrims(manifest, base: base)), statePath: configuration.statePath)
+        try PackageFolders.check(
+            manifest, base: base, created: Set(createdPrims(manifest, base: base)), statePath: configuration.statePath)
         let hash = manifest.contentHash
         if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
             return .answered(.duplicate(same))
         }
-        let changed = try manifest.files.filter { try repository.file($0.path, at: main) != Array($0.content.utf8) }.map(\.path)
+        let changed = try manifest.files.filter { try repository.file($0.path, at: main) != Array($0.content.utf8) }
+            .map(\.path)
         if changed.isEmpty {
-            let merged = pullRequests.values.filter { $0.state == .merged && $0.manifestHash == hash }.map(\.number).max()
+            let merged = pullRequests.values.filter { $0.state == .merged && $0.manifestHash == hash }.map(\.number)
+                .max()
             return .answered(.unchanged(main: main, mergedBy: merged))
         }
         // Open PRs conflict by the files they write, not by the prims they reach: a change to a
@@ -110,9 +118,12 @@ extension PRService {
         if let (other, written) = try pullRequests.values.sorted(by: { $0.number < $1.number }).lazy
             .filter({ $0.state == .open && !$0.givesWay(to: wallet) })
             .map({ ($0, try self.changedPaths(of: $0, main: main)) })
-            .first(where: { !$0.1.isDisjoint(with: changed + owned) }) {
+            .first(where: { !$0.1.isDisjoint(with: changed + owned) })
+        {
             let shared = written.intersection(changed + owned).sorted().joined(separator: ", ")
-            var error = ServiceError(.conflict, "PR #\(other.number) is already open and writes \(shared); wait for it, or close it first", field: "files")
+            var error = ServiceError(
+                .conflict, "PR #\(other.number) is already open and writes \(shared); wait for it, or close it first",
+                field: "files")
             error.pullRequest = other.number
             throw error
         }
@@ -143,18 +154,22 @@ extension PRService {
         var outcome = agentOutcome
         for id in created {
             let relative = StateLayout.Folder.owners.file(id)
-            let content = "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"
+            let content =
+                "# Written by pr.sh: the wallet whose paid PR created prim '\(id)'.\nwallet: \(wallet)\npr: \(number)\n"
             manifest.files.append(.init(path: ManifestCheck.join(configuration.statePath, relative), content: content))
             outcome.loadedHead.snapshot.entries[relative] = .file(Array(content.utf8))
-            outcome.loadedHead.result.state.owners.append(PrimOwner(prim: id, wallet: wallet, pullRequest: number, file: relative, mark: .start))
+            outcome.loadedHead.result.state.owners.append(
+                PrimOwner(prim: id, wallet: wallet, pullRequest: number, file: relative, mark: .start))
         }
         if !created.isEmpty { states.lastHead = (main, manifest.contentHash, outcome.loadedHead) }
         let relative = statePaths(manifest.files.map(\.path))
         guard outcome.head != nil else {
             ledger.record(wallet, green: false, policy: policy, now: time)
             try store.save(ledger)
-            var error = ServiceError(.invalidRequest, "the state does not validate with this change: \(outcome.errors.count) error\(outcome.errors.count == 1 ? "" : "s"); fix them and send the manifest again",
-                                     field: outcome.errors.first.map { String($0.prefix { $0 != ":" }) })
+            var error = ServiceError(
+                .invalidRequest,
+                "the state does not validate with this change: \(outcome.errors.count) error\(outcome.errors.count == 1 ? "" : "s"); fix them and send the manifest again",
+                field: outcome.errors.first.map { String($0.prefix { $0 != ":" }) })
             error.diagnostics = outcome.errors
             throw error
         }
@@ -165,7 +180,8 @@ extension PRService {
         var pr = PullRequest(
             number: number, title: manifest.title, body: manifest.body,
             labels: (["agent-pr"] + manifest.labels.filter { $0 != "agent-pr" }),
-            author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash, prims: prims,
+            author: wallet, branch: branch, paths: manifest.files.map(\.path).sorted(), manifestHash: hash,
+            prims: prims,
             base: main, head: head, state: .open, checks: outcome.checks,
             approvalReasons: approvalReasons(outcome, paths: relative, prims: prims),
             comments: [], createdAt: time, updatedAt: time)
@@ -181,7 +197,9 @@ extension PRService {
 
     /// The owner records of the prims a manifest creates (prims not on main), as repository paths.
     func ownerPaths(createdBy manifest: Manifest, base: DesiredState) -> [String] {
-        createdPrims(manifest, base: base).map { ManifestCheck.join(configuration.statePath, StateLayout.Folder.owners.file($0)) }
+        createdPrims(manifest, base: base).map {
+            ManifestCheck.join(configuration.statePath, StateLayout.Folder.owners.file($0))
+        }
     }
 
     /// The prims a manifest's own prim files would create (for claims and conflicts, before its

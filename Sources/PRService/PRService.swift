@@ -1,7 +1,7 @@
 import Foundation
+import PrimEngine
 import PrimModel
 import PrimPlan
-import PrimEngine
 import PrimSigning
 import PrimSystem
 
@@ -57,8 +57,10 @@ public actor PRService {
     var claims = ClaimBook()
 
     /// `forge` defaults to the local forge on `configuration.repository`.
-    public init(_ configuration: Configuration, forge: Forge? = nil, now: @escaping @Sendable () -> Date = { Date() },
-                onMerge: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        _ configuration: Configuration, forge: Forge? = nil, now: @escaping @Sendable () -> Date = { Date() },
+        onMerge: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         let forge = try forge ?? LocalForge(path: configuration.repository)
         let store = PRStore(directory: configuration.dataDir)
         let pullRequests = try store.loadPullRequests()
@@ -95,15 +97,18 @@ public actor PRService {
 
     public func url(of pr: PullRequest) -> String { pr.forge?.url ?? "\(configuration.publicURL)/v1/pr/\(pr.number)" }
 
-
     func record(_ number: Int) throws -> PullRequest {
-        guard let pr = pullRequests[number] else { throw ServiceError(.notFound, "there is no PR #\(number)", field: "number") }
+        guard let pr = pullRequests[number] else {
+            throw ServiceError(.notFound, "there is no PR #\(number)", field: "number")
+        }
         return pr
     }
 
     func openPullRequest(_ number: Int) throws -> PullRequest {
         let pr = try record(number)
-        guard pr.state == .open else { throw ServiceError(.conflict, "PR #\(number) is \(pr.state.rawValue)", field: "number") }
+        guard pr.state == .open else {
+            throw ServiceError(.conflict, "PR #\(number) is \(pr.state.rawValue)", field: "number")
+        }
         return pr
     }
 
@@ -111,10 +116,13 @@ public actor PRService {
         guard case .wallet(let wallet) = caller, wallet != pr.author else { return }
         // An owner whose approval the PR waits for may decline it: that closes it.
         if action == .close, pr.isOwnersToDecline(wallet) { return }
-        let decline = action == .close && !(pr.awaitedOwners ?? []).isEmpty ? ", or an owner whose approval it waits for" : ""
-        throw ServiceError(.forbidden, "only the wallet that opened PR #\(pr.number)\(decline) or an operator may \(action.rawValue) it", field: "X-Wallet")
+        let decline =
+            action == .close && !(pr.awaitedOwners ?? []).isEmpty ? ", or an owner whose approval it waits for" : ""
+        throw ServiceError(
+            .forbidden,
+            "only the wallet that opened PR #\(pr.number)\(decline) or an operator may \(action.rawValue) it",
+            field: "X-Wallet")
     }
-
 
     func statePaths(_ paths: [String]) -> [String] {
         paths.compactMap { ManifestCheck.stateRelative($0, statePath: configuration.statePath) }

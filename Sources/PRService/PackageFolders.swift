@@ -17,17 +17,25 @@ public enum PackageFolders {
     /// would run in whatever prim later takes that name.
     /// - Parameters:
     ///   - created: the prims the manifest's own prim files create.
-    public static func check(_ manifest: Manifest, base: DesiredState, created: Set<String>, statePath: String) throws(ServiceError) {
+    public static func check(
+        _ manifest: Manifest, base: DesiredState, created: Set<String>, statePath: String
+    ) throws(ServiceError) {
         for (index, file) in manifest.files.enumerated() {
-            guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath), let id = prim(of: relative) else { continue }
+            guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath),
+                let id = prim(of: relative)
+            else { continue }
             if relative.split(separator: "/").count == 2 {
-                throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' would be a file where prim '\(id)'s package folder goes; a package is a folder: write files under it",
-                                   field: "files[\(index)].path")
+                throw ServiceError(
+                    .invalidRequest,
+                    "files[\(index)].path '\(file.path)' would be a file where prim '\(id)'s package folder goes; a package is a folder: write files under it",
+                    field: "files[\(index)].path")
             }
             guard base.prim(id) == nil, !created.contains(id), !isShared(relative, in: base) else { continue }
             let declaration = ManifestCheck.join(statePath, StateLayout.Folder.prims.file(id))
-            throw ServiceError(.invalidRequest, "files[\(index)].path '\(file.path)' is in the package folder of prim '\(id)', which does not exist; a package folder belongs to its prim: send \(declaration) in the same manifest to create it",
-                               field: "files[\(index)].path")
+            throw ServiceError(
+                .invalidRequest,
+                "files[\(index)].path '\(file.path)' is in the package folder of prim '\(id)', which does not exist; a package folder belongs to its prim: send \(declaration) in the same manifest to create it",
+                field: "files[\(index)].path")
         }
     }
 
@@ -41,7 +49,9 @@ public enum PackageFolders {
     /// - Parameters:
     ///   - existing: the files main holds under a state-relative folder.
     ///   - written: the state-relative paths the change writes.
-    public static func leftovers(created: [String], written: Set<String>, existing: (String) throws -> [String]) rethrows -> [String: [String]] {
+    public static func leftovers(
+        created: [String], written: Set<String>, existing: (String) throws -> [String]
+    ) rethrows -> [String: [String]] {
         var found: [String: [String]] = [:]
         for id in created {
             let files = try existing(StateLayout.package(id)).filter { !written.contains($0) }.sorted()
@@ -54,8 +64,10 @@ public enum PackageFolders {
     public static func reasons(_ leftovers: [String: [String]]) -> [String] {
         leftovers.keys.sorted().map { id in
             let files = leftovers[id]!
-            let shown = files.prefix(10).joined(separator: ", ") + (files.count > 10 ? " and \(files.count - 10) more" : "")
-            return "it creates prim '\(id)' over \(folder)/\(id)/, which already holds files this change does not write and the prim would run: \(shown); an operator approves (or remove them first) (rule \(RiskRules.Rule.packageLeftovers.rawValue))"
+            let shown =
+                files.prefix(10).joined(separator: ", ") + (files.count > 10 ? " and \(files.count - 10) more" : "")
+            return
+                "it creates prim '\(id)' over \(folder)/\(id)/, which already holds files this change does not write and the prim would run: \(shown); an operator approves (or remove them first) (rule \(RiskRules.Rule.packageLeftovers.rawValue))"
         }
     }
 }

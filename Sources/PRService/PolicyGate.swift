@@ -32,7 +32,8 @@ public enum PolicyGate {
             case .providers:
                 for state in states {
                     for provider in state.providers where provider.file == path {
-                        ids.formUnion(state.prims.filter { $0.providers.contains { $0.name == provider.name } }.map(\.id))
+                        ids.formUnion(
+                            state.prims.filter { $0.providers.contains { $0.name == provider.name } }.map(\.id))
                     }
                 }
             default: continue
@@ -44,12 +45,16 @@ public enum PolicyGate {
     /// Why the change needs an operator's approval; empty when it may merge on green.
     /// `paths` are relative to the state root; the policy is main's, never the PR's own.
     /// With `head` (main with the change, when it validates), the risk rules apply too.
-    public static func approvalReasons(paths: [String], prims: [String], base: DesiredState, head: DesiredState? = nil,
-                                       policy: Policy) -> [String] {
+    public static func approvalReasons(
+        paths: [String], prims: [String], base: DesiredState, head: DesiredState? = nil,
+        policy: Policy
+    ) -> [String] {
         var reasons: [String] = head.map { RiskRules.reasons(paths: paths, base: base, head: $0) } ?? []
         // Fail closed: a state without a policy has consented to no unattended merge.
         if !policy.isDeclared {
-            reasons.append("main has no policy.yaml, so nothing merges unattended; an operator approves each change (commit a policy.yaml to let agents' changes merge on green)")
+            reasons.append(
+                "main has no policy.yaml, so nothing merges unattended; an operator approves each change (commit a policy.yaml to let agents' changes merge on green)"
+            )
         }
         for path in paths {
             if path == StateLayout.policy {
@@ -62,7 +67,9 @@ public enum PolicyGate {
         }
         for id in prims {
             guard let prim = base.prim(id) else {
-                if !policy.autoMergeNewPrims { reasons.append("it adds prim '\(id)' and policy.yaml has auto_merge.new_prims: false") }
+                if !policy.autoMergeNewPrims {
+                    reasons.append("it adds prim '\(id)' and policy.yaml has auto_merge.new_prims: false")
+                }
                 continue
             }
             if prim.status == .live {
@@ -82,6 +89,7 @@ public enum PolicyGate {
 
     /// Wallets other than the author that own prims the change touches: each must approve.
     public static func awaitedOwners(prims: [String], base: DesiredState, author: String) -> [String] {
-        Array(Set(prims.compactMap { base.prim($0) == nil ? nil : base.owner(of: $0) }.filter { $0 != author })).sorted()
+        Array(Set(prims.compactMap { base.prim($0) == nil ? nil : base.owner(of: $0) }.filter { $0 != author }))
+            .sorted()
     }
 }

@@ -18,7 +18,8 @@ public struct PrimdClient: Sendable {
         do {
             let response = try HTTPClient.request("GET", url + "/status", timeout: timeout)
             guard response.status == 200 else { return .unreachable("GET /status answered \(response.status)") }
-            guard let status = try? ControllerStatus.decoder.decode(ControllerStatus.self, from: Data(response.body)) else {
+            guard let status = try? ControllerStatus.decoder.decode(ControllerStatus.self, from: Data(response.body))
+            else {
                 return .unreachable("GET /status did not answer primd's status JSON")
             }
             return .status(status)

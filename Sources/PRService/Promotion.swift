@@ -1,6 +1,6 @@
 import Foundation
-import PrimStatus
 import PrimModel
+import PrimStatus
 
 /// The `promotion` check of a PR that makes a prim `live`: green only when primd reports the
 /// prim, as the PR would make it live but for its status (its `PrimIdentity` digest), passing its
@@ -32,7 +32,8 @@ public enum Promotion {
 
     /// The check for `candidates` (none: no check). Pure: `now` is the caller's clock, used only when
     /// primd's status does not say when it was served.
-    public static func check(_ candidates: [Candidate], report: Report, minutes: Int, now: Date, base: String) -> Check? {
+    public static func check(_ candidates: [Candidate], report: Report, minutes: Int, now: Date, base: String) -> Check?
+    {
         guard !candidates.isEmpty else { return nil }
         var failures: [String] = [], waits: [String] = [], passes: [String] = []
         for candidate in candidates {
@@ -50,7 +51,8 @@ public enum Promotion {
         case .pending: summary = "waiting: \(waits.first!)"
         case .failure: summary = failures.first!
         }
-        return Check(name: .promotion, status: status, summary: summary, details: failures + waits + passes, base: base, at: now)
+        return Check(
+            name: .promotion, status: status, summary: summary, details: failures + waits + passes, base: base, at: now)
     }
 
     enum Verdict: Equatable {
@@ -65,7 +67,9 @@ public enum Promotion {
         let status: ControllerStatus
         switch report {
         case .notConfigured:
-            return .pending("\(prim): pr.sh is not told where primd's status is (--primd-url), so it cannot see the prim pass; the promotion waits until it is")
+            return .pending(
+                "\(prim): pr.sh is not told where primd's status is (--primd-url), so it cannot see the prim pass; the promotion waits until it is"
+            )
         case .unreachable(let why):
             return .pending("\(prim): primd's status cannot be read (\(why)); checked again at the next re-check")
         case .status(let read):
@@ -78,11 +82,15 @@ public enum Promotion {
             return .pending("\(prim): primd has not checked it yet; it must run at status testing first")
         }
         guard health.release == candidate.code else {
-            return .pending("\(prim): the host runs \(health.release?.prefix(12) ?? "nothing") and this PR makes \(candidate.code?.prefix(12) ?? "none") live (its code, prim.yaml or secrets differ, not only its status); merge such changes at status testing first, then send the status change alone")
+            return .pending(
+                "\(prim): the host runs \(health.release?.prefix(12) ?? "nothing") and this PR makes \(candidate.code?.prefix(12) ?? "none") live (its code, prim.yaml or secrets differ, not only its status); merge such changes at status testing first, then send the status change alone"
+            )
         }
         guard health.up else {
             let routes = (health.routes ?? []).filter { $0.outcome == .failed }.map(\.message)
-            return .failure("\(prim) fails its gate on the host: \(routes.isEmpty ? health.message : routes.joined(separator: "; ")); fix it at status testing first")
+            return .failure(
+                "\(prim) fails its gate on the host: \(routes.isEmpty ? health.message : routes.joined(separator: "; ")); fix it at status testing first"
+            )
         }
         // Durations of primd's times are measured on primd's clock (when it served the status), so
         // a skew between the two hosts neither promotes early nor holds a promotion back.
@@ -90,7 +98,9 @@ public enum Promotion {
         // primd re-checks running prims every minute or so: an old answer may be of a prim that no longer runs.
         guard let checked = health.checkedAt, now.timeIntervalSince(checked) <= Self.staleSeconds else {
             let when = health.checkedAt.map { "since \($0.formatted(.iso8601))" } ?? "at a known time"
-            return .pending("\(prim): primd has not checked it \(when); the promotion waits for a check of the last \(Int(Self.staleSeconds / 60)) minutes")
+            return .pending(
+                "\(prim): primd has not checked it \(when); the promotion waits for a check of the last \(Int(Self.staleSeconds / 60)) minutes"
+            )
         }
         guard let since = health.passingSince else {
             return .pending("\(prim): primd has no passing check of it on record yet")
@@ -98,8 +108,12 @@ public enum Promotion {
         let needed = Double(minutes) * 60
         let passed = now.timeIntervalSince(since)
         guard passed >= needed else {
-            return .pending("\(prim) has passed conformance for \(Int(max(0, passed) / 60)) of \(minutes) minutes (since \(since.formatted(.iso8601)), code \(health.release?.prefix(12) ?? "none")); pr.sh checks again until it has")
+            return .pending(
+                "\(prim) has passed conformance for \(Int(max(0, passed) / 60)) of \(minutes) minutes (since \(since.formatted(.iso8601)), code \(health.release?.prefix(12) ?? "none")); pr.sh checks again until it has"
+            )
         }
-        return .success("\(prim) has passed conformance since \(since.formatted(.iso8601)) (code \(health.release?.prefix(12) ?? "none"))")
+        return .success(
+            "\(prim) has passed conformance since \(since.formatted(.iso8601)) (code \(health.release?.prefix(12) ?? "none"))"
+        )
     }
 }

@@ -22,17 +22,21 @@ public struct WalletLedger: Sendable, Codable, Equatable {
     public func refusal(for wallet: String, policy: Policy, now: Date) -> ServiceError? {
         guard let account = accounts[wallet] else { return nil }
         if let until = account.coolingUntil, until > now {
-            return limited("\(policy.cooldownAfterRed) PRs in a row from this wallet failed their checks; it is cooling down", until: until, now: now)
+            return limited(
+                "\(policy.cooldownAfterRed) PRs in a row from this wallet failed their checks; it is cooling down",
+                until: until, now: now)
         }
         let hour = account.submissions.filter { $0 > now.addingTimeInterval(-3600) }
         if hour.count >= policy.perHour {
-            return limited("this wallet sent \(hour.count) changes in the last hour; the limit is \(policy.perHour)",
-                           until: hour[hour.count - policy.perHour].addingTimeInterval(3600), now: now)
+            return limited(
+                "this wallet sent \(hour.count) changes in the last hour; the limit is \(policy.perHour)",
+                until: hour[hour.count - policy.perHour].addingTimeInterval(3600), now: now)
         }
         let day = account.submissions.filter { $0 > now.addingTimeInterval(-86400) }
         if day.count >= policy.perDay {
-            return limited("this wallet sent \(day.count) changes in the last day; the limit is \(policy.perDay)",
-                           until: day[day.count - policy.perDay].addingTimeInterval(86400), now: now)
+            return limited(
+                "this wallet sent \(day.count) changes in the last day; the limit is \(policy.perDay)",
+                until: day[day.count - policy.perDay].addingTimeInterval(86400), now: now)
         }
         return nil
     }

@@ -37,7 +37,8 @@ public enum Age {
 
         public init(_ text: String) throws(Failure) {
             guard let (hrp, data) = Bech32.decode(text.trimmedASCII), hrp == "age-secret-key-", data.count == 32,
-                  let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: data) else {
+                let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: data)
+            else {
                 throw .invalidKey("not an AGE-SECRET-KEY-1… identity")
             }
             self.key = key
@@ -45,14 +46,18 @@ public enum Age {
 
         /// The first identity of a key file as `age-keygen` writes it (`#` lines and blank lines ignored).
         public init(keyFile: String) throws(Failure) {
-            guard let line = keyFile.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-                .map({ String($0).trimmedASCII }).first(where: { !$0.isEmpty && !$0.hasPrefix("#") }) else {
+            guard
+                let line = keyFile.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+                    .map({ String($0).trimmedASCII }).first(where: { !$0.isEmpty && !$0.hasPrefix("#") })
+            else {
                 throw .invalidKey("the key file holds no identity")
             }
             try self.init(line)
         }
 
-        public var encoded: String { Bech32.encode(hrp: "AGE-SECRET-KEY-", data: Array(key.rawRepresentation), uppercase: true) }
+        public var encoded: String {
+            Bech32.encode(hrp: "AGE-SECRET-KEY-", data: Array(key.rawRepresentation), uppercase: true)
+        }
         public var recipient: Recipient { Recipient(key: key.publicKey) }
     }
 
@@ -65,7 +70,8 @@ public enum Age {
 
         public init(_ text: String) throws(Failure) {
             guard let (hrp, data) = Bech32.decode(text.trimmedASCII), hrp == "age", data.count == 32,
-                  (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: data)) != nil else {
+                (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: data)) != nil
+            else {
                 throw .invalidKey("'\(text)' is not an age1… recipient")
             }
             bytes = data
@@ -76,20 +82,27 @@ public enum Age {
 
     // MARK: encrypt
 
-    public static func encrypt(_ plaintext: [UInt8], to recipients: [Recipient], armored: Bool = false) throws(Failure) -> [UInt8] {
+    public static func encrypt(
+        _ plaintext: [UInt8], to recipients: [Recipient], armored: Bool = false
+    ) throws(Failure) -> [UInt8] {
         guard !recipients.isEmpty else { throw .invalidKey("no recipients") }
         let fileKey = random(16)
         var header = version + [0x0A]
         for recipient in recipients {
             let ephemeral = Curve25519.KeyAgreement.PrivateKey()
             let share = Array(ephemeral.publicKey.rawRepresentation)
-            guard let shared = try? x25519(ephemeral, recipient.bytes) else { throw .invalidKey("recipient \(recipient.encoded) is a low-order point") }
+            guard let shared = try? x25519(ephemeral, recipient.bytes) else {
+                throw .invalidKey("recipient \(recipient.encoded) is a low-order point")
+            }
             let wrapKey = hkdf(shared, salt: share + recipient.bytes, info: "age-encryption.org/v1/X25519")
             let body = seal(fileKey, key: wrapKey, nonce: [UInt8](repeating: 0, count: 12))
-            header += Array("-> X25519 \(StrictBase64.encode(share, padded: false))\n\(StrictBase64.encode(body, padded: false))\n".utf8)
+            header += Array(
+                "-> X25519 \(StrictBase64.encode(share, padded: false))\n\(StrictBase64.encode(body, padded: false))\n"
+                    .utf8)
         }
         header += Array("---".utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: header, using: SymmetricKey(data: hkdf(fileKey, salt: [], info: "header")))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: header, using: SymmetricKey(data: hkdf(fileKey, salt: [], info: "header")))
         header += Array(" \(StrictBase64.encode(Array(mac), padded: false))\n".utf8)
         let nonce = random(16)
         let payloadKey = hkdf(fileKey, salt: nonce, info: "payload")
@@ -115,11 +128,15 @@ public enum Age {
         var fileKey: [UInt8]?
         let own = Array(identity.key.publicKey.rawRepresentation)
         for stanza in stanzas where stanza.args.first == "X25519" {
-            guard stanza.args.count == 2, let share = StrictBase64.decode(Array(stanza.args[1].utf8), padded: false), share.count == 32 else {
+            guard stanza.args.count == 2, let share = StrictBase64.decode(Array(stanza.args[1].utf8), padded: false),
+                share.count == 32
+            else {
                 throw .format("an X25519 stanza must have one 32-byte share")
             }
             guard stanza.body.count == 32 else { throw .format("an X25519 stanza's body must be 32 bytes") }
-            guard let shared = try? x25519(identity.key, share) else { throw .damaged("an X25519 share is a low-order point") }
+            guard let shared = try? x25519(identity.key, share) else {
+                throw .damaged("an X25519 share is a low-order point")
+            }
             let wrapKey = hkdf(shared, salt: share + own, info: "age-encryption.org/v1/X25519")
             if let key = open(stanza.body, key: wrapKey, nonce: [UInt8](repeating: 0, count: 12)), key.count == 16 {
                 fileKey = key
@@ -127,8 +144,11 @@ public enum Age {
             }
         }
         guard let fileKey else { throw .noMatch }
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: macInput,
-                                                     using: SymmetricKey(data: hkdf(fileKey, salt: [], info: "header"))) else {
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: macInput,
+                using: SymmetricKey(data: hkdf(fileKey, salt: [], info: "header")))
+        else {
             throw .damaged("the header's MAC does not verify")
         }
         var offset = headerEnd
@@ -149,7 +169,9 @@ public enum Age {
                 plaintext += opened
                 offset += size
                 if last { return plaintext }
-            } else if !last, remaining > sealed, open(chunk, key: payloadKey, nonce: chunkNonce(counter, last: true)) != nil {
+            } else if !last, remaining > sealed,
+                open(chunk, key: payloadKey, nonce: chunkNonce(counter, last: true)) != nil
+            {
                 throw .damaged("data after the final chunk")
             } else {
                 throw .damaged("payload chunk \(counter) does not verify")
@@ -180,14 +202,18 @@ public enum Age {
     }
 
     static func hkdf(_ key: [UInt8], salt: [UInt8], info: String) -> [UInt8] {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: key), salt: salt, info: Array(info.utf8), outputByteCount: 32)
-            .withUnsafeBytes { Array($0) }
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: key), salt: salt, info: Array(info.utf8), outputByteCount: 32
+        )
+        .withUnsafeBytes { Array($0) }
     }
 
     /// X25519, refusing an all-zero result (swift-crypto returns it without complaint).
     struct LowOrder: Error {}
     static func x25519(_ key: Curve25519.KeyAgreement.PrivateKey, _ point: [UInt8]) throws -> [UInt8] {
-        let shared = try key.sharedSecretFromKeyAgreement(with: .init(rawRepresentation: point)).withUnsafeBytes { Array($0) }
+        let shared = try key.sharedSecretFromKeyAgreement(with: .init(rawRepresentation: point)).withUnsafeBytes {
+            Array($0)
+        }
         guard shared.contains(where: { $0 != 0 }) else { throw LowOrder() }
         return shared
     }
@@ -203,13 +229,18 @@ public enum Age {
 
     static func open(_ sealed: [UInt8], key: [UInt8], nonce: [UInt8]) -> [UInt8]? {
         guard sealed.count >= 16, let nonce = try? ChaChaPoly.Nonce(data: nonce),
-              let box = try? ChaChaPoly.SealedBox(nonce: nonce, ciphertext: sealed.dropLast(16), tag: sealed.suffix(16)) else { return nil }
+            let box = try? ChaChaPoly.SealedBox(nonce: nonce, ciphertext: sealed.dropLast(16), tag: sealed.suffix(16))
+        else { return nil }
         return (try? ChaChaPoly.open(box, using: SymmetricKey(data: key))).map { Array($0) }
     }
 }
 
 extension String {
     var trimmedASCII: String {
-        String(decoding: Array(utf8.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }.reversed().drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }.reversed()), as: UTF8.self)
+        String(
+            decoding: Array(
+                utf8.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }.reversed().drop {
+                    [0x20, 0x09, 0x0A, 0x0D].contains($0)
+                }.reversed()), as: UTF8.self)
     }
 }

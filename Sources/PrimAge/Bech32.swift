@@ -52,14 +52,18 @@ enum Bech32 {
         let lower = text.lowercased(), upper = text.uppercased()
         guard text == lower || text == upper else { return nil }
         let chars = Array(lower.utf8)
-        guard let separator = chars.lastIndex(of: UInt8(ascii: "1")), separator >= 1, chars.count - separator > 6 else { return nil }
+        guard let separator = chars.lastIndex(of: UInt8(ascii: "1")), separator >= 1, chars.count - separator > 6 else {
+            return nil
+        }
         let hrp = Array(chars[..<separator])
         var words: [UInt8] = []
         for char in chars[(separator + 1)...] {
             guard let index = charset.firstIndex(of: char) else { return nil }
             words.append(UInt8(index))
         }
-        guard polymod(expand(hrp) + words) == 1, let data = convert(Array(words.dropLast(6)), from: 5, to: 8, pad: false) else { return nil }
+        guard polymod(expand(hrp) + words) == 1,
+            let data = convert(Array(words.dropLast(6)), from: 5, to: 8, pad: false)
+        else { return nil }
         return (String(decoding: hrp, as: UTF8.self), data)
     }
 }

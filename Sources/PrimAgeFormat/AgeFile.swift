@@ -27,7 +27,9 @@ public enum AgeFile {
     public static func header(_ file: [UInt8]) throws(Problem) -> Header {
         var offset = 0
         func line() throws(Problem) -> ArraySlice<UInt8> {
-            guard let end = file[offset...].firstIndex(of: 0x0A) else { throw Problem("the header ends without a newline") }
+            guard let end = file[offset...].firstIndex(of: 0x0A) else {
+                throw Problem("the header ends without a newline")
+            }
             let text = file[offset..<end]
             offset = end + 1
             return text
@@ -43,7 +45,9 @@ public enum AgeFile {
                 }
                 return Header(stanzas: stanzas, end: offset, mac: mac, macInput: Array(file[..<(start + 3)]))
             }
-            guard text.starts(with: Array("-> ".utf8)) else { throw Problem("a header line is neither a stanza nor the MAC") }
+            guard text.starts(with: Array("-> ".utf8)) else {
+                throw Problem("a header line is neither a stanza nor the MAC")
+            }
             let args = text.dropFirst(3).split(separator: 0x20, omittingEmptySubsequences: false)
             guard !args.isEmpty, args.allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x21...0x7E).contains($0) } }) else {
                 throw Problem("a stanza has an empty or non-printable argument")
@@ -83,18 +87,25 @@ public enum AgeFile {
     /// whitespace only around the block.
     public static func dearmor(_ input: [UInt8]) throws(Problem) -> [UInt8] {
         let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-        let trimmed = Array(input.drop { whitespace.contains($0) }.reversed().drop { whitespace.contains($0) }.reversed())
+        let trimmed = Array(
+            input.drop { whitespace.contains($0) }.reversed().drop { whitespace.contains($0) }.reversed())
         var lines = trimmed.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
             line.last == 0x0D ? line.dropLast() : line
         }
-        guard lines.count >= 2, Array(lines.removeFirst()) == Array(begin.utf8), Array(lines.removeLast()) == Array(end.utf8) else {
+        guard lines.count >= 2, Array(lines.removeFirst()) == Array(begin.utf8),
+            Array(lines.removeLast()) == Array(end.utf8)
+        else {
             throw Problem("the armor does not begin and end with the age markers")
         }
         for (index, line) in lines.enumerated() {
             let last = index == lines.count - 1
-            guard !line.isEmpty, last ? line.count <= 64 : line.count == 64 else { throw Problem("the armor's lines are not 64 columns") }
+            guard !line.isEmpty, last ? line.count <= 64 : line.count == 64 else {
+                throw Problem("the armor's lines are not 64 columns")
+            }
         }
-        guard let file = StrictBase64.decode(lines.flatMap { $0 }, padded: true) else { throw Problem("the armor is not canonical base64") }
+        guard let file = StrictBase64.decode(lines.flatMap { $0 }, padded: true) else {
+            throw Problem("the armor is not canonical base64")
+        }
         return file
     }
 

@@ -1,13 +1,14 @@
+import PrimEngine
+import PrimModel
+import PrimStatus
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimEngine
-import PrimStatus
-import PrimSystem
 
 /// What primd is doing with a commit, kept on disk for exactly as long as it does it. Found when
 /// primd starts, it says the previous primd died in the middle: it crashed, or stalled until its
@@ -52,7 +53,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
 
     /// Written with status.json's encoding, atomically.
     public func save(dataDir: String) throws {
-        try AtomicFile.write(Array(try ControllerStatus.encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
+        try AtomicFile.write(
+            Array(try ControllerStatus.encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
     }
 
     public static func clear(dataDir: String) {
@@ -66,11 +68,14 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
         switch phase {
         case .loading where revision == live:
             return deaths >= Self.applyDeathsAllowed
-                ? "primd stopped \(deaths + 1) times while planning revision \(revision.prefix(12)) again: it crashed or stalled on this commit" : nil
+                ? "primd stopped \(deaths + 1) times while planning revision \(revision.prefix(12)) again: it crashed or stalled on this commit"
+                : nil
         case .loading:
-            return "primd stopped while loading and planning revision \(revision.prefix(12)) (started \(started)): it crashed or stalled on this commit"
+            return
+                "primd stopped while loading and planning revision \(revision.prefix(12)) (started \(started)): it crashed or stalled on this commit"
         case .applying where deaths >= Self.applyDeathsAllowed:
-            return "primd stopped \(deaths + 1) times while applying revision \(revision.prefix(12)): it crashed or stalled on this commit"
+            return
+                "primd stopped \(deaths + 1) times while applying revision \(revision.prefix(12)): it crashed or stalled on this commit"
         case .applying, .applied:
             return nil
         }

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-import Glibc
-#else
-import Foundation
-#endif
 import PrimEngine
 import PrimHost
 import PrimModel
@@ -11,17 +5,28 @@ import PrimPlan
 import PrimStatus
 import PrimSystem
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+
 /// Live state compared with the live revision: reported, and repaired when the host config says so.
 extension Controller {
     /// Runs `work` on what the live revision asks of the host (rolled-back prims at their older
     /// revision), under the apply lock; skipped when that state is invalid or an apply holds the lock.
-    func onLiveRevision(_ purpose: String, repo: GitRepository, _ work: (HostSession, HostDesire) throws -> Void) throws {
+    func onLiveRevision(_ purpose: String, repo: GitRepository, _ work: (HostSession, HostDesire) throws -> Void) throws
+    {
         guard let live = status.liveRevision else { return }
         let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
         let state = StateLoader.load(snapshot)
         guard state.isValid else { return }
-        guard let lock = try? FileLock.acquire(config.paths.lock, holder: "pid \(getpid()) (primd \(purpose))",
-                                               timeout: 0, onWait: { _ in }) else { return }
+        guard
+            let lock = try? FileLock.acquire(
+                config.paths.lock, holder: "pid \(getpid()) (primd \(purpose))",
+                timeout: 0, onWait: { _ in })
+        else { return }
         defer { lock.release() }
         let (session, desire) = try self.desire(state.state, at: live, overrides: status.rolledBack, repo: repo)
         try work(session, desire)
@@ -34,7 +39,9 @@ extension Controller {
         case .step(let step):
             log("\(step.address.key): \(step.action.rawValue) done")
         case .gate(let result, let journal):
-            log("prim \(result.prim): gate \(result.passed ? "passed" : "failed"): \(result.message)\(journal.isEmpty ? "" : "\n  " + journal.joined(separator: "\n  "))")
+            log(
+                "prim \(result.prim): gate \(result.passed ? "passed" : "failed"): \(result.message)\(journal.isEmpty ? "" : "\n  " + journal.joined(separator: "\n  "))"
+            )
         case .resuming(let generation, let unfinished):
             log("resuming interrupted apply of generation \(generation) (\(unfinished) steps)")
         case .daemonReload:
@@ -47,7 +54,9 @@ extension Controller {
         guard !suspended() else { return }
         // An attempt left unresolved (primd died in it, or its apply was interrupted) is resumed
         // first: drift planned meanwhile would plan against what the host is leaving.
-        guard !reattempt, AttemptRecord.load(dataDir: config.dataDir) == nil, ApplyJournal.interrupted(dataDir: config.dataDir) == nil else { return }
+        guard !reattempt, AttemptRecord.load(dataDir: config.dataDir) == nil,
+            ApplyJournal.interrupted(dataDir: config.dataDir) == nil
+        else { return }
         guard let live = status.liveRevision, let repo = try? mirror() else { return }
         do {
             try onLiveRevision("drift check", repo: repo) { session, desire in
@@ -57,7 +66,9 @@ extension Controller {
                 session.driftCheck = true
                 let plan = try session.plan(desire.desired)
                 // What blocks a prim is as current as the last plan of the live revision.
-                let blocked = plan.blocked.map { ControllerStatus.Blocked(prim: $0.prim, missingEnv: $0.missingEnv, message: $0.message) }
+                let blocked = plan.blocked.map {
+                    ControllerStatus.Blocked(prim: $0.prim, missingEnv: $0.missingEnv, message: $0.message)
+                }
                 if status.blocked ?? [] != blocked { status.blocked = blocked.isEmpty ? nil : blocked; publish() }
                 let drifted = plan.pending
                 guard !drifted.isEmpty else { return }
@@ -65,11 +76,14 @@ extension Controller {
                     let key = change.address.key
                     metrics.driftDetected(key)
                     status.driftEvents[key, default: 0] += 1
-                    log("drift: \(key) will be \(HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))")
+                    log(
+                        "drift: \(key) will be \(HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
+                    )
                 }
                 if settings.driftMode == .repair {
-                    let generation = try session.applier().apply(plan, desired: desire.desired, gates: desire.gates,
-                                                                   revision: live, origin: origin, overrides: overrides, report: logEvent)
+                    let generation = try session.applier().apply(
+                        plan, desired: desire.desired, gates: desire.gates,
+                        revision: live, origin: origin, overrides: overrides, report: logEvent)
                     record(generation.gates)
                     log("drift repaired: \(generation.outcome.rawValue)")
                 }

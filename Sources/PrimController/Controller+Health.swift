@@ -1,15 +1,16 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-import Glibc
-#else
-import Foundation
-#endif
 import PrimEngine
 import PrimGates
 import PrimHost
 import PrimPlan
 import PrimStatus
 import SystemdReconciler
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
 
 /// Gates and conformance of running prims: asked, recorded in the status and the metrics.
 extension Controller {
@@ -25,8 +26,10 @@ extension Controller {
         for gate in gates {
             let previous = status.prims.first { $0.prim == gate.prim }
             status.prims.removeAll { $0.prim == gate.prim }
-            status.prims.append(ControllerStatus.PrimHealth.checked(gate, previous: previous, rolledBackTo: status.rolledBack[gate.prim],
-                                                                    revision: status.liveRevision, at: time))
+            status.prims.append(
+                ControllerStatus.PrimHealth.checked(
+                    gate, previous: previous, rolledBackTo: status.rolledBack[gate.prim],
+                    revision: status.liveRevision, at: time))
         }
         status.prims.sort { $0.prim < $1.prim }
         metrics.setUp(Dictionary(status.prims.map { ($0.prim, $0.up) }, uniquingKeysWith: { a, _ in a }))
@@ -71,18 +74,26 @@ extension Controller {
         }
         let results = HTTPHealthChecker(bus: session.bus).check(gates)
         let units = SystemdExecutor(config: config, bus: session.bus)
-        record(results.map { result in
-            var result = result
-            if !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) { result.journal = units.journal(unit: gate.unit, lines: 10) }
-            return renderings[result.prim]?.redacting(result) ?? result
-        })
-        for result in results where !result.passed { log("prim \(result.prim): conformance check failed: \(result.message)") }
+        record(
+            results.map { result in
+                var result = result
+                if !result.passed, let gate = gates.first(where: { $0.prim == result.prim }) {
+                    result.journal = units.journal(unit: gate.unit, lines: 10)
+                }
+                return renderings[result.prim]?.redacting(result) ?? result
+            })
+        for result in results where !result.passed {
+            log("prim \(result.prim): conformance check failed: \(result.message)")
+        }
     }
 
     /// Checks at once the running prims an apply changed without restarting them (its routes,
     /// prices or health path, or its status to or from `live`): their last answer was to another
     /// declaration. The apply's own gates are `gated`.
-    func recheck(_ gates: [String: HealthGate], besides gated: [GateResult], session: HostSession, renderings: [String: PrimRendering]) {
+    func recheck(
+        _ gates: [String: HealthGate], besides gated: [GateResult], session: HostSession,
+        renderings: [String: PrimRendering]
+    ) {
         let changed = gates.values.filter { gate in
             guard !gated.contains(where: { $0.prim == gate.prim }) else { return false }
             guard let health = status.prims.first(where: { $0.prim == gate.prim }) else { return true }

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-import Glibc
-#else
-import Foundation
-#endif
 import Dispatch
 import PrimEngine
 import PrimHost
@@ -13,6 +7,13 @@ import PrimSigning
 import PrimStatus
 import PrimSystem
 import SystemdReconciler
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
 
 /// primd's reconcile loop body: fetch the branch, and for each new head commit
 /// load → validate → observe → plan → apply → gates → record; roll failing `live` prims
@@ -45,8 +46,11 @@ public final class Controller: @unchecked Sendable {
                 status.poisonedRevision = left.revision
                 status.lastAttemptedRevision = left.revision
                 status.lastAttemptError = poison
-                status.set(.stalled, true, reason: .attemptCrashed,
-                           message: "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more")
+                status.set(
+                    .stalled, true, reason: .attemptCrashed,
+                    message:
+                        "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more"
+                )
                 status.set(.reconciling, false, reason: .attemptCrashed, message: "")
                 AttemptRecord.clear(dataDir: config.dataDir)
                 log("revision \(Self.short(left.revision)) is not attempted again: \(poison)")
@@ -55,7 +59,9 @@ public final class Controller: @unchecked Sendable {
                 // is attempted once more, so a rollback the death cut short runs again.
                 reattempt = left.outcome == .degraded && left.deaths < AttemptRecord.applyDeathsAllowed
                 resumedDeaths = left.deaths + 1
-                log("primd stopped after applying revision \(Self.short(left.revision)); it stays applied\(reattempt ? " and is attempted once more" : "")")
+                log(
+                    "primd stopped after applying revision \(Self.short(left.revision)); it stays applied\(reattempt ? " and is attempted once more" : "")"
+                )
             } else {
                 // Died before the apply's end (or while re-planning what the host runs): attempted
                 // again at once, whether or not the journal says a step was left half-done.
@@ -91,7 +97,9 @@ public final class Controller: @unchecked Sendable {
 
     func onQueue(_ work: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            queue.async { work(); done.resume() }
+            queue.async {
+                work(); done.resume()
+            }
         }
     }
 
@@ -113,7 +121,9 @@ public final class Controller: @unchecked Sendable {
 
     static func short(_ revision: String) -> String { String(revision.prefix(12)) }
 
-    var origin: Generation.Origin? { settings.repo.map { Generation.Origin(repository: $0, statePath: settings.statePath) } }
+    var origin: Generation.Origin? {
+        settings.repo.map { Generation.Origin(repository: $0, statePath: settings.statePath) }
+    }
 
     /// Whether the operator suspended primd (`primctl suspend`); keeps the status's `Suspended`
     /// condition and `suspended` field current either way.

@@ -1,13 +1,14 @@
+import DNSReconciler
+import PrimEngine
+import PrimStatus
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import DNSReconciler
-import PrimEngine
-import PrimStatus
-import PrimSystem
 
 /// primd's counters, rendered in Prometheus' text format.
 public final class Metrics: @unchecked Sendable {
@@ -49,49 +50,64 @@ public final class Metrics: @unchecked Sendable {
 
     public func render() -> String {
         lock.lock(); defer { lock.unlock() }
-        var out = ["# HELP prim_reconcile_duration_seconds Time to reconcile one revision (fetch to gates).",
-                   "# TYPE prim_reconcile_duration_seconds histogram"]
+        var out = [
+            "# HELP prim_reconcile_duration_seconds Time to reconcile one revision (fetch to gates).",
+            "# TYPE prim_reconcile_duration_seconds histogram",
+        ]
         var cumulative = 0
         for (index, bound) in Self.buckets.enumerated() {
             cumulative += durationCounts[index]
             out.append("prim_reconcile_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)")
         }
         cumulative += durationCounts[Self.buckets.count]
-        out += ["prim_reconcile_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)",
-                "prim_reconcile_duration_seconds_sum \(durationSum)",
-                "prim_reconcile_duration_seconds_count \(cumulative)",
-                "# HELP prim_applies_total Reconcile attempts by outcome.",
-                "# TYPE prim_applies_total counter"]
+        out += [
+            "prim_reconcile_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)",
+            "prim_reconcile_duration_seconds_sum \(durationSum)",
+            "prim_reconcile_duration_seconds_count \(cumulative)",
+            "# HELP prim_applies_total Reconcile attempts by outcome.",
+            "# TYPE prim_applies_total counter",
+        ]
         out += Self.samples("prim_applies_total", label: "outcome", applies)
-        out += ["# HELP prim_drift_events_total Live resources found differing from the applied state.",
-                "# TYPE prim_drift_events_total counter"]
+        out += [
+            "# HELP prim_drift_events_total Live resources found differing from the applied state.",
+            "# TYPE prim_drift_events_total counter",
+        ]
         out += Self.samples("prim_drift_events_total", label: "resource", drift)
-        out += ["# HELP prim_last_success_timestamp_seconds When a revision last converged.",
-                "# TYPE prim_last_success_timestamp_seconds gauge",
-                "prim_last_success_timestamp_seconds \(lastSuccess)",
-                "# HELP prim_up Whether a prim passed its last health gate.",
-                "# TYPE prim_up gauge"]
+        out += [
+            "# HELP prim_last_success_timestamp_seconds When a revision last converged.",
+            "# TYPE prim_last_success_timestamp_seconds gauge",
+            "prim_last_success_timestamp_seconds \(lastSuccess)",
+            "# HELP prim_up Whether a prim passed its last health gate.",
+            "# TYPE prim_up gauge",
+        ]
         out += Self.samples("prim_up", label: "prim", up.mapValues { $0 ? 1 : 0 })
-        out += ["# HELP prim_route_conforms Whether a declared route answered as routes_map says at the last check (skipped routes are absent).",
-                "# TYPE prim_route_conforms gauge"]
+        out += [
+            "# HELP prim_route_conforms Whether a declared route answered as routes_map says at the last check (skipped routes are absent).",
+            "# TYPE prim_route_conforms gauge",
+        ]
         for (prim, results) in routes.sorted(by: { $0.key < $1.key }) {
             for result in results where result.outcome != .skipped {
-                out.append("prim_route_conforms{prim=\"\(prim)\",route=\"\(Self.escaped(result.route))\"} \(result.outcome == .passed ? 1 : 0)")
+                out.append(
+                    "prim_route_conforms{prim=\"\(prim)\",route=\"\(Self.escaped(result.route))\"} \(result.outcome == .passed ? 1 : 0)"
+                )
             }
         }
         let paid = DNSPayments.snapshot
-        out += ["# HELP prim_dns_payments_total x402 payments made to the DNS provider (domain.sh).",
-                "# TYPE prim_dns_payments_total counter",
-                "prim_dns_payments_total \(paid.count)",
-                "# HELP prim_dns_paid_usdc_total What those payments paid, in USDC.",
-                "# TYPE prim_dns_paid_usdc_total counter",
-                "prim_dns_paid_usdc_total \(Double(paid.atomic) / 1_000_000)"]
+        out += [
+            "# HELP prim_dns_payments_total x402 payments made to the DNS provider (domain.sh).",
+            "# TYPE prim_dns_payments_total counter",
+            "prim_dns_payments_total \(paid.count)",
+            "# HELP prim_dns_paid_usdc_total What those payments paid, in USDC.",
+            "# TYPE prim_dns_paid_usdc_total counter",
+            "prim_dns_paid_usdc_total \(Double(paid.atomic) / 1_000_000)",
+        ]
         return out.joined(separator: "\n") + "\n"
     }
 
     /// A label value as the text format wants it: backslash, quote and newline escaped.
     static func escaped(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// One sample line per label value, sorted: `name{label="value"} count`.

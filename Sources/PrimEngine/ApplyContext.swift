@@ -1,11 +1,12 @@
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimPlan
-import PrimSystem
 
 /// One apply in progress, handed to every reconciler: the plan and desired state, what has been
 /// done so far (recorded in the journal, the inventory and the generation), and what one kind's
@@ -39,9 +40,11 @@ public final class ApplyContext {
     /// Run when the apply ends, whether it finished or stopped.
     var finally: [() -> Void] = []
 
-    init(plan: Plan, desired: DesiredHost, host: HostEnvironment, gates: [String: HealthGate], resuming: Bool,
-         overrides: Set<Override>, jobTimeout: Double, dataDir: String, inventory: Inventory, journal: ApplyJournal?,
-         report: @escaping (ApplyEvent) -> Void) {
+    init(
+        plan: Plan, desired: DesiredHost, host: HostEnvironment, gates: [String: HealthGate], resuming: Bool,
+        overrides: Set<Override>, jobTimeout: Double, dataDir: String, inventory: Inventory, journal: ApplyJournal?,
+        report: @escaping (ApplyEvent) -> Void
+    ) {
         self.plan = plan
         self.desired = desired
         self.host = host
@@ -61,7 +64,8 @@ public final class ApplyContext {
     /// The desired resource at an address.
     public func resource(_ address: ResourceAddress) -> DesiredResource? { byAddress[address] }
 
-    private lazy var byAddress = Dictionary(desired.resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+    private lazy var byAddress = Dictionary(
+        desired.resources.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The full content a change writes (a sensitive change's plan does not carry it).
     public func content(_ change: Change) -> String { resource(change)?.content ?? change.after ?? "" }
@@ -73,8 +77,11 @@ public final class ApplyContext {
             try body()
         } catch {
             errors.append("\(change.address.name): \(error)")
-            report(.step(.init(address: change.address, action: change.action, error: "\(error)",
-                               seconds: Date().timeIntervalSince(clock), journal: [])))
+            report(
+                .step(
+                    .init(
+                        address: change.address, action: change.action, error: "\(error)",
+                        seconds: Date().timeIntervalSince(clock), journal: [])))
             throw error
         }
         done(change, seconds: Date().timeIntervalSince(clock))
@@ -90,8 +97,11 @@ public final class ApplyContext {
             let more = changes.count > 1 ? " (and \(changes.count - 1) more changed with it)" : ""
             errors.append("\(first.address.name)\(more): \(error)")
             for change in changes {
-                report(.step(.init(address: change.address, action: change.action, error: "\(error)",
-                                   seconds: Date().timeIntervalSince(clock), journal: [])))
+                report(
+                    .step(
+                        .init(
+                            address: change.address, action: change.action, error: "\(error)",
+                            seconds: Date().timeIntervalSince(clock), journal: [])))
             }
             throw error
         }
@@ -141,7 +151,9 @@ public final class ApplyContext {
     }
 
     /// Writes each change's file (its content, or what `rendered` makes of it), each a step noted in the inventory.
-    public func write(_ changes: [Change], with files: FileExecutor, rendered: (Change, String) -> String = { $1 }) throws {
+    public func write(
+        _ changes: [Change], with files: FileExecutor, rendered: (Change, String) -> String = { $1 }
+    ) throws {
         for change in changes {
             try step(change) {
                 try files.write(change.path, content: rendered(change, content(change)))

@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// The steps of an apply, written before they run; each is marked done as it finishes.
 /// An apply that finds a journal knows the previous one was interrupted, and which steps it did not finish.
@@ -32,7 +33,6 @@ public struct ApplyJournal {
     let file: AppendFile
 
     public static func path(dataDir: String) -> String { HostPaths(dataDir: dataDir).journal }
-
 
     /// Starts a journal for a plan; the header is on disk (fsync) before this returns.
     public static func begin(dataDir: String, header: Header) throws -> ApplyJournal {
@@ -61,7 +61,9 @@ public struct ApplyJournal {
         let lines = bytes.split(separator: 0x0A)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else { return nil }
+        guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else {
+            return nil
+        }
         let done = Set(lines.dropFirst().compactMap { try? decoder.decode(Done.self, from: Data($0)).done })
         return (header, header.steps.filter { !done.contains($0) })
     }
@@ -96,7 +98,8 @@ public struct JournalStep: Codable, Hashable, Sendable, CustomStringConvertible 
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let step = JournalStep(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not '<action> <kind>.<name>'"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not '<action> <kind>.<name>'"))
         }
         self = step
     }
@@ -120,7 +123,8 @@ public enum Resume {
         for index in plan.changes.indices where plan.changes[index].action == .noop {
             let change = plan.changes[index]
             guard let unfinished = actions[change.address],
-                  let action = byKind[change.address.kind]?.resumeAction(unfinished: unfinished) else { continue }
+                let action = byKind[change.address.kind]?.resumeAction(unfinished: unfinished)
+            else { continue }
             plan.changes[index].action = action
             plan.changes[index].reason = reason
         }

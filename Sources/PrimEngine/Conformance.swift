@@ -59,11 +59,15 @@ public enum Conformance {
     public static func probes(_ prim: Prim) -> [ConformanceProbe] {
         prim.routes.map { route in
             let asked = route.isPaid || (route.safeToRepeat ?? safeMethods.contains(route.method))
-            return ConformanceProbe(route: route.name, method: route.method, path: route.hasParameters ? route.example : route.path,
-                                    paid: route.isPaid, price: route.price,
-                                    unasked: asked ? nil : route.safeToRepeat == false
-                                        ? "\(route.name) was not asked: the prim marks it 'safe_to_repeat: false'"
-                                        : "\(route.name) was not asked: a free \(route.method) can change data, and a gate sends nothing that can; mark the route 'safe_to_repeat: true' if an unpaid request to it changes nothing")
+            return ConformanceProbe(
+                route: route.name, method: route.method, path: route.hasParameters ? route.example : route.path,
+                paid: route.isPaid, price: route.price,
+                unasked: asked
+                    ? nil
+                    : route.safeToRepeat == false
+                        ? "\(route.name) was not asked: the prim marks it 'safe_to_repeat: false'"
+                        : "\(route.name) was not asked: a free \(route.method) can change data, and a gate sends nothing that can; mark the route 'safe_to_repeat: true' if an unpaid request to it changes nothing"
+            )
         }
     }
 

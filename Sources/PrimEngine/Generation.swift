@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// The record of one apply: what was planned, what happened, when.
 public struct Generation: Codable, Sendable, Equatable {

@@ -1,14 +1,15 @@
+import Dispatch
+import PrimModel
+import PrimPlan
+import PrimStatus
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import Dispatch
-import PrimModel
-import PrimPlan
-import PrimStatus
-import PrimSystem
 
 /// What a prim must answer after it starts: its health path, then one unpaid request per route
 /// its `routes_map` declares (conformance).
@@ -28,9 +29,12 @@ public struct HealthGate: Sendable, Equatable {
     /// `live` prims enforce their gate; `testing` prims only report.
     public var enforce: Bool
 
-    public init(prim: String, unit: String, port: Int, path: String, status: Int, timeout: Double,
-                probes: [ConformanceProbe] = [], expect: ChallengeExpectation = ChallengeExpectation(payTo: nil, network: nil, prices: []),
-                release: String? = nil, enforce: Bool) {
+    public init(
+        prim: String, unit: String, port: Int, path: String, status: Int, timeout: Double,
+        probes: [ConformanceProbe] = [],
+        expect: ChallengeExpectation = ChallengeExpectation(payTo: nil, network: nil, prices: []),
+        release: String? = nil, enforce: Bool
+    ) {
         self.prim = prim
         self.unit = unit
         self.port = port
@@ -45,17 +49,21 @@ public struct HealthGate: Sendable, Equatable {
 
     /// The gates of every deployed, running prim on a host that `desired` renders (a blocked prim
     /// has none), with each prim's env values and code digest.
-    public static func gates(_ state: DesiredState, host: PrimModel.Host, desired: DesiredHost,
-                             releases: [String: ReleaseManifest]) -> [String: HealthGate] {
+    public static func gates(
+        _ state: DesiredState, host: PrimModel.Host, desired: DesiredHost,
+        releases: [String: ReleaseManifest]
+    ) -> [String: HealthGate] {
         var gates: [String: HealthGate] = [:]
         let blocked = Set(desired.blocked.map(\.prim))
         for prim in state.deployedPrims(on: host) where prim.status?.runs ?? false && !blocked.contains(prim.id) {
             guard let port = prim.port else { continue }
             let rendering = desired.renderings[prim.id]
             gates[prim.unitName] = HealthGate(
-                prim: prim.id, unit: prim.unitName, port: port, path: prim.deploy.health.path, status: prim.deploy.health.status,
+                prim: prim.id, unit: prim.unitName, port: port, path: prim.deploy.health.path,
+                status: prim.deploy.health.status,
                 timeout: Double(prim.deploy.health.timeoutSeconds), probes: Conformance.probes(prim),
-                expect: Conformance.expectation(prim) { rendering?.value($0) }, release: PrimIdentity.digest(of: prim, release: releases[prim.id], in: state),
+                expect: Conformance.expectation(prim) { rendering?.value($0) },
+                release: PrimIdentity.digest(of: prim, release: releases[prim.id], in: state),
                 enforce: prim.status == .live)
         }
         return gates
@@ -76,8 +84,10 @@ public struct GateResult: Sendable, Equatable, Codable {
     /// The unit's last journal lines, when the gate failed.
     public var journal: [String]?
 
-    public init(prim: String, passed: Bool, enforced: Bool, message: String, seconds: Double,
-                routes: [RouteResult]? = nil, release: String? = nil) {
+    public init(
+        prim: String, passed: Bool, enforced: Bool, message: String, seconds: Double,
+        routes: [RouteResult]? = nil, release: String? = nil
+    ) {
         self.prim = prim
         self.passed = passed
         self.enforced = enforced

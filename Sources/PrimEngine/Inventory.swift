@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// What prim has created on this host, so prune removes only that.
 /// Stored as `<data dir>/inventory.json`, rewritten atomically after every step.
@@ -26,7 +27,9 @@ public struct Inventory: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(Inventory.self, from: Data(bytes))
         } catch {
-            throw SystemError("\(HostPaths(dataDir: dataDir).inventory) is damaged (\(error)); restore it from the last generation record or remove it to start over")
+            throw SystemError(
+                "\(HostPaths(dataDir: dataDir).inventory) is damaged (\(error)); restore it from the last generation record or remove it to start over"
+            )
         }
     }
 

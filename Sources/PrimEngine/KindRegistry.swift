@@ -15,8 +15,10 @@ public struct KindRegistry: Sendable {
     public var planners: [any KindPlanner] { all }
 
     /// `built` (each deployed prim's values and release) with the resources each kind renders from it.
-    public func desire(_ state: DesiredState, host: Host, config: HostConfig, versionKey: String = PrimRendering.processKey,
-                       built: DesiredHost) throws -> DesiredHost {
+    public func desire(
+        _ state: DesiredState, host: Host, config: HostConfig, versionKey: String = PrimRendering.processKey,
+        built: DesiredHost
+    ) throws -> DesiredHost {
         var desired = built
         let input = DesireInput(state: state, host: host, config: config, desired: built, versionKey: versionKey)
         for kind in all {
@@ -26,10 +28,14 @@ public struct KindRegistry: Sendable {
     }
 
     /// Every resource the state asks of this host: `DesiredBuilder`'s rendering, then each kind's.
-    public func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
-                      releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
-                      versionKey: String = PrimRendering.processKey) throws -> DesiredHost {
-        try desire(state, host: host, config: config, versionKey: versionKey,
-                   built: DesiredBuilder.build(state, host: host, config: config, secrets: secrets, releases: releases, unreadable: unreadable))
+    public func build(
+        _ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
+        releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
+        versionKey: String = PrimRendering.processKey
+    ) throws -> DesiredHost {
+        try desire(
+            state, host: host, config: config, versionKey: versionKey,
+            built: DesiredBuilder.build(
+                state, host: host, config: config, secrets: secrets, releases: releases, unreadable: unreadable))
     }
 }

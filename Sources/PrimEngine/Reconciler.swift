@@ -32,7 +32,10 @@ public struct DesireInput {
     /// for a state no host keeps (pr.sh's plans).
     public var versionKey: String
 
-    public init(state: DesiredState, host: Host, config: HostConfig, desired: DesiredHost, versionKey: String = PrimRendering.processKey) {
+    public init(
+        state: DesiredState, host: Host, config: HostConfig, desired: DesiredHost,
+        versionKey: String = PrimRendering.processKey
+    ) {
         self.state = state
         self.host = host
         self.config = config

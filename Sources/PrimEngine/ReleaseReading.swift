@@ -1,11 +1,12 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 extension ReleaseManifest {
     /// The manifest of a prim's code: `packages/<id>/` and the host's shared paths; nil if there is none.
@@ -20,7 +21,9 @@ extension ReleaseManifest {
 
 extension ReleaseManifest {
     /// The release of every prim deployed on `host`, its code read from `source` (shared paths hashed once).
-    public static func releases(of state: DesiredState, on host: PrimModel.Host, in source: SourceTree) throws -> [String: ReleaseManifest] {
+    public static func releases(
+        of state: DesiredState, on host: PrimModel.Host, in source: SourceTree
+    ) throws -> [String: ReleaseManifest] {
         let cached = CachedSourceTree(source)
         var releases: [String: ReleaseManifest] = [:]
         for prim in state.deployedPrims(on: host) {
@@ -46,9 +49,12 @@ public final class CachedSourceTree {
             // A release's manifest is one line per file: a name with a line break or another
             // control character could forge a line (a file the code never had).
             guard ReleaseManifest.isPlainPath(file) else {
-                throw SystemError("'\(Quoting.escaped(file))' has a control character in its name, which a prim's code may not have; rename or remove it")
+                throw SystemError(
+                    "'\(Quoting.escaped(file))' has a control character in its name, which a prim's code may not have; rename or remove it"
+                )
             }
-            entries[file] = ReleaseManifest.Entry(digest: Digest.sha256(contents.bytes), executable: contents.executable)
+            entries[file] = ReleaseManifest.Entry(
+                digest: Digest.sha256(contents.bytes), executable: contents.executable)
         }
         cache[path] = entries
         return entries

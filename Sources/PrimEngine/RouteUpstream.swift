@@ -15,7 +15,9 @@ public enum RouteUpstream {
         var rest = Substring(text)
         while let found = rest.firstRange(of: "reverse_proxy 127.0.0.1:") {
             let start = rest[..<found.lowerBound].lastIndex(of: "\n").map { rest.index(after: $0) } ?? rest.startIndex
-            guard rest[start..<found.lowerBound].allSatisfy({ $0 == "\t" }) else { rest = rest[found.upperBound...]; continue }
+            guard rest[start..<found.lowerBound].allSatisfy({ $0 == "\t" }) else {
+                rest = rest[found.upperBound...]; continue
+            }
             let line = rest[found.lowerBound...].prefix { $0 != "\n" }
             return line.split(separator: " ").compactMap { word in
                 word.hasPrefix("127.0.0.1:") ? Int(word.dropFirst("127.0.0.1:".count)) : nil

@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// The states applied from a directory, kept so that each such generation can be applied again
 /// (`primctl rollback`): its state files and its prims' code, content-addressed under
@@ -27,12 +28,16 @@ public struct StateArchive {
     public func store(_ snapshot: StateSnapshot, releases: [ReleaseManifest], tree: SourceTree) throws -> String {
         // The operator's only: it holds the state's (encrypted) secrets and the prims' code.
         try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
-        guard chmod(directory, 0o700) == 0 else { throw SystemError("cannot make \(directory) private: \(String(cString: strerror(errno)))") }
+        guard chmod(directory, 0o700) == 0 else {
+            throw SystemError("cannot make \(directory) private: \(String(cString: strerror(errno)))")
+        }
         var files: [String: ReleaseManifest.Entry] = [:]
         // Each object not stored yet, checked on disk once: what an earlier archive holds is not read again.
         var seen: Set<String> = []
         func store(_ digest: String, _ bytes: () throws -> [UInt8]) throws {
-            guard seen.insert(digest).inserted, !FileManager.default.fileExists(atPath: "\(objects)/\(digest)") else { return }
+            guard seen.insert(digest).inserted, !FileManager.default.fileExists(atPath: "\(objects)/\(digest)") else {
+                return
+            }
             try AtomicFile.write(try bytes(), to: "\(objects)/\(digest)", mode: 0o600)
         }
         for (path, entry) in snapshot.entries {
@@ -45,7 +50,8 @@ public struct StateArchive {
             for (path, entry) in release.files where files[path] == nil {
                 files[path] = entry
                 try store(entry.digest) {
-                    guard let found = try tree.files(under: path)[path], Digest.sha256(found.bytes) == entry.digest else {
+                    guard let found = try tree.files(under: path)[path], Digest.sha256(found.bytes) == entry.digest
+                    else {
                         throw SystemError("'\(path)' changed while applying; run apply again")
                     }
                     return found.bytes
@@ -54,15 +60,18 @@ public struct StateArchive {
         }
         let manifest = ReleaseManifest(files: files)
         let name = "\(directory)/\(manifest.digest)"
-        if !FileManager.default.fileExists(atPath: name) { try AtomicFile.write(Array(manifest.text.utf8), to: name, mode: 0o600) }
+        if !FileManager.default.fileExists(atPath: name) {
+            try AtomicFile.write(Array(manifest.text.utf8), to: name, mode: 0o600)
+        }
         return manifest.digest
     }
 
     /// An archive's state and code, or why it cannot be read.
     public func load(_ digest: String) throws -> (snapshot: StateSnapshot, tree: SourceTree) {
         guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
-              let bytes = try FileReader.bytes("\(directory)/\(digest)"),
-              let manifest = ReleaseManifest.parse(String(decoding: bytes, as: UTF8.self)), manifest.digest == digest else {
+            let bytes = try FileReader.bytes("\(directory)/\(digest)"),
+            let manifest = ReleaseManifest.parse(String(decoding: bytes, as: UTF8.self)), manifest.digest == digest
+        else {
             throw SystemError("the state archive \(digest.prefix(12)) is missing or damaged in \(directory)")
         }
         let tree = ArchivedSourceTree(manifest: manifest, objects: objects)
@@ -81,7 +90,8 @@ struct ArchivedSourceTree: SourceTree {
 
     func bytes(_ path: String) throws -> [UInt8] {
         guard let entry = manifest.files[path], let bytes = try FileReader.bytes("\(objects)/\(entry.digest)"),
-              Digest.sha256(bytes) == entry.digest else {
+            Digest.sha256(bytes) == entry.digest
+        else {
             throw SystemError("the archived file '\(path)' is missing or damaged in \(objects)")
         }
         return bytes

@@ -1,11 +1,12 @@
+import PrimModel
+import PrimStatus
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimStatus
-import PrimSystem
 
 /// A suspension's file in the data dir.
 extension Suspension {
@@ -16,7 +17,8 @@ extension Suspension {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         // A file that is there but unreadable still suspends: the operator asked for it.
-        return (try? decoder.decode(Suspension.self, from: Data(bytes))) ?? Suspension(since: Date(timeIntervalSince1970: 0), reason: nil)
+        return (try? decoder.decode(Suspension.self, from: Data(bytes)))
+            ?? Suspension(since: Date(timeIntervalSince1970: 0), reason: nil)
     }
 
     public func save(dataDir: String) throws {

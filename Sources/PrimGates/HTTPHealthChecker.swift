@@ -1,15 +1,16 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-import Glibc
-#else
-import Foundation
-#endif
 import Dispatch
 import PrimEngine
 import PrimModel
 import PrimPlan
 import PrimStatus
 import PrimSystem
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
 
 /// Runs each gate's requests over HTTP and then asks who answered: a gate passes only if every
 /// process listening on the prim's port is in that unit's cgroup, and the unit is on the same
@@ -40,7 +41,8 @@ public struct HTTPHealthChecker: HealthChecker {
         for index in gates.indices {
             queue.async(group: group) {
                 guard let identity = before[index] else {
-                    return answers.set(index, Answer(problem: "the manager does not know \(gates[index].unit)", routes: nil))
+                    return answers.set(
+                        index, Answer(problem: "the manager does not know \(gates[index].unit)", routes: nil))
                 }
                 // sd-bus is not thread-safe: each gate that waits asks the manager on its own connection.
                 let watch = Watch(address: address, unit: gates[index].unit, before: identity)
@@ -58,12 +60,15 @@ public struct HTTPHealthChecker: HealthChecker {
         let answered = answers.values
         var problems = answered.map(\.problem)
         // A port two gates claim has no one expected holder: its holders are traced and named.
-        let expected = Dictionary(gates.indices.map { (gates[$0].port, before[$0]?.cgroupID ?? 0) }, uniquingKeysWith: { _, _ in 0 })
-        let holders = PortOwners.holders(of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }),
-                                         expected: { port in expected[port].map { [$0] } ?? [] })
+        let expected = Dictionary(
+            gates.indices.map { (gates[$0].port, before[$0]?.cgroupID ?? 0) }, uniquingKeysWith: { _, _ in 0 })
+        let holders = PortOwners.holders(
+            of: Set(gates.indices.filter { problems[$0] == nil }.map { gates[$0].port }),
+            expected: { port in expected[port].map { [$0] } ?? [] })
         for index in gates.indices where problems[index] == nil {
-            problems[index] = Self.owners(holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
-                                          cgroup: before[index]?.cgroupID ?? 0)
+            problems[index] = Self.owners(
+                holders[gates[index].port] ?? [], port: gates[index].port, unit: gates[index].unit,
+                cgroup: before[index]?.cgroupID ?? 0)
         }
         if settleSeconds > 0, problems.contains(where: { $0 == nil }) { usleep(useconds_t(settleSeconds * 1_000_000)) }
         return gates.indices.map { index in
@@ -78,11 +83,14 @@ public struct HTTPHealthChecker: HealthChecker {
             let routes = answered[index].routes
             var message = "GET \(gate.path) → \(gate.status)"
             if let routes, !routes.isEmpty {
-                let passed = routes.filter { $0.outcome == .passed }.count, skipped = routes.filter { $0.outcome == .skipped }.count
-                message += "; \(passed) of \(routes.count) declared routes conform\(skipped > 0 ? " (\(skipped) not asked)" : "")"
+                let passed = routes.filter { $0.outcome == .passed }.count,
+                    skipped = routes.filter { $0.outcome == .skipped }.count
+                message +=
+                    "; \(passed) of \(routes.count) declared routes conform\(skipped > 0 ? " (\(skipped) not asked)" : "")"
             }
-            return GateResult(prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
-                              seconds: Date().timeIntervalSince(started), routes: routes, release: gate.release)
+            return GateResult(
+                prim: gate.prim, passed: problem == nil, enforced: gate.enforce, message: problem ?? message,
+                seconds: Date().timeIntervalSince(started), routes: routes, release: gate.release)
         }
     }
 
@@ -141,38 +149,56 @@ public struct HTTPHealthChecker: HealthChecker {
         var last = "no answer"
         while true {
             if let how = ended() {
-                return Answer(problem: "\(gate.unit) exited before GET \(gate.path) answered \(gate.status) (\(last) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s): the unit is \(how); its journal says why", routes: nil)
+                return Answer(
+                    problem:
+                        "\(gate.unit) exited before GET \(gate.path) answered \(gate.status) (\(last) after \(String(format: "%.1f", Date().timeIntervalSince(started))) s): the unit is \(how); its journal says why",
+                    routes: nil)
             }
-            if let response = try? HTTPClient.request("GET", base + gate.path, headers: [Conformance.probeHeader: "health"],
-                                                      timeout: 2, maxBodyBytes: Self.maxBody) {
+            if let response = try? HTTPClient.request(
+                "GET", base + gate.path, headers: [Conformance.probeHeader: "health"],
+                timeout: 2, maxBodyBytes: Self.maxBody)
+            {
                 if response.status == gate.status { break }
                 last = "answered \(response.status)"
             }
             if Date() > deadline {
-                return Answer(problem: "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)", routes: nil)
+                return Answer(
+                    problem:
+                        "GET \(gate.path) on port \(gate.port) \(last) within \(Int(gate.timeout)) s, expected \(gate.status)",
+                    routes: nil)
             }
             usleep(50_000)
         }
         // A prim cannot hold the apply with slow routes: all its routes share one time budget.
         let budget = Date().addingTimeInterval(Self.conformanceSeconds)
         let routes = gate.probes.map { probe -> RouteResult in
-            guard let path = probe.path, probe.unasked == nil else { return Conformance.judge(probe, gate.expect, status: nil, headers: [:]) }
+            guard let path = probe.path, probe.unasked == nil else {
+                return Conformance.judge(probe, gate.expect, status: nil, headers: [:])
+            }
             let left = budget.timeIntervalSinceNow
             guard left > 0.05 else {
-                return RouteResult(route: probe.route, outcome: .failed, status: nil,
-                                   message: "\(probe.method) \(path) was not asked: the prim's routes took the gate's \(Int(Self.conformanceSeconds)) s for conformance")
+                return RouteResult(
+                    route: probe.route, outcome: .failed, status: nil,
+                    message:
+                        "\(probe.method) \(path) was not asked: the prim's routes took the gate's \(Int(Self.conformanceSeconds)) s for conformance"
+                )
             }
             let body: [UInt8]? = ["POST", "PUT", "PATCH"].contains(probe.method) ? Array("{}".utf8) : nil
             var headers = [Conformance.probeHeader: "conformance"]
             if body != nil { headers["Content-Type"] = "application/json" }
-            let response = try? HTTPClient.request(probe.method, base + path, headers: headers,
-                                                   body: body, timeout: min(5, left), maxBodyBytes: Self.maxBody)
-            return Conformance.judge(probe, gate.expect, status: response?.status, headers: response?.headers ?? [:], interim: response?.interim ?? [])
+            let response = try? HTTPClient.request(
+                probe.method, base + path, headers: headers,
+                body: body, timeout: min(5, left), maxBodyBytes: Self.maxBody)
+            return Conformance.judge(
+                probe, gate.expect, status: response?.status, headers: response?.headers ?? [:],
+                interim: response?.interim ?? [])
         }
         let failed = routes.filter { $0.outcome == .failed }
         guard failed.isEmpty else {
-            return Answer(problem: "\(failed.count) of \(routes.count) declared routes do not conform: " + failed.map(\.message).joined(separator: "; "),
-                          routes: routes)
+            return Answer(
+                problem: "\(failed.count) of \(routes.count) declared routes do not conform: "
+                    + failed.map(\.message).joined(separator: "; "),
+                routes: routes)
         }
         return Answer(problem: nil, routes: routes)
     }
@@ -180,7 +206,9 @@ public struct HTTPHealthChecker: HealthChecker {
     /// Why `port` is not held by `unit` alone (nil when it is): what a route may be moved to.
     public func owner(of port: Int, unit: String) -> String? {
         let cgroup = identity(unit)?.cgroupID ?? 0
-        return Self.owners(PortOwners.holders(of: [port], expected: { _ in [cgroup] })[port] ?? [], port: port, unit: unit, cgroup: cgroup)
+        return Self.owners(
+            PortOwners.holders(of: [port], expected: { _ in [cgroup] })[port] ?? [], port: port, unit: unit,
+            cgroup: cgroup)
     }
 
     /// Why the answer on `port` cannot be the unit's: a listener outside its cgroup, or none.
@@ -188,7 +216,8 @@ public struct HTTPHealthChecker: HealthChecker {
         guard !holders.isEmpty else { return "port \(port) answered, but no process of this host listens on it" }
         let foreign = holders.filter { $0.cgroupID != cgroup || cgroup == 0 }
         guard foreign.isEmpty else {
-            return "port \(port) answered, but it is held by \(foreign.map(\.description).joined(separator: ", ")), not by \(unit)"
+            return
+                "port \(port) answered, but it is held by \(foreign.map(\.description).joined(separator: ", ")), not by \(unit)"
         }
         return nil
     }

@@ -57,31 +57,41 @@ public struct HostSession {
     public func desire(_ state: DesiredState, source: SourceTree?) throws -> HostDesire {
         let host = try DesiredBuilder.host(state, named: config.host)
         let stored = try SecretStore(config: config).values()
-        let decrypted = DecryptedSecrets.decrypt(state, for: Set(state.deployedPrims(on: host).map(\.id)), config: config)
+        let decrypted = DecryptedSecrets.decrypt(
+            state, for: Set(state.deployedPrims(on: host).map(\.id)), config: config)
         // Each value comes only from where its declaration says: an `encrypted:` secret from its own
         // ciphertext, never the store; the store only for a secret declared `external: true` (the
         // operator's), which the state's declaration then gives to the prims it lists.
         var secrets: [String: SecretValue] = [:]
         for secret in state.secrets {
             if secret.encrypted != nil {
-                if let value = decrypted.values[secret.name] { secrets[secret.name] = SecretValue(value, source: .encrypted) }
+                if let value = decrypted.values[secret.name] {
+                    secrets[secret.name] = SecretValue(value, source: .encrypted)
+                }
             } else if let value = stored[secret.name] {
                 secrets[secret.name] = SecretValue(value, source: .store)
             }
         }
         let releases = try source.map { try ReleaseManifest.releases(of: state, on: host, in: $0) } ?? [:]
-        var desired = try Kinds.build(state, host: host, config: config, secrets: secrets, releases: releases,
-                                      unreadable: decrypted.failures, versionKey: VersionKey.load(config))
+        var desired = try Kinds.build(
+            state, host: host, config: config, secrets: secrets, releases: releases,
+            unreadable: decrypted.failures, versionKey: VersionKey.load(config))
         for name in state.secrets.filter({ $0.encrypted != nil && stored[$0.name] != nil }).map(\.name).sorted() {
-            desired.notes.append("secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.paths.secret(name)) if it is not needed)")
+            desired.notes.append(
+                "secret \(name) is committed encrypted; this host's store also holds a value of that name, which is not used (only an 'external: true' declaration takes the store's value; remove \(config.paths.secret(name)) if it is not needed)"
+            )
         }
         desired.notes += CommandPaths.notes(state, host: host, releases: releases)
         let declared = Set(state.secrets.map(\.name))
         for name in stored.keys.filter({ !declared.contains($0) }).sorted() {
-            desired.notes.append("this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.paths.secret(name)) if it is not needed)")
+            desired.notes.append(
+                "this host's store holds secret \(name), which no secrets/*.yaml declares: no prim gets it (remove \(config.paths.secret(name)) if it is not needed)"
+            )
         }
-        return HostDesire(host: host, desired: desired, gates: HealthGate.gates(state, host: host, desired: desired, releases: releases),
-                          releases: releases)
+        return HostDesire(
+            host: host, desired: desired,
+            gates: HealthGate.gates(state, host: host, desired: desired, releases: releases),
+            releases: releases)
     }
 
     /// Everything live that prim manages, each kind observed by its reconciler and marked by the
@@ -104,7 +114,9 @@ public struct HostSession {
     /// name, another prim, or a stray process does not).
     func squatters(on ports: [String: Int]) -> [Int: [PortHolder]] {
         // Each prim's port and the one its new versions start on (`HandoverPorts`).
-        let owner = Dictionary(ports.flatMap { [($0.value, $0.key), (HandoverPorts.alternate(of: $0.value), $0.key)] }, uniquingKeysWith: { a, _ in a })
+        let owner = Dictionary(
+            ports.flatMap { [($0.value, $0.key), (HandoverPorts.alternate(of: $0.value), $0.key)] },
+            uniquingKeysWith: { a, _ in a })
         // Every prim's running versions in one round trip; a unit from before versions only where its file is.
         let versions = (try? SystemdObserver(config: config, bus: bus).allVersions()) ?? [:]
         func legacy(_ prim: String) -> [String] {
@@ -133,8 +145,10 @@ public struct HostSession {
         plan.notes += try leftPackages(plan, state: state)
         // A prim the plan blocks (a key, a DNS record) is not deployed by it: nothing to judge.
         let blocked = Set(plan.blocked.map(\.prim))
-        return HostPlan(host: desire.host, desired: desire.desired, plan: plan, gates: desire.gates.filter { !blocked.contains($0.value.prim) },
-                        releases: desire.releases)
+        return HostPlan(
+            host: desire.host, desired: desire.desired, plan: plan,
+            gates: desire.gates.filter { !blocked.contains($0.value.prim) },
+            releases: desire.releases)
     }
 
     /// A removed prim's package folder is git's to remove, not the host's: the plan says it stays and why.
@@ -145,7 +159,8 @@ public struct HostSession {
         return try removed.filter { state.prim($0) == nil }.sorted().compactMap { id in
             // Whether the folder holds a file: the first one answers, none is kept.
             do { try source.forEachFile(under: StateLayout.package(id)) { _, _ in throw Found() } } catch is Found {
-                return "\(StateLayout.package(id))/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
+                return
+                    "\(StateLayout.package(id))/ stays in the state: prim '\(id)' is removed and its code runs nowhere, but a prim created as '\(id)' again would run it (pr.sh takes no new files there and asks an operator to approve such a prim); remove the folder from git if it is not needed"
             }
             return nil
         }
@@ -159,7 +174,8 @@ public struct HostSession {
     /// The applier for this host. Call it holding the apply lock: it first clears what an
     /// interrupted apply's writers left half-written.
     public func applier() throws -> Applier {
-        AtomicFile.removeStaleTemporaries(in: [config.dataDir, config.paths.generations] + Kinds.all.flatMap { $0.directories(config) })
+        AtomicFile.removeStaleTemporaries(
+            in: [config.dataDir, config.paths.generations] + Kinds.all.flatMap { $0.directories(config) })
         return Applier(kinds: Kinds.all, host: environment)
     }
 }

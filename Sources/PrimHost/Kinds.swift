@@ -28,9 +28,13 @@ public enum Kinds {
     public static let allowDNSDeletes = DNSReconciler.allowDeletes
 
     /// Every resource the state asks of this host: `DesiredBuilder`'s rendering, then each kind's.
-    public static func build(_ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
-                             releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
-                             versionKey: String = PrimRendering.processKey) throws -> DesiredHost {
-        try registry.build(state, host: host, config: config, secrets: secrets, releases: releases, unreadable: unreadable, versionKey: versionKey)
+    public static func build(
+        _ state: DesiredState, host: Host, config: HostConfig, secrets: [String: SecretValue],
+        releases: [String: ReleaseManifest] = [:], unreadable: [String: String] = [:],
+        versionKey: String = PrimRendering.processKey
+    ) throws -> DesiredHost {
+        try registry.build(
+            state, host: host, config: config, secrets: secrets, releases: releases, unreadable: unreadable,
+            versionKey: versionKey)
     }
 }

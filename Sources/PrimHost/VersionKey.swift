@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// This host's key for naming versions (`VersionName`): 32 random bytes, hex, in
 /// `<data dir>/version.key` (0600), made the first time a plan is made on the host. Where the data
@@ -20,7 +21,9 @@ enum VersionKey {
         // Written aside, then linked into place only if no other process made one meanwhile.
         let aside = "\(path).new-\(getpid())"
         defer { unlink(aside) }
-        guard (try? AtomicFile.write(Array(key.utf8), to: aside, mode: 0o600)) != nil else { return PrimRendering.processKey }
+        guard (try? AtomicFile.write(Array(key.utf8), to: aside, mode: 0o600)) != nil else {
+            return PrimRendering.processKey
+        }
         if link(aside, path) == 0 { return key }
         return read(path) ?? PrimRendering.processKey
     }

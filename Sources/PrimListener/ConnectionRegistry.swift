@@ -31,7 +31,9 @@ final class ConnectionRegistry: Sendable {
         state.withLock { state in
             var evicted: (any Channel)?
             if state.entries.count >= limit {
-                let oldest = state.entries.filter { $0.value.waitingSince != nil }.min { $0.value.waitingSince! < $1.value.waitingSince! }
+                let oldest = state.entries.filter { $0.value.waitingSince != nil }.min {
+                    $0.value.waitingSince! < $1.value.waitingSince!
+                }
                 guard let oldest else { return channel }
                 state.entries[oldest.key] = nil
                 evicted = oldest.value.channel

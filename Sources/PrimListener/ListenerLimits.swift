@@ -26,9 +26,13 @@ public struct ListenerLimits: Sendable {
     public func server() -> HTTPServerBuilder {
         let registry = ConnectionRegistry(limit: maxConnections)
         let (headerSeconds, requestSeconds) = (headerSeconds, requestSeconds)
-        return .http1(configuration: .init(
-            additionalChannelHandlers: [ConnectionGuard(registry: registry, headerSeconds: headerSeconds, requestSeconds: requestSeconds)],
-            idleTimeout: .seconds(idleSeconds),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 100)))
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    ConnectionGuard(registry: registry, headerSeconds: headerSeconds, requestSeconds: requestSeconds)
+                ],
+                idleTimeout: .seconds(idleSeconds),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes, maxHeaderFieldCount: 100)))
     }
 }

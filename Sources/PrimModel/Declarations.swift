@@ -137,7 +137,10 @@ public struct ProviderSpec: Sendable, Hashable {
 /// relative to the state root (`prims/*.yaml` is `state/prims/*.yaml` when the state lives
 /// in `state/`); `*` stays within a folder, `**` crosses folders.
 public struct Policy: Sendable, Hashable {
-    public var agentPaths: [String] = [StateLayout.Folder.prims.pattern, StateLayout.Folder.providers.pattern, StateLayout.Folder.secrets.pattern, StateLayout.packagesPattern]
+    public var agentPaths: [String] = [
+        StateLayout.Folder.prims.pattern, StateLayout.Folder.providers.pattern, StateLayout.Folder.secrets.pattern,
+        StateLayout.packagesPattern,
+    ]
     /// Changes here always need an operator's approval (as do `policy.yaml` and `hosts/`).
     public var protectedPaths: [String] = [StateLayout.policy, "\(StateLayout.Folder.hosts.rawValue)/**"]
     public var autoMergeNewPrims = true
@@ -157,7 +160,10 @@ public struct Policy: Sendable, Hashable {
 
     public init() {}
 
-    public static let keys = ["agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days", "prices", "promotion"]
+    public static let keys = [
+        "agent_paths", "protected_paths", "auto_merge", "rate_limits", "cooldown_after_red", "stale_days", "prices",
+        "promotion",
+    ]
     public static let promotionKeys = ["min_testing_minutes"]
     public static let autoMergeKeys = ["new_prims", "non_live"]
     public static let rateKeys = ["per_hour", "per_day"]

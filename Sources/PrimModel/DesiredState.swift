@@ -13,8 +13,10 @@ public struct DesiredState: Sendable {
 
     public enum Layout: String, Sendable, Codable { case stateRoot = "state-root", upstream }
 
-    public init(prims: [Prim] = [], hosts: [Host] = [], secrets: [SecretSpec] = [], zones: [DNSZone] = [],
-                providers: [ProviderSpec] = [], policy: Policy = Policy(), layout: Layout = .stateRoot) {
+    public init(
+        prims: [Prim] = [], hosts: [Host] = [], secrets: [SecretSpec] = [], zones: [DNSZone] = [],
+        providers: [ProviderSpec] = [], policy: Policy = Policy(), layout: Layout = .stateRoot
+    ) {
         self.prims = prims
         self.hosts = hosts
         self.secrets = secrets

@@ -6,7 +6,10 @@ public enum EVMAddress {
         let utf8 = Array(text.utf8)
         guard utf8.count == 42, utf8[0] == UInt8(ascii: "0"), utf8[1] == UInt8(ascii: "x") else { return false }
         let digits = utf8[2...]
-        guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }) else { return false }
+        guard
+            digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+            )
+        else { return false }
         let lower = String(decoding: digits.map { (0x41...0x46).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
         return text == "0x" + lower || text == checksummed(lower: lower)
     }

@@ -1,10 +1,11 @@
+import PrimYAML
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimYAML
 
 /// A machine prims run on: its address, domain, how a prim is started there,
 /// and the non-secret env values it supplies.
@@ -32,15 +33,19 @@ public struct Host: Sendable, Hashable {
     /// limits against them.
     public var limits = UnitLimits.standard
 
-    public static let keys = ["name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients", "shared", "limits"]
+    public static let keys = [
+        "name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients",
+        "shared", "limits",
+    ]
 
     /// upstream's run command.
     public static let upstreamRun = "/usr/local/bin/bun run packages/{id}/src/index.ts"
 
     /// The host used when a state declares none: prim.sh as upstream runs it.
     public static func implicit(file: String = "") -> Host {
-        Host(name: "default", file: file, mark: .start, address: nil, address6: nil, domain: "prim.sh",
-             run: upstreamRun, workdir: "/opt/prim", user: "prim", group: "prim", env: [:], secretRecipients: [])
+        Host(
+            name: "default", file: file, mark: .start, address: nil, address6: nil, domain: "prim.sh",
+            run: upstreamRun, workdir: "/opt/prim", user: "prim", group: "prim", env: [:], secretRecipients: [])
     }
 
     /// The start command for a prim on this host.

@@ -66,7 +66,10 @@ public struct HostConfig: Sendable, Equatable {
     /// A prim's persistent directory, by its name (`DesiredState.stateName`), as the prim sees it (`$STATE_DIRECTORY`).
     public func statePath(of name: String) -> String { "/var/lib/\(stateDir)/\(name)" }
 
-    public static let keys = ["host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement", "state_dir"]
+    public static let keys = [
+        "host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement",
+        "state_dir",
+    ]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
     public static func parse(_ bytes: [UInt8], file: String) -> (HostConfig, [Diagnostic]) {
@@ -87,17 +90,23 @@ public struct HostConfig: Sendable, Equatable {
         config.dataDir = reader.string(fields["data_dir"]) ?? config.dataDir
         if let systemd = reader.mapping(fields["systemd"]) {
             let f = FieldSet(systemd, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["bus", "unit_dir", "journal_dir"], context: "systemd", code: "unknown-key")
+            reader.rejectUnknownKeys(
+                f, allowed: ["bus", "unit_dir", "journal_dir"], context: "systemd", code: "unknown-key")
             config.systemdBus = reader.string(f["bus"])
             config.journalDir = reader.string(f["journal_dir"])
             config.unitDir = reader.string(f["unit_dir"]) ?? config.unitDir
         }
         if let caddy = reader.mapping(fields["caddy"]) {
             let f = FieldSet(caddy, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["admin", "fragment_dir", "http", "header", "main", "scheme"], context: "caddy", code: "unknown-key")
+            reader.rejectUnknownKeys(
+                f, allowed: ["admin", "fragment_dir", "http", "header", "main", "scheme"], context: "caddy",
+                code: "unknown-key")
             if let scheme = f["scheme"], let value = reader.string(scheme) {
-                if let value = CaddyScheme(rawValue: value) { config.caddyScheme = value } else {
-                    log.error(file, scheme.value.mark, "invalid-scheme", "caddy.scheme must be http or https, got '\(value)'")
+                if let value = CaddyScheme(rawValue: value) {
+                    config.caddyScheme = value
+                } else {
+                    log.error(
+                        file, scheme.value.mark, "invalid-scheme", "caddy.scheme must be http or https, got '\(value)'")
                 }
             }
             config.caddyHeader = reader.string(f["header"]) ?? config.caddyHeader
@@ -108,21 +117,32 @@ public struct HostConfig: Sendable, Equatable {
         }
         if let dns = reader.mapping(fields["dns"]) {
             let f = FieldSet(dns, file: file)
-            reader.rejectUnknownKeys(f, allowed: ["provider", "api", "api_key_file", "server", "adopt", "allow_deletes", "wallet_key_file",
-                                                  "network", "max_per_call", "max_spend", "drift_interval"], context: "dns", code: "unknown-key")
+            reader.rejectUnknownKeys(
+                f,
+                allowed: [
+                    "provider", "api", "api_key_file", "server", "adopt", "allow_deletes", "wallet_key_file",
+                    "network", "max_per_call", "max_spend", "drift_interval",
+                ], context: "dns", code: "unknown-key")
             if let field = f["drift_interval"], let seconds = reader.int(field) {
-                if seconds > 0 { config.dnsDriftSeconds = seconds } else {
-                    log.error(file, field.value.mark, "invalid-number", "'dns.drift_interval' must be a positive number of seconds")
+                if seconds > 0 {
+                    config.dnsDriftSeconds = seconds
+                } else {
+                    log.error(
+                        file, field.value.mark, "invalid-number",
+                        "'dns.drift_interval' must be a positive number of seconds")
                 }
             }
             config.dnsWalletKeyFile = reader.string(f["wallet_key_file"])
             config.dnsNetwork = reader.string(f["network"]) ?? config.dnsNetwork
-            for (key, keyPath) in [("max_per_call", \HostConfig.dnsMaxPerCall), ("max_spend", \HostConfig.dnsMaxSpend)] {
+            for (key, keyPath) in [("max_per_call", \HostConfig.dnsMaxPerCall), ("max_spend", \HostConfig.dnsMaxSpend)]
+            {
                 guard let field = f[key], let text = reader.string(field) else { continue }
                 if let atomic = USDC.atomic(text) {
                     config[keyPath: keyPath] = atomic
                 } else {
-                    log.error(file, field.value.mark, "invalid-price", "'dns.\(key)' must be a USDC amount with at most 6 decimals, like \"$0.10\"")
+                    log.error(
+                        file, field.value.mark, "invalid-price",
+                        "'dns.\(key)' must be a USDC amount with at most 6 decimals, like \"$0.10\"")
                 }
             }
             config.dnsAdopt = reader.bool(f["adopt"]) ?? false
@@ -136,10 +156,19 @@ public struct HostConfig: Sendable, Equatable {
             let parts = value.split(separator: "/", omittingEmptySubsequences: false)
             // Its own name under /var/lib: systemd moves an existing directory of a prim's name into
             // the prim's hands, so `state_dir` must not be (or lie in) one of the host's own.
-            if !value.hasPrefix("prim-") || "/var/lib/\(value)" == config.dataDir || config.dataDir.hasPrefix("/var/lib/\(value)/")
+            if !value.hasPrefix("prim-") || "/var/lib/\(value)" == config.dataDir
+                || config.dataDir.hasPrefix("/var/lib/\(value)/")
                 || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
-                || !value.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0)) }) {
-                log.error(file, field.value.mark, "invalid-path", "state_dir '\(value)' must be a path under /var/lib of its own, starting with 'prim-' (like prim-state) and apart from data_dir")
+                || !value.unicodeScalars.allSatisfy({
+                    $0.isASCII
+                        && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
+                            || "-_./".unicodeScalars.contains($0))
+                })
+            {
+                log.error(
+                    file, field.value.mark, "invalid-path",
+                    "state_dir '\(value)' must be a path under /var/lib of its own, starting with 'prim-' (like prim-state) and apart from data_dir"
+                )
             } else {
                 config.stateDir = value
             }
@@ -151,7 +180,10 @@ public struct HostConfig: Sendable, Equatable {
                 config.denyAddresses = []
                 for (address, mark) in reader.strings(field) {
                     if address.isEmpty || !address.allSatisfy({ $0.isASCII && ($0.isHexDigit || ".:/".contains($0)) }) {
-                        log.error(file, mark, "invalid-address", "confinement.deny_addresses entry '\(address)' must be an IP address or prefix like 127.0.0.2 or 10.0.0.0/8")
+                        log.error(
+                            file, mark, "invalid-address",
+                            "confinement.deny_addresses entry '\(address)' must be an IP address or prefix like 127.0.0.2 or 10.0.0.0/8"
+                        )
                     } else {
                         config.denyAddresses.append(address)
                     }
@@ -197,8 +229,11 @@ public struct ControllerSettings: Sendable, Equatable {
     public var allowRewrites = false
     public init() {}
 
-    static let keys = ["repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval", "drift_mode",
-                       "allowed_signers", "token_file", "ca_file", "allow_mass_delete", "conformance_interval", "allow_rewrites"]
+    static let keys = [
+        "repo", "branch", "state_path", "poll_interval", "listen", "webhook_secret_file", "drift_interval",
+        "drift_mode",
+        "allowed_signers", "token_file", "ca_file", "allow_mass_delete", "conformance_interval", "allow_rewrites",
+    ]
 
     static func parse(_ fields: FieldSet, reader: FieldReader) -> ControllerSettings {
         reader.rejectUnknownKeys(fields, allowed: keys, context: "controller", code: "unknown-key")
@@ -215,10 +250,16 @@ public struct ControllerSettings: Sendable, Equatable {
         settings.allowRewrites = reader.bool(fields["allow_rewrites"]) ?? false
         if let seconds = reader.int(fields["poll_interval"]) { settings.pollSeconds = Double(max(1, seconds)) }
         if let seconds = reader.int(fields["drift_interval"]) { settings.driftSeconds = Double(max(1, seconds)) }
-        if let seconds = reader.int(fields["conformance_interval"]) { settings.conformanceSeconds = Double(max(1, seconds)) }
+        if let seconds = reader.int(fields["conformance_interval"]) {
+            settings.conformanceSeconds = Double(max(1, seconds))
+        }
         if let mode = fields["drift_mode"], let value = reader.string(mode) {
-            if let value = DriftMode(rawValue: value) { settings.driftMode = value } else {
-                reader.log.error(mode.file, mode.value.mark, "invalid-drift-mode", "controller.drift_mode must be repair or warn, got '\(value)'")
+            if let value = DriftMode(rawValue: value) {
+                settings.driftMode = value
+            } else {
+                reader.log.error(
+                    mode.file, mode.value.mark, "invalid-drift-mode",
+                    "controller.drift_mode must be repair or warn, got '\(value)'")
             }
         }
         return settings

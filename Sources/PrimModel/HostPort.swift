@@ -11,7 +11,9 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
     /// nil unless `text` is `address:port` with a non-empty address and a port from 0 to 65535.
     public init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            return nil
+        }
         let host = String(text[..<colon].filter { $0 != "[" && $0 != "]" })
         guard !host.isEmpty else { return nil }
         self.init(host: host, port: port)

@@ -117,7 +117,8 @@ struct JSONParser {
     mutating func hex4() throws -> UInt32 {
         let hex = Set("0123456789abcdefABCDEF".utf8)
         guard index + 4 <= bytes.count, bytes[index..<index + 4].allSatisfy(hex.contains),
-              let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { throw Invalid() }
+            let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else { throw Invalid() }
         index += 4
         return value
     }
@@ -141,7 +142,9 @@ struct JSONParser {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits() > 0 else { throw Invalid() }
             fractional = true
         }

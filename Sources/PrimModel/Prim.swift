@@ -60,8 +60,10 @@ public struct Prim: Sendable, Hashable {
         /// `false`, it must not be sent by a gate (a GET that is not safe). nil: as its method says.
         public var safeToRepeat: Bool?
 
-        public init(method: String, path: String, status: Int?, isPaid: Bool, operationID: String? = nil,
-                    price: UInt64? = nil, example: String? = nil) {
+        public init(
+            method: String, path: String, status: Int?, isPaid: Bool, operationID: String? = nil,
+            price: UInt64? = nil, example: String? = nil
+        ) {
             self.method = method
             self.path = path
             self.status = status
@@ -137,10 +139,13 @@ public struct DeploySpec: Sendable, Hashable {
     /// Every key `deploy:` accepts.
     public static let keys = [
         "max_body_size", "access_log", "systemd_after", "extra_caddy",
-        "command", "health", "memory_max", "restart", "host", "hardening", "tasks_max", "cpu_quota", "open_files", "tmp_size",
+        "command", "health", "memory_max", "restart", "host", "hardening", "tasks_max", "cpu_quota", "open_files",
+        "tmp_size",
     ]
     public static let healthKeys = ["path", "status", "timeout"]
-    public static let restartValues = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"]
+    public static let restartValues = [
+        "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always",
+    ]
 }
 
 /// Where a multi-line YAML string starts, so a position inside its text can be named in the file.

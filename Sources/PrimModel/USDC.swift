@@ -11,10 +11,12 @@ public enum USDC {
         if body.hasPrefix("$") { body = body.dropFirst() }
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 9,
-              whole.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            whole.utf8.allSatisfy({ (0x30...0x39).contains($0) })
+        else { return nil }
         var fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= decimals, fraction.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-              parts.count == 1 || !fraction.isEmpty else { return nil }
+            parts.count == 1 || !fraction.isEmpty
+        else { return nil }
         fraction += String(repeating: "0", count: decimals - fraction.count)
         return UInt64(whole)! * 1_000_000 + UInt64(fraction)!
     }

@@ -25,7 +25,8 @@ public struct UnitLimits: Sendable, Hashable {
 
     /// A small web service's needs with room to spare, and a host that keeps answering when one
     /// prim misbehaves.
-    public static let standard = UnitLimits(memoryMax: "512M", tasksMax: 256, cpuQuota: 100, openFiles: 4096, tmpSize: "256M")
+    public static let standard = UnitLimits(
+        memoryMax: "512M", tasksMax: 256, cpuQuota: 100, openFiles: 4096, tmpSize: "256M")
 
     /// The keys, in `deploy:` and in a host file's `limits:`.
     public static let keys = ["memory_max", "tasks_max", "cpu_quota", "open_files", "tmp_size"]
@@ -39,14 +40,18 @@ public struct UnitLimits: Sendable, Hashable {
     public static func bytes(_ size: String) -> UInt64? {
         let digits = size.prefix { $0.isASCII && $0.isNumber }
         let shifts: [String: UInt64] = ["": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60]
-        guard let shift = shifts[String(size.dropFirst(digits.count))], let number = UInt64(digits), number <= UInt64.max >> shift else { return nil }
+        guard let shift = shifts[String(size.dropFirst(digits.count))], let number = UInt64(digits),
+            number <= UInt64.max >> shift
+        else { return nil }
         return number << shift
     }
 
     /// These limits with a prim's own where it sets them.
     public func with(_ own: Overrides) -> UnitLimits {
-        UnitLimits(memoryMax: own.memoryMax ?? memoryMax, tasksMax: own.tasksMax ?? tasksMax, cpuQuota: own.cpuQuota ?? cpuQuota,
-                   openFiles: own.openFiles ?? openFiles, tmpSize: own.tmpSize ?? tmpSize)
+        UnitLimits(
+            memoryMax: own.memoryMax ?? memoryMax, tasksMax: own.tasksMax ?? tasksMax,
+            cpuQuota: own.cpuQuota ?? cpuQuota,
+            openFiles: own.openFiles ?? openFiles, tmpSize: own.tmpSize ?? tmpSize)
     }
 
     /// Where a prim's bounded temporary files go: a tmpfs of `tmpSize`, named by `TMPDIR`. systemd
@@ -56,8 +61,11 @@ public struct UnitLimits: Sendable, Hashable {
 
     /// The unit lines.
     public var unitLines: [String] {
-        ["MemoryMax=\(memoryMax)", "TasksMax=\(tasksMax)", "LimitNPROC=\(tasksMax)", "CPUQuota=\(cpuQuota)%",
-         "LimitNOFILE=\(openFiles)", "TemporaryFileSystem=\(Self.tmpDir):size=\(tmpSize),mode=1777", "Environment=TMPDIR=\(Self.tmpDir)"]
+        [
+            "MemoryMax=\(memoryMax)", "TasksMax=\(tasksMax)", "LimitNPROC=\(tasksMax)", "CPUQuota=\(cpuQuota)%",
+            "LimitNOFILE=\(openFiles)", "TemporaryFileSystem=\(Self.tmpDir):size=\(tmpSize),mode=1777",
+            "Environment=TMPDIR=\(Self.tmpDir)",
+        ]
     }
 
     /// What a prim's `deploy:` sets.
@@ -68,7 +76,10 @@ public struct UnitLimits: Sendable, Hashable {
         public var openFiles: Int?
         public var tmpSize: String?
 
-        public init(memoryMax: String? = nil, tasksMax: Int? = nil, cpuQuota: Int? = nil, openFiles: Int? = nil, tmpSize: String? = nil) {
+        public init(
+            memoryMax: String? = nil, tasksMax: Int? = nil, cpuQuota: Int? = nil, openFiles: Int? = nil,
+            tmpSize: String? = nil
+        ) {
             self.memoryMax = memoryMax
             self.tasksMax = tasksMax
             self.cpuQuota = cpuQuota
@@ -78,8 +89,11 @@ public struct UnitLimits: Sendable, Hashable {
 
         /// `key: value` of each limit set, for the prim's identity and messages.
         public var described: [String] {
-            [("memory_max", memoryMax), ("tasks_max", tasksMax.map(String.init)), ("cpu_quota", cpuQuota.map { "\($0)%" }),
-             ("open_files", openFiles.map(String.init)), ("tmp_size", tmpSize)].compactMap { key, value in value.map { "\(key): \($0)" } }
+            [
+                ("memory_max", memoryMax), ("tasks_max", tasksMax.map(String.init)),
+                ("cpu_quota", cpuQuota.map { "\($0)%" }),
+                ("open_files", openFiles.map(String.init)), ("tmp_size", tmpSize),
+            ].compactMap { key, value in value.map { "\(key): \($0)" } }
         }
     }
 }

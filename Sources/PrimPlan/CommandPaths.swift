@@ -9,9 +9,11 @@ public enum CommandPaths {
     public static func missing(in command: String, release: ReleaseManifest) -> [String] {
         command.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().map(String.init).filter { word in
             guard word.contains("/"), let first = word.first, first != "/", first != "-", first != "$", first != "%",
-                  !word.contains("="), !word.contains(":"), !word.contains("\""), !word.contains("'") else { return false }
+                !word.contains("="), !word.contains(":"), !word.contains("\""), !word.contains("'")
+            else { return false }
             let path = word.hasPrefix("./") ? String(word.dropFirst(2)) : word
-            return release.files[path] == nil && !release.files.keys.contains { $0.hasPrefix(path.hasSuffix("/") ? path : path + "/") }
+            return release.files[path] == nil
+                && !release.files.keys.contains { $0.hasPrefix(path.hasSuffix("/") ? path : path + "/") }
         }
     }
 
@@ -21,7 +23,8 @@ public enum CommandPaths {
             guard let release = releases[prim.id] else { return nil }
             let missing = missing(in: host.command(for: prim), release: release)
             guard !missing.isEmpty else { return nil }
-            return "prim '\(prim.id)': its command names \(missing.map { "'\($0)'" }.joined(separator: ", ")), which its code does not hold; the command runs from the release root, where packages/\(prim.id)/ and the host's shared paths keep their paths in the state (write packages/\(prim.id)/…)"
+            return
+                "prim '\(prim.id)': its command names \(missing.map { "'\($0)'" }.joined(separator: ", ")), which its code does not hold; the command runs from the release root, where packages/\(prim.id)/ and the host's shared paths keep their paths in the state (write packages/\(prim.id)/…)"
         }
     }
 }

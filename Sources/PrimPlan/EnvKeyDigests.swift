@@ -36,6 +36,7 @@ public enum EnvKeyDigests {
 
     public static func fromAttributes(_ attributes: [String: String]) -> [String: String]? {
         let found = attributes.filter { $0.key.hasPrefix(prefix) }
-        return found.isEmpty ? nil : Dictionary(uniqueKeysWithValues: found.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        return found.isEmpty
+            ? nil : Dictionary(uniqueKeysWithValues: found.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
     }
 }

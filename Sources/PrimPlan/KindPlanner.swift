@@ -15,7 +15,9 @@ public struct KindPlanInput: Sendable {
 
     public var blocked: Set<String> { Set(desired.blocked.map(\.prim)) }
 
-    public func desired(of kind: ResourceKind) -> [DesiredResource] { desired.resources.filter { $0.address.kind == kind } }
+    public func desired(of kind: ResourceKind) -> [DesiredResource] {
+        desired.resources.filter { $0.address.kind == kind }
+    }
 
     /// Why a live resource of a prim nothing deploys is removed: the prim's file says why (no
     /// status, a status that does not deploy), or no file declares the prim any more.
@@ -77,8 +79,9 @@ extension KindPlanner {
 
     /// Deleting an owned live resource nothing declares any more.
     public func removal(_ live: ObservedResource, _ reason: Reason = KindPlanInput.undeclared) -> Change {
-        Change(address: live.address, prim: live.prim, path: live.path, action: .delete, reason: reason,
-               sensitive: sensitive, before: live.content)
+        Change(
+            address: live.address, prim: live.prim, path: live.path, action: .delete, reason: reason,
+            sensitive: sensitive, before: live.content)
     }
 
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
@@ -88,29 +91,34 @@ extension KindPlanner {
     /// A file's comparison: created, unchanged, taken over, or rewritten.
     public func compareFile(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         func change(_ action: Action, _ reason: Reason?, writes: Bool) -> Change {
-            Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
-                   sensitive: resource.sensitive, before: live?.content, after: resource.content, keys: resource.keys,
-                   sources: resource.sources, writesContent: writes)
+            Change(
+                address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
+                sensitive: resource.sensitive, before: live?.content, after: resource.content, keys: resource.keys,
+                sources: resource.sources, writesContent: writes)
         }
         guard let live else { return change(.create, Reason("new", "not on the host yet"), writes: true) }
         if live.digest == resource.digest { return change(.noop, nil, writes: false) }
         if !live.owned {
-            var adoption = change(.update, Reason("adopt", "a file without prim's marker is in the way; prim will take it over"), writes: true)
+            var adoption = change(
+                .update, Reason("adopt", "a file without prim's marker is in the way; prim will take it over"),
+                writes: true)
             adoption.adopts = true
             return adoption
         }
         if resource.sensitive {
-            return change(.update, Reason("content-changed", "values changed; they are sensitive and not shown"), writes: true)
+            return change(
+                .update, Reason("content-changed", "values changed; they are sensitive and not shown"), writes: true)
         }
         return change(.update, Reason("content-changed", "content changed"), writes: true)
     }
 
     public func assumedApplied(_ desired: DesiredHost) -> [ObservedResource] {
         desired.resources.filter { $0.address.kind == kind }.map { resource in
-            ObservedResource(address: resource.address, path: resource.path,
-                             content: resource.sensitive ? nil : resource.content, digest: resource.digest,
-                             runtime: UnitRuntime(loadState: "loaded", activeState: resource.running ? "active" : "inactive"),
-                             prim: resource.prim, keys: resource.keys, attributes: resource.attributes)
+            ObservedResource(
+                address: resource.address, path: resource.path,
+                content: resource.sensitive ? nil : resource.content, digest: resource.digest,
+                runtime: UnitRuntime(loadState: "loaded", activeState: resource.running ? "active" : "inactive"),
+                prim: resource.prim, keys: resource.keys, attributes: resource.attributes)
         }
     }
 }

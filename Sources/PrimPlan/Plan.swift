@@ -52,9 +52,11 @@ public struct Change: Sendable, Equatable, Codable {
     /// Carried as a field so that the apply never reads a reason.
     public var adopts = false
 
-    public init(address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
-                sensitive: Bool = false, before: String? = nil, after: String? = nil, keys: [String] = [],
-                sources: [String: ValueSource] = [:], writesContent: Bool = false) {
+    public init(
+        address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
+        sensitive: Bool = false, before: String? = nil, after: String? = nil, keys: [String] = [],
+        sources: [String: ValueSource] = [:], writesContent: Bool = false
+    ) {
         self.address = address
         self.prim = prim
         self.path = path

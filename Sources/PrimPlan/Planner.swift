@@ -15,8 +15,10 @@ public struct DesiredHost: Sendable {
     /// "notes has no `status`: not deployed".
     public var undeployed: [String: String] = [:]
 
-    public init(host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:],
-                renderings: [String: PrimRendering] = [:]) {
+    public init(
+        host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:],
+        renderings: [String: PrimRendering] = [:]
+    ) {
         self.host = host
         self.resources = resources
         self.blocked = blocked
@@ -36,7 +38,9 @@ public enum Planner {
             changes += kind.plan(KindPlanInput(desired: desired, observed: observed, earlier: changes))
         }
         let notes = kinds.flatMap { kind in kind.notes(changes.filter { $0.address.kind == kind.kind }, observed) }
-        return Plan(host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked, notes: rendered.notes + notes)
+        return Plan(
+            host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked,
+            notes: rendered.notes + notes)
     }
 
     /// Prims whose port is held by a process that is none of prim's units: starting them would
@@ -46,8 +50,11 @@ public enum Planner {
         desired.ports.sorted { $0.key < $1.key }.compactMap { prim, port in
             for (what, port) in [("port", port), ("hand-over port", HandoverPorts.alternate(of: port))] {
                 guard let holders = observed.squatters[port], !holders.isEmpty else { continue }
-                return BlockedPrim(prim: prim, missingEnv: [], message:
-                    "prim '\(prim)' is not deployed: its \(what) \(port) is held by \(holders.map(\.description).joined(separator: ", ")); stop that process or give the prim another port")
+                return BlockedPrim(
+                    prim: prim, missingEnv: [],
+                    message:
+                        "prim '\(prim)' is not deployed: its \(what) \(port) is held by \(holders.map(\.description).joined(separator: ", ")); stop that process or give the prim another port"
+                )
             }
             return nil
         }
@@ -58,9 +65,13 @@ public enum Planner {
         let create = Dictionary(kinds.map { ($0.kind, $0.createOrder) }, uniquingKeysWith: { a, _ in a })
         let removal = Dictionary(kinds.map { ($0.kind, $0.removalOrder) }, uniquingKeysWith: { a, _ in a })
         let removals = changes.filter { $0.action == .delete }
-            .sorted { (removal[$0.address.kind] ?? 0, $0.address.name) < (removal[$1.address.kind] ?? 0, $1.address.name) }
+            .sorted {
+                (removal[$0.address.kind] ?? 0, $0.address.name) < (removal[$1.address.kind] ?? 0, $1.address.name)
+            }
         let rest = changes.filter { $0.action != .delete }
-            .sorted { (create[$0.address.kind] ?? 0, $0.address.name) < (create[$1.address.kind] ?? 0, $1.address.name) }
+            .sorted {
+                (create[$0.address.kind] ?? 0, $0.address.name) < (create[$1.address.kind] ?? 0, $1.address.name)
+            }
         return rest + removals
     }
 }

@@ -55,9 +55,11 @@ public struct DesiredResource: Sendable, Equatable {
     /// For sensitive resources: where each key's value comes from (never the value).
     public var sources: [String: ValueSource]
 
-    public init(address: ResourceAddress, prim: String?, path: String, content: String,
-                sensitive: Bool = false, keys: [String] = [], running: Bool = true, attributes: [String: String] = [:],
-                sources: [String: ValueSource] = [:]) {
+    public init(
+        address: ResourceAddress, prim: String?, path: String, content: String,
+        sensitive: Bool = false, keys: [String] = [], running: Bool = true, attributes: [String: String] = [:],
+        sources: [String: ValueSource] = [:]
+    ) {
         self.address = address
         self.prim = prim
         self.path = path
@@ -91,8 +93,11 @@ public struct ObservedResource: Sendable, Equatable {
     /// Facts a kind keeps about the live resource (a DNS record's provider id and marker).
     public var attributes: [String: String]
 
-    public init(address: ResourceAddress, path: String? = nil, content: String?, digest: String, owned: Bool = true, runtime: UnitRuntime? = nil,
-                prim: String? = nil, keys: [String] = [], attributes: [String: String] = [:]) {
+    public init(
+        address: ResourceAddress, path: String? = nil, content: String?, digest: String, owned: Bool = true,
+        runtime: UnitRuntime? = nil,
+        prim: String? = nil, keys: [String] = [], attributes: [String: String] = [:]
+    ) {
         self.address = address
         self.path = path ?? address.name
         self.content = content
@@ -104,7 +109,6 @@ public struct ObservedResource: Sendable, Equatable {
         self.attributes = attributes
     }
 }
-
 
 /// Everything observed on a host.
 public struct ObservedState: Sendable {

@@ -32,7 +32,9 @@ public enum ResourceNames {
     public static func fragment(_ id: String) -> ResourceAddress { ResourceAddress(.caddyFragment, "\(id).caddy") }
     public static let caddyConfig = ResourceAddress(.caddyConfig, "caddy")
     /// A release is named by its prim and content: a new content is a new release.
-    public static func release(_ id: String, digest: String) -> ResourceAddress { ResourceAddress(.release, "\(id)-\(digest.prefix(16))") }
+    public static func release(_ id: String, digest: String) -> ResourceAddress {
+        ResourceAddress(.release, "\(id)-\(digest.prefix(16))")
+    }
 
     /// The prim a unit name belongs to: its template, a version of it, or a unit of before versions.
     public static func prim(ofUnit name: String) -> String? {

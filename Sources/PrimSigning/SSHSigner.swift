@@ -1,4 +1,5 @@
 import Crypto
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -13,7 +14,9 @@ public struct SSHSigner: Sendable {
         case unreadable(String)
 
         public var description: String {
-            switch self { case .unreadable(let why): return "the signing key cannot be used: \(why)" }
+            switch self {
+            case .unreadable(let why): return "the signing key cannot be used: \(why)"
+            }
         }
     }
 
@@ -26,21 +29,26 @@ public struct SSHSigner: Sendable {
     public init(openSSHPrivateKey text: String) throws {
         let body = text.split(separator: "\n").map { $0.filter { !$0.isWhitespace } }
             .filter { !$0.hasPrefix("-----") }.joined()
-        guard let decoded = Data(base64Encoded: body) else { throw Failure.unreadable("it is not an OpenSSH private key") }
+        guard let decoded = Data(base64Encoded: body) else {
+            throw Failure.unreadable("it is not an OpenSSH private key")
+        }
         var reader = SSHSignature.Reader(bytes: [UInt8](decoded))
         let magic = Array("openssh-key-v1".utf8) + [0]
         guard reader.take(magic.count) == magic else { throw Failure.unreadable("it is not an OpenSSH private key") }
         guard let cipher = reader.string(), String(decoding: cipher, as: UTF8.self) == "none" else {
-            throw Failure.unreadable("it is protected by a passphrase; pr.sh needs a key without one (ssh-keygen -N '')")
+            throw Failure.unreadable(
+                "it is protected by a passphrase; pr.sh needs a key without one (ssh-keygen -N '')")
         }
         guard reader.string() != nil, reader.string() != nil, reader.uint32() == 1,
-              let publicBlob = reader.string(), let privateSection = reader.string() else {
+            let publicBlob = reader.string(), let privateSection = reader.string()
+        else {
             throw Failure.unreadable("the key file is truncated")
         }
         var section = SSHSignature.Reader(bytes: privateSection)
         guard let check1 = section.uint32(), check1 == section.uint32(),
-              let type = section.string(), String(decoding: type, as: UTF8.self) == "ssh-ed25519",
-              section.string() != nil, let secret = section.string(), secret.count == 64 else {
+            let type = section.string(), String(decoding: type, as: UTF8.self) == "ssh-ed25519",
+            section.string() != nil, let secret = section.string(), secret.count == 64
+        else {
             throw Failure.unreadable("only unencrypted ssh-ed25519 keys are supported")
         }
         seed = Array(secret.prefix(32))
@@ -60,7 +68,9 @@ public struct SSHSigner: Sendable {
         let raw = try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: message)
         let signatureBlob = SSHSignature.encode(Array("ssh-ed25519".utf8)) + SSHSignature.encode(Array(raw))
         var blob = Array("SSHSIG".utf8) + [0, 0, 0, 1]
-        for field in [publicKeyBlob, Array(namespace.utf8), [], hashName, signatureBlob] { blob += SSHSignature.encode(field) }
+        for field in [publicKeyBlob, Array(namespace.utf8), [], hashName, signatureBlob] {
+            blob += SSHSignature.encode(field)
+        }
         let base64 = Data(blob).base64EncodedString()
         var lines: [String] = []
         var index = base64.startIndex

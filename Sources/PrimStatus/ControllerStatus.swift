@@ -1,10 +1,11 @@
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 /// What primd reports: the revision that serves, the one last tried, and why (as Flux's status).
 public struct ControllerStatus: Codable, Sendable, Equatable {
@@ -48,7 +49,10 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
             public var journal: [String]?
             public var at: Date
 
-            public init(message: String, release: String?, revision: String?, routes: [RouteResult]?, journal: [String]?, at: Date) {
+            public init(
+                message: String, release: String?, revision: String?, routes: [RouteResult]?, journal: [String]?,
+                at: Date
+            ) {
                 self.message = message
                 self.release = release
                 self.revision = revision
@@ -112,10 +116,12 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         let now = Date()
         if let index = conditions.firstIndex(where: { $0.type == type }) {
             let changed = conditions[index].status != status || conditions[index].reason != reason
-            conditions[index] = Condition(type: type, status: status, reason: reason, message: message,
-                                          lastTransition: changed ? now : conditions[index].lastTransition)
+            conditions[index] = Condition(
+                type: type, status: status, reason: reason, message: message,
+                lastTransition: changed ? now : conditions[index].lastTransition)
         } else {
-            conditions.append(Condition(type: type, status: status, reason: reason, message: message, lastTransition: now))
+            conditions.append(
+                Condition(type: type, status: status, reason: reason, message: message, lastTransition: now))
         }
         conditions.sort { $0.type.rawValue < $1.type.rawValue }
         updated = now

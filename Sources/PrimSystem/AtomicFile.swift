@@ -39,14 +39,21 @@ extension AtomicFile {
     public static func chown(_ path: String, user: String?, group: String?) throws {
         var uid: uid_t = UInt32.max, gid: gid_t = UInt32.max
         if let user {
-            guard let entry = getpwnam(user) else { throw SystemError("user '\(user)' does not exist on this host; create it (useradd --system \(user))") }
+            guard let entry = getpwnam(user) else {
+                throw SystemError("user '\(user)' does not exist on this host; create it (useradd --system \(user))")
+            }
             uid = entry.pointee.pw_uid
         }
         if let group {
-            guard let entry = getgrnam(group) else { throw SystemError("group '\(group)' does not exist on this host; create it (groupadd --system \(group))") }
+            guard let entry = getgrnam(group) else {
+                throw SystemError(
+                    "group '\(group)' does not exist on this host; create it (groupadd --system \(group))")
+            }
             gid = entry.pointee.gr_gid
         }
-        guard Glibc.chown(path, uid, gid) == 0 else { throw SystemError("cannot chown '\(path)': \(String(cString: strerror(errno)))") }
+        guard Glibc.chown(path, uid, gid) == 0 else {
+            throw SystemError("cannot chown '\(path)': \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Removes a file; a file already gone is fine.

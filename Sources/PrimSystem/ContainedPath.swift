@@ -39,14 +39,18 @@ public enum ContainedPath {
     public static func names(in directory: String) throws -> [String] {
         guard let handle = opendir(directory) else {
             if errno == ENOENT || errno == ENOTDIR { return [] }
-            throw SystemError("cannot read the folder '\(directory)': \(String(cString: strerror(errno))); fix its permissions (nothing was changed)")
+            throw SystemError(
+                "cannot read the folder '\(directory)': \(String(cString: strerror(errno))); fix its permissions (nothing was changed)"
+            )
         }
         defer { closedir(handle) }
         var names: [String] = []
         while true {
             errno = 0
             guard let entry = readdir(handle) else {
-                if errno != 0 { throw SystemError("cannot read the folder '\(directory)': \(String(cString: strerror(errno)))") }
+                if errno != 0 {
+                    throw SystemError("cannot read the folder '\(directory)': \(String(cString: strerror(errno)))")
+                }
                 break
             }
             let name = withUnsafePointer(to: entry.pointee.d_name) {

@@ -1,10 +1,11 @@
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 /// Reads a state tree from a directory into a snapshot.
 ///
@@ -15,7 +16,8 @@ public enum DirectoryReader {
         let fm = FileManager.default
         var isDirectory = false
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory else {
-            throw SystemError("state directory '\(root)' does not exist; pass --state DIR with a prims/ folder or a primitives.yaml")
+            throw SystemError(
+                "state directory '\(root)' does not exist; pass --state DIR with a prims/ folder or a primitives.yaml")
         }
         guard let realRoot = ContainedPath.real(root) else {
             throw SystemError("cannot resolve the state directory '\(root)': \(String(cString: strerror(errno)))")
@@ -27,7 +29,10 @@ public enum DirectoryReader {
             return try names.filter { name in
                 // A package folder that leads out of the state is refused whether or not it holds a prim.yaml:
                 // its files would become a prim's release.
-                guard case .outside(let target) = try ContainedPath.resolve("\(root)/\(StateLayout.package(name))", realRoot: realRoot) else { return true }
+                guard
+                    case .outside(let target) = try ContainedPath.resolve(
+                        "\(root)/\(StateLayout.package(name))", realRoot: realRoot)
+                else { return true }
                 snapshot.entries[StateLayout.packagePrim(name)] = .escapingSymlink(target: target)
                 return false
             }
@@ -55,7 +60,9 @@ public enum DirectoryReader {
         guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         if Int(info.st_size) > StateSnapshot.maxFileSize { return .tooLarge(size: Int(info.st_size)) }
         guard let data = FileManager.default.contents(atPath: resolved) else {
-            throw SystemError("cannot read '\(full)': permission denied or removed while reading; fix its permissions (nothing was changed)")
+            throw SystemError(
+                "cannot read '\(full)': permission denied or removed while reading; fix its permissions (nothing was changed)"
+            )
         }
         return .file([UInt8](data))
     }

@@ -19,7 +19,9 @@ public final class FileLock {
     deinit { release() }
 
     /// Takes the lock, waiting up to `timeout` seconds; `onWait` is told once who holds it.
-    public static func acquire(_ path: String, holder: String, timeout: Double?, onWait: (String) -> Void) throws -> FileLock {
+    public static func acquire(
+        _ path: String, holder: String, timeout: Double?, onWait: (String) -> Void
+    ) throws -> FileLock {
         try FileManager.default.createDirectory(atPath: PathName.directory(of: path), withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("cannot open lock '\(path)': \(String(cString: strerror(errno)))") }
@@ -36,7 +38,9 @@ public final class FileLock {
             }
             if let deadline, Date() > deadline {
                 close(fd)
-                throw SystemError("another apply holds the lock (\(current.isEmpty ? "unknown" : current)); gave up after \(Int(timeout!)) s (--lock-timeout)", class: .transient)
+                throw SystemError(
+                    "another apply holds the lock (\(current.isEmpty ? "unknown" : current)); gave up after \(Int(timeout!)) s (--lock-timeout)",
+                    class: .transient)
             }
             usleep(100_000)
         }

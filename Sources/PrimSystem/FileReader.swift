@@ -9,7 +9,8 @@ import Foundation
 public enum FileReader {
     /// Names in a directory with a suffix, sorted; an absent directory has none.
     public static func names(in directory: String, suffix: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }
+            .sorted()
     }
 
     /// A secret kept in a file (a token, a webhook secret): its text without surrounding

@@ -1,4 +1,5 @@
 import CLibGit2
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -46,7 +47,9 @@ extension GitRepository {
     /// Returns the names of the references the remote advertised (`refs/heads/main`, …): a branch
     /// missing there was deleted, whatever the local copy still holds.
     @discardableResult
-    public func fetch(_ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]) throws -> Set<String> {
+    public func fetch(
+        _ url: String, token: String?, specs: [String] = ["+refs/heads/*:refs/heads/*"]
+    ) throws -> Set<String> {
         var advertised = Set<String>()
         try transfer(url, token: token, specs: specs) { remote, callbacks, array in
             var options = git_fetch_options()
@@ -57,7 +60,11 @@ extension GitRepository {
             var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
             var count = 0
             if git_remote_ls(&heads, &count, remote) == 0, let heads {
-                for index in 0..<count { if let head = heads[index], let name = head.pointee.name { advertised.insert(String(cString: name)) } }
+                for index in 0..<count {
+                    if let head = heads[index], let name = head.pointee.name {
+                        advertised.insert(String(cString: name))
+                    }
+                }
             }
         }
         return advertised
@@ -80,8 +87,10 @@ extension GitRepository {
 
     /// One fetch or push: an anonymous remote, callbacks with the token, the refspecs as C strings.
     @discardableResult
-    func transfer(_ url: String, token: String?, specs: [String],
-                  _ body: (OpaquePointer?, git_remote_callbacks, inout git_strarray) throws -> Void) throws -> TransferContext {
+    func transfer(
+        _ url: String, token: String?, specs: [String],
+        _ body: (OpaquePointer?, git_remote_callbacks, inout git_strarray) throws -> Void
+    ) throws -> TransferContext {
         var remote: OpaquePointer?
         try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
         defer { git_remote_free(remote) }
@@ -93,12 +102,15 @@ extension GitRepository {
         } catch {
             // The server asked for credentials: say which ones were missing or refused.
             if context.refused {
-                throw SystemError(token == nil
-                    ? "'\(url)' asks for credentials; put a token in a file and name it (primd: controller.token_file, pr.sh: --github-token-file)"
-                    : "'\(url)' refused the token", class: .transient)
+                throw SystemError(
+                    token == nil
+                        ? "'\(url)' asks for credentials; put a token in a file and name it (primd: controller.token_file, pr.sh: --github-token-file)"
+                        : "'\(url)' refused the token", class: .transient)
             }
             if let failure = error as? SystemError, failure.message.contains("certificate") {
-                throw SystemError("\(failure.message); if the server's certificate comes from a private authority, name its PEM file in controller.ca_file (primd) or --github-ca-file (pr.sh)", class: .transient)
+                throw SystemError(
+                    "\(failure.message); if the server's certificate comes from a private authority, name its PEM file in controller.ca_file (primd) or --github-ca-file (pr.sh)",
+                    class: .transient)
             }
             throw error
         }
@@ -128,7 +140,8 @@ extension GitRepository {
     public func setCacheReference(_ name: String, to commit: String) throws {
         var id = try Self.oid(commit)
         var ref: OpaquePointer?
-        try Self.check(git_reference_create(&ref, pointer, name, &id, 1, "pr.sh: follow the remote"), "cannot set \(name)")
+        try Self.check(
+            git_reference_create(&ref, pointer, name, &id, 1, "pr.sh: follow the remote"), "cannot set \(name)")
         git_reference_free(ref)
     }
 
@@ -161,10 +174,12 @@ extension GitRepository {
         let objects = String(cString: sourceDir) + "objects"
         let info = String(cString: ownDir) + "objects/info"
         let file = info + "/alternates"
-        let listed = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        let listed = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(
+            String.init)
         if !listed.contains(objects) {
             try FileManager.default.createDirectory(atPath: info, withIntermediateDirectories: true)
-            try AtomicFile.write(Array((listed + [objects]).joined(separator: "\n").utf8) + [0x0A], to: file, mode: 0o644)
+            try AtomicFile.write(
+                Array((listed + [objects]).joined(separator: "\n").utf8) + [0x0A], to: file, mode: 0o644)
             var odb: OpaquePointer?
             try Self.check(git_repository_odb(&odb, pointer), "cannot open the object database")
             defer { git_odb_free(odb) }
@@ -174,7 +189,8 @@ extension GitRepository {
         guard let head = try source.branchHead(branch) else { return [] }
         var id = try Self.oid(head)
         var reference: OpaquePointer?
-        try Self.check(git_reference_create(&reference, pointer, name, &id, 1, "follow \(path)"), "cannot update '\(name)'")
+        try Self.check(
+            git_reference_create(&reference, pointer, name, &id, 1, "follow \(path)"), "cannot update '\(name)'")
         git_reference_free(reference)
         return [name]
     }

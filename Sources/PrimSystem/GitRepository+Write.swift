@@ -1,4 +1,5 @@
 import CLibGit2
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -33,8 +34,10 @@ extension GitRepository {
         public var description: String {
             switch self {
             case .moved(let ref, let expected, let actual):
-                return "\(ref) moved from \(expected.prefix(12)) to \(actual.map { String($0.prefix(12)) } ?? "nothing") while this update was prepared"
-            case .notFastForward(let ref): return "\(ref) cannot be fast-forwarded to a commit that does not descend from it"
+                return
+                    "\(ref) moved from \(expected.prefix(12)) to \(actual.map { String($0.prefix(12)) } ?? "nothing") while this update was prepared"
+            case .notFastForward(let ref):
+                return "\(ref) cannot be fast-forwarded to a commit that does not descend from it"
             case .exists(let ref): return "\(ref) already exists"
             case .rejected(let ref, let reason): return "the remote refused to update \(ref): \(reason)"
             }
@@ -72,8 +75,10 @@ extension GitRepository {
 
     /// Writes a commit whose tree is `parent`'s with `files` (repository paths → bytes) added or
     /// replaced. No reference moves. `sign` receives the commit's bytes and returns an armored signature.
-    public func commit(files: [String: [UInt8]], parent: String, message: String, author: Person, committer: Person,
-                       at time: Date = Date(), sign: (([UInt8]) throws -> String)? = nil) throws -> String {
+    public func commit(
+        files: [String: [UInt8]], parent: String, message: String, author: Person, committer: Person,
+        at time: Date = Date(), sign: (([UInt8]) throws -> String)? = nil
+    ) throws -> String {
         try withTree(parent) { parentCommit, parentTree in
             var treeID = try tree(parentTree, adding: files)
             var tree: OpaquePointer?
@@ -81,23 +86,30 @@ extension GitRepository {
             defer { git_tree_free(tree) }
 
             let seconds = git_time_t(time.timeIntervalSince1970)
-            var authorSignature: UnsafeMutablePointer<git_signature>?, committerSignature: UnsafeMutablePointer<git_signature>?
+            var authorSignature: UnsafeMutablePointer<git_signature>?,
+                committerSignature: UnsafeMutablePointer<git_signature>?
             try Self.check(git_signature_new(&authorSignature, author.name, author.email, seconds, 0), "invalid author")
             defer { git_signature_free(authorSignature) }
-            try Self.check(git_signature_new(&committerSignature, committer.name, committer.email, seconds, 0), "invalid committer")
+            try Self.check(
+                git_signature_new(&committerSignature, committer.name, committer.email, seconds, 0), "invalid committer"
+            )
             defer { git_signature_free(committerSignature) }
 
             var buffer = git_buf()
             defer { git_buf_dispose(&buffer) }
             var parents: [OpaquePointer?] = [parentCommit]
             try parents.withUnsafeMutableBufferPointer { list in
-                try Self.check(git_commit_create_buffer(&buffer, pointer, authorSignature, committerSignature, nil, message, tree, 1, list.baseAddress),
-                               "cannot create the commit")
+                try Self.check(
+                    git_commit_create_buffer(
+                        &buffer, pointer, authorSignature, committerSignature, nil, message, tree, 1, list.baseAddress),
+                    "cannot create the commit")
             }
             let content = String(cString: buffer.ptr)
             let signature = try sign?(Array(content.utf8))
             var id = git_oid()
-            try Self.check(git_commit_create_with_signature(&id, pointer, content, signature, signature == nil ? nil : "gpgsig"), "cannot write the commit")
+            try Self.check(
+                git_commit_create_with_signature(&id, pointer, content, signature, signature == nil ? nil : "gpgsig"),
+                "cannot write the commit")
             return Self.hex(id)
         }
     }
@@ -112,7 +124,8 @@ extension GitRepository {
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             var blob = git_oid()
             try bytes.withUnsafeBytes { raw in
-                try Self.check(git_blob_create_from_buffer(&blob, pointer, raw.baseAddress, raw.count), "cannot store '\(path)'")
+                try Self.check(
+                    git_blob_create_from_buffer(&blob, pointer, raw.baseAddress, raw.count), "cannot store '\(path)'")
             }
             var entry = git_index_entry()
             entry.mode = UInt32(GIT_FILEMODE_BLOB.rawValue)
@@ -208,7 +221,8 @@ extension GitRepository {
             defer { git_tree_entry_free(entry) }
             guard git_tree_entry_filemode(entry) == GIT_FILEMODE_TREE else { return nil }
             var tree: OpaquePointer?
-            try Self.check(git_tree_lookup(&tree, pointer, git_tree_entry_id(entry)), "cannot read the folder '\(path)'")
+            try Self.check(
+                git_tree_lookup(&tree, pointer, git_tree_entry_id(entry)), "cannot read the folder '\(path)'")
             defer { git_tree_free(tree) }
             return names(tree)
         }
@@ -218,12 +232,12 @@ extension GitRepository {
     public func entryKind(_ path: String, at revision: String) throws -> EntryKind? {
         try withEntry(path, at: revision) { entry in
             guard let entry else { return nil }
-        switch git_tree_entry_filemode(entry) {
-        case GIT_FILEMODE_TREE: return .directory
-        case GIT_FILEMODE_LINK: return .symlink
-        case GIT_FILEMODE_COMMIT: return .submodule
-        default: return .file
-        }
+            switch git_tree_entry_filemode(entry) {
+            case GIT_FILEMODE_TREE: return .directory
+            case GIT_FILEMODE_LINK: return .symlink
+            case GIT_FILEMODE_COMMIT: return .submodule
+            default: return .file
+            }
         }
     }
 }

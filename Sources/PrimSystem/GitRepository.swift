@@ -1,11 +1,12 @@
 import CLibGit2
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 /// A git repository opened with libgit2. State is read from commit trees;
 /// nothing is checked out.
@@ -125,7 +126,8 @@ struct TreeReader {
         var snapshot = StateSnapshot()
         let candidates = try StateLayout.candidates(names: names(in:))
         if !base.isEmpty, try entry(at: base) == nil {
-            throw SystemError("path '\(base)' does not exist in the commit; pass the state folder inside the repository with --state")
+            throw SystemError(
+                "path '\(base)' does not exist in the commit; pass the state folder inside the repository with --state")
         }
         for path in candidates where StateLayout.isStatePath(path) {
             if let entry = try fileEntry(path) { snapshot.entries[path] = entry }
@@ -151,7 +153,9 @@ struct TreeReader {
         var tree: OpaquePointer?
         try GitRepository.check(git_tree_lookup(&tree, repository, git_tree_entry_id(entry)), "cannot read '\(folder)'")
         defer { git_tree_free(tree) }
-        return (0..<git_tree_entrycount(tree)).map { String(cString: git_tree_entry_name(git_tree_entry_byindex(tree, $0))) }
+        return (0..<git_tree_entrycount(tree)).map {
+            String(cString: git_tree_entry_name(git_tree_entry_byindex(tree, $0)))
+        }
     }
 
     func fileEntry(_ path: String, depth: Int = 0) throws -> StateSnapshot.Entry? {
@@ -160,13 +164,17 @@ struct TreeReader {
         guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
         // A state file over its limit is refused by its size alone, never read.
         let size = try GitRepository.blobSize(repository, git_tree_entry_id(entry))
-        if size > StateSnapshot.maxFileSize && git_tree_entry_filemode(entry) != GIT_FILEMODE_LINK { return .tooLarge(size: size) }
+        if size > StateSnapshot.maxFileSize && git_tree_entry_filemode(entry) != GIT_FILEMODE_LINK {
+            return .tooLarge(size: size)
+        }
         let bytes = try blob(git_tree_entry_id(entry))
         guard git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else {
             return bytes.count > StateSnapshot.maxFileSize ? .tooLarge(size: bytes.count) : .file(bytes)
         }
         let target = String(decoding: bytes, as: UTF8.self)
-        guard let resolved = Self.resolve(link: target, at: path), depth < 8 else { return .escapingSymlink(target: target) }
+        guard let resolved = Self.resolve(link: target, at: path), depth < 8 else {
+            return .escapingSymlink(target: target)
+        }
         return try fileEntry(resolved, depth: depth + 1)
     }
 
@@ -218,7 +226,8 @@ public struct GitSourceTree: SourceTree {
         let mode = git_tree_entry_filemode(entry)
         if git_tree_entry_type(entry) == GIT_OBJECT_TREE {
             var tree: OpaquePointer?
-            try GitRepository.check(git_tree_lookup(&tree, repository.pointer, git_tree_entry_id(entry)), "cannot read '\(path)'")
+            try GitRepository.check(
+                git_tree_lookup(&tree, repository.pointer, git_tree_entry_id(entry)), "cannot read '\(path)'")
             defer { git_tree_free(tree) }
             for index in 0..<git_tree_entrycount(tree) {
                 let child = git_tree_entry_byindex(tree, index)!
@@ -227,8 +236,11 @@ public struct GitSourceTree: SourceTree {
         } else if mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE {
             let size = try GitRepository.blobSize(repository.pointer, git_tree_entry_id(entry))
             guard size <= SourceFile.maxBytes else { throw SourceFile.tooLarge(path, size: size) }
-            try body(path, SourceFile(bytes: try GitRepository.blob(repository.pointer, git_tree_entry_id(entry)),
-                                      executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE))
+            try body(
+                path,
+                SourceFile(
+                    bytes: try GitRepository.blob(repository.pointer, git_tree_entry_id(entry)),
+                    executable: mode == GIT_FILEMODE_BLOB_EXECUTABLE))
         }
     }
 }

@@ -1,5 +1,6 @@
 import CLibCurl
 import CShims
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -50,7 +51,8 @@ public enum HTTPClient {
         _ method: String, _ address: HTTPAddress, _ path: String, headers: [String: String] = [:], body: [UInt8]? = nil,
         timeout: Double = 10
     ) throws -> HTTPResponse {
-        try request(method, address.base + path, headers: headers, body: body, timeout: timeout, unixSocket: address.socket)
+        try request(
+            method, address.base + path, headers: headers, body: body, timeout: timeout, unixSocket: address.socket)
     }
 
     /// Sends one request. Connection failures and timeouts throw a transient error. `caFile` is a PEM
@@ -63,7 +65,8 @@ public enum HTTPClient {
     static let noProxy: String = {
         let environment = ProcessInfo.processInfo.environment
         let inherited = environment["no_proxy"] ?? environment["NO_PROXY"] ?? ""
-        return (["localhost", "127.0.0.0/8", "::1"] + inherited.split(separator: ",").map(String.init)).joined(separator: ",")
+        return (["localhost", "127.0.0.0/8", "::1"] + inherited.split(separator: ",").map(String.init)).joined(
+            separator: ",")
     }()
     public static func request(
         _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Double = 10,
@@ -86,37 +89,42 @@ public enum HTTPClient {
         if method == "HEAD" { prim_curl_set_long(handle, CURLOPT_NOBODY, 1) }
         if let caFile { prim_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
         if let unixSocket { prim_curl_set_string(handle, CURLOPT_UNIX_SOCKET_PATH, unixSocket) }
-        prim_curl_set_write(handle, { data, size, count, context in
-            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
-            let length = size * count
-            sink.bodyStarted = true
-            guard sink.bytes.count + length <= sink.limit else {
-                sink.truncated = true
-                return 0
-            }
-            if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
-            return length
-        }, context)
-        prim_curl_set_header(handle, { data, size, count, context in
-            let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
-            let length = size * count
-            if let data, !sink.bodyStarted, !sink.headersDone {
-                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if line == "\r\n" || line == "\n" {
-                    // The blank line ends an answer's headers; after a final answer's, what comes is body and trailers.
-                    if let last = sink.statuses.last, !(100...199).contains(last) { sink.headersDone = true }
-                } else if let status = HTTPClient.statusLine(line) {
-                    // A status line starts an answer: an interim one's (1xx) headers are not the final one's.
-                    sink.statuses.append(status)
-                    sink.headers = [:]
-                } else if let colon = line.firstIndex(of: ":") {
-                    // A header sent twice is one list of values (RFC 9110 5.3), so neither copy passes for the whole.
-                    let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingWhitespace
-                    sink.headers[name] = sink.headers[name].map { "\($0), \(value)" } ?? value
+        prim_curl_set_write(
+            handle,
+            { data, size, count, context in
+                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                sink.bodyStarted = true
+                guard sink.bytes.count + length <= sink.limit else {
+                    sink.truncated = true
+                    return 0
                 }
-            }
-            return length
-        }, context)
+                if let data { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+                return length
+            }, context)
+        prim_curl_set_header(
+            handle,
+            { data, size, count, context in
+                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                if let data, !sink.bodyStarted, !sink.headersDone {
+                    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                    if line == "\r\n" || line == "\n" {
+                        // The blank line ends an answer's headers; after a final answer's, what comes is body and trailers.
+                        if let last = sink.statuses.last, !(100...199).contains(last) { sink.headersDone = true }
+                    } else if let status = HTTPClient.statusLine(line) {
+                        // A status line starts an answer: an interim one's (1xx) headers are not the final one's.
+                        sink.statuses.append(status)
+                        sink.headers = [:]
+                    } else if let colon = line.firstIndex(of: ":") {
+                        // A header sent twice is one list of values (RFC 9110 5.3), so neither copy passes for the whole.
+                        let name = line[..<colon].lowercased(),
+                            value = line[line.index(after: colon)...].trimmingWhitespace
+                        sink.headers[name] = sink.headers[name].map { "\($0), \(value)" } ?? value
+                    }
+                }
+                return length
+            }, context)
         var list: UnsafeMutablePointer<curl_slist>?
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             list = curl_slist_append(list, "\(name): \(value)")
@@ -128,12 +136,15 @@ public enum HTTPClient {
         let code: CURLcode = payload.withUnsafeBufferPointer { buffer in
             if body != nil {
                 prim_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, buffer.count)
-                prim_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                prim_curl_set_pointer(
+                    handle, CURLOPT_POSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             }
             return curl_easy_perform(handle)
         }
         guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.truncated) else {
-            throw SystemError("\(method) \(url) failed: \(String(cString: curl_easy_strerror(code)))", class: .transient)
+            throw SystemError(
+                "\(method) \(url) failed: \(String(cString: curl_easy_strerror(code)))", class: .transient)
         }
         var status = 0
         prim_curl_info_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -152,7 +163,10 @@ public enum HTTPClient {
         guard index > 5, index + 4 <= utf8.count, utf8[index] == UInt8(ascii: " ") else { return nil }
         let code = utf8[(index + 1)...(index + 3)]
         guard code.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        guard index + 4 == utf8.count || [UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(utf8[index + 4]) else { return nil }
+        guard
+            index + 4 == utf8.count
+                || [UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(utf8[index + 4])
+        else { return nil }
         return Int(String(decoding: code, as: UTF8.self))
     }
 }

@@ -1,4 +1,5 @@
 import CLibSystemd
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc

@@ -1,11 +1,12 @@
+import CShims
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import CShims
-import PrimModel
 
 /// Who listens on a port: the kernel's sock_diag gives each listening socket with its cgroup, so
 /// a port held by the unit expected there costs no look at any process; only a port held by
@@ -23,7 +24,9 @@ public enum PortOwners {
         for (port, sockets) in listeners {
             let allowed = expected(port)
             if sockets.allSatisfy({ $0.cgroup != 0 && allowed.contains($0.cgroup) }) {
-                result[port] = Set(sockets.map(\.cgroup)).sorted().map { PortHolder(pid: 0, command: "", cgroup: "", cgroupID: $0) }
+                result[port] = Set(sockets.map(\.cgroup)).sorted().map {
+                    PortHolder(pid: 0, command: "", cgroup: "", cgroupID: $0)
+                }
             } else {
                 traced.insert(port)
             }
@@ -46,7 +49,9 @@ public enum PortOwners {
         var found = [prim_listener](repeating: prim_listener(), count: 4096)
         let count = prim_tcp_listeners(wanted, Int32(wanted.count), &found, Int32(found.count))
         guard count >= 0 else { return nil }
-        return Dictionary(grouping: found.prefix(Int(count)).map { Listener(port: Int($0.port), inode: $0.inode, cgroup: $0.cgroup) }, by: \.port)
+        return Dictionary(
+            grouping: found.prefix(Int(count)).map { Listener(port: Int($0.port), inode: $0.inode, cgroup: $0.cgroup) },
+            by: \.port)
     }
 
     /// The holders of a listening socket on each of `ports`, traced through every process.
@@ -63,11 +68,14 @@ public enum PortOwners {
             var ports = Set<Int>()
             for fd in (try? ContainedPath.names(in: "/proc/\(pid)/fd")) ?? [] {
                 guard let target = link("/proc/\(pid)/fd/\(fd)"), target.hasPrefix("socket:["),
-                      let inode = UInt64(target.dropFirst(8).dropLast()), let port = portOfInode[inode] else { continue }
+                    let inode = UInt64(target.dropFirst(8).dropLast()), let port = portOfInode[inode]
+                else { continue }
                 ports.insert(port)
             }
             guard !ports.isEmpty else { continue }
-            let command = FileReader.stream("/proc/\(pid)/comm").map { String(decoding: $0, as: UTF8.self).trimmingWhitespace } ?? "?"
+            let command =
+                FileReader.stream("/proc/\(pid)/comm").map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
+                ?? "?"
             let cgroup = cgroupPath(pid)
             var id: UInt64?
             if let mount, let cgroup {
@@ -75,7 +83,8 @@ public enum PortOwners {
                 if stat(mount + cgroup, &info) == 0 { id = UInt64(info.st_ino) }
             }
             for port in ports {
-                result[port, default: []].append(PortHolder(pid: pid, command: command, cgroup: cgroup ?? "?", cgroupID: id))
+                result[port, default: []].append(
+                    PortHolder(pid: pid, command: command, cgroup: cgroup ?? "?", cgroupID: id))
             }
         }
         return result
@@ -101,7 +110,8 @@ public enum PortOwners {
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count > 9, let colon = fields[1].lastIndex(of: ":"),
-                  let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16), let inode = UInt64(fields[9]) else { continue }
+                let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16), let inode = UInt64(fields[9])
+            else { continue }
             sockets.append((fields[3], port, inode))
         }
         return sockets
@@ -110,7 +120,9 @@ public enum PortOwners {
     /// The process's cgroup v2 path (the `0::` line).
     static func cgroupPath(_ pid: Int) -> String? {
         guard let bytes = FileReader.stream("/proc/\(pid)/cgroup") else { return nil }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("0::") }.map {
+            String($0.dropFirst(3))
+        }
     }
 
     /// Where this namespace mounts the cgroup2 hierarchy's root (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid hosts).

@@ -1,10 +1,11 @@
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 /// One file of a prim's code, as read from a directory or a commit.
 public struct SourceFile: Sendable, Equatable {
@@ -38,7 +39,9 @@ extension SourceFile {
 
     /// The refusal of a file over `maxBytes`, naming it and its size.
     static func tooLarge(_ path: String, size: Int) -> SystemError {
-        SystemError("'\(path)' is \(size) bytes, over the \(maxBytes >> 20) MiB a file of a prim's code may be; keep large data out of the state (a prim can fetch it at start)")
+        SystemError(
+            "'\(path)' is \(size) bytes, over the \(maxBytes >> 20) MiB a file of a prim's code may be; keep large data out of the state (a prim can fetch it at start)"
+        )
     }
 }
 
@@ -52,7 +55,9 @@ public struct DirectorySourceTree: SourceTree {
 
     /// Files reached through a symbolic link that leaves the root are an error, not copied.
     public func files(under path: String) throws -> [String: SourceFile] {
-        guard let realRoot = ContainedPath.real(root) else { throw SystemError("cannot resolve the state directory '\(root)'") }
+        guard let realRoot = ContainedPath.real(root) else {
+            throw SystemError("cannot resolve the state directory '\(root)'")
+        }
         var result: [String: SourceFile] = [:]
         var pending = [path]
         while let relative = pending.popLast() {
@@ -65,17 +70,23 @@ public struct DirectorySourceTree: SourceTree {
             switch try ContainedPath.resolve(full, realRoot: realRoot) {
             case .missing: continue
             case .outside(let target):
-                throw SystemError("'\(relative)' is a symbolic link to '\(target)', outside the state directory; a prim's code must lie inside it")
+                throw SystemError(
+                    "'\(relative)' is a symbolic link to '\(target)', outside the state directory; a prim's code must lie inside it"
+                )
             case .inside(let path): resolved = path
             }
             if isLinkBelow { continue }
             var info = stat()
-            guard stat(resolved, &info) == 0 else { throw SystemError("cannot read '\(full)': \(String(cString: strerror(errno)))") }
+            guard stat(resolved, &info) == 0 else {
+                throw SystemError("cannot read '\(full)': \(String(cString: strerror(errno)))")
+            }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 pending += try ContainedPath.names(in: full).map { "\(relative)/\($0)" }
             case S_IFREG:
-                guard Int(info.st_size) <= SourceFile.maxBytes else { throw SourceFile.tooLarge(relative, size: Int(info.st_size)) }
+                guard Int(info.st_size) <= SourceFile.maxBytes else {
+                    throw SourceFile.tooLarge(relative, size: Int(info.st_size))
+                }
                 guard let data = FileManager.default.contents(atPath: resolved) else {
                     throw SystemError("cannot read '\(full)'; fix its permissions")
                 }

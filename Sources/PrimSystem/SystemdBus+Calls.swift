@@ -1,23 +1,27 @@
 import CLibSystemd
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 extension SystemdBus {
     /// Calls a Manager method whose arguments are strings and whose reply is nothing or one object path.
     @discardableResult
     func managerCall(_ method: String, _ arguments: [String], replyType: Character? = nil) throws -> String? {
         var message: OpaquePointer?
-        try Self.check(sd_bus_message_new_method_call(bus, &message, Self.destination, "/org/freedesktop/systemd1",
-                                                      "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
+        try Self.check(
+            sd_bus_message_new_method_call(
+                bus, &message, Self.destination, "/org/freedesktop/systemd1",
+                "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
         defer { sd_bus_message_unref(message) }
         for argument in arguments {
-            try Self.check(argument.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) },
-                           "cannot build \(method)")
+            try Self.check(
+                argument.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) },
+                "cannot build \(method)")
         }
         var error = sd_bus_error()
         defer { sd_bus_error_free(&error) }
@@ -29,7 +33,9 @@ extension SystemdBus {
         }
         guard let replyType else { return nil }
         var value: UnsafePointer<CChar>?
-        try Self.check(sd_bus_message_read_basic(reply, CChar(replyType.asciiValue!), &value), "cannot read the reply of \(method)")
+        try Self.check(
+            sd_bus_message_read_basic(reply, CChar(replyType.asciiValue!), &value), "cannot read the reply of \(method)"
+        )
         return value.map { String(cString: $0) }
     }
 
@@ -75,13 +81,18 @@ extension SystemdBus {
     /// Calls a Manager method whose arguments are string arrays and whose reply lists units.
     func list(_ method: String, _ arguments: [[String]]) throws -> [String: UnitRuntime] {
         var message: OpaquePointer?
-        try Self.check(sd_bus_message_new_method_call(bus, &message, Self.destination, "/org/freedesktop/systemd1",
-                                                      "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
+        try Self.check(
+            sd_bus_message_new_method_call(
+                bus, &message, Self.destination, "/org/freedesktop/systemd1",
+                "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
         defer { sd_bus_message_unref(message) }
         for strings in arguments {
-            try Self.check(sd_bus_message_open_container(message, CChar(UInt8(ascii: "a")), "s"), "cannot build \(method)")
+            try Self.check(
+                sd_bus_message_open_container(message, CChar(UInt8(ascii: "a")), "s"), "cannot build \(method)")
             for string in strings {
-                try Self.check(string.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) }, "cannot build \(method)")
+                try Self.check(
+                    string.withCString { sd_bus_message_append_basic(message, CChar(UInt8(ascii: "s")), $0) },
+                    "cannot build \(method)")
             }
             try Self.check(sd_bus_message_close_container(message), "cannot build \(method)")
         }
@@ -91,13 +102,15 @@ extension SystemdBus {
         let code = sd_bus_call(bus, message, 30_000_000, &error, &reply)
         defer { if reply != nil { sd_bus_message_unref(reply) } }
         if code < 0 { throw SystemError("\(method) failed: \(Self.describe(error, code))", class: .transient) }
-        try Self.check(sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read \(method)")
+        try Self.check(
+            sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "a")), "(ssssssouso)"), "cannot read \(method)")
         var result: [String: UnitRuntime] = [:]
         while sd_bus_message_enter_container(reply, CChar(UInt8(ascii: "r")), "ssssssouso") > 0 {
             var fields: [String] = []
             for type in "ssssss" {
                 var value: UnsafePointer<CChar>?
-                try Self.check(sd_bus_message_read_basic(reply, CChar(type.asciiValue!), &value), "cannot read \(method)")
+                try Self.check(
+                    sd_bus_message_read_basic(reply, CChar(type.asciiValue!), &value), "cannot read \(method)")
                 fields.append(value.map { String(cString: $0) } ?? "")
             }
             try Self.check(sd_bus_message_skip(reply, "ouso"), "cannot read \(method)")

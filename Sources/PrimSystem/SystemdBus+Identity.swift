@@ -1,4 +1,5 @@
 import CLibSystemd
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -27,7 +28,8 @@ public struct UnitIdentity: Sendable, Equatable {
     /// Whether the run the gate started with is over: the main process exited (the manager waits to
     /// restart it, or gave up), or the unit started again since.
     public func ended(since before: UnitIdentity) -> Bool {
-        invocation != before.invocation || subState == "auto-restart" || activeState == "failed" || activeState == "inactive"
+        invocation != before.invocation || subState == "auto-restart" || activeState == "failed"
+            || activeState == "inactive"
     }
 }
 
@@ -43,13 +45,18 @@ extension SystemdBus {
     }
 
     /// A service property of a fixed-size D-Bus type (`t`, `u`), in one round trip.
-    func serviceProperty<Value: BitwiseCopyable>(_ unit: String, _ name: String, type: Unicode.Scalar, zero: Value) throws -> Value {
+    func serviceProperty<Value: BitwiseCopyable>(
+        _ unit: String, _ name: String, type: Unicode.Scalar, zero: Value
+    ) throws -> Value {
         var error = sd_bus_error()
         defer { sd_bus_error_free(&error) }
         var value = zero
-        let code = sd_bus_get_property_trivial(bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", name,
-                                               &error, CChar(UInt8(ascii: type)), &value)
-        if code < 0 { throw SystemError("cannot read \(name) of \(unit): \(Self.describe(error, code))", class: .transient) }
+        let code = sd_bus_get_property_trivial(
+            bus, Self.destination, Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", name,
+            &error, CChar(UInt8(ascii: type)), &value)
+        if code < 0 {
+            throw SystemError("cannot read \(name) of \(unit): \(Self.describe(error, code))", class: .transient)
+        }
         return value
     }
 
@@ -59,13 +66,24 @@ extension SystemdBus {
         var reply: OpaquePointer?
         var invocationError = sd_bus_error()
         defer { sd_bus_error_free(&invocationError) }
-        let read = sd_bus_get_property(bus, Self.destination, path, "org.freedesktop.systemd1.Unit", "InvocationID", &invocationError, &reply, "ay")
+        let read = sd_bus_get_property(
+            bus, Self.destination, path, "org.freedesktop.systemd1.Unit", "InvocationID", &invocationError, &reply, "ay"
+        )
         defer { if reply != nil { sd_bus_message_unref(reply) } }
-        if read < 0 { throw SystemError("cannot read InvocationID of \(unit): \(Self.describe(invocationError, read))", class: .transient) }
+        if read < 0 {
+            throw SystemError(
+                "cannot read InvocationID of \(unit): \(Self.describe(invocationError, read))", class: .transient)
+        }
         var bytes: UnsafeRawPointer?
         var size = 0
-        try Self.check(sd_bus_message_read_array(reply, CChar(UInt8(ascii: "y")), &bytes, &size), "cannot read InvocationID of \(unit)")
-        let id = bytes.map { pointer in (0..<size).map { String(pointer.load(fromByteOffset: $0, as: UInt8.self), radix: 16).leftPadded(to: 2) }.joined() } ?? ""
+        try Self.check(
+            sd_bus_message_read_array(reply, CChar(UInt8(ascii: "y")), &bytes, &size),
+            "cannot read InvocationID of \(unit)")
+        let id =
+            bytes.map { pointer in
+                (0..<size).map { String(pointer.load(fromByteOffset: $0, as: UInt8.self), radix: 16).leftPadded(to: 2) }
+                    .joined()
+            } ?? ""
         let active = try string(path, "org.freedesktop.systemd1.Unit", "ActiveState")
         let sub = try string(path, "org.freedesktop.systemd1.Unit", "SubState")
         return UnitIdentity(cgroupID: cgroup, invocation: id, activeState: active, subState: sub)
@@ -109,7 +127,9 @@ extension SystemdBus {
 
         init?(directory: String, unit: String) {
             let parts = directory.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count > 2, let prefix = Self.prefix(unit), let range = parts[parts.count - 2].firstRange(of: prefix) else { return nil }
+            guard parts.count > 2, let prefix = Self.prefix(unit),
+                let range = parts[parts.count - 2].firstRange(of: prefix)
+            else { return nil }
             let slice = parts[parts.count - 2]
             root = parts.dropLast(2).joined(separator: "/")
             before = slice[..<range.lowerBound]
@@ -132,8 +152,9 @@ extension SystemdBus {
     /// root, or one directory below it for a manager in a cgroup namespace of its own (a container).
     func cgroupDirectory(unit: String, id: UInt64) -> String? {
         guard let mount = PortOwners.cgroupMount,
-              let path = try? string(Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", "ControlGroup"),
-              path.hasPrefix("/"), path.hasSuffix("/\(unit)") else { return nil }
+            let path = try? string(Self.objectPath(unit: unit), "org.freedesktop.systemd1.Service", "ControlGroup"),
+            path.hasPrefix("/"), path.hasSuffix("/\(unit)")
+        else { return nil }
         let roots = [mount] + ((try? ContainedPath.names(in: mount)) ?? []).sorted().map { "\(mount)/\($0)" }
         for root in roots {
             var info = stat()

@@ -1,4 +1,5 @@
 import CLibSystemd
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
@@ -68,7 +69,9 @@ public final class SystemdBus {
         defer { sd_bus_error_free(&error) }
         var value: UnsafeMutablePointer<CChar>?
         let code = sd_bus_get_property_string(bus, Self.destination, path, interface, member, &error, &value)
-        if code < 0 { throw SystemError("cannot read \(member) of \(path): \(Self.describe(error, code))", class: .transient) }
+        if code < 0 {
+            throw SystemError("cannot read \(member) of \(path): \(Self.describe(error, code))", class: .transient)
+        }
         defer { free(value) }
         return value.map { String(cString: $0) } ?? ""
     }

@@ -4,7 +4,8 @@ import PrimModel
 /// payment signs. The domain is the token's (name, version, chain id, contract).
 public enum EIP712 {
     public static let domainType = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-    public static let transferType = "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+    public static let transferType =
+        "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
 
     public struct Domain: Sendable, Equatable {
         public var name: String
@@ -20,8 +21,9 @@ public enum EIP712 {
         }
 
         public var separator: [UInt8] {
-            Keccak256.hash(Keccak256.hash(EIP712.domainType) + Keccak256.hash(name) + Keccak256.hash(version)
-                           + UInt256(chainId).bytes + EIP712.word(verifyingContract))
+            Keccak256.hash(
+                Keccak256.hash(EIP712.domainType) + Keccak256.hash(name) + Keccak256.hash(version)
+                    + UInt256(chainId).bytes + EIP712.word(verifyingContract))
         }
     }
 
@@ -34,7 +36,9 @@ public enum EIP712 {
         public var validBefore: UInt256
         public var nonce: [UInt8]
 
-        public init(from: Address, to: Address, value: UInt256, validAfter: UInt256, validBefore: UInt256, nonce: [UInt8]) {
+        public init(
+            from: Address, to: Address, value: UInt256, validAfter: UInt256, validBefore: UInt256, nonce: [UInt8]
+        ) {
             self.from = from
             self.to = to
             self.value = value
@@ -44,8 +48,9 @@ public enum EIP712 {
         }
 
         public var structHash: [UInt8] {
-            Keccak256.hash(Keccak256.hash(EIP712.transferType) + EIP712.word(from) + EIP712.word(to)
-                           + value.bytes + validAfter.bytes + validBefore.bytes + nonce)
+            Keccak256.hash(
+                Keccak256.hash(EIP712.transferType) + EIP712.word(from) + EIP712.word(to)
+                    + value.bytes + validAfter.bytes + validBefore.bytes + nonce)
         }
     }
 

@@ -26,9 +26,13 @@ public enum HeaderCoding {
     public static func ambiguity(_ header: String) -> String? {
         guard let data = Data(base64Encoded: header) else { return nil }
         switch StrictJSON.problem(Array(data)) {
-        case .duplicateKey(let key): return "names the key '\(key)' twice in one object (this gate would read the first, x402's clients read the last)"
+        case .duplicateKey(let key):
+            return
+                "names the key '\(key)' twice in one object (this gate would read the first, x402's clients read the last)"
         case .tooDeep: return "nests objects deeper than \(StrictJSON.maxDepth) levels"
-        case .unreadable: return "is not base64 of one JSON object in plain UTF-8 (no byte order mark, no UTF-16, nothing after it), as x402's clients read it"
+        case .unreadable:
+            return
+                "is not base64 of one JSON object in plain UTF-8 (no byte order mark, no UTF-16, nothing after it), as x402's clients read it"
         case nil: return nil
         }
     }

@@ -14,7 +14,9 @@ public enum Hex {
     /// nil unless `text` is `0x` and an even number of ASCII hex digits (`count` bytes when given).
     public static func decode(_ text: String, count: Int? = nil) -> [UInt8]? {
         let utf8 = Array(text.utf8)
-        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "X") else { return nil }
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"),
+            utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "X")
+        else { return nil }
         let body = utf8[2...]
         guard body.count % 2 == 0, count.map({ body.count == $0 * 2 }) ?? true else { return nil }
         var out: [UInt8] = []

@@ -1,12 +1,13 @@
-import PrimModel
 import CSecp256k1
+import PrimModel
 
 /// secp256k1 signing and public-key recovery through libsecp256k1, with the rules USDC's
 /// ECRecover adds: a 65-byte r‖s‖v signature, low s (s ≤ n/2), v ∈ {27, 28}.
 public enum Secp256k1 {
     /// One context for the process: libsecp256k1 contexts are safe to share for signing and
     /// verifying once created (randomization is not used).
-    nonisolated(unsafe) static let context: OpaquePointer = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY))!
+    nonisolated(unsafe) static let context: OpaquePointer = secp256k1_context_create(
+        UInt32(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY))!
 
     /// n/2 for the curve order n, big-endian.
     static let halfOrder: [UInt8] = Hex.decode("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0")!
@@ -21,7 +22,9 @@ public enum Secp256k1 {
         public var description: String {
             switch self {
             case .length(let count): return "the signature is \(count) bytes; an EOA signature is 65 (r, s, v)"
-            case .highS: return "the signature's s is in the upper half of the curve order (a malleable twin); sign again with low s"
+            case .highS:
+                return
+                    "the signature's s is in the upper half of the curve order (a malleable twin); sign again with low s"
             case .recoveryByte(let v): return "the signature's v is \(v); it must be 27 or 28"
             case .unrecoverable: return "no public key recovers from this signature"
             }
@@ -38,7 +41,8 @@ public enum Secp256k1 {
         var key = secp256k1_pubkey()
         let compact = Array(signature[0..<64])
         guard secp256k1_ecdsa_recoverable_signature_parse_compact(context, &parsed, compact, Int32(v - 27)) == 1,
-              secp256k1_ecdsa_recover(context, &key, &parsed, digest) == 1 else { throw .unrecoverable }
+            secp256k1_ecdsa_recover(context, &key, &parsed, digest) == 1
+        else { throw .unrecoverable }
         return address(of: key)
     }
 
@@ -46,7 +50,8 @@ public enum Secp256k1 {
     public static func sign(digest: [UInt8], key: [UInt8]) -> [UInt8]? {
         var signature = secp256k1_ecdsa_recoverable_signature()
         guard digest.count == 32, key.count == 32,
-              secp256k1_ecdsa_sign_recoverable(context, &signature, digest, key, nil, nil) == 1 else { return nil }
+            secp256k1_ecdsa_sign_recoverable(context, &signature, digest, key, nil, nil) == 1
+        else { return nil }
         var compact = [UInt8](repeating: 0, count: 64)
         var recid: Int32 = 0
         secp256k1_ecdsa_recoverable_signature_serialize_compact(context, &compact, &recid, &signature)
@@ -73,7 +78,8 @@ public enum Secp256k1 {
     public static func address(ofPrivateKey key: [UInt8]) -> Address? {
         var publicKey = secp256k1_pubkey()
         guard key.count == 32, secp256k1_ec_seckey_verify(context, key) == 1,
-              secp256k1_ec_pubkey_create(context, &publicKey, key) == 1 else { return nil }
+            secp256k1_ec_pubkey_create(context, &publicKey, key) == 1
+        else { return nil }
         return address(of: publicKey)
     }
 

@@ -70,7 +70,9 @@ enum StrictJSON {
                 return string() == nil ? .unreadable : nil
             default:
                 let start = index
-                while let next = current, ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D].contains(next) { index += 1 }
+                while let next = current,
+                    ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D].contains(next)
+                { index += 1 }
                 return index > start ? nil : .unreadable
             }
         }
@@ -92,11 +94,15 @@ enum StrictJSON {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count, let unit = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { return nil }
+                    guard index + 4 <= bytes.count,
+                        let unit = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+                    else { return nil }
                     index += 4
                     if (0xD800...0xDBFF).contains(unit) { pendingHigh = unit; continue }
                     var scalarValue = unit
-                    if (0xDC00...0xDFFF).contains(unit), let high = pendingHigh { scalarValue = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00) }
+                    if (0xDC00...0xDFFF).contains(unit), let high = pendingHigh {
+                        scalarValue = 0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)
+                    }
                     pendingHigh = nil
                     out += Array(String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8)
                 default: out.append(escaped)

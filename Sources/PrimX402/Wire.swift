@@ -22,8 +22,10 @@ public struct PaymentRequirements: Sendable, Hashable, Codable {
     /// For EIP-3009 the token's EIP-712 domain: `name` and `version`.
     public var extra: [String: JSONValue]?
 
-    public init(scheme: String = "exact", network: String, asset: String, amount: String, payTo: String,
-                maxTimeoutSeconds: Int, extra: [String: JSONValue]?) {
+    public init(
+        scheme: String = "exact", network: String, asset: String, amount: String, payTo: String,
+        maxTimeoutSeconds: Int, extra: [String: JSONValue]?
+    ) {
         self.scheme = scheme
         self.network = network
         self.asset = asset
@@ -35,8 +37,10 @@ public struct PaymentRequirements: Sendable, Hashable, Codable {
 
     /// The `exact` EVM requirements for `amount` of USDC on a known network.
     public init(network: Network, amount: UInt64, payTo: Address, maxTimeoutSeconds: Int = 300) {
-        self.init(network: network.id, asset: network.usdc.checksummed, amount: String(amount), payTo: payTo.checksummed,
-                  maxTimeoutSeconds: maxTimeoutSeconds, extra: ["name": .string(network.tokenName), "version": .string(network.tokenVersion)])
+        self.init(
+            network: network.id, asset: network.usdc.checksummed, amount: String(amount), payTo: payTo.checksummed,
+            maxTimeoutSeconds: maxTimeoutSeconds,
+            extra: ["name": .string(network.tokenName), "version": .string(network.tokenVersion)])
     }
 }
 
@@ -122,7 +126,10 @@ public struct SettleResponse: Sendable, Hashable, Codable {
     public var network: String
     public var amount: String?
 
-    public init(success: Bool, errorReason: String? = nil, errorMessage: String? = nil, payer: String?, transaction: String, network: String) {
+    public init(
+        success: Bool, errorReason: String? = nil, errorMessage: String? = nil, payer: String?, transaction: String,
+        network: String
+    ) {
         self.success = success
         self.errorReason = errorReason
         self.errorMessage = errorMessage

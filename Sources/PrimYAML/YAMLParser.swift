@@ -64,7 +64,10 @@ public enum YAMLParser {
         if let context = parser.context.map({ String(cString: $0) }) {
             let start = mark(parser.context_mark)
             if start.line > 0, start.line < found.line {
-                return YAMLSyntaxError(message: "\(problem) \(context) that starts here (found at line \(found.line), column \(found.column))", mark: start)
+                return YAMLSyntaxError(
+                    message:
+                        "\(problem) \(context) that starts here (found at line \(found.line), column \(found.column))",
+                    mark: start)
             }
             return YAMLSyntaxError(message: "\(problem) \(context)", mark: found)
         }
@@ -107,7 +110,8 @@ struct TreeBuilder {
             anchors = [:]
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length)), as: UTF8.self)
+            let text = String(
+                decoding: UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length)), as: UTF8.self)
             let style: YAMLNode.ScalarStyle
             switch scalar.style {
             case YAML_SINGLE_QUOTED_SCALAR_STYLE, YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .quoted
@@ -120,19 +124,30 @@ struct TreeBuilder {
             return add(node, size: 1)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
-            guard let anchored = anchors[name] else { return Refusal(code: "yaml-syntax", message: "unknown alias '*\(name)'") }
+            guard let anchored = anchors[name] else {
+                return Refusal(code: "yaml-syntax", message: "unknown alias '*\(name)'")
+            }
             var node = anchored.node
             node.mark = start
             return add(node, size: anchored.size)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             guard stack.count < limits.maxDepth else {
-                return Refusal(code: "yaml-depth", message: "collections are nested more than \(limits.maxDepth) levels deep; flatten the structure")
+                return Refusal(
+                    code: "yaml-depth",
+                    message: "collections are nested more than \(limits.maxDepth) levels deep; flatten the structure")
             }
             let isMapping = event.type == YAML_MAPPING_START_EVENT
-            let anchor = (isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor).map { String(cString: $0) }
-            stack.append(Open(node: YAMLNode(isMapping ? .mapping([]) : .sequence([]), mark: start), anchor: anchor, isMapping: isMapping))
+            let anchor = (isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor).map {
+                String(cString: $0)
+            }
+            stack.append(
+                Open(
+                    node: YAMLNode(isMapping ? .mapping([]) : .sequence([]), mark: start), anchor: anchor,
+                    isMapping: isMapping))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            guard var open = stack.popLast() else { return Refusal(code: "yaml-syntax", message: "unbalanced collection") }
+            guard var open = stack.popLast() else {
+                return Refusal(code: "yaml-syntax", message: "unbalanced collection")
+            }
             open.node.value = open.isMapping ? .mapping(open.pairs) : .sequence(open.items)
             if let anchor = open.anchor { anchors[anchor] = (open.node, open.size) }
             nodes -= open.size - 1  // counted as they were added; `add` counts the whole again
@@ -146,7 +161,11 @@ struct TreeBuilder {
     private mutating func add(_ node: YAMLNode, size: Int) -> Refusal? {
         nodes += size
         guard nodes <= limits.maxNodes else {
-            return Refusal(code: "yaml-nodes", message: "the file expands to more than \(limits.maxNodes) YAML nodes (aliases count as every node they repeat); make it smaller")
+            return Refusal(
+                code: "yaml-nodes",
+                message:
+                    "the file expands to more than \(limits.maxNodes) YAML nodes (aliases count as every node they repeat); make it smaller"
+            )
         }
         guard !stack.isEmpty else {
             documents.append(node)
@@ -160,7 +179,9 @@ struct TreeBuilder {
         }
         guard let key = stack[top].pendingKey else {
             if case .scalar("<<", .plain) = node.value, node.tag == nil {
-                return Refusal(code: "yaml-merge-key", message: "merge keys (<<) are not part of YAML 1.2 and are not read; write the keys out")
+                return Refusal(
+                    code: "yaml-merge-key",
+                    message: "merge keys (<<) are not part of YAML 1.2 and are not read; write the keys out")
             }
             stack[top].pendingKey = node
             return nil

@@ -9,7 +9,9 @@ import PrimSystem
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Converge this host to the state: show the plan, confirm, apply in phases.",
-        discussion: "Exit codes: 0 everything it could apply converged (a blocked prim is a warning), 1 error (nothing more was applied), 4 applied but a unit or a health gate failed.")
+        discussion:
+            "Exit codes: 0 everything it could apply converged (a blocked prim is a warning), 1 error (nothing more was applied), 4 applied but a unit or a health gate failed."
+    )
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var flags: ApplyFlags
@@ -30,10 +32,14 @@ struct ApplyFlags: ParsableArguments {
     @Flag(help: "Allow removing more than max(3, 30 %) of the host's deployed prims in one apply.")
     var allowMassDelete = false
 
-    @Flag(name: .customLong("allow-dns-deletes"), help: "Allow deleting more than max(3, 30 %) of a zone's prim-owned DNS records, or all of them.")
+    @Flag(
+        name: .customLong("allow-dns-deletes"),
+        help: "Allow deleting more than max(3, 30 %) of a zone's prim-owned DNS records, or all of them.")
     var allowDNSDeletes = false
 
-    @Flag(name: .customLong("adopt-dns"), help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
+    @Flag(
+        name: .customLong("adopt-dns"),
+        help: "Take over DNS records prim did not create at the names it manages (as dns.adopt).")
     var adoptDNS = false
 
     @Flag(help: "Apply although primd follows a repository on this host and would undo it (see `primctl suspend`).")
@@ -83,8 +89,10 @@ struct ApplyRun {
 
         let lock: FileLock
         do {
-            lock = try FileLock.acquire(config.paths.lock, holder: "pid \(getpid()) (primctl apply, since \(ApplyProgress.timestamp()))",
-                                        timeout: lockTimeout) { holder in progress.waiting(for: holder) }
+            lock = try FileLock.acquire(
+                config.paths.lock, holder: "pid \(getpid()) (primctl apply, since \(ApplyProgress.timestamp()))",
+                timeout: lockTimeout
+            ) { holder in progress.waiting(for: holder) }
         } catch {
             throw output.fail("locked", "\(error)")
         }
@@ -100,7 +108,8 @@ struct ApplyRun {
             throw output.fail("observe-failed", "\(error)")
         }
         if let interrupted {
-            progress.event(.resuming(generation: interrupted.header.generation, unfinished: interrupted.unfinished.count))
+            progress.event(
+                .resuming(generation: interrupted.header.generation, unfinished: interrupted.unfinished.count))
             hostPlan.plan = Resume.adjust(hostPlan.plan, unfinished: interrupted.unfinished, kinds: Kinds.planners)
         }
         let conflict = PrimdFollows.conflict(config, loaded.source)
@@ -111,21 +120,25 @@ struct ApplyRun {
             return
         }
         if let conflict, !force { throw output.fail("primd-follows", conflict) }
-        if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) { throw output.fail(refusal.code, refusal.message) }
+        if let refusal = try session.applier().refusal(hostPlan.plan, overrides: overrides) {
+            throw output.fail(refusal.code, refusal.message)
+        }
         try confirm(output)
 
         let generation: Generation
         do {
             // A directory's state is archived first, so that this generation can be applied again.
-            var provenance = Generation.Provenance(subject: loaded.source.subject, archive: loaded.source.archive, rollbackOf: rollbackOf)
+            var provenance = Generation.Provenance(
+                subject: loaded.source.subject, archive: loaded.source.archive, rollbackOf: rollbackOf)
             if loaded.source.revision == nil, provenance.archive == nil {
                 provenance.archive = try StateArchive(dataDir: config.dataDir)
                     .store(loaded.source.snapshot, releases: Array(hostPlan.releases.values), tree: loaded.source.tree)
             }
-            generation = try session.applier().apply(hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
-                                                     revision: loaded.source.revision, origin: loaded.source.origin,
-                                                     provenance: provenance, resuming: interrupted != nil, overrides: overrides,
-                                                     report: progress.event)
+            generation = try session.applier().apply(
+                hostPlan.plan, desired: hostPlan.desired, gates: hostPlan.gates,
+                revision: loaded.source.revision, origin: loaded.source.origin,
+                provenance: provenance, resuming: interrupted != nil, overrides: overrides,
+                report: progress.event)
         } catch {
             throw output.fail("apply-failed", "\(error)")
         }

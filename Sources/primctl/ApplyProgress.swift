@@ -30,8 +30,10 @@ struct ApplyProgress {
         switch output.format {
         case .human: output.print(HumanPlanRenderer.render(plan))
         case .json:
-            json(["event": "plan", "add": plan.toAdd, "change": plan.toChange, "destroy": plan.toDestroy,
-                  "changes": plan.pending.map { ["address": $0.address.key, "action": $0.action.rawValue] }])
+            json([
+                "event": "plan", "add": plan.toAdd, "change": plan.toChange, "destroy": plan.toDestroy,
+                "changes": plan.pending.map { ["address": $0.address.key, "action": $0.action.rawValue] },
+            ])
         }
     }
 
@@ -52,7 +54,9 @@ struct ApplyProgress {
     func event(_ event: ApplyEvent) {
         switch (event, output.format) {
         case (.resuming(let generation, let unfinished), .human):
-            output.print("Resuming interrupted apply of generation \(generation) (\(unfinished) step\(unfinished == 1 ? "" : "s") unfinished).\n\n")
+            output.print(
+                "Resuming interrupted apply of generation \(generation) (\(unfinished) step\(unfinished == 1 ? "" : "s") unfinished).\n\n"
+            )
         case (.resuming(let generation, let unfinished), .json):
             json(["event": "resuming", "generation": generation, "unfinished": unfinished])
         case (.daemonReload(let seconds), .human):
@@ -68,25 +72,34 @@ struct ApplyProgress {
                 output.print("\(name): \(Self.verb(step.action, done: true)) after \(Self.duration(step.seconds))\n")
             }
         case (.step(let step), .json):
-            var fields: [String: Any] = ["event": "step", "address": step.address.key,
-                                         "action": step.action.rawValue, "ok": step.error == nil, "seconds": step.seconds]
+            var fields: [String: Any] = [
+                "event": "step", "address": step.address.key,
+                "action": step.action.rawValue, "ok": step.error == nil, "seconds": step.seconds,
+            ]
             if let error = step.error { fields["error"] = error; fields["journal"] = step.journal }
             json(fields)
         case (.gate(let result, let journal), .human):
             let verdict = result.passed ? "passed" : (result.enforced ? "FAILED" : "failed (testing: not enforced)")
-            output.print("prim \(result.prim): health gate \(verdict) after \(Self.duration(result.seconds)) (\(result.message))\n")
+            output.print(
+                "prim \(result.prim): health gate \(verdict) after \(Self.duration(result.seconds)) (\(result.message))\n"
+            )
             for line in journal { output.print("    │ \(line)\n") }
         case (.gate(let result, let journal), .json):
-            json(["event": "gate", "prim": result.prim, "passed": result.passed, "enforced": result.enforced,
-                  "message": result.message, "seconds": result.seconds, "journal": journal])
+            json([
+                "event": "gate", "prim": result.prim, "passed": result.passed, "enforced": result.enforced,
+                "message": result.message, "seconds": result.seconds, "journal": journal,
+            ])
         }
     }
 
     /// The end of an apply that had nothing to do (the plan said so, blocked prims included).
     func unchanged(blocked: [BlockedPrim]) {
         if output.format == .json {
-            json(["event": "finished", "outcome": "unchanged", "added": 0, "changed": 0, "destroyed": 0, "errors": [String](),
-                  "blocked": blocked.map(\.prim)])
+            json([
+                "event": "finished", "outcome": "unchanged", "added": 0, "changed": 0, "destroyed": 0,
+                "errors": [String](),
+                "blocked": blocked.map(\.prim),
+            ])
         }
     }
 
@@ -95,15 +108,21 @@ struct ApplyProgress {
         case .human:
             for prim in blocked { output.print("\nWarning: \(prim.message)\n") }
             if generation.outcome == .converged {
-                output.print("\nApply complete! Resources: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n")
+                output.print(
+                    "\nApply complete! Resources: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n"
+                )
             } else {
-                output.print("\nApply finished with failures (generation \(generation.number)): \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n")
+                output.print(
+                    "\nApply finished with failures (generation \(generation.number)): \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n"
+                )
                 for error in generation.errors { output.print("  - \(error)\n") }
             }
         case .json:
-            json(["event": "finished", "generation": generation.number, "outcome": generation.outcome.rawValue,
-                  "added": generation.added, "changed": generation.changed, "destroyed": generation.destroyed,
-                  "errors": generation.errors, "blocked": blocked.map(\.prim)])
+            json([
+                "event": "finished", "generation": generation.number, "outcome": generation.outcome.rawValue,
+                "added": generation.added, "changed": generation.changed, "destroyed": generation.destroyed,
+                "errors": generation.errors, "blocked": blocked.map(\.prim),
+            ])
         }
     }
 }

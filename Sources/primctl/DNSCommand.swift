@@ -21,7 +21,9 @@ struct DNSCommand: ParsableCommand {
             switch options.format {
             case .human:
                 if held.isEmpty { output.print("No records are held.\n") }
-                for (zone, names) in held.sorted(by: { $0.key < $1.key }) { output.print("\(zone): \(names.joined(separator: " "))\n") }
+                for (zone, names) in held.sorted(by: { $0.key < $1.key }) {
+                    output.print("\(zone): \(names.joined(separator: " "))\n")
+                }
             case .json:
                 let data = try JSONSerialization.data(withJSONObject: ["held": held], options: [.sortedKeys])
                 output.print(String(decoding: data, as: UTF8.self) + "\n")
@@ -32,7 +34,9 @@ struct DNSCommand: ParsableCommand {
     struct Release: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let prim create held rrsets again (NAME/TYPE, as `primctl dns held` lists them).",
-            discussion: "Check first (dig @the-zone's-server NAME TYPE) that the record is not served: if it is, domain.sh's provider holds it unlisted and creating it again would duplicate it.")
+            discussion:
+                "Check first (dig @the-zone's-server NAME TYPE) that the record is not served: if it is, domain.sh's provider holds it unlisted and creating it again would duplicate it."
+        )
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "rrsets like search.prim.sh/A") var names: [String]
@@ -48,7 +52,10 @@ struct DNSCommand: ParsableCommand {
             }
             let unknown = names.filter { !released.contains($0) }
             guard unknown.isEmpty else {
-                throw output.fail("not-held", "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") not held; `primctl dns held` lists what is")
+                throw output.fail(
+                    "not-held",
+                    "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") not held; `primctl dns held` lists what is"
+                )
             }
             switch options.format {
             case .human: output.print("Released \(released.joined(separator: " ")); the next apply creates them.\n")

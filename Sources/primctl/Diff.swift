@@ -5,11 +5,15 @@ import PrimPlan
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what apply would change on this host.",
-        discussion: "Exit codes: 0 no changes (a blocked prim is a warning), 2 changes pending, 1 error (as Terraform's -detailed-exitcode).")
+        discussion:
+            "Exit codes: 0 no changes (a blocked prim is a warning), 2 changes pending, 1 error (as Terraform's -detailed-exitcode)."
+    )
 
     @OptionGroup var options: GlobalOptions
 
-    @Flag(name: .customLong("adopt-dns"), help: "Plan taking over DNS records prim did not create at the names it manages (as dns.adopt).")
+    @Flag(
+        name: .customLong("adopt-dns"),
+        help: "Plan taking over DNS records prim did not create at the names it manages (as dns.adopt).")
     var adoptDNS = false
 
     func run() throws {

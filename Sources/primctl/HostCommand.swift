@@ -10,8 +10,10 @@ struct HostCommand: ParsableCommand {
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make this host's age identity (once; 0600 at the host config's `identity`) and print its recipient.",
-            discussion: "The identity itself is never printed. Put the recipient in hosts/<name>.yaml secret_recipients.")
+            abstract:
+                "Make this host's age identity (once; 0600 at the host config's `identity`) and print its recipient.",
+            discussion:
+                "The identity itself is never printed. Put the recipient in hosts/<name>.yaml secret_recipients.")
 
         @OptionGroup var options: GlobalOptions
 
@@ -28,7 +30,10 @@ struct HostCommand: ParsableCommand {
             }
             switch options.format {
             case .human:
-                output.print(created ? "Made this host's identity at \(config.identityFile) (0600).\n" : "This host's identity is at \(config.identityFile).\n")
+                output.print(
+                    created
+                        ? "Made this host's identity at \(config.identityFile) (0600).\n"
+                        : "This host's identity is at \(config.identityFile).\n")
                 output.print("Its recipient (add it to hosts/<name>.yaml secret_recipients):\n\(recipient)\n")
             case .json:
                 output.json(["recipient": recipient, "identity_file": config.identityFile, "created": created])

@@ -10,12 +10,15 @@ struct LoadedState {
 
     /// Reads config and state; invalid state prints its diagnostics and exits 1.
     /// `given`: a state already read (a rollback's archive) instead of the options' directory or repository.
-    static func load(_ options: GlobalOptions, output: Output, needsConfig: Bool = true, given: StateSource? = nil) throws -> LoadedState {
+    static func load(
+        _ options: GlobalOptions, output: Output, needsConfig: Bool = true, given: StateSource? = nil
+    ) throws -> LoadedState {
         let config: HostConfig
         let source: StateSource
         do {
             // Validate does without a config, but uses its data dir for repository mirrors when there is one.
-            let found = needsConfig ? try HostConfigLoader.load(options.config) : try? HostConfigLoader.load(options.config)
+            let found =
+                needsConfig ? try HostConfigLoader.load(options.config) : try? HostConfigLoader.load(options.config)
             config = found ?? HostConfig()
             source = try given ?? StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(found))
         } catch {

@@ -12,7 +12,9 @@ struct Output {
 
     /// One JSON object on one line, from plain values (strings, numbers, booleans, arrays).
     func json(_ fields: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         print(String(decoding: data, as: UTF8.self) + "\n")
     }
 

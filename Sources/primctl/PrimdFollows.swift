@@ -14,8 +14,12 @@ enum PrimdFollows {
         // head it refused (unsigned, invalid, rewritten), nor a commit whose failing prims it rolled back.
         let status = ControllerStatus.load(config.paths.status)
         if let revision = source.revision, revision == status?.liveRevision, status?.rolledBack.isEmpty ?? false,
-           (source.origin?.statePath ?? "") == config.controller.statePath { return nil }
+            (source.origin?.statePath ?? "") == config.controller.statePath
+        {
+            return nil
+        }
         let what = source.revision.map { "commit \($0.prefix(12))" } ?? "\(source.label)"
-        return "primd on this host follows \(repo) (branch \(config.controller.branch)\(config.controller.statePath.isEmpty ? "" : ", folder \(config.controller.statePath)")): applying \(what) here would be undone at its next drift check. Run `primctl suspend` first (and `primctl resume` to hand the host back), change the branch instead, or apply with --force"
+        return
+            "primd on this host follows \(repo) (branch \(config.controller.branch)\(config.controller.statePath.isEmpty ? "" : ", folder \(config.controller.statePath)")): applying \(what) here would be undone at its next drift check. Run `primctl suspend` first (and `primctl resume` to hand the host back), change the branch instead, or apply with --force"
     }
 }

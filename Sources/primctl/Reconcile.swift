@@ -11,7 +11,10 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Re-attempt the branch head even if it was attempted already.")
     var force = false
 
-    @Flag(help: "Apply the branch head once even though it does not descend from the revision the host runs (a force-push, unrelated history, an older commit).")
+    @Flag(
+        help:
+            "Apply the branch head once even though it does not descend from the revision the host runs (a force-push, unrelated history, an older commit)."
+    )
     var allowRewrite = false
 
     func run() throws {
@@ -20,12 +23,18 @@ struct Reconcile: ParsableCommand {
         let url = "http://\(config.controller.listen)/reconcile?force=\(force)&allow_rewrite=\(allowRewrite)"
         do {
             let response = try HTTPClient.request("POST", url, body: [], timeout: 5)
-            guard response.status == 202 else { throw SystemError("primd answered \(response.status): \(response.text)") }
+            guard response.status == 202 else {
+                throw SystemError("primd answered \(response.status): \(response.text)")
+            }
         } catch {
             throw output.fail("primd-unreachable", "cannot ask primd at \(config.controller.listen): \(error)")
         }
-        if options.format == .json { output.json(["requested": true, "force": force, "allow_rewrite": allowRewrite]) } else {
-            output.print("primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n")
+        if options.format == .json {
+            output.json(["requested": true, "force": force, "allow_rewrite": allowRewrite])
+        } else {
+            output.print(
+                "primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n"
+            )
         }
     }
 }

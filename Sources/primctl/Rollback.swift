@@ -32,14 +32,22 @@ struct Rollback: ParsableCommand {
             target = found
         } else {
             let latest = generations.last.map(Self.identity)
-            guard let found = generations.reversed().first(where: { $0.outcome == .converged && $0.canBeReapplied && Self.identity($0) != latest }) else {
-                throw output.fail("not-found", "no earlier good generation that applied another state; `primctl history` lists them")
+            guard
+                let found = generations.reversed().first(where: {
+                    $0.outcome == .converged && $0.canBeReapplied && Self.identity($0) != latest
+                })
+            else {
+                throw output.fail(
+                    "not-found", "no earlier good generation that applied another state; `primctl history` lists them")
             }
             target = found
         }
         guard let revision = target.revision.map(Self.commit) else {
             guard let archive = target.archive else {
-                throw output.fail("no-archive", "generation \(target.number) was applied from a directory before applies kept their state, so it cannot be applied again; apply that directory again")
+                throw output.fail(
+                    "no-archive",
+                    "generation \(target.number) was applied from a directory before applies kept their state, so it cannot be applied again; apply that directory again"
+                )
             }
             let source: StateSource
             do {
@@ -47,18 +55,26 @@ struct Rollback: ParsableCommand {
             } catch {
                 throw output.fail("archive-unreadable", "\(error)")
             }
-            if options.format == .human { output.print("Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n") }
+            if options.format == .human {
+                output.print(
+                    "Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n")
+            }
             try ApplyRun(options: options, flags: flags, source: source, rollbackOf: target.number).run()
             return
         }
         guard let repo = options.repo ?? target.origin?.repository ?? config.controller.repo else {
-            throw output.fail("no-repo", "pass --repo, or set controller.repo in the host config, to read generation \(target.number)'s revision")
+            throw output.fail(
+                "no-repo",
+                "pass --repo, or set controller.repo in the host config, to read generation \(target.number)'s revision"
+            )
         }
         var options = self.options
         options.repo = repo
         options.rev = revision
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
-        if options.format == .human { output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n") }
+        if options.format == .human {
+            output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n")
+        }
         try ApplyRun(options: options, flags: flags, rollbackOf: target.number).run()
     }
 

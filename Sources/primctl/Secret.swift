@@ -40,7 +40,8 @@ struct Secret: ParsableCommand {
     /// A secret's name is an env key: letters, digits and '_', not starting with a digit.
     static func checkName(_ name: String, _ output: Output) throws {
         guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-            throw output.fail("invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
+            throw output.fail(
+                "invalid-name", "secret name '\(name)' must be letters, digits and '_', not starting with a digit")
         }
     }
 
@@ -56,13 +57,20 @@ struct Secret: ParsableCommand {
     }
 
     /// The recipients of every host that runs one of `prims` (hosts/<name>.yaml secret_recipients).
-    static func recipients(of prims: [String], in state: DesiredState, name: String, _ output: Output) throws -> [Age.Recipient] {
-        let hosts = state.prims.filter { prim in prims.contains("*") || prims.contains(prim.id) }.compactMap { state.host(for: $0) }
+    static func recipients(
+        of prims: [String], in state: DesiredState, name: String, _ output: Output
+    ) throws -> [Age.Recipient] {
+        let hosts = state.prims.filter { prim in prims.contains("*") || prims.contains(prim.id) }.compactMap {
+            state.host(for: $0)
+        }
         var recipients: [Age.Recipient] = []
         var seen: Swift.Set<String> = []
         for host in hosts.sorted(by: { $0.name < $1.name }) {
             guard !host.secretRecipients.isEmpty else {
-                throw output.fail("no-recipients", "host '\(host.name)' runs a prim of \(name) but declares no secret_recipients; run `primctl host init` on it and add the recipient it prints to hosts/\(host.name).yaml")
+                throw output.fail(
+                    "no-recipients",
+                    "host '\(host.name)' runs a prim of \(name) but declares no secret_recipients; run `primctl host init` on it and add the recipient it prints to hosts/\(host.name).yaml"
+                )
             }
             for text in host.secretRecipients where seen.insert(text).inserted {
                 do { recipients.append(try Age.Recipient(text)) } catch {
@@ -71,14 +79,18 @@ struct Secret: ParsableCommand {
             }
         }
         guard !recipients.isEmpty else {
-            throw output.fail("no-recipients", "none of \(prims.joined(separator: ", ")) runs on a declared host; nothing to encrypt to")
+            throw output.fail(
+                "no-recipients",
+                "none of \(prims.joined(separator: ", ")) runs on a declared host; nothing to encrypt to")
         }
         return recipients
     }
 
     /// Writes secrets/NAME.yaml with `value` encrypted to `recipients`; returns its path.
-    static func write(_ name: String, value: [UInt8], prims: [String], description: String?, to recipients: [Age.Recipient],
-                      state: String, _ output: Output) throws -> String {
+    static func write(
+        _ name: String, value: [UInt8], prims: [String], description: String?, to recipients: [Age.Recipient],
+        state: String, _ output: Output
+    ) throws -> String {
         let armored = String(decoding: try Age.encrypt(value, to: recipients, armored: true), as: UTF8.self)
         var text = "# Encrypted to: \(recipients.map(\.encoded).joined(separator: ", ")) (primctl secret encrypt)\n"
         text += "prims: [\(prims.joined(separator: ", "))]\n"
@@ -95,7 +107,9 @@ struct Secret: ParsableCommand {
 
     /// The state of a directory, valid, or the command's failure already printed.
     static func state(_ options: GlobalOptions, _ output: Output) throws -> DesiredState {
-        guard options.repo == nil else { throw output.fail("needs-directory", "this writes into a state directory: use --state DIR, not --repo") }
+        guard options.repo == nil else {
+            throw output.fail("needs-directory", "this writes into a state directory: use --state DIR, not --repo")
+        }
         let result: LoadResult
         do {
             result = StateLoader.load(try DirectoryReader.read(options.state ?? "."))
@@ -103,8 +117,10 @@ struct Secret: ParsableCommand {
             throw output.fail("state-unreadable", "\(error)")
         }
         guard result.isValid else {
-            output.print(options.format == .json ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
-                                                 : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
+            output.print(
+                options.format == .json
+                    ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
+                    : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
             throw ExitCode(1)
         }
         return result.state
@@ -113,7 +129,9 @@ struct Secret: ParsableCommand {
     struct Rekey: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encrypt every encrypted secret of the state again, to the recipients its hosts declare now.",
-            discussion: "Run it on a host whose identity can read them, after a host's recipient changed. Values are never printed.")
+            discussion:
+                "Run it on a host whose identity can read them, after a host's recipient changed. Values are never printed."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -130,14 +148,20 @@ struct Secret: ParsableCommand {
                 do {
                     value = try Age.decrypt(Array(encrypted.utf8), with: identity)
                 } catch {
-                    throw output.fail("cannot-decrypt", "\(secret.file): \(error); rekey on a host that can read it, or encrypt it anew with `primctl secret encrypt \(secret.name)`")
+                    throw output.fail(
+                        "cannot-decrypt",
+                        "\(secret.file): \(error); rekey on a host that can read it, or encrypt it anew with `primctl secret encrypt \(secret.name)`"
+                    )
                 }
                 let recipients = try Secret.recipients(of: secret.prims, in: state, name: secret.name, output)
-                written.append(try Secret.write(secret.name, value: value, prims: secret.prims, description: secret.description,
-                                                to: recipients, state: options.state ?? ".", output))
+                written.append(
+                    try Secret.write(
+                        secret.name, value: value, prims: secret.prims, description: secret.description,
+                        to: recipients, state: options.state ?? ".", output))
             }
             switch options.format {
-            case .human: output.print(written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined())
+            case .human:
+                output.print(written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined())
             case .json: output.json(["written": written])
             }
         }
@@ -145,15 +169,20 @@ struct Secret: ParsableCommand {
 
     struct Encrypt: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write secrets/NAME.yaml with the value (from standard input) encrypted to the recipients of every host running its prims.",
-            discussion: "The recipients come from the state: hosts/<name>.yaml secret_recipients of each host that runs one of the secret's prims. The value is never printed or kept.")
+            abstract:
+                "Write secrets/NAME.yaml with the value (from standard input) encrypted to the recipients of every host running its prims.",
+            discussion:
+                "The recipients come from the state: hosts/<name>.yaml secret_recipients of each host that runs one of the secret's prims. The value is never printed or kept."
+        )
 
         @OptionGroup var options: GlobalOptions
 
         @Argument(help: "The secret's name, as the env key prims read.")
         var name: String
 
-        @Option(help: "The prims that get it (comma-separated), for a new secret; an existing file's list is kept otherwise.")
+        @Option(
+            help:
+                "The prims that get it (comma-separated), for a new secret; an existing file's list is kept otherwise.")
         var prims: String?
 
         func run() throws {
@@ -161,16 +190,21 @@ struct Secret: ParsableCommand {
             try Secret.checkName(name, output)
             let state = try Secret.state(options, output)
             let existing = state.secrets.first { $0.name == name }
-            let given = prims.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? existing?.prims ?? []
+            let given =
+                prims.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                ?? existing?.prims ?? []
             guard !given.isEmpty else {
                 throw output.fail("no-prims", "secret \(name) is new: say which prims get it with --prims a,b")
             }
             let recipients = try Secret.recipients(of: given, in: state, name: name, output)
             let value = try Secret.readValue(output)
-            let path = try Secret.write(name, value: value, prims: given, description: existing?.description, to: recipients,
-                                        state: options.state ?? ".", output)
+            let path = try Secret.write(
+                name, value: value, prims: given, description: existing?.description, to: recipients,
+                state: options.state ?? ".", output)
             switch options.format {
-            case .human: output.print("Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
+            case .human:
+                output.print(
+                    "Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
             case .json: output.json(["written": path, "recipients": recipients.count])
             }
         }

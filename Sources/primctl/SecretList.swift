@@ -25,28 +25,41 @@ extension Secret {
         return Swift.Set(declared.keys).union(stored).sorted().map { name in
             let inStore = stored.contains(name)
             guard let spec = declared[name] else {
-                return Entry(name: name, prims: [], source: "unused",
-                             note: state == nil ? "no state was read: pass --state or --repo to see who uses it"
-                                                : "no secrets/*.yaml declares it: no prim gets it; `primctl secret rm \(name)` removes it")
+                return Entry(
+                    name: name, prims: [], source: "unused",
+                    note: state == nil
+                        ? "no state was read: pass --state or --repo to see who uses it"
+                        : "no secrets/*.yaml declares it: no prim gets it; `primctl secret rm \(name)` removes it")
             }
             if spec.encrypted != nil {
-                return Entry(name: name, prims: spec.prims, source: "encrypted",
-                             note: inStore ? "committed encrypted; the store's value of that name is not used (`primctl secret rm \(name)`)" : nil)
+                return Entry(
+                    name: name, prims: spec.prims, source: "encrypted",
+                    note: inStore
+                        ? "committed encrypted; the store's value of that name is not used (`primctl secret rm \(name)`)"
+                        : nil)
             }
             let here = spec.prims.contains("*") ? deployed.sorted() : spec.prims.filter { deployed.contains($0) }
             if !inStore && here.isEmpty {
-                return Entry(name: name, prims: spec.prims, source: "not-needed",
-                             note: "none of its prims is deployed on this host")
+                return Entry(
+                    name: name, prims: spec.prims, source: "not-needed",
+                    note: "none of its prims is deployed on this host")
             }
-            return Entry(name: name, prims: spec.prims, source: inStore ? "store" : "missing",
-                         note: inStore ? nil : "`primctl secret set \(name)` (value on stdin); until then \(here.joined(separator: ", ")) \(here.count == 1 ? "is" : "are") not deployed here")
+            return Entry(
+                name: name, prims: spec.prims, source: inStore ? "store" : "missing",
+                note: inStore
+                    ? nil
+                    : "`primctl secret set \(name)` (value on stdin); until then \(here.joined(separator: ", ")) \(here.count == 1 ? "is" : "are") not deployed here"
+            )
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List secrets by name: the prims each is given to and where its value comes from (never a value).",
-            discussion: "Declarations are read from --state or --repo; without either, from the repository primd follows (controller.repo) when there is one, else from the current directory.")
+            abstract:
+                "List secrets by name: the prims each is given to and where its value comes from (never a value).",
+            discussion:
+                "Declarations are read from --state or --repo; without either, from the repository primd follows (controller.repo) when there is one, else from the current directory."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -61,7 +74,10 @@ extension Secret {
             }
             let loaded = try LoadedState.load(options, output: output)
             let state = loaded.result.state
-            let deployed = (try? DesiredBuilder.host(state, named: config.host)).map { Swift.Set(state.deployedPrims(on: $0).map(\.id)) } ?? []
+            let deployed =
+                (try? DesiredBuilder.host(state, named: config.host)).map {
+                    Swift.Set(state.deployedPrims(on: $0).map(\.id))
+                } ?? []
             let entries = Secret.entries(state: state, stored: SecretStore(config: config).names(), deployed: deployed)
             switch options.format {
             case .json:
@@ -73,7 +89,9 @@ extension Secret {
                 output.print("\("NAME".padding(toLength: width, withPad: " ", startingAt: 0))  SOURCE     PRIMS\n")
                 for entry in entries {
                     let prims = entry.prims.isEmpty ? "-" : entry.prims.joined(separator: ", ")
-                    output.print("\(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.source.padding(toLength: 9, withPad: " ", startingAt: 0))  \(prims)\(entry.note.map { "  (\($0))" } ?? "")\n")
+                    output.print(
+                        "\(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.source.padding(toLength: 9, withPad: " ", startingAt: 0))  \(prims)\(entry.note.map { "  (\($0))" } ?? "")\n"
+                    )
                 }
             }
         }
@@ -83,7 +101,9 @@ extension Secret {
         static let configuration = CommandConfiguration(
             commandName: "rm",
             abstract: "Remove a secret's value from this host's store.",
-            discussion: "A prim still given it is blocked from the next apply on: it is left as it runs, and the plan says what it waits for.")
+            discussion:
+                "A prim still given it is blocked from the next apply on: it is left as it runs, and the plan says what it waits for."
+        )
 
         @OptionGroup var options: GlobalOptions
 
@@ -101,7 +121,8 @@ extension Secret {
                 throw output.fail("store-failed", "\(error)")
             }
             guard removed else {
-                throw output.fail("not-found", "this host's store holds no secret \(name); `primctl secret list` shows what it holds")
+                throw output.fail(
+                    "not-found", "this host's store holds no secret \(name); `primctl secret list` shows what it holds")
             }
             switch options.format {
             case .human: output.print("Secret \(name) removed from this host's store.\n")

@@ -21,16 +21,18 @@ struct StateSource {
     /// An archived directory state (`StateArchive`), as a generation kept it.
     static func archived(_ digest: String, dataDir: String, subject: String?) throws -> StateSource {
         let (snapshot, tree) = try StateArchive(dataDir: dataDir).load(digest)
-        return StateSource(snapshot: snapshot, label: "archive \(digest.prefix(12))", revision: nil, tree: tree,
-                           subject: subject, archive: digest)
+        return StateSource(
+            snapshot: snapshot, label: "archive \(digest.prefix(12))", revision: nil, tree: tree,
+            subject: subject, archive: digest)
     }
 
     static func read(_ options: GlobalOptions, cacheRoot: String) throws -> StateSource {
         guard let repoArgument = options.repo else {
             let directory = options.state ?? "."
             let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
-            return StateSource(snapshot: try DirectoryReader.read(directory), label: directory, revision: nil,
-                               tree: DirectorySourceTree(root: directory), subject: "directory \(absolute)")
+            return StateSource(
+                snapshot: try DirectoryReader.read(directory), label: directory, revision: nil,
+                tree: DirectorySourceTree(root: directory), subject: "directory \(absolute)")
         }
         var isDirectory: ObjCBool = false
         let repository: GitRepository
@@ -43,10 +45,13 @@ struct StateSource {
         let subpath = options.state ?? ""
         let (snapshot, commit) = try repository.snapshot(revision: options.rev, subpath: subpath)
         let label = subpath.isEmpty ? "\(options.rev):" : "\(options.rev):\(subpath)"
-        let location = FileManager.default.fileExists(atPath: repoArgument)
+        let location =
+            FileManager.default.fileExists(atPath: repoArgument)
             ? URL(fileURLWithPath: repoArgument).standardizedFileURL.path : repoArgument
-        return StateSource(snapshot: snapshot, label: label, revision: commit,
-                           tree: GitSourceTree(repository: repository, commit: commit, subpath: subpath),
-                           origin: Generation.Origin(repository: location, statePath: subpath), subject: try? repository.subject(commit))
+        return StateSource(
+            snapshot: snapshot, label: label, revision: commit,
+            tree: GitSourceTree(repository: repository, commit: commit, subpath: subpath),
+            origin: Generation.Origin(repository: location, statePath: subpath),
+            subject: try? repository.subject(commit))
     }
 }

@@ -23,14 +23,19 @@ struct SuspendCommand: ParsableCommand {
         let output = Output(format: options.format)
         let config = try HostConfigLoader.load(options, output)
         do {
-            let lock = try FileLock.acquire(config.paths.lock, holder: "pid \(getpid()) (primctl suspend)", timeout: 600) { _ in }
+            let lock = try FileLock.acquire(
+                config.paths.lock, holder: "pid \(getpid()) (primctl suspend)", timeout: 600
+            ) { _ in }
             defer { lock.release() }
             try Suspension(reason: reason).save(dataDir: config.dataDir)
         } catch {
             throw output.fail("suspend-failed", "\(error)")
         }
-        if options.format == .json { output.json(["suspended": true]) } else {
-            output.print("primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n")
+        if options.format == .json {
+            output.json(["suspended": true])
+        } else {
+            output.print(
+                "primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n")
         }
     }
 }
@@ -51,9 +56,13 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw output.fail("resume-failed", "\(error)")
         }
-        if options.format == .json { output.json(["suspended": false, "was_suspended": was]) } else {
-            output.print(was ? "primd is resumed: it converges the host to its branch from its next check (primctl reconcile: now).\n"
-                         : "primd was not suspended.\n")
+        if options.format == .json {
+            output.json(["suspended": false, "was_suspended": was])
+        } else {
+            output.print(
+                was
+                    ? "primd is resumed: it converges the host to its branch from its next check (primctl reconcile: now).\n"
+                    : "primd was not suspended.\n")
         }
     }
 }

@@ -1,12 +1,13 @@
+import Hummingbird
+import PrimController
+import PrimSigning
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import Hummingbird
-import PrimController
-import PrimSigning
 
 /// primd's HTTP interface: /healthz, /status, /metrics and the GitHub push webhook.
 enum HTTPRoutes {
@@ -29,11 +30,18 @@ enum HTTPRoutes {
             return text("{\"accepted\":true,\"force\":\(force),\"allow_rewrite\":\(rewrite)}\n", status: .accepted)
         }
         router.post("hooks/git") { request, _ -> Response in
-            guard let secret else { return text("{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook secret is configured\"}}\n", status: .notFound) }
+            guard let secret else {
+                return text(
+                    "{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook secret is configured\"}}\n",
+                    status: .notFound)
+            }
             let body = try await request.body.collect(upTo: 1 << 20)
             let bytes = Array(body.readableBytesView)
-            guard WebhookSignature.isValid(request.headers[.init("X-Hub-Signature-256")!], body: bytes, secret: secret) else {
-                return text("{\"error\":{\"code\":\"unauthorized\",\"message\":\"X-Hub-Signature-256 is missing or wrong\"}}\n", status: .unauthorized)
+            guard WebhookSignature.isValid(request.headers[.init("X-Hub-Signature-256")!], body: bytes, secret: secret)
+            else {
+                return text(
+                    "{\"error\":{\"code\":\"unauthorized\",\"message\":\"X-Hub-Signature-256 is missing or wrong\"}}\n",
+                    status: .unauthorized)
             }
             trigger.fire()
             return text("{\"accepted\":true}\n", status: .accepted, type: "application/json")

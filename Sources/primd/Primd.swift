@@ -1,10 +1,4 @@
 import ArgumentParser
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-import Glibc
-#else
-import Foundation
-#endif
 import Hummingbird
 import Logging
 import PrimController
@@ -13,13 +7,23 @@ import PrimModel
 import PrimSystem
 import ServiceLifecycle
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
+import Foundation
+#endif
+
 @main
 struct Primd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "primd",
         abstract: "The prim controller: watches a git branch and converges this host to each new commit.")
 
-    @Option(help: "Host config file (default: $PRIM_CONFIG, then /etc/prim/primd.yaml); its controller: block holds the settings below.")
+    @Option(
+        help:
+            "Host config file (default: $PRIM_CONFIG, then /etc/prim/primd.yaml); its controller: block holds the settings below."
+    )
     var config: String?
     @Option(help: "Repository to watch (path, file://, git://, http(s)://).") var repo: String?
     @Option(help: "Branch to follow.") var branch: String?
@@ -31,12 +35,15 @@ struct Primd: AsyncParsableCommand {
     @Option(help: "repair or warn.") var driftMode: DriftMode?
     @Option(help: "Seconds between conformance checks of every running prim.") var conformanceInterval: Int?
     @Option(help: "File holding a token for an http(s) repository.") var tokenFile: String?
-    @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.") var caFile: String?
+    @Option(help: "PEM file of the certificate authorities an https repository's certificate must chain to.")
+    var caFile: String?
     @Flag(help: "Let a commit remove more than max(3, 30 %) of the host's deployed prims.") var allowMassDelete = false
 
     func run() async throws {
         let path = config ?? ProcessInfo.processInfo.environment["PRIM_CONFIG"] ?? "/etc/prim/primd.yaml"
-        guard let bytes = try FileReader.bytes(path) else { throw ValidationError("host config '\(path)' does not exist") }
+        guard let bytes = try FileReader.bytes(path) else {
+            throw ValidationError("host config '\(path)' does not exist")
+        }
         var (hostConfig, diagnostics) = HostConfig.parse(bytes, file: path)
         if let error = diagnostics.first(where: { $0.severity == .error }) { throw ValidationError(error.formatted()) }
         var settings = hostConfig.controller
@@ -52,7 +59,9 @@ struct Primd: AsyncParsableCommand {
         settings.tokenFile = tokenFile ?? settings.tokenFile
         settings.caFile = caFile ?? settings.caFile
         settings.allowMassDelete = allowMassDelete || settings.allowMassDelete
-        guard settings.repo != nil else { throw ValidationError("no repository: set controller.repo in \(path) or pass --repo") }
+        guard settings.repo != nil else {
+            throw ValidationError("no repository: set controller.repo in \(path) or pass --repo")
+        }
         hostConfig.controller = settings
 
         let logger = Logger(label: "primd")
@@ -60,10 +69,14 @@ struct Primd: AsyncParsableCommand {
         let trigger = Trigger()
         var secret: [UInt8]?
         if let file = settings.webhookSecretFile {
-            guard let text = try FileReader.secret(file) else { throw ValidationError("webhook secret file '\(file)' does not exist") }
+            guard let text = try FileReader.secret(file) else {
+                throw ValidationError("webhook secret file '\(file)' does not exist")
+            }
             secret = Array(text.utf8)
         }
-        guard let address = HostPort(settings.listen) else { throw ValidationError("listen must be host:port, got '\(settings.listen)'") }
+        guard let address = HostPort(settings.listen) else {
+            throw ValidationError("listen must be host:port, got '\(settings.listen)'")
+        }
         let app = Application(
             router: HTTPRoutes.router(controller: controller, trigger: trigger, secret: secret),
             server: ListenerLimits().server(),

@@ -1,12 +1,13 @@
+import PrimController
+import PrimSystem
+import ServiceLifecycle
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimController
-import PrimSystem
-import ServiceLifecycle
 
 /// Fetches on every poll interval or webhook, reconciles new commits, checks drift and the running
 /// prims' conformance on their intervals.

@@ -1,10 +1,11 @@
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimSystem
 
 /// A request for an immediate fetch (webhook), a forced re-attempt (`primctl reconcile --force`)
 /// or a rewritten branch applied once (`--allow-rewrite`), picked up by the reconcile loop.

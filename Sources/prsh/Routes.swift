@@ -36,7 +36,9 @@ struct Routes {
         }
         router.get("v1/recipients") { _, _ in
             await handle {
-                let hosts = try await service.recipients().map { ["host": $0.host, "recipients": $0.recipients] as [String: Any] }
+                let hosts = try await service.recipients().map {
+                    ["host": $0.host, "recipients": $0.recipients] as [String: Any]
+                }
                 return Self.respond(["hosts": hosts])
             }
         }
@@ -53,14 +55,16 @@ struct Routes {
                     }
                 }
                 let call = "open \(manifest.contentHash) \(UUID().uuidString)"
-                return try await paid(request, path: "/v1/pr", description: "Open a pull request", price: price,
-                                      request: "open \(manifest.contentHash)",
-                                      check: { try await service.admit($0) },
-                                      claim: { wallet in
-                                          guard let early = try await service.claim(manifest, by: wallet, for: call) else { return nil }
-                                          return try await respond(early)
-                                      },
-                                      release: { await service.release(call) }) { wallet in
+                return try await paid(
+                    request, path: "/v1/pr", description: "Open a pull request", price: price,
+                    request: "open \(manifest.contentHash)",
+                    check: { try await service.admit($0) },
+                    claim: { wallet in
+                        guard let early = try await service.claim(manifest, by: wallet, for: call) else { return nil }
+                        return try await respond(early)
+                    },
+                    release: { await service.release(call) }
+                ) { wallet in
                     let opening = try await service.open(manifest, wallet: wallet)
                     return (try await respond(opening), opening.pullRequest?.number)
                 }
@@ -77,7 +81,9 @@ struct Routes {
                     state = parsed
                 }
                 var list: [[String: Any]] = []
-                for pr in await service.list(state: state) { list.append(Views.pullRequest(pr, url: await service.url(of: pr))) }
+                for pr in await service.list(state: state) {
+                    list.append(Views.pullRequest(pr, url: await service.url(of: pr)))
+                }
                 return Self.respond(["pull_requests": list])
             }
         }
@@ -102,7 +108,8 @@ struct Routes {
                 var comment: String?
                 if !body.isEmpty {
                     guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-                        throw ServiceError(.invalidRequest, "the body must be empty or {\"comment\": \"…\"}", field: "body")
+                        throw ServiceError(
+                            .invalidRequest, "the body must be empty or {\"comment\": \"…\"}", field: "body")
                     }
                     comment = object["comment"] as? String
                 }
@@ -121,14 +128,17 @@ struct Routes {
                 // An owner's approval of another wallet's change to its prims: a paid call.
                 let price = try await service.price(of: .approve, number, by: nil)
                 let call = "approve #\(number) \(UUID().uuidString)"
-                return try await paid(request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner", price: price,
-                                      request: "approve #\(number)",
-                                      check: { try await service.authorizeApproval(number, owner: $0) },
-                                      claim: { wallet in
-                                          try await service.claim(pullRequest: number, action: .approve, by: .wallet(wallet), for: call)
-                                          return nil
-                                      },
-                                      release: { await service.release(call) }) { wallet in
+                return try await paid(
+                    request, path: "/v1/pr/\(number)/approve", description: "Approve PR #\(number) as a prim's owner",
+                    price: price,
+                    request: "approve #\(number)",
+                    check: { try await service.authorizeApproval(number, owner: $0) },
+                    claim: { wallet in
+                        try await service.claim(pullRequest: number, action: .approve, by: .wallet(wallet), for: call)
+                        return nil
+                    },
+                    release: { await service.release(call) }
+                ) { wallet in
                     let pr = try await service.approve(number, owner: wallet)
                     return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
                 }
@@ -159,7 +169,8 @@ struct Routes {
         do {
             return Array(try await request.body.collect(upTo: maxBody).readableBytesView)
         } catch {
-            throw ServiceError(.invalidRequest, "the body is larger than \(maxBody) bytes; split the change", field: "body")
+            throw ServiceError(
+                .invalidRequest, "the body is larger than \(maxBody) bytes; split the change", field: "body")
         }
     }
 
@@ -181,22 +192,29 @@ struct Routes {
     }
 
     /// Merge or close: the operator's token acts free; a wallet pays, and must be the PR's author.
-    func act(_ request: Request, number: Int, action: PRAction, _ work: @escaping (PRService.Caller) async throws -> PullRequest) async throws -> Response {
+    func act(
+        _ request: Request, number: Int, action: PRAction,
+        _ work: @escaping (PRService.Caller) async throws -> PullRequest
+    ) async throws -> Response {
         if isOperator(request) {
             let pr = try await work(.operator)
             return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)))
         }
         let price = try await service.price(of: action, number, by: nil)
         let call = "\(action.rawValue) #\(number) \(UUID().uuidString)"
-        return try await paid(request, path: "/v1/pr/\(number)/\(action.rawValue)", description: "\(action.rawValue.prefix(1).uppercased() + action.rawValue.dropFirst()) PR #\(number)", price: price,
-                              request: "\(action.rawValue) #\(number)",
-                              // The claim authorizes the payer, at the moment it claims the PR; without payments, `work` does.
-                              check: { _ in },
-                              claim: { wallet in
-                                  try await service.claim(pullRequest: number, action: action, by: .wallet(wallet), for: call)
-                                  return nil
-                              },
-                              release: { await service.release(call) }) { wallet in
+        return try await paid(
+            request, path: "/v1/pr/\(number)/\(action.rawValue)",
+            description: "\(action.rawValue.prefix(1).uppercased() + action.rawValue.dropFirst()) PR #\(number)",
+            price: price,
+            request: "\(action.rawValue) #\(number)",
+            // The claim authorizes the payer, at the moment it claims the PR; without payments, `work` does.
+            check: { _ in },
+            claim: { wallet in
+                try await service.claim(pullRequest: number, action: action, by: .wallet(wallet), for: call)
+                return nil
+            },
+            release: { await service.release(call) }
+        ) { wallet in
             let pr = try await work(.wallet(wallet))
             return (Self.respond(Views.pullRequest(pr, url: await service.url(of: pr))), number)
         }
@@ -209,9 +227,11 @@ struct Routes {
     /// or was refused. `request` names the call (action and body): a payment pays for that request
     /// and no other. With payments off there is no payment between the checks and the work, and
     /// nothing to claim.
-    func paid(_ request: Request, path: String, description: String, price: UInt64, request call: String,
-              check: (String) async throws -> Void, claim: (String) async throws -> Response?, release: () async -> Void,
-              work: (String) async throws -> (Response, Int?)) async throws -> Response {
+    func paid(
+        _ request: Request, path: String, description: String, price: UInt64, request call: String,
+        check: (String) async throws -> Void, claim: (String) async throws -> Response?, release: () async -> Void,
+        work: (String) async throws -> (Response, Int?)
+    ) async throws -> Response {
         guard case .on(let desk) = payments else {
             let wallet = try WalletHeaderIdentity().wallet(from: Self.headers(request))
             try await check(wallet)
@@ -252,7 +272,9 @@ struct Routes {
     }
 
     func isOperator(_ request: Request) -> Bool {
-        guard let operatorToken, let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        guard let operatorToken, let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            return false
+        }
         return WebhookSignature.constantTimeEqual(Array(header.dropFirst(7).utf8), operatorToken)
     }
 

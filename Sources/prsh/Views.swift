@@ -9,8 +9,10 @@ enum Views {
             "title": pr.title, "body": pr.body, "labels": pr.labels, "author": pr.author, "prims": pr.prims,
             "paths": pr.paths, "base": pr.base, "head": pr.head,
             "checks": pr.checks.map { check in
-                ["name": check.name.rawValue, "status": check.status.rawValue, "summary": check.summary,
-                 "details": check.details, "base": check.base, "at": iso(check.at)] as [String: Any]
+                [
+                    "name": check.name.rawValue, "status": check.status.rawValue, "summary": check.summary,
+                    "details": check.details, "base": check.base, "at": iso(check.at),
+                ] as [String: Any]
             },
             "green": pr.isGreen,
             "plan_summary": pr.checks.first { $0.name == .plan }?.summary ?? NSNull(),
@@ -37,14 +39,17 @@ enum Views {
 
     /// The deployment as JSON objects (snake_case, like the rest).
     static func deployment(_ deployment: Deployment) -> Any {
-        guard let data = try? encoder.encode(deployment), let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+        guard let data = try? encoder.encode(deployment), let object = try? JSONSerialization.jsonObject(with: data)
+        else { return NSNull() }
         return object
     }
 
     /// A manifest that main already holds: no PR was opened and nothing was committed.
     static func unchanged(main: String, mergedBy: Int?) -> [String: Any] {
-        ["state": "unchanged", "changed": false, "main": main, "pr_number": mergedBy ?? NSNull(),
-         "message": "main already holds exactly these files; no PR was opened"]
+        [
+            "state": "unchanged", "changed": false, "main": main, "pr_number": mergedBy ?? NSNull(),
+            "message": "main already holds exactly these files; no PR was opened",
+        ]
     }
 
     static func error(_ error: ServiceError) -> [String: Any] {
@@ -57,7 +62,10 @@ enum Views {
     }
 
     static func json(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

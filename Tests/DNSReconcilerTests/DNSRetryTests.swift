@@ -33,7 +33,8 @@ final class DNSRetryTests: XCTestCase {
         XCTAssertEqual(script.calls, 3)
         XCTAssertEqual(script.waits.first, 2, "Retry-After: 2")
         XCTAssertEqual(script.waits.count, 2)
-        XCTAssertTrue((0.25...0.5).contains(script.waits[1]), "second wait is jittered within [base, 2·base]: \(script.waits[1])")
+        XCTAssertTrue(
+            (0.25...0.5).contains(script.waits[1]), "second wait is jittered within [base, 2·base]: \(script.waits[1])")
     }
 
     func testTimeoutsBackOffExponentiallyAndGiveUpAsTransient() {
@@ -46,7 +47,8 @@ final class DNSRetryTests: XCTestCase {
         XCTAssertEqual(script.waits.count, 4)
         for (index, wait) in script.waits.enumerated() {
             let ceiling = min(8, 0.25 * pow(2, Double(index)))
-            XCTAssertTrue((ceiling / 2...ceiling).contains(wait), "wait \(index) is \(wait), not in [\(ceiling / 2), \(ceiling)]")
+            XCTAssertTrue(
+                (ceiling / 2...ceiling).contains(wait), "wait \(index) is \(wait), not in [\(ceiling / 2), \(ceiling)]")
         }
     }
 
@@ -56,10 +58,12 @@ final class DNSRetryTests: XCTestCase {
         let clock = Clock()
         var retry = retry(script)
         retry.now = { clock.now }
-        XCTAssertThrowsError(try retry.run("GET zone") {
-            clock.now += 12  // each try times out after 12 s
-            return try script.next()
-        }) { error in
+        XCTAssertThrowsError(
+            try retry.run("GET zone") {
+                clock.now += 12  // each try times out after 12 s
+                return try script.next()
+            }
+        ) { error in
             XCTAssertTrue("\(error)".contains("failed 2 times in 24"), "\(error)")
         }
         XCTAssertEqual(script.calls, 2, "15 s budget: a third try would start after 24 s")

@@ -3,8 +3,10 @@
 // scripts/fuzz-loader; not part of the package (it has no main of its own).
 import PrimModel
 
-let paths = ["prims/f.yaml", "primitives.yaml", "packages/f/prim.yaml", "hosts/h.yaml", "secrets/S.yaml",
-             "dns/f.test.yaml", "providers/p.yaml", "policy.yaml"]
+let paths = [
+    "prims/f.yaml", "primitives.yaml", "packages/f/prim.yaml", "hosts/h.yaml", "secrets/S.yaml",
+    "dns/f.test.yaml", "providers/p.yaml", "policy.yaml",
+]
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func loaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -26,8 +26,11 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertEqual(try testbed.primctl(["secret", "set", "WALLET_INTERNAL_KEY"], input: "w").status, 0)
         let result = try testbed.primctl(["apply", "--state", quickstart, "--yes"])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 16 added, 1 changed, 0 destroyed.\n"), result.stdout)
-        for (prim, method, paid) in [("search", "POST", "/v1/search"), ("store", "PUT", "/v1/objects"), ("wallet", "GET", "/v1/balance")] {
+        XCTAssertTrue(
+            result.stdout.hasSuffix("Apply complete! Resources: 16 added, 1 changed, 0 destroyed.\n"), result.stdout)
+        for (prim, method, paid) in [
+            ("search", "POST", "/v1/search"), ("store", "PUT", "/v1/objects"), ("wallet", "GET", "/v1/balance"),
+        ] {
             let (status, body) = testbed.viaCaddy("\(prim).prim.test")
             XCTAssertEqual(status, 200)
             XCTAssertEqual(body, "{\"service\": \"\(prim).sh\", \"status\": \"ok\"}")
@@ -48,20 +51,37 @@ final class ApplyTests: FreshTestbedCase {
         for gate in gates {
             XCTAssertEqual(gate["passed"] as? Bool, true, "\(gate)")
             for route in gate["routes"] as? [[String: Any]] ?? [] {
-                XCTAssertEqual(route["outcome"] as? String, route["route"] as? String == "POST /v1/wallets" ? "skipped" : "passed", "\(route)")
+                XCTAssertEqual(
+                    route["outcome"] as? String, route["route"] as? String == "POST /v1/wallets" ? "skipped" : "passed",
+                    "\(route)")
                 routes[gate["prim"] as! String, default: []].append(route["route"] as! String)
             }
         }
-        XCTAssertEqual(routes, ["search": ["POST /v1/search"], "store": ["PUT /v1/objects"], "wallet": ["POST /v1/wallets", "GET /v1/balance"]])
+        XCTAssertEqual(
+            routes,
+            [
+                "search": ["POST /v1/search"], "store": ["PUT /v1/objects"],
+                "wallet": ["POST /v1/wallets", "GET /v1/balance"],
+            ])
         let human = try testbed.primctl(["status"])
-        XCTAssertTrue(human.stdout.contains("  ok   GET /v1/balance: GET /v1/balance without payment answered 402 with a valid x402 challenge"), human.stdout)
+        XCTAssertTrue(
+            human.stdout.contains(
+                "  ok   GET /v1/balance: GET /v1/balance without payment answered 402 with a valid x402 challenge"),
+            human.stdout)
         // Units run as the unprivileged user from their release directory.
-        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim-search")
-        XCTAssertEqual(try testbed.unitProperty("prim-search.service", "DynamicUser", interface: "org.freedesktop.systemd1.Service"), "true")
+        XCTAssertEqual(
+            try testbed.unitProperty("prim-search.service", "User", interface: "org.freedesktop.systemd1.Service"),
+            "prim-search")
+        XCTAssertEqual(
+            try testbed.unitProperty(
+                "prim-search.service", "DynamicUser", interface: "org.freedesktop.systemd1.Service"), "true")
         // Its version sees its release at <data dir>/release, through the version's link.
         let search = try testbed.unit("search")
-        XCTAssertEqual(try testbed.unitProperty(search, "WorkingDirectory", interface: "org.freedesktop.systemd1.Service"), "\(testbed.dataDir)/release")
-        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "\(testbed.dataDir)/versions/search@\(search.dropFirst("prim-search@".count).dropLast(8))")
+        XCTAssertEqual(
+            try testbed.unitProperty(search, "WorkingDirectory", interface: "org.freedesktop.systemd1.Service"),
+            "\(testbed.dataDir)/release")
+        let link = try FileManager.default.destinationOfSymbolicLink(
+            atPath: "\(testbed.dataDir)/versions/search@\(search.dropFirst("prim-search@".count).dropLast(8))")
         XCTAssertTrue(link.hasPrefix("\(testbed.dataDir)/releases/search-"), link)
     }
 
@@ -77,17 +97,23 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertEqual(try units.map(testbed.invocation), invocations, "no unit restarted")
         XCTAssertEqual(testbed.liveFileTimes(), times, "no file rewritten")
         XCTAssertEqual(testbed.caddyLoads(), loads, "no Caddy load")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
     }
 
     func testDescriptionOnlyChangeRestartsNothing() throws {
         try apply()
         let before = try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation)
-        try edit(["prims/beta.yaml": ConvergedState.files(betaDescription: "now with a longer description")["prims/beta.yaml"]!])
+        try edit([
+            "prims/beta.yaml": ConvergedState.files(betaDescription: "now with a longer description")[
+                "prims/beta.yaml"]!
+        ])
         let result = try apply()
         XCTAssertTrue(result.stdout.contains("unit.prim-beta@.service: Modifications complete"), result.stdout)
         XCTAssertEqual(try ["prim-alpha.service", "prim-beta.service"].map(testbed.invocation), before)
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains("now with a longer description"))
+        XCTAssertTrue(
+            try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains(
+                "now with a longer description"))
         try diffIsClean()
     }
 
@@ -102,7 +128,8 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertNotEqual(try testbed.invocation("prim-beta.service"), beta)
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
         XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3203/"))?.status, 200)
-        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3202/", timeout: 1), "nothing listens on the old port")
+        XCTAssertNil(
+            try? HTTPClient.request("GET", "http://127.0.0.1:3202/", timeout: 1), "nothing listens on the old port")
         try diffIsClean()
     }
 
@@ -114,7 +141,8 @@ final class ApplyTests: FreshTestbedCase {
         let result = try applyProbingAlpha("it moved from port 3201 to 3204")
         XCTAssertTrue(result.stdout.contains("unit.prim-alpha@.service: Restart complete"), result.stdout)
         XCTAssertEqual((try? HTTPClient.request("GET", "http://127.0.0.1:3204/"))?.status, 200)
-        XCTAssertNil(try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
+        XCTAssertNil(
+            try? HTTPClient.request("GET", "http://127.0.0.1:3201/", timeout: 1), "nothing listens on the old port")
         XCTAssertEqual(try testbed.versions("alpha").running.count, 1, "the old version stopped after the hand-over")
         try diffIsClean()
     }
@@ -126,7 +154,10 @@ final class ApplyTests: FreshTestbedCase {
         let result = try apply()
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 0, "the prober reached alpha during the apply (\(`while`))")
-        XCTAssertEqual(failed, 0, "alpha never stopped answering while \(`while`) (\(answered) answers): \(prober.failures)\n\(result.stdout)")
+        XCTAssertEqual(
+            failed, 0,
+            "alpha never stopped answering while \(`while`) (\(answered) answers): \(prober.failures)\n\(result.stdout)"
+        )
         XCTAssertLessThanOrEqual(prober.resets, 1, "Caddy closed at most one connection unanswered: \(prober.failures)")
         return result
     }
@@ -149,9 +180,14 @@ final class ApplyTests: FreshTestbedCase {
         try FileManager.default.removeItem(atPath: "\(testbed.dataDir)/secrets/API_KEY")
         try edit(ConvergedState.files(betaPort: 3212))
         let result = try apply(expect: 0)
-        XCTAssertTrue(result.stdout.contains("Warning: prim 'alpha' is not deployed: env API_KEY has no value"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("caddy_config.caddy: Reload complete"), "beta's route moved: Caddy was loaded\n\(result.stdout)")
-        XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}", "alpha keeps its live route")
+        XCTAssertTrue(
+            result.stdout.contains("Warning: prim 'alpha' is not deployed: env API_KEY has no value"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.contains("caddy_config.caddy: Reload complete"),
+            "beta's route moved: Caddy was loaded\n\(result.stdout)")
+        XCTAssertEqual(
+            testbed.viaCaddy("alpha.prim.test").1, "{\"service\": \"alpha.sh\", \"status\": \"ok\"}",
+            "alpha keeps its live route")
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").1, "{\"service\": \"beta.sh\", \"status\": \"ok\"}")
     }
 
@@ -160,13 +196,19 @@ final class ApplyTests: FreshTestbedCase {
         let alpha = try testbed.invocation("prim-alpha.service")
         try FileManager.default.removeItem(atPath: "\(state)/prims/beta.yaml")
         let result = try apply()
-        XCTAssertTrue(result.stdout.hasSuffix("Apply complete! Resources: 0 added, 1 changed, 4 destroyed.\n"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.hasSuffix("Apply complete! Resources: 0 added, 1 changed, 4 destroyed.\n"), result.stdout)
         XCTAssertEqual(try testbed.unitProperty("prim-beta.service", "LoadState"), "not-found")
-        for path in ["\(testbed.unitDir)/prim-beta@.service", "\(testbed.unitDir)/multi-user.target.wants/prim-beta.service",
-                     "\(testbed.fragmentDir)/beta.caddy", "\(testbed.envDir)/beta.env"] {
+        for path in [
+            "\(testbed.unitDir)/prim-beta@.service", "\(testbed.unitDir)/multi-user.target.wants/prim-beta.service",
+            "\(testbed.fragmentDir)/beta.caddy", "\(testbed.envDir)/beta.env",
+        ] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path), path)
         }
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/releases").contains { $0.hasPrefix("beta-") })
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/releases").contains {
+                $0.hasPrefix("beta-")
+            })
         let inventory = try String(contentsOfFile: "\(testbed.dataDir)/inventory.json", encoding: .utf8)
         XCTAssertFalse(inventory.contains("beta"), inventory)
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha)
@@ -175,7 +217,8 @@ final class ApplyTests: FreshTestbedCase {
     }
 
     func testFailingCommandExits4WithJournalAndOthersServe() throws {
-        try edit(["prims/gamma.yaml": """
+        try edit([
+            "prims/gamma.yaml": """
             id: gamma
             status: live
             port: 3204
@@ -183,7 +226,8 @@ final class ApplyTests: FreshTestbedCase {
               command: /usr/bin/python3 -c "print('gamma cannot start - missing config', flush=True); raise SystemExit(3)"
               health: { timeout: 3 }
 
-            """])
+            """
+        ])
         let result = try apply(expect: 4)
         XCTAssertTrue(result.stdout.contains("prim gamma: health gate FAILED"), result.stdout)
         XCTAssertTrue(result.stdout.contains("│ gamma cannot start - missing config"), result.stdout)
@@ -200,18 +244,30 @@ final class ApplyTests: FreshTestbedCase {
             of: "command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid \"POST /v1/work\"",
             with: "command: /usr/bin/python3 -c \"print('alpha v2 cannot start', flush=True); raise SystemExit(3)\"")
         XCTAssertNotEqual(broken, ConvergedState.files()["prims/alpha.yaml"]!)
-        try edit(["prims/alpha.yaml": broken, "prims/beta.yaml": ConvergedState.files(betaDescription: "beta v2")["prims/beta.yaml"]!])
+        try edit([
+            "prims/alpha.yaml": broken,
+            "prims/beta.yaml": ConvergedState.files(betaDescription: "beta v2")["prims/beta.yaml"]!,
+        ])
         let result = try apply(expect: 4)
         XCTAssertTrue(result.stdout.contains("the new version failed its gate on port"), result.stdout)
         XCTAssertTrue(result.stdout.contains("the running version keeps serving"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("│ alpha v2 cannot start"), "the new version's journal is shown: \(result.stdout)")
+        XCTAssertTrue(
+            result.stdout.contains("│ alpha v2 cannot start"), "the new version's journal is shown: \(result.stdout)")
         XCTAssertEqual(try testbed.invocation("prim-alpha.service"), alpha, "the running alpha was never restarted")
-        XCTAssertEqual(try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8), unit, "nor its unit rewritten")
+        XCTAssertEqual(
+            try String(contentsOfFile: "\(testbed.unitDir)/prim-alpha@.service", encoding: .utf8), unit,
+            "nor its unit rewritten")
         XCTAssertTrue(testbed.viaCaddy("alpha.prim.test").1.contains("alpha.sh"))
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains("beta v2"), "the other prim went ahead")
-        XCTAssertEqual(try testbed.versions("alpha").running.map(\.unit), [try testbed.unit("alpha")], "the failed version does not run")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).filter { $0.hasPrefix("alpha@") }.count, 1,
-                       "only the serving version's env file is left")
+        XCTAssertTrue(
+            try String(contentsOfFile: "\(testbed.unitDir)/prim-beta@.service", encoding: .utf8).contains("beta v2"),
+            "the other prim went ahead")
+        XCTAssertEqual(
+            try testbed.versions("alpha").running.map(\.unit), [try testbed.unit("alpha")],
+            "the failed version does not run")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).filter { $0.hasPrefix("alpha@") }.count,
+            1,
+            "only the serving version's env file is left")
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2, "alpha's change is still pending: \(diff.stdout)")
     }
@@ -223,7 +279,8 @@ final class ApplyTests: FreshTestbedCase {
         let config = try testbed.caddyConfig()
         var alpha = ConvergedState.files()["prims/alpha.yaml"]!
         // Structurally fine (validate passes it), but Caddy refuses the size.
-        alpha += "  extra_caddy:\n    - |\n      bad.prim.test {\n        request_body {\n          max_size lots\n        }\n      }\n"
+        alpha +=
+            "  extra_caddy:\n    - |\n      bad.prim.test {\n        request_body {\n          max_size lots\n        }\n      }\n"
         try edit(["prims/alpha.yaml": alpha])
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "changed-too").status, 0)
         let result = try apply(expect: 1)
@@ -250,7 +307,10 @@ final class ApplyTests: FreshTestbedCase {
         XCTAssertEqual(events.first?["event"] as? String, "plan")
         XCTAssertEqual(events.last?["event"] as? String, "finished")
         XCTAssertEqual(events.last?["outcome"] as? String, "converged")
-        XCTAssertTrue(events.contains { $0["event"] as? String == "gate" && $0["prim"] as? String == "alpha" && $0["passed"] as? Bool == true })
+        XCTAssertTrue(
+            events.contains {
+                $0["event"] as? String == "gate" && $0["prim"] as? String == "alpha" && $0["passed"] as? Bool == true
+            })
         XCTAssertEqual(events.filter { $0["event"] as? String == "step" }.count, 9)
     }
 }

@@ -64,9 +64,11 @@ final class ConfinementTests: FreshTestbedCase {
             "OTHER_ENV_FILE": "\(env)/alpha.env", "OWN_ENV_FILE": "\(env)/probe.env",
             "RELEASES": "\(testbed.dataDir)/releases", "SECRET_STORE": "\(testbed.dataDir)/secrets",
             "ADMIN_SOCKET": testbed.environment["CADDY_ADMIN_SOCKET"]!,
-            "CONTROL_API": hostAddress(testbed.environment["PDNS_API"]!), "PUBLIC_CADDY": hostAddress(testbed.environment["CADDY_HTTP"]!),
+            "CONTROL_API": hostAddress(testbed.environment["PDNS_API"]!),
+            "PUBLIC_CADDY": hostAddress(testbed.environment["CADDY_HTTP"]!),
         ]
-        files["hosts/t.yaml"]! += "env:\n" + hostEnv.sorted { $0.key < $1.key }.map { "  \($0.key): \"\($0.value)\"\n" }.joined()
+        files["hosts/t.yaml"]! +=
+            "env:\n" + hostEnv.sorted { $0.key < $1.key }.map { "  \($0.key): \"\($0.value)\"\n" }.joined()
         files["packages/probe/server.py"] = Self.probe
         files["prims/probe.yaml"] = """
             id: probe
@@ -89,22 +91,34 @@ final class ConfinementTests: FreshTestbedCase {
         XCTAssertEqual(try testbed.primctl(["secret", "set", "PROBE_SECRET"], input: "probe-own-value").status, 0)
 
         let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(diff.stdout.contains("Warning: prim 'thief' is not deployed: secret API_KEY is not declared for this prim"), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains("Warning: prim 'thief' is not deployed: secret API_KEY is not declared for this prim"),
+            diff.stdout)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(apply.status, 0, "applied, with the thief blocked (a warning): " + apply.stdout + apply.stderr)
         XCTAssertTrue(apply.stdout.contains("prim probe: health gate passed"), apply.stdout)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(env)/thief.env"), "the thief has no env file, so no value")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: "\(env)/thief.env"), "the thief has no env file, so no value")
 
         let answer = try Command.run("/usr/bin/curl", ["-fsS", "http://127.0.0.1:3250/probe"])
         XCTAssertEqual(answer.status, 0, answer.stderr)
         let probes = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(answer.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(probes["own_secret"] as? String, "probe-own-value", "its own secret reaches it through its environment")
-        XCTAssertEqual(probes["other_env_file"] as? String, "denied: FileNotFoundError", "env files are hidden from prims")
-        XCTAssertEqual(probes["own_env_file"] as? String, "denied: FileNotFoundError", "its own too: only the manager reads env files")
-        XCTAssertEqual(probes["releases"] as? String, "denied: FileNotFoundError", "no release is visible but its own, at <data dir>/release")
+        XCTAssertEqual(
+            probes["own_secret"] as? String, "probe-own-value", "its own secret reaches it through its environment")
+        XCTAssertEqual(
+            probes["other_env_file"] as? String, "denied: FileNotFoundError", "env files are hidden from prims")
+        XCTAssertEqual(
+            probes["own_env_file"] as? String, "denied: FileNotFoundError",
+            "its own too: only the manager reads env files")
+        XCTAssertEqual(
+            probes["releases"] as? String, "denied: FileNotFoundError",
+            "no release is visible but its own, at <data dir>/release")
         XCTAssertEqual(probes["secret_store"] as? String, "denied: FileNotFoundError")
-        XCTAssertEqual(probes["caddy_admin"] as? String, "denied: PermissionError", "Caddy's admin socket is in a directory prims cannot enter")
-        XCTAssertEqual(probes["control_api"] as? String, "denied: TimeoutError", "the control address is denied to prims")
+        XCTAssertEqual(
+            probes["caddy_admin"] as? String, "denied: PermissionError",
+            "Caddy's admin socket is in a directory prims cannot enter")
+        XCTAssertEqual(
+            probes["control_api"] as? String, "denied: TimeoutError", "the control address is denied to prims")
         XCTAssertEqual(probes["public_caddy"] as? String, "allowed: connected", "other loopback services still answer")
 
         // An extra block that proxies to Caddy's usual admin port reaches nothing: the admin API is a socket.
@@ -113,13 +127,20 @@ final class ConfinementTests: FreshTestbedCase {
         XCTAssertFalse(adminBody.contains("apps"), adminBody)
 
         // Each prim is its own user: the probe's uid is neither root nor alpha's.
-        let alphaPID = try testbed.unitProperty("prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
-        let status = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(alphaPID)/status"]).stdout
-        let alphaUID = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().first.map(String.init)
+        let alphaPID = try testbed.unitProperty(
+            "prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
+        let status = try Command.run(
+            "/usr/bin/nsenter",
+            ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(alphaPID)/status"]
+        ).stdout
+        let alphaUID = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst()
+            .first.map(String.init)
         let probeUID = probes["uid"] as? Int
         XCTAssertNotNil(alphaUID)
         XCTAssertNotEqual(probeUID, 0)
         XCTAssertNotEqual(probeUID.map(String.init), alphaUID)
-        XCTAssertEqual(try testbed.unitProperty("prim-probe.service", "User", interface: "org.freedesktop.systemd1.Service"), "prim-probe")
+        XCTAssertEqual(
+            try testbed.unitProperty("prim-probe.service", "User", interface: "org.freedesktop.systemd1.Service"),
+            "prim-probe")
     }
 }

@@ -41,18 +41,26 @@ final class ConformanceTests: FreshTestbedCase {
         let free = "  - route: GET /v1/info\n    status: 200"
         var files = ConvergedState.files()
         files["hosts/t.yaml"]! += "env:\n  PRIM_PAY_TO: \"\(Self.payTo)\"\n  PRIM_NETWORK: \"eip155:84532\"\n"
-        files["prims/wrongpay.yaml"] = prim("wrongpay", port: 3221, routes: paid, stub: "--paid \"POST /v1/work\" --pay-to 0x1111111111111111111111111111111111111111")
+        files["prims/wrongpay.yaml"] = prim(
+            "wrongpay", port: 3221, routes: paid,
+            stub: "--paid \"POST /v1/work\" --pay-to 0x1111111111111111111111111111111111111111")
         files["prims/paidok.yaml"] = prim("paidok", port: 3222, routes: paid, stub: "--ok \"POST /v1/work\"")
         files["prims/freefail.yaml"] = prim("freefail", port: 3223, routes: free, stub: "--fail \"GET /v1/info\"")
-        files["prims/good.yaml"] = prim("good", port: 3224, routes: paid + "\n" + free, stub: "--paid \"POST /v1/work\" --ok \"GET /v1/info\"")
+        files["prims/good.yaml"] = prim(
+            "good", port: 3224, routes: paid + "\n" + free, stub: "--paid \"POST /v1/work\" --ok \"GET /v1/info\"")
         state = try writeTree(files)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertNotEqual(apply.status, 0, "enforced gates failed: \(apply.stdout)")
 
         let gates = try gates()
         let expected = [
-            "wrongpay": ("POST /v1/work", "pays to 0x1111111111111111111111111111111111111111, but the host's PRIM_PAY_TO is \(Self.payTo)"),
-            "paidok": ("POST /v1/work", "POST /v1/work without payment answered 200, expected 402 with an x402 challenge"),
+            "wrongpay": (
+                "POST /v1/work",
+                "pays to 0x1111111111111111111111111111111111111111, but the host's PRIM_PAY_TO is \(Self.payTo)"
+            ),
+            "paidok": (
+                "POST /v1/work", "POST /v1/work without payment answered 200, expected 402 with an x402 challenge"
+            ),
             "freefail": ("GET /v1/info", "GET /v1/info without payment answered 500: a free route must not fail"),
         ]
         for (prim, (route, why)) in expected {
@@ -67,8 +75,10 @@ final class ConformanceTests: FreshTestbedCase {
         XCTAssertEqual(good["passed"] as? Bool, true, "\(good["message"] ?? "")")
         XCTAssertEqual((good["routes"] as? [[String: Any]])?.map { $0["outcome"] as? String }, ["passed", "passed"])
         // The failing routes are what the apply printed too.
-        XCTAssertTrue(apply.stdout.contains("POST /v1/work without payment answered 200") || apply.stderr.contains("POST /v1/work without payment answered 200"),
-                      apply.stdout + apply.stderr)
+        XCTAssertTrue(
+            apply.stdout.contains("POST /v1/work without payment answered 200")
+                || apply.stderr.contains("POST /v1/work without payment answered 200"),
+            apply.stdout + apply.stderr)
     }
 
     func testALivePrimsNewVersionThatDoesNotConformNeverReplacesTheRunningOne() throws {
@@ -77,7 +87,8 @@ final class ConformanceTests: FreshTestbedCase {
         let running = try testbed.invocation("prim-alpha.service")
         // The new version forgets that POST /v1/work is paid: it answers 404 there.
         var files = ConvergedState.files()
-        files["prims/alpha.yaml"] = files["prims/alpha.yaml"]!.replacingOccurrences(of: " --paid \"POST /v1/work\"", with: " --ok \"GET /nothing\"")
+        files["prims/alpha.yaml"] = files["prims/alpha.yaml"]!.replacingOccurrences(
+            of: " --paid \"POST /v1/work\"", with: " --ok \"GET /nothing\"")
         XCTAssertNotEqual(files["prims/alpha.yaml"], ConvergedState.files()["prims/alpha.yaml"])
         try write(Array(files["prims/alpha.yaml"]!.utf8), to: "\(state)/prims/alpha.yaml")
         let second = try testbed.primctl(["apply", "--state", state, "--yes"])
@@ -96,7 +107,8 @@ final class ConformanceTests: FreshTestbedCase {
     /// together must refuse each (agents' own x402 clients read them another way: they pay
     /// someone else, pay more, or never see the challenge), and pass the honest one.
     func testChallengesThatClientsReadOtherwiseFail() throws {
-        let expect = ChallengeExpectation(payTo: "0x000000000000000000000000000000000000dEaD", network: "eip155:84532", prices: [10000])
+        let expect = ChallengeExpectation(
+            payTo: "0x000000000000000000000000000000000000dEaD", network: "eip155:84532", prices: [10000])
         let probe = ConformanceProbe(route: "GET /v1/paid", method: "GET", path: "/v1/paid", paid: true, price: nil)
         let tricks = [
             "dup_payto": "names the key 'payTo' twice in one object",
@@ -120,9 +132,12 @@ final class ConformanceTests: FreshTestbedCase {
             try server.run()
             defer { server.terminate(); server.waitUntilExit() }
             let deadline = Date().addingTimeInterval(10)
-            while (try? HTTPClient.request("GET", "http://127.0.0.1:\(port)/", timeout: 1))?.status != 200 && Date() < deadline { usleep(50_000) }
+            while (try? HTTPClient.request("GET", "http://127.0.0.1:\(port)/", timeout: 1))?.status != 200
+                && Date() < deadline
+            { usleep(50_000) }
             let response = try HTTPClient.request("GET", "http://127.0.0.1:\(port)/v1/paid", timeout: 5)
-            let result = Conformance.judge(probe, expect, status: response.status, headers: response.headers, interim: response.interim)
+            let result = Conformance.judge(
+                probe, expect, status: response.status, headers: response.headers, interim: response.interim)
             if expected.isEmpty {
                 XCTAssertEqual(result.outcome, .passed, "\(mode): \(result.message)")
             } else {

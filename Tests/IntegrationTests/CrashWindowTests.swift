@@ -34,21 +34,25 @@ final class CrashWindowTests: XCTestCase {
     }
 
     func start() throws -> PrimdProcess {
-        let process = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n", poll: 1)
+        let process = try PrimdProcess(
+            testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n", poll: 1)
         primd = process
         process.waitFor("primd to answer") { process.status() != nil }
         return process
     }
 
     var attempt: [String: Any]? {
-        FileManager.default.contents(atPath: "\(testbed.dataDir)/attempt.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        FileManager.default.contents(atPath: "\(testbed.dataDir)/attempt.json").flatMap {
+            try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
+        }
     }
 
     /// Kills primd with SIGKILL once its attempt record reads `phase` (written by this primd: after
     /// `deaths` earlier deaths on the revision).
     func kill(_ process: PrimdProcess, when phase: String, of revision: String, deaths: Int = 0) {
         process.waitFor("primd to be in phase \(phase)", timeout: 60) {
-            attempt?["phase"] as? String == phase && attempt?["revision"] as? String == revision && attempt?["deaths"] as? Int == deaths
+            attempt?["phase"] as? String == phase && attempt?["revision"] as? String == revision
+                && attempt?["deaths"] as? Int == deaths
         }
         Foundation.kill(process.pid, SIGKILL)
         _ = Command.wait(process.pid)
@@ -59,9 +63,10 @@ final class CrashWindowTests: XCTestCase {
         let first = try start()
         first.waitFor("the first revision to be applied") { first.status()?["last_applied_revision"] as? String != nil }
         // Adds delta, and declares slowpoke's slow route: slowpoke is re-checked (4 s) after the apply, unrestarted.
-        let converged = try repo.commit([
-            "prims/delta.yaml": "id: delta\nstatus: testing\nport: 3263\n",
-            "prims/slowpoke.yaml": """
+        let converged = try repo.commit(
+            [
+                "prims/delta.yaml": "id: delta\nstatus: testing\nport: 3263\n",
+                "prims/slowpoke.yaml": """
                 id: slowpoke
                 status: testing
                 port: 3262
@@ -71,7 +76,7 @@ final class CrashWindowTests: XCTestCase {
                   command: /usr/bin/python3 packages/stub/server.py --name slowpoke.sh --slow "GET /slow=4"
 
                 """,
-        ], message: "add delta; declare slowpoke's slow route")
+            ], message: "add delta; declare slowpoke's slow route")
         // Killed once the apply is done (its generation recorded, the attempt `applied`) while the
         // attempt is still open: the re-check of slowpoke holds it for 4 s. (Delta serving through
         // Caddy is not yet "done": the generation is recorded after Caddy's last load.)
@@ -91,25 +96,31 @@ final class CrashWindowTests: XCTestCase {
         XCTAssertEqual(third.status()?["last_applied_revision"] as? String, converged, "\(third.status() ?? [:])")
         XCTAssertNil(third.status()?["poisoned_revision"], "a commit the host holds is no poison")
         let drifts = third.status()?["drift_events"] as? [String: Any] ?? [:]
-        XCTAssertEqual(try testbed.activeState("prim-delta.service"), "active", "drift repair kept the commit's prims: \(drifts)")
+        XCTAssertEqual(
+            try testbed.activeState("prim-delta.service"), "active", "drift repair kept the commit's prims: \(drifts)")
         XCTAssertEqual(testbed.viaCaddy("delta.prim.test").1, "{\"service\": \"delta.sh\", \"status\": \"ok\"}")
 
         // A commit whose gate primd dies in twice never finished: poisoned, and the host keeps the
         // commit it converged to (drift repairs towards it, never an older one).
-        let unfinished = try repo.commit(["prims/epsilon.yaml": """
-            id: epsilon
-            status: testing
-            port: 3264
-            deploy:
-              command: /bin/sh -c "sleep 6 && exec /usr/bin/python3 packages/stub/server.py --name epsilon.sh"
-              health: { path: /, status: 200, timeout: 30 }
+        let unfinished = try repo.commit(
+            [
+                "prims/epsilon.yaml": """
+                id: epsilon
+                status: testing
+                port: 3264
+                deploy:
+                  command: /bin/sh -c "sleep 6 && exec /usr/bin/python3 packages/stub/server.py --name epsilon.sh"
+                  health: { path: /, status: 200, timeout: 30 }
 
-            """], message: "add epsilon, slow to start")
+                """
+            ], message: "add epsilon, slow to start")
         kill(third, when: "applying", of: unfinished)
         let fourth = try start()
         kill(fourth, when: "applying", of: unfinished, deaths: 1)
         let fifth = try start()
-        fifth.waitFor("the commit to be reported poison") { fifth.status()?["poisoned_revision"] as? String == unfinished }
+        fifth.waitFor("the commit to be reported poison") {
+            fifth.status()?["poisoned_revision"] as? String == unfinished
+        }
         fifth.waitForFetches(3, seeing: unfinished)
         XCTAssertEqual(fifth.status()?["last_applied_revision"] as? String, converged)
         XCTAssertEqual(try testbed.activeState("prim-delta.service"), "active", "the converged commit's prims stay")
@@ -124,14 +135,18 @@ final class CrashWindowTests: XCTestCase {
         first.waitFor("the first revision to be applied") { first.status()?["last_applied_revision"] as? String != nil }
         XCTAssertEqual(first.stop(), 0)
         primd = nil
-        let next = try repo.commit(["prims/delta.yaml": "id: delta\nstatus: testing\nport: 3263\n"], message: "add delta")
+        let next = try repo.commit(
+            ["prims/delta.yaml": "id: delta\nstatus: testing\nport: 3263\n"], message: "add delta")
         let file = "\(testbed.dataDir)/status.json"
-        var record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        var record = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         record["last_attempted_revision"] = next
         try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: file))
         try AttemptRecord(revision: next, phase: .applying, started: Date()).save(dataDir: testbed.dataDir)
         let second = try start()
-        second.waitFor("the commit to be applied after the restart", timeout: 60) { second.status()?["last_applied_revision"] as? String == next }
+        second.waitFor("the commit to be applied after the restart", timeout: 60) {
+            second.status()?["last_applied_revision"] as? String == next
+        }
         second.waitForFetches(3, seeing: next)
         XCTAssertEqual(try testbed.activeState("prim-delta.service"), "active", "drift did not undo it")
     }

@@ -11,17 +11,23 @@ final class DiffTestbedTests: SharedTestbedCase {
     func testFreshTestbedGetsTheQuickstartCreationPlan() throws {
         let testbed = try testbed
         XCTAssertEqual(try testbed.primctl(["secret", "set", "SEARCH_API_KEY"], input: "sk-search-value\n").status, 0)
-        XCTAssertEqual(try testbed.primctl(["secret", "set", "WALLET_INTERNAL_KEY"], input: "wk-wallet-value").status, 0)
+        XCTAssertEqual(
+            try testbed.primctl(["secret", "set", "WALLET_INTERNAL_KEY"], input: "wk-wallet-value").status, 0)
 
         let human = try testbed.primctl(["diff", "--state", Self.quickstart])
         XCTAssertEqual(human.status, 2, human.stderr)
-        for line in ["  # prim-search@.service will be created", "  # search.caddy will be created", "  # wallet.env will be created",
-                     "      + SEARCH_API_KEY = (sensitive value, from the host's secret store)", "  # caddy will be reloaded",
-                     "  # search.prim.test/A will be created", "      + search.prim.test. 300 IN A 127.0.0.1",
-                     "Plan: 16 to add, 1 to change, 0 to destroy."] {
+        for line in [
+            "  # prim-search@.service will be created", "  # search.caddy will be created",
+            "  # wallet.env will be created",
+            "      + SEARCH_API_KEY = (sensitive value, from the host's secret store)", "  # caddy will be reloaded",
+            "  # search.prim.test/A will be created", "      + search.prim.test. 300 IN A 127.0.0.1",
+            "Plan: 16 to add, 1 to change, 0 to destroy.",
+        ] {
             XCTAssertTrue(human.stdout.contains(line + "\n"), "missing line: \(line)\n\(human.stdout)")
         }
-        XCTAssertFalse(human.stdout.contains("sk-search-value") || human.stdout.contains("wk-wallet-value"), "a secret leaked into the plan")
+        XCTAssertFalse(
+            human.stdout.contains("sk-search-value") || human.stdout.contains("wk-wallet-value"),
+            "a secret leaked into the plan")
 
         let json = try testbed.primctl(["diff", "--state", Self.quickstart, "--format", "json"])
         XCTAssertEqual(json.status, 2)
@@ -41,7 +47,10 @@ final class DiffTestbedTests: SharedTestbedCase {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let result = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stdout.contains("Warning: prim 'alpha' is not deployed: env NEVER_SET has no value; run `primctl secret set NEVER_SET`"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.contains(
+                "Warning: prim 'alpha' is not deployed: env NEVER_SET has no value; run `primctl secret set NEVER_SET`"),
+            result.stdout)
         XCTAssertTrue(result.stdout.contains("# prim-beta@.service will be created"))
         XCTAssertFalse(result.stdout.contains("# prim-alpha@.service"))
     }
@@ -50,11 +59,14 @@ final class DiffTestbedTests: SharedTestbedCase {
         let testbed = try testbed
         let before = testbed.liveFiles()
         let caddyBefore = try testbed.caddyConfig()
-        let state = try writeTree(["hosts/t.yaml": "domain: prim.test\n", "prims/a.yaml": "id: a\nstatus: live\nport: 80\n"])
+        let state = try writeTree([
+            "hosts/t.yaml": "domain: prim.test\n", "prims/a.yaml": "id: a\nstatus: live\nport: 80\n",
+        ])
         defer { try? FileManager.default.removeItem(atPath: state) }
         let result = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stdout.contains("\(state)/prims/a.yaml:3:7: error: port 80 is out of range"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.contains("\(state)/prims/a.yaml:3:7: error: port 80 is out of range"), result.stdout)
         XCTAssertEqual(testbed.liveFiles(), before)
         XCTAssertEqual(try testbed.caddyConfig(), caddyBefore)
     }

@@ -22,7 +22,10 @@ final class DriftTests: SharedTestbedCase {
         try testbed.waitUntil("prim-beta.service", is: "inactive")
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2)
-        XCTAssertTrue(diff.stdout.contains("  # prim-beta@.service will be started\n  # (no version runs (the last is inactive); version "), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains(
+                "  # prim-beta@.service will be started\n  # (no version runs (the last is inactive); version "),
+            diff.stdout)
         XCTAssertTrue(diff.stdout.hasSuffix("Plan: 0 to add, 1 to change, 0 to destroy.\n"), diff.stdout)
     }
 
@@ -32,17 +35,25 @@ final class DriftTests: SharedTestbedCase {
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2)
         XCTAssertTrue(diff.stdout.contains("  # alpha.env will be updated in-place\n"), diff.stdout)
-        XCTAssertTrue(diff.stdout.contains("  # prim-alpha@.service will be restarted\n  # (its release, env or settings changed; version "), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains(
+                "  # prim-alpha@.service will be restarted\n  # (its release, env or settings changed; version "),
+            diff.stdout)
         XCTAssertFalse(diff.stdout.contains("beta"), "beta does not use the secret")
         XCTAssertFalse(diff.stdout.contains("second-secret") || diff.stdout.contains("first-secret"))
     }
 
     func testDescriptionChangeDoesNotRestart() throws {
         let (testbed, state) = try converged()
-        try write(Array(ConvergedState.files(betaDescription: "a better description")["prims/beta.yaml"]!.utf8), to: "\(state)/prims/beta.yaml")
+        try write(
+            Array(ConvergedState.files(betaDescription: "a better description")["prims/beta.yaml"]!.utf8),
+            to: "\(state)/prims/beta.yaml")
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2)
-        XCTAssertTrue(diff.stdout.contains("  # prim-beta@.service will be updated in-place\n  # (only Unit.Description changed; no restart)\n"), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains(
+                "  # prim-beta@.service will be updated in-place\n  # (only Unit.Description changed; no restart)\n"),
+            diff.stdout)
     }
 
     func testHandEditedFragmentAndRemovedPrim() throws {
@@ -53,9 +64,12 @@ final class DriftTests: SharedTestbedCase {
         try FileManager.default.removeItem(atPath: "\(state)/prims/beta.yaml")
         let diff = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(diff.status, 2)
-        for line in ["  # alpha.caddy will be updated in-place", "      - # edited by hand", "  # caddy will be reloaded",
-                     "  # prim-beta@.service will be destroyed", "  # beta.env will be destroyed", "  # beta.caddy will be destroyed",
-                     "  - release \"beta-", "Plan: 0 to add, 2 to change, 4 to destroy."] {
+        for line in [
+            "  # alpha.caddy will be updated in-place", "      - # edited by hand", "  # caddy will be reloaded",
+            "  # prim-beta@.service will be destroyed", "  # beta.env will be destroyed",
+            "  # beta.caddy will be destroyed",
+            "  - release \"beta-", "Plan: 0 to add, 2 to change, 4 to destroy.",
+        ] {
             XCTAssertTrue(diff.stdout.contains(line), "missing: \(line)\n\(diff.stdout)")
         }
     }

@@ -19,7 +19,9 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertFalse(initialized.stdout.contains("AGE-SECRET-KEY"), "the identity is never printed")
         var files = ConvergedState.files()
         files["hosts/t.yaml"]! += "secret_recipients: [\(recipient)]\n"
-        files["secrets/API_KEY.yaml"] = "prims: [alpha]\nencrypted: |\n" + (try encrypt(canary, to: recipient)).split(separator: "\n").map { "  \($0)\n" }.joined()
+        files["secrets/API_KEY.yaml"] =
+            "prims: [alpha]\nencrypted: |\n"
+            + (try encrypt(canary, to: recipient)).split(separator: "\n").map { "  \($0)\n" }.joined()
         state = try writeTree(files)
     }
 
@@ -50,15 +52,21 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)
         XCTAssertTrue(try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8).contains(canary))
         XCTAssertFalse(try String(contentsOfFile: "\(testbed.envDir)/beta.env", encoding: .utf8).contains(canary))
-        let pid = try testbed.unitProperty("prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
+        let pid =
+            try testbed.unitProperty("prim-alpha.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
             .split(separator: " ").last.map(String.init) ?? ""
         // The pid is the manager's (its own namespace): read the process's environment from there.
-        let environ = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]).stdout
+        let environ = try Command.run(
+            "/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]
+        ).stdout
         XCTAssertTrue(environ.contains("API_KEY=\(canary)"), "the prim's process has the value")
 
         // Nowhere else: outputs, plans, history, status, and every file but the env file.
         var outputs = [apply.stdout, apply.stderr]
-        for arguments in [["diff", "--state", state], ["diff", "--state", state, "--format", "json"], ["history"], ["history", "--format", "json"], ["status", "--format", "json"]] {
+        for arguments in [
+            ["diff", "--state", state], ["diff", "--state", state, "--format", "json"], ["history"],
+            ["history", "--format", "json"], ["status", "--format", "json"],
+        ] {
             let result = try testbed.primctl(arguments)
             outputs += [result.stdout, result.stderr]
         }
@@ -69,7 +77,8 @@ final class EncryptedSecretsTests: XCTestCase {
                 let path = "\(root)/\(relative)"
                 // alpha's env file and its serving version's (0600, read by the manager only).
                 guard path != "\(testbed.envDir)/alpha.env", !path.hasPrefix("\(testbed.envDir)/alpha@"),
-                      let data = FileManager.default.contents(atPath: path) else { continue }
+                    let data = FileManager.default.contents(atPath: path)
+                else { continue }
                 XCTAssertNil(data.range(of: Data(canary.utf8)), "the value is in \(path)")
             }
         }
@@ -77,13 +86,22 @@ final class EncryptedSecretsTests: XCTestCase {
 
     func testASecretThisHostCannotDecryptBlocksOnlyItsPrim() throws {
         let other = try Command.run("/usr/bin/age-keygen", [])
-        let otherRecipient = other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let otherRecipient =
+            other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            ?? ""
         XCTAssertTrue(otherRecipient.hasPrefix("age1"), other.stderr)
-        try write(Array(("prims: [alpha]\nencrypted: |\n" + (try encrypt(canary, to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }.joined()).utf8),
-                  to: "\(state)/secrets/API_KEY.yaml")
+        try write(
+            Array(
+                ("prims: [alpha]\nencrypted: |\n"
+                    + (try encrypt(canary, to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }.joined())
+                    .utf8),
+            to: "\(state)/secrets/API_KEY.yaml")
         let result = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(result.status, 0, "a blocked prim is a warning: " + result.stdout)
-        XCTAssertTrue(result.stdout.contains("prim 'alpha' is not deployed: secret API_KEY cannot be used on this host: secrets/API_KEY.yaml is not encrypted to this host's recipient \(recipient)"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.contains(
+                "prim 'alpha' is not deployed: secret API_KEY cannot be used on this host: secrets/API_KEY.yaml is not encrypted to this host's recipient \(recipient)"
+            ), result.stdout)
         XCTAssertTrue(result.stdout.contains("primctl secret encrypt API_KEY"), result.stdout)
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "active", "the others converge")
 
@@ -98,12 +116,17 @@ final class EncryptedSecretsTests: XCTestCase {
         }
         try write(Array(damaged(line: armor.count - 2).utf8), to: "\(state)/secrets/API_KEY.yaml")
         let payload = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(payload.stdout.contains("secret API_KEY cannot be used on this host: secrets/API_KEY.yaml cannot be decrypted: damaged"), payload.stdout)
+        XCTAssertTrue(
+            payload.stdout.contains(
+                "secret API_KEY cannot be used on this host: secrets/API_KEY.yaml cannot be decrypted: damaged"),
+            payload.stdout)
         // Damaged in its header (the first armor line): validate sees it without a key.
         try write(Array(damaged(line: 1).utf8), to: "\(state)/secrets/API_KEY.yaml")
         let header = try testbed.primctl(["validate", "--state", state])
         XCTAssertEqual(header.status, 1)
-        XCTAssertTrue(header.stdout.contains("is not a valid age file") && header.stdout.contains("[secret-format]"), header.stdout)
+        XCTAssertTrue(
+            header.stdout.contains("is not a valid age file") && header.stdout.contains("[secret-format]"),
+            header.stdout)
     }
 
     /// An `encrypted:` declaration is met by its own ciphertext only: a value of the same name in
@@ -111,10 +134,15 @@ final class EncryptedSecretsTests: XCTestCase {
     func testAnEncryptedSecretNeverTakesTheStoresValueAndThePlanSaysWhereEachValueComesFrom() throws {
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "from-the-store").status, 0)
         let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(diff.stdout.contains("Warning: secret API_KEY is committed encrypted; this host's store also holds a value of that name, which is not used"), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains(
+                "Warning: secret API_KEY is committed encrypted; this host's store also holds a value of that name, which is not used"
+            ), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("+ API_KEY = (sensitive value, from git, encrypted)"), diff.stdout)
         let json = try testbed.primctl(["diff", "--state", state, "--format", "json"])
-        XCTAssertTrue(json.stdout.contains(#""API_KEY" : "encrypted""#) || json.stdout.contains(#""API_KEY":"encrypted""#), json.stdout)
+        XCTAssertTrue(
+            json.stdout.contains(#""API_KEY" : "encrypted""#) || json.stdout.contains(#""API_KEY":"encrypted""#),
+            json.stdout)
         XCTAssertFalse(diff.stdout.contains("from-the-store") || json.stdout.contains("from-the-store"))
         XCTAssertEqual(try testbed.primctl(["apply", "--state", state, "--yes"]).status, 0)
         let env = try String(contentsOfFile: "\(testbed.envDir)/alpha.env", encoding: .utf8)
@@ -122,9 +150,15 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertFalse(env.contains("from-the-store"), "the store's value is not")
         // Damaged ciphertext blocks the prim; the store's value does not stand in for it.
         let other = try Command.run("/usr/bin/age-keygen", [])
-        let otherRecipient = other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        try write(Array(("prims: [alpha]\nencrypted: |\n" + (try encrypt("agents-own", to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }.joined()).utf8),
-                  to: "\(state)/secrets/API_KEY.yaml")
+        let otherRecipient =
+            other.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            ?? ""
+        try write(
+            Array(
+                ("prims: [alpha]\nencrypted: |\n"
+                    + (try encrypt("agents-own", to: otherRecipient)).split(separator: "\n").map { "  \($0)\n" }
+                    .joined()).utf8),
+            to: "\(state)/secrets/API_KEY.yaml")
         let blocked = try testbed.primctl(["diff", "--state", state])
         XCTAssertTrue(blocked.stdout.contains("secret API_KEY cannot be used on this host"), blocked.stdout)
     }
@@ -132,18 +166,28 @@ final class EncryptedSecretsTests: XCTestCase {
     func testRekeyEncryptsAgainToTheRecipientsTheHostsDeclareNow() throws {
         let other = "\(testbed.directory)/operator.key"
         XCTAssertEqual(try Command.run("/usr/bin/age-keygen", ["-o", other]).status, 0)
-        let operatorRecipient = try Command.run("/usr/bin/age-keygen", ["-y", other]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let operatorRecipient = try Command.run("/usr/bin/age-keygen", ["-y", other]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let hostFile = "\(state)/hosts/t.yaml"
         let host = try String(contentsOfFile: hostFile, encoding: .utf8)
-            .replacingOccurrences(of: "secret_recipients: [\(recipient)]", with: "secret_recipients: [\(recipient), \(operatorRecipient)]")
+            .replacingOccurrences(
+                of: "secret_recipients: [\(recipient)]", with: "secret_recipients: [\(recipient), \(operatorRecipient)]"
+            )
         try write(Array(host.utf8), to: hostFile)
         let rekeyed = try testbed.primctl(["secret", "rekey", "--state", state])
         XCTAssertEqual(rekeyed.status, 0, rekeyed.stdout + rekeyed.stderr)
         XCTAssertFalse(rekeyed.stdout.contains(canary))
         let file = try String(contentsOfFile: "\(state)/secrets/API_KEY.yaml", encoding: .utf8)
-        let armor = file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
-        XCTAssertEqual(try Command.run("/usr/bin/age", ["-d", "-i", other], input: armor).stdout, canary, "the new recipient reads it")
-        XCTAssertEqual(try Command.run("/usr/bin/age", ["-d", "-i", identityFile], input: armor).stdout, canary, "and the host still does")
+        let armor =
+            file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(
+            try Command.run("/usr/bin/age", ["-d", "-i", other], input: armor).stdout, canary,
+            "the new recipient reads it")
+        XCTAssertEqual(
+            try Command.run("/usr/bin/age", ["-d", "-i", identityFile], input: armor).stdout, canary,
+            "and the host still does")
     }
 
     func testSecretEncryptWritesWhatAgeDecryptsAndRotationRestartsOnlyItsPrim() throws {
@@ -154,8 +198,13 @@ final class EncryptedSecretsTests: XCTestCase {
         XCTAssertEqual(encrypted.status, 0, encrypted.stdout + encrypted.stderr)
         XCTAssertFalse(encrypted.stdout.contains(rotated))
         let file = try String(contentsOfFile: "\(state)/secrets/API_KEY.yaml", encoding: .utf8)
-        XCTAssertTrue(file.contains("prims: [alpha]") && file.contains("-----BEGIN AGE ENCRYPTED FILE-----") && !file.contains(rotated), file)
-        let armor = file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
+        XCTAssertTrue(
+            file.contains("prims: [alpha]") && file.contains("-----BEGIN AGE ENCRYPTED FILE-----")
+                && !file.contains(rotated), file)
+        let armor =
+            file.components(separatedBy: "encrypted: |\n")[1].split(separator: "\n").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n") + "\n"
         let decrypted = try Command.run("/usr/bin/age", ["-d", "-i", identityFile], input: armor)
         XCTAssertEqual(decrypted.stdout, rotated, "Debian's age decrypts what primctl wrote")
 
@@ -185,30 +234,42 @@ final class EncryptedSecretsAgentTests: XCTestCase {
 
         // The agent asks for the host's recipient and encrypts its key with age.
         let listed = try HTTPClient.request("GET", prsh.url + "/v1/recipients")
-        let hosts = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(listed.body)) as? [String: Any])?["hosts"] as? [[String: Any]])
+        let hosts = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(listed.body)) as? [String: Any])?["hosts"] as? [[String: Any]])
         XCTAssertEqual(hosts.first?["recipients"] as? [String], [recipient])
         let canary = "agent-key-\(UUID().uuidString)"
         let armor = try Command.run("/usr/bin/age", ["-a", "-r", recipient], input: canary).stdout
         var prim = Prims.yaml("gamma", port: 3206)
         prim = prim.replacingOccurrences(of: "status: testing\n", with: "status: testing\nenv: [GAMMA_KEY]\n")
         let secret = "prims: [gamma]\nencrypted: |\n" + armor.split(separator: "\n").map { "  \($0)\n" }.joined()
-        let added = try prsh.open(["state/prims/gamma.yaml": prim, "state/secrets/GAMMA_KEY.yaml": secret], title: "Add gamma.sh with its key")
+        let added = try prsh.open(
+            ["state/prims/gamma.yaml": prim, "state/secrets/GAMMA_KEY.yaml": secret], title: "Add gamma.sh with its key"
+        )
         XCTAssertEqual(added.state, "merged", added.message)
         let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
-        primd.waitFor("primd to apply the agent's commit", timeout: 60) { primd.status()?["last_applied_revision"] as? String == merged }
+        primd.waitFor("primd to apply the agent's commit", timeout: 60) {
+            primd.status()?["last_applied_revision"] as? String == merged
+        }
         XCTAssertEqual(testbed.viaCaddy("gamma.prim.test").1, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
-        let pid = try testbed.unitProperty("prim-gamma.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
+        let pid =
+            try testbed.unitProperty("prim-gamma.service", "MainPID", interface: "org.freedesktop.systemd1.Service")
             .split(separator: " ").last.map(String.init) ?? ""
-        let environ = try Command.run("/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]).stdout
+        let environ = try Command.run(
+            "/usr/bin/nsenter", ["-t", testbed.environment["SYSTEMD_PID1"]!, "-m", "-p", "cat", "/proc/\(pid)/environ"]
+        ).stdout
         XCTAssertTrue(environ.contains("GAMMA_KEY=\(canary)"), "the agent's key reached its prim's process")
         // Nowhere in primd's and pr.sh's logs, pr.sh's records, or any commit of the repository (only its ciphertext is).
         let history = try repo.git(["-C", repo.bare, "log", "-p", "--all"]).stdout
         XCTAssertTrue(history.contains("BEGIN AGE ENCRYPTED FILE"), "the check reads the commits' contents")
-        var texts = [primd.stderr, added.message, String(decoding: listed.body, as: UTF8.self), history,
-                     (try? String(contentsOfFile: prsh.log, encoding: .utf8)) ?? ""]
+        var texts = [
+            primd.stderr, added.message, String(decoding: listed.body, as: UTF8.self), history,
+            (try? String(contentsOfFile: prsh.log, encoding: .utf8)) ?? "",
+        ]
         let enumerator = FileManager.default.enumerator(atPath: prsh.dataDir)
         while let relative = enumerator?.nextObject() as? String {
-            if let data = FileManager.default.contents(atPath: "\(prsh.dataDir)/\(relative)") { texts.append(String(decoding: data, as: UTF8.self)) }
+            if let data = FileManager.default.contents(atPath: "\(prsh.dataDir)/\(relative)") {
+                texts.append(String(decoding: data, as: UTF8.self))
+            }
         }
         for text in texts {
             XCTAssertFalse(text.contains(canary), "the value leaked: \(text.prefix(300))")

@@ -25,25 +25,30 @@ final class ExitCodeTests: FreshTestbedCase {
         XCTAssertEqual(diff.status, 2, "changes pending: \(diff.stdout)\(diff.stderr)")
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(apply.status, 0, "everything that could be applied converged: \(apply.stdout)\(apply.stderr)")
-        XCTAssertTrue(apply.stdout.contains("Warning: prim 'waits' is not deployed: env WAITS_KEY has no value"), apply.stdout)
+        XCTAssertTrue(
+            apply.stdout.contains("Warning: prim 'waits' is not deployed: env WAITS_KEY has no value"), apply.stdout)
         XCTAssertTrue(apply.stdout.contains("Apply complete!"), apply.stdout)
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
 
         let again = try testbed.primctl(["diff", "--state", state])
         XCTAssertEqual(again.status, 0, "nothing would change: \(again.stdout)\(again.stderr)")
-        XCTAssertTrue(again.stdout.contains("No changes.") && again.stdout.contains("prim 'waits' is not deployed"), again.stdout)
+        XCTAssertTrue(
+            again.stdout.contains("No changes.") && again.stdout.contains("prim 'waits' is not deployed"), again.stdout)
         let noop = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(noop.status, 0, "a no-op apply is no error: \(noop.stdout)\(noop.stderr)")
         XCTAssertFalse((noop.stdout + noop.stderr).contains("Error"), noop.stdout + noop.stderr)
         let noopJSON = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
         XCTAssertEqual(noopJSON.status, 0)
-        XCTAssertEqual(objects(noopJSON.stdout).last?["outcome"] as? String, "unchanged", "a no-op apply ends with its finished event too")
+        XCTAssertEqual(
+            objects(noopJSON.stdout).last?["outcome"] as? String, "unchanged",
+            "a no-op apply ends with its finished event too")
         let history = try testbed.primctl(["history", "--format", "json"])
         XCTAssertEqual((objects(history.stdout).first?["generations"] as? [Any])?.count, 1, history.stdout)
         // A usage error asked for in JSON is JSON too, with ArgumentParser's exit code 64.
         let usage = try testbed.primctl(["diff", "--state", state, "--bogus", "--format", "json"])
         XCTAssertEqual(usage.status, 64)
-        XCTAssertEqual((objects(usage.stdout).first?["error"] as? [String: Any])?["code"] as? String, "usage", usage.stdout)
+        XCTAssertEqual(
+            (objects(usage.stdout).first?["error"] as? [String: Any])?["code"] as? String, "usage", usage.stdout)
 
         let json = try testbed.primctl(["diff", "--state", state, "--format", "json"])
         XCTAssertEqual(json.status, 0)
@@ -53,7 +58,8 @@ final class ExitCodeTests: FreshTestbedCase {
         XCTAssertEqual((documents.first?["blocked"] as? [[String: Any]])?.map { $0["prim"] as? String }, ["waits"])
 
         // A gate that fails is 4; the last JSON line is the apply's end, and does not say it completed.
-        files["prims/beta.yaml"] = "id: beta\nname: beta.sh\nstatus: live\nport: 3202\ndeploy:\n  command: /usr/bin/python3 packages/stub/server.py --name beta.sh --die broken\n"
+        files["prims/beta.yaml"] =
+            "id: beta\nname: beta.sh\nstatus: live\nport: 3202\ndeploy:\n  command: /usr/bin/python3 packages/stub/server.py --name beta.sh --die broken\n"
         state = try writeTree(files)
         let failing = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
         XCTAssertEqual(failing.status, 4, failing.stdout + failing.stderr)
@@ -69,7 +75,9 @@ final class ExitCodeTests: FreshTestbedCase {
         // An error is 1, and in JSON one object on one line.
         let broken = try writeTree(["prims/a.yaml": "id: a\nstatus: live\nport: 80\n"])
         for command in ["diff", "apply", "validate"] {
-            let result = try testbed.primctl([command, "--state", broken, "--yes", "--format", "json"].filter { command == "apply" || $0 != "--yes" })
+            let result = try testbed.primctl(
+                [command, "--state", broken, "--yes", "--format", "json"].filter { command == "apply" || $0 != "--yes" }
+            )
             XCTAssertEqual(result.status, 1, "\(command): \(result.stdout)\(result.stderr)")
             XCTAssertEqual(objects(result.stdout).count, 1, "\(command): \(result.stdout)")
         }

@@ -10,29 +10,32 @@ final class GateTests: FreshTestbedCase {
     func testAPrimThatDiesAtStartFailsItsGateWithItsJournal() throws {
         var files = ConvergedState.files()
         files["prims/dies.yaml"] = """
-        id: dies
-        name: dies.sh
-        status: live
-        port: 3208
-        deploy:
-          command: /usr/bin/python3 packages/stub/server.py --name dies.sh --die "cannot open /var/lib/dies/db (no such file)"
-          health: { timeout: 30 }
+            id: dies
+            name: dies.sh
+            status: live
+            port: 3208
+            deploy:
+              command: /usr/bin/python3 packages/stub/server.py --name dies.sh --die "cannot open /var/lib/dies/db (no such file)"
+              health: { timeout: 30 }
 
-        """
+            """
         state = try writeTree(files)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
         XCTAssertEqual(apply.status, 4, apply.stdout + apply.stderr)
         let status = try testbed.primctl(["status", "--format", "json"])
-        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], status.stdout)
+        let document = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], status.stdout)
         let gates = try XCTUnwrap((document["last_generation"] as? [String: Any])?["gates"] as? [[String: Any]])
         let gate = try XCTUnwrap(gates.first { $0["prim"] as? String == "dies" }, "\(gates)")
         XCTAssertEqual(gate["passed"] as? Bool, false)
         let message = gate["message"] as? String ?? ""
-        XCTAssertTrue(message.contains("service exited before GET / answered 200") && message.contains("prim-dies@"), message)
+        XCTAssertTrue(
+            message.contains("service exited before GET / answered 200") && message.contains("prim-dies@"), message)
         XCTAssertFalse(message.contains("within 30 s"), "it did not wait out its timeout: \(message)")
         let journal = (gate["journal"] as? [String] ?? []).joined(separator: "\n")
         XCTAssertTrue(journal.contains("cannot open /var/lib/dies/db (no such file)"), journal)
         // The other prims' gates passed.
-        XCTAssertEqual(gates.filter { $0["prim"] as? String != "dies" }.map { $0["passed"] as? Bool }, [true, true], "\(gates)")
+        XCTAssertEqual(
+            gates.filter { $0["prim"] as? String != "dies" }.map { $0["passed"] as? Bool }, [true, true], "\(gates)")
     }
 }

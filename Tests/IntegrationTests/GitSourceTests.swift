@@ -34,13 +34,17 @@ final class GitSourceTests: XCTestCase {
     }
 
     func validate(_ repo: String, rev: String, state: String = "state") throws -> CommandResult {
-        try Primctl.run(["validate", "--repo", repo, "--rev", rev, "--state", state], environment: ["XDG_CACHE_HOME": cache, "PRIM_CONFIG": "/nonexistent"])
+        try Primctl.run(
+            ["validate", "--repo", repo, "--rev", rev, "--state", state],
+            environment: ["XDG_CACHE_HOME": cache, "PRIM_CONFIG": "/nonexistent"])
     }
 
     func testLocalRepositoryAtTwoRevisions() throws {
         let bad = try validate(work, rev: "HEAD")
         XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stdout.contains("HEAD:state/prims/search.yaml:3:7: error: port 80 is out of range"), bad.stdout + bad.stderr)
+        XCTAssertTrue(
+            bad.stdout.contains("HEAD:state/prims/search.yaml:3:7: error: port 80 is out of range"),
+            bad.stdout + bad.stderr)
         let good = try validate(work, rev: "HEAD~1")
         XCTAssertEqual(good.status, 0, good.stdout + good.stderr)
         XCTAssertEqual(good.stdout, "The state is valid.\n")
@@ -71,8 +75,10 @@ final class GitSourceTests: XCTestCase {
         let port = try freePort()
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        daemon.arguments = ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
-                            "--base-path=\((bare as NSString).deletingLastPathComponent)", (bare as NSString).deletingLastPathComponent]
+        daemon.arguments = [
+            "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
+            "--base-path=\((bare as NSString).deletingLastPathComponent)", (bare as NSString).deletingLastPathComponent,
+        ]
         daemon.standardOutput = FileHandle.nullDevice
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
@@ -91,11 +97,15 @@ final class GitSourceTests: XCTestCase {
 
     func testSymlinkLeavingTheStateInACommit() throws {
         try FileManager.default.removeItem(atPath: "\(work)/state/prims/search.yaml")
-        try FileManager.default.createSymbolicLink(atPath: "\(work)/state/prims/search.yaml", withDestinationPath: "../../../etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(work)/state/prims/search.yaml", withDestinationPath: "../../../etc/passwd")
         try commit("escape")
         let result = try validate(work, rev: "HEAD")
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stdout.contains("HEAD:state/prims/search.yaml:1:1: error: symbolic link to '../../../etc/passwd' leaves the state root"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.contains(
+                "HEAD:state/prims/search.yaml:1:1: error: symbolic link to '../../../etc/passwd' leaves the state root"),
+            result.stdout)
     }
 
     func testUnknownRevisionAndMissingFolder() throws {

@@ -20,12 +20,19 @@ final class ListenerLimitsTests: XCTestCase {
         let healthz = try HTTPClient.request("GET", primd.url + "/healthz", timeout: 5)
         XCTAssertEqual(healthz.status, 200)
         XCTAssertEqual(healthz.text, "ok\n")
-        let next = try repo.commit(["prims/gamma.yaml": "id: gamma\nstatus: testing\nport: 3265\n"], message: "add gamma under a flood")
-        primd.waitFor("the commit to be applied under the flood", timeout: 40) { primd.status()?["last_applied_revision"] as? String == next }
+        let next = try repo.commit(
+            ["prims/gamma.yaml": "id: gamma\nstatus: testing\nport: 3265\n"], message: "add gamma under a flood")
+        primd.waitFor("the commit to be applied under the flood", timeout: 40) {
+            primd.status()?["last_applied_revision"] as? String == next
+        }
         XCTAssertFalse(primd.stderr.contains("Too many open files"), primd.stderr.suffix(2000).description)
-        XCTAssertEqual(SlowClients.hugeHeader(port: primd.port, bytes: 8 << 20, seconds: 5) == "no answer", false, "an 8 MiB header is answered or closed")
+        XCTAssertEqual(
+            SlowClients.hugeHeader(port: primd.port, bytes: 8 << 20, seconds: 5) == "no answer", false,
+            "an 8 MiB header is answered or closed")
         // Each half-sent request is closed after the header deadline (10 s).
-        primd.waitFor("the half-sent requests to be closed", timeout: 20) { flood.closedByServer() == flood.sockets.count }
+        primd.waitFor("the half-sent requests to be closed", timeout: 20) {
+            flood.closedByServer() == flood.sockets.count
+        }
     }
 
     /// Requests whose head arrived but whose body trickles in hold no slot a new client cannot take.
@@ -37,8 +44,9 @@ final class ListenerLimitsTests: XCTestCase {
         let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", secret: "hook-secret", poll: 1)
         defer { _ = primd.stop() }
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
-        let trickle = SlowClients(count: 300, port: primd.port,
-                                  prefix: "POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n{")
+        let trickle = SlowClients(
+            count: 300, port: primd.port,
+            prefix: "POST /hooks/git HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n{")
         XCTAssertGreaterThan(trickle.sockets.count, 280)
         let healthz = try HTTPClient.request("GET", primd.url + "/healthz", timeout: 5)
         XCTAssertEqual(healthz.text, "ok\n")

@@ -27,9 +27,14 @@ final class PaymentTests: XCTestCase {
         var files = ConvergedState.files()
         files["policy.yaml"] = "rate_limits: { per_hour: 3, per_day: 50 }\n"
         repo = try StateRepository(files: files)
-        facilitator = try LocalFacilitator(mint: [alice.address: funds, bob.address: funds, carol.address: funds], directory: directory)
-        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--chain-rpc", facilitator.rpcURL])
+        facilitator = try LocalFacilitator(
+            mint: [alice.address: funds, bob.address: funds, carol.address: funds], directory: directory)
+        prsh = try PrshProcess(
+            repo: repo,
+            payments: [
+                "--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                "--facilitator", facilitator.url, "--chain-rpc", facilitator.rpcURL,
+            ])
     }
 
     override func tearDown() {
@@ -40,7 +45,9 @@ final class PaymentTests: XCTestCase {
     }
 
     func manifest(_ id: String, port: Int, status: String = "testing", description: String? = nil) -> [String: Any] {
-        PrshProcess.manifest(["state/prims/\(id).yaml": Prims.yaml(id, port: port, status: status, description: description)], title: "Add \(id)")
+        PrshProcess.manifest(
+            ["state/prims/\(id).yaml": Prims.yaml(id, port: port, status: status, description: description)],
+            title: "Add \(id)")
     }
 
     func file(_ path: String) throws -> String? {
@@ -64,13 +71,18 @@ final class PaymentTests: XCTestCase {
     /// 503 and did nothing; the transfer to pay-to is on the ledger. Returns the body and payment.
     func settleThatTimesOutButPays(chainRPC: Bool) throws -> (body: [String: Any], signature: String)? {
         _ = prsh.stop()
-        prsh = try PrshProcess(repo: repo, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                     "--facilitator", facilitator.url, "--facilitator-timeout", "1"]
-                                   + (chainRPC ? ["--chain-rpc", facilitator.rpcURL] : []))
+        prsh = try PrshProcess(
+            repo: repo,
+            payments: [
+                "--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                "--facilitator", facilitator.url, "--facilitator-timeout", "1",
+            ]
+                + (chainRPC ? ["--chain-rpc", facilitator.rpcURL] : []))
         let body = manifest("gamma", port: 3206)
         let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
         try facilitator.mode("slow", delay: 3)
-        let slow = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let slow = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(slow.status, 503, slow.message)
         XCTAssertTrue(prsh.records.isEmpty)
         // The facilitator finishes the transfer after pr.sh stopped waiting.
@@ -89,12 +101,14 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(unpaid.status, 402)
         XCTAssertEqual(unpaid.code, "payment_required")
         XCTAssertEqual(unpaid.headers["cache-control"], "no-store")
-        let required = try XCTUnwrap(unpaid.headers["payment-required"].flatMap { HeaderCoding.decode(PaymentRequired.self, from: $0) })
+        let required = try XCTUnwrap(
+            unpaid.headers["payment-required"].flatMap { HeaderCoding.decode(PaymentRequired.self, from: $0) })
         XCTAssertEqual(required.x402Version, 2)
         XCTAssertEqual(required.resource?.url, prsh.url + "/v1/pr")
         let terms = try XCTUnwrap(required.accepts.first)
-        XCTAssertEqual([terms.scheme, terms.network, terms.amount, terms.payTo.lowercased(), terms.asset],
-                       ["exact", "eip155:84532", "50000", payTo, "0x036CbD53842c5426634e7929541eC2318f3dCF7e"])
+        XCTAssertEqual(
+            [terms.scheme, terms.network, terms.amount, terms.payTo.lowercased(), terms.asset],
+            ["exact", "eip155:84532", "50000", payTo, "0x036CbD53842c5426634e7929541eC2318f3dCF7e"])
         XCTAssertEqual(terms.extra?["name"], .string("USDC"))
         XCTAssertTrue(prsh.records.isEmpty)
 
@@ -114,8 +128,11 @@ final class PaymentTests: XCTestCase {
         // The payer owns the prim it created, recorded by pr.sh in the merge commit.
         let owner = try XCTUnwrap(try file("state/owners/gamma.yaml"))
         XCTAssertTrue(owner.contains("wallet: \(alice.address)") && owner.contains("pr: 1"), owner)
-        XCTAssertFalse(prsh.output.contains(try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: manifest("delta", port: 3207)).prefix(40)),
-                       "pr.sh logged a payment header")
+        XCTAssertFalse(
+            prsh.output.contains(
+                try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: manifest("delta", port: 3207)).prefix(40)
+            ),
+            "pr.sh logged a payment header")
     }
 
     func testPaymentsThatDoNotPayAreRefusedAndTakeNothing() throws {
@@ -147,7 +164,8 @@ final class PaymentTests: XCTestCase {
             XCTAssertEqual(answer.status, 402, "\(what): \(answer.message)")
             XCTAssertNotNil(answer.headers["payment-required"], what)
         }
-        let garbage = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": "not a payment"])
+        let garbage = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": "not a payment"])
         XCTAssertEqual(garbage.status, 400, garbage.message)
         XCTAssertEqual(garbage.field, "PAYMENT-SIGNATURE")
         XCTAssertTrue(prsh.records.isEmpty)
@@ -166,7 +184,8 @@ final class PaymentTests: XCTestCase {
         let first = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: header(good))
         XCTAssertEqual(first.status, 201, first.message)
         XCTAssertEqual(first.json["author"] as? String, alice.address)
-        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: manifest("delta", port: 3207), headers: header(good))
+        let again = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: manifest("delta", port: 3207), headers: header(good))
         XCTAssertEqual(again.status, 409, again.message)
         XCTAssertTrue(again.message.contains("already used"), again.message)
         XCTAssertEqual(prsh.records.count, 1)
@@ -181,8 +200,9 @@ final class PaymentTests: XCTestCase {
         let statuses = Mutex20()
         let url = prsh.url
         DispatchQueue.concurrentPerform(iterations: 20) { index in
-            let response = try? HTTPClient.request("POST", url + "/v1/pr", headers: ["Content-Type": "application/json", "PAYMENT-SIGNATURE": signature],
-                                                   body: Array(bodies[index]), timeout: 60)
+            let response = try? HTTPClient.request(
+                "POST", url + "/v1/pr", headers: ["Content-Type": "application/json", "PAYMENT-SIGNATURE": signature],
+                body: Array(bodies[index]), timeout: 60)
             statuses.append(response?.status ?? -1)
         }
         let all = statuses.values.sorted()
@@ -199,7 +219,8 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(created.body["state"] as? String, "merged", created.raw)
 
         // Bob changes alice's prim: green, but it waits for alice.
-        let change = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "bob was here"))
+        let change = try PythonPayer.pay(
+            bob, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "bob was here"))
         XCTAssertEqual(change.status, 201, change.raw)
         XCTAssertEqual(change.body["state"] as? String, "open", change.raw)
         XCTAssertEqual(change.body["awaited_owners"] as? [String], [alice.address], change.raw)
@@ -235,38 +256,49 @@ final class PaymentTests: XCTestCase {
 
         // A package folder belongs to its prim: files for a prim that does not exist are refused, free.
         let beforeSquat = try facilitator.settleCalls
-        let squat = try PythonPayer.pay(carol, "POST", prsh.url + "/v1/pr", json: PrshProcess.manifest(["state/packages/zeta/NOTES.md": "hello\n"]))
+        let squat = try PythonPayer.pay(
+            carol, "POST", prsh.url + "/v1/pr", json: PrshProcess.manifest(["state/packages/zeta/NOTES.md": "hello\n"]))
         XCTAssertEqual(squat.status, 400, squat.raw)
         XCTAssertEqual(try facilitator.settleCalls, beforeSquat)
         XCTAssertNil(try file("state/packages/zeta/NOTES.md"))
         XCTAssertNil(try file("state/owners/zeta.yaml"), "no owner record for a prim that does not exist")
 
         // Merging a red PR is refused before payment.
-        let red = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr",
-                                      json: PrshProcess.manifest(["state/prims/eta.yaml": Prims.yaml("eta", port: 3208).replacingOccurrences(of: "port:", with: "env: [NOPE_KEY]\nport:")]))
+        let red = try PythonPayer.pay(
+            bob, "POST", prsh.url + "/v1/pr",
+            json: PrshProcess.manifest([
+                "state/prims/eta.yaml": Prims.yaml("eta", port: 3208).replacingOccurrences(
+                    of: "port:", with: "env: [NOPE_KEY]\nport:")
+            ]))
         XCTAssertEqual(red.body["green"] as? Bool, false, red.raw)
         let beforeRed = try facilitator.settleCalls
-        let merge = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(red.body["pr_number"] as? Int))/merge")
+        let merge = try PythonPayer.pay(
+            bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(red.body["pr_number"] as? Int))/merge")
         XCTAssertEqual(merge.status, 409, merge.raw)
         XCTAssertEqual(try facilitator.settleCalls, beforeRed)
 
         // Closing your own PR is a paid call that works.
-        let other = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "again"))
-        let closed = try PythonPayer.pay(bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(other.body["pr_number"] as? Int))/close")
+        let other = try PythonPayer.pay(
+            bob, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "again"))
+        let closed = try PythonPayer.pay(
+            bob, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(other.body["pr_number"] as? Int))/close")
         XCTAssertEqual(closed.body["state"] as? String, "closed", closed.raw)
         XCTAssertEqual(closed.paymentResponse?["success"] as? Bool, true)
 
         // An owner may decline a stranger's change to its prim: a paid close.
-        let stranger = try PythonPayer.pay(carol, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "carol's"))
+        let stranger = try PythonPayer.pay(
+            carol, "POST", prsh.url + "/v1/pr", json: manifest("gamma", port: 3206, description: "carol's"))
         XCTAssertEqual(stranger.body["state"] as? String, "open", stranger.raw)
-        let declined = try PythonPayer.pay(alice, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(stranger.body["pr_number"] as? Int))/close")
+        let declined = try PythonPayer.pay(
+            alice, "POST", prsh.url + "/v1/pr/\(try XCTUnwrap(stranger.body["pr_number"] as? Int))/close")
         XCTAssertEqual(declined.status, 200, declined.raw)
         XCTAssertEqual(declined.body["state"] as? String, "closed", declined.raw)
     }
 
     func testRateLimitsHoldPerProvenPayer() throws {
         for index in 0..<3 {
-            let answer = try PythonPayer.pay(alice, "POST", prsh.url + "/v1/pr", json: manifest("p\(index)", port: 3300 + index))
+            let answer = try PythonPayer.pay(
+                alice, "POST", prsh.url + "/v1/pr", json: manifest("p\(index)", port: 3300 + index))
             XCTAssertEqual(answer.status, 201, answer.raw)
         }
         let settled = try facilitator.settleCalls
@@ -283,7 +315,8 @@ final class PaymentTests: XCTestCase {
         let body = manifest("gamma", port: 3206)
         let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
         try facilitator.mode("pending")
-        let pending = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let pending = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(pending.status, 503, pending.message)
         XCTAssertEqual(pending.headers["retry-after"], "5")
         XCTAssertNil(pending.headers["payment-required"], "pr.sh does not ask for another payment")
@@ -291,12 +324,14 @@ final class PaymentTests: XCTestCase {
         XCTAssertTrue(prsh.records.isEmpty)
 
         try facilitator.mode("down")
-        let down = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let down = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(down.status, 503, down.message)
         XCTAssertTrue(prsh.records.isEmpty)
 
         try facilitator.mode("normal")
-        let done = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let done = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(done.status, 201, done.message)
         XCTAssertEqual(prsh.records.count, 1)
         XCTAssertEqual(try facilitator.transfers.count, 1)
@@ -306,7 +341,8 @@ final class PaymentTests: XCTestCase {
     func testASettleThatTimesOutButWentThroughIsNotChargedAgainOrRefused() throws {
         guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: true) else { return }
         try facilitator.mode("normal")
-        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let again = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
         XCTAssertEqual(prsh.records.count, 1)
         XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
@@ -326,13 +362,16 @@ final class PaymentTests: XCTestCase {
         try facilitator.mode("normal")
         var own = terms
         own.payTo = carol.wallet.address.checksummed
-        let spent = HTTPFacilitator(url: facilitator.url).settle(try alice.wallet.pay(own, resource: nil, now: now(), nonce: nonce),
-                                                                requirements: own, payer: alice.wallet.address)
+        let spent = HTTPFacilitator(url: facilitator.url).settle(
+            try alice.wallet.pay(own, resource: nil, now: now(), nonce: nonce),
+            requirements: own, payer: alice.wallet.address)
         guard case .settled = spent else { return XCTFail("alice could not spend her own nonce: \(spent)") }
         for attempt in 1...2 {
             let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: header(payment))
             XCTAssertEqual(again.status, 402, "attempt \(attempt): \(again.message)")
-            XCTAssertTrue(again.message.contains("nonce_spent_elsewhere") || again.message.contains("failed to settle"), again.message)
+            XCTAssertTrue(
+                again.message.contains("nonce_spent_elsewhere") || again.message.contains("failed to settle"),
+                again.message)
         }
         XCTAssertTrue(prsh.records.isEmpty, "no PR was opened")
         XCTAssertEqual(try facilitator.balance(payTo), 0, "pay-to received nothing")
@@ -344,7 +383,8 @@ final class PaymentTests: XCTestCase {
     func testARefusalAfterAnUnclearSettleThatPaidStillGetsTheWork() throws {
         guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: true) else { return }
         try facilitator.mode("verdict400")
-        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let again = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 201, again.message)
         XCTAssertEqual(prsh.records.count, 1)
         XCTAssertEqual(try facilitator.balance(alice.address), funds - 50000, "charged once")
@@ -355,7 +395,8 @@ final class PaymentTests: XCTestCase {
     func testWithoutAChainLookupAnUnconfirmedPaymentIsHeld() throws {
         guard let (body, signature) = try settleThatTimesOutButPays(chainRPC: false) else { return }
         try facilitator.mode("normal")
-        let held = try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+        let held = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(held.status, 503, held.message)
         XCTAssertTrue(held.message.contains("no chain lookup (--chain-rpc)"), held.message)
         XCTAssertNil(held.headers["payment-required"], "pr.sh does not ask for another payment")
@@ -371,8 +412,10 @@ final class PaymentTests: XCTestCase {
         let url = prsh.url
         let data = Array(try JSONSerialization.data(withJSONObject: body))
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let response = try? HTTPClient.request("POST", url + "/v1/pr", headers: ["Content-Type": "application/json", "PAYMENT-SIGNATURE": signatures[index]],
-                                                   body: data, timeout: 60)
+            let response = try? HTTPClient.request(
+                "POST", url + "/v1/pr",
+                headers: ["Content-Type": "application/json", "PAYMENT-SIGNATURE": signatures[index]],
+                body: data, timeout: 60)
             statuses.append(response?.status ?? -1)
         }
         XCTAssertEqual(statuses.values.sorted(), [201, 409])
@@ -382,11 +425,19 @@ final class PaymentTests: XCTestCase {
     func testAPaymentUsedBeforeARestartIsStillUsed() throws {
         let body = manifest("gamma", port: 3206)
         let signature = try PythonPayer.sign(alice, "POST", prsh.url + "/v1/pr", json: body)
-        XCTAssertEqual(try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature]).status, 201)
+        XCTAssertEqual(
+            try prsh.request("POST", "/v1/pr", wallet: nil, body: body, headers: ["PAYMENT-SIGNATURE": signature])
+                .status, 201)
         XCTAssertEqual(prsh.stop(), 0)
-        prsh = try PrshProcess(repo: repo, dataDir: prsh.dataDir, payments: ["--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
-                                                                           "--facilitator", facilitator.url])
-        let again = try prsh.request("POST", "/v1/pr", wallet: nil, body: manifest("delta", port: 3207), headers: ["PAYMENT-SIGNATURE": signature])
+        prsh = try PrshProcess(
+            repo: repo, dataDir: prsh.dataDir,
+            payments: [
+                "--payments", "on", "--pay-to", payTo, "--network", LocalFacilitator.network,
+                "--facilitator", facilitator.url,
+            ])
+        let again = try prsh.request(
+            "POST", "/v1/pr", wallet: nil, body: manifest("delta", port: 3207),
+            headers: ["PAYMENT-SIGNATURE": signature])
         XCTAssertEqual(again.status, 409, again.message)
         XCTAssertEqual(try facilitator.settleCalls, 1)
     }

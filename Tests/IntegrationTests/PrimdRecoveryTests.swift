@@ -14,12 +14,15 @@ final class PrimdRecoveryTests: XCTestCase {
         let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", poll: 600)
         defer { _ = primd.stop() }
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
-        let pdns = pid_t(try String(contentsOfFile: "\(testbed.directory)/pdns.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let pdns = pid_t(
+            try String(contentsOfFile: "\(testbed.directory)/pdns.pid", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines))!
         XCTAssertEqual(kill(pdns, SIGSTOP), 0)
         var resumed = false
         defer { if !resumed { kill(pdns, SIGCONT) } }
 
-        let added = try repo.commit(["prims/p2.yaml": "id: p2\nstatus: testing\nport: 3466\n"], message: "add p2 during an outage")
+        let added = try repo.commit(
+            ["prims/p2.yaml": "id: p2\nstatus: testing\nport: 3466\n"], message: "add p2 during an outage")
         XCTAssertEqual(try HTTPClient.request("POST", primd.url + "/reconcile", body: [], timeout: 5).status, 202)
         primd.waitForAttemptToEnd(added, "the commit during the outage", timeout: 90)
         let blocked = (primd.status()?["blocked"] as? [[String: Any]] ?? []).compactMap { $0["prim"] as? String }
@@ -31,7 +34,9 @@ final class PrimdRecoveryTests: XCTestCase {
         XCTAssertEqual(kill(pdns, SIGCONT), 0)
         resumed = true
         XCTAssertEqual(try HTTPClient.request("POST", primd.url + "/reconcile", body: [], timeout: 5).status, 202)
-        primd.waitFor("p2 to be deployed after the outage", timeout: 60) { testbed.viaCaddy("p2.prim.test").1.contains("p2.sh") }
+        primd.waitFor("p2 to be deployed after the outage", timeout: 60) {
+            testbed.viaCaddy("p2.prim.test").1.contains("p2.sh")
+        }
         primd.waitFor("the outage to leave the status") { primd.status()?["blocked"] == nil }
     }
 
@@ -46,8 +51,12 @@ final class PrimdRecoveryTests: XCTestCase {
         // objects itself, holding the blob on the sending side).
         let port = try freePort()
         let base = (repo.bare as NSString).deletingLastPathComponent
-        let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
-                                                    "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")
+        let daemon = Command.spawn(
+            "/usr/bin/git",
+            [
+                "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
+                "--base-path=\(base)", base,
+            ], stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
         let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
         let listening = Date().addingTimeInterval(10)
@@ -59,8 +68,10 @@ final class PrimdRecoveryTests: XCTestCase {
         defer { _ = primd.stop() }
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
         let good = primd.status()?["last_applied_revision"] as? String
-        try FileManager.default.createDirectory(atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
-        XCTAssertEqual(try Command.run("/usr/bin/truncate", ["-s", "300M", "\(repo.work)/state/packages/beta/big.bin"]).status, 0)
+        try FileManager.default.createDirectory(
+            atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
+        XCTAssertEqual(
+            try Command.run("/usr/bin/truncate", ["-s", "300M", "\(repo.work)/state/packages/beta/big.bin"]).status, 0)
         let big = try repo.commit([:], message: "a 300 MB file in beta's package")
         primd.waitForAttemptToEnd(big, "the large commit", timeout: 60)
         let message = primd.status()?["last_attempt_error"] as? String ?? ""
@@ -81,13 +92,18 @@ final class PrimdRecoveryTests: XCTestCase {
         let primd = try PrimdProcess(testbed: testbed, repo: repo.bare, poll: 1)
         defer { _ = primd.stop() }
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
-        try FileManager.default.createDirectory(atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: "\(repo.work)/state/packages/beta", withIntermediateDirectories: true)
         for index in 1...3 {
             // Random, so git cannot compress it away.
-            XCTAssertEqual(try Command.shell("head -c 60000000 /dev/urandom > '\(repo.work)/state/packages/beta/blob\(index).bin'").status, 0)
+            XCTAssertEqual(
+                try Command.shell("head -c 60000000 /dev/urandom > '\(repo.work)/state/packages/beta/blob\(index).bin'")
+                    .status, 0)
         }
         let big = try repo.commit([:], message: "180 MB in beta's package")
-        primd.waitFor("the large commit to be applied", timeout: 120) { primd.status()?["last_applied_revision"] as? String == big }
+        primd.waitFor("the large commit to be applied", timeout: 120) {
+            primd.status()?["last_applied_revision"] as? String == big
+        }
         let peak = primd.peakKilobytes
         XCTAssertGreaterThan(peak, 0)
         XCTAssertLessThan(peak, 250 * 1024, "primd's peak memory (\(peak) kB) holds at most one 60 MB file at a time")

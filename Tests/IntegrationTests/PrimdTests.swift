@@ -8,9 +8,12 @@ import XCTest
 final class PrimdTests: PrimdTestCase {
     /// Starts primd; it polls every second unless a test relies on the webhook.
     func start(_ extra: String = "", secret: String? = nil, url: String? = nil, poll: Int = 1) throws -> PrimdProcess {
-        let process = try PrimdProcess(testbed: testbed, repo: url ?? "file://\(repo.bare)", extra: extra, secret: secret, poll: poll)
+        let process = try PrimdProcess(
+            testbed: testbed, repo: url ?? "file://\(repo.bare)", extra: extra, secret: secret, poll: poll)
         primd = process
-        process.waitFor("the first revision to be applied") { process.status()?["last_applied_revision"] as? String != nil }
+        process.waitFor("the first revision to be applied") {
+            process.status()?["last_applied_revision"] as? String != nil
+        }
         return process
     }
 
@@ -30,13 +33,17 @@ final class PrimdTests: PrimdTestCase {
         try repo.commit(["prims/gamma.yaml": gamma()], message: "add gamma")
         let body = Array("{\"ref\":\"refs/heads/main\"}".utf8)
         let started = Date()
-        let bad = try HTTPClient.request("POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": "sha256=00"], body: body)
+        let bad = try HTTPClient.request(
+            "POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": "sha256=00"], body: body)
         XCTAssertEqual(bad.status, 401)
         let signature = WebhookSignature.sign(body, secret: Array("hook-secret".utf8))
-        let accepted = try HTTPClient.request("POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": signature], body: body)
+        let accepted = try HTTPClient.request(
+            "POST", primd.url + "/hooks/git", headers: ["X-Hub-Signature-256": signature], body: body)
         XCTAssertEqual(accepted.status, 202)
         primd.waitFor("gamma to answer through Caddy") { testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh") }
-        print("commit-to-live via webhook: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (includes the service's own start)")
+        print(
+            "commit-to-live via webhook: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (includes the service's own start)"
+        )
 
         let metrics = primd.get("/metrics")?.text ?? ""
         XCTAssertTrue(metrics.contains("prim_applies_total{outcome=\"converged\"} 2"), metrics)
@@ -49,16 +56,22 @@ final class PrimdTests: PrimdTestCase {
         let primd = try start()
         let good = primd.status()?["last_applied_revision"] as? String
         let files = testbed.liveFiles()
-        let bad = try repo.commit(["prims/beta.yaml": "id: beta\nstatus: testing\nport: [3202\n"], message: "broken yaml")
+        let bad = try repo.commit(
+            ["prims/beta.yaml": "id: beta\nstatus: testing\nport: [3202\n"], message: "broken yaml")
         primd.waitForAttemptToEnd(bad, "the invalid commit", timeout: 40)
         let stalled = primd.condition("Stalled")
         XCTAssertEqual(stalled?["status"] as? Bool, true)
         XCTAssertEqual(stalled?["reason"] as? String, "InvalidState")
-        XCTAssertTrue((stalled?["message"] as? String ?? "").contains("state/prims/beta.yaml:3:7: error: invalid YAML"), "\(stalled ?? [:])")
+        XCTAssertTrue(
+            (stalled?["message"] as? String ?? "").contains("state/prims/beta.yaml:3:7: error: invalid YAML"),
+            "\(stalled ?? [:])")
         XCTAssertEqual(primd.status()?["last_applied_revision"] as? String, good, "the good revision still serves")
         XCTAssertEqual(testbed.liveFiles(), files, "nothing changed")
-        let fixed = try repo.commit(["prims/beta.yaml": ConvergedState.files(betaPort: 3207)["prims/beta.yaml"]!], message: "fix beta")
-        primd.waitFor("the fixed commit to be applied", timeout: 40) { primd.status()?["last_applied_revision"] as? String == fixed }
+        let fixed = try repo.commit(
+            ["prims/beta.yaml": ConvergedState.files(betaPort: 3207)["prims/beta.yaml"]!], message: "fix beta")
+        primd.waitFor("the fixed commit to be applied", timeout: 40) {
+            primd.status()?["last_applied_revision"] as? String == fixed
+        }
         XCTAssertEqual(primd.condition("Ready")?["status"] as? Bool, true)
         XCTAssertEqual(testbed.viaCaddy("beta.prim.test").0, 200)
     }
@@ -71,14 +84,19 @@ final class PrimdTests: PrimdTestCase {
         try "wrong-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let serverToken = "\(testbed.directory)/server-token"
         try "right-token".write(toFile: serverToken, atomically: true, encoding: .utf8)
-        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, serverToken], stdout: "/dev/null", stderr: "/dev/null")
+        let server = Command.spawn(
+            Paths.repo("scripts/git-http-server"), ["\(port)", root, serverToken], stdout: "/dev/null",
+            stderr: "/dev/null")
         defer { kill(server, SIGTERM); _ = Command.wait(server) }
         let url = "http://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
         let deadline = Date().addingTimeInterval(10)
-        while (try? HTTPClient.request("GET", url + "/info/refs?service=git-upload-pack", timeout: 1))?.status != 401 && Date() < deadline { usleep(50_000) }
+        while (try? HTTPClient.request("GET", url + "/info/refs?service=git-upload-pack", timeout: 1))?.status != 401
+            && Date() < deadline
+        { usleep(50_000) }
 
         // A rotated token is read on the next fetch: no restart.
-        try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(tokenFile)\n", refusal: "refused the token") {
+        try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(tokenFile)\n", refusal: "refused the token")
+        {
             try "right-token".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         }
     }
@@ -108,8 +126,10 @@ final class PrimdTests: PrimdTestCase {
         let root = (repo.bare as NSString).deletingLastPathComponent
         let port = try freePort()
         try "token".write(toFile: "\(dir)/token", atomically: true, encoding: .utf8)
-        let server = Command.spawn(Paths.repo("scripts/git-http-server"), ["\(port)", root, "\(dir)/token", authority.certificate, authority.key],
-                                   stdout: "/dev/null", stderr: "/dev/null")
+        let server = Command.spawn(
+            Paths.repo("scripts/git-http-server"),
+            ["\(port)", root, "\(dir)/token", authority.certificate, authority.key],
+            stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(server, SIGTERM); _ = Command.wait(server) }
         let url = "https://localhost:\(port)/\((repo.bare as NSString).lastPathComponent)"
         waitForListener(port)
@@ -117,8 +137,10 @@ final class PrimdTests: PrimdTestCase {
         // controller.ca_file names the wrong authority: the certificate is refused, nothing is applied.
         try FileManager.default.copyItem(atPath: authority.otherCA, toPath: "\(dir)/trusted.pem")
         // The right authority in the same file is read at the next fetch: no restart.
-        try assertFetchRefusedUntilFixed(url: url, extra: "  token_file: \(dir)/token\n  ca_file: \(dir)/trusted.pem\n",
-                                         refusal: "name its PEM file in controller.ca_file") {
+        try assertFetchRefusedUntilFixed(
+            url: url, extra: "  token_file: \(dir)/token\n  ca_file: \(dir)/trusted.pem\n",
+            refusal: "name its PEM file in controller.ca_file"
+        ) {
             try FileManager.default.removeItem(atPath: "\(dir)/trusted.pem")
             try FileManager.default.copyItem(atPath: authority.ca, toPath: "\(dir)/trusted.pem")
         }
@@ -132,44 +154,61 @@ final class PrimdTests: PrimdTestCase {
         // Ask gamma through Caddy every 20 ms for as long as the broken commit is being attempted.
         let caddy = testbed.environment["CADDY_HTTP"]!
         let prober = Prober {
-            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "gamma.prim.test"], timeout: 5))?.text.contains("gamma.sh") ?? false
+            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "gamma.prim.test"], timeout: 5))?.text
+                .contains("gamma.sh") ?? false
         }
-        let broken = try repo.commit(["prims/gamma.yaml": gamma(command: "/usr/bin/python3 -c 'raise SystemExit(1)'")], message: "break gamma")
+        let broken = try repo.commit(
+            ["prims/gamma.yaml": gamma(command: "/usr/bin/python3 -c 'raise SystemExit(1)'")], message: "break gamma")
         primd.waitFor("the broken commit to be attempted and rolled back", timeout: 60) {
-            primd.status()?["last_attempted_revision"] as? String == broken && (primd.status()?["rolled_back"] as? [String: String])?["gamma"] != nil
+            primd.status()?["last_attempted_revision"] as? String == broken
+                && (primd.status()?["rolled_back"] as? [String: String])?["gamma"] != nil
         }
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 20, "the prober reached gamma throughout")
         XCTAssertEqual(failed, 0, "gamma never stopped answering")
-        XCTAssertEqual((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" }?["up"] as? Bool, true,
-                       "the running version is reported up")
+        XCTAssertEqual(
+            (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" }?["up"] as? Bool,
+            true,
+            "the running version is reported up")
         let status = try XCTUnwrap(primd.status())
         XCTAssertEqual(status["last_applied_revision"] as? String, good)
         XCTAssertEqual((status["rolled_back"] as? [String: String])?["gamma"], good)
         XCTAssertEqual(primd.condition("Ready")?["reason"] as? String, "HealthCheckFailed")
-        XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"), "gamma answers again at the good revision")
-        XCTAssertTrue(try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma@.service", encoding: .utf8).contains("server.py --name gamma.sh"))
+        XCTAssertTrue(
+            testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"), "gamma answers again at the good revision")
+        XCTAssertTrue(
+            try String(contentsOfFile: "\(testbed.unitDir)/prim-gamma@.service", encoding: .utf8).contains(
+                "server.py --name gamma.sh"))
         let shown = try testbed.primctl(["status"])
         XCTAssertTrue(shown.stdout.contains("Applied revision:   \(good)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Attempted revision: \(broken)"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("Ready        False HealthCheckFailed"), shown.stdout)
-        XCTAssertTrue(shown.stdout.contains("held at \(good.prefix(12)): commit \(broken.prefix(12)) failed its gate"), shown.stdout)
+        XCTAssertTrue(
+            shown.stdout.contains("held at \(good.prefix(12)): commit \(broken.prefix(12)) failed its gate"),
+            shown.stdout)
         // The failed commit is attempted once; `primctl reconcile --force` attempts it again.
         let generations = try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count
         primd.waitForFetches(2, seeing: broken)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
-        let config = try String(contentsOfFile: testbed.config, encoding: .utf8) + "controller:\n  listen: 127.0.0.1:\(primd.port)\n"
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count, generations)
+        let config =
+            try String(contentsOfFile: testbed.config, encoding: .utf8)
+            + "controller:\n  listen: 127.0.0.1:\(primd.port)\n"
         try config.write(toFile: "\(testbed.directory)/ctl.yaml", atomically: true, encoding: .utf8)
         let forced = try Primctl.run(["reconcile", "--force", "--config", "\(testbed.directory)/ctl.yaml"])
         XCTAssertEqual(forced.status, 0, forced.stderr)
         primd.waitFor("a forced second attempt", timeout: 60) {
-            ((try? FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count) ?? 0) >= generations + 2
+            ((try? FileManager.default.contentsOfDirectory(atPath: "\(testbed.dataDir)/generations").count) ?? 0)
+                >= generations + 2
         }
         // The fix is the version already running (a revert): nothing restarts, and nothing says
         // "rolled back" any more.
         let fix = try repo.commit(["prims/gamma.yaml": gamma()], message: "revert: gamma as it was")
-        primd.waitFor("the fix to be applied", timeout: 60) { primd.status()?["last_applied_revision"] as? String == fix }
-        let fixed = try XCTUnwrap((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" })
+        primd.waitFor("the fix to be applied", timeout: 60) {
+            primd.status()?["last_applied_revision"] as? String == fix
+        }
+        let fixed = try XCTUnwrap(
+            (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" })
         XCTAssertNil(fixed["rolled_back_to"], "\(fixed)")
         let after = try testbed.primctl(["status"])
         XCTAssertFalse(after.stdout.contains("held at"), after.stdout)
@@ -181,13 +220,21 @@ final class PrimdTests: PrimdTestCase {
     /// that stops running leaves the status.
     func testADeclarationOnlyChangeIsCheckedAtOnceAndAStoppedPrimLeavesTheStatus() throws {
         let primd = try start()
-        func beta() -> [String: Any]? { (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "beta" } }
+        func beta() -> [String: Any]? {
+            (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "beta" }
+        }
         XCTAssertEqual(beta()?["up"] as? Bool, true, "\(String(describing: beta()))")
         let invocation = try testbed.unitProperty("prim-beta.service", "InvocationID")
-        let paid = ConvergedState.files()["prims/beta.yaml"]! + "routes_map:\n  - route: POST /v1/beta\n    errors: [{ status: 402, code: payment_required }]\n"
-        let declared = try repo.commit(["prims/beta.yaml": paid], message: "beta declares a paid route its code does not serve")
-        primd.waitFor("the route change to be applied") { primd.status()?["last_applied_revision"] as? String == declared }
-        XCTAssertEqual(try testbed.unitProperty("prim-beta.service", "InvocationID"), invocation, "nothing restarted beta")
+        let paid =
+            ConvergedState.files()["prims/beta.yaml"]!
+            + "routes_map:\n  - route: POST /v1/beta\n    errors: [{ status: 402, code: payment_required }]\n"
+        let declared = try repo.commit(
+            ["prims/beta.yaml": paid], message: "beta declares a paid route its code does not serve")
+        primd.waitFor("the route change to be applied") {
+            primd.status()?["last_applied_revision"] as? String == declared
+        }
+        XCTAssertEqual(
+            try testbed.unitProperty("prim-beta.service", "InvocationID"), invocation, "nothing restarted beta")
         let checked = try XCTUnwrap(beta())
         XCTAssertEqual(checked["revision"] as? String, declared)
         XCTAssertEqual(checked["up"] as? Bool, false, "\(checked)")
@@ -195,10 +242,13 @@ final class PrimdTests: PrimdTestCase {
         XCTAssertEqual(routes.first?["route"] as? String, "POST /v1/beta")
         XCTAssertEqual(routes.first?["outcome"] as? String, "failed", "\(routes)")
 
-        let stopped = try repo.commit(["prims/beta.yaml": paid.replacingOccurrences(of: "status: testing", with: "status: hold")], message: "hold beta")
+        let stopped = try repo.commit(
+            ["prims/beta.yaml": paid.replacingOccurrences(of: "status: testing", with: "status: hold")],
+            message: "hold beta")
         primd.waitFor("beta to be held") { primd.status()?["last_applied_revision"] as? String == stopped }
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive")
-        XCTAssertNil(beta(), "a prim that no longer runs has no health entry: \(String(describing: primd.status()?["prims"]))")
+        XCTAssertNil(
+            beta(), "a prim that no longer runs has no health entry: \(String(describing: primd.status()?["prims"]))")
         XCTAssertNotNil((primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "alpha" })
     }
 
@@ -216,14 +266,19 @@ final class PrimdTests: PrimdTestCase {
         let drift = primd.status()?["drift_events"] as? [String: Int] ?? [:]
         XCTAssertEqual(drift["unit.prim-beta@.service"], 1)
         XCTAssertEqual(drift["caddy_fragment.alpha.caddy"], 1)
-        XCTAssertTrue(primd.get("/metrics")?.text.contains("prim_drift_events_total{resource=\"unit.prim-beta@.service\"} 1") ?? false)
+        XCTAssertTrue(
+            primd.get("/metrics")?.text.contains("prim_drift_events_total{resource=\"unit.prim-beta@.service\"} 1")
+                ?? false)
         _ = primd.stop()
 
-        let warn = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n  drift_mode: warn\n", poll: 1)
+        let warn = try PrimdProcess(
+            testbed: testbed, repo: "file://\(repo.bare)", extra: "  drift_interval: 1\n  drift_mode: warn\n", poll: 1)
         self.primd = warn
         warn.waitFor("primd to answer") { warn.status() != nil }
         XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("beta"), "replace"]).status, 0)
-        warn.waitFor("drift to be reported", timeout: 20) { warn.stderr.contains("drift: unit.prim-beta@.service will be start") }
+        warn.waitFor("drift to be reported", timeout: 20) {
+            warn.stderr.contains("drift: unit.prim-beta@.service will be start")
+        }
         XCTAssertEqual(try testbed.activeState("prim-beta.service"), "inactive", "warn mode changes nothing")
     }
 
@@ -235,7 +290,9 @@ final class PrimdTests: PrimdTestCase {
         try AttemptRecord(revision: poison, phase: .loading, started: Date()).save(dataDir: testbed.dataDir)
         let second = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", poll: 1)
         primd = second
-        second.waitFor("the poison commit to be reported") { second.condition("Stalled")?["reason"] as? String == "AttemptCrashed" }
+        second.waitFor("the poison commit to be reported") {
+            second.condition("Stalled")?["reason"] as? String == "AttemptCrashed"
+        }
         let message = second.condition("Stalled")?["message"] as? String ?? ""
         XCTAssertTrue(message.contains("stopped while loading and planning revision \(poison.prefix(12))"), message)
         XCTAssertTrue(message.contains("primctl reconcile --force"), message)
@@ -244,7 +301,9 @@ final class PrimdTests: PrimdTestCase {
         // Polls go on and the poison commit is not attempted.
         second.waitForFetches(2, seeing: poison)
         XCTAssertEqual(second.condition("Stalled")?["reason"] as? String, "AttemptCrashed")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"), "the poison commit was not applied")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"),
+            "the poison commit was not applied")
 
         let fixed = try repo.commit(["prims/gamma.yaml": gamma(port: 3207)], message: "the next commit")
         second.waitForAttemptToEnd(fixed, "the next commit")
@@ -257,12 +316,18 @@ final class PrimdTests: PrimdTestCase {
     func testGitDaemonAndKillNineMidApply() throws {
         let port = try freePort()
         let base = (repo.bare as NSString).deletingLastPathComponent
-        let daemon = Command.spawn("/usr/bin/git", ["daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
-                                                    "--base-path=\(base)", base], stdout: "/dev/null", stderr: "/dev/null")
+        let daemon = Command.spawn(
+            "/usr/bin/git",
+            [
+                "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
+                "--base-path=\(base)", base,
+            ], stdout: "/dev/null", stderr: "/dev/null")
         defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
         // Ready when it answers: git ls-remote through it, not a sleep.
         let listening = Date().addingTimeInterval(10)
-        while try Command.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"]).status != 0 {
+        while try Command.run(
+            "/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"]
+        ).status != 0 {
             guard Date() < listening else { return XCTFail("git daemon did not start") }
             usleep(20_000)
         }
@@ -274,9 +339,12 @@ final class PrimdTests: PrimdTestCase {
         while !FileManager.default.fileExists(atPath: journal) && Date() < deadline { usleep(2_000) }
         kill(first.pid, SIGKILL)
         _ = Command.wait(first.pid)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: journal), "primd was killed mid-apply and left its journal")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: journal), "primd was killed mid-apply and left its journal")
         let second = try start(url: url)
-        second.waitFor("convergence after kill -9", timeout: 40) { second.condition("Ready")?["status"] as? Bool == true }
+        second.waitFor("convergence after kill -9", timeout: 40) {
+            second.condition("Ready")?["status"] as? Bool == true
+        }
         XCTAssertEqual(try testbed.primctl(["diff", "--state", "\(repo.work)/state"]).status, 0)
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200)
     }
@@ -285,10 +353,14 @@ final class PrimdTests: PrimdTestCase {
         let keys = "\(testbed.directory)/keys"
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
         for name in ["allowed", "stranger"] {
-            XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", "\(keys)/\(name)"]).status, 0)
+            XCTAssertEqual(
+                try Command.run(
+                    "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", "\(keys)/\(name)"]
+                ).status, 0)
         }
         let publicKey = try String(contentsOfFile: "\(keys)/allowed.pub", encoding: .utf8).split(separator: " ")
-        try "agent@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        try "agent@prim.test \(publicKey[0]) \(publicKey[1])\n".write(
+            toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
         repo = try StateRepository(files: ConvergedState.files(), signingKey: "\(keys)/allowed")
         let primd = try start("  allowed_signers: \(keys)/allowed_signers\n")
         XCTAssertEqual(testbed.viaCaddy("alpha.prim.test").0, 200, "the signed first revision is applied")
@@ -298,7 +370,8 @@ final class PrimdTests: PrimdTestCase {
         primd.waitForAttemptToEnd(unsigned, "the unsigned commit")
         XCTAssertEqual(primd.condition("Stalled")?["reason"] as? String, "InvalidCommitSignature")
         XCTAssertTrue((primd.condition("Stalled")?["message"] as? String ?? "").contains("the commit is not signed"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"), "nothing applied")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: "\(testbed.unitDir)/prim-gamma@.service"), "nothing applied")
 
         repo.signingKey = "\(keys)/stranger"
         let stranger = try repo.commit(["prims/gamma.yaml": gamma(port: 3208)], message: "signed by a stranger")
@@ -308,7 +381,9 @@ final class PrimdTests: PrimdTestCase {
 
         repo.signingKey = "\(keys)/allowed"
         let signed = try repo.commit(["prims/gamma.yaml": gamma(port: 3210)], message: "signed")
-        primd.waitFor("the signed commit to be applied") { primd.status()?["last_applied_revision"] as? String == signed }
+        primd.waitFor("the signed commit to be applied") {
+            primd.status()?["last_applied_revision"] as? String == signed
+        }
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
     }
 }
@@ -340,10 +415,14 @@ final class Prober: @unchecked Sendable {
                 lock.withLock {
                     if let failure, Self.resetByCaddy(failure) {
                         reset += 1
-                        reasons.append(String(format: "at %.3f s (a reset by Caddy): ", Date().timeIntervalSince(started)) + failure)
+                        reasons.append(
+                            String(format: "at %.3f s (a reset by Caddy): ", Date().timeIntervalSince(started))
+                                + failure)
                     } else if let failure {
                         failed += 1
-                        if reasons.count < 5 { reasons.append(String(format: "at %.3f s: ", Date().timeIntervalSince(started)) + failure) }
+                        if reasons.count < 5 {
+                            reasons.append(String(format: "at %.3f s: ", Date().timeIntervalSince(started)) + failure)
+                        }
                     } else {
                         answered += 1
                     }
@@ -379,7 +458,10 @@ final class Prober: @unchecked Sendable {
 
     /// libcurl's words for a connection closed before any answer.
     static func resetByCaddy(_ failure: String) -> Bool {
-        ["Empty reply from server", "Failure when receiving data from the peer", "Connection reset by peer", "Send failure"]
-            .contains { failure.contains($0) }
+        [
+            "Empty reply from server", "Failure when receiving data from the peer", "Connection reset by peer",
+            "Send failure",
+        ]
+        .contains { failure.contains($0) }
     }
 }

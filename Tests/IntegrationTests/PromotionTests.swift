@@ -39,13 +39,19 @@ final class PromotionTests: XCTestCase {
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }
 
         let clock = TestClock()
-        var settings = PRService.Configuration(repository: repo.bare, dataDir: Paths.temporaryDirectory("prsh-promotion"), kinds: Kinds.registry)
+        var settings = PRService.Configuration(
+            repository: repo.bare, dataDir: Paths.temporaryDirectory("prsh-promotion"), kinds: Kinds.registry)
         settings.statePath = "state"
         settings.primd = PrimdClient(url: primd.url)
         let service = try PRService(settings, now: { clock.now })
         func open(_ id: String, port: Int, stub: String) throws -> PullRequest {
-            let manifest = Manifest(title: "Promote \(id)", files: [.init(path: "state/prims/\(id).yaml", content: prim(id, port: port, status: "live", stub: stub))])
-            return try XCTUnwrap(try awaitResult { try await service.open(manifest, wallet: Wallets.alice) }.pullRequest)
+            let manifest = Manifest(
+                title: "Promote \(id)",
+                files: [
+                    .init(path: "state/prims/\(id).yaml", content: prim(id, port: port, status: "live", stub: stub))
+                ])
+            return try XCTUnwrap(
+                try awaitResult { try await service.open(manifest, wallet: Wallets.alice) }.pullRequest)
         }
         func promotion(_ pr: PullRequest) -> Check? { pr.checks.first { $0.name == .promotion } }
 
@@ -53,28 +59,37 @@ final class PromotionTests: XCTestCase {
         let red = try open("bad", port: 3242, stub: "--ok \"POST /v1/e\"")
         XCTAssertEqual(red.state, .open)
         XCTAssertEqual(promotion(red)?.status, .failure)
-        XCTAssertTrue(promotion(red)?.summary.contains("POST /v1/e without payment answered 200") ?? false, "\(String(describing: promotion(red)))")
+        XCTAssertTrue(
+            promotion(red)?.summary.contains("POST /v1/e without payment answered 200") ?? false,
+            "\(String(describing: promotion(red)))")
 
         // echo passes, but has not for 10 minutes yet: pending, and the PR waits.
         let waiting = try open("echo", port: 3241, stub: "--paid \"POST /v1/e\"")
         XCTAssertEqual(waiting.state, .open)
         XCTAssertEqual(promotion(waiting)?.status, .pending, "\(String(describing: promotion(waiting)))")
-        XCTAssertTrue(promotion(waiting)?.summary.contains("of 10 minutes") ?? false, "\(String(describing: promotion(waiting)))")
-        XCTAssertEqual(try GitRepository.open(repo.bare).branchHead("main"), primd.status()?["last_applied_revision"] as? String, "main did not move")
+        XCTAssertTrue(
+            promotion(waiting)?.summary.contains("of 10 minutes") ?? false, "\(String(describing: promotion(waiting)))")
+        XCTAssertEqual(
+            try GitRepository.open(repo.bare).branchHead("main"), primd.status()?["last_applied_revision"] as? String,
+            "main did not move")
         clock.advance(9 * 60)
         _ = try awaitResult { try await service.refreshAll() }
-        XCTAssertEqual(try awaitResult { try await service.pullRequest(waiting.number) }.state, .open, "9 minutes is not 10")
+        XCTAssertEqual(
+            try awaitResult { try await service.pullRequest(waiting.number) }.state, .open, "9 minutes is not 10")
 
         // The minimum is measured on primd's clock, not pr.sh's: eleven minutes pass there (its record
         // moved back as a restart finds it, the same code still running): green, merged.
         XCTAssertEqual(primd.stop(), 0)
         let file = "\(testbed.dataDir)/status.json"
-        var record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        var record = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         let iso = ISO8601DateFormatter()
         record["prims"] = (record["prims"] as? [[String: Any]] ?? []).map { health in
             var health = health
             for key in ["passing_since", "checked_at"] {
-                if let text = health[key] as? String, let date = iso.date(from: text) { health[key] = iso.string(from: date.addingTimeInterval(-11 * 60)) }
+                if let text = health[key] as? String, let date = iso.date(from: text) {
+                    health[key] = iso.string(from: date.addingTimeInterval(-11 * 60))
+                }
             }
             return health
         }
@@ -88,6 +103,7 @@ final class PromotionTests: XCTestCase {
         let merged = try awaitResult { try await reader.pullRequest(waiting.number) }
         XCTAssertEqual(merged.state, .merged, "\(merged.checks)")
         XCTAssertEqual(promotion(merged)?.status, .success)
-        XCTAssertEqual(try awaitResult { try await reader.pullRequest(red.number) }.state, .open, "the red one still waits")
+        XCTAssertEqual(
+            try awaitResult { try await reader.pullRequest(red.number) }.state, .open, "the red one still waits")
     }
 }

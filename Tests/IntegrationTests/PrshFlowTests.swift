@@ -37,18 +37,23 @@ final class PrshFlowTests: XCTestCase {
     /// A prim already blocked on main (a key with no source) does not turn others' PRs red, but a PR
     /// that makes it live does, with the key and the ways to supply it.
     func testAPRThatTurnsAPrimLiveWithoutASourceForItsKeyIsRed() throws {
-        let gamma = Prims.yaml("gamma", port: 3206).replacingOccurrences(of: "status: testing\n", with: "status: testing\nenv: [GAMMA_KEY]\n")
+        let gamma = Prims.yaml("gamma", port: 3206).replacingOccurrences(
+            of: "status: testing\n", with: "status: testing\nenv: [GAMMA_KEY]\n")
         try repo.commit(["prims/gamma.yaml": gamma], message: "gamma, its key to come")
         let prsh = try start()
         // Blocked on main already: an unrelated PR stays green.
         let other = try prsh.open(["state/prims/delta.yaml": Prims.yaml("delta", port: 3207)], title: "Add delta")
         XCTAssertEqual(other.state, "merged", other.message)
         // Making it live without a source for its key is red, and says how to supply one.
-        let live = try prsh.open(["state/prims/gamma.yaml": gamma.replacingOccurrences(of: "status: testing", with: "status: live")], title: "gamma goes live")
+        let live = try prsh.open(
+            ["state/prims/gamma.yaml": gamma.replacingOccurrences(of: "status: testing", with: "status: live")],
+            title: "gamma goes live")
         let plan = (live.json["checks"] as? [[String: Any]])?.first { $0["name"] as? String == "plan" }
         XCTAssertEqual(plan?["status"] as? String, "failure", live.message)
         let details = (plan?["details"] as? [String] ?? []).joined(separator: "\n")
-        XCTAssertTrue(details.contains("env GAMMA_KEY has no value") && details.contains("primctl secret encrypt GAMMA_KEY --prims gamma"), details)
+        XCTAssertTrue(
+            details.contains("env GAMMA_KEY has no value")
+                && details.contains("primctl secret encrypt GAMMA_KEY --prims gamma"), details)
         XCTAssertFalse(details.contains("(already so on main)"), details)
     }
 
@@ -65,19 +70,27 @@ final class PrshFlowTests: XCTestCase {
         let merged = try main()
         XCTAssertEqual(merged, added.json["merged_commit"] as? String)
         XCTAssertTrue(try GitRepository.open(repo.bare).isAncestor(before, of: merged), "a fast-forward, not a rewrite")
-        XCTAssertEqual(try repo.git(["-C", repo.bare, "rev-list", "--count", "\(before)..main"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "1")
-        XCTAssertEqual(try repo.git(["-C", repo.bare, "log", "-1", "--format=%an", "main"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), Wallets.alice)
+        XCTAssertEqual(
+            try repo.git(["-C", repo.bare, "rev-list", "--count", "\(before)..main"]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines), "1")
+        XCTAssertEqual(
+            try repo.git(["-C", repo.bare, "log", "-1", "--format=%an", "main"]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines), Wallets.alice)
 
         // alpha is live: the PR opens, green, and waits.
-        let change = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "faster")], wallet: Wallets.bob)
+        let change = try prsh.open(
+            ["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "faster")],
+            wallet: Wallets.bob)
         XCTAssertEqual(change.status, 201, change.message)
         XCTAssertEqual(change.state, "open")
         XCTAssertEqual(change.json["green"] as? Bool, true)
-        XCTAssertEqual(change.json["approval_reasons"] as? [String], [
-            "it changes prim 'alpha', which receives secret API_KEY: its code or command could send it anywhere (rule secret-holder)",
-            "prim 'alpha' is live",
-            "prim 'alpha' has no owner on record (it is the operator's); an operator approves changes to it",
-        ])
+        XCTAssertEqual(
+            change.json["approval_reasons"] as? [String],
+            [
+                "it changes prim 'alpha', which receives secret API_KEY: its code or command could send it anywhere (rule secret-holder)",
+                "prim 'alpha' is live",
+                "prim 'alpha' has no owner on record (it is the operator's); an operator approves changes to it",
+            ])
         let number = try XCTUnwrap(change.number)
         XCTAssertEqual(try main(), merged)
 
@@ -108,21 +121,31 @@ final class PrshFlowTests: XCTestCase {
 
     func testMainMovingUnderAPullRequestReappliesOrReportsTheConflict() throws {
         let prsh = try start()
-        let alpha = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v2")])
+        let alpha = try prsh.open([
+            "state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v2")
+        ])
         XCTAssertEqual(alpha.state, "open")
         // Someone else changes beta on main: no overlap, so approval re-applies the manifest on the new main.
-        let moved = try repo.commit(["prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: moved\nstatus: testing\nport: 3202\n"], message: "beta by hand")
+        let moved = try repo.commit(
+            ["prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: moved\nstatus: testing\nport: 3202\n"],
+            message: "beta by hand")
         let approved = try prsh.request("POST", "/v1/pr/\(alpha.number!)/approve", token: PrshProcess.operatorToken)
         XCTAssertEqual(approved.state, "merged", approved.message)
         let head = try main()
         XCTAssertTrue(try GitRepository.open(repo.bare).isAncestor(moved, of: head))
         XCTAssertTrue(try file("state/prims/beta.yaml", at: head)?.contains("moved") ?? false)
         XCTAssertTrue(try file("state/prims/alpha.yaml", at: head)?.contains("v2") ?? false)
-        XCTAssertEqual((approved.json["checks"] as? [[String: Any]])?.first?["base"] as? String, moved, "checks re-ran on the new main")
+        XCTAssertEqual(
+            (approved.json["checks"] as? [[String: Any]])?.first?["base"] as? String, moved,
+            "checks re-ran on the new main")
 
         // The same file changed on main: a conflict is reported, nothing merges, nothing is overwritten.
-        let again = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v3")])
-        let mainChange = try repo.commit(["prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "by hand")], message: "alpha by hand")
+        let again = try prsh.open([
+            "state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v3")
+        ])
+        let mainChange = try repo.commit(
+            ["prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "by hand")],
+            message: "alpha by hand")
         let conflict = try prsh.request("POST", "/v1/pr/\(again.number!)/approve", token: PrshProcess.operatorToken)
         XCTAssertEqual(conflict.status, 409)
         XCTAssertEqual(conflict.field, "state/prims/alpha.yaml")
@@ -143,7 +166,9 @@ final class PrshFlowTests: XCTestCase {
         XCTAssertEqual(red.json["green"] as? Bool, false)
         let validate = (red.json["checks"] as? [[String: Any]])?.first
         XCTAssertEqual(validate?["base"] as? String, taken)
-        XCTAssertTrue((red.json["diagnostics"] as? [String])?.contains { $0.contains("[duplicate-port]") } ?? false, "\(red.json)")
+        XCTAssertTrue(
+            (red.json["diagnostics"] as? [String])?.contains { $0.contains("[duplicate-port]") } ?? false, "\(red.json)"
+        )
         let approval = try prsh.request("POST", "/v1/pr/\(port.number!)/approve", token: PrshProcess.operatorToken)
         XCTAssertEqual(approval.status, 200, "the approval is recorded")
         XCTAssertEqual(approval.state, "open", "but a red PR does not merge")
@@ -164,7 +189,9 @@ final class PrshFlowTests: XCTestCase {
         XCTAssertEqual(duplicate.status, 200, "the same manifest returns the open PR")
         XCTAssertEqual(duplicate.number, first.number)
 
-        let other = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "y")], wallet: Wallets.bob)
+        let other = try prsh.open(
+            ["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "y")],
+            wallet: Wallets.bob)
         XCTAssertEqual(other.status, 409)
         XCTAssertEqual(other.code, "conflict")
         XCTAssertEqual(other.error["pr_number"] as? Int, first.number)
@@ -187,7 +214,9 @@ final class PrshFlowTests: XCTestCase {
         // cooldown_after_red: 2 — two red submissions, then even a good one waits.
         let bad = ["state/prims/q.yaml": "id: q\nport: 3201\nstatus: testing\n"]
         XCTAssertEqual(try prsh.open(bad, wallet: Wallets.carol).status, 400)
-        XCTAssertEqual(try prsh.open(["state/prims/q.yaml": "id: q\nport: 70000\nstatus: testing\n"], wallet: Wallets.carol).status, 400)
+        XCTAssertEqual(
+            try prsh.open(["state/prims/q.yaml": "id: q\nport: 70000\nstatus: testing\n"], wallet: Wallets.carol)
+                .status, 400)
         let cooling = try prsh.open(["state/prims/q.yaml": Prims.yaml("q", port: 3400)], wallet: Wallets.carol)
         XCTAssertEqual(cooling.status, 429)
         XCTAssertTrue(cooling.message.contains("cooling down"), cooling.message)
@@ -201,9 +230,14 @@ final class PrshFlowTests: XCTestCase {
         XCTAssertEqual(prAfter.state, "open")
         XCTAssertEqual(prAfter.json["checks"] as? NSArray, prBefore.json["checks"] as? NSArray)
         XCTAssertEqual(prAfter.json["head"] as? String, prBefore.json["head"] as? String)
-        XCTAssertEqual(try restarted.open(["state/prims/p9.yaml": Prims.yaml("p9", port: 3309)]).status, 429, "the hourly counter survived")
-        XCTAssertEqual(try restarted.open(["state/prims/q.yaml": Prims.yaml("q", port: 3400)], wallet: Wallets.carol).status, 429, "the cool-down survived")
-        XCTAssertEqual(try restarted.open(["state/prims/r.yaml": Prims.yaml("r", port: 3401)], wallet: Wallets.bob).status, 201)
+        XCTAssertEqual(
+            try restarted.open(["state/prims/p9.yaml": Prims.yaml("p9", port: 3309)]).status, 429,
+            "the hourly counter survived")
+        XCTAssertEqual(
+            try restarted.open(["state/prims/q.yaml": Prims.yaml("q", port: 3400)], wallet: Wallets.carol).status, 429,
+            "the cool-down survived")
+        XCTAssertEqual(
+            try restarted.open(["state/prims/r.yaml": Prims.yaml("r", port: 3401)], wallet: Wallets.bob).status, 201)
         XCTAssertEqual((try restarted.request("GET", "/v1/prs?state=all").json["pull_requests"] as? [Any])?.count, 5)
     }
 
@@ -213,7 +247,17 @@ final class PrshFlowTests: XCTestCase {
         var settings = PRService.Configuration(repository: repo.bare, dataDir: dataDir, kinds: Kinds.registry)
         settings.statePath = "state"
         let service = try PRService(settings, now: { clock.now })
-        let pr = try XCTUnwrap(try awaitResult { try await service.open(Manifest(title: "t", files: [.init(path: "state/prims/alpha.yaml", content: Prims.yaml("alpha", port: 3201, status: "live", description: "z"))]), wallet: Wallets.alice) }.pullRequest)
+        let pr = try XCTUnwrap(
+            try awaitResult {
+                try await service.open(
+                    Manifest(
+                        title: "t",
+                        files: [
+                            .init(
+                                path: "state/prims/alpha.yaml",
+                                content: Prims.yaml("alpha", port: 3201, status: "live", description: "z"))
+                        ]), wallet: Wallets.alice)
+            }.pullRequest)
         XCTAssertEqual(pr.state, PullRequest.State.open)
         clock.advance(6 * 86400)
         XCTAssertEqual(try awaitResult { try await service.sweep() }, [], "6 days is not stale")
@@ -229,7 +273,10 @@ final class PrshFlowTests: XCTestCase {
     func testSignedMergesVerifyAgainstTheAllowedSigners() throws {
         let keys = Paths.temporaryDirectory("prsh-key")
         try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        XCTAssertEqual(try Command.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]).status, 0)
+        XCTAssertEqual(
+            try Command.run(
+                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]
+            ).status, 0)
         let prsh = try start(["--signing-key", "\(keys)/prsh"])
         let answer = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3206)])
         XCTAssertEqual(answer.state, "merged", answer.message)
@@ -237,10 +284,15 @@ final class PrshFlowTests: XCTestCase {
         let signature = try XCTUnwrap(try repository.signature(of: "main"))
         let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
         let allowed = SSHSignature.allowedSigners("prsh@prim.test \(publicKey[0]) \(publicKey[1])\n")
-        XCTAssertEqual(SSHSignature.verify(armored: signature.signature, data: signature.signedData, allowed: allowed), .valid(principal: "prsh@prim.test"))
+        XCTAssertEqual(
+            SSHSignature.verify(armored: signature.signature, data: signature.signedData, allowed: allowed),
+            .valid(principal: "prsh@prim.test"))
         // git itself agrees.
-        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(toFile: "\(keys)/allowed", atomically: true, encoding: .utf8)
-        let verify = try repo.git(["-C", repo.bare, "-c", "gpg.ssh.allowedSignersFile=\(keys)/allowed", "verify-commit", "main"])
+        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(
+            toFile: "\(keys)/allowed", atomically: true, encoding: .utf8)
+        let verify = try repo.git([
+            "-C", repo.bare, "-c", "gpg.ssh.allowedSignersFile=\(keys)/allowed", "verify-commit", "main",
+        ])
         XCTAssertEqual(verify.status, 0, verify.stderr)
         XCTAssertTrue(verify.stderr.contains("Good \"git\" signature for prsh@prim.test"), verify.stderr)
     }

@@ -23,20 +23,28 @@ final class PrshGitHubForgeTests: XCTestCase {
             let tokenFile = "\(dir)/token"
             try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
             let apiPort = try freePort(), gitPort = try freePort()
-            let api = Command.spawn(Paths.repo("scripts/github-contract-server"),
-                                    ["\(apiPort)", "prim/state", repo.bare, token, authority.certificate, authority.key],
-                                    stdout: "/dev/null", stderr: "/dev/null")
-            let git = Command.spawn(Paths.repo("scripts/git-http-server"),
-                                    ["\(gitPort)", (repo.bare as NSString).deletingLastPathComponent, tokenFile, authority.certificate, authority.key],
-                                    stdout: "/dev/null", stderr: "/dev/null")
+            let api = Command.spawn(
+                Paths.repo("scripts/github-contract-server"),
+                ["\(apiPort)", "prim/state", repo.bare, token, authority.certificate, authority.key],
+                stdout: "/dev/null", stderr: "/dev/null")
+            let git = Command.spawn(
+                Paths.repo("scripts/git-http-server"),
+                [
+                    "\(gitPort)", (repo.bare as NSString).deletingLastPathComponent, tokenFile, authority.certificate,
+                    authority.key,
+                ],
+                stdout: "/dev/null", stderr: "/dev/null")
             pids = [api, git]
             waitForListener(apiPort)
             waitForListener(gitPort)
             apiURL = "https://localhost:\(apiPort)"
-            prsh = try PrshProcess(repo: repo, extra: [
-                "--forge", "github", "--github-api", apiURL, "--github-repo", "prim/state",
-                "--github-git-url", "https://localhost:\(gitPort)/\((repo.bare as NSString).lastPathComponent)",
-                "--github-token-file", tokenFile, "--github-ca-file", authority.ca] + extra)
+            prsh = try PrshProcess(
+                repo: repo,
+                extra: [
+                    "--forge", "github", "--github-api", apiURL, "--github-repo", "prim/state",
+                    "--github-git-url", "https://localhost:\(gitPort)/\((repo.bare as NSString).lastPathComponent)",
+                    "--github-token-file", tokenFile, "--github-ca-file", authority.ca,
+                ] + extra)
         }
 
         func stop() {
@@ -46,13 +54,16 @@ final class PrshGitHubForgeTests: XCTestCase {
         }
 
         func pull(_ number: Int) throws -> [String: Any] {
-            let response = try HTTPClient.request("GET", "\(apiURL)/repos/prim/state/pulls/\(number)", headers: ["Authorization": "Bearer \(token)"],
-                                                  caFile: authority.ca)
+            let response = try HTTPClient.request(
+                "GET", "\(apiURL)/repos/prim/state/pulls/\(number)", headers: ["Authorization": "Bearer \(token)"],
+                caFile: authority.ca)
             return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
         }
 
         func calls() throws -> [[String: Any]] {
-            try JSONSerialization.jsonObject(with: Data(try HTTPClient.request("GET", apiURL + "/_contract/log", caFile: authority.ca).body)) as? [[String: Any]] ?? []
+            try JSONSerialization.jsonObject(
+                with: Data(try HTTPClient.request("GET", apiURL + "/_contract/log", caFile: authority.ca).body))
+                as? [[String: Any]] ?? []
         }
     }
 
@@ -77,18 +88,29 @@ final class PrshGitHubForgeTests: XCTestCase {
         XCTAssertEqual(first["labels"] as? [String], ["agent-pr"])
         XCTAssertEqual(first["merged"] as? Bool, true, "GitHub sees the PR's head on main")
         let log = try calls()
-        XCTAssertEqual(log.map { "\($0["method"]!) \($0["path"]!)" }, [
-            "POST /pulls", "POST /issues/1/labels", "POST /statuses/\(head)", "POST /statuses/\(head)", "POST /issues/1/comments",
-        ])
-        XCTAssertEqual(log.compactMap { ($0["body"] as? [String: Any])?["context"] as? String }, ["pr.sh/validate", "pr.sh/plan"])
-        XCTAssertTrue(log.allSatisfy { $0["accept"] as? String == "application/vnd.github+json" && $0["api_version"] as? String == "2022-11-28" })
+        XCTAssertEqual(
+            log.map { "\($0["method"]!) \($0["path"]!)" },
+            [
+                "POST /pulls", "POST /issues/1/labels", "POST /statuses/\(head)", "POST /statuses/\(head)",
+                "POST /issues/1/comments",
+            ])
+        XCTAssertEqual(
+            log.compactMap { ($0["body"] as? [String: Any])?["context"] as? String }, ["pr.sh/validate", "pr.sh/plan"])
+        XCTAssertTrue(
+            log.allSatisfy {
+                $0["accept"] as? String == "application/vnd.github+json" && $0["api_version"] as? String == "2022-11-28"
+            })
 
         // A live prim waits; main moves meanwhile; approval re-applies the manifest on the new main,
         // and the PR (whose own head never reached main) is commented on and closed.
-        let change = try prsh.open(["state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v2")])
+        let change = try prsh.open([
+            "state/prims/alpha.yaml": Prims.yaml("alpha", port: 3201, status: "live", description: "v2")
+        ])
         XCTAssertEqual(change.state, "open", change.message)
         XCTAssertEqual(change.json["pr_url"] as? String, "https://github.com/prim/state/pull/2")
-        let moved = try repo.commit(["prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: moved\nstatus: testing\nport: 3202\n"], message: "beta by hand")
+        let moved = try repo.commit(
+            ["prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: moved\nstatus: testing\nport: 3202\n"],
+            message: "beta by hand")
         let approved = try prsh.request("POST", "/v1/pr/\(change.number!)/approve", token: PrshProcess.operatorToken)
         XCTAssertEqual(approved.state, "merged", approved.message)
         let merged = try XCTUnwrap(approved.json["merged_commit"] as? String)
@@ -96,7 +118,9 @@ final class PrshGitHubForgeTests: XCTestCase {
         XCTAssertTrue(try GitRepository.open(repo.bare).isAncestor(moved, of: merged))
         let second = try pull(2)
         XCTAssertEqual(second["state"] as? String, "closed")
-        XCTAssertTrue((second["comments"] as? [String])?.contains { $0.contains("merged as \(merged.prefix(12))") } ?? false, "\(second)")
+        XCTAssertTrue(
+            (second["comments"] as? [String])?.contains { $0.contains("merged as \(merged.prefix(12))") } ?? false,
+            "\(second)")
         XCTAssertEqual(approved.json["forge_problem"] as? String, nil)
     }
 
@@ -118,8 +142,11 @@ final class PrshGitHubForgeTests: XCTestCase {
         let merged = try XCTUnwrap(added.json["merged_commit"] as? String)
         var deployment: [String: Any] = [:]
         primd.waitFor("the deployment status on GitHub", timeout: 40) {
-            deployment = ((try? fake.calls()) ?? []).last { ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
-                && ($0["body"] as? [String: Any])?["state"] as? String != "pending" } ?? [:]
+            deployment =
+                ((try? fake.calls()) ?? []).last {
+                    ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
+                        && ($0["body"] as? [String: Any])?["state"] as? String != "pending"
+                } ?? [:]
             return !deployment.isEmpty
         }
         XCTAssertEqual(deployment["path"] as? String, "/statuses/\(merged)")
@@ -129,7 +156,10 @@ final class PrshGitHubForgeTests: XCTestCase {
         let comments = try fake.pull(1)["comments"] as? [String] ?? []
         XCTAssertTrue(comments.contains { $0.hasPrefix("pr.sh: deployment live:") }, "\(comments)")
         // Before it was live, GitHub saw it pending.
-        XCTAssertTrue(try fake.calls().contains { ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
-            && ($0["body"] as? [String: Any])?["state"] as? String == "pending" })
+        XCTAssertTrue(
+            try fake.calls().contains {
+                ($0["body"] as? [String: Any])?["context"] as? String == "pr.sh/deployment"
+                    && ($0["body"] as? [String: Any])?["state"] as? String == "pending"
+            })
     }
 }

@@ -18,14 +18,16 @@ final class PrshServiceTests: XCTestCase {
         try PrshProcess.operatorToken.write(toFile: "\(parent)/token", atomically: true, encoding: .utf8)
         try "hook".write(toFile: "\(parent)/hook-secret", atomically: true, encoding: .utf8)
         XCTAssertEqual(try Command.run("/bin/chown", ["-R", "prsh:prsh", home]).status, 0)
-        XCTAssertEqual(try Command.run("/bin/chown", ["root:prsh", "\(parent)/token", "\(parent)/hook-secret"]).status, 0)
+        XCTAssertEqual(
+            try Command.run("/bin/chown", ["root:prsh", "\(parent)/token", "\(parent)/hook-secret"]).status, 0)
         chmod("\(parent)/token", 0o640)
         chmod("\(parent)/hook-secret", 0o640)
         chmod(parent, 0o755)
 
         let binaries = "\(parent)/bin"
         try FileManager.default.createDirectory(atPath: binaries, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), toPath: "\(binaries)/prsh")
+        try FileManager.default.copyItem(
+            atPath: Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), toPath: "\(binaries)/prsh")
         let port = try freePort()
         let unit = try String(contentsOfFile: Paths.repo("deploy/prsh.service"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/prsh", with: "\(binaries)/prsh")
@@ -43,17 +45,28 @@ final class PrshServiceTests: XCTestCase {
 
         let url = "http://127.0.0.2:\(port)"
         let deadline = Date().addingTimeInterval(20)
-        while (try? HTTPClient.request("GET", url + "/", timeout: 1))?.status != 200 && Date() < deadline { usleep(50_000) }
-        let body = try JSONSerialization.data(withJSONObject: ["title": "Add gamma", "files": [["path": "state/prims/gamma.yaml", "content": Prims.yaml("gamma", port: 3206)]]])
-        let answer = try HTTPClient.request("POST", url + "/v1/pr", headers: ["X-Wallet": Wallets.alice], body: Array(body))
+        while (try? HTTPClient.request("GET", url + "/", timeout: 1))?.status != 200 && Date() < deadline {
+            usleep(50_000)
+        }
+        let body = try JSONSerialization.data(withJSONObject: [
+            "title": "Add gamma",
+            "files": [["path": "state/prims/gamma.yaml", "content": Prims.yaml("gamma", port: 3206)]],
+        ])
+        let answer = try HTTPClient.request(
+            "POST", url + "/v1/pr", headers: ["X-Wallet": Wallets.alice], body: Array(body))
         XCTAssertEqual(answer.status, 201, answer.text)
         XCTAssertTrue(answer.text.contains("\"state\" : \"merged\""), answer.text)
-        XCTAssertNotNil(try GitRepository.open("\(home)/state.git").file("state/prims/gamma.yaml", at: "main"), "merged into the repository it owns")
-        let owner = try FileManager.default.attributesOfItem(atPath: "\(home)/data/prs/1.json")[.ownerAccountName] as? String
+        XCTAssertNotNil(
+            try GitRepository.open("\(home)/state.git").file("state/prims/gamma.yaml", at: "main"),
+            "merged into the repository it owns")
+        let owner =
+            try FileManager.default.attributesOfItem(atPath: "\(home)/data/prs/1.json")[.ownerAccountName] as? String
         XCTAssertEqual(owner, "prsh", "records are written as prsh")
 
         XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", ["prsh.service", "replace"]).status, 0)
         try testbed.waitUntil("prsh.service", is: "inactive", timeout: 30)
-        XCTAssertEqual(try testbed.unitProperty("prsh.service", "Result", interface: "org.freedesktop.systemd1.Service"), "success")
+        XCTAssertEqual(
+            try testbed.unitProperty("prsh.service", "Result", interface: "org.freedesktop.systemd1.Service"), "success"
+        )
     }
 }

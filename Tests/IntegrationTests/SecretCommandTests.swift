@@ -14,20 +14,28 @@ final class SecretCommandTests: FreshTestbedCase {
 
         let list = try testbed.primctl(["secret", "list", "--state", state, "--format", "json"])
         XCTAssertEqual(list.status, 0, list.stdout + list.stderr)
-        XCTAssertFalse(list.stdout.contains("old-value-never-shown") || list.stdout.contains("first-secret"), "no value is shown")
-        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any], list.stdout)
-        let entries = Dictionary(uniqueKeysWithValues: try XCTUnwrap(document["secrets"] as? [[String: Any]]).map { ($0["name"] as! String, $0) })
+        XCTAssertFalse(
+            list.stdout.contains("old-value-never-shown") || list.stdout.contains("first-secret"), "no value is shown")
+        let document = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any], list.stdout)
+        let entries = Dictionary(
+            uniqueKeysWithValues: try XCTUnwrap(document["secrets"] as? [[String: Any]]).map {
+                ($0["name"] as! String, $0)
+            })
         XCTAssertEqual(entries["API_KEY"]?["source"] as? String, "store")
         XCTAssertEqual(entries["API_KEY"]?["prims"] as? [String], ["alpha"])
         XCTAssertEqual(entries["WAITS_KEY"]?["source"] as? String, "missing")
         XCTAssertEqual(entries["OLD_KEY"]?["source"] as? String, "unused")
         XCTAssertEqual(entries["LATER_KEY"]?["source"] as? String, "not-needed", "its prim is not deployed here")
         let human = try testbed.primctl(["secret", "list", "--state", state])
-        XCTAssertTrue(human.stdout.contains("OLD_KEY") && human.stdout.contains("primctl secret rm OLD_KEY"), human.stdout)
+        XCTAssertTrue(
+            human.stdout.contains("OLD_KEY") && human.stdout.contains("primctl secret rm OLD_KEY"), human.stdout)
 
         // The plan names the unused value too.
         let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertTrue(diff.stdout.contains("this host's store holds secret OLD_KEY, which no secrets/*.yaml declares"), diff.stdout)
+        XCTAssertTrue(
+            diff.stdout.contains("this host's store holds secret OLD_KEY, which no secrets/*.yaml declares"),
+            diff.stdout)
 
         let rm = try testbed.primctl(["secret", "rm", "OLD_KEY"])
         XCTAssertEqual(rm.status, 0, rm.stdout + rm.stderr)
@@ -47,8 +55,12 @@ final class SecretCommandTests: FreshTestbedCase {
         state = try writeTree(files)
         let validate = try testbed.primctl(["validate", "--state", state])
         XCTAssertEqual(validate.status, 1)
-        XCTAssertTrue(validate.stdout.contains("secret 'API_KEY' names prim 'alpha', which is not declared"), validate.stdout)
-        XCTAssertTrue(validate.stdout.contains("if the prim was removed, remove secrets/API_KEY.yaml (no other prim gets this secret)"), validate.stdout)
+        XCTAssertTrue(
+            validate.stdout.contains("secret 'API_KEY' names prim 'alpha', which is not declared"), validate.stdout)
+        XCTAssertTrue(
+            validate.stdout.contains(
+                "if the prim was removed, remove secrets/API_KEY.yaml (no other prim gets this secret)"),
+            validate.stdout)
         XCTAssertFalse(validate.stdout.contains("did you mean"), validate.stdout)
     }
 }

@@ -13,14 +13,16 @@ final class StateDirectoryTests: FreshTestbedCase {
 
     func testAPrimKeepsItsDataAcrossVersionsAloneAndAfterRemoval() throws {
         let config = try String(contentsOfFile: testbed.config, encoding: .utf8)
-        let stateDir = try XCTUnwrap(config.split(separator: "\n").first { $0.hasPrefix("state_dir: ") }?.dropFirst("state_dir: ".count))
+        let stateDir = try XCTUnwrap(
+            config.split(separator: "\n").first { $0.hasPrefix("state_dir: ") }?.dropFirst("state_dir: ".count))
         let tallyDir = "/var/lib/\(stateDir)/tally"
         var files = ConvergedState.files()
         func tally(port: Int) -> String {
             "id: tally\nname: tally.sh\nstatus: live\nport: \(port)\ndeploy:\n  command: /usr/bin/python3 packages/stub/server.py --name tally.sh --counter\n"
         }
         files["prims/tally.yaml"] = tally(port: 3218)
-        files["prims/peeker.yaml"] = "id: peeker\nname: peeker.sh\nstatus: testing\nport: 3219\ndeploy:\n  command: /usr/bin/python3 packages/stub/server.py --name peeker.sh --peek \(tallyDir)/count\n"
+        files["prims/peeker.yaml"] =
+            "id: peeker\nname: peeker.sh\nstatus: testing\nport: 3219\ndeploy:\n  command: /usr/bin/python3 packages/stub/server.py --name peeker.sh --peek \(tallyDir)/count\n"
         state = try writeTree(files)
         func apply() throws -> CommandResult {
             let result = try testbed.primctl(["apply", "--state", state, "--yes"])
@@ -40,7 +42,8 @@ final class StateDirectoryTests: FreshTestbedCase {
         try write(Array(tally(port: 3220).utf8), to: "\(state)/prims/tally.yaml")
         _ = try apply()
         XCTAssertEqual(try count(), 4)
-        XCTAssertEqual(try HTTPClient.request("GET", "http://127.0.0.1:3220/count", timeout: 5).status, 200, "on its new port")
+        XCTAssertEqual(
+            try HTTPClient.request("GET", "http://127.0.0.1:3220/count", timeout: 5).status, 200, "on its new port")
 
         // Another prim cannot read it.
         let peek = try HTTPClient.request("GET", "http://127.0.0.1:3219/peek", timeout: 5).text
@@ -49,7 +52,8 @@ final class StateDirectoryTests: FreshTestbedCase {
         // Removed: the plan says its data is kept, and it is.
         try FileManager.default.removeItem(atPath: "\(state)/prims/tally.yaml")
         let removed = try apply()
-        XCTAssertTrue(removed.stdout.contains("prim 'tally' is removed, and its data in \(tallyDir) is kept"), removed.stdout)
+        XCTAssertTrue(
+            removed.stdout.contains("prim 'tally' is removed, and its data in \(tallyDir) is kept"), removed.stdout)
         let kept = try String(contentsOfFile: "/var/lib/private/\(stateDir)/tally/count", encoding: .utf8)
         XCTAssertEqual(kept, "5", "four counts through Caddy and one on its new port")
     }

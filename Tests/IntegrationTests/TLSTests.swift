@@ -9,8 +9,12 @@ final class TLSTests: XCTestCase {
     func tls(_ testbed: Testbed, _ name: String) -> CommandResult? {
         guard let address = (try? PowerDNSAPI(testbed: testbed).dig(name))?.first else { return nil }
         let port = testbed.environment["CADDY_HTTPS"]!.split(separator: ":")[1]
-        return try? Command.run("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", testbed.environment["PEBBLE_ROOT"]!,
-                                                  "--resolve", "\(name):\(port):\(address)", "https://\(name):\(port)/"])
+        return try? Command.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "--max-time", "5", "--cacert", testbed.environment["PEBBLE_ROOT"]!,
+                "--resolve", "\(name):\(port):\(address)", "https://\(name):\(port)/",
+            ])
     }
 
     func caddyLog(_ testbed: Testbed, mentioning name: String) -> [[String: Any]] {
@@ -37,11 +41,14 @@ final class TLSTests: XCTestCase {
             return true
         }
         XCTAssertEqual(answer, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
-        print("agent POST /v1/pr to an answer by name over TLS: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (waited \(String(format: "%.2f", seconds)) s after the merge)")
+        print(
+            "agent POST /v1/pr to an answer by name over TLS: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (waited \(String(format: "%.2f", seconds)) s after the merge)"
+        )
 
         // The record was created (and served) before the route was written and loaded.
         let log = primd.stderr.split(separator: "\n").map(String.init)
-        let record = try XCTUnwrap(log.firstIndex { $0.hasSuffix("dns_record.gamma.prim.test/A: create done") }, log.joined(separator: "\n"))
+        let record = try XCTUnwrap(
+            log.firstIndex { $0.hasSuffix("dns_record.gamma.prim.test/A: create done") }, log.joined(separator: "\n"))
         let route = try XCTUnwrap(log.firstIndex { $0.hasSuffix("caddy_fragment.gamma.caddy: create done") })
         let load = try XCTUnwrap(log[route...].firstIndex { $0.hasSuffix("caddy_config.caddy: reload done") })
         XCTAssertLessThan(record, route)
@@ -70,13 +77,15 @@ final class TLSTests: XCTestCase {
         // Forced the wrong way round: a route for a name that has no record yet, loaded into Caddy.
         let header = try String(contentsOfFile: "\(testbed.directory)/caddy/header.caddy", encoding: .utf8)
         let config = header + "\nearly.prim.test {\n\trespond \"early\" 200\n}\n"
-        let load = try HTTPClient.request("POST", HTTPAddress(testbed.environment["CADDY_ADMIN"]!), "/load",
-                                          headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 10)
+        let load = try HTTPClient.request(
+            "POST", HTTPAddress(testbed.environment["CADDY_ADMIN"]!), "/load",
+            headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 10)
         XCTAssertEqual(load.status, 200, load.text)
         var failure: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(30)
         while failure.isEmpty, Date() < deadline {
-            failure = caddyLog(testbed, mentioning: "early.prim.test").first { $0["msg"] as? String == "will retry" } ?? [:]
+            failure =
+                caddyLog(testbed, mentioning: "early.prim.test").first { $0["msg"] as? String == "will retry" } ?? [:]
             if failure.isEmpty { usleep(100_000) }
         }
         XCTAssertTrue((failure["error"] as? String ?? "").contains("Could not resolve URL"), "\(failure)")
@@ -85,7 +94,8 @@ final class TLSTests: XCTestCase {
         print("a route loaded before its record: Caddy's order failed, next attempt in \(Int(wait)) s")
 
         // The record now exists and is served, but Caddy does not try again before its backoff ends.
-        try PowerDNSAPI(testbed: testbed).replace("prim.test", name: "early.prim.test", type: "A", contents: ["127.0.0.1"])
+        try PowerDNSAPI(testbed: testbed).replace(
+            "prim.test", name: "early.prim.test", type: "A", contents: ["127.0.0.1"])
         XCTAssertEqual(try PowerDNSAPI(testbed: testbed).dig("early.prim.test"), ["127.0.0.1"])
         XCTAssertNotEqual(tls(testbed, "early.prim.test")?.status, 0, "no certificate: the name still fails over TLS")
     }

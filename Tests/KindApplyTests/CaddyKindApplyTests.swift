@@ -13,8 +13,9 @@ final class CaddyKindApplyTests: XCTestCase {
     func route(_ prim: String, port: Int, in harness: KindHarness) -> DesiredResource {
         let address = ResourceNames.fragment(prim)
         let text = "\(ResourceNames.ownershipMarker)\n\(prim).prim.test {\n\treverse_proxy 127.0.0.1:\(port)\n}\n"
-        return DesiredResource(address: address, prim: prim, path: "\(harness.config.caddyFragmentDir)/\(address.name)", content: text,
-                               keys: ["\(prim).prim.test"])
+        return DesiredResource(
+            address: address, prim: prim, path: "\(harness.config.caddyFragmentDir)/\(address.name)", content: text,
+            keys: ["\(prim).prim.test"])
     }
 
     var config: DesiredResource {
@@ -32,13 +33,16 @@ final class CaddyKindApplyTests: XCTestCase {
         let alpha = route("alpha", port: 3001, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
         let plan = harness.plan(kinds, desired: desired, live: [running([])])
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }, ["create caddy_fragment.alpha.caddy", "reload caddy_config.caddy"])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description },
+            ["create caddy_fragment.alpha.caddy", "reload caddy_config.caddy"])
 
         let generation = try harness.apply(plan, kinds, desired: desired)
 
         XCTAssertEqual(generation.outcome, .converged)
         let composed = "# header\n" + alpha.content
-        XCTAssertEqual(caddy.calls, [.check(composed), .write(path: alpha.path, content: alpha.content), .load(composed)])
+        XCTAssertEqual(
+            caddy.calls, [.check(composed), .write(path: alpha.path, content: alpha.content), .load(composed)])
         XCTAssertEqual(try harness.inventory(), ["caddy_fragment.alpha.caddy"])
     }
 
@@ -49,17 +53,25 @@ final class CaddyKindApplyTests: XCTestCase {
         let alpha = route("alpha", port: 3001, in: harness)
         let beta = route("beta", port: 3002, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, beta, config])
-        let live = [KindHarness.live(alpha, content: alpha.content.replacingOccurrences(of: "3001", with: "3999")), KindHarness.live(beta),
-                    running(["alpha.prim.test", "beta.prim.test"])]
+        let live = [
+            KindHarness.live(alpha, content: alpha.content.replacingOccurrences(of: "3001", with: "3999")),
+            KindHarness.live(beta),
+            running(["alpha.prim.test", "beta.prim.test"]),
+        ]
         let plan = harness.plan(kinds, desired: desired, live: live)
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }, ["update caddy_fragment.alpha.caddy", "reload caddy_config.caddy"])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description },
+            ["update caddy_fragment.alpha.caddy", "reload caddy_config.caddy"])
 
         _ = try harness.apply(plan, kinds, desired: desired)
 
         XCTAssertEqual(caddy.loads, ["# header\n" + alpha.content + "\n" + beta.content], "one load of every route")
         XCTAssertTrue(caddy.calls.contains(.write(path: alpha.path, content: alpha.content)))
-        XCTAssertFalse(caddy.calls.contains { if case .write(let path, _) = $0 { return path == beta.path } else { return false } },
-                       "an unchanged route file is not rewritten")
+        XCTAssertFalse(
+            caddy.calls.contains {
+                if case .write(let path, _) = $0 { return path == beta.path } else { return false }
+            },
+            "an unchanged route file is not rewritten")
     }
 
     func testARemovedRouteFileGoesAfterAConfigWithoutItIsLoaded() throws {
@@ -69,9 +81,15 @@ final class CaddyKindApplyTests: XCTestCase {
         let alpha = route("alpha", port: 3001, in: harness)
         let gone = route("gone", port: 3002, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
-        let plan = harness.plan(kinds, desired: desired, live: [KindHarness.live(alpha), KindHarness.live(gone),
-                                                                running(["alpha.prim.test", "gone.prim.test"])])
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }, ["reload caddy_config.caddy", "delete caddy_fragment.gone.caddy"])
+        let plan = harness.plan(
+            kinds, desired: desired,
+            live: [
+                KindHarness.live(alpha), KindHarness.live(gone),
+                running(["alpha.prim.test", "gone.prim.test"]),
+            ])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description },
+            ["reload caddy_config.caddy", "delete caddy_fragment.gone.caddy"])
 
         _ = try harness.apply(plan, kinds, desired: desired)
 
@@ -93,7 +111,8 @@ final class CaddyKindApplyTests: XCTestCase {
         }
         XCTAssertEqual(caddy.calls, [], "no route file written, nothing loaded")
         XCTAssertEqual(try harness.inventory(), [])
-        XCTAssertNil(ApplyJournal.interrupted(dataDir: harness.dataDir), "a check that fails stops the apply before its journal")
+        XCTAssertNil(
+            ApplyJournal.interrupted(dataDir: harness.dataDir), "a check that fails stops the apply before its journal")
     }
 
     func testALoadThatFailsIsAFailedStepAndTheApplyResumes() throws {
@@ -106,8 +125,11 @@ final class CaddyKindApplyTests: XCTestCase {
         let plan = harness.plan(kinds, desired: desired, live: [running([])])
 
         XCTAssertThrowsError(try harness.apply(plan, kinds, desired: desired))
-        XCTAssertEqual(harness.failures, ["reload caddy_config.caddy: Caddy did not load the config (a fake told to fail)"])
+        XCTAssertEqual(
+            harness.failures, ["reload caddy_config.caddy: Caddy did not load the config (a fake told to fail)"])
         let left = try XCTUnwrap(ApplyJournal.interrupted(dataDir: harness.dataDir))
-        XCTAssertEqual(left.unfinished.map(\.description), ["reload caddy_config.caddy"], "the route file is written; the load is done again")
+        XCTAssertEqual(
+            left.unfinished.map(\.description), ["reload caddy_config.caddy"],
+            "the route file is written; the load is done again")
     }
 }

@@ -27,9 +27,13 @@ final class DNSKindApplyTests: XCTestCase {
     let dns = DNSReconciler()
 
     func desired(prims: [String]) throws -> DesiredHost {
-        var files = ["hosts/h.yaml": "address: 203.0.113.10\ndomain: prim.test\nrun: /bin/true\n",
-                     "dns/prim.test.yaml": "provider: powerdns\nttl: 120\n"]
-        for (index, prim) in prims.enumerated() { files["prims/\(prim).yaml"] = "id: \(prim)\nstatus: testing\nport: \(3001 + index)\n" }
+        var files = [
+            "hosts/h.yaml": "address: 203.0.113.10\ndomain: prim.test\nrun: /bin/true\n",
+            "dns/prim.test.yaml": "provider: powerdns\nttl: 120\n",
+        ]
+        for (index, prim) in prims.enumerated() {
+            files["prims/\(prim).yaml"] = "id: \(prim)\nstatus: testing\nport: \(3001 + index)\n"
+        }
         let result = StateLoader.load(StateSnapshot(entries: files.mapValues { .file(Array($0.utf8)) }))
         XCTAssertEqual(result.errors, [])
         var config = HostConfig()
@@ -41,8 +45,9 @@ final class DNSKindApplyTests: XCTestCase {
 
     func live(_ name: String, _ contents: [String], owner prim: String) -> ObservedResource {
         let set = RRset(name: name, type: "A", ttl: 120, contents: contents)
-        return ObservedResource(address: set.address, path: "prim.test", content: set.text, digest: Digest.sha256(set.text), owned: true,
-                                prim: prim, keys: [set.name], attributes: ["contents": contents.joined(separator: "\n")])
+        return ObservedResource(
+            address: set.address, path: "prim.test", content: set.text, digest: Digest.sha256(set.text), owned: true,
+            prim: prim, keys: [set.name], attributes: ["contents": contents.joined(separator: "\n")])
     }
 
     func harness(_ provider: RecordingDNSProvider) throws -> KindHarness {
@@ -57,13 +62,16 @@ final class DNSKindApplyTests: XCTestCase {
         let harness = try harness(provider)
         let desired = try desired(prims: ["alpha", "beta"])
         let plan = harness.plan([dns], desired: desired, live: [])
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }.sorted(), ["create dns_record.alpha.prim.test/A", "create dns_record.beta.prim.test/A"])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description }.sorted(),
+            ["create dns_record.alpha.prim.test/A", "create dns_record.beta.prim.test/A"])
 
         let generation = try harness.apply(plan, [dns], desired: desired)
 
         XCTAssertEqual(generation.outcome, .converged)
         XCTAssertEqual(provider.batches.map(\.zone), ["prim.test"])
-        XCTAssertEqual(provider.batches.first?.batch.replaces.map(\.name).sorted(), ["alpha.prim.test", "beta.prim.test"])
+        XCTAssertEqual(
+            provider.batches.first?.batch.replaces.map(\.name).sorted(), ["alpha.prim.test", "beta.prim.test"])
         XCTAssertEqual(provider.batches.first?.batch.deletes, [])
         XCTAssertEqual(try harness.inventory(), ["dns_record.alpha.prim.test/A", "dns_record.beta.prim.test/A"])
     }
@@ -72,13 +80,21 @@ final class DNSKindApplyTests: XCTestCase {
         let provider = RecordingDNSProvider()
         let harness = try harness(provider)
         let desired = try desired(prims: ["alpha"])
-        let plan = harness.plan([dns], desired: desired, live: [live("alpha.prim.test", ["203.0.113.99"], owner: "alpha"),
-                                                                live("gone.prim.test", ["203.0.113.10"], owner: "gone")])
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }.sorted(), ["delete dns_record.gone.prim.test/A", "update dns_record.alpha.prim.test/A"])
+        let plan = harness.plan(
+            [dns], desired: desired,
+            live: [
+                live("alpha.prim.test", ["203.0.113.99"], owner: "alpha"),
+                live("gone.prim.test", ["203.0.113.10"], owner: "gone"),
+            ])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description }.sorted(),
+            ["delete dns_record.gone.prim.test/A", "update dns_record.alpha.prim.test/A"])
 
         _ = try harness.apply(plan, [dns], desired: desired)
 
-        let sent = provider.batches.flatMap { $0.batch.replaces.map { "replace \($0.name) \($0.contents)" } + $0.batch.deletes.map { "delete \($0.name)" } }
+        let sent = provider.batches.flatMap {
+            $0.batch.replaces.map { "replace \($0.name) \($0.contents)" } + $0.batch.deletes.map { "delete \($0.name)" }
+        }
         XCTAssertEqual(sent.sorted(), ["delete gone.prim.test", "replace alpha.prim.test [\"203.0.113.10\"]"])
         XCTAssertFalse(try harness.inventory().contains("dns_record.gone.prim.test/A"))
     }

@@ -12,11 +12,14 @@ final class FileKindApplyTests: XCTestCase {
     let releases = ReleaseReconciler()
 
     func env(_ prim: String, _ content: String, in harness: KindHarness) -> DesiredResource {
-        KindHarness.file(ResourceNames.envFile(prim), prim: prim, path: "\(harness.config.envDir)/\(prim).env", content: content, sensitive: true)
+        KindHarness.file(
+            ResourceNames.envFile(prim), prim: prim, path: "\(harness.config.envDir)/\(prim).env", content: content,
+            sensitive: true)
     }
 
     func release(_ prim: String, _ manifest: String, in harness: KindHarness) -> DesiredResource {
-        KindHarness.file(ResourceAddress(.release, prim), prim: prim, path: harness.config.paths.release(prim), content: manifest)
+        KindHarness.file(
+            ResourceAddress(.release, prim), prim: prim, path: harness.config.paths.release(prim), content: manifest)
     }
 
     func testEnvFiles_CreateUpdateAndRemove() throws {
@@ -30,14 +33,19 @@ final class FileKindApplyTests: XCTestCase {
         // alpha is new, beta's value changed, gamma is no longer declared.
         let live = [KindHarness.live(beta, content: "PORT=3002\nOLD=1\n"), KindHarness.live(gone)]
         let plan = harness.plan([envFiles], desired: desired, live: live)
-        XCTAssertEqual(plan.pending.map { JournalStep($0).description }.sorted(),
-                       ["create env_file.alpha.env", "delete env_file.gamma.env", "update env_file.beta.env"])
+        XCTAssertEqual(
+            plan.pending.map { JournalStep($0).description }.sorted(),
+            ["create env_file.alpha.env", "delete env_file.gamma.env", "update env_file.beta.env"])
 
         let generation = try harness.apply(plan, [envFiles], desired: desired)
 
         XCTAssertEqual(generation.outcome, .converged)
-        XCTAssertEqual(files.calls, [.write(path: alpha.path, content: alpha.content), .write(path: beta.path, content: beta.content),
-                                     .remove(path: gone.path)], "creations and updates first, the removal last")
+        XCTAssertEqual(
+            files.calls,
+            [
+                .write(path: alpha.path, content: alpha.content), .write(path: beta.path, content: beta.content),
+                .remove(path: gone.path),
+            ], "creations and updates first, the removal last")
         XCTAssertEqual(try harness.inventory(), ["env_file.alpha.env", "env_file.beta.env"])
         XCTAssertEqual([generation.added, generation.changed, generation.destroyed], [1, 1, 1])
     }
@@ -56,7 +64,8 @@ final class FileKindApplyTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("cannot write \(alpha.path)"), "\(error)")
         }
         XCTAssertEqual(files.calls, [], "nothing after the failed step is written")
-        XCTAssertEqual(harness.failures, ["create env_file.alpha.env: cannot write \(alpha.path) (a fake told to fail)"])
+        XCTAssertEqual(
+            harness.failures, ["create env_file.alpha.env: cannot write \(alpha.path) (a fake told to fail)"])
         XCTAssertEqual(try harness.inventory(), [], "a file that was not written is not prim's")
         let left = try XCTUnwrap(ApplyJournal.interrupted(dataDir: harness.dataDir), "the next apply resumes")
         XCTAssertEqual(left.unfinished.map(\.description), ["create env_file.alpha.env", "create env_file.beta.env"])

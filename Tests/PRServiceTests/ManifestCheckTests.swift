@@ -9,7 +9,9 @@ final class ManifestCheckTests: XCTestCase {
 
     func check(_ paths: [String], statePath: String = "state") -> ServiceError? {
         do {
-            try ManifestCheck.check(manifest(paths), policy: Policy(), statePath: statePath, limits: ManifestLimits()) { _ in nil }
+            try ManifestCheck.check(manifest(paths), policy: Policy(), statePath: statePath, limits: ManifestLimits()) {
+                _ in nil
+            }
             return nil
         } catch {
             return error
@@ -29,14 +31,22 @@ final class ManifestCheckTests: XCTestCase {
 
     /// Names that differ only in case collide on macOS and Windows: refused within a manifest and against main.
     func testCaseOnlyTwinsAreRefused() {
-        XCTAssertTrue(check(["state/packages/a/A.py", "state/packages/a/a.py"])?.message.contains("(rule case-twin)") ?? false)
-        XCTAssertTrue(check(["state/packages/a/x", "state/packages/a/x/y"])?.message.contains("as both a file and a folder") ?? false)
-        XCTAssertTrue(check(["state/packages/a/x/y", "state/packages/a/x"])?.message.contains("as both a file and a folder") ?? false)
-        let folders = ["": ["state"], "state": ["packages"], "state/packages": ["a"], "state/packages/a": ["App.py", "lib"]]
+        XCTAssertTrue(
+            check(["state/packages/a/A.py", "state/packages/a/a.py"])?.message.contains("(rule case-twin)") ?? false)
+        XCTAssertTrue(
+            check(["state/packages/a/x", "state/packages/a/x/y"])?.message.contains("as both a file and a folder")
+                ?? false)
+        XCTAssertTrue(
+            check(["state/packages/a/x/y", "state/packages/a/x"])?.message.contains("as both a file and a folder")
+                ?? false)
+        let folders = [
+            "": ["state"], "state": ["packages"], "state/packages": ["a"], "state/packages/a": ["App.py", "lib"],
+        ]
         func against(_ path: String) -> String? {
             do {
-                try ManifestCheck.check(manifest([path]), policy: Policy(), statePath: "state", limits: ManifestLimits(),
-                                        existing: { _ in nil }, names: { folders[$0] ?? [] })
+                try ManifestCheck.check(
+                    manifest([path]), policy: Policy(), statePath: "state", limits: ManifestLimits(),
+                    existing: { _ in nil }, names: { folders[$0] ?? [] })
                 return nil
             } catch {
                 return error.message
@@ -44,7 +54,9 @@ final class ManifestCheckTests: XCTestCase {
         }
         XCTAssertNil(against("state/packages/a/App.py"), "the same name is a change, not a twin")
         XCTAssertNil(against("state/packages/a/lib/x.py"))
-        XCTAssertTrue(against("state/packages/a/app.py")?.contains("differs only in case from 'state/packages/a/App.py' on main") ?? false)
+        XCTAssertTrue(
+            against("state/packages/a/app.py")?.contains("differs only in case from 'state/packages/a/App.py' on main")
+                ?? false)
         XCTAssertTrue(against("state/packages/A/x.py")?.contains("(rule case-twin)") ?? false)
         XCTAssertTrue(against("state/packages/a/LIB/x.py")?.contains("(rule case-twin)") ?? false)
     }
@@ -52,16 +64,24 @@ final class ManifestCheckTests: XCTestCase {
     func testTheBaseTreeDecidesFoldersFilesAndLinks() {
         func check(_ path: String, existing: [String: ManifestCheck.Existing]) -> String? {
             do {
-                try ManifestCheck.check(manifest([path]), policy: Policy(), statePath: "state", limits: ManifestLimits()) { existing[$0] }
+                try ManifestCheck.check(
+                    manifest([path]), policy: Policy(), statePath: "state", limits: ManifestLimits()
+                ) { existing[$0] }
                 return nil
             } catch {
                 return error.message
             }
         }
         XCTAssertNil(check("state/packages/a/x.ts", existing: ["state": .directory, "state/packages": .directory]))
-        XCTAssertTrue(check("state/packages/a/x.ts", existing: ["state/packages/a": .symlink])?.contains("symbolic link") ?? false)
-        XCTAssertTrue(check("state/packages/a/x.ts", existing: ["state/packages/a": .file])?.contains("is a file on main") ?? false)
-        XCTAssertTrue(check("state/packages/a/x.ts", existing: ["state/packages/a/x.ts": .directory])?.contains("is a folder") ?? false)
+        XCTAssertTrue(
+            check("state/packages/a/x.ts", existing: ["state/packages/a": .symlink])?.contains("symbolic link") ?? false
+        )
+        XCTAssertTrue(
+            check("state/packages/a/x.ts", existing: ["state/packages/a": .file])?.contains("is a file on main")
+                ?? false)
+        XCTAssertTrue(
+            check("state/packages/a/x.ts", existing: ["state/packages/a/x.ts": .directory])?.contains("is a folder")
+                ?? false)
     }
 
     func testContentHashIgnoresOrderButNotBoundaries() {

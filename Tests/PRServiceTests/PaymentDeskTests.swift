@@ -1,7 +1,8 @@
 import Foundation
-@testable import PRService
 import PrimX402
 import XCTest
+
+@testable import PRService
 
 /// The cashier's bookkeeping against a facilitator whose answers the test scripts (the wire to a
 /// real one is PaymentTests'). Real signatures: the Swift wallet signs every payment.
@@ -34,20 +35,27 @@ final class PaymentDeskTests: XCTestCase {
     /// What a chain lookup answers, scripted (the integration tests ask the fake chain's JSON-RPC).
     struct ScriptedLookup: TransferLookup {
         var answer: TransferEvidence
-        func evidence(payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network) -> TransferEvidence { answer }
+        func evidence(
+            payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network
+        ) -> TransferEvidence { answer }
     }
 
     func desk(_ facilitator: ScriptedFacilitator, lookup: TransferLookup? = nil) throws -> PaymentDesk {
-        try PaymentDesk(.init(network: .baseSepolia, payTo: Address("0x209693Bc6afc0C5328bA36FaF03C514EF312287C")!),
-                        facilitator: facilitator, lookup: lookup, journal: "\(directory)/payments.jsonl")
+        try PaymentDesk(
+            .init(network: .baseSepolia, payTo: Address("0x209693Bc6afc0C5328bA36FaF03C514EF312287C")!),
+            facilitator: facilitator, lookup: lookup, journal: "\(directory)/payments.jsonl")
     }
 
     func settled() -> SettleOutcome {
-        .settled(SettleResponse(success: true, payer: wallet.address.checksummed, transaction: "0xabc", network: "eip155:84532"))
+        .settled(
+            SettleResponse(
+                success: true, payer: wallet.address.checksummed, transaction: "0xabc", network: "eip155:84532"))
     }
 
     func payment(_ desk: PaymentDesk) throws -> PaymentCheck.Verified {
-        let header = HeaderCoding.encode(try wallet.pay(desk.requirements(price: 50000), resource: resource, now: UInt64(Date().timeIntervalSince1970)))
+        let header = HeaderCoding.encode(
+            try wallet.pay(
+                desk.requirements(price: 50000), resource: resource, now: UInt64(Date().timeIntervalSince1970)))
         return try desk.verify(header, price: 50000, resource: resource)
     }
 
@@ -89,7 +97,9 @@ final class PaymentDeskTests: XCTestCase {
         ]
         for (name, lookup, refusal) in cases {
             let facilitator = ScriptedFacilitator()
-            facilitator.answers = [.unknown("timed out"), .refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil)]
+            facilitator.answers = [
+                .unknown("timed out"), .refused(reason: "invalid_exact_evm_nonce_already_used", message: "used", nil),
+            ]
             try? FileManager.default.removeItem(atPath: "\(directory)/payments.jsonl")
             let cashier = try desk(facilitator, lookup: lookup)
             let verified = try payment(cashier)
@@ -129,33 +139,50 @@ final class PaymentDeskTests: XCTestCase {
         let other = Address("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")!
         let usdc = Network.baseSepolia.usdc.description
         func log(_ index: Int, _ topics: [String], value: UInt64? = nil) -> [String: Any] {
-            ["logIndex": "0x" + String(index, radix: 16), "address": usdc, "topics": topics,
-             "data": value.map { Hex.encode(UInt256($0).bytes) } ?? "0x"]
+            [
+                "logIndex": "0x" + String(index, radix: 16), "address": usdc, "topics": topics,
+                "data": value.map { Hex.encode(UInt256($0).bytes) } ?? "0x",
+            ]
         }
         let used1 = log(0, [ChainRPCLookup.authorizationUsed, ChainRPCLookup.topic(wallet.address), "0x01"])
         let used2 = log(2, [ChainRPCLookup.authorizationUsed, ChainRPCLookup.topic(wallet.address), "0x02"])
-        let batch: [String: Any] = ["status": "0x1", "logs": [
-            used1, log(1, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(other)], value: 50000),
-            used2, log(3, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(payTo)], value: 50000),
-        ]]
+        let batch: [String: Any] = [
+            "status": "0x1",
+            "logs": [
+                used1,
+                log(
+                    1, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(other)],
+                    value: 50000),
+                used2,
+                log(
+                    3, [ChainRPCLookup.transfer, ChainRPCLookup.topic(wallet.address), ChainRPCLookup.topic(payTo)],
+                    value: 50000),
+            ],
+        ]
         func verdict(_ used: [String: Any], _ receipt: [String: Any] = batch) -> TransferEvidence {
-            ChainRPCLookup.verdict(used: used, receipt: receipt, transaction: "0xt", payer: wallet.address, payTo: payTo, amount: 50000, network: .baseSepolia)
+            ChainRPCLookup.verdict(
+                used: used, receipt: receipt, transaction: "0xt", payer: wallet.address, payTo: payTo, amount: 50000,
+                network: .baseSepolia)
         }
         XCTAssertEqual(verdict(used2), .paid(transaction: "0xt"), "its own transfer pays")
-        XCTAssertEqual(verdict(used1), .elsewhere(transaction: "0xt"), "another authorization's transfer to payTo does not")
+        XCTAssertEqual(
+            verdict(used1), .elsewhere(transaction: "0xt"), "another authorization's transfer to payTo does not")
         var reverted = batch
         reverted["status"] = "0x0"
         XCTAssertEqual(verdict(used2, reverted), .elsewhere(transaction: "0xt"), "a reverted transaction paid nothing")
     }
 
     func testTheFacilitatorsURLIsNeverRepeated() {
-        XCTAssertEqual(HTTPFacilitator.endpoint("https://u:p@f.example/x402?api_key=K", "settle"), "https://u:p@f.example/x402/settle?api_key=K")
+        XCTAssertEqual(
+            HTTPFacilitator.endpoint("https://u:p@f.example/x402?api_key=K", "settle"),
+            "https://u:p@f.example/x402/settle?api_key=K")
         XCTAssertEqual(HTTPFacilitator.endpoint("https://f.example/", "settle"), "https://f.example/settle")
         XCTAssertEqual(HTTPFacilitator.endpoint("http://127.0.0.1:4020", "settle"), "http://127.0.0.1:4020/settle")
         let facilitator = HTTPFacilitator(url: "http://user:SECRET@127.0.0.1:1/x?api_key=QUERY", timeout: 1)
         let requirements = PaymentRequirements(network: .baseSepolia, amount: 1, payTo: wallet.address)
         let payment = try! wallet.pay(requirements, resource: nil, now: 1_800_000_000)
-        guard case .unknown(let why) = facilitator.settle(payment, requirements: requirements, payer: wallet.address) else {
+        guard case .unknown(let why) = facilitator.settle(payment, requirements: requirements, payer: wallet.address)
+        else {
             return XCTFail("no answer is not a verdict")
         }
         XCTAssertFalse(why.contains("SECRET") || why.contains("QUERY"), why)

@@ -17,9 +17,13 @@ final class PromotionAndDeploymentTests: XCTestCase {
     }
 
     /// A prim's entry in primd's status, checked at `checked` (default: `since` plus ten minutes) at `revision` (default: the merge).
-    func prim(_ name: String = "echo", up: Bool = true, release: String = "code1", passingSince: Date? = nil, checked: Date? = nil,
-              revision: String? = nil, extra: String = "") -> String {
-        let passing = (passingSince ?? (up ? since : nil)).map { "\"passing_since\": \"\($0.formatted(.iso8601))\"," } ?? ""
+    func prim(
+        _ name: String = "echo", up: Bool = true, release: String = "code1", passingSince: Date? = nil,
+        checked: Date? = nil,
+        revision: String? = nil, extra: String = ""
+    ) -> String {
+        let passing =
+            (passingSince ?? (up ? since : nil)).map { "\"passing_since\": \"\($0.formatted(.iso8601))\"," } ?? ""
         let checkedAt = (checked ?? since.addingTimeInterval(600)).formatted(.iso8601)
         return """
             {"prim": "\(name)", "up": \(up), "message": "\(up ? "GET / → 200; 1 of 1 declared routes conform" : "1 of 1 declared routes do not conform: POST /v1/echo without payment answered 200, expected 402 with an x402 challenge: the route is paid in routes_map")",
@@ -29,14 +33,19 @@ final class PromotionAndDeploymentTests: XCTestCase {
     }
 
     func report(_ prims: [String], blocked: String = "null", extra: String = "") throws -> Promotion.Report {
-        .status(try status("""
-            {"conditions": [], "prims": [\(prims.joined(separator: ","))], "blocked": \(blocked), "rolled_back": {}, "drift_events": {},
-             "updated": "\(since.formatted(.iso8601))" \(extra)}
-            """))
+        .status(
+            try status(
+                """
+                {"conditions": [], "prims": [\(prims.joined(separator: ","))], "blocked": \(blocked), "rolled_back": {}, "drift_events": {},
+                 "updated": "\(since.formatted(.iso8601))" \(extra)}
+                """))
     }
 
-    func check(_ report: Promotion.Report, code: String? = "code1", minutes: Int = 10, after seconds: Double) -> Check? {
-        Promotion.check([.init(prim: "echo", code: code)], report: report, minutes: minutes, now: since.addingTimeInterval(seconds), base: merged)
+    func check(_ report: Promotion.Report, code: String? = "code1", minutes: Int = 10, after seconds: Double) -> Check?
+    {
+        Promotion.check(
+            [.init(prim: "echo", code: code)], report: report, minutes: minutes, now: since.addingTimeInterval(seconds),
+            base: merged)
     }
 
     // MARK: Promotion
@@ -60,7 +69,9 @@ final class PromotionAndDeploymentTests: XCTestCase {
     /// Promotion is measured on primd's clock: pr.sh's clock 15 minutes ahead does not promote a
     /// prim that primd has seen pass for 20 s, and one behind does not hold back a prim that passed.
     func testPromotionIsMeasuredOnPrimdsClock() throws {
-        let served = { (seconds: Double) in ", \"served_at\": \"\(self.since.addingTimeInterval(seconds).formatted(.iso8601))\"" }
+        let served = { (seconds: Double) in
+            ", \"served_at\": \"\(self.since.addingTimeInterval(seconds).formatted(.iso8601))\""
+        }
         let early = try report([prim(checked: since.addingTimeInterval(20))], extra: served(20))
         XCTAssertEqual(check(early, after: 15 * 60)?.status, .pending, "20 s on primd's clock is not 10 minutes")
         let done = try report([prim(checked: since.addingTimeInterval(11 * 60))], extra: served(11 * 60))
@@ -70,7 +81,9 @@ final class PromotionAndDeploymentTests: XCTestCase {
     func testAFailingPrimIsRedWithTheRoute() throws {
         let red = try XCTUnwrap(check(try report([prim(up: false)]), after: 3600))
         XCTAssertEqual(red.status, .failure)
-        XCTAssertTrue(red.summary.contains("echo fails its gate on the host: POST /v1/echo without payment answered 200"), red.summary)
+        XCTAssertTrue(
+            red.summary.contains("echo fails its gate on the host: POST /v1/echo without payment answered 200"),
+            red.summary)
     }
 
     func testOtherCodeThanTheOneThatPassedStaysPending() throws {
@@ -80,11 +93,15 @@ final class PromotionAndDeploymentTests: XCTestCase {
     }
 
     func testNoReportIsPendingNeverGreen() throws {
-        for report in [Promotion.Report.notConfigured, .unreachable("GET /status: no answer within 3 s"), try self.report([])] {
+        for report in [
+            Promotion.Report.notConfigured, .unreachable("GET /status: no answer within 3 s"), try self.report([]),
+        ] {
             let waiting = try XCTUnwrap(check(report, minutes: 0, after: 1e6))
             XCTAssertEqual(waiting.status, .pending, waiting.summary)
         }
-        XCTAssertTrue(check(.unreachable("GET /status: no answer within 3 s"), after: 0)!.summary.contains("primd's status cannot be read"))
+        XCTAssertTrue(
+            check(.unreachable("GET /status: no answer within 3 s"), after: 0)!.summary.contains(
+                "primd's status cannot be read"))
     }
 
     /// An old passing record (primd stopped checking: the prim no longer runs, or primd is down) is not a pass.
@@ -92,11 +109,13 @@ final class PromotionAndDeploymentTests: XCTestCase {
         let stale = try XCTUnwrap(check(try report([prim(checked: since)]), after: 31 * 60))
         XCTAssertEqual(stale.status, .pending, stale.summary)
         XCTAssertTrue(stale.summary.contains("primd has not checked it since"), stale.summary)
-        XCTAssertEqual(check(try report([prim(checked: since.addingTimeInterval(30 * 60))]), after: 31 * 60)?.status, .success)
+        XCTAssertEqual(
+            check(try report([prim(checked: since.addingTimeInterval(30 * 60))]), after: 31 * 60)?.status, .success)
     }
 
     func testABlockedPrimIsRed() throws {
-        let blocked = try report([], blocked: #"[{"prim": "echo", "missing_env": ["ECHO_KEY"], "message": "env ECHO_KEY has no value"}]"#)
+        let blocked = try report(
+            [], blocked: #"[{"prim": "echo", "missing_env": ["ECHO_KEY"], "message": "env ECHO_KEY has no value"}]"#)
         XCTAssertEqual(check(blocked, after: 1e6)?.status, .failure)
     }
 
@@ -104,36 +123,44 @@ final class PromotionAndDeploymentTests: XCTestCase {
 
     func derive(_ json: String, prims: [String] = ["echo"]) throws -> Deployment {
         let later = self.later, merged = self.merged
-        return Deployment.derive(revision: merged, prims: prims, from: try status(json),
-                                 covers: { $0 == merged || $0 == later }, at: since)
+        return Deployment.derive(
+            revision: merged, prims: prims, from: try status(json),
+            covers: { $0 == merged || $0 == later }, at: since)
     }
 
     /// primd's status; `applied` (the last converged revision) is `live` unless given.
-    func statusJSON(attempted: String?, live: String?, applied: String?? = nil, prims: [String] = [], blocked: String = "null", rolledBack: String = "{}",
-                    conditions: String = "[]", error: String? = nil) -> String {
+    func statusJSON(
+        attempted: String?, live: String?, applied: String?? = nil, prims: [String] = [], blocked: String = "null",
+        rolledBack: String = "{}",
+        conditions: String = "[]", error: String? = nil
+    ) -> String {
         let converged = applied ?? live
         return """
-        {"last_attempted_revision": \(attempted.map { "\"\($0)\"" } ?? "null"), "live_revision": \(live.map { "\"\($0)\"" } ?? "null"),
-         "last_applied_revision": \(converged.map { "\"\($0)\"" } ?? "null"),
-         "last_attempt_error": \(error.map { "\"\($0)\"" } ?? "null"),
-         "conditions": \(conditions), "prims": [\(prims.joined(separator: ","))], "blocked": \(blocked), "rolled_back": \(rolledBack),
-         "drift_events": {}, "updated": "\(since.formatted(.iso8601))"}
-        """
+            {"last_attempted_revision": \(attempted.map { "\"\($0)\"" } ?? "null"), "live_revision": \(live.map { "\"\($0)\"" } ?? "null"),
+             "last_applied_revision": \(converged.map { "\"\($0)\"" } ?? "null"),
+             "last_attempt_error": \(error.map { "\"\($0)\"" } ?? "null"),
+             "conditions": \(conditions), "prims": [\(prims.joined(separator: ","))], "blocked": \(blocked), "rolled_back": \(rolledBack),
+             "drift_events": {}, "updated": "\(since.formatted(.iso8601))"}
+            """
     }
 
     func testPendingUntilPrimdHasAppliedTheCommit() throws {
         let before = try derive(statusJSON(attempted: older, live: older, prims: [prim()]))
         XCTAssertEqual(before.state, .pending)
         XCTAssertTrue(before.message.contains("primd has not applied \(merged.prefix(12)) yet"), before.message)
-        let applying = try derive(statusJSON(attempted: merged, live: older, prims: [prim()], conditions: """
-            [{"type": "Reconciling", "status": true, "reason": "Progressing", "message": "applying", "last_transition": "\(since.formatted(.iso8601))"}]
-            """))
+        let applying = try derive(
+            statusJSON(
+                attempted: merged, live: older, prims: [prim()],
+                conditions: """
+                    [{"type": "Reconciling", "status": true, "reason": "Progressing", "message": "applying", "last_transition": "\(since.formatted(.iso8601))"}]
+                    """))
         XCTAssertEqual(applying.state, .pending)
     }
 
     func testLiveWithItsGatesAndALaterCommitCounts() throws {
         for applied in [merged, later] {
-            let live = try derive(statusJSON(attempted: applied, live: applied, prims: [prim(), prim("other", up: false)]))
+            let live = try derive(
+                statusJSON(attempted: applied, live: applied, prims: [prim(), prim("other", up: false)]))
             XCTAssertEqual(live.state, .live, live.message)
             XCTAssertEqual(live.appliedRevision, applied)
             XCTAssertEqual(live.prims.map(\.prim), ["echo"], "only the prims the PR touches")
@@ -146,8 +173,10 @@ final class PromotionAndDeploymentTests: XCTestCase {
             "last_failure": {"message": "the new version failed its gate side by side", "journal": ["Traceback (most recent call last):", "SystemExit: 3"],
                              "routes": [], "at": "\(since.formatted(.iso8601))"},
             """
-        let back = try derive(statusJSON(attempted: merged, live: merged, prims: [prim(release: "code0", extra: failure)],
-                                         rolledBack: "{\"echo\": \"\(older)\"}"))
+        let back = try derive(
+            statusJSON(
+                attempted: merged, live: merged, prims: [prim(release: "code0", extra: failure)],
+                rolledBack: "{\"echo\": \"\(older)\"}"))
         XCTAssertEqual(back.state, .rolledBack, back.message)
         XCTAssertEqual(back.prims.first?.journal, ["Traceback (most recent call last):", "SystemExit: 3"])
         XCTAssertEqual(back.prims.first?.rolledBackTo, older)
@@ -155,9 +184,12 @@ final class PromotionAndDeploymentTests: XCTestCase {
     }
 
     func testBlockedNamesTheKey() throws {
-        let blocked = try derive(statusJSON(attempted: merged, live: merged, blocked: """
-            [{"prim": "echo", "missing_env": ["ECHO_KEY"], "message": "prim 'echo' is not deployed: env ECHO_KEY has no value"}]
-            """))
+        let blocked = try derive(
+            statusJSON(
+                attempted: merged, live: merged,
+                blocked: """
+                    [{"prim": "echo", "missing_env": ["ECHO_KEY"], "message": "prim 'echo' is not deployed: env ECHO_KEY has no value"}]
+                    """))
         XCTAssertEqual(blocked.state, .blocked)
         XCTAssertEqual(blocked.missingKeys, ["ECHO_KEY"])
         XCTAssertTrue(blocked.message.contains("ECHO_KEY"), blocked.message)
@@ -165,7 +197,8 @@ final class PromotionAndDeploymentTests: XCTestCase {
     }
 
     func testFailedWhenTheCommitDidNotApplyOrATestingPrimFails() throws {
-        let invalid = try derive(statusJSON(attempted: merged, live: older, error: "prims/echo.yaml:3:7: error: bad port"))
+        let invalid = try derive(
+            statusJSON(attempted: merged, live: older, error: "prims/echo.yaml:3:7: error: bad port"))
         XCTAssertEqual(invalid.state, .failed)
         XCTAssertTrue(invalid.message.contains("bad port"), invalid.message)
         let down = try derive(statusJSON(attempted: merged, live: merged, prims: [prim(up: false)]))
@@ -176,10 +209,13 @@ final class PromotionAndDeploymentTests: XCTestCase {
     /// Applied with errors no gate of the PR's prims records (a unit the manager would not start,
     /// a route not written): the deployment failed, with primd's reason.
     func testADegradedApplyIsFailedEvenWhenTheTouchedPrimsAnswer() throws {
-        let degraded = try derive(statusJSON(attempted: merged, live: merged, applied: .some(older), prims: [prim()],
-                                             error: "prim-echo.service: start failed: Unit prim-echo.service has a bad unit file setting"))
+        let degraded = try derive(
+            statusJSON(
+                attempted: merged, live: merged, applied: .some(older), prims: [prim()],
+                error: "prim-echo.service: start failed: Unit prim-echo.service has a bad unit file setting"))
         XCTAssertEqual(degraded.state, .failed, degraded.message)
-        XCTAssertTrue(degraded.message.contains("applied with errors: prim-echo.service: start failed"), degraded.message)
+        XCTAssertTrue(
+            degraded.message.contains("applied with errors: prim-echo.service: start failed"), degraded.message)
         XCTAssertTrue(degraded.state.isFinal)
     }
 
@@ -190,14 +226,17 @@ final class PromotionAndDeploymentTests: XCTestCase {
         XCTAssertEqual(stale.state, .pending, stale.message)
         XCTAssertTrue(stale.message.contains("primd has not checked echo at it yet"), stale.message)
         let rechecked = try derive(statusJSON(attempted: later, live: later, prims: [prim(revision: later)]))
-        XCTAssertEqual(rechecked.state, .live, "a check at a later commit holding the merge counts: \(rechecked.message)")
+        XCTAssertEqual(
+            rechecked.state, .live, "a check at a later commit holding the merge counts: \(rechecked.message)")
     }
 
     /// A PR that changes code shared by several prims: every prim the attempt rolled back counts,
     /// whatever the PR was thought to touch.
     func testEveryRolledBackPrimCountsNotOnlyTheTouchedOnes() throws {
-        let back = try derive(statusJSON(attempted: merged, live: merged, applied: .some(older), prims: [prim("alpha", up: true)],
-                                         rolledBack: "{\"alpha\": \"\(older)\"}"), prims: ["stub"])
+        let back = try derive(
+            statusJSON(
+                attempted: merged, live: merged, applied: .some(older), prims: [prim("alpha", up: true)],
+                rolledBack: "{\"alpha\": \"\(older)\"}"), prims: ["stub"])
         XCTAssertEqual(back.state, .rolledBack, back.message)
         XCTAssertEqual(back.prims.map(\.prim), ["alpha"])
     }
@@ -208,8 +247,9 @@ final class PassingSinceTests: XCTestCase {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func gate(_ passed: Bool, release: String = "code1") -> GateResult {
-        var result = GateResult(prim: "echo", passed: passed, enforced: false, message: passed ? "ok" : "POST /v1/e failed", seconds: 0.1,
-                                routes: [], release: release)
+        var result = GateResult(
+            prim: "echo", passed: passed, enforced: false, message: passed ? "ok" : "POST /v1/e failed", seconds: 0.1,
+            routes: [], release: release)
         if !passed { result.journal = ["boom"] }
         return result
     }
@@ -229,7 +269,8 @@ final class PassingSinceTests: XCTestCase {
         XCTAssertEqual(again.passingSince, t0 + 720, "a failure starts the clock again")
         XCTAssertNil(again.journal)
         XCTAssertEqual(again.lastFailure?.journal, ["boom"], "the last failure is kept for a rollback's reason")
-        let newCode = Health.checked(gate(true, release: "code2"), previous: again, rolledBackTo: nil, revision: "r2", at: t0 + 780)
+        let newCode = Health.checked(
+            gate(true, release: "code2"), previous: again, rolledBackTo: nil, revision: "r2", at: t0 + 780)
         XCTAssertEqual(newCode.passingSince, t0 + 780, "new code starts the clock again")
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PrimAge
 import PrimAgeFormat
 import XCTest
+
+@testable import PrimAge
 
 /// The age format against its spec vector, strict decoding, round trips at chunk boundaries, and
 /// every rejection the spec requires.
@@ -10,9 +11,13 @@ final class AgeFormatTests: XCTestCase {
         let identity = try Age.Identity("AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
         XCTAssertEqual(identity.recipient.encoded, "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj")
         XCTAssertEqual(identity.encoded, "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX")
-        XCTAssertThrowsError(try Age.Recipient("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwJ"), "mixed case")
-        XCTAssertThrowsError(try Age.Recipient("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwq"), "bad checksum")
-        XCTAssertThrowsError(try Age.Identity("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"), "a recipient is not an identity")
+        XCTAssertThrowsError(
+            try Age.Recipient("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwJ"), "mixed case")
+        XCTAssertThrowsError(
+            try Age.Recipient("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwq"), "bad checksum")
+        XCTAssertThrowsError(
+            try Age.Identity("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj"),
+            "a recipient is not an identity")
     }
 
     func testBase64IsCanonicalOnly() {
@@ -32,10 +37,13 @@ final class AgeFormatTests: XCTestCase {
             for armored in [false, true] {
                 let file = try Age.encrypt(plaintext, to: [first.recipient, second.recipient], armored: armored)
                 XCTAssertEqual(try Age.decrypt(file, with: first), plaintext, "\(size) bytes, armored \(armored)")
-                XCTAssertEqual(try Age.decrypt(file, with: second), plaintext, "\(size) bytes, armored \(armored), second recipient")
+                XCTAssertEqual(
+                    try Age.decrypt(file, with: second), plaintext,
+                    "\(size) bytes, armored \(armored), second recipient")
             }
         }
-        XCTAssertEqual(try Age.encrypt([], to: [first.recipient]).count, 200, "an empty plaintext is 168 + 16 + 16 bytes")
+        XCTAssertEqual(
+            try Age.encrypt([], to: [first.recipient]).count, 200, "an empty plaintext is 168 + 16 + 16 bytes")
     }
 
     func failure(_ file: [UInt8], _ identity: Age.Identity) -> Age.Failure? {
@@ -50,17 +58,21 @@ final class AgeFormatTests: XCTestCase {
         var flipped = file
         flipped[flipped.count - 3] ^= 0x01
         XCTAssertEqual(failure(flipped, identity), .damaged("payload chunk 0 does not verify"))
-        XCTAssertEqual(failure(Array(file.dropLast()), identity), .damaged("payload chunk 0 does not verify"), "truncated")
+        XCTAssertEqual(
+            failure(Array(file.dropLast()), identity), .damaged("payload chunk 0 does not verify"), "truncated")
         XCTAssertEqual(failure(file + [0], identity), .damaged("payload chunk 0 does not verify"), "trailing data")
 
         let text = String(decoding: file, as: UTF8.self)
         let header = text.components(separatedBy: "\n---")[0]
         let withExtra = header + "\n-> grease x\nYWJj" + text.dropFirst(header.count)
-        XCTAssertEqual(failure(Array(withExtra.utf8), identity), .damaged("the header's MAC does not verify"), "an extra stanza")
+        XCTAssertEqual(
+            failure(Array(withExtra.utf8), identity), .damaged("the header's MAC does not verify"), "an extra stanza")
 
         let zero = StrictBase64.encode([UInt8](repeating: 0, count: 32), padded: false)
         let lines = header.split(separator: "\n").map(String.init)
-        let lowOrder = ([lines[0], "-> X25519 \(zero)", lines[2]] + lines.dropFirst(3)).joined(separator: "\n") + text.dropFirst(header.count)
+        let lowOrder =
+            ([lines[0], "-> X25519 \(zero)", lines[2]] + lines.dropFirst(3)).joined(separator: "\n")
+            + text.dropFirst(header.count)
         XCTAssertEqual(failure(Array(lowOrder.utf8), identity), .damaged("an X25519 share is a low-order point"))
 
         let share = lines[1].split(separator: " ")[2]
@@ -73,8 +85,12 @@ final class AgeFormatTests: XCTestCase {
         XCTAssertEqual(failure(Array(bad.utf8), identity), .format("an X25519 stanza must have one 32-byte share"))
 
         let armored = try Age.encrypt(Array("canary".utf8), to: [identity.recipient], armored: true)
-        XCTAssertEqual(try Age.decrypt(armored + Array("\n\n".utf8), with: identity), Array("canary".utf8), "whitespace after the block")
-        XCTAssertEqual(failure(armored + Array("junk\n".utf8), identity), .format("the armor does not begin and end with the age markers"))
+        XCTAssertEqual(
+            try Age.decrypt(armored + Array("\n\n".utf8), with: identity), Array("canary".utf8),
+            "whitespace after the block")
+        XCTAssertEqual(
+            failure(armored + Array("junk\n".utf8), identity),
+            .format("the armor does not begin and end with the age markers"))
         let crlf = String(decoding: armored, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n")
         XCTAssertEqual(try Age.decrypt(Array(crlf.utf8), with: identity), Array("canary".utf8), "CRLF armor")
         XCTAssertEqual(failure(Array("not age".utf8), identity), .format("the header ends without a newline"))
@@ -119,7 +135,8 @@ final class AgeInteropTests: XCTestCase {
             for armor in [false, true] {
                 let byAge = try run(["/usr/bin/age", "-r", recipient] + (armor ? ["-a"] : []), input: plaintext)
                 XCTAssertEqual(byAge.status, 0)
-                XCTAssertEqual(try Age.decrypt(byAge.out, with: identity), plaintext, "age → prim, \(size) bytes, armor \(armor)")
+                XCTAssertEqual(
+                    try Age.decrypt(byAge.out, with: identity), plaintext, "age → prim, \(size) bytes, armor \(armor)")
                 let byPrim = try Age.encrypt(plaintext, to: [identity.recipient, other.recipient], armored: armor)
                 let decrypted = try run(["/usr/bin/age", "-d", "-i", keyFile], input: byPrim)
                 XCTAssertEqual(decrypted.status, 0)
@@ -129,6 +146,7 @@ final class AgeInteropTests: XCTestCase {
         // A key prim makes works with age too.
         try (other.encoded + "\n").write(toFile: "\(directory)/other.txt", atomically: true, encoding: .utf8)
         let toOther = try run(["/usr/bin/age", "-r", other.recipient.encoded], input: Array("x".utf8))
-        XCTAssertEqual(try run(["/usr/bin/age", "-d", "-i", "\(directory)/other.txt"], input: toOther.out).out, Array("x".utf8))
+        XCTAssertEqual(
+            try run(["/usr/bin/age", "-d", "-i", "\(directory)/other.txt"], input: toOther.out).out, Array("x".utf8))
     }
 }

@@ -13,20 +13,28 @@ final class ConformanceTests: XCTestCase {
     let paid = ConformanceProbe(route: "POST /v1/search", method: "POST", path: "/v1/search", paid: true, price: nil)
     let free = ConformanceProbe(route: "GET /v1/info", method: "GET", path: "/v1/info", paid: false, price: nil)
 
-    func offer(network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-               amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil) -> PaymentRequirements {
+    func offer(
+        network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil
+    ) -> PaymentRequirements {
         let name = token ?? (network == "eip155:8453" ? "USD Coin" : "USDC")
-        return PaymentRequirements(scheme: scheme, network: network, asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60,
-                                   extra: ["name": .string(name), "version": .string("2")])
+        return PaymentRequirements(
+            scheme: scheme, network: network, asset: asset, amount: amount, payTo: payTo, maxTimeoutSeconds: 60,
+            extra: ["name": .string(name), "version": .string("2")])
     }
 
-    func challenge(network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
-                   amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil) -> [String: String] {
+    func challenge(
+        network: String = "eip155:84532", asset: String = "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        amount: String = "10000", payTo: String = payTo, scheme: String = "exact", token: String? = nil
+    ) -> [String: String] {
         challenge([offer(network: network, asset: asset, amount: amount, payTo: payTo, scheme: scheme, token: token)])
     }
 
     func challenge(_ offers: [PaymentRequirements]) -> [String: String] {
-        ["payment-required": HeaderCoding.encode(PaymentRequired(error: "payment required", resource: nil, accepts: offers))]
+        [
+            "payment-required": HeaderCoding.encode(
+                PaymentRequired(error: "payment required", resource: nil, accepts: offers))
+        ]
     }
 
     func judge(_ probe: ConformanceProbe, _ status: Int?, _ headers: [String: String] = [:]) -> RouteResult {
@@ -36,31 +44,50 @@ final class ConformanceTests: XCTestCase {
     /// Only requests that cannot change data are sent: paid routes (unpaid), free GET and HEAD,
     /// and free routes the prim marks safe to repeat.
     func testAFreeRouteThatCanChangeDataIsNotAsked() throws {
-        let state = StateLoader.load(StateSnapshot(entries: ["prims/notes.yaml": .file(Array("""
-            id: notes
-            routes_map:
-              - { route: POST /v1/notes, status: 201 }
-              - { route: DELETE /v1/notes/:id, example: /v1/notes/n1 }
-              - { route: GET /v1/notes }
-              - { route: HEAD /v1/notes }
-              - { route: PUT /v1/ping, safe_to_repeat: true }
-              - { route: POST /v1/work, errors: [{ status: 402, code: payment_required }] }
+        let state = StateLoader.load(
+            StateSnapshot(entries: [
+                "prims/notes.yaml": .file(
+                    Array(
+                        """
+                        id: notes
+                        routes_map:
+                          - { route: POST /v1/notes, status: 201 }
+                          - { route: DELETE /v1/notes/:id, example: /v1/notes/n1 }
+                          - { route: GET /v1/notes }
+                          - { route: HEAD /v1/notes }
+                          - { route: PUT /v1/ping, safe_to_repeat: true }
+                          - { route: POST /v1/work, errors: [{ status: 402, code: payment_required }] }
 
-            """.utf8))]))
+                        """.utf8))
+            ]))
         XCTAssertEqual(state.errors, [])
         let probes = Conformance.probes(try XCTUnwrap(state.state.prim("notes")))
-        XCTAssertEqual(probes.map { "\($0.route) \($0.unasked == nil ? "asked" : "not asked")" },
-                       ["POST /v1/notes not asked", "DELETE /v1/notes/:id not asked", "GET /v1/notes asked", "HEAD /v1/notes asked",
-                        "PUT /v1/ping asked", "POST /v1/work asked"])
+        XCTAssertEqual(
+            probes.map { "\($0.route) \($0.unasked == nil ? "asked" : "not asked")" },
+            [
+                "POST /v1/notes not asked", "DELETE /v1/notes/:id not asked", "GET /v1/notes asked",
+                "HEAD /v1/notes asked",
+                "PUT /v1/ping asked", "POST /v1/work asked",
+            ])
         let result = judge(probes[0], nil)
         XCTAssertEqual(result.outcome, .skipped)
         XCTAssertTrue(result.message.contains("mark the route 'safe_to_repeat: true'"), result.message)
-        let paidAndSafe = StateLoader.load(StateSnapshot(entries: ["prims/a.yaml": .file(Array(
-            "id: a\nroutes_map:\n  - { route: POST /v1/w, safe_to_repeat: true, errors: [{ status: 402 }] }\n".utf8))]))
+        let paidAndSafe = StateLoader.load(
+            StateSnapshot(entries: [
+                "prims/a.yaml": .file(
+                    Array(
+                        "id: a\nroutes_map:\n  - { route: POST /v1/w, safe_to_repeat: true, errors: [{ status: 402 }] }\n"
+                            .utf8))
+            ]))
         XCTAssertEqual(paidAndSafe.errors.map { "\($0.code) \($0.line):\($0.column)" }, ["invalid-safe-to-repeat 3:42"])
         // A DELETE is never safe to send; a GET the prim says is not safe is not sent.
-        let marked = StateLoader.load(StateSnapshot(entries: ["prims/a.yaml": .file(Array(
-            "id: a\nroutes_map:\n  - { route: DELETE /v1/x, safe_to_repeat: true }\n  - { route: GET /v1/roll, safe_to_repeat: false }\n".utf8))]))
+        let marked = StateLoader.load(
+            StateSnapshot(entries: [
+                "prims/a.yaml": .file(
+                    Array(
+                        "id: a\nroutes_map:\n  - { route: DELETE /v1/x, safe_to_repeat: true }\n  - { route: GET /v1/roll, safe_to_repeat: false }\n"
+                            .utf8))
+            ]))
         XCTAssertEqual(marked.errors.map(\.code), ["invalid-safe-to-repeat"])
         let roll = Conformance.probes(try XCTUnwrap(marked.state.prim("a")))[1]
         XCTAssertEqual(roll.unasked, "GET /v1/roll was not asked: the prim marks it 'safe_to_repeat: false'")
@@ -79,13 +106,19 @@ final class ConformanceTests: XCTestCase {
         let result = judge(paid, 402, challenge(payTo: "0x1111111111111111111111111111111111111111"))
         XCTAssertEqual(result.outcome, .failed)
         XCTAssertTrue(result.message.hasPrefix("POST /v1/search without payment"), result.message)
-        XCTAssertTrue(result.message.contains("pays to 0x1111111111111111111111111111111111111111, but the host's PRIM_PAY_TO is \(Self.payTo)"), result.message)
+        XCTAssertTrue(
+            result.message.contains(
+                "pays to 0x1111111111111111111111111111111111111111, but the host's PRIM_PAY_TO is \(Self.payTo)"),
+            result.message)
     }
 
     func testAPaidRouteAnswering200Fails() {
         let result = judge(paid, 200)
         XCTAssertEqual(result.outcome, .failed)
-        XCTAssertEqual(result.message, "POST /v1/search without payment answered 200, expected 402 with an x402 challenge: the route is paid in routes_map")
+        XCTAssertEqual(
+            result.message,
+            "POST /v1/search without payment answered 200, expected 402 with an x402 challenge: the route is paid in routes_map"
+        )
     }
 
     func testAFreeRouteAnswering500Fails() {
@@ -105,23 +138,38 @@ final class ConformanceTests: XCTestCase {
 
     func testEveryPartOfTheChallengeIsChecked() {
         let cases: [([String: String], String)] = [
-            (challenge(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), "asks for network 'eip155:8453', but the host's PRIM_NETWORK is 'eip155:84532'"),
+            (
+                challenge(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"),
+                "asks for network 'eip155:8453', but the host's PRIM_NETWORK is 'eip155:84532'"
+            ),
             (challenge(asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), "which is not USDC on eip155:84532"),
             (challenge(amount: "20000"), "asks for $0.02, which is none of the prim's prices ($0.01, $0.005)"),
             (challenge(amount: "0"), "expected a whole number of atomic units above zero"),
             (challenge(amount: "0.01"), "expected a whole number of atomic units above zero"),
             (challenge(payTo: "nobody"), "pays to 'nobody', which is not an address"),
-            (challenge(payTo: "0x000000000000000000000000000000000000DEaD"), "which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)"),
+            (
+                challenge(payTo: "0x000000000000000000000000000000000000DEaD"),
+                "which is not an address (0x and 40 hex digits, EIP-55 checksummed or in lower case)"
+            ),
             (challenge(payTo: "0X000000000000000000000000000000000000dEaD"), "which is not an address"),
             (challenge(asset: "0x036cbd53842c5426634e7929541ec2318f3dcf7E"), "which is not USDC on eip155:84532"),
             (challenge(amount: "+10000"), "expected a whole number of atomic units above zero, in digits"),
             (challenge(amount: "010000"), "expected a whole number of atomic units above zero, in digits"),
-            (challenge(token: "USD Coin"), "names the token's EIP-712 domain in 'extra' as name 'USD Coin', version '2'; USDC's on eip155:84532 is name 'USDC'"),
-            (challenge(network: "eip155:1"), "asks for network 'eip155:1', but the host's PRIM_NETWORK is 'eip155:84532'"),
+            (
+                challenge(token: "USD Coin"),
+                "names the token's EIP-712 domain in 'extra' as name 'USD Coin', version '2'; USDC's on eip155:84532 is name 'USDC'"
+            ),
+            (
+                challenge(network: "eip155:1"),
+                "asks for network 'eip155:1', but the host's PRIM_NETWORK is 'eip155:84532'"
+            ),
             (challenge(scheme: "upto"), "offers scheme 'upto', expected 'exact'"),
             ([:], "without a PAYMENT-REQUIRED header"),
             (["payment-required": "not base64 json"], "is not base64 JSON of an x402 PaymentRequired"),
-            (["payment-required": HeaderCoding.encode(PaymentRequired(error: nil, resource: nil, accepts: []))], "accepts no payment"),
+            (
+                ["payment-required": HeaderCoding.encode(PaymentRequired(error: nil, resource: nil, accepts: []))],
+                "accepts no payment"
+            ),
         ]
         for (headers, expected) in cases {
             let result = judge(paid, 402, headers)
@@ -133,22 +181,39 @@ final class ConformanceTests: XCTestCase {
     /// An agent may take any offer of a challenge: each is judged, not only the one on the host's network.
     func testEveryOfferIsJudged() {
         let thief = "0x1111111111111111111111111111111111111111"
-        let result = judge(paid, 402, challenge([offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", payTo: thief), offer()]))
+        let result = judge(
+            paid, 402,
+            challenge([
+                offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", payTo: thief),
+                offer(),
+            ]))
         XCTAssertEqual(result.outcome, .failed)
-        XCTAssertTrue(result.message.contains("offer 1 pays to \(thief), but the host's PRIM_PAY_TO is \(Self.payTo)"), result.message)
+        XCTAssertTrue(
+            result.message.contains("offer 1 pays to \(thief), but the host's PRIM_PAY_TO is \(Self.payTo)"),
+            result.message)
         XCTAssertFalse(result.message.contains("offer 2"), result.message)
-        XCTAssertEqual(judge(paid, 402, challenge([offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), offer()])).outcome, .passed,
-                       "another known network paying the same wallet is a fair offer")
+        XCTAssertEqual(
+            judge(
+                paid, 402,
+                challenge([offer(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"), offer()])
+            ).outcome, .passed,
+            "another known network paying the same wallet is a fair offer")
         let unknown = judge(paid, 402, challenge([offer(), offer(network: "eip155:1")]))
-        XCTAssertTrue(unknown.message.contains("offer 2 asks for network 'eip155:1', which is not one prim knows"), unknown.message)
+        XCTAssertTrue(
+            unknown.message.contains("offer 2 asks for network 'eip155:1', which is not one prim knows"),
+            unknown.message)
     }
 
     /// JSONDecoder keeps a repeated key's first value, x402's clients the last: a challenge that
     /// repeats a key (escaped or not) fails, whichever value comes first.
     func testAChallengeThatRepeatsAKeyFails() {
-        let honest = String(decoding: HeaderCoding.json(PaymentRequired(error: nil, resource: nil, accepts: [offer()])), as: UTF8.self)
+        let honest = String(
+            decoding: HeaderCoding.json(PaymentRequired(error: nil, resource: nil, accepts: [offer()])), as: UTF8.self)
         let payTo = "\"payTo\":\"\(Self.payTo)\""
-        for repeated in ["\"payTo\":\"0x1111111111111111111111111111111111111111\"", "\"pay\\u0054o\":\"0x1111111111111111111111111111111111111111\""] {
+        for repeated in [
+            "\"payTo\":\"0x1111111111111111111111111111111111111111\"",
+            "\"pay\\u0054o\":\"0x1111111111111111111111111111111111111111\"",
+        ] {
             let json = honest.replacingOccurrences(of: payTo, with: payTo + "," + repeated)
             XCTAssertNotEqual(json, honest)
             let result = judge(paid, 402, ["payment-required": Data(json.utf8).base64EncodedString()])
@@ -157,14 +222,21 @@ final class ConformanceTests: XCTestCase {
         }
         // What Swift's decoder reads but x402's clients read otherwise, or not at all, fails; and a
         // malformed challenge is judged, not scanned forever.
-        let duplicated = honest.replacingOccurrences(of: payTo, with: payTo + ",\"payTo\":\"0x1111111111111111111111111111111111111111\"")
-        for bytes in [[0xEF, 0xBB, 0xBF] + Array(honest.utf8), [0xEF, 0xBB, 0xBF] + Array(duplicated.utf8), Array(duplicated.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
-                      Array(#"{"a":[}"#.utf8), Array(#"{"a" "b"}"#.utf8), Array(#"{"a":1}x"#.utf8), Array(#"[1,2]"#.utf8), Array(#"{"a":"x"#.utf8)] {
+        let duplicated = honest.replacingOccurrences(
+            of: payTo, with: payTo + ",\"payTo\":\"0x1111111111111111111111111111111111111111\"")
+        for bytes in [
+            [0xEF, 0xBB, 0xBF] + Array(honest.utf8), [0xEF, 0xBB, 0xBF] + Array(duplicated.utf8),
+            Array(duplicated.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] },
+            Array(#"{"a":[}"#.utf8), Array(#"{"a" "b"}"#.utf8), Array(#"{"a":1}x"#.utf8), Array(#"[1,2]"#.utf8),
+            Array(#"{"a":"x"#.utf8),
+        ] {
             let result = judge(paid, 402, ["payment-required": Data(bytes).base64EncodedString()])
             XCTAssertEqual(result.outcome, .failed, String(decoding: bytes, as: UTF8.self))
         }
-        XCTAssertTrue(judge(paid, 402, ["payment-required": Data([0xEF, 0xBB, 0xBF] + Array(honest.utf8)).base64EncodedString()]).message
-            .contains("is not base64 of one JSON object in plain UTF-8"))
+        XCTAssertTrue(
+            judge(paid, 402, ["payment-required": Data([0xEF, 0xBB, 0xBF] + Array(honest.utf8)).base64EncodedString()])
+                .message
+                .contains("is not base64 of one JSON object in plain UTF-8"))
         let interim = Conformance.judge(paid, expect, status: 402, headers: challenge(), interim: [103])
         XCTAssertTrue(interim.message.contains("sent an interim 103 before its 402"), interim.message)
     }
@@ -180,30 +252,40 @@ final class ConformanceTests: XCTestCase {
 
     func testWithoutHostValuesOrPricesOnlyTheShapeIsChecked() {
         let loose = ChallengeExpectation(payTo: nil, network: nil, prices: [])
-        XCTAssertEqual(Conformance.judge(paid, loose, status: 402, headers: challenge(network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-                                                                                     amount: "123")).outcome, .passed)
+        XCTAssertEqual(
+            Conformance.judge(
+                paid, loose, status: 402,
+                headers: challenge(
+                    network: "eip155:8453", asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+                    amount: "123")
+            ).outcome, .passed)
     }
 
     func testProbesFollowRoutesMapAndSkipParametersWithoutExample() throws {
-        let result = StateLoader.load(StateSnapshot(entries: ["prims/box.yaml": .file(Array("""
-            id: box
-            status: testing
-            port: 3300
-            pricing:
-              - { op: "Put", price: "$0.01" }
-              - { op: "Quote", price: "dynamic" }
-            routes_map:
-              - route: "PUT /v1/objects"
-                errors: [{ status: 402 }]
-              - route: "GET /v1/objects/:id"
-                errors: [{ status: 402 }]
-              - route: "DELETE /v1/objects/:id"
-                example: /v1/objects/obj_1
-                price: "$0.002"
-                errors: [{ status: 402 }]
-              - route: "GET /v1/info"
+        let result = StateLoader.load(
+            StateSnapshot(entries: [
+                "prims/box.yaml": .file(
+                    Array(
+                        """
+                        id: box
+                        status: testing
+                        port: 3300
+                        pricing:
+                          - { op: "Put", price: "$0.01" }
+                          - { op: "Quote", price: "dynamic" }
+                        routes_map:
+                          - route: "PUT /v1/objects"
+                            errors: [{ status: 402 }]
+                          - route: "GET /v1/objects/:id"
+                            errors: [{ status: 402 }]
+                          - route: "DELETE /v1/objects/:id"
+                            example: /v1/objects/obj_1
+                            price: "$0.002"
+                            errors: [{ status: 402 }]
+                          - route: "GET /v1/info"
 
-            """.utf8))]))
+                        """.utf8))
+            ]))
         XCTAssertTrue(result.isValid, "\(result.errors)")
         let prim = try XCTUnwrap(result.state.prim("box"))
         XCTAssertEqual(prim.prices, [10000])

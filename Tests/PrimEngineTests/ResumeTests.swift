@@ -13,28 +13,36 @@ final class ResumeTests: XCTestCase {
     func steps(_ texts: String...) -> [JournalStep] { texts.map { JournalStep(parsing: $0)! } }
 
     func testUnfinishedRestartIsForcedEvenWhenFilesLookConverged() {
-        let plan = Plan(host: "h", changes: [
-            change(ResourceNames.envFile("a"), .noop),
-            change(ResourceNames.unit("a"), .noop),
-            change(ResourceNames.unit("b"), .noop),
-            change(ResourceNames.caddyConfig, .noop),
-        ])
-        let adjusted = Resume.adjust(plan, unfinished: steps("restart unit.prim-a@.service", "reload caddy_config.caddy"), kinds: Kinds.planners)
+        let plan = Plan(
+            host: "h",
+            changes: [
+                change(ResourceNames.envFile("a"), .noop),
+                change(ResourceNames.unit("a"), .noop),
+                change(ResourceNames.unit("b"), .noop),
+                change(ResourceNames.caddyConfig, .noop),
+            ])
+        let adjusted = Resume.adjust(
+            plan, unfinished: steps("restart unit.prim-a@.service", "reload caddy_config.caddy"), kinds: Kinds.planners)
         XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .restart, .noop, .reload])
         XCTAssertEqual(adjusted.changes[1].reason?.code, "resume")
     }
 
     func testFinishedStepsAndNonUnitStepsAreNotForced() {
-        let plan = Plan(host: "h", changes: [change(ResourceNames.unit("a"), .noop), change(ResourceNames.unit("b"), .update)])
-        let adjusted = Resume.adjust(plan, unfinished: steps("create env_file.a.env", "update unit.prim-b@.service"), kinds: Kinds.planners)
+        let plan = Plan(
+            host: "h", changes: [change(ResourceNames.unit("a"), .noop), change(ResourceNames.unit("b"), .update)])
+        let adjusted = Resume.adjust(
+            plan, unfinished: steps("create env_file.a.env", "update unit.prim-b@.service"), kinds: Kinds.planners)
         XCTAssertEqual(adjusted.changes.map(\.action), [.noop, .update])
     }
 
     func testJournalReportsUnfinishedSteps() throws {
         let dir = NSTemporaryDirectory() + "prim-journal-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let journal = try ApplyJournal.begin(dataDir: dir, header: .init(generation: 7, revision: nil, started: Date(),
-                                                                         steps: steps("create env_file.a.env", "create unit.prim-a@.service")))
+        let journal = try ApplyJournal.begin(
+            dataDir: dir,
+            header: .init(
+                generation: 7, revision: nil, started: Date(),
+                steps: steps("create env_file.a.env", "create unit.prim-a@.service")))
         journal.markDone(steps("create env_file.a.env")[0])
         // The file spells each step as a string, as journals written before steps were typed: an
         // apply interrupted by an older primctl still resumes.

@@ -14,17 +14,27 @@ final class EncryptedSecretValidationTests: XCTestCase {
         """
 
     func codes(_ armor: String) -> [String] {
-        let yaml = "prims: [a]\nencrypted: |\n" + armor.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" }.joined(separator: "\n") + "\n"
-        let result = StateLoader.load(StateSnapshot(entries: ["secrets/KEY.yaml": .file(Array(yaml.utf8)),
-                                                              "prims/a.yaml": .file(Array("id: a\nstatus: testing\nport: 3001\nenv: [KEY]\n".utf8))]))
+        let yaml =
+            "prims: [a]\nencrypted: |\n"
+            + armor.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" }.joined(separator: "\n")
+            + "\n"
+        let result = StateLoader.load(
+            StateSnapshot(entries: [
+                "secrets/KEY.yaml": .file(Array(yaml.utf8)),
+                "prims/a.yaml": .file(Array("id: a\nstatus: testing\nport: 3001\nenv: [KEY]\n".utf8)),
+            ]))
         return result.errors.map { "\($0.file):\($0.mark.line):\($0.mark.column) \($0.code)" }
     }
 
     func testAValidFileAndWhatIsNot() {
         XCTAssertEqual(codes(Self.valid), [])
-        XCTAssertEqual(codes("-----BEGIN AGE ENCRYPTED FILE-----\naGVsbG8=\n-----END AGE ENCRYPTED FILE-----"), ["secrets/KEY.yaml:2:12 secret-format"], "armor of no age file")
+        XCTAssertEqual(
+            codes("-----BEGIN AGE ENCRYPTED FILE-----\naGVsbG8=\n-----END AGE ENCRYPTED FILE-----"),
+            ["secrets/KEY.yaml:2:12 secret-format"], "armor of no age file")
         XCTAssertEqual(codes(Self.valid + "\njunk"), ["secrets/KEY.yaml:2:12 secret-format"], "junk after the armor")
-        XCTAssertEqual(codes(Self.valid.replacingOccurrences(of: "67i3utcAUT4n", with: "67i3utcAUT4n=")), ["secrets/KEY.yaml:2:12 secret-format"], "non-canonical base64")
+        XCTAssertEqual(
+            codes(Self.valid.replacingOccurrences(of: "67i3utcAUT4n", with: "67i3utcAUT4n=")),
+            ["secrets/KEY.yaml:2:12 secret-format"], "non-canonical base64")
         XCTAssertEqual(codes("v=not-encrypted"), ["secrets/KEY.yaml:2:12 secret-plaintext"])
     }
 }

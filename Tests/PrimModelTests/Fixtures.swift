@@ -3,7 +3,8 @@ import PrimModel
 
 /// Paths of the repository and a snapshot builder for literal state trees.
 enum Fixtures {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     static func path(_ relative: String) -> String { repositoryRoot.appendingPathComponent(relative).path }
 
@@ -16,7 +17,9 @@ enum Fixtures {
         var entries: [String: StateSnapshot.Entry] = [:]
         let enumerator = FileManager.default.enumerator(atPath: root)
         while let relative = enumerator?.nextObject() as? String {
-            guard StateLayout.isStatePath(relative), let data = FileManager.default.contents(atPath: "\(root)/\(relative)") else { continue }
+            guard StateLayout.isStatePath(relative),
+                let data = FileManager.default.contents(atPath: "\(root)/\(relative)")
+            else { continue }
             entries[relative] = .file([UInt8](data))
         }
         return StateSnapshot(entries: entries)

@@ -5,8 +5,10 @@ import XCTest
 /// Tests/Fuzz/regressions, with the byte the fuzz target reads first to pick the file's path).
 /// A crash fails the run; the ones we know the answer for are checked for it.
 final class FuzzRegressionTests: XCTestCase {
-    static let paths = ["prims/f.yaml", "primitives.yaml", "packages/f/prim.yaml", "hosts/h.yaml", "secrets/S.yaml",
-                        "dns/f.test.yaml", "providers/p.yaml", "policy.yaml"]
+    static let paths = [
+        "prims/f.yaml", "primitives.yaml", "packages/f/prim.yaml", "hosts/h.yaml", "secrets/S.yaml",
+        "dns/f.test.yaml", "providers/p.yaml", "policy.yaml",
+    ]
     /// Inputs whose refusal is known: file name → the diagnostic code it must get.
     static let expected = ["deep-flow-sequence.yaml": "yaml-depth", "billion-laughs.yaml": "yaml-nodes"]
 

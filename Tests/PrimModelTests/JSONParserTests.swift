@@ -19,8 +19,12 @@ final class JSONParserTests: XCTestCase {
     }
 
     func testWhatIsNotJSONIsNil() {
-        let invalid = ["", "{", "[1,]", #"{"a":1,}"#, "01", "1.", ".5", "-", "1e", "tru", "nul", #""\x""#, #""\ud83d""#, #""\ude00""#, #""\u+041""#, #""\u-000""#,
-                       "\"a\u{01}b\"", #"{"a" 1}"#, "[1 2]", "1 2", #"{"a":1}x"#, String(repeating: "[", count: 600) + String(repeating: "]", count: 600)]
+        let invalid = [
+            "", "{", "[1,]", #"{"a":1,}"#, "01", "1.", ".5", "-", "1e", "tru", "nul", #""\x""#, #""\ud83d""#,
+            #""\ude00""#, #""\u+041""#, #""\u-000""#,
+            "\"a\u{01}b\"", #"{"a" 1}"#, "[1 2]", "1 2", #"{"a":1}x"#,
+            String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+        ]
         for text in invalid {
             XCTAssertNil(JSONValue.parse(Array(text.utf8)), text)
         }

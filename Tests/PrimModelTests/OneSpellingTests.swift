@@ -17,27 +17,41 @@ final class OneSpellingTests: XCTestCase {
     static let folders = ["prims", "hosts", "secrets", "dns", "providers", "owners", "packages"]
 
     /// The reasons a condition gives (Flux's style).
-    static let reasons = ["AttemptCrashed", "BranchMissing", "FetchFailed", "HealthCheckFailed", "HistoryRewritten", "InvalidCommitSignature",
-                          "InvalidState", "Progressing", "ReconcileFailed", "ReconciliationSucceeded", "Resumed", "RetryingAfterError",
-                          "SuspendedByOperator"]
+    static let reasons = [
+        "AttemptCrashed", "BranchMissing", "FetchFailed", "HealthCheckFailed", "HistoryRewritten",
+        "InvalidCommitSignature",
+        "InvalidState", "Progressing", "ReconcileFailed", "ReconciliationSucceeded", "Resumed", "RetryingAfterError",
+        "SuspendedByOperator",
+    ]
 
     static let rules = [
-        Rule(fact: "the state tree's layout", home: ["Sources/PrimModel/StateLayout.swift"],
-             spellings: folders.flatMap { ["\"\($0)/", "case \"\($0)\"", "== \"\($0)\""] }
-                 + ["\"policy.yaml\"", "\"primitives.yaml\"", "\"prim.yaml\""]),
-        Rule(fact: "the data dirs' files", home: ["Sources/PrimModel/HostPaths.swift"],
-             spellings: ["/lock\"", "status.json\"", "attempt.json\"", "journal.jsonl\"", "inventory.json\"", "/suspended\"",
-                         "/generations\"", "/archives\"", "/cache\"", "/cache/", "version.key\"", "/secrets\"", "/secrets/", "/releases\"",
-                         "/releases/", "/versions\"", "/versions/", "dns-drift-read\"", "dns-unconfirmed.json\"", "payments.jsonl\"",
-                         "github.git\"", "wallets.json\"", ")/prs\"", ")/prs/"]),
-        Rule(fact: "conditions and their reasons", home: ["Sources/PrimStatus/ControllerStatus.swift"],
-             spellings: ["\"Ready\"", "\"Reconciling\"", "\"Stalled\"", "\"Suspended\"", "condition(\"", ".set(\""] + reasons.map { "\"\($0)\"" }),
-        Rule(fact: "check names", home: ["Sources/PRService/PullRequest.swift"],
-             spellings: ["Check(name: \"", "name == \"", "= Name(rawValue: \""]),
-        Rule(fact: "pr.sh's actions", home: ["Sources/PrimModel/Declarations.swift"],
-             spellings: ["action: \"", "action == \"", "price(of: \"", "\"merge\"", "\"approve\""]),
-        Rule(fact: "unit names", home: ["Sources/PrimModel/UnitName.swift"],
-             spellings: ["\"prim-\\(", "@.service\"", "@*.service\""]),
+        Rule(
+            fact: "the state tree's layout", home: ["Sources/PrimModel/StateLayout.swift"],
+            spellings: folders.flatMap { ["\"\($0)/", "case \"\($0)\"", "== \"\($0)\""] }
+                + ["\"policy.yaml\"", "\"primitives.yaml\"", "\"prim.yaml\""]),
+        Rule(
+            fact: "the data dirs' files", home: ["Sources/PrimModel/HostPaths.swift"],
+            spellings: [
+                "/lock\"", "status.json\"", "attempt.json\"", "journal.jsonl\"", "inventory.json\"", "/suspended\"",
+                "/generations\"", "/archives\"", "/cache\"", "/cache/", "version.key\"", "/secrets\"", "/secrets/",
+                "/releases\"",
+                "/releases/", "/versions\"", "/versions/", "dns-drift-read\"", "dns-unconfirmed.json\"",
+                "payments.jsonl\"",
+                "github.git\"", "wallets.json\"", ")/prs\"", ")/prs/",
+            ]),
+        Rule(
+            fact: "conditions and their reasons", home: ["Sources/PrimStatus/ControllerStatus.swift"],
+            spellings: ["\"Ready\"", "\"Reconciling\"", "\"Stalled\"", "\"Suspended\"", "condition(\"", ".set(\""]
+                + reasons.map { "\"\($0)\"" }),
+        Rule(
+            fact: "check names", home: ["Sources/PRService/PullRequest.swift"],
+            spellings: ["Check(name: \"", "name == \"", "= Name(rawValue: \""]),
+        Rule(
+            fact: "pr.sh's actions", home: ["Sources/PrimModel/Declarations.swift"],
+            spellings: ["action: \"", "action == \"", "price(of: \"", "\"merge\"", "\"approve\""]),
+        Rule(
+            fact: "unit names", home: ["Sources/PrimModel/UnitName.swift"],
+            spellings: ["\"prim-\\(", "@.service\"", "@*.service\""]),
     ]
 
     func testEachFactIsSpelledOnlyInItsType() throws {
@@ -54,7 +68,8 @@ final class OneSpellingTests: XCTestCase {
                     if code.hasPrefix("//") { continue }
                     for rule in Self.rules where !rule.home.contains(path) {
                         for spelling in rule.spellings where line.contains(spelling) {
-                            found.append("\(path):\(number + 1): \(rule.fact) spelled again (\(spelling)); use \(rule.home[0])")
+                            found.append(
+                                "\(path):\(number + 1): \(rule.fact) spelled again (\(spelling)); use \(rule.home[0])")
                         }
                     }
                 }

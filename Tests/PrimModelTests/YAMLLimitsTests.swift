@@ -18,7 +18,8 @@ final class YAMLLimitsTests: XCTestCase {
         let error = try XCTUnwrap(refusal(String(repeating: "[", count: 50_000)))
         XCTAssertEqual(error.code, "yaml-depth")
         XCTAssertEqual(error.mark, Mark(line: 1, column: 65), "the 65th '[' opens level 65")
-        XCTAssertNil(refusal(String(repeating: "[", count: 64) + String(repeating: "]", count: 64)), "64 levels are allowed")
+        XCTAssertNil(
+            refusal(String(repeating: "[", count: 64) + String(repeating: "]", count: 64)), "64 levels are allowed")
     }
 
     func testDeepBlockMappingsAreRefusedToo() throws {
@@ -67,10 +68,12 @@ final class YAMLLimitsTests: XCTestCase {
 
     func testDuplicateKeysAreFoundOnceEvenWhenAnAliasRepeatsThem() throws {
         let stream = try YAMLParser.stream(Array("base: &b {x: 1, x: 2}\ncopy: *b\nport: 1\nport: 2\n".utf8))
-        XCTAssertEqual(stream.duplicateKeys, [
-            DuplicateKey(key: "x", mark: Mark(line: 1, column: 17), first: Mark(line: 1, column: 11)),
-            DuplicateKey(key: "port", mark: Mark(line: 4, column: 1), first: Mark(line: 3, column: 1)),
-        ])
+        XCTAssertEqual(
+            stream.duplicateKeys,
+            [
+                DuplicateKey(key: "x", mark: Mark(line: 1, column: 17), first: Mark(line: 1, column: 11)),
+                DuplicateKey(key: "port", mark: Mark(line: 4, column: 1), first: Mark(line: 3, column: 1)),
+            ])
     }
 
     func testTheLoaderReportsEachLimitAsADiagnosticOfTheFile() {
@@ -79,7 +82,8 @@ final class YAMLLimitsTests: XCTestCase {
             "prims/ok.yaml": .file(Array("id: ok\n".utf8)),
         ])
         let result = StateLoader.load(snapshot)
-        XCTAssertEqual(result.errors.map { "\($0.file):\($0.line):\($0.column) \($0.code)" }, ["prims/deep.yaml:2:67 yaml-depth"])
+        XCTAssertEqual(
+            result.errors.map { "\($0.file):\($0.line):\($0.column) \($0.code)" }, ["prims/deep.yaml:2:67 yaml-depth"])
         XCTAssertEqual(result.state.prims.map(\.id), ["ok"], "the other files still load")
     }
 }

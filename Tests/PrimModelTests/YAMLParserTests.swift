@@ -43,7 +43,9 @@ final class YAMLParserTests: XCTestCase {
             let syntax = error as? YAMLSyntaxError
             XCTAssertEqual(syntax?.mark.line, 2, "the line with the unclosed '[', not the next")
             XCTAssertEqual(syntax?.mark.column, 6)
-            XCTAssertTrue(syntax?.message.contains("flow sequence that starts here (found at line 3, column 5)") ?? false, syntax?.message ?? "")
+            XCTAssertTrue(
+                syntax?.message.contains("flow sequence that starts here (found at line 3, column 5)") ?? false,
+                syntax?.message ?? "")
         }
     }
 

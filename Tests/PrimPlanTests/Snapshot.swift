@@ -17,8 +17,13 @@ func assertSnapshot(_ actual: String, named name: String, file: StaticString = #
         return
     }
     if expected != actual {
-        let diff = zip(expected.split(separator: "\n", omittingEmptySubsequences: false), actual.split(separator: "\n", omittingEmptySubsequences: false))
-            .enumerated().first { $0.element.0 != $0.element.1 }
-        XCTFail("snapshot \(name) differs at line \((diff?.offset ?? 0) + 1):\n expected: \(diff?.element.0 ?? "")\n   actual: \(diff?.element.1 ?? "")", file: file, line: line)
+        let diff = zip(
+            expected.split(separator: "\n", omittingEmptySubsequences: false),
+            actual.split(separator: "\n", omittingEmptySubsequences: false)
+        )
+        .enumerated().first { $0.element.0 != $0.element.1 }
+        XCTFail(
+            "snapshot \(name) differs at line \((diff?.offset ?? 0) + 1):\n expected: \(diff?.element.0 ?? "")\n   actual: \(diff?.element.1 ?? "")",
+            file: file, line: line)
     }
 }

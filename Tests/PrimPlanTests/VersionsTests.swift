@@ -27,7 +27,9 @@ final class VersionsTests: XCTestCase {
         XCTAssertEqual(RouteUpstream.routing(moved, to: 3201), Self.route, "and back")
         XCTAssertEqual(RouteUpstream.routing(Self.route, to: 3201), Self.route, "already there")
         let elsewhere = RouteUpstream.routing(Self.route, to: 3204)
-        XCTAssertTrue(elsewhere.contains("reverse_proxy 127.0.0.1:3204 127.0.0.1:13201 {"), "a new port takes the first place: \(elsewhere)")
+        XCTAssertTrue(
+            elsewhere.contains("reverse_proxy 127.0.0.1:3204 127.0.0.1:13201 {"),
+            "a new port takes the first place: \(elsewhere)")
         XCTAssertNil(RouteUpstream.servingPort("example.com {\n\trespond 200\n}\n"))
     }
 
@@ -38,7 +40,9 @@ final class VersionsTests: XCTestCase {
         XCTAssertTrue(alone.contains("\t\treverse_proxy 127.0.0.1:3201 {\n"), alone)
         XCTAssertEqual(RouteUpstream.ports(alone), [3201])
         XCTAssertEqual(RouteUpstream.ports(RouteUpstream.restricting(Self.route, to: [13201])), [13201])
-        XCTAssertEqual(RouteUpstream.ports(RouteUpstream.restricting(Self.route, to: [])), [3201], "a route keeps a port to send to")
+        XCTAssertEqual(
+            RouteUpstream.ports(RouteUpstream.restricting(Self.route, to: [])), [3201],
+            "a route keeps a port to send to")
     }
 
     func testNamesOfTemplatesVersionsAndUnitsFromBefore() {
@@ -63,11 +67,19 @@ final class VersionsTests: XCTestCase {
     /// A version is what runs: its release, its env and its settings, but not its description.
     func testAVersionChangesWithWhatRunsAndNothingElse() throws {
         func version(_ yaml: String, secret: String = "one", code: String? = nil) -> String {
-            let state = StateLoader.load(StateSnapshot(entries: ["prims/alpha.yaml": .file(Array(yaml.utf8)),
-                                                               "secrets/KEY.yaml": .file(Array("prims: [alpha]\nexternal: true\n".utf8))])).state
-            let releases = code.map { ["alpha": ReleaseManifest(files: ["packages/alpha/x": .init(digest: $0, executable: false)])] } ?? [:]
-            let desired = try? Kinds.build(state, host: Host.implicit(), config: HostConfig(),
-                                           secrets: ["KEY": SecretValue(secret, source: .store)], releases: releases)
+            let state = StateLoader.load(
+                StateSnapshot(entries: [
+                    "prims/alpha.yaml": .file(Array(yaml.utf8)),
+                    "secrets/KEY.yaml": .file(Array("prims: [alpha]\nexternal: true\n".utf8)),
+                ])
+            ).state
+            let releases =
+                code.map {
+                    ["alpha": ReleaseManifest(files: ["packages/alpha/x": .init(digest: $0, executable: false)])]
+                } ?? [:]
+            let desired = try? Kinds.build(
+                state, host: Host.implicit(), config: HostConfig(),
+                secrets: ["KEY": SecretValue(secret, source: .store)], releases: releases)
             return desired.flatMap { VersionName.desired("alpha", in: $0) } ?? ""
         }
         let base = "id: alpha\nstatus: live\nport: 3201\nenv: [KEY]\n"

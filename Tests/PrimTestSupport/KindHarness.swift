@@ -34,7 +34,9 @@ public final class KindHarness {
         var environment = HostEnvironment(config: config, bus: try SystemdBus.unconnected(), sources: [])
         environment.drivers = drivers
         events = []
-        return try Applier(kinds: kinds, host: environment).apply(plan, desired: desired, gates: [:], revision: nil) { events.append($0) }
+        return try Applier(kinds: kinds, host: environment).apply(plan, desired: desired, gates: [:], revision: nil) {
+            events.append($0)
+        }
     }
 
     /// What the inventory says prim owns after the applies so far, by address key.
@@ -51,14 +53,17 @@ public final class KindHarness {
     }
 
     /// A file resource of `kind` at `path`.
-    public static func file(_ address: ResourceAddress, prim: String?, path: String, content: String, sensitive: Bool = false) -> DesiredResource {
+    public static func file(
+        _ address: ResourceAddress, prim: String?, path: String, content: String, sensitive: Bool = false
+    ) -> DesiredResource {
         DesiredResource(address: address, prim: prim, path: path, content: content, sensitive: sensitive)
     }
 
     /// The live file a resource would be once written.
     public static func live(_ resource: DesiredResource, content: String? = nil) -> ObservedResource {
         let text = content ?? resource.content
-        return ObservedResource(address: resource.address, path: resource.path, content: resource.sensitive ? nil : text,
-                                digest: Digest.sha256(text), prim: resource.prim)
+        return ObservedResource(
+            address: resource.address, path: resource.path, content: resource.sensitive ? nil : text,
+            digest: Digest.sha256(text), prim: resource.prim)
     }
 }

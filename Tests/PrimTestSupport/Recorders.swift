@@ -62,5 +62,7 @@ public final class RecordingCaddy: RouteExecutor, @unchecked Sendable {
     public func remove(_ path: String) throws { calls.append(.remove(path: path)) }
 
     /// The configs loaded, in order.
-    public var loads: [String] { calls.compactMap { if case .load(let config) = $0 { return config } else { return nil } } }
+    public var loads: [String] {
+        calls.compactMap { if case .load(let config) = $0 { return config } else { return nil } }
+    }
 }

@@ -5,7 +5,8 @@ import XCTest
 /// The server's own checks of a payment, on payments the Swift wallet signs (and then spoils).
 final class PaymentCheckTests: XCTestCase {
     let wallet = Wallet(privateKeyHex: VectorTests.key)!
-    let requirements = PaymentRequirements(network: .baseSepolia, amount: 50000, payTo: VectorTests.payTo, maxTimeoutSeconds: 300)
+    let requirements = PaymentRequirements(
+        network: .baseSepolia, amount: 50000, payTo: VectorTests.payTo, maxTimeoutSeconds: 300)
     let now: UInt64 = 1_800_000_000
 
     func header(_ payment: PaymentPayload) -> String { HeaderCoding.encode(payment) }
@@ -44,8 +45,10 @@ final class PaymentCheckTests: XCTestCase {
 
     func testTheWindowIsBounded() throws {
         let payment = try wallet.pay(requirements, resource: nil, now: now)
-        XCTAssertEqual(refusal(header(payment), at: now + 300)?.reason, "invalid_exact_evm_payload_authorization_valid_before")
-        XCTAssertEqual(refusal(header(payment), at: now - 120)?.reason, "invalid_exact_evm_payload_authorization_valid_after")
+        XCTAssertEqual(
+            refusal(header(payment), at: now + 300)?.reason, "invalid_exact_evm_payload_authorization_valid_before")
+        XCTAssertEqual(
+            refusal(header(payment), at: now - 120)?.reason, "invalid_exact_evm_payload_authorization_valid_after")
         var long = requirements
         long.maxTimeoutSeconds = 86400 * 365
         let year = try wallet.pay(long, resource: nil, now: now)
@@ -83,6 +86,8 @@ final class PaymentCheckTests: XCTestCase {
         XCTAssertTrue(refusal.message.contains("per-call cap"), refusal.message)
         let cheap = PaymentRequirements(network: .baseSepolia, amount: 1000, payTo: VectorTests.payTo)
         let mainnet = PaymentRequirements(network: .base, amount: 10, payTo: VectorTests.payTo)
-        XCTAssertEqual(try limits.choose(PaymentRequired(error: nil, resource: nil, accepts: [mainnet, requirements, cheap])).get(), cheap)
+        XCTAssertEqual(
+            try limits.choose(PaymentRequired(error: nil, resource: nil, accepts: [mainnet, requirements, cheap]))
+                .get(), cheap)
     }
 }

@@ -26,19 +26,23 @@ public struct CaddyConfigReconciler: Reconciler {
     /// A reload when routes changed, or when the running config does not serve a desired site.
     public func plan(_ input: KindPlanInput) -> [Change] {
         let changed = input.earlier.filter { $0.address.kind == .caddyFragment && $0.action != .noop }
-        let path = input.desired(of: kind).first?.path ?? input.observed.resources[ResourceNames.caddyConfig]?.path ?? "caddy"
+        let path =
+            input.desired(of: kind).first?.path ?? input.observed.resources[ResourceNames.caddyConfig]?.path ?? "caddy"
         func change(_ action: Action, _ reason: Reason? = nil) -> [Change] {
             [Change(address: ResourceNames.caddyConfig, prim: nil, path: path, action: action, reason: reason)]
         }
         if !changed.isEmpty {
-            return change(.reload, Reason("routes-changed", "\(changed.count) route\(changed.count == 1 ? "" : "s") changed"))
+            return change(
+                .reload, Reason("routes-changed", "\(changed.count) route\(changed.count == 1 ? "" : "s") changed"))
         }
         guard !input.desired(of: kind).isEmpty else { return [] }
         guard let running = input.observed.resources[ResourceNames.caddyConfig] else { return change(.noop) }
         let serves = Set(running.keys)
         let missing = input.desired(of: .caddyFragment).flatMap(\.keys).filter { !serves.contains($0) }
         if missing.isEmpty { return change(.noop) }
-        return change(.reload, Reason("running-config-stale", "the running config does not serve \(missing.joined(separator: ", "))"))
+        return change(
+            .reload,
+            Reason("running-config-stale", "the running config does not serve \(missing.joined(separator: ", "))"))
     }
 
     public func compare(_ desired: DesiredResource, _ live: ObservedResource?) -> Change {
@@ -49,8 +53,11 @@ public struct CaddyConfigReconciler: Reconciler {
     public func resumeAction(unfinished: Action) -> Action? { .reload }
 
     public func assumedApplied(_ desired: DesiredHost) -> [ObservedResource] {
-        [ObservedResource(address: ResourceNames.caddyConfig, content: nil, digest: "",
-                          keys: desired.resources.filter { $0.address.kind == .caddyFragment }.flatMap(\.keys))]
+        [
+            ObservedResource(
+                address: ResourceNames.caddyConfig, content: nil, digest: "",
+                keys: desired.resources.filter { $0.address.kind == .caddyFragment }.flatMap(\.keys))
+        ]
     }
 
     public func check(_ apply: ApplyContext) throws {

@@ -1,12 +1,13 @@
+import PrimEngine
+import PrimModel
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimModel
-import PrimSystem
 
 /// Writes route fragments and loads Caddy's config through its admin API:
 /// every config is checked with `/adapt` before anything is written, then loaded with one `/load`.
@@ -21,7 +22,9 @@ public struct CaddyExecutor: RouteExecutor {
         fragmentDir = config.caddyFragmentDir
         mainFile = config.caddyMain
         guard let bytes = try FileReader.bytes(config.caddyHeader) else {
-            throw SystemError("the Caddyfile header '\(config.caddyHeader)' does not exist; install deploy/Caddyfile.header there or set caddy.header in the host config")
+            throw SystemError(
+                "the Caddyfile header '\(config.caddyHeader)' does not exist; install deploy/Caddyfile.header there or set caddy.header in the host config"
+            )
         }
         header = String(decoding: bytes, as: UTF8.self)
     }
@@ -41,7 +44,9 @@ public struct CaddyExecutor: RouteExecutor {
     public func check(_ config: String) throws {
         let response = try post("/adapt", config)
         guard response.status == 200 else {
-            throw SystemError("Caddy rejected the new config, so nothing was written: \(Self.message(response)); fix the prim's deploy.extra_caddy or the Caddyfile header")
+            throw SystemError(
+                "Caddy rejected the new config, so nothing was written: \(Self.message(response)); fix the prim's deploy.extra_caddy or the Caddyfile header"
+            )
         }
     }
 
@@ -57,7 +62,8 @@ public struct CaddyExecutor: RouteExecutor {
 
     func post(_ path: String, _ config: String) throws -> HTTPResponse {
         do {
-            return try HTTPClient.request("POST", admin, path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
+            return try HTTPClient.request(
+                "POST", admin, path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error)", class: .transient)
         }

@@ -1,12 +1,13 @@
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// Observes prim's routes: fragment files, and the sites in Caddy's running config.
 public struct CaddyObserver {
@@ -23,16 +24,20 @@ public struct CaddyObserver {
         try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
             guard let bytes = try FileReader.bytes("\(fragmentDir)/\(name)") else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
-            return ObservedResource(address: ResourceAddress(.caddyFragment, name), path: "\(fragmentDir)/\(name)", content: text, digest: Digest.sha256(bytes),
-                                    owned: text.hasPrefix(ResourceNames.ownershipMarker), prim: ResourceNames.prim(ofFile: name, suffix: ".caddy"))
+            return ObservedResource(
+                address: ResourceAddress(.caddyFragment, name), path: "\(fragmentDir)/\(name)", content: text,
+                digest: Digest.sha256(bytes),
+                owned: text.hasPrefix(ResourceNames.ownershipMarker),
+                prim: ResourceNames.prim(ofFile: name, suffix: ".caddy"))
         }
     }
 
     /// Caddy's running config, as the sites it serves.
     public func running() throws -> ObservedResource {
         let sites = try runningSites()
-        return ObservedResource(address: ResourceNames.caddyConfig, path: admin.description, content: nil, digest: "",
-                                keys: sites.sorted())
+        return ObservedResource(
+            address: ResourceNames.caddyConfig, path: admin.description, content: nil, digest: "",
+            keys: sites.sorted())
     }
 
     /// Host names the running config routes, from the admin API.
@@ -41,13 +46,17 @@ public struct CaddyObserver {
         do {
             response = try HTTPClient.request("GET", admin, "/config/apps/http/servers", timeout: 5)
         } catch {
-            throw SystemError("cannot reach Caddy's admin API at \(admin): \(error); start Caddy or fix caddy.admin in the host config", class: .transient)
+            throw SystemError(
+                "cannot reach Caddy's admin API at \(admin): \(error); start Caddy or fix caddy.admin in the host config",
+                class: .transient)
         }
         // A Caddy with no HTTP app yet (a fresh host: the header holds only global options and
         // snippets) has no such path: it serves no site, which is an observation, not an error.
         if response.status == 400 && response.text.contains("invalid traversal path") { return [] }
         guard response.status == 200 else {
-            throw SystemError("Caddy's admin API answered \(response.status) for /config/apps/http/servers: \(response.text)", class: .transient)
+            throw SystemError(
+                "Caddy's admin API answered \(response.status) for /config/apps/http/servers: \(response.text)",
+                class: .transient)
         }
         return Self.sites(inServersJSON: response.body)
     }

@@ -21,9 +21,10 @@ public struct CaddyRouteReconciler: Reconciler {
     public func desire(_ input: DesireInput) throws -> [DesiredResource] {
         input.prims.map { rendering in
             let fragment = ResourceNames.fragment(rendering.prim.id)
-            return DesiredResource(address: fragment, prim: rendering.prim.id, path: "\(input.config.caddyFragmentDir)/\(fragment.name)",
-                                   content: rendering.route(port: rendering.prim.port), keys: [input.host.endpoint(for: rendering.prim)],
-                                   attributes: rendering.portAttributes)
+            return DesiredResource(
+                address: fragment, prim: rendering.prim.id, path: "\(input.config.caddyFragmentDir)/\(fragment.name)",
+                content: rendering.route(port: rendering.prim.port), keys: [input.host.endpoint(for: rendering.prim)],
+                attributes: rendering.portAttributes)
         }
     }
 
@@ -34,7 +35,8 @@ public struct CaddyRouteReconciler: Reconciler {
     /// A route that sends its traffic to the prim's alternate port is the same route: a version serves there.
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         guard var live, let text = live.content, let port = resource.attributes["port"].flatMap({ Int($0) }),
-              RouteUpstream.servingPort(text).map({ "\($0)" }) == resource.attributes["alternate"] else {
+            RouteUpstream.servingPort(text).map({ "\($0)" }) == resource.attributes["alternate"]
+        else {
             return compareFile(resource, live)
         }
         live.content = RouteUpstream.routing(text, to: port)
@@ -51,7 +53,9 @@ public struct CaddyRouteReconciler: Reconciler {
         // DNS records, as a new prim's whole route does.
         var routes: [String: String] = [:]
         for handover in moving {
-            guard let port = handover.port, let live = CaddyRoutes.live(handover.prim, apply.host.config) else { continue }
+            guard let port = handover.port, let live = CaddyRoutes.live(handover.prim, apply.host.config) else {
+                continue
+            }
             let desired = apply.resource(ResourceNames.fragment(handover.prim))?.content
             let text = desired.flatMap { CaddyRoutes.sites($0) == CaddyRoutes.sites(live) ? $0 : nil } ?? live
             routes[handover.prim] = RouteUpstream.routing(text, to: port)
@@ -61,9 +65,12 @@ public struct CaddyRouteReconciler: Reconciler {
             try CaddyRoutes.load(routes, apply)
             apply.routed(moving.map(\.prim).filter { routes[$0] != nil })
         } catch {
-            for handover in moving where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {
+            for handover in moving
+            where routes[handover.prim] != nil && !(apply.handovers[handover.prim]?.routed ?? false) {
                 apply.keep(handover.prim)
-                apply.degrade("\(ResourceNames.fragment(handover.prim).name): the route could not move to the new version (\(error)); the running version keeps serving", of: handover.prim)
+                apply.degrade(
+                    "\(ResourceNames.fragment(handover.prim).name): the route could not move to the new version (\(error)); the running version keeps serving",
+                    of: handover.prim)
             }
         }
     }
@@ -88,14 +95,17 @@ public struct CaddyRouteReconciler: Reconciler {
             var text = CaddyRoutes.live(handover.prim, apply.host.config)
             if let old = before[ResourceNames.fragment(handover.prim)] { text = old }
             guard let port = handover.routedFrom, let text else { continue }
-            routes[handover.prim] = CaddyRoutes.confined(RouteUpstream.routing(text, to: port), of: handover.prim, serving: port, apply)
+            routes[handover.prim] = CaddyRoutes.confined(
+                RouteUpstream.routing(text, to: port), of: handover.prim, serving: port, apply)
         }
         guard !routes.isEmpty else { return }
         do {
             try CaddyRoutes.load(routes, apply)
         } catch {
             for prim in routes.keys.sorted() {
-                apply.degrade("\(ResourceNames.fragment(prim).name): the route could not go back to the running version (\(error)); Caddy tries it second", of: prim)
+                apply.degrade(
+                    "\(ResourceNames.fragment(prim).name): the route could not go back to the running version (\(error)); Caddy tries it second",
+                    of: prim)
             }
         }
     }

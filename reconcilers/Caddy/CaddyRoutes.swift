@@ -47,18 +47,24 @@ enum CaddyRoutes {
 
     /// The site addresses a route file opens (its unindented `… {` lines).
     static func sites(_ text: String) -> Set<Substring> {
-        Set(text.split(separator: "\n").filter { !$0.hasPrefix("\t") && !$0.hasPrefix(" ") && !$0.hasPrefix("#") && $0.hasSuffix("{") })
+        Set(
+            text.split(separator: "\n").filter {
+                !$0.hasPrefix("\t") && !$0.hasPrefix(" ") && !$0.hasPrefix("#") && $0.hasSuffix("{")
+            })
     }
 
     static func fragments(_ apply: ApplyContext) -> [DesiredResource] {
         let blocked = blocked(apply)
-        return apply.desired.resources.filter { $0.address.kind == .caddyFragment && !blocked.contains($0.prim ?? "\u{0}") }
+        return apply.desired.resources.filter {
+            $0.address.kind == .caddyFragment && !blocked.contains($0.prim ?? "\u{0}")
+        }
     }
 
     /// Each changed route's text before the apply (nil for a new one), by address.
     static func before(_ apply: ApplyContext) -> [ResourceAddress: String?] {
-        Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
-                   uniquingKeysWith: { a, _ in a })
+        Dictionary(
+            apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0.before) },
+            uniquingKeysWith: { a, _ in a })
     }
 
     /// Loads the routes as they are live but for `routes` (by prim), then writes those routes'
@@ -88,7 +94,9 @@ enum CaddyRoutes {
 
     /// The routes as they are live, except the prims in `overrides`, whose route is the text given.
     static func current(_ apply: ApplyContext, overrides: [String: String]) -> [String] {
-        let changed = Dictionary(apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        let changed = Dictionary(
+            apply.plan.pending.filter { $0.address.kind == .caddyFragment }.map { ($0.address, $0) },
+            uniquingKeysWith: { a, _ in a })
         var texts: [String] = []
         for fragment in fragments(apply) {
             if let prim = fragment.prim, let text = overrides[prim] {

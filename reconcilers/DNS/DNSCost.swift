@@ -15,7 +15,9 @@ public enum DNSCost {
     }
 
     /// `records`: each zone's live record count (rrsets' records).
-    public static func estimate(_ changes: [Change], records: [String: Int], listPrice: UInt64, batchPrice: UInt64) -> Estimate? {
+    public static func estimate(
+        _ changes: [Change], records: [String: Int], listPrice: UInt64, batchPrice: UInt64
+    ) -> Estimate? {
         let pending = changes.filter { $0.action != .noop }
         guard !pending.isEmpty else { return nil }
         var lists = 0, batches = 0
@@ -29,7 +31,8 @@ public enum DNSCost {
             }
             batches += (operations + DomainSh.maxOperations - 1) / DomainSh.maxOperations
         }
-        return Estimate(atomic: UInt64(lists) * listPrice + UInt64(batches) * batchPrice, lists: lists, batches: batches)
+        return Estimate(
+            atomic: UInt64(lists) * listPrice + UInt64(batches) * batchPrice, lists: lists, batches: batches)
     }
 
     static func describe(_ estimate: Estimate) -> String {

@@ -18,9 +18,14 @@ public enum DNSDeleteGuard {
             // "All of them": the zone would be left with none of prim's records (a rename is not that).
             let emptied = deleted.count == owned.count && !group.contains { $0.action == .create }
             guard deleted.count > limit || emptied else { continue }
-            let why = emptied ? "all \(owned.count) of the records prim manages in zone \(zone)"
+            let why =
+                emptied
+                ? "all \(owned.count) of the records prim manages in zone \(zone)"
                 : "\(deleted.count) of the \(owned.count) records prim manages in zone \(zone), more than the \(limit) an apply may delete on its own"
-            return Refusal(code: "dns-deletes", "this would delete \(why) (\(deleted.joined(separator: ", "))); if that is meant, apply with --allow-dns-deletes (primd: dns.allow_deletes: true in the host config)")
+            return Refusal(
+                code: "dns-deletes",
+                "this would delete \(why) (\(deleted.joined(separator: ", "))); if that is meant, apply with --allow-dns-deletes (primd: dns.allow_deletes: true in the host config)"
+            )
         }
         return nil
     }

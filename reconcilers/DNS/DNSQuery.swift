@@ -1,16 +1,19 @@
+import Glibc
+import PrimModel
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Glibc
-import PrimModel
-import PrimSystem
 
 /// One direct DNS question over UDP, recursion not desired: what the authoritative server
 /// itself serves for a name, before a route that needs the name (an ACME order) is loaded.
 public enum DNSQuery {
-    public static let types: [String: UInt16] = ["A": 1, "NS": 2, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33, "CAA": 257]
+    public static let types: [String: UInt16] = [
+        "A": 1, "NS": 2, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33, "CAA": 257,
+    ]
 
     public struct Answer: Equatable, Sendable {
         public var type: UInt16
@@ -35,20 +38,31 @@ public enum DNSQuery {
         let id = UInt16.random(in: 0...UInt16.max)
         let query = message(id: id, name: name, type: code)
 
-        guard case (var storage, let length, let family)? = address(host, port) else { throw SystemError("dns.server '\(server)' has no IP address") }
+        guard case (var storage, let length, let family)? = address(host, port) else {
+            throw SystemError("dns.server '\(server)' has no IP address")
+        }
         let socket = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
-        guard socket >= 0 else { throw SystemError("cannot open a UDP socket: \(String(cString: strerror(errno)))", class: .transient) }
+        guard socket >= 0 else {
+            throw SystemError("cannot open a UDP socket: \(String(cString: strerror(errno)))", class: .transient)
+        }
         defer { close(socket) }
         var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         let sent = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(socket, query, query.count, 0, $0, length) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(socket, query, query.count, 0, $0, length)
+            }
         }
-        guard sent == query.count else { throw SystemError("cannot send a DNS query to \(server): \(String(cString: strerror(errno)))", class: .transient) }
+        guard sent == query.count else {
+            throw SystemError(
+                "cannot send a DNS query to \(server): \(String(cString: strerror(errno)))", class: .transient)
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = recv(socket, &buffer, buffer.count, 0)
-            guard count > 0 else { throw SystemError("\(server) did not answer a DNS query for \(name) in \(timeout) s", class: .transient) }
+            guard count > 0 else {
+                throw SystemError("\(server) did not answer a DNS query for \(name) in \(timeout) s", class: .transient)
+            }
             let reply = Array(buffer[..<count])
             guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id else { continue }
             return Reply(answers: try answers(reply, type: code), truncated: reply[2] & 0x02 != 0)
@@ -95,7 +109,9 @@ public enum DNSQuery {
     /// The answer section's records of `type`. NXDOMAIN and empty answers give none.
     static func answers(_ reply: [UInt8], type: UInt16) throws -> [Answer] {
         let rcode = reply[3] & 0x0F
-        guard rcode == 0 || rcode == 3 else { throw SystemError("the DNS server answered rcode \(rcode)", class: .transient) }
+        guard rcode == 0 || rcode == 3 else {
+            throw SystemError("the DNS server answered rcode \(rcode)", class: .transient)
+        }
         let questions = Int(reply[4]) << 8 | Int(reply[5])
         let count = Int(reply[6]) << 8 | Int(reply[7])
         var offset = 12

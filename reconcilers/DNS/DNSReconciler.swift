@@ -1,13 +1,14 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// DNS records at the host's DNS provider: an rrset per name and type, marked as prim's with the
 /// host's name. Records prim did not create are never changed or deleted; one at a name prim wants
@@ -36,12 +37,17 @@ public struct DNSReconciler: Reconciler {
         let config = host.config
         switch config.dnsProvider {
         case .powerdns?:
-            guard let api = config.dnsAPI else { throw SystemError("dns.api is not set in the host config; set it to PowerDNS's API address (http://127.0.0.1:8081)") }
+            guard let api = config.dnsAPI else {
+                throw SystemError(
+                    "dns.api is not set in the host config; set it to PowerDNS's API address (http://127.0.0.1:8081)")
+            }
             return try PowerDNS(api: api, keyFile: config.dnsAPIKeyFile)
         case .domainsh?:
             return try DomainSh(config: config)
         default:
-            throw SystemError("dns.provider '\(config.dnsProvider?.rawValue ?? "")' is not one prim drives (\(DNSProviderName.builtIn.map(\.rawValue).joined(separator: ", "))); fix dns.provider in the host config")
+            throw SystemError(
+                "dns.provider '\(config.dnsProvider?.rawValue ?? "")' is not one prim drives (\(DNSProviderName.builtIn.map(\.rawValue).joined(separator: ", "))); fix dns.provider in the host config"
+            )
         }
     }
 
@@ -52,7 +58,10 @@ public struct DNSReconciler: Reconciler {
         do {
             return try observeProvider(host, desired: desired)
         } catch let error as SystemError where error.errorClass == .transient {
-            return [ObservedResource(address: Self.unavailable, path: host.config.dnsAPI ?? "", content: error.message, digest: "")]
+            return [
+                ObservedResource(
+                    address: Self.unavailable, path: host.config.dnsAPI ?? "", content: error.message, digest: "")
+            ]
         }
     }
 
@@ -64,23 +73,33 @@ public struct DNSReconciler: Reconciler {
         // between two reads the check takes the records as applied.
         if host.driftCheck, host.config.dnsProvider == .domainsh {
             let stamp = host.config.paths.dnsDriftRead
-            let last = (try? FileReader.bytes(stamp)).flatMap { $0.flatMap { Double(String(decoding: $0, as: UTF8.self)) } } ?? 0
+            let last =
+                (try? FileReader.bytes(stamp)).flatMap { $0.flatMap { Double(String(decoding: $0, as: UTF8.self)) } }
+                ?? 0
             let now = Date().timeIntervalSince1970
             if now - last < Double(host.config.dnsDriftSeconds) {
-                return assumedApplied(desired).map { var record = $0; record.owned = true; return record }
+                return assumedApplied(desired).map {
+                    var record = $0; record.owned = true; return record
+                }
             }
             try? AtomicFile.write(Array(String(now).utf8), to: stamp, mode: 0o600)
         }
         let inventory = try Inventory.load(dataDir: host.config.dataDir)
-        var zones = Set(desired.resources.filter { $0.address.kind == kind }.compactMap { $0.attributes[DNSRecordRenderer.zoneAttribute] })
+        var zones = Set(
+            desired.resources.filter { $0.address.kind == kind }.compactMap {
+                $0.attributes[DNSRecordRenderer.zoneAttribute]
+            })
         zones.formUnion(inventory.resources.filter { $0.key.hasPrefix(kind.rawValue + ".") }.map(\.value))
         guard !zones.isEmpty else { return [] }
         let provider = try Self.provider(host)
         var observed: [ObservedResource] = []
         // Zones the server holds below a declared one: a record written into the parent for a name
         // in such a child would never be served.
-        for child in try provider.zones() where !zones.contains(child) && zones.contains(where: { child.hasSuffix("." + $0) }) {
-            observed.append(ObservedResource(address: ResourceAddress(.dnsServerZone, child), path: child, content: nil, digest: ""))
+        for child in try provider.zones()
+        where !zones.contains(child) && zones.contains(where: { child.hasSuffix("." + $0) }) {
+            observed.append(
+                ObservedResource(address: ResourceAddress(.dnsServerZone, child), path: child, content: nil, digest: "")
+            )
         }
         var counts: [String: Int] = [:]
         for zone in zones.sorted() {
@@ -92,45 +111,60 @@ public struct DNSReconciler: Reconciler {
                 // domain.sh keeps no marks: there the inventory alone says what prim made.
                 let marked = provider.marksRecords ? DNSMarker.isOwned(set.marker, host: desired.host) : true
                 let owned = marked && inventory.contains(set.address)
-                observed.append(ObservedResource(
-                    address: set.address, path: zone, content: set.text, digest: Digest.sha256(set.text),
-                    owned: owned, prim: owned ? DNSMarker.prim(in: set.marker) ?? inventoryPrim(set, desired) : nil,
-                    keys: [set.name],
-                    attributes: [DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
-                                 DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n")]))
+                observed.append(
+                    ObservedResource(
+                        address: set.address, path: zone, content: set.text, digest: Digest.sha256(set.text),
+                        owned: owned, prim: owned ? DNSMarker.prim(in: set.marker) ?? inventoryPrim(set, desired) : nil,
+                        keys: [set.name],
+                        attributes: [
+                            DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
+                            DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n"),
+                        ]))
             }
         }
         if provider is DomainSh {
             var attributes = ["list_price": String(DomainSh.listPrice), "batch_price": String(DomainSh.batchPrice)]
             for (zone, count) in counts { attributes["records." + zone] = String(count) }
-            observed.append(ObservedResource(address: DNSCost.pricing, path: "", content: nil, digest: "", attributes: attributes))
+            observed.append(
+                ObservedResource(address: DNSCost.pricing, path: "", content: nil, digest: "", attributes: attributes))
             for (zone, names) in UnconfirmedRecords(dataDir: host.config.dataDir).load() {
-                observed += names.map { ObservedResource(address: ResourceAddress(.dnsUnconfirmed, $0), path: zone, content: nil, digest: "") }
+                observed += names.map {
+                    ObservedResource(
+                        address: ResourceAddress(.dnsUnconfirmed, $0), path: zone, content: nil, digest: "")
+                }
             }
         }
         return observed
     }
 
     public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
-        guard let pricing = observed.resources[DNSCost.pricing], let estimate = Self.estimate(changes, pricing.attributes) else { return [] }
+        guard let pricing = observed.resources[DNSCost.pricing],
+            let estimate = Self.estimate(changes, pricing.attributes)
+        else { return [] }
         return [DNSCost.describe(estimate)]
     }
 
     static func estimate(_ changes: [Change], _ attributes: [String: String]) -> DNSCost.Estimate? {
         var records: [String: Int] = [:]
-        for (key, value) in attributes where key.hasPrefix("records.") { records[String(key.dropFirst(8))] = Int(value) }
-        return DNSCost.estimate(changes, records: records, listPrice: UInt64(attributes["list_price"] ?? "") ?? DomainSh.listPrice,
-                                batchPrice: UInt64(attributes["batch_price"] ?? "") ?? DomainSh.batchPrice)
+        for (key, value) in attributes where key.hasPrefix("records.") {
+            records[String(key.dropFirst(8))] = Int(value)
+        }
+        return DNSCost.estimate(
+            changes, records: records, listPrice: UInt64(attributes["list_price"] ?? "") ?? DomainSh.listPrice,
+            batchPrice: UInt64(attributes["batch_price"] ?? "") ?? DomainSh.batchPrice)
     }
 
     /// A paid provider: the apply is refused before anything is written when its estimate passes `dns.max_spend`.
     public func check(_ apply: ApplyContext) throws {
         let config = apply.host.config
         guard config.dnsProvider == .domainsh,
-              let estimate = Self.estimate(apply.plan.changes.filter { $0.address.kind == kind }, [:]), estimate.atomic > config.dnsMaxSpend else { return }
-        throw SystemError("\(DNSCost.describe(estimate)), more than dns.max_spend (\(USDC.dollars(config.dnsMaxSpend)) an apply); nothing was changed. Raise dns.max_spend in the host config, or apply fewer changes at once")
+            let estimate = Self.estimate(apply.plan.changes.filter { $0.address.kind == kind }, [:]),
+            estimate.atomic > config.dnsMaxSpend
+        else { return }
+        throw SystemError(
+            "\(DNSCost.describe(estimate)), more than dns.max_spend (\(USDC.dollars(config.dnsMaxSpend)) an apply); nothing was changed. Raise dns.max_spend in the host config, or apply fewer changes at once"
+        )
     }
-
 
     /// The prim a desired rrset of the same address belongs to (a provider without marks).
     func inventoryPrim(_ set: RRset, _ desired: DesiredHost) -> String? {
@@ -149,7 +183,8 @@ public struct DNSReconciler: Reconciler {
         // a prim whose route this apply loads (written now or by an earlier attempt), must be served
         // by the authoritative server before any route loads.
         guard let server = apply.host.config.dnsServer else { return }
-        let routed = Set(apply.plan.pending.filter { $0.address.kind == .caddyFragment && $0.action != .delete }.compactMap(\.prim))
+        let routed = Set(
+            apply.plan.pending.filter { $0.address.kind == .caddyFragment && $0.action != .delete }.compactMap(\.prim))
         let already = Set(written.map(\.address))
         let routeRecords = apply.desired.resources
             .filter { $0.address.kind == kind && routed.contains($0.prim ?? "\u{0}") && !already.contains($0.address) }
@@ -173,7 +208,9 @@ public struct DNSReconciler: Reconciler {
             var batch = DNSBatch()
             for change in group {
                 if change.action == .delete {
-                    if let key = RRset.key(of: change.address) { batch.deletes.append(RRset(name: key.name, type: key.type, ttl: 0, contents: [])) }
+                    if let key = RRset.key(of: change.address) {
+                        batch.deletes.append(RRset(name: key.name, type: key.type, ttl: 0, contents: []))
+                    }
                 } else if let resource = apply.resource(change), let set = DNSRecordRenderer.rrset(resource) {
                     batch.replaces.append(set)
                     batch.markers[set.address.name] = resource.attributes[DNSRecordRenderer.markerAttribute]
@@ -186,7 +223,9 @@ public struct DNSReconciler: Reconciler {
                     try provider.apply(zone: zone, batch)
                 } catch let error as SystemError where error.errorClass == .stalled {
                     // Rejected: nothing in the zone changed, so the records just noted were not written.
-                    for change in group where change.action == .create || change.adopts { try? apply.owns(change.address, path: nil) }
+                    for change in group where change.action == .create || change.adopts {
+                        try? apply.owns(change.address, path: nil)
+                    }
                     throw error
                 }
                 for change in group where change.action == .delete { try apply.owns(change.address, path: nil) }
@@ -211,12 +250,16 @@ public struct DNSReconciler: Reconciler {
                 let reply = try? DNSQuery.ask(server, name: set.name, type: set.type)
                 let answers = reply?.answers ?? []
                 // A reply too large even for EDNS's 4096 bytes is cut short (TC): the server has the data.
-                let served = reply?.truncated == true || (["A", "AAAA"].contains(set.type)
-                    ? Set(answers.compactMap(\.address)) == Set(set.contents)
-                    : answers.count == set.contents.count)
+                let served =
+                    reply?.truncated == true
+                    || (["A", "AAAA"].contains(set.type)
+                        ? Set(answers.compactMap(\.address)) == Set(set.contents)
+                        : answers.count == set.contents.count)
                 if served { break }
                 guard Date() < deadline else {
-                    throw SystemError("\(set.name)/\(set.type) was written but \(server) does not serve it after \(Int(Self.servedWithin)) s; its route is not loaded until it does", class: .transient)
+                    throw SystemError(
+                        "\(set.name)/\(set.type) was written but \(server) does not serve it after \(Int(Self.servedWithin)) s; its route is not loaded until it does",
+                        class: .transient)
                 }
                 usleep(20_000)
             }

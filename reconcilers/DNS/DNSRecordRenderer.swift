@@ -25,15 +25,18 @@ public enum DNSRecordRenderer {
             }
             for (_, records) in grouped {
                 let first = records[0]
-                let set = RRset(name: zone.absolute(first.name), type: first.type, ttl: records.map(\.ttl).min() ?? zone.ttl,
-                                contents: records.map { canonical($0.type, $0.content) })
+                let set = RRset(
+                    name: zone.absolute(first.name), type: first.type, ttl: records.map(\.ttl).min() ?? zone.ttl,
+                    contents: records.map { canonical($0.type, $0.content) })
                 sets[set.address] = (set, zone, nil)
             }
         }
         for id in input.desired.renderings.keys.sorted() {
             guard let prim = input.desired.renderings[id]?.prim else { continue }
             let endpoint = input.host.endpoint(for: prim).lowercased()
-            guard let zone = zones.filter({ $0.contains(endpoint) }).max(by: { $0.apex.count < $1.apex.count }) else { continue }
+            guard let zone = zones.filter({ $0.contains(endpoint) }).max(by: { $0.apex.count < $1.apex.count }) else {
+                continue
+            }
             for (type, address) in [("A", input.host.address), ("AAAA", input.host.address6)] {
                 guard let address else { continue }
                 let set = RRset(name: endpoint, type: type, ttl: zone.ttl, contents: [canonical(type, address)])
@@ -42,10 +45,16 @@ public enum DNSRecordRenderer {
         }
         return sets.keys.sorted().map { address in
             let (set, zone, prim) = sets[address]!
-            var attributes = [zoneAttribute: zone.apex, ttlAttribute: String(set.ttl), contentsAttribute: set.contents.joined(separator: "\n"),
-                              markerAttribute: DNSMarker.text(host: input.host.name, prim: prim, zoneFile: prim == nil ? zone.file : nil)]
+            var attributes = [
+                zoneAttribute: zone.apex, ttlAttribute: String(set.ttl),
+                contentsAttribute: set.contents.joined(separator: "\n"),
+                markerAttribute: DNSMarker.text(
+                    host: input.host.name, prim: prim, zoneFile: prim == nil ? zone.file : nil),
+            ]
             if input.config.dnsAdopt { attributes[adoptAttribute] = "true" }
-            return DesiredResource(address: address, prim: prim, path: zone.apex, content: set.text, keys: [set.name], attributes: attributes)
+            return DesiredResource(
+                address: address, prim: prim, path: zone.apex, content: set.text, keys: [set.name],
+                attributes: attributes)
         }
     }
 
@@ -65,7 +74,9 @@ public enum DNSRecordRenderer {
     /// The rrset a desired resource stands for.
     public static func rrset(_ resource: DesiredResource) -> RRset? {
         guard let key = RRset.key(of: resource.address), let ttl = resource.attributes[ttlAttribute].flatMap(Int.init),
-              let contents = resource.attributes[contentsAttribute] else { return nil }
-        return RRset(name: key.name, type: key.type, ttl: ttl, contents: contents.split(separator: "\n").map(String.init))
+            let contents = resource.attributes[contentsAttribute]
+        else { return nil }
+        return RRset(
+            name: key.name, type: key.type, ttl: ttl, contents: contents.split(separator: "\n").map(String.init))
     }
 }

@@ -1,10 +1,11 @@
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimSystem
 
 /// Retries a provider call that failed for a reason that passes (no connection, a timeout, 429,
 /// 5xx): exponential backoff with full jitter, `Retry-After` honoured, a bounded number of tries
@@ -52,12 +53,16 @@ public struct DNSRetry: Sendable {
                 if attempt == attempts { break }
             }
             guard let wait = delay(after: attempt, retryAfter: retryAfter) else {
-                throw SystemError("\(what): \(last), and the provider asks to wait \(retryAfter ?? "?") s; trying again later", class: .transient)
+                throw SystemError(
+                    "\(what): \(last), and the provider asks to wait \(retryAfter ?? "?") s; trying again later",
+                    class: .transient)
             }
             guard now() - started + wait < budget else { break }
             sleep(wait)
         }
         let elapsed = ((now() - started) * 10).rounded() / 10
-        throw SystemError("\(what) failed \(tries) time\(tries == 1 ? "" : "s") in \(elapsed) s (last: \(last)); trying again later", class: .transient)
+        throw SystemError(
+            "\(what) failed \(tries) time\(tries == 1 ? "" : "s") in \(elapsed) s (last: \(last)); trying again later",
+            class: .transient)
     }
 }

@@ -1,11 +1,12 @@
+import PrimModel
+import PrimSystem
+import PrimX402
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimSystem
-import PrimX402
 
 /// upstream domain.sh's DNS API (packages/domain of primsh/prim.sh): zones `z_…`, records `r_…`
 /// listed 100 a page by cursor, changed in batches of at most 200 operations. Every call is paid
@@ -30,19 +31,27 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     public var marksRecords: Bool { false }
 
     public init(config: HostConfig) throws {
-        guard let api = config.dnsAPI else { throw SystemError("dns.api is not set in the host config; set it to domain.sh's address (https://domain.prim.sh)") }
+        guard let api = config.dnsAPI else {
+            throw SystemError(
+                "dns.api is not set in the host config; set it to domain.sh's address (https://domain.prim.sh)")
+        }
         self.api = api.hasSuffix("/") ? String(api.dropLast()) : api
         guard let keyFile = config.dnsWalletKeyFile else {
-            throw SystemError("dns.wallet_key_file is not set in the host config; domain.sh is paid with x402: point it at a file (mode 0600) holding the host wallet's private key")
+            throw SystemError(
+                "dns.wallet_key_file is not set in the host config; domain.sh is paid with x402: point it at a file (mode 0600) holding the host wallet's private key"
+            )
         }
         guard let text = try FileReader.secret(keyFile), let wallet = Wallet(privateKeyHex: text) else {
             throw SystemError("dns.wallet_key_file '\(keyFile)' does not hold a private key (0x and 64 hex digits)")
         }
         guard let network = Network.named(config.dnsNetwork) else {
-            throw SystemError("dns.network '\(config.dnsNetwork)' is not one prim pays on (\(Network.known.map(\.id).joined(separator: ", ")))")
+            throw SystemError(
+                "dns.network '\(config.dnsNetwork)' is not one prim pays on (\(Network.known.map(\.id).joined(separator: ", ")))"
+            )
         }
-        payer = X402Payer(wallet: wallet, limits: SpendingLimits(networks: [network], perCall: config.dnsMaxPerCall),
-                          budget: config.dnsMaxSpend, what: "domain.sh")
+        payer = X402Payer(
+            wallet: wallet, limits: SpendingLimits(networks: [network], perCall: config.dnsMaxPerCall),
+            budget: config.dnsMaxSpend, what: "domain.sh")
         unconfirmed = UnconfirmedRecords(dataDir: config.dataDir)
     }
 
@@ -73,14 +82,17 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     public func zones() throws -> [String] {
         var zones: [Zone] = try pages("/v1/zones")
         zones = zones.filter { !$0.domain.isEmpty }
-        zoneIDs = Dictionary(zones.map { ($0.domain.lowercased().trimmingDot, $0.id) }, uniquingKeysWith: { first, _ in first })
+        zoneIDs = Dictionary(
+            zones.map { ($0.domain.lowercased().trimmingDot, $0.id) }, uniquingKeysWith: { first, _ in first })
         return zones.map { $0.domain.lowercased().trimmingDot }
     }
 
     func zoneID(_ zone: String) throws -> String {
         if zoneIDs.isEmpty { _ = try zones() }
         guard let id = zoneIDs[zone] else {
-            throw SystemError("zone \(zone) is not one of this wallet's zones at domain.sh (\(payer.wallet.address)); create it there (POST /v1/zones) or fix dns/\(zone).yaml")
+            throw SystemError(
+                "zone \(zone) is not one of this wallet's zones at domain.sh (\(payer.wallet.address)); create it there (POST /v1/zones) or fix dns/\(zone).yaml"
+            )
         }
         return id
     }
@@ -90,7 +102,8 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
         var sets: [String: (ttl: Int, contents: [String], ids: [String], type: String, name: String)] = [:]
         for record in records {
             let key = "\(record.name.lowercased().trimmingDot)/\(record.type.uppercased())"
-            var set = sets[key] ?? (record.ttl ?? 300, [], [], record.type.uppercased(), record.name.lowercased().trimmingDot)
+            var set =
+                sets[key] ?? (record.ttl ?? 300, [], [], record.type.uppercased(), record.name.lowercased().trimmingDot)
             set.contents.append(Self.content(of: record))
             if let id = record.id { set.ids.append(id) }
             sets[key] = set
@@ -108,7 +121,9 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
             let response = try payer.send("GET", url, timeout: 10)
             guard response.status == 200 else { throw Self.failure(response, doing: "GET \(path)") }
             guard let page = try? JSONDecoder().decode(Page<T>.self, from: Data(response.body)) else {
-                throw SystemError("domain.sh's answer to GET \(path) is not a page of its API ({data, pagination})", class: .transient)
+                throw SystemError(
+                    "domain.sh's answer to GET \(path) is not a page of its API ({data, pagination})", class: .transient
+                )
             }
             items += page.data
             after = page.pagination?.has_more == true ? page.pagination?.next_cursor : nil
@@ -120,7 +135,8 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
         guard !batch.isEmpty else { return }
         let id = try zoneID(zone)
         // Listed first: what is already there is not sent again (an earlier attempt may have made it).
-        let live = Dictionary(try list(zone: zone).map { ($0.address.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let live = Dictionary(
+            try list(zone: zone).map { ($0.address.name, $0) }, uniquingKeysWith: { first, _ in first })
         var deletes: [String] = []
         var creates: [(RRset, [Record])] = []
         for set in batch.deletes { deletes += live[set.address.name]?.ids ?? [] }
@@ -132,7 +148,9 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
         }
         let held = unconfirmed.held(zone: zone).intersection(creates.map { $0.0.address.name })
         if !held.isEmpty {
-            throw SystemError("domain.sh answered an earlier batch ambiguously and does not list \(held.sorted().joined(separator: ", ")); they may exist at its provider already, so prim does not send them again. Check them with dig, then run primctl dns release \(held.sorted().joined(separator: " "))")
+            throw SystemError(
+                "domain.sh answered an earlier batch ambiguously and does not list \(held.sorted().joined(separator: ", ")); they may exist at its provider already, so prim does not send them again. Check them with dig, then run primctl dns release \(held.sorted().joined(separator: " "))"
+            )
         }
         // Dependency order: every delete before any create (an A→CNAME swap), 200 operations a batch.
         var operations: [(delete: String?, create: Record?, set: RRset?)] = deletes.map { ($0, nil, nil) }
@@ -140,8 +158,9 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
         var start = 0
         while start < operations.count {
             let chunk = Array(operations[start..<min(start + Self.maxOperations, operations.count)])
-            try send(chunk.compactMap(\.delete), chunk.compactMap(\.create), zone: zone, id: id,
-                     creating: Array(Set(chunk.compactMap { $0.set?.address.name })))
+            try send(
+                chunk.compactMap(\.delete), chunk.compactMap(\.create), zone: zone, id: id,
+                creating: Array(Set(chunk.compactMap { $0.set?.address.name })))
             start += Self.maxOperations
         }
     }
@@ -152,8 +171,11 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     }
 
     func send(_ deletes: [String], _ creates: [Record], zone: String, id: String, creating: [String]) throws {
-        let body = Array(try JSONEncoder().encode(Batch(create: creates.isEmpty ? nil : creates,
-                                                         delete: deletes.isEmpty ? nil : deletes.map { ["id": $0] })))
+        let body = Array(
+            try JSONEncoder().encode(
+                Batch(
+                    create: creates.isEmpty ? nil : creates,
+                    delete: deletes.isEmpty ? nil : deletes.map { ["id": $0] })))
         let response: HTTPResponse
         do {
             response = try payer.send("POST", api + "/v1/zones/\(id)/records/batch", body: body, timeout: 30)
@@ -190,17 +212,31 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     static func failure(_ response: HTTPResponse, doing what: String) -> SystemError {
         let json = JSONValue.parse(response.body)
         let error = json?["error"]
-        var message = error?["message"]?.string ?? json?["message"]?.string ?? error?.string ?? "HTTP \(response.status)"
+        var message =
+            error?["message"]?.string ?? json?["message"]?.string ?? error?.string ?? "HTTP \(response.status)"
         if case .array(let issues)? = error?["issues"] ?? json?["issues"] {
-            message += ": " + issues.map { "\($0["path"]?.string ?? "?"): \($0["message"]?.string ?? "")" }.joined(separator: "; ")
+            message +=
+                ": "
+                + issues.map { "\($0["path"]?.string ?? "?"): \($0["message"]?.string ?? "")" }.joined(separator: "; ")
         }
         let code = error?["code"]?.string ?? error?.string ?? ""
         switch response.status {
-        case 413: return SystemError("domain.sh refused \(what) as too large (\(message)); prim sends at most \(maxOperations) operations a batch")
-        case 403: return SystemError("domain.sh refused \(what): \(message) (\(code)); the zone must belong to the host's wallet and the wallet be allowed")
+        case 413:
+            return SystemError(
+                "domain.sh refused \(what) as too large (\(message)); prim sends at most \(maxOperations) operations a batch"
+            )
+        case 403:
+            return SystemError(
+                "domain.sh refused \(what): \(message) (\(code)); the zone must belong to the host's wallet and the wallet be allowed"
+            )
         case 404: return SystemError("domain.sh has no such zone or record for \(what): \(message)")
-        case 429, 500...: return SystemError("domain.sh answered \(response.status) to \(what): \(message) (\(code)); prim lists the zone again before sending anything more", class: .transient)
-        default: return SystemError("domain.sh rejected \(what) (HTTP \(response.status) \(code)): \(message); nothing in it was applied")
+        case 429, 500...:
+            return SystemError(
+                "domain.sh answered \(response.status) to \(what): \(message) (\(code)); prim lists the zone again before sending anything more",
+                class: .transient)
+        default:
+            return SystemError(
+                "domain.sh rejected \(what) (HTTP \(response.status) \(code)): \(message); nothing in it was applied")
         }
     }
 
@@ -208,7 +244,8 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
     static func content(of record: Record) -> String {
         switch record.type.uppercased() {
         case "CNAME", "NS": return record.content.hasSuffix(".") ? record.content : record.content + "."
-        case "MX": return "\(record.priority ?? 0) " + (record.content.hasSuffix(".") ? record.content : record.content + ".")
+        case "MX":
+            return "\(record.priority ?? 0) " + (record.content.hasSuffix(".") ? record.content : record.content + ".")
         default: return record.content
         }
     }
@@ -219,8 +256,9 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
             return Record(type: set.type, name: set.name, content: content.trimmingDot, ttl: set.ttl, proxied: false)
         case "MX":
             let parts = content.split(separator: " ", maxSplits: 1)
-            return Record(type: "MX", name: set.name, content: String(parts.last ?? "").trimmingDot, ttl: set.ttl, proxied: false,
-                          priority: Int(parts.first ?? "") ?? 0)
+            return Record(
+                type: "MX", name: set.name, content: String(parts.last ?? "").trimmingDot, ttl: set.ttl, proxied: false,
+                priority: Int(parts.first ?? "") ?? 0)
         default:
             return Record(type: set.type, name: set.name, content: content, ttl: set.ttl, proxied: false)
         }

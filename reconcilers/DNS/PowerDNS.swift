@@ -1,11 +1,12 @@
+import PrimModel
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimSystem
 
 /// PowerDNS Authoritative's HTTP API (4.7): a zone is read whole with one GET and changed with
 /// one PATCH, a transaction that applies every rrset or none. prim marks what it writes with an
@@ -17,9 +18,13 @@ public struct PowerDNS: DNSProvider {
 
     public init(api: String, keyFile: String?) throws {
         self.api = api.hasSuffix("/") ? String(api.dropLast()) : api
-        guard let keyFile else { throw SystemError("dns.api_key_file is not set in the host config; point it at a file holding PowerDNS's API key") }
+        guard let keyFile else {
+            throw SystemError(
+                "dns.api_key_file is not set in the host config; point it at a file holding PowerDNS's API key")
+        }
         guard let bytes = try FileReader.bytes(keyFile) else {
-            throw SystemError("dns.api_key_file '\(keyFile)' does not exist; write PowerDNS's API key there (mode 0600)")
+            throw SystemError(
+                "dns.api_key_file '\(keyFile)' does not exist; write PowerDNS's API key there (mode 0600)")
         }
         key = String(decoding: bytes, as: UTF8.self).trimmed
     }
@@ -61,11 +66,13 @@ public struct PowerDNS: DNSProvider {
 
     public func zones() throws -> [String] {
         let response = try retry.run("GET zones from PowerDNS") {
-            try HTTPClient.request("GET", api + "/api/v1/servers/localhost/zones", headers: ["X-API-Key": key], timeout: 5)
+            try HTTPClient.request(
+                "GET", api + "/api/v1/servers/localhost/zones", headers: ["X-API-Key": key], timeout: 5)
         }
         guard response.status == 200 else {
-            throw SystemError("PowerDNS answered \(response.status) for its zone list: \(Self.message(response))",
-                              class: response.status == 401 || response.status == 403 ? .stalled : .transient)
+            throw SystemError(
+                "PowerDNS answered \(response.status) for its zone list: \(Self.message(response))",
+                class: response.status == 401 || response.status == 403 ? .stalled : .transient)
         }
         struct Zone: Decodable { var name: String }
         guard let zones = try? JSONDecoder().decode([Zone].self, from: Data(response.body)) else {
@@ -81,21 +88,29 @@ public struct PowerDNS: DNSProvider {
         switch response.status {
         case 200: break
         case 404, 422:
-            throw SystemError("zone \(zone) does not exist on PowerDNS at \(api); create it there (POST /api/v1/servers/localhost/zones) or fix dns/\(zone).yaml")
+            throw SystemError(
+                "zone \(zone) does not exist on PowerDNS at \(api); create it there (POST /api/v1/servers/localhost/zones) or fix dns/\(zone).yaml"
+            )
         case 401, 403:
-            throw SystemError("PowerDNS at \(api) refused the API key (HTTP \(response.status)); check dns.api_key_file in the host config")
+            throw SystemError(
+                "PowerDNS at \(api) refused the API key (HTTP \(response.status)); check dns.api_key_file in the host config"
+            )
         default:
-            throw SystemError("PowerDNS answered \(response.status) for zone \(zone): \(Self.message(response))", class: .transient)
+            throw SystemError(
+                "PowerDNS answered \(response.status) for zone \(zone): \(Self.message(response))", class: .transient)
         }
         let decoded: Zone
         do {
             decoded = try JSONDecoder().decode(Zone.self, from: Data(response.body))
         } catch {
-            throw SystemError("PowerDNS's answer for zone \(zone) is not the zone JSON of API v1: \(error)", class: .transient)
+            throw SystemError(
+                "PowerDNS's answer for zone \(zone) is not the zone JSON of API v1: \(error)", class: .transient)
         }
         return decoded.rrsets.map { set in
-            RRset(name: set.name, type: set.type, ttl: set.ttl, contents: set.records.filter { !$0.disabled }.map(\.content),
-                  marker: set.comments.first { $0.account == DNSMarker.account }?.content)
+            RRset(
+                name: set.name, type: set.type, ttl: set.ttl,
+                contents: set.records.filter { !$0.disabled }.map(\.content),
+                marker: set.comments.first { $0.account == DNSMarker.account }?.content)
         }
     }
 
@@ -103,21 +118,30 @@ public struct PowerDNS: DNSProvider {
         guard !batch.isEmpty else { return }
         var changes = batch.deletes.map { Patch.Change(name: $0.name + ".", type: $0.type, changetype: "DELETE") }
         changes += batch.replaces.map { set in
-            Patch.Change(name: set.name + ".", type: set.type, ttl: set.ttl, changetype: "REPLACE",
-                         records: set.contents.map { Zone.Record(content: $0, disabled: false) },
-                         comments: batch.markers[set.address.name].map { [Zone.Comment(content: $0, account: DNSMarker.account)] } ?? [])
+            Patch.Change(
+                name: set.name + ".", type: set.type, ttl: set.ttl, changetype: "REPLACE",
+                records: set.contents.map { Zone.Record(content: $0, disabled: false) },
+                comments: batch.markers[set.address.name].map {
+                    [Zone.Comment(content: $0, account: DNSMarker.account)]
+                } ?? [])
         }
         let body = [UInt8](try JSONEncoder().encode(Patch(rrsets: changes)))
         // A PATCH is one transaction of idempotent REPLACEs and DELETEs: sending it again is safe.
         let response = try retry.run("PATCH zone \(zone) on PowerDNS") {
-            try HTTPClient.request("PATCH", api + path(zone), headers: ["X-API-Key": key, "Content-Type": "application/json"], body: body, timeout: 20)
+            try HTTPClient.request(
+                "PATCH", api + path(zone), headers: ["X-API-Key": key, "Content-Type": "application/json"], body: body,
+                timeout: 20)
         }
         switch response.status {
         case 200, 204: return
         case 422, 400:
-            throw SystemError("PowerDNS rejected the change to zone \(zone), so nothing in it changed: \(Self.message(response)); fix the record in dns/\(zone).yaml (or the prim's endpoint)")
+            throw SystemError(
+                "PowerDNS rejected the change to zone \(zone), so nothing in it changed: \(Self.message(response)); fix the record in dns/\(zone).yaml (or the prim's endpoint)"
+            )
         default:
-            throw SystemError("PowerDNS answered \(response.status) to the change of zone \(zone): \(Self.message(response))", class: .transient)
+            throw SystemError(
+                "PowerDNS answered \(response.status) to the change of zone \(zone): \(Self.message(response))",
+                class: .transient)
         }
     }
 

@@ -1,12 +1,13 @@
+import PrimModel
+import PrimSystem
+import PrimX402
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimSystem
-import PrimX402
-import Synchronization
 
 /// What prim has paid DNS providers since the process started (primd's metrics).
 public enum DNSPayments {
@@ -14,7 +15,11 @@ public enum DNSPayments {
 
     public static var snapshot: (count: Int, atomic: UInt64) { totals.withLock { $0 } }
 
-    static func add(_ amount: UInt64) { totals.withLock { $0.count += 1; $0.atomic += amount } }
+    static func add(_ amount: UInt64) {
+        totals.withLock {
+            $0.count += 1; $0.atomic += amount
+        }
+    }
 }
 
 /// Sends a request and, on a 402, pays it from the host's wallet with x402 (v2, `exact`): picks a
@@ -42,14 +47,20 @@ final class X402Payer: @unchecked Sendable {
         if body != nil { headers["Content-Type"] = "application/json" }
         let first = try HTTPClient.request(method, url, headers: headers, body: body, timeout: timeout)
         guard first.status == 402 else { return first }
-        guard let header = first.headers["payment-required"], let required = HeaderCoding.decode(PaymentRequired.self, from: header) else {
-            throw SystemError("\(what) answered \(method) \(url) with 402 and no x402 challenge (PAYMENT-REQUIRED); it cannot be paid", class: .transient)
+        guard let header = first.headers["payment-required"],
+            let required = HeaderCoding.decode(PaymentRequired.self, from: header)
+        else {
+            throw SystemError(
+                "\(what) answered \(method) \(url) with 402 and no x402 challenge (PAYMENT-REQUIRED); it cannot be paid",
+                class: .transient)
         }
         let option: PaymentRequirements
         switch limits.choose(required) {
         case .success(let choice): option = choice
         case .failure(let refusal):
-            throw SystemError("\(what) asks for a payment prim will not make for \(method) \(url): \(refusal.message); raise dns.max_per_call or fix dns.network in the host config")
+            throw SystemError(
+                "\(what) asks for a payment prim will not make for \(method) \(url): \(refusal.message); raise dns.max_per_call or fix dns.network in the host config"
+            )
         }
         let amount = UInt256(decimal: option.amount)?.uint64 ?? .max
         let allowed: Bool = paid.withLock { spent in
@@ -58,7 +69,9 @@ final class X402Payer: @unchecked Sendable {
             return true
         }
         guard allowed else {
-            throw SystemError("paying \(what) \(USDC.dollars(amount)) for \(method) \(url) would pass dns.max_spend (\(USDC.dollars(budget)) an apply, \(USDC.dollars(spent)) paid); nothing more is sent. Raise dns.max_spend in the host config, or apply fewer changes")
+            throw SystemError(
+                "paying \(what) \(USDC.dollars(amount)) for \(method) \(url) would pass dns.max_spend (\(USDC.dollars(budget)) an apply, \(USDC.dollars(spent)) paid); nothing more is sent. Raise dns.max_spend in the host config, or apply fewer changes"
+            )
         }
         let payment: PaymentPayload
         do {
@@ -72,7 +85,9 @@ final class X402Payer: @unchecked Sendable {
         do {
             second = try HTTPClient.request(method, url, headers: headers, body: body, timeout: timeout)
         } catch {
-            throw SystemError("\(method) \(url) to \(what) got no answer after prim paid it (\(error)); the call may have been done and paid: it is not sent again blindly", class: .transient)
+            throw SystemError(
+                "\(method) \(url) to \(what) got no answer after prim paid it (\(error)); the call may have been done and paid: it is not sent again blindly",
+                class: .transient)
         }
         let settled = second.headers["payment-response"].flatMap { HeaderCoding.decode(SettleResponse.self, from: $0) }
         if settled?.success == true {
@@ -81,7 +96,9 @@ final class X402Payer: @unchecked Sendable {
             paid.withLock { $0 -= amount }
         }
         if second.status == 402 {
-            let reason = second.headers["payment-required"].flatMap { HeaderCoding.decode(PaymentRequired.self, from: $0) }?.error ?? "no reason given"
+            let reason =
+                second.headers["payment-required"].flatMap { HeaderCoding.decode(PaymentRequired.self, from: $0) }?
+                .error ?? "no reason given"
             throw SystemError("\(what) did not take prim's payment for \(method) \(url): \(reason)", class: .transient)
         }
         return second

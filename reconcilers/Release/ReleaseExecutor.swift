@@ -1,13 +1,14 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// Materialises a release: every file of its manifest, read from the state's source tree and checked
 /// against its digest, written into a temporary directory that is renamed into place.
@@ -28,7 +29,9 @@ public struct ReleaseExecutor: FileExecutor {
 
     public func write(_ path: String, content: String) throws {
         guard !sources.isEmpty else { throw SystemError("no source tree to read release files from") }
-        guard let manifest = ReleaseManifest.parse(content) else { throw SystemError("release manifest for \(path) is malformed") }
+        guard let manifest = ReleaseManifest.parse(content) else {
+            throw SystemError("release manifest for \(path) is malformed")
+        }
         let staging = "\(path).staging-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
@@ -40,7 +43,9 @@ public struct ReleaseExecutor: FileExecutor {
             }
             try AtomicFile.write(Array(content.utf8), to: "\(staging)/\(ReleaseObserver.manifestName)", mode: 0o644)
             try? FileManager.default.removeItem(atPath: path)
-            guard rename(staging, path) == 0 else { throw SystemError("cannot move release into \(path): \(String(cString: strerror(errno)))") }
+            guard rename(staging, path) == 0 else {
+                throw SystemError("cannot move release into \(path): \(String(cString: strerror(errno)))")
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             throw error

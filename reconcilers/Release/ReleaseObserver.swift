@@ -17,8 +17,9 @@ public struct ReleaseObserver {
             let path = "\(directory)/\(name)"
             let manifest = try FileReader.bytes("\(path)/\(Self.manifestName)") ?? []
             let text = String(decoding: manifest, as: UTF8.self)
-            return ObservedResource(address: ResourceAddress(.release, name), path: path, content: text, digest: Digest.sha256(manifest),
-                                    prim: ResourceNames.prim(ofRelease: name))
+            return ObservedResource(
+                address: ResourceAddress(.release, name), path: path, content: text, digest: Digest.sha256(manifest),
+                prim: ResourceNames.prim(ofRelease: name))
         }
     }
 }

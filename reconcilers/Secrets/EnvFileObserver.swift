@@ -18,9 +18,11 @@ public struct EnvFileObserver {
             guard let bytes = try FileReader.bytes("\(envDir)/\(name)") else { return nil }
             let marker = Array(ResourceNames.ownershipMarker.utf8)
             let digest = Digest.sha256(bytes)
-            return ObservedResource(address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: digest,
-                                    owned: bytes.starts(with: marker), prim: ResourceNames.prim(ofFile: name, suffix: ".env"),
-                                    attributes: desired[name] == digest ? [:] : EnvKeyDigests.attributes(String(decoding: bytes, as: UTF8.self)))
+            return ObservedResource(
+                address: ResourceAddress(.envFile, name), path: "\(envDir)/\(name)", content: nil, digest: digest,
+                owned: bytes.starts(with: marker), prim: ResourceNames.prim(ofFile: name, suffix: ".env"),
+                attributes: desired[name] == digest
+                    ? [:] : EnvKeyDigests.attributes(String(decoding: bytes, as: UTF8.self)))
         }
     }
 }

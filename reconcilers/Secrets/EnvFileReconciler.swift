@@ -17,15 +17,17 @@ public struct EnvFileReconciler: Reconciler {
     /// the same with the port each runs on, written by the units' hand-over).
     public func desire(_ input: DesireInput) throws -> [DesiredResource] {
         input.prims.map { rendering in
-            DesiredResource(address: ResourceNames.envFile(rendering.prim.id), prim: rendering.prim.id, path: rendering.envPath,
-                            content: rendering.env(port: rendering.prim.port), sensitive: true,
-                            keys: ["PORT"] + rendering.values.map(\.key), sources: rendering.sources)
+            DesiredResource(
+                address: ResourceNames.envFile(rendering.prim.id), prim: rendering.prim.id, path: rendering.envPath,
+                content: rendering.env(port: rendering.prim.port), sensitive: true,
+                keys: ["PORT"] + rendering.values.map(\.key), sources: rendering.sources)
         }
     }
 
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
-        let digests = Dictionary(desired.resources.filter { $0.address.kind == .envFile }.map { ($0.address.name, $0.digest) },
-                                 uniquingKeysWith: { a, _ in a })
+        let digests = Dictionary(
+            desired.resources.filter { $0.address.kind == .envFile }.map { ($0.address.name, $0.digest) },
+            uniquingKeysWith: { a, _ in a })
         return try EnvFileObserver(config: host.config).observe(desired: digests)
     }
 
@@ -47,7 +49,8 @@ public struct EnvFileReconciler: Reconciler {
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         var change = compareFile(resource, live)
         if change.reason?.code == "content-changed", let live, let old = EnvKeyDigests.fromAttributes(live.attributes),
-           let summary = EnvKeyDigests.summary(old: old, new: EnvKeyDigests.of(resource.content)) {
+            let summary = EnvKeyDigests.summary(old: old, new: EnvKeyDigests.of(resource.content))
+        {
             change.reason = Reason("content-changed", "\(summary) (values are sensitive and not shown)")
         }
         return change

@@ -5,7 +5,9 @@ import PrimPlan
 /// The result is sensitive: it is written and digested, never shown.
 public enum EnvFileRenderer {
     public static func render(prim: Prim, values: [(String, String)]) -> String {
-        var lines = ["\(ResourceNames.ownershipMarker) for \(prim.id). Do not edit: values come from the state and the secret store."]
+        var lines = [
+            "\(ResourceNames.ownershipMarker) for \(prim.id). Do not edit: values come from the state and the secret store."
+        ]
         for (key, value) in values {
             lines.append("\(key)=\(quote(value))")
         }
@@ -15,7 +17,8 @@ public enum EnvFileRenderer {
     /// A value as systemd's EnvironmentFile reads it back unchanged.
     static func quote(_ value: String) -> String {
         let plain = value.unicodeScalars.allSatisfy { scalar in
-            scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || "-_./:@,+=%".unicodeScalars.contains(scalar)
+            scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar))
+                || "-_./:@,+=%".unicodeScalars.contains(scalar)
         }
         if plain && !value.isEmpty { return value }
         var quoted = "\""

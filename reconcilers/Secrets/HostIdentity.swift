@@ -1,12 +1,13 @@
+import PrimAge
+import PrimModel
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimAge
-import PrimModel
-import PrimSystem
 
 /// This host's age identity: made once, kept 0600 at `identity` of the host config, never printed.
 public enum HostIdentity {
@@ -17,7 +18,9 @@ public enum HostIdentity {
         public var description: String {
             switch self {
             case .missing(let path): return "this host has no age identity at \(path); run `primctl host init`"
-            case .unreadable(let path, let why): return "the host identity at \(path) cannot be read (\(why)); restore it or make a new one with `primctl host init --force` and `primctl secret rekey`"
+            case .unreadable(let path, let why):
+                return
+                    "the host identity at \(path) cannot be read (\(why)); restore it or make a new one with `primctl host init --force` and `primctl secret rekey`"
             }
         }
     }
@@ -35,7 +38,8 @@ public enum HostIdentity {
     public static func ensure(_ config: HostConfig) throws -> (Age.Identity, created: Bool) {
         if try FileReader.bytes(config.identityFile) != nil { return (try load(config), false) }
         let identity = Age.Identity()
-        let text = "# prim host identity (age X25519). Keep it: it decrypts this host's secrets.\n# public key: \(identity.recipient.encoded)\n\(identity.encoded)\n"
+        let text =
+            "# prim host identity (age X25519). Keep it: it decrypts this host's secrets.\n# public key: \(identity.recipient.encoded)\n\(identity.encoded)\n"
         try AtomicFile.write(Array(text.utf8), to: config.identityFile, mode: 0o600)
         return (identity, true)
     }
@@ -50,7 +54,9 @@ public struct DecryptedSecrets {
     /// Decrypts the secrets given to `prims` (those deployed here); an identity is loaded only if one is needed.
     public static func decrypt(_ state: DesiredState, for prims: Set<String>, config: HostConfig) -> DecryptedSecrets {
         var result = DecryptedSecrets()
-        let wanted = state.secrets.filter { secret in secret.encrypted != nil && prims.contains { secret.isGiven(to: $0) } }
+        let wanted = state.secrets.filter { secret in
+            secret.encrypted != nil && prims.contains { secret.isGiven(to: $0) }
+        }
         guard !wanted.isEmpty else { return result }
         let identity: Age.Identity
         do {
@@ -64,14 +70,17 @@ public struct DecryptedSecrets {
                 var value = try Age.decrypt(Array(secret.encrypted!.utf8), with: identity)
                 if value.last == 0x0A { value.removeLast() }
                 guard !value.contains(0x0A), !value.contains(0x0D), !value.contains(0) else {
-                    result.failures[secret.name] = "its value has a line break or NUL, which an env file cannot hold; encrypt one line (`primctl secret encrypt \(secret.name)`)"
+                    result.failures[secret.name] =
+                        "its value has a line break or NUL, which an env file cannot hold; encrypt one line (`primctl secret encrypt \(secret.name)`)"
                     continue
                 }
                 result.values[secret.name] = String(decoding: value, as: UTF8.self)
             } catch Age.Failure.noMatch {
-                result.failures[secret.name] = "\(secret.file) is not encrypted to this host's recipient \(identity.recipient.encoded); encrypt it again with `primctl secret encrypt \(secret.name)` (or `primctl secret rekey`)"
+                result.failures[secret.name] =
+                    "\(secret.file) is not encrypted to this host's recipient \(identity.recipient.encoded); encrypt it again with `primctl secret encrypt \(secret.name)` (or `primctl secret rekey`)"
             } catch {
-                result.failures[secret.name] = "\(secret.file) cannot be decrypted: \(error); encrypt it again with `primctl secret encrypt \(secret.name)`"
+                result.failures[secret.name] =
+                    "\(secret.file) cannot be decrypted: \(error); encrypt it again with `primctl secret encrypt \(secret.name)`"
             }
         }
         return result

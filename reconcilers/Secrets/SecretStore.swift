@@ -1,11 +1,12 @@
+import PrimModel
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
-import PrimSystem
 
 /// Secret values kept on the host: one file per name under `<data dir>/secrets`, mode 0600.
 public struct SecretStore {
@@ -44,8 +45,9 @@ extension SecretStore {
 
     /// Stores a value (mode 0600, written atomically).
     public func set(_ name: String, value: [UInt8]) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try AtomicFile.write(value, to: "\(directory)/\(name)", mode: 0o600)
     }
 }

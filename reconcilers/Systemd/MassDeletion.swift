@@ -13,19 +13,27 @@ public enum MassDeletion {
         let units = plan.changes.filter { $0.address.kind == .unit }
         let deployed = Set(units.filter { $0.action != .create }.compactMap(\.prim))
         // A unit from before versions whose prim's template takes over is not a removal.
-        let staying = Set(units.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete && $0.action != .stop && $0.reason?.code != "hold" }
+        let staying = Set(
+            units.filter {
+                ResourceNames.isTemplate($0.address.name) && $0.action != .delete && $0.action != .stop
+                    && $0.reason?.code != "hold"
+            }
             .compactMap(\.prim))
         // A prim stopped (`hold`) serves nothing either: it counts as removed here.
-        let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).subtracting(staying).sorted()
+        let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).subtracting(
+            staying
+        ).sorted()
         let verb = units.contains { $0.action == .stop } ? "stop or remove" : "remove"
         let override = "if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
         let names = removed.joined(separator: ", ")
         if !removed.isEmpty && removed.count == deployed.count {
             let what = removed.count == 1 ? "the only prim" : "all \(removed.count) prims"
-            return "this would \(verb) \(what) deployed on host '\(plan.host)' (\(names)), every prim it serves now; \(override)"
+            return
+                "this would \(verb) \(what) deployed on host '\(plan.host)' (\(names)), every prim it serves now; \(override)"
         }
         let limit = max(minimum, Int(Double(deployed.count) * fraction))
         guard removed.count > limit else { return nil }
-        return "this would \(verb) \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(names)), more than the \(limit) an apply may remove on its own; \(override)"
+        return
+            "this would \(verb) \(removed.count) of the \(deployed.count) prims deployed on host '\(plan.host)' (\(names)), more than the \(limit) an apply may remove on its own; \(override)"
     }
 }

@@ -1,13 +1,14 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// Writes unit files and versions' files, and drives the manager over sd-bus: reload, start/stop.
 public struct SystemdExecutor: UnitExecutor {
@@ -40,7 +41,10 @@ public struct SystemdExecutor: UnitExecutor {
 
     /// Links the unit into `<target>.wants/` for each `WantedBy=` (as `systemctl enable`), and unlinks stale ones.
     public func enable(unit: String, content: String) throws {
-        let targets = Set(UnitComparison.parse(content)["Install.WantedBy", default: []].flatMap { $0.split(separator: " ").map(String.init) })
+        let targets = Set(
+            UnitComparison.parse(content)["Install.WantedBy", default: []].flatMap {
+                $0.split(separator: " ").map(String.init)
+            })
         for wants in wantsDirectories() where !targets.contains(String(wants.dropLast(6))) {
             try AtomicFile.remove("\(unitDir)/\(wants)/\(unit)")
         }
@@ -53,16 +57,20 @@ public struct SystemdExecutor: UnitExecutor {
     /// the port it listens on, its link to its release, and its link in `multi-user.target.wants`
     /// (the template's `WantedBy=`), so the host starts the serving version at boot.
     public func prepare(instance: String, env: String, release: String?) throws {
-        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
-        try AtomicFile.write(Array(env.utf8), to: "\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))", mode: 0o600)
+        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance)
+        else { return }
+        try AtomicFile.write(
+            Array(env.utf8), to: "\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))", mode: 0o600)
         let link = HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(prim, version: version))
         if let release { try AtomicFile.symlink(release, at: link) } else { try AtomicFile.remove(link) }
-        try AtomicFile.symlink("\(unitDir)/\(ResourceNames.unit(prim).name)", at: "\(unitDir)/multi-user.target.wants/\(instance)")
+        try AtomicFile.symlink(
+            "\(unitDir)/\(ResourceNames.unit(prim).name)", at: "\(unitDir)/multi-user.target.wants/\(instance)")
     }
 
     /// Removes what `prepare` made for a version that no longer runs.
     public func forget(instance: String) throws {
-        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance) else { return }
+        guard let prim = ResourceNames.prim(ofUnit: instance), let version = ResourceNames.version(ofUnit: instance)
+        else { return }
         try disable(unit: instance)
         try AtomicFile.remove("\(envDir)/\(ResourceNames.versionEnvFile(prim, version: version))")
         try AtomicFile.remove(HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(prim, version: version)))
@@ -103,7 +111,10 @@ public struct SystemdExecutor: UnitExecutor {
             }
             if pending.isEmpty { break }
             if Date() > deadline {
-                for unit in pending.keys { results[unit] = "\(jobs.first { $0.unit == unit }!.verb.rawValue) did not finish within \(Int(timeout)) s" }
+                for unit in pending.keys {
+                    results[unit] =
+                        "\(jobs.first { $0.unit == unit }!.verb.rawValue) did not finish within \(Int(timeout)) s"
+                }
                 break
             }
             usleep(20_000)

@@ -68,7 +68,9 @@ public struct SystemdObserver {
         let versions = try allVersions()
         let files = versionFiles()
         return try names.compactMap { name in
-            guard let bytes = try FileReader.bytes("\(config.unitDir)/\(name)"), let prim = ResourceNames.prim(ofUnit: name) else { return nil }
+            guard let bytes = try FileReader.bytes("\(config.unitDir)/\(name)"),
+                let prim = ResourceNames.prim(ofUnit: name)
+            else { return nil }
             let text = String(decoding: bytes, as: UTF8.self)
             var runtime = states[name] ?? UnitRuntime(loadState: "not-found", activeState: "inactive")
             var attributes: [String: String] = [:]
@@ -81,19 +83,27 @@ public struct SystemdObserver {
                 if !stray.isEmpty { attributes["stray"] = stray.joined(separator: " ") }
             }
             return ObservedResource(
-                address: ResourceAddress(.unit, name), path: "\(config.unitDir)/\(name)", content: text, digest: Digest.sha256(bytes),
-                owned: text.hasPrefix(ResourceNames.ownershipMarker), runtime: runtime, prim: prim, attributes: attributes)
+                address: ResourceAddress(.unit, name), path: "\(config.unitDir)/\(name)", content: text,
+                digest: Digest.sha256(bytes),
+                owned: text.hasPrefix(ResourceNames.ownershipMarker), runtime: runtime, prim: prim,
+                attributes: attributes)
         }
     }
 
     /// The versions each prim has files of: an env file, a release link, a link that starts it at boot.
     public func versionFiles() -> [String: Set<String>] {
-        var names = FileReader.names(in: config.envDir, suffix: ".env").filter { $0.contains("@") }.map { UnitName.instance(versionStem: String($0.dropLast(4))) }
-        names += FileReader.names(in: config.paths.versions, suffix: "").filter { $0.contains("@") }.map { UnitName.instance(versionStem: $0) }
+        var names = FileReader.names(in: config.envDir, suffix: ".env").filter { $0.contains("@") }.map {
+            UnitName.instance(versionStem: String($0.dropLast(4)))
+        }
+        names += FileReader.names(in: config.paths.versions, suffix: "").filter { $0.contains("@") }.map {
+            UnitName.instance(versionStem: $0)
+        }
         names += FileReader.names(in: "\(config.unitDir)/multi-user.target.wants", suffix: ".service")
         var result: [String: Set<String>] = [:]
         for name in names {
-            guard let prim = ResourceNames.prim(ofUnit: name), let version = ResourceNames.version(ofUnit: name) else { continue }
+            guard let prim = ResourceNames.prim(ofUnit: name), let version = ResourceNames.version(ofUnit: name) else {
+                continue
+            }
             result[prim, default: []].insert(version)
         }
         return result
@@ -126,9 +136,12 @@ public struct SystemdObserver {
     func group(_ states: [String: UnitRuntime]) -> [String: Versions] {
         var result: [String: Versions] = [:]
         for (unit, runtime) in states.sorted(by: { $0.key < $1.key }) {
-            guard let prim = ResourceNames.prim(ofUnit: unit), let version = ResourceNames.version(ofUnit: unit) else { continue }
+            guard let prim = ResourceNames.prim(ofUnit: unit), let version = ResourceNames.version(ofUnit: unit) else {
+                continue
+            }
             var versions = result[prim] ?? Versions(routedPorts: routedPorts(of: prim))
-            let entry = Versions.Running(version: version, unit: unit, port: port(of: prim, version: version), runtime: runtime)
+            let entry = Versions.Running(
+                version: version, unit: unit, port: port(of: prim, version: version), runtime: runtime)
             if runtime.isRunning { versions.running.append(entry) } else { versions.stopped.append(entry) }
             result[prim] = versions
         }
@@ -137,7 +150,8 @@ public struct SystemdObserver {
 
     /// The PORT a version's env file gives it (the only value read from that file).
     func port(of prim: String, version: String) -> Int? {
-        guard let bytes = FileReader.stream("\(config.envDir)/\(ResourceNames.versionEnvFile(prim, version: version))") else { return nil }
+        guard let bytes = FileReader.stream("\(config.envDir)/\(ResourceNames.versionEnvFile(prim, version: version))")
+        else { return nil }
         let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("PORT=") }
         return line.flatMap { Int($0.dropFirst(5)) }
     }

@@ -1,14 +1,15 @@
+import PrimEngine
+import PrimGates
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimGates
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// The first half of a hand-over, at the stage: each running prim's new version starts as an
 /// instance of its template beside the version that serves (on the port that one does not hold),
@@ -40,16 +41,19 @@ extension SystemdReconciler {
         if !writes.isEmpty || apply.resuming { try reload(units, apply) }
 
         let moving = changes.filter { change in
-            ResourceNames.isTemplate(change.address.name) && [.create, .start, .restart, .update].contains(change.action)
+            ResourceNames.isTemplate(change.address.name)
+                && [.create, .start, .restart, .update].contains(change.action)
                 && (apply.resource(change)?.running ?? false)
         }
-        let legacy = try apply.host.bus.states(units: moving.compactMap(\.prim).map { ResourceNames.legacyUnit($0).name })
+        let legacy = try apply.host.bus.states(
+            units: moving.compactMap(\.prim).map { ResourceNames.legacyUnit($0).name })
         // Every prim's versions in one round trip to the manager, not one per prim.
         let all = moving.isEmpty ? [:] : try observer.allVersions()
         var starts: [Start] = []
         for change in moving {
             guard let prim = change.prim, let rendering = apply.desired.renderings[prim],
-                  let version = apply.resource(change)?.attributes["version"] else { continue }
+                let version = apply.resource(change)?.attributes["version"]
+            else { continue }
             let versions = observer.versions(of: prim, among: all)
             let instance = ResourceNames.instance(prim, version: version)
             let old = ResourceNames.legacyUnit(prim).name
@@ -60,9 +64,10 @@ extension SystemdReconciler {
             if let serving, serving.unit == instance && !oldRuns {
                 // It serves already (its route file names it first, or Caddy falls back to it): the
                 // file is made to name it first, and what else runs stops.
-                var handover = Handover(prim: prim, unit: instance, port: serving.port, replaces: others.map(\.unit),
-                                        replacedPorts: others.compactMap(\.port),
-                                        movesRoute: route && serving.port != nil && versions.routedPort != serving.port)
+                var handover = Handover(
+                    prim: prim, unit: instance, port: serving.port, replaces: others.map(\.unit),
+                    replacedPorts: others.compactMap(\.port),
+                    movesRoute: route && serving.port != nil && versions.routedPort != serving.port)
                 guard !others.isEmpty, route, serving.port != nil else {
                     apply.begin(handover)
                     continue
@@ -88,7 +93,8 @@ extension SystemdReconciler {
             }
             let existing = versions.running.first { $0.unit == instance }
             // The unit from before versions listens on the port(s) its file allows.
-            let oldPorts = oldRuns ? Self.ports(allowedBy: apply.plan.changes.first { $0.address.name == old }?.before) : []
+            let oldPorts =
+                oldRuns ? Self.ports(allowedBy: apply.plan.changes.first { $0.address.name == old }?.before) : []
             let held = Set([serving?.port].compactMap { $0 } + oldPorts)
             let port = existing?.port ?? rendering.ports.first { !held.contains($0) } ?? rendering.prim.port
             if existing == nil {
@@ -97,10 +103,11 @@ extension SystemdReconciler {
             var replaced = serving.map { [$0] } ?? []
             if let serving, serving.unit == instance { replaced = [] }
             // A prim routed now has its route moved at the stage; a new route is loaded with the others, after DNS.
-            var handover = Handover(prim: prim, unit: instance, port: port,
-                                    replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
-                                    replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
-                                    movesRoute: route && port != nil)
+            var handover = Handover(
+                prim: prim, unit: instance, port: port,
+                replaces: replaced.map(\.unit) + (oldRuns ? [old] : []),
+                replacedPorts: Array(Set(replaced.compactMap(\.port) + oldPorts)),
+                movesRoute: route && port != nil)
             handover.routedFrom = serving?.port ?? versions.routedPort
             var gate = apply.gates[change.address.name]
             gate?.unit = instance
@@ -118,11 +125,17 @@ extension SystemdReconciler {
         for start in starts {
             guard let failure = outcomes[start.handover.unit] ?? nil else { gated.append(start); continue }
             let lines = units.journal(unit: start.handover.unit, lines: 10)
-            apply.report(.step(.init(address: start.change.address, action: start.change.action, error: failure, seconds: jobSeconds,
-                                     journal: apply.redacted(lines, of: start.handover.prim))))
+            apply.report(
+                .step(
+                    .init(
+                        address: start.change.address, action: start.change.action, error: failure, seconds: jobSeconds,
+                        journal: apply.redacted(lines, of: start.handover.prim))))
             if let gate = start.gate {
-                apply.gate(GateResult(prim: gate.prim, passed: false, enforced: gate.enforce, message: "\(start.handover.unit) did not start: \(failure)",
-                                      seconds: jobSeconds, release: gate.release), journal: lines)
+                apply.gate(
+                    GateResult(
+                        prim: gate.prim, passed: false, enforced: gate.enforce,
+                        message: "\(start.handover.unit) did not start: \(failure)",
+                        seconds: jobSeconds, release: gate.release), journal: lines)
             }
             if keep(start, because: "\(start.handover.unit): \(failure)", units, apply) { restored += 1 }
         }
@@ -147,7 +160,9 @@ extension SystemdReconciler {
             }
             let lines = units.journal(unit: gate.unit, lines: 10)
             let state = units.activeState(unit: gate.unit)
-            if !gate.enforce && state == "active" && HTTPHealthChecker(bus: apply.host.bus).owner(of: gate.port, unit: gate.unit) == nil {
+            if !gate.enforce && state == "active"
+                && HTTPHealthChecker(bus: apply.host.bus).owner(of: gate.port, unit: gate.unit) == nil
+            {
                 // A testing prim's gate only reports: its new version takes over all the same, if
                 // the port the route moves to is its own.
                 apply.gate(result, journal: lines)
@@ -156,7 +171,8 @@ extension SystemdReconciler {
             }
             var kept = result
             let serving = start.handover.replaces.isEmpty ? "" : "; the running version keeps serving"
-            kept.message = "the new version failed its gate on port \(gate.port) (\(result.message))\(state != "active" ? " (unit is \(state))" : "")\(serving)"
+            kept.message =
+                "the new version failed its gate on port \(gate.port) (\(result.message))\(state != "active" ? " (unit is \(state))" : "")\(serving)"
             apply.gate(kept, journal: lines)
             if keep(start, because: "\(start.change.address.name): \(kept.message)", units, apply) { restored += 1 }
         }
@@ -223,7 +239,8 @@ extension SystemdReconciler {
                 if apply.kept.contains(handover.prim) {
                     // Its route could not move (the routes' stage said why): it does not take over.
                     result.passed = false
-                    result.message = "\(handover.unit) passed its gate, but its route could not move; the running version keeps serving"
+                    result.message =
+                        "\(handover.unit) passed its gate, but its route could not move; the running version keeps serving"
                 }
                 apply.gate(result, journal: [])
                 continue
@@ -236,7 +253,9 @@ extension SystemdReconciler {
                 continue
             }
             if !handover.replaces.isEmpty {
-                result.message += handover.routed ? "; the route went back to the running version" : "; the running version keeps serving"
+                result.message +=
+                    handover.routed
+                    ? "; the route went back to the running version" : "; the running version keeps serving"
             }
             apply.gate(result, journal: lines)
             apply.revert(handover.prim)
@@ -251,8 +270,10 @@ extension SystemdReconciler {
         guard !reverted.isEmpty else { return }
         _ = units.run(reverted.map { UnitJob(unit: $0.unit, verb: .stop) }, timeout: apply.jobTimeout)
         for handover in reverted { try? units.forget(instance: handover.unit) }
-        let restored = reverted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
-            .filter { restoreTemplate($0, units) }
+        let restored = reverted.compactMap { handover in
+            apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) }
+        }
+        .filter { restoreTemplate($0, units) }
         if !restored.isEmpty { try reload(units, apply) }
     }
 }

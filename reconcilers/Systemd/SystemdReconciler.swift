@@ -1,13 +1,14 @@
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimEngine
-import PrimModel
-import PrimPlan
-import PrimSystem
 
 /// Units: each prim's template, `prim-<id>@.service`, and the versions that run as its instances.
 /// A change to a running prim is a hand-over (`SystemdReconciler+Handover`): at the stage its new
@@ -28,10 +29,13 @@ public struct SystemdReconciler: Reconciler {
         input.prims.map { rendering in
             let unit = ResourceNames.unit(rendering.prim.id)
             let template = rendering.unit()
-            let version = VersionName.of(unit: template, env: rendering.env(port: rendering.prim.port), release: rendering.release, key: input.versionKey)
+            let version = VersionName.of(
+                unit: template, env: rendering.env(port: rendering.prim.port), release: rendering.release,
+                key: input.versionKey)
             let attributes = rendering.portAttributes.merging(["version": version]) { a, _ in a }
-            return DesiredResource(address: unit, prim: rendering.prim.id, path: "\(input.config.unitDir)/\(unit.name)",
-                                   content: template, running: rendering.prim.status?.runs ?? false, attributes: attributes)
+            return DesiredResource(
+                address: unit, prim: rendering.prim.id, path: "\(input.config.unitDir)/\(unit.name)",
+                content: template, running: rendering.prim.status?.runs ?? false, attributes: attributes)
         }
     }
 
@@ -41,47 +45,76 @@ public struct SystemdReconciler: Reconciler {
 
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
         func change(_ action: Action, _ reason: Reason?, writes: Bool) -> Change {
-            Change(address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
-                   before: live?.content, after: resource.content, writesContent: writes)
+            Change(
+                address: resource.address, prim: resource.prim, path: resource.path, action: action, reason: reason,
+                before: live?.content, after: resource.content, writesContent: writes)
         }
         let version = resource.attributes["version"] ?? ""
         guard let live else {
-            return resource.running ? change(.create, Reason("new", "not on the host yet; version \(version) starts"), writes: true)
-                                    : change(.create, Reason("hold", "not on the host yet; stays stopped (status hold)"), writes: true)
+            return resource.running
+                ? change(.create, Reason("new", "not on the host yet; version \(version) starts"), writes: true)
+                : change(.create, Reason("hold", "not on the host yet; stays stopped (status hold)"), writes: true)
         }
         let running = (live.attributes["running"] ?? "").split(separator: " ").map(String.init)
         let serving = live.attributes["serving"]
         let effect = UnitComparison.effect(old: live.content ?? "", new: resource.content)
         let writes = effect != .none
         if !resource.running {
-            if !running.isEmpty { return change(.stop, Reason("hold", "status is hold; every version is stopped, route and DNS kept"), writes: writes) }
-            return writes ? change(.update, Reason("content-changed", "unit file changed; stays stopped (status hold)"), writes: true)
-                          : change(.noop, nil, writes: false)
+            if !running.isEmpty {
+                return change(
+                    .stop, Reason("hold", "status is hold; every version is stopped, route and DNS kept"),
+                    writes: writes)
+            }
+            return writes
+                ? change(
+                    .update, Reason("content-changed", "unit file changed; stays stopped (status hold)"), writes: true)
+                : change(.noop, nil, writes: false)
         }
         if running.isEmpty {
             let state = live.runtime.map { "\($0.activeState)" } ?? "inactive"
-            return change(.start, Reason("inactive", "no version runs (the last is \(state)); version \(version) starts"), writes: writes)
+            return change(
+                .start, Reason("inactive", "no version runs (the last is \(state)); version \(version) starts"),
+                writes: writes)
         }
         guard serving == version else {
             let from = serving.map { "version \($0)" } ?? "the units running now"
             if case .restart(let keys) = effect {
-                return change(.restart, Reason("unit-changed", "\(keys.joined(separator: ", ")) changed; version \(version) takes over from \(from)"), writes: true)
+                return change(
+                    .restart,
+                    Reason(
+                        "unit-changed",
+                        "\(keys.joined(separator: ", ")) changed; version \(version) takes over from \(from)"),
+                    writes: true)
             }
-            return change(.restart, Reason("new-version", "its release, env or settings changed; version \(version) takes over from \(from)"), writes: writes)
+            return change(
+                .restart,
+                Reason(
+                    "new-version", "its release, env or settings changed; version \(version) takes over from \(from)"),
+                writes: writes)
         }
         if running.count > 1 {
             let others = running.filter { $0 != version }.joined(separator: ", ")
-            return change(.update, Reason("stray-versions", "version \(others) still runs beside the serving one and stops"), writes: writes)
+            return change(
+                .update, Reason("stray-versions", "version \(others) still runs beside the serving one and stops"),
+                writes: writes)
         }
         if let stray = live.attributes["stray"] {
-            return change(.update, Reason("stray-versions", "the files of version \(stray.split(separator: " ").joined(separator: ", ")), which does not run, are removed"), writes: writes)
+            return change(
+                .update,
+                Reason(
+                    "stray-versions",
+                    "the files of version \(stray.split(separator: " ").joined(separator: ", ")), which does not run, are removed"
+                ), writes: writes)
         }
         switch effect {
         case .none, .restart: return change(.noop, nil, writes: false)
         case .reenable(let keys):
-            return change(.update, Reason("install-changed", "\(keys.joined(separator: ", ")) changed; no restart"), writes: true)
+            return change(
+                .update, Reason("install-changed", "\(keys.joined(separator: ", ")) changed; no restart"), writes: true)
         case .rewriteOnly(let keys):
-            return change(.update, Reason("documentation-changed", "only \(keys.joined(separator: ", ")) changed; no restart"), writes: true)
+            return change(
+                .update, Reason("documentation-changed", "only \(keys.joined(separator: ", ")) changed; no restart"),
+                writes: true)
         }
     }
 
@@ -89,9 +122,10 @@ public struct SystemdReconciler: Reconciler {
     public func assumedApplied(_ desired: DesiredHost) -> [ObservedResource] {
         desired.resources.filter { $0.address.kind == kind }.map { resource in
             let version = resource.attributes["version"] ?? ""
-            return ObservedResource(address: resource.address, path: resource.path, content: resource.content, digest: resource.digest,
-                                    runtime: UnitRuntime(loadState: "loaded", activeState: resource.running ? "active" : "inactive"),
-                                    prim: resource.prim, attributes: resource.running ? ["running": version, "serving": version] : [:])
+            return ObservedResource(
+                address: resource.address, path: resource.path, content: resource.content, digest: resource.digest,
+                runtime: UnitRuntime(loadState: "loaded", activeState: resource.running ? "active" : "inactive"),
+                prim: resource.prim, attributes: resource.running ? ["running": version, "serving": version] : [:])
         }
     }
 
@@ -105,17 +139,23 @@ public struct SystemdReconciler: Reconciler {
     /// template replaces is not a removal.
     public func notes(_ changes: [Change], _ observed: ObservedState) -> [String] {
         func stateDirectory(_ unit: String?) -> Substring? {
-            (unit ?? "").split(separator: "\n").first { $0.hasPrefix("StateDirectory=") }?.dropFirst("StateDirectory=".count)
+            (unit ?? "").split(separator: "\n").first { $0.hasPrefix("StateDirectory=") }?.dropFirst(
+                "StateDirectory=".count)
         }
-        let templates = Set(changes.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete }.compactMap(\.prim))
+        let templates = Set(
+            changes.filter { ResourceNames.isTemplate($0.address.name) && $0.action != .delete }.compactMap(\.prim))
         return changes.compactMap { change in
-            guard change.action != .noop, let prim = change.prim, let old = stateDirectory(change.before) else { return nil }
+            guard change.action != .noop, let prim = change.prim, let old = stateDirectory(change.before) else {
+                return nil
+            }
             if change.action == .delete {
                 if templates.contains(prim) { return nil }
-                return "prim '\(prim)' is removed, and its data in /var/lib/\(old) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(old) when it is no longer needed"
+                return
+                    "prim '\(prim)' is removed, and its data in /var/lib/\(old) is kept (systemd keeps a removed unit's StateDirectory); delete /var/lib/private/\(old) when it is no longer needed"
             }
             guard let new = stateDirectory(change.after), new != old else { return nil }
-            return "prim '\(prim)' moves to an empty state directory /var/lib/\(new); its data stays in /var/lib/\(old) (move it by hand, with the prim stopped, if it should follow)"
+            return
+                "prim '\(prim)' moves to an empty state directory /var/lib/\(new); its data stays in /var/lib/\(old) (move it by hand, with the prim stopped, if it should follow)"
         }
     }
 
@@ -138,26 +178,35 @@ public struct SystemdReconciler: Reconciler {
         // on, as an instance of the template it ran as.
         let unrouted = apply.handovers.values.filter { $0.movesRoute && !$0.routed && !$0.reverted }
         var stops = unrouted.map(\.unit)
-        let restored = unrouted.compactMap { handover in apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) } }
-            .filter { restoreTemplate($0, units) }
+        let restored = unrouted.compactMap { handover in
+            apply.plan.pending.first { $0.address == ResourceNames.unit(handover.prim) }
+        }
+        .filter { restoreTemplate($0, units) }
         if !restored.isEmpty { try reload(units, apply) }
         for change in changes {
             guard let prim = change.prim, ResourceNames.isTemplate(change.address.name) else { continue }
             if change.action == .stop {
-                stops += (try? SystemdObserver(config: apply.host.config, bus: apply.host.bus).versions(of: prim).running.map(\.unit)) ?? []
+                stops +=
+                    (try? SystemdObserver(config: apply.host.config, bus: apply.host.bus).versions(of: prim).running
+                        .map(\.unit)) ?? []
             } else if let handover = apply.handovers[prim], handover.routed || !handover.movesRoute {
                 stops += handover.replaces.filter { ResourceNames.version(ofUnit: $0) != nil }
             }
         }
         let handovers = changes.compactMap { $0.prim.flatMap { apply.handovers[$0] } }
         drain(ports: handovers.flatMap(\.replacedPorts))
-        let outcomes = stops.isEmpty ? [:] : units.run(stops.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
+        let outcomes =
+            stops.isEmpty ? [:] : units.run(stops.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
         for unit in stops where (outcomes[unit] ?? nil) == nil { try? units.forget(instance: unit) }
         sweep(Set(changes.compactMap(\.prim)), units, apply)
         for change in changes {
-            let failed = stops.filter { ResourceNames.prim(ofUnit: $0) == change.prim }.compactMap { unit in (outcomes[unit] ?? nil).map { "\(unit): \($0)" } }
+            let failed = stops.filter { ResourceNames.prim(ofUnit: $0) == change.prim }.compactMap { unit in
+                (outcomes[unit] ?? nil).map { "\(unit): \($0)" }
+            }
             if let failure = failed.first {
-                apply.report(.step(.init(address: change.address, action: change.action, error: failure, seconds: 0, journal: [])))
+                apply.report(
+                    .step(
+                        .init(address: change.address, action: change.action, error: failure, seconds: 0, journal: [])))
                 apply.degrade(failure, of: change.prim)
             } else {
                 apply.done(change, seconds: change.prim.flatMap { apply.handovers[$0]?.seconds } ?? 0)
@@ -181,7 +230,8 @@ public struct SystemdReconciler: Reconciler {
                 stopping[change.address.name] = [change.address.name]
             }
         }
-        let stops = units.run(stopping.values.flatMap { $0 }.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
+        let stops = units.run(
+            stopping.values.flatMap { $0 }.map { UnitJob(unit: $0, verb: .stop) }, timeout: apply.jobTimeout)
         for change in changes {
             try apply.step(change) {
                 for unit in stopping[change.address.name] ?? [] {
@@ -212,7 +262,9 @@ public struct SystemdReconciler: Reconciler {
         let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
         guard let running = try? observer.allVersions() else { return }
         for (prim, files) in observer.versionFiles() where prims.contains(prim) {
-            for version in observer.strays(of: prim, files: files, versions: observer.versions(of: prim, among: running)) {
+            for version in observer.strays(
+                of: prim, files: files, versions: observer.versions(of: prim, among: running))
+            {
                 try? units.forget(instance: ResourceNames.instance(prim, version: version))
             }
         }

@@ -11,8 +11,10 @@ public enum UnitFileRenderer {
     /// - Parameter ports: the ports its versions may listen on (the declared one and its alternate).
     /// - Parameter confinement: what the prim must not see or reach on this machine.
     /// - Parameter stateName: its persistent directory's name (`DesiredState.stateName`; the id by default).
-    public static func render(_ prim: Prim, host: Host, release: Bool = false, ports: [Int]? = nil,
-                              confinement: UnitConfinement = UnitConfinement(), stateName: String? = nil) -> String {
+    public static func render(
+        _ prim: Prim, host: Host, release: Bool = false, ports: [Int]? = nil,
+        confinement: UnitConfinement = UnitConfinement(), stateName: String? = nil
+    ) -> String {
         let deploy = prim.deploy
         var unit: [String] = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
@@ -24,7 +26,9 @@ public enum UnitFileRenderer {
             "[Service]",
             "Type=simple",
         ]
-        unit += confinement.lines(for: prim.id, release: release, ports: ports ?? prim.port.map { [$0] } ?? [], stateName: stateName ?? prim.id)
+        unit += confinement.lines(
+            for: prim.id, release: release, ports: ports ?? prim.port.map { [$0] } ?? [],
+            stateName: stateName ?? prim.id)
         unit += [
             "WorkingDirectory=\(release ? confinement.releaseMount : host.workdir)",
             "EnvironmentFile=\(confinement.envDir)/\(ResourceNames.versionEnvFile(prim.id, version: "%i"))",
@@ -66,8 +70,10 @@ public struct UnitConfinement: Sendable, Equatable {
     /// Where prims' persistent directories are, under /var/lib (`HostConfig.stateDir`).
     public var stateDir: String
 
-    public init(dataDir: String = "/var/lib/prim", envDir: String = "/etc/prim", denyAddresses: [String] = ["127.0.0.2"],
-                limits: UnitLimits = .standard, stateDir: String = "prim-state") {
+    public init(
+        dataDir: String = "/var/lib/prim", envDir: String = "/etc/prim", denyAddresses: [String] = ["127.0.0.2"],
+        limits: UnitLimits = .standard, stateDir: String = "prim-state"
+    ) {
         self.dataDir = dataDir
         self.envDir = envDir
         self.denyAddresses = denyAddresses
@@ -77,8 +83,10 @@ public struct UnitConfinement: Sendable, Equatable {
 
     /// - Parameter host: whose `limits:` apply (the standard ones without a host).
     public init(config: HostConfig, host: Host? = nil) {
-        self.init(dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses, limits: host?.limits ?? .standard,
-                  stateDir: config.stateDir)
+        self.init(
+            dataDir: config.dataDir, envDir: config.envDir, denyAddresses: config.denyAddresses,
+            limits: host?.limits ?? .standard,
+            stateDir: config.stateDir)
     }
 
     /// The dynamic user a prim runs as; every version of it shares it.
@@ -95,7 +103,11 @@ public struct UnitConfinement: Sendable, Equatable {
         var lines = ["DynamicUser=yes", "User=\(Self.user(for: id))", "TemporaryFileSystem=\(dataDir):ro"]
         if !ports.isEmpty { lines += ports.map(Self.socketBindAllow) + ["SocketBindDeny=any"] }
         // The version's link to its release, mounted read-only where the working directory is.
-        if release { lines.append("BindReadOnlyPaths=\(HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(id, version: "%i"))):\(releaseMount)") }
+        if release {
+            lines.append(
+                "BindReadOnlyPaths=\(HostPaths(dataDir: dataDir).version(ResourceNames.versionLink(id, version: "%i"))):\(releaseMount)"
+            )
+        }
         // Its own persistent directory (systemd makes it, owned by the prim's dynamic user, 0700 in
         // /var/lib/private): the same for each version of the prim, kept when the prim is removed.
         lines += ["StateDirectory=\(stateDir)/\(stateName)", "StateDirectoryMode=0700"]
@@ -108,7 +120,8 @@ public struct UnitConfinement: Sendable, Equatable {
 extension PrimRendering {
     /// The template unit every version of the prim runs as.
     func unit() -> String {
-        UnitFileRenderer.render(prim, host: host, release: release != nil, ports: ports,
-                                confinement: UnitConfinement(config: config, host: host), stateName: stateName)
+        UnitFileRenderer.render(
+            prim, host: host, release: release != nil, ports: ports,
+            confinement: UnitConfinement(config: config, host: host), stateName: stateName)
     }
 }

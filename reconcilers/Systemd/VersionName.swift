@@ -7,7 +7,8 @@ import PrimPlan
 /// host may list, cannot be used to guess a secret value offline.
 public enum VersionName {
     public static func of(unit: String, env: String, release: String?, key: String) -> String {
-        let settings = unit.split(separator: "\n").filter { line in !ignored.contains { line.hasPrefix($0) } }.joined(separator: "\n")
+        let settings = unit.split(separator: "\n").filter { line in !ignored.contains { line.hasPrefix($0) } }.joined(
+            separator: "\n")
         return String(Digest.sha256(key + "\u{0}" + settings + "\u{0}" + env + "\u{0}" + (release ?? "")).prefix(12))
     }
 

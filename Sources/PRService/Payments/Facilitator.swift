@@ -47,34 +47,44 @@ public struct HTTPFacilitator: Facilitator {
         let body = HeaderCoding.json(Body(paymentPayload: payment, paymentRequirements: requirements))
         let endpoint = Self.endpoint(url, "settle")
         do {
-            let response = try HTTPClient.request("POST", endpoint, headers: ["Content-Type": "application/json"], body: body, timeout: timeout)
+            let response = try HTTPClient.request(
+                "POST", endpoint, headers: ["Content-Type": "application/json"], body: body, timeout: timeout)
             return Self.classify(status: response.status, body: response.body, requirements: requirements, payer: payer)
         } catch {
             // The URL may carry the facilitator's credentials: it is never repeated to a caller.
-            let why = "\(error)".replacingOccurrences(of: endpoint, with: "the facilitator").replacingOccurrences(of: url, with: "the facilitator")
+            let why = "\(error)".replacingOccurrences(of: endpoint, with: "the facilitator").replacingOccurrences(
+                of: url, with: "the facilitator")
             return .unknown("the facilitator did not answer (\(why)); the payment may or may not have settled")
         }
     }
 
     /// Reads a `/settle` answer whatever its status (some facilitators send verdicts with 4xx).
-    static func classify(status: Int, body: [UInt8], requirements: PaymentRequirements, payer: Address) -> SettleOutcome {
+    static func classify(status: Int, body: [UInt8], requirements: PaymentRequirements, payer: Address) -> SettleOutcome
+    {
         guard let answer = try? JSONDecoder().decode(SettleResponse.self, from: Data(body)) else {
             if status >= 500 { return .unknown("the facilitator answered HTTP \(status) without a verdict") }
-            return .refused(reason: "facilitator_error", message: "the facilitator answered HTTP \(status) without a verdict", nil)
+            return .refused(
+                reason: "facilitator_error", message: "the facilitator answered HTTP \(status) without a verdict", nil)
         }
         if answer.errorReason == "settlement_pending" {
-            return .unknown("the facilitator reports the settlement pending (transaction \(answer.transaction.isEmpty ? "unknown" : answer.transaction))")
+            return .unknown(
+                "the facilitator reports the settlement pending (transaction \(answer.transaction.isEmpty ? "unknown" : answer.transaction))"
+            )
         }
         guard (200..<300).contains(status), answer.success else {
-            if status >= 500 && !answer.success && answer.errorReason == nil { return .unknown("the facilitator answered HTTP \(status)") }
+            if status >= 500 && !answer.success && answer.errorReason == nil {
+                return .unknown("the facilitator answered HTTP \(status)")
+            }
             let reason = answer.errorReason ?? "settle_failed"
             return .refused(reason: reason, message: answer.errorMessage ?? reason, answer)
         }
-        guard !answer.transaction.isEmpty else { return .unknown("the facilitator reported success without a transaction") }
+        guard !answer.transaction.isEmpty else {
+            return .unknown("the facilitator reported success without a transaction")
+        }
         guard answer.network == requirements.network else {
             return .unknown("the facilitator settled on \(answer.network), not \(requirements.network)")
         }
-        guard answer.payer.flatMap { Address($0) } == payer else {
+        guard answer.payer.flatMap({ Address($0) }) == payer else {
             return .unknown("the facilitator reports a payer other than the authorization's")
         }
         return .settled(answer)

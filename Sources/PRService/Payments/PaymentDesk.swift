@@ -42,8 +42,10 @@ public final class PaymentDesk: Sendable {
     }
     let books: Mutex<Books>
 
-    public init(_ settings: Settings, facilitator: Facilitator, lookup: TransferLookup? = nil, journal path: String,
-                now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(
+        _ settings: Settings, facilitator: Facilitator, lookup: TransferLookup? = nil, journal path: String,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         self.settings = settings
         self.facilitator = facilitator
         self.lookup = lookup
@@ -53,20 +55,27 @@ public final class PaymentDesk: Sendable {
     }
 
     public func requirements(price: UInt64) -> PaymentRequirements {
-        PaymentRequirements(network: settings.network, amount: price, payTo: settings.payTo, maxTimeoutSeconds: settings.maxTimeoutSeconds)
+        PaymentRequirements(
+            network: settings.network, amount: price, payTo: settings.payTo,
+            maxTimeoutSeconds: settings.maxTimeoutSeconds)
     }
 
     /// A 402 with the challenge for `price`, saying why.
     public func challenge(price: UInt64, resource: ResourceInfo, reason: String) -> ServiceError {
-        var error = ServiceError(.paymentRequired, "\(reason); this call costs \(USDC.dollars(price)) in USDC on \(settings.network.id): pay the challenge in the \(X402.requiredHeader) header and send the payment in \(X402.signatureHeader) (see /llms.txt)",
-                                 field: X402.signatureHeader)
-        error.paymentRequired = HeaderCoding.encode(PaymentRequired(error: reason, resource: resource, accepts: [requirements(price: price)]))
+        var error = ServiceError(
+            .paymentRequired,
+            "\(reason); this call costs \(USDC.dollars(price)) in USDC on \(settings.network.id): pay the challenge in the \(X402.requiredHeader) header and send the payment in \(X402.signatureHeader) (see /llms.txt)",
+            field: X402.signatureHeader)
+        error.paymentRequired = HeaderCoding.encode(
+            PaymentRequired(error: reason, resource: resource, accepts: [requirements(price: price)]))
         return error
     }
 
     /// Checks a payment's terms and signature, and that it was not used already. Takes nothing:
     /// a refusal here costs the caller nothing.
-    public func verify(_ header: String, price: UInt64, resource: ResourceInfo) throws(ServiceError) -> PaymentCheck.Verified {
+    public func verify(
+        _ header: String, price: UInt64, resource: ResourceInfo
+    ) throws(ServiceError) -> PaymentCheck.Verified {
         let verified: PaymentCheck.Verified
         do {
             verified = try PaymentCheck.verify(header: header, requirements: requirements(price: price), now: seconds())
@@ -91,12 +100,17 @@ public final class PaymentDesk: Sendable {
     /// Reserves the payment, then settles it (or, after a restart, takes the settlement already
     /// recorded for this same request). Only a settled payment returns; the work it pays for runs
     /// after this. `request` names the call and its body: a payment pays for that request only.
-    public func settle(_ verified: PaymentCheck.Verified, price: UInt64, request action: String, resource: ResourceInfo) async throws(ServiceError) -> Receipt {
+    public func settle(
+        _ verified: PaymentCheck.Verified, price: UInt64, request action: String, resource: ResourceInfo
+    ) async throws(ServiceError) -> Receipt {
         let key = Self.key(verified)
         let reserved: Result<(settled: PaymentJournal.Entry?, unsure: Bool), ServiceError> = books.withLock { books in
             if books.inFlight.contains(key) { return .failure(Self.inUse()) }
             guard books.inFlight.count < Self.concurrentSettlements else {
-                var busy = ServiceError(.unavailable, "pr.sh is settling \(Self.concurrentSettlements) payments already; nothing was charged: send the same \(X402.signatureHeader) again in a few seconds", field: X402.signatureHeader)
+                var busy = ServiceError(
+                    .unavailable,
+                    "pr.sh is settling \(Self.concurrentSettlements) payments already; nothing was charged: send the same \(X402.signatureHeader) again in a few seconds",
+                    field: X402.signatureHeader)
                 busy.retryAfter = 2
                 return .failure(busy)
             }
@@ -112,9 +126,11 @@ public final class PaymentDesk: Sendable {
             case nil, .reserved?, .pending?:
                 if let entry, entry.action != action { return .failure(Self.used(entry)) }
                 do {
-                    try books.journal.record(.init(key: key, state: .reserved, validBefore: verified.validBefore, action: action))
+                    try books.journal.record(
+                        .init(key: key, state: .reserved, validBefore: verified.validBefore, action: action))
                 } catch {
-                    return .failure(ServiceError(.internalError, "cannot record the payment before settling it: \(error)"))
+                    return .failure(
+                        ServiceError(.internalError, "cannot record the payment before settling it: \(error)"))
                 }
                 books.inFlight.insert(key)
                 return .success((nil, entry != nil))
@@ -142,8 +158,9 @@ public final class PaymentDesk: Sendable {
                 // money, so no refusal now is final ("nonce used" proves nothing either: the payer
                 // may have spent it elsewhere meanwhile). Only the chain's record decides.
                 if case .refused(let reason, let message, _) = outcome, unsure {
-                    outcome = Self.confirm(verified, price: price, settings: settings, lookup: lookup,
-                                           refusal: "\(reason): \(message)", expired: clock() > verified.validBefore + 60)
+                    outcome = Self.confirm(
+                        verified, price: price, settings: settings, lookup: lookup,
+                        refusal: "\(reason): \(message)", expired: clock() > verified.validBefore + 60)
                 }
                 continuation.resume(returning: outcome)
             }
@@ -156,13 +173,18 @@ public final class PaymentDesk: Sendable {
             case .refused(let reason, let message, let answer):
                 try note(key, .failed, verified, reason: reason, action: action)
                 release(key)
-                var error = challenge(price: price, resource: resource, reason: "the facilitator refused the payment (\(reason): \(message)); nothing was charged")
+                var error = challenge(
+                    price: price, resource: resource,
+                    reason: "the facilitator refused the payment (\(reason): \(message)); nothing was charged")
                 error.paymentResponse = answer.map { HeaderCoding.encode($0) }
                 throw error
             case .unknown(let why):
                 try note(key, .pending, verified, reason: why, action: action)
                 release(key)
-                var error = ServiceError(.unavailable, "\(why). Nothing was done and the call is not charged twice: send the same \(X402.signatureHeader) again in a few seconds; do not sign a new payment", field: X402.signatureHeader)
+                var error = ServiceError(
+                    .unavailable,
+                    "\(why). Nothing was done and the call is not charged twice: send the same \(X402.signatureHeader) again in a few seconds; do not sign a new payment",
+                    field: X402.signatureHeader)
                 error.retryAfter = 5
                 throw error
             }
@@ -179,24 +201,42 @@ public final class PaymentDesk: Sendable {
     /// - Parameters:
     ///   - refusal: what the facilitator answered this time.
     ///   - expired: the authorization's window closed (with a margin): nothing can use its nonce any more.
-    static func confirm(_ verified: PaymentCheck.Verified, price: UInt64, settings: Settings, lookup: TransferLookup?,
-                        refusal: String, expired: Bool) -> SettleOutcome {
+    static func confirm(
+        _ verified: PaymentCheck.Verified, price: UInt64, settings: Settings, lookup: TransferLookup?,
+        refusal: String, expired: Bool
+    ) -> SettleOutcome {
         guard let lookup else {
-            return .unknown("the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, which may have paid; pr.sh has no chain lookup (--chain-rpc) to confirm either way, so the request is held until the operator configures one")
+            return .unknown(
+                "the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, which may have paid; pr.sh has no chain lookup (--chain-rpc) to confirm either way, so the request is held until the operator configures one"
+            )
         }
-        switch lookup.evidence(payer: verified.payer, nonce: verified.nonce, payTo: settings.payTo, amount: price, network: settings.network) {
+        switch lookup.evidence(
+            payer: verified.payer, nonce: verified.nonce, payTo: settings.payTo, amount: price,
+            network: settings.network)
+        {
         case .paid(let transaction):
-            return .settled(SettleResponse(success: true, payer: verified.payer.checksummed, transaction: transaction, network: settings.network.id))
+            return .settled(
+                SettleResponse(
+                    success: true, payer: verified.payer.checksummed, transaction: transaction,
+                    network: settings.network.id))
         case .elsewhere(let transaction):
-            return .refused(reason: "nonce_spent_elsewhere",
-                            message: "transaction \(transaction) used this authorization's nonce without paying \(settings.payTo.checksummed) \(USDC.dollars(price))", nil)
+            return .refused(
+                reason: "nonce_spent_elsewhere",
+                message:
+                    "transaction \(transaction) used this authorization's nonce without paying \(settings.payTo.checksummed) \(USDC.dollars(price))",
+                nil)
         case .notFound where expired:
             let reason = String(refusal.prefix { $0 != ":" })
-            return .refused(reason: reason, message: "\(refusal); the authorization expired and no transaction used its nonce", nil)
+            return .refused(
+                reason: reason, message: "\(refusal); the authorization expired and no transaction used its nonce", nil)
         case .notFound:
-            return .unknown("the facilitator refused this payment (\(refusal)), but an earlier settle gave no answer and no transaction has used its nonce yet")
+            return .unknown(
+                "the facilitator refused this payment (\(refusal)), but an earlier settle gave no answer and no transaction has used its nonce yet"
+            )
         case .unknown(let why):
-            return .unknown("the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, and the chain cannot confirm either way now (\(why))")
+            return .unknown(
+                "the facilitator refused this payment (\(refusal)) after an earlier settle gave no answer, and the chain cannot confirm either way now (\(why))"
+            )
         }
     }
 
@@ -216,21 +256,29 @@ public final class PaymentDesk: Sendable {
     func spent(_ entry: PaymentJournal.Entry?, price: UInt64, resource: ResourceInfo) -> ServiceError? {
         switch entry?.state {
         case .done?: return Self.used(entry!)
-        case .failed?: return challenge(price: price, resource: resource, reason: "this payment failed to settle (\(entry?.reason ?? "refused")); sign a new one")
+        case .failed?:
+            return challenge(
+                price: price, resource: resource,
+                reason: "this payment failed to settle (\(entry?.reason ?? "refused")); sign a new one")
         default: return nil
         }
     }
 
     func receipt(_ verified: PaymentCheck.Verified, transaction: String, key: String) -> Receipt {
-        let answer = SettleResponse(success: true, payer: verified.payer.checksummed, transaction: transaction, network: settings.network.id)
+        let answer = SettleResponse(
+            success: true, payer: verified.payer.checksummed, transaction: transaction, network: settings.network.id)
         return Receipt(payer: verified.payer.description, header: HeaderCoding.encode(answer), key: key)
     }
 
-    func note(_ key: String, _ state: PaymentJournal.State, _ verified: PaymentCheck.Verified, transaction: String? = nil,
-              reason: String? = nil, action: String) throws {
+    func note(
+        _ key: String, _ state: PaymentJournal.State, _ verified: PaymentCheck.Verified, transaction: String? = nil,
+        reason: String? = nil, action: String
+    ) throws {
         try books.withLock { books in
-            try books.journal.record(.init(key: key, state: state, validBefore: verified.validBefore, transaction: transaction,
-                                           reason: reason, action: action))
+            try books.journal.record(
+                .init(
+                    key: key, state: state, validBefore: verified.validBefore, transaction: transaction,
+                    reason: reason, action: action))
         }
     }
 
@@ -243,12 +291,16 @@ public final class PaymentDesk: Sendable {
     static func key(_ verified: PaymentCheck.Verified) -> String { "\(verified.payer):\(verified.nonce)" }
 
     static func inUse() -> ServiceError {
-        ServiceError(.conflict, "this payment is being used by another request right now; each payment pays for one call", field: X402.signatureHeader)
+        ServiceError(
+            .conflict, "this payment is being used by another request right now; each payment pays for one call",
+            field: X402.signatureHeader)
     }
 
     static func used(_ entry: PaymentJournal.Entry) -> ServiceError {
-        var error = ServiceError(.conflict, "this payment was already used\(entry.pullRequest.map { " (PR #\($0))" } ?? ""); each payment pays for one call: sign a new one for this call",
-                                 field: X402.signatureHeader)
+        var error = ServiceError(
+            .conflict,
+            "this payment was already used\(entry.pullRequest.map { " (PR #\($0))" } ?? ""); each payment pays for one call: sign a new one for this call",
+            field: X402.signatureHeader)
         error.pullRequest = entry.pullRequest
         return error
     }

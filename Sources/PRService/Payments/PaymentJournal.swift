@@ -47,7 +47,9 @@ final class PaymentJournal {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var text: [UInt8] = []
-        for entry in entries.values.sorted(by: { $0.key < $1.key }) { text += Array(try encoder.encode(entry)) + [0x0A] }
+        for entry in entries.values.sorted(by: { $0.key < $1.key }) {
+            text += Array(try encoder.encode(entry)) + [0x0A]
+        }
         try AtomicFile.write(text, to: path, mode: 0o640)
         file = try AppendFile(path)
     }

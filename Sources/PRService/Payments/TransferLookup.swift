@@ -51,7 +51,9 @@ public struct ChainRPCLookup: TransferLookup {
         var description: String
     }
 
-    public func evidence(payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network) -> TransferEvidence {
+    public func evidence(
+        payer: Address, nonce: String, payTo: Address, amount: UInt64, network: Network
+    ) -> TransferEvidence {
         do {
             guard (try call("eth_chainId", []) as? String).flatMap(Self.quantity) == network.chainId else {
                 return .unknown("the chain lookup does not serve \(network.id)")
@@ -60,16 +62,27 @@ public struct ChainRPCLookup: TransferLookup {
                 return .unknown("the chain lookup gave no block number")
             }
             let from = latest > lookbackBlocks ? latest - lookbackBlocks : 0
-            let filter: [String: Any] = ["address": network.usdc.description, "fromBlock": "0x" + String(from, radix: 16), "toBlock": "latest",
-                                         "topics": [Self.authorizationUsed, Self.topic(payer), nonce.lowercased()]]
-            guard let logs = try call("eth_getLogs", [filter]) as? [[String: Any]] else { return .unknown("eth_getLogs gave no list") }
-            guard let used = logs.first(where: { ($0["removed"] as? Bool) != true }), let transaction = used["transactionHash"] as? String else {
+            let filter: [String: Any] = [
+                "address": network.usdc.description, "fromBlock": "0x" + String(from, radix: 16), "toBlock": "latest",
+                "topics": [Self.authorizationUsed, Self.topic(payer), nonce.lowercased()],
+            ]
+            guard let logs = try call("eth_getLogs", [filter]) as? [[String: Any]] else {
+                return .unknown("eth_getLogs gave no list")
+            }
+            guard let used = logs.first(where: { ($0["removed"] as? Bool) != true }),
+                let transaction = used["transactionHash"] as? String
+            else {
                 return .notFound
             }
-            guard let receipt = try call("eth_getTransactionReceipt", [transaction]) as? [String: Any] else { return .notFound }
-            return Self.verdict(used: used, receipt: receipt, transaction: transaction, payer: payer, payTo: payTo, amount: amount, network: network)
+            guard let receipt = try call("eth_getTransactionReceipt", [transaction]) as? [String: Any] else {
+                return .notFound
+            }
+            return Self.verdict(
+                used: used, receipt: receipt, transaction: transaction, payer: payer, payTo: payTo, amount: amount,
+                network: network)
         } catch {
-            return .unknown("the chain lookup failed: \("\(error)".replacingOccurrences(of: url, with: "the chain endpoint"))")
+            return .unknown(
+                "the chain lookup failed: \("\(error)".replacingOccurrences(of: url, with: "the chain endpoint"))")
         }
     }
 
@@ -77,8 +90,10 @@ public struct ChainRPCLookup: TransferLookup {
     /// authorization. FiatTokenV2 marks the authorization used, then transfers: the Transfer this
     /// authorization made is the log right after its AuthorizationUsed. Any other Transfer in the
     /// transaction (a batch of several authorizations) paid for something else.
-    static func verdict(used: [String: Any], receipt: [String: Any], transaction: String, payer: Address, payTo: Address,
-                        amount: UInt64, network: Network) -> TransferEvidence {
+    static func verdict(
+        used: [String: Any], receipt: [String: Any], transaction: String, payer: Address, payTo: Address,
+        amount: UInt64, network: Network
+    ) -> TransferEvidence {
         guard (receipt["status"] as? String) == "0x1", let entries = receipt["logs"] as? [[String: Any]] else {
             return .elsewhere(transaction: transaction)
         }
@@ -95,13 +110,18 @@ public struct ChainRPCLookup: TransferLookup {
     }
 
     func call(_ method: String, _ params: [Any]) throws -> Any? {
-        let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params] as [String: Any])
-        let response = try HTTPClient.request("POST", url, headers: ["Content-Type": "application/json"], body: Array(body), timeout: timeout)
+        let body = try JSONSerialization.data(
+            withJSONObject: ["jsonrpc": "2.0", "id": 1, "method": method, "params": params] as [String: Any])
+        let response = try HTTPClient.request(
+            "POST", url, headers: ["Content-Type": "application/json"], body: Array(body), timeout: timeout)
         guard (200..<300).contains(response.status),
-              let answer = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            let answer = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        else {
             throw Failure(description: "\(method) answered HTTP \(response.status)")
         }
-        if let error = answer["error"] as? [String: Any] { throw Failure(description: "\(method): \(error["message"] ?? "error")") }
+        if let error = answer["error"] as? [String: Any] {
+            throw Failure(description: "\(method): \(error["message"] ?? "error")")
+        }
         return answer["result"]
     }
 }

@@ -19,8 +19,10 @@ public enum CaddyBlockCheck {
     }
 
     /// The directives a site block (and the blocks of `handle`, `handle_path`, `route` and `handle_errors`) may use.
-    static let allowed = ["import", "request_body", "reverse_proxy", "header", "request_header", "encode", "redir", "respond",
-                          "handle", "handle_path", "route", "handle_errors", "rewrite", "uri", "log", "abort", "error", "method", "vars"]
+    static let allowed = [
+        "import", "request_body", "reverse_proxy", "header", "request_header", "encode", "redir", "respond",
+        "handle", "handle_path", "route", "handle_errors", "rewrite", "uri", "log", "abort", "error", "method", "vars",
+    ]
     /// The snippets deploy/Caddyfile.header defines, the only names `import` may take.
     public static let snippets: Set = ["security_headers"]
     /// Directives whose block holds directives, checked like the site block's.
@@ -40,7 +42,9 @@ public enum CaddyBlockCheck {
         tokens.forEach { check.placeholdersAndHeredocs(in: $0) }
         check.environmentSubstitutions(in: block)
         return check.found.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
     }
 
@@ -154,16 +158,28 @@ public enum CaddyBlockCheck {
                         report(token, code, "blocks nest more than \(CaddyBlockCheck.maxDepth) deep in extra_caddy")
                         return []
                     }
-                    if !endsLine { report(token, code, "'{' must end its line in extra_caddy; put what follows it on the next line") }
-                    if current.isEmpty && !openers.isEmpty { report(token, code, "'{' must be on the same line as the directive it opens") }
+                    if !endsLine {
+                        report(
+                            token, code, "'{' must end its line in extra_caddy; put what follows it on the next line")
+                    }
+                    if current.isEmpty && !openers.isEmpty {
+                        report(token, code, "'{' must be on the same line as the directive it opens")
+                    }
                     openers.append(Line(tokens: current, brace: token))
                     levels.append([])
                     current = []
                 case "}":
-                    if !current.isEmpty || !endsLine { report(token, code, "'}' must be on a line of its own in extra_caddy") }
+                    if !current.isEmpty || !endsLine {
+                        report(token, code, "'}' must be on a line of its own in extra_caddy")
+                    }
                     flush()
-                    if let opener = openers.popLast() { close(opener) } else {
-                        report(token, code, "'}' closes a block that was never opened (Caddy counts a quoted \"{\" or \"}\" as a brace too)")
+                    if let opener = openers.popLast() {
+                        close(opener)
+                    } else {
+                        report(
+                            token, code,
+                            "'}' closes a block that was never opened (Caddy counts a quoted \"{\" or \"}\" as a brace too)"
+                        )
                     }
                 default:
                     current.append(token)
@@ -171,8 +187,9 @@ public enum CaddyBlockCheck {
             }
             flush()
             while let opener = openers.popLast() {
-                report(opener.brace!, openers.isEmpty ? "caddy-site" : "caddy-directive",
-                       "'{' is never closed (Caddy counts a quoted \"{\" or \"}\" as a brace too)")
+                report(
+                    opener.brace!, openers.isEmpty ? "caddy-site" : "caddy-directive",
+                    "'{' is never closed (Caddy counts a quoted \"{\" or \"}\" as a brace too)")
                 close(opener)
             }
             return levels[0]
@@ -182,15 +199,24 @@ public enum CaddyBlockCheck {
         mutating func sites(_ lines: [Line]) {
             for line in lines {
                 guard let first = line.tokens.first else {
-                    report(line.brace!, "caddy-site", "a global options block is not allowed in extra_caddy; global options belong to the host's Caddyfile header")
+                    report(
+                        line.brace!, "caddy-site",
+                        "a global options block is not allowed in extra_caddy; global options belong to the host's Caddyfile header"
+                    )
                     continue
                 }
                 if first.text.hasPrefix("(") {
-                    report(first, "caddy-site", "snippet definitions are not allowed in extra_caddy (they could redefine the host's shared snippets such as security_headers)")
+                    report(
+                        first, "caddy-site",
+                        "snippet definitions are not allowed in extra_caddy (they could redefine the host's shared snippets such as security_headers)"
+                    )
                     continue
                 }
                 guard line.brace != nil else {
-                    report(first, "caddy-site", "'\(first.text)' at the top level of extra_caddy must be a site address followed by '{'; directives belong inside a site block")
+                    report(
+                        first, "caddy-site",
+                        "'\(first.text)' at the top level of extra_caddy must be a site address followed by '{'; directives belong inside a site block"
+                    )
                     continue
                 }
                 line.tokens.forEach { address($0) }
@@ -202,15 +228,30 @@ public enum CaddyBlockCheck {
         mutating func address(_ token: Token) {
             let text = token.text.hasSuffix(",") ? String(token.text.dropLast()) : token.text
             var host = Substring(text.lowercased())
-            for scheme in ["http://", "https://"] where host.hasPrefix(scheme) { host = host.dropFirst(scheme.count); break }
+            for scheme in ["http://", "https://"] where host.hasPrefix(scheme) {
+                host = host.dropFirst(scheme.count); break
+            }
             let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-            let isName = labels.allSatisfy { !$0.isEmpty && $0.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" } }
+            let isName = labels.allSatisfy {
+                !$0.isEmpty
+                    && $0.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                    }
+            }
             if text.hasPrefix("(") {
-                report(token, "caddy-site", "snippet definitions are not allowed in extra_caddy (they could redefine the host's shared snippets such as security_headers)")
+                report(
+                    token, "caddy-site",
+                    "snippet definitions are not allowed in extra_caddy (they could redefine the host's shared snippets such as security_headers)"
+                )
             } else if !isName || !(host == domain || host.hasSuffix("." + domain)) {
-                report(token, "caddy-site", "site '\(text)' in extra_caddy must be a host name under \(domain) without a port, path or wildcard")
+                report(
+                    token, "caddy-site",
+                    "site '\(text)' in extra_caddy must be a host name under \(domain) without a port, path or wildcard"
+                )
             } else if reserved.contains(String(host)) {
-                report(token, "caddy-site", "site '\(text)' is another prim's endpoint; an extra block may only serve names no other prim uses")
+                report(
+                    token, "caddy-site",
+                    "site '\(text)' is another prim's endpoint; an extra block may only serve names no other prim uses")
             }
         }
 
@@ -227,13 +268,17 @@ public enum CaddyBlockCheck {
                     importLine(line)
                     subLines(line.block)
                 } else if !(CaddyBlockCheck.allowed.contains(name.text) || extra.contains(name.text)) {
-                    report(name, "caddy-directive", "directive '\(name.text)' is not allowed in extra_caddy; allowed: \((CaddyBlockCheck.allowed + extra.sorted()).joined(separator: ", "))")
+                    report(
+                        name, "caddy-directive",
+                        "directive '\(name.text)' is not allowed in extra_caddy; allowed: \((CaddyBlockCheck.allowed + extra.sorted()).joined(separator: ", "))"
+                    )
                     subLines(line.block)
                 } else if CaddyBlockCheck.containers.contains(name.text) {
                     directives(line.block, extra: extra)
                 } else if name.text == "reverse_proxy" {
                     // Only the first argument can be a matcher (as in Caddy); the rest are upstreams.
-                    for (i, argument) in arguments.enumerated() where !(i == 0 && "@/*".contains(argument.text.first ?? " ")) {
+                    for (i, argument) in arguments.enumerated()
+                    where !(i == 0 && "@/*".contains(argument.text.first ?? " ")) {
                         upstream(argument)
                     }
                     proxy(line.block)
@@ -254,9 +299,15 @@ public enum CaddyBlockCheck {
                 case "import": importLine(line)
                 case "to": arguments.forEach { upstream($0) }
                 case "transport" where arguments.first?.text != "http":
-                    report(arguments.first ?? sub, "caddy-directive", "reverse_proxy transport '\(arguments.first?.text ?? "")' is not allowed in extra_caddy; only 'transport http' is")
+                    report(
+                        arguments.first ?? sub, "caddy-directive",
+                        "reverse_proxy transport '\(arguments.first?.text ?? "")' is not allowed in extra_caddy; only 'transport http' is"
+                    )
                 case "dynamic":
-                    report(sub, "caddy-directive", "reverse_proxy 'dynamic' upstreams are not allowed in extra_caddy (they could point anywhere); list localhost:<port> upstreams")
+                    report(
+                        sub, "caddy-directive",
+                        "reverse_proxy 'dynamic' upstreams are not allowed in extra_caddy (they could point anywhere); list localhost:<port> upstreams"
+                    )
                 case "handle_response":
                     directives(line.block, extra: ["copy_response", "copy_response_headers"])
                     continue
@@ -275,7 +326,10 @@ public enum CaddyBlockCheck {
                 if log, line.tokens.first?.text == "output" {
                     let target = line.tokens.dropFirst().first
                     if !["stderr", "stdout", "discard"].contains(target?.text ?? "") {
-                        report(target ?? line.tokens[0], "caddy-directive", "log output '\(target?.text ?? "")' is not allowed in extra_caddy (it could write host files or send logs away); use stderr, stdout or discard")
+                        report(
+                            target ?? line.tokens[0], "caddy-directive",
+                            "log output '\(target?.text ?? "")' is not allowed in extra_caddy (it could write host files or send logs away); use stderr, stdout or discard"
+                        )
                     }
                 }
                 subLines(line.block, log: log, matchers: matchers)
@@ -289,7 +343,10 @@ public enum CaddyBlockCheck {
             // A name that is not a defined snippet is read by Caddy as a file name: only the
             // header's own snippets are names an extra block may import.
             if !CaddyBlockCheck.snippets.contains(String(name)) {
-                report(arguments.first ?? line.tokens[0], "caddy-directive", "import of '\(arguments.map(\.text).joined(separator: " "))' is not allowed in extra_caddy: only snippets of the host's header (\(CaddyBlockCheck.snippets.sorted().joined(separator: ", ")))")
+                report(
+                    arguments.first ?? line.tokens[0], "caddy-directive",
+                    "import of '\(arguments.map(\.text).joined(separator: " "))' is not allowed in extra_caddy: only snippets of the host's header (\(CaddyBlockCheck.snippets.sorted().joined(separator: ", ")))"
+                )
             }
         }
 
@@ -297,10 +354,15 @@ public enum CaddyBlockCheck {
         mutating func upstream(_ token: Token) {
             var address = Substring(token.text.lowercased())
             if address.hasPrefix("http://") { address = address.dropFirst(7) }
-            let port = ["localhost:", "127.0.0.1:"].first { address.hasPrefix($0) }.map { address.dropFirst($0.count) } ?? ""
-            let isPort = (1...5).contains(port.count) && port.unicodeScalars.allSatisfy { ("0"..."9").contains($0) } && (1...65535).contains(Int(port) ?? 0)
+            let port =
+                ["localhost:", "127.0.0.1:"].first { address.hasPrefix($0) }.map { address.dropFirst($0.count) } ?? ""
+            let isPort =
+                (1...5).contains(port.count) && port.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+                && (1...65535).contains(Int(port) ?? 0)
             if !isPort {
-                report(token, "caddy-directive", "reverse_proxy upstream '\(token.text)' must be localhost:<port> (a service on this host)")
+                report(
+                    token, "caddy-directive",
+                    "reverse_proxy upstream '\(token.text)' must be localhost:<port> (a service on this host)")
             }
         }
 
@@ -311,17 +373,25 @@ public enum CaddyBlockCheck {
         }
 
         mutating func expression(_ token: Token) {
-            report(token, "caddy-directive", "the CEL expression matcher ('\(token.text)') is not allowed in extra_caddy: it can read the host's files and environment; use path, header, method or query matchers")
+            report(
+                token, "caddy-directive",
+                "the CEL expression matcher ('\(token.text)') is not allowed in extra_caddy: it can read the host's files and environment; use path, header, method or query matchers"
+            )
         }
 
         /// Placeholders that read host files or environment, and heredocs (which this check does not lex).
         mutating func placeholdersAndHeredocs(in token: Token) {
             let text = token.text.lowercased()
             if ["{file.", "{env.", "{system."].contains(where: { text.contains($0) }) {
-                report(token, "caddy-directive", "placeholder '\(token.text)' reads the host's files or environment; it is not allowed in extra_caddy")
+                report(
+                    token, "caddy-directive",
+                    "placeholder '\(token.text)' reads the host's files or environment; it is not allowed in extra_caddy"
+                )
             }
             if token.text.hasPrefix("<<") {
-                report(token, "caddy-directive", "heredoc '\(token.text)' is not allowed in extra_caddy; use a quoted string")
+                report(
+                    token, "caddy-directive",
+                    "heredoc '\(token.text)' is not allowed in extra_caddy; use a quoted string")
             }
         }
 
@@ -334,9 +404,15 @@ public enum CaddyBlockCheck {
                 column += 1
                 if ch == "\n" { line += 1; column = 0; continue }
                 guard ch == "{", i + 1 < scalars.count, scalars[i + 1] == "$" else { continue }
-                let name = String(String.UnicodeScalarView(scalars[i...].prefix(40).prefix { !$0.properties.isWhitespace && $0 != "}" }))
-                found.append(Problem(line: line, column: column, code: "caddy-directive",
-                                     message: "'\(name)}' substitutes the host's environment into the Caddyfile; it is not allowed in extra_caddy"))
+                let name = String(
+                    String.UnicodeScalarView(
+                        scalars[i...].prefix(40).prefix { !$0.properties.isWhitespace && $0 != "}" }))
+                found.append(
+                    Problem(
+                        line: line, column: column, code: "caddy-directive",
+                        message:
+                            "'\(name)}' substitutes the host's environment into the Caddyfile; it is not allowed in extra_caddy"
+                    ))
             }
         }
     }

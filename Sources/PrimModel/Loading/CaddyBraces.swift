@@ -21,7 +21,13 @@ public enum CaddyBraces {
             }
             if inComment { continue }
             if inQuote {
-                if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { inQuote = false }
+                if escaped {
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == "\"" {
+                    inQuote = false
+                }
                 continue
             }
             switch character {
@@ -30,13 +36,17 @@ public enum CaddyBraces {
             case "{": open.append((line, column))
             case "}":
                 if open.popLast() == nil {
-                    return Problem(line: line, column: column, message: "extra_caddy block closes a '}' that was never opened; remove it or add the missing '{'")
+                    return Problem(
+                        line: line, column: column,
+                        message:
+                            "extra_caddy block closes a '}' that was never opened; remove it or add the missing '{'")
                 }
             default: break
             }
         }
         if let (l, c) = open.last {
-            return Problem(line: l, column: c, message: "extra_caddy block opens a '{' that is never closed; add the missing '}'")
+            return Problem(
+                line: l, column: c, message: "extra_caddy block opens a '{' that is never closed; add the missing '}'")
         }
         return nil
     }

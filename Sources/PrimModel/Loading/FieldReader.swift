@@ -115,8 +115,9 @@ struct FieldReader {
     /// Reports keys that are not in `allowed`, with a "did you mean" hint.
     func rejectUnknownKeys(_ fields: FieldSet, allowed: [String], context: String, code: String) {
         for field in fields.fields where !allowed.contains(field.key) {
-            log.error(field.file, field.keyNode.mark, code,
-                      "unknown key '\(field.key)' in \(context)\(Suggestion.hint(for: field.key, in: allowed))")
+            log.error(
+                field.file, field.keyNode.mark, code,
+                "unknown key '\(field.key)' in \(context)\(Suggestion.hint(for: field.key, in: allowed))")
         }
     }
 
@@ -126,17 +127,25 @@ struct FieldReader {
     /// - Parameters:
     ///   - aliases: keys that are not near misses but mean a known one (`deployment` for `deploy`).
     ///   - misplaced: keys that belong one level down, and where (`command` → `deploy`).
-    func rejectTypos(_ fields: FieldSet, known: [String], context: String, aliases: [String: String] = [:],
-                     misplaced: [String: String] = [:]) {
+    func rejectTypos(
+        _ fields: FieldSet, known: [String], context: String, aliases: [String: String] = [:],
+        misplaced: [String: String] = [:]
+    ) {
         for field in fields.fields where !known.contains(field.key) {
             if let parent = misplaced[field.key] {
-                log.error(field.file, field.keyNode.mark, "misplaced-key",
-                          "'\(field.key)' is a key of '\(parent):', not of \(context): indent it under '\(parent):' (as it is, it is ignored)")
+                log.error(
+                    field.file, field.keyNode.mark, "misplaced-key",
+                    "'\(field.key)' is a key of '\(parent):', not of \(context): indent it under '\(parent):' (as it is, it is ignored)"
+                )
                 continue
             }
-            guard let intended = aliases[field.key.lowercased()] ?? Suggestion.typo(of: field.key, in: known) else { continue }
-            log.error(field.file, field.keyNode.mark, "misspelt-key",
-                      "unknown key '\(field.key)' in \(context) (did you mean '\(intended)'?); prim keeps unknown keys but not one this close to a key it reads, which is almost always a typo: correct it, or rename the key if it is really another")
+            guard let intended = aliases[field.key.lowercased()] ?? Suggestion.typo(of: field.key, in: known) else {
+                continue
+            }
+            log.error(
+                field.file, field.keyNode.mark, "misspelt-key",
+                "unknown key '\(field.key)' in \(context) (did you mean '\(intended)'?); prim keeps unknown keys but not one this close to a key it reads, which is almost always a typo: correct it, or rename the key if it is really another"
+            )
         }
     }
 
@@ -146,20 +155,28 @@ struct FieldReader {
     func requireCommand(_ text: String, file: String, mark: Mark, key: String) -> Bool {
         guard requireOneLine(text, file: file, mark: mark, key: key) else { return false }
         let first = text.unicodeScalars.first { $0 != " " && $0 != "\t" }
-        guard let first, first == "/" || (first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first))) else {
-            log.error(file, mark, "invalid-command",
-                      "'\(key)' must start with the program to run (an absolute path like /usr/bin/python3); systemd's prefixes such as '+', '!', '-', '@' and ':' are not allowed")
+        guard let first,
+            first == "/" || (first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first)))
+        else {
+            log.error(
+                file, mark, "invalid-command",
+                "'\(key)' must start with the program to run (an absolute path like /usr/bin/python3); systemd's prefixes such as '+', '!', '-', '@' and ':' are not allowed"
+            )
             return false
         }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if words.contains(";") {
-            log.error(file, mark, "invalid-command",
-                      "'\(key)' has a ';' on its own, which systemd reads as the start of a second command and refuses for a service like this; write one command (escape a literal one as '\\;')")
+            log.error(
+                file, mark, "invalid-command",
+                "'\(key)' has a ';' on its own, which systemd reads as the start of a second command and refuses for a service like this; write one command (escape a literal one as '\\;')"
+            )
             return false
         }
         if let specifier = Self.unknownSpecifier(text) {
-            log.error(file, mark, "invalid-command",
-                      "'\(key)' has '%\(specifier)', which is not one of systemd's specifiers, so the unit would not start; write '%%' for a literal '%'")
+            log.error(
+                file, mark, "invalid-command",
+                "'\(key)' has '%\(specifier)', which is not one of systemd's specifiers, so the unit would not start; write '%%' for a literal '%'"
+            )
             return false
         }
         return true
@@ -184,12 +201,16 @@ struct FieldReader {
     /// Values that end up in a unit file or env file must be one line with no NUL.
     func requireOneLine(_ text: String, file: String, mark: Mark, key: String) -> Bool {
         if OneLine.breaks(text) {
-            log.error(file, mark, "unsafe-value", "'\(key)' must be a single line without NUL characters: it is written into a unit file")
+            log.error(
+                file, mark, "unsafe-value",
+                "'\(key)' must be a single line without NUL characters: it is written into a unit file")
             return false
         }
         // systemd joins a line ending in '\' with the next one: the value would swallow the setting after it.
         if text.hasSuffix("\\") {
-            log.error(file, mark, "unsafe-value", "'\(key)' must not end with '\\': systemd reads it as a line continuation into the next setting")
+            log.error(
+                file, mark, "unsafe-value",
+                "'\(key)' must not end with '\\': systemd reads it as a line continuation into the next setting")
             return false
         }
         return true

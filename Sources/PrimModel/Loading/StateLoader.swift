@@ -37,7 +37,10 @@ public enum StateLoader {
             guard declaration != nil || path == StateLayout.policy else { continue }
             let root = documents[path]!
             guard let pairs = root.pairs else {
-                if !root.isNull { log.error(path, root.mark, "type-mismatch", "the file must hold a mapping, got \(root.kindDescription)") }
+                if !root.isNull {
+                    log.error(
+                        path, root.mark, "type-mismatch", "the file must hold a mapping, got \(root.kindDescription)")
+                }
                 continue
             }
             guard let (folder, stem) = declaration else {
@@ -46,17 +49,22 @@ public enum StateLoader {
             }
             switch folder {
             case .prims:
-                guard let prim = prims.decode(FieldSet(pairs, file: path), file: path, mark: root.mark) else { continue }
+                guard let prim = prims.decode(FieldSet(pairs, file: path), file: path, mark: root.mark) else {
+                    continue
+                }
                 if prim.id != stem {
                     let origin = prim.origin("id")
-                    log.error(path, origin.mark, "id-mismatch",
-                              "prim id '\(prim.id)' does not match its file name; rename the file to \(StateLayout.Folder.prims.file(prim.id)) or set id: \(stem)")
+                    log.error(
+                        path, origin.mark, "id-mismatch",
+                        "prim id '\(prim.id)' does not match its file name; rename the file to \(StateLayout.Folder.prims.file(prim.id)) or set id: \(stem)"
+                    )
                 }
                 state.prims.append(prim)
             case .hosts: state.hosts.append(declarations.host(pairs, file: path, stem: stem, mark: root.mark))
             case .secrets: state.secrets.append(declarations.secret(pairs, file: path, stem: stem, mark: root.mark))
             case .dns: state.zones.append(declarations.zone(pairs, file: path, stem: stem, mark: root.mark))
-            case .providers: state.providers.append(declarations.provider(pairs, file: path, stem: stem, mark: root.mark))
+            case .providers:
+                state.providers.append(declarations.provider(pairs, file: path, stem: stem, mark: root.mark))
             case .owners: state.owners.append(declarations.owner(pairs, file: path, stem: stem, mark: root.mark))
             }
         }
@@ -68,10 +76,14 @@ public enum StateLoader {
     static func parse(_ path: String, _ entry: StateSnapshot.Entry, log: DiagnosticLog) -> YAMLNode? {
         switch entry {
         case .tooLarge(let size):
-            log.error(path, .start, "file-too-large", "file is \(size) bytes; state files may be at most \(StateSnapshot.maxFileSize) bytes")
+            log.error(
+                path, .start, "file-too-large",
+                "file is \(size) bytes; state files may be at most \(StateSnapshot.maxFileSize) bytes")
             return nil
         case .escapingSymlink(let target):
-            log.error(path, .start, "symlink-escape", "symbolic link to '\(target)' leaves the state root; replace it with the file itself")
+            log.error(
+                path, .start, "symlink-escape",
+                "symbolic link to '\(target)' leaves the state root; replace it with the file itself")
             return nil
         case .file(let bytes):
             if let mark = UTF8Check.firstInvalid(bytes) {
@@ -82,11 +94,15 @@ public enum StateLoader {
                 let stream = try YAMLParser.stream(bytes)
                 let documents = stream.documents
                 if documents.count > 1 {
-                    log.error(path, documents[1].mark, "multiple-documents", "file holds \(documents.count) YAML documents; keep one per file")
+                    log.error(
+                        path, documents[1].mark, "multiple-documents",
+                        "file holds \(documents.count) YAML documents; keep one per file")
                 }
                 for duplicate in stream.duplicateKeys {
-                    log.error(path, duplicate.mark, "duplicate-key",
-                              "key '\(duplicate.key)' is already set at line \(duplicate.first.line), column \(duplicate.first.column); remove one of them")
+                    log.error(
+                        path, duplicate.mark, "duplicate-key",
+                        "key '\(duplicate.key)' is already set at line \(duplicate.first.line), column \(duplicate.first.column); remove one of them"
+                    )
                 }
                 return documents.first ?? YAMLNode(.scalar("", .plain), mark: .start)
             } catch {

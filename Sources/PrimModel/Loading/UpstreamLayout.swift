@@ -13,14 +13,18 @@ enum UpstreamLayout {
                 if let items = list.sequence {
                     for item in items {
                         guard let pairs = item.pairs else {
-                            log.error(registry, item.mark, "type-mismatch", "each entry of 'primitives' must be a mapping, got \(item.kindDescription)")
+                            log.error(
+                                registry, item.mark, "type-mismatch",
+                                "each entry of 'primitives' must be a mapping, got \(item.kindDescription)")
                             continue
                         }
                         let id = item["id"]?.scalarText ?? ""
                         entries.append((id, FieldSet(pairs, file: registry), item.mark, registry))
                     }
                 } else {
-                    log.error(registry, list.mark, "type-mismatch", "'primitives' must be a list, got \(list.kindDescription)")
+                    log.error(
+                        registry, list.mark, "type-mismatch", "'primitives' must be a list, got \(list.kindDescription)"
+                    )
                 }
             } else {
                 log.error(registry, root.mark, "missing-key", "primitives.yaml needs a 'primitives:' list")
@@ -42,8 +46,10 @@ enum UpstreamLayout {
                 entries.append((packageID, FieldSet(pairs, file: path), root.mark, path))
             }
             if packageID != directory, let idField = root.pair("id") {
-                log.error(path, idField.value.mark, "id-mismatch",
-                          "prim id '\(packageID)' does not match its package directory; rename \(StateLayout.package(directory)) to \(StateLayout.package(packageID)) or set id: \(directory)")
+                log.error(
+                    path, idField.value.mark, "id-mismatch",
+                    "prim id '\(packageID)' does not match its package directory; rename \(StateLayout.package(directory)) to \(StateLayout.package(packageID)) or set id: \(directory)"
+                )
             }
         }
         return entries.compactMap { decoder.decode($0.fields, file: $0.file, mark: $0.mark) }

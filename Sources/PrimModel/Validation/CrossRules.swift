@@ -24,10 +24,15 @@ enum CrossRules {
     static func extraCaddyBlocks(_ state: DesiredState, _ log: DiagnosticLog) {
         for prim in state.prims where !prim.deploy.extraCaddy.isEmpty {
             guard let host = state.host(for: prim) else { continue }
-            let reserved = Set(state.prims.filter { state.host(for: $0)?.name == host.name }.map { host.endpoint(for: $0).lowercased() })
+            let reserved = Set(
+                state.prims.filter { state.host(for: $0)?.name == host.name }.map {
+                    host.endpoint(for: $0).lowercased()
+                })
             for (block, origin) in zip(prim.deploy.extraCaddy, prim.deploy.extraCaddyOrigins) {
                 for problem in CaddyBlockCheck.problems(in: block, domain: host.domain, reserved: reserved) {
-                    log.error(origin.file, origin.mark(line: problem.line, column: problem.column), problem.code, problem.message)
+                    log.error(
+                        origin.file, origin.mark(line: problem.line, column: problem.column), problem.code,
+                        problem.message)
                 }
             }
         }
@@ -40,7 +45,9 @@ enum CrossRules {
         for prim in state.prims {
             if let first = seen[prim.id] {
                 let origin = prim.origin("id")
-                log.error(origin.file, origin.mark, "duplicate-id", "prim id '\(prim.id)' is already declared at \(at(first.origin("id"))); ids must be unique")
+                log.error(
+                    origin.file, origin.mark, "duplicate-id",
+                    "prim id '\(prim.id)' is already declared at \(at(first.origin("id"))); ids must be unique")
             } else {
                 seen[prim.id] = prim
             }
@@ -53,8 +60,10 @@ enum CrossRules {
         var seen: [String: SecretSpec] = [:]
         for secret in state.secrets.sorted(by: { $0.file < $1.file }) {
             if let first = seen[secret.name] {
-                log.error(secret.file, secret.mark, "duplicate-secret",
-                          "secret '\(secret.name)' is already declared in \(first.file):\(first.mark.line):\(first.mark.column); declare each secret once, in secrets/\(secret.name).yaml")
+                log.error(
+                    secret.file, secret.mark, "duplicate-secret",
+                    "secret '\(secret.name)' is already declared in \(first.file):\(first.mark.line):\(first.mark.column); declare each secret once, in secrets/\(secret.name).yaml"
+                )
             } else {
                 seen[secret.name] = secret
             }
@@ -66,12 +75,16 @@ enum CrossRules {
         for prim in state.prims {
             if let name = prim.deploy.host, !names.contains(name) {
                 let origin = prim.origin("deploy.host")
-                log.error(origin.file, origin.mark, "unknown-host",
-                          "deploy.host '\(name)' is not declared\(Suggestion.hint(for: name, in: names)); add hosts/\(name).yaml or use one of: \(names.joined(separator: ", "))")
+                log.error(
+                    origin.file, origin.mark, "unknown-host",
+                    "deploy.host '\(name)' is not declared\(Suggestion.hint(for: name, in: names)); add hosts/\(name).yaml or use one of: \(names.joined(separator: ", "))"
+                )
             } else if prim.deploy.host == nil, prim.isDeployed, state.hosts.count > 1 {
                 let origin = prim.origin("status")
-                log.error(origin.file, origin.mark, "missing-host",
-                          "prim '\(prim.id)' is deployed but the state has \(state.hosts.count) hosts; set deploy.host to one of: \(names.joined(separator: ", "))")
+                log.error(
+                    origin.file, origin.mark, "missing-host",
+                    "prim '\(prim.id)' is deployed but the state has \(state.hosts.count) hosts; set deploy.host to one of: \(names.joined(separator: ", "))"
+                )
             }
         }
     }
@@ -86,18 +99,24 @@ enum CrossRules {
             let host = state.host(for: prim)?.name ?? "?"
             if let first = seen["\(host):\(port)"] {
                 let origin = prim.origin("port")
-                log.error(origin.file, origin.mark, "duplicate-port",
-                          "port \(port) of prim '\(prim.id)' is already used by prim '\(first.id)' at \(at(first.origin("port"))) on the same host; choose a free port")
+                log.error(
+                    origin.file, origin.mark, "duplicate-port",
+                    "port \(port) of prim '\(prim.id)' is already used by prim '\(first.id)' at \(at(first.origin("port"))) on the same host; choose a free port"
+                )
             } else {
                 seen["\(host):\(port)"] = prim
                 alternates["\(host):\(HandoverPorts.alternate(of: port))"] = prim
             }
         }
         for prim in state.prims {
-            guard let port = prim.port, let other = alternates["\(state.host(for: prim)?.name ?? "?"):\(port)"], other.id != prim.id else { continue }
+            guard let port = prim.port, let other = alternates["\(state.host(for: prim)?.name ?? "?"):\(port)"],
+                other.id != prim.id
+            else { continue }
             let origin = prim.origin("port")
-            log.error(origin.file, origin.mark, "duplicate-port",
-                      "port \(port) of prim '\(prim.id)' is where prim '\(other.id)' (port \(other.port!) at \(at(other.origin("port")))) starts its new versions (its port + \(HandoverPorts.offset)); choose another port")
+            log.error(
+                origin.file, origin.mark, "duplicate-port",
+                "port \(port) of prim '\(prim.id)' is where prim '\(other.id)' (port \(other.port!) at \(at(other.origin("port")))) starts its new versions (its port + \(HandoverPorts.offset)); choose another port"
+            )
         }
     }
 
@@ -108,8 +127,10 @@ enum CrossRules {
             let endpoint = host.endpoint(for: prim)
             if let first = seen[endpoint] {
                 let origin = prim.origin(prim.endpoint == nil ? "id" : "endpoint")
-                log.error(origin.file, origin.mark, "duplicate-endpoint",
-                          "endpoint '\(endpoint)' of prim '\(prim.id)' is already served by prim '\(first.id)' at \(at(first.origin(first.endpoint == nil ? "id" : "endpoint"))); choose another endpoint")
+                log.error(
+                    origin.file, origin.mark, "duplicate-endpoint",
+                    "endpoint '\(endpoint)' of prim '\(prim.id)' is already served by prim '\(first.id)' at \(at(first.origin(first.endpoint == nil ? "id" : "endpoint"))); choose another endpoint"
+                )
             } else {
                 seen[endpoint] = prim
             }
@@ -121,14 +142,23 @@ enum CrossRules {
         // A prim whose own file could not be read is reported there, not again as undeclared here.
         let unreadable = Set(log.all.filter { $0.severity == .error && $0.code == "yaml-syntax" }.map(\.file))
         for secret in state.secrets {
-            for prim in secret.prims where prim != "*" && !ids.contains(prim)
-                && !unreadable.contains(StateLayout.Folder.prims.file(prim)) && !unreadable.contains(StateLayout.packagePrim(prim)) {
+            for prim in secret.prims
+            where prim != "*" && !ids.contains(prim)
+                && !unreadable.contains(StateLayout.Folder.prims.file(prim))
+                && !unreadable.contains(StateLayout.packagePrim(prim))
+            {
                 // Never a did-you-mean that hands the value to another prim: say both ways out.
-                let typo = Suggestion.closest(to: prim, in: ids).map { "; if '\(prim)' is a typo of '\($0)', correct it" } ?? ""
+                let typo =
+                    Suggestion.closest(to: prim, in: ids).map { "; if '\(prim)' is a typo of '\($0)', correct it" }
+                    ?? ""
                 let others = secret.prims.filter { $0 != prim }
-                let rest = others.isEmpty ? "remove \(secret.file) (no other prim gets this secret)" : "remove '\(prim)' from its prims"
-                log.error(secret.file, secret.markOfPrim(prim), "unknown-prim",
-                          "secret '\(secret.name)' names prim '\(prim)', which is not declared (a prim that is declared later under that id would get the value): if the prim was removed, \(rest)\(typo)")
+                let rest =
+                    others.isEmpty
+                    ? "remove \(secret.file) (no other prim gets this secret)" : "remove '\(prim)' from its prims"
+                log.error(
+                    secret.file, secret.markOfPrim(prim), "unknown-prim",
+                    "secret '\(secret.name)' names prim '\(prim)', which is not declared (a prim that is declared later under that id would get the value): if the prim was removed, \(rest)\(typo)"
+                )
             }
         }
     }
@@ -136,8 +166,10 @@ enum CrossRules {
     static func zoneProviders(_ state: DesiredState, _ log: DiagnosticLog) {
         let names = builtinDNSProviders + state.providers.map(\.name)
         for zone in state.zones where !zone.provider.isEmpty && !names.contains(zone.provider) {
-            log.error(zone.file, zone.mark, "unknown-provider",
-                      "zone '\(zone.zone)' uses provider '\(zone.provider)'\(Suggestion.hint(for: zone.provider, in: names)), which is neither built in (\(builtinDNSProviders.joined(separator: ", "))) nor declared in providers/")
+            log.error(
+                zone.file, zone.mark, "unknown-provider",
+                "zone '\(zone.zone)' uses provider '\(zone.provider)'\(Suggestion.hint(for: zone.provider, in: names)), which is neither built in (\(builtinDNSProviders.joined(separator: ", "))) nor declared in providers/"
+            )
         }
     }
 
@@ -149,8 +181,10 @@ enum CrossRules {
             let secrets = Set(state.secrets(for: prim).map(\.name))
             for key in prim.requiredEnv where key != "PORT" && host.env[key] == nil && !secrets.contains(key) {
                 let origin = prim.origin("env")
-                log.warning(origin.file, prim.envMarks[key] ?? origin.mark, "env-unprovided",
-                            "env '\(key)' of prim '\(prim.id)' has no host value or secret declared for this prim; diff and apply will block the prim until secrets/\(key).yaml lists it and the host's store has the value (`primctl secret set \(key)`)")
+                log.warning(
+                    origin.file, prim.envMarks[key] ?? origin.mark, "env-unprovided",
+                    "env '\(key)' of prim '\(prim.id)' has no host value or secret declared for this prim; diff and apply will block the prim until secrets/\(key).yaml lists it and the host's store has the value (`primctl secret set \(key)`)"
+                )
             }
         }
     }

@@ -23,7 +23,9 @@ public struct PrimRendering: Sendable {
     }
 
     /// Where each env value the prim gets comes from (never the value).
-    public var sources: [String: ValueSource] { Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first }) }
+    public var sources: [String: ValueSource] {
+        Dictionary(values.map { ($0.key, $0.source) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// `lines` (a unit's journal, shown on status pages and PRs) with every env value of six or
     /// more characters the prim is given replaced by `[KEY]`: a prim that prints its secret does
@@ -33,7 +35,9 @@ public struct PrimRendering: Sendable {
     public func redacting(_ lines: [String]) -> [String] {
         let secret = values.filter { $0.value.count >= 6 && $0.source != .host }
         let forms = secret.flatMap { value in
-            Set([value.value, Quoting.escaped(value.value), Quoting.shown(value.value)]).map { (form: $0, key: value.key) }
+            Set([value.value, Quoting.escaped(value.value), Quoting.shown(value.value)]).map {
+                (form: $0, key: value.key)
+            }
         }.sorted { $0.form.count > $1.form.count }
         guard !forms.isEmpty else { return lines }
         return lines.map { line in

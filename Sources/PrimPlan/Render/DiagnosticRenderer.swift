@@ -33,11 +33,13 @@ public enum DiagnosticRenderer {
 
     public static func json(_ diagnostics: [Diagnostic], root: String) -> String {
         let errors = diagnostics.filter { $0.severity == .error }.count
-        return JSONOutput.encode(Document(
-            valid: errors == 0, error_count: errors, warning_count: diagnostics.count - errors,
-            diagnostics: diagnostics.map {
-                Entry(severity: $0.severity.rawValue, file: Diagnostic.join(root, $0.file), line: $0.line,
-                      column: $0.column, code: $0.code, message: $0.message)
-            }))
+        return JSONOutput.encode(
+            Document(
+                valid: errors == 0, error_count: errors, warning_count: diagnostics.count - errors,
+                diagnostics: diagnostics.map {
+                    Entry(
+                        severity: $0.severity.rawValue, file: Diagnostic.join(root, $0.file), line: $0.line,
+                        column: $0.column, code: $0.code, message: $0.message)
+                }))
     }
 }

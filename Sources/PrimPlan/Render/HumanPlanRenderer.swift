@@ -46,8 +46,10 @@ public enum HumanPlanRenderer {
         let notes = plan.notes.map { "Warning: \($0)\n\n" }.joined()
         if !plan.hasChanges {
             let blocked = plan.blocked.map { "Warning: \($0.message)\n\n" }.joined()
-            return notes + blocked + (plan.blocked.isEmpty ? "No changes. Live state matches the desired state.\n"
-                                                          : "No changes. Live state matches the desired state, but for the blocked prims above.\n")
+            return notes + blocked
+                + (plan.blocked.isEmpty
+                    ? "No changes. Live state matches the desired state.\n"
+                    : "No changes. Live state matches the desired state, but for the blocked prims above.\n")
         }
         for note in plan.notes {
             out.append("Warning: \(note)")
@@ -90,12 +92,16 @@ public enum HumanPlanRenderer {
 
     static func body(_ change: Change) -> [String] {
         if change.sensitive {
-            func value(_ key: String) -> String { change.sources[key].map { "(sensitive value, \($0.phrase))" } ?? "(sensitive value)" }
+            func value(_ key: String) -> String {
+                change.sources[key].map { "(sensitive value, \($0.phrase))" } ?? "(sensitive value)"
+            }
             switch change.action {
             case .create: return ["path = \"\(change.path)\""] + change.keys.map { "+ \($0) = \(value($0))" }
             case .delete: return ["path = \"\(change.path)\""]
             default:
-                let sources = change.keys.filter { change.sources[$0] != nil }.map { "  \($0) \(change.sources[$0]!.phrase)" }
+                let sources = change.keys.filter { change.sources[$0] != nil }.map {
+                    "  \($0) \(change.sources[$0]!.phrase)"
+                }
                 return ["path = \"\(change.path)\"", "~ content = (sensitive value)"] + sources
             }
         }
@@ -128,5 +134,7 @@ public enum HumanPlanRenderer {
 }
 
 extension Substring {
-    func replacingTabs() -> String { String(self).split(separator: "\t", omittingEmptySubsequences: false).joined(separator: "    ") }
+    func replacingTabs() -> String {
+        String(self).split(separator: "\t", omittingEmptySubsequences: false).joined(separator: "    ")
+    }
 }

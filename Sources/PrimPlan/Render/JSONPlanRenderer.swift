@@ -1,10 +1,11 @@
+import PrimModel
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 import Glibc
 #else
 import Foundation
 #endif
-import PrimModel
 
 /// Renders a plan as JSON (schema `prim.plan/v1`, documented in the README).
 public enum JSONPlanRenderer {
@@ -41,16 +42,19 @@ public enum JSONPlanRenderer {
     }
 
     public static func document(_ plan: Plan) -> some Encodable {
-        Document(host: plan.host, changed: plan.hasChanges,
-                 summary: Summary(add: plan.toAdd, change: plan.toChange, destroy: plan.toDestroy, blocked: plan.blocked.count),
-                 changes: plan.changes.map { change in
-                     Entry(address: change.address.key, kind: change.address.kind.rawValue,
-                           name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
-                           reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
-                           keys: change.sensitive ? change.keys : nil,
-                           sources: change.sensitive && !change.sources.isEmpty ? change.sources : nil)
-                 },
-                 blocked: plan.blocked, notes: plan.notes.isEmpty ? nil : plan.notes)
+        Document(
+            host: plan.host, changed: plan.hasChanges,
+            summary: Summary(
+                add: plan.toAdd, change: plan.toChange, destroy: plan.toDestroy, blocked: plan.blocked.count),
+            changes: plan.changes.map { change in
+                Entry(
+                    address: change.address.key, kind: change.address.kind.rawValue,
+                    name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
+                    reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
+                    keys: change.sensitive ? change.keys : nil,
+                    sources: change.sensitive && !change.sources.isEmpty ? change.sources : nil)
+            },
+            blocked: plan.blocked, notes: plan.notes.isEmpty ? nil : plan.notes)
     }
 
     public static func render(_ plan: Plan) -> String {

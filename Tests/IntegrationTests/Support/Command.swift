@@ -13,8 +13,10 @@ enum Command {
     /// Output goes through temporary files and the child is reaped with waitpid,
     /// so daemons the program leaves behind cannot hold the call open.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                    input: String? = nil) throws -> CommandResult {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        input: String? = nil
+    ) throws -> CommandResult {
         let scratch = Paths.temporaryDirectory("prim-cmd")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let inPath = "\(scratch)/in", outPath = "\(scratch)/out", errPath = "\(scratch)/err"
@@ -71,7 +73,8 @@ enum Command {
 
 enum Paths {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     static func repo(_ relative: String) -> String { "\(repositoryRoot)/\(relative)" }
 
@@ -96,7 +99,9 @@ enum Paths {
 }
 
 enum Primctl {
-    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> CommandResult {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> CommandResult {
         try Command.run(Paths.primctl, arguments, environment: environment, input: input)
     }
 }
@@ -110,23 +115,27 @@ func writeTree(_ files: [String: String], bytes: [String: [UInt8]] = [:]) throws
 }
 
 func write(_ bytes: [UInt8], to path: String) throws {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// Runs git (test set-up only) with a fixed identity; fails the test when git fails.
 @discardableResult
 func runGit(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-    let result = try Command.run("/usr/bin/git", arguments, environment: [
-        "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@prim.test",
-        "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@prim.test",
-    ])
+    let result = try Command.run(
+        "/usr/bin/git", arguments,
+        environment: [
+            "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@prim.test",
+            "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@prim.test",
+        ])
     XCTAssertEqual(result.status, 0, "git \(arguments): \(result.stderr)", file: file, line: line)
     return result
 }
 
 /// A loopback TCP port nothing listens on right now.
 func freePort() throws -> Int {
-    let result = try Command.run("/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+    let result = try Command.run(
+        "/usr/bin/python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
     return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
 }

@@ -3,27 +3,32 @@ import Foundation
 /// A two-prim state running the quickstart's stub service: alpha (live, with a secret and a paid route)
 /// and beta (testing).
 enum ConvergedState {
-    static let stub = (try? String(contentsOfFile: Paths.repo("examples/quickstart/packages/stub/server.py"), encoding: .utf8)) ?? ""
+    static let stub =
+        (try? String(contentsOfFile: Paths.repo("examples/quickstart/packages/stub/server.py"), encoding: .utf8)) ?? ""
 
-    static func files(withSecret secret: String = "API_KEY", betaDescription: String = "beta prim", betaPort: Int = 3202) -> [String: String] {
+    static func files(
+        withSecret secret: String = "API_KEY", betaDescription: String = "beta prim", betaPort: Int = 3202
+    ) -> [String: String] {
         [
-            "hosts/t.yaml": "domain: prim.test\nshared: [packages/stub]\nrun: /usr/bin/python3 packages/stub/server.py --name {id}.sh\n",
+            "hosts/t.yaml":
+                "domain: prim.test\nshared: [packages/stub]\nrun: /usr/bin/python3 packages/stub/server.py --name {id}.sh\n",
             "packages/stub/server.py": stub,
             "prims/alpha.yaml": """
-                id: alpha
-                name: alpha.sh
-                status: live
-                port: 3201
-                env: [\(secret)]
-                routes_map:
-                  - route: POST /v1/work
-                    errors: [{ status: 402, code: payment_required }]
-                deploy:
-                  command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid "POST /v1/work"
-                  health: { path: /, status: 200, timeout: 10 }
+            id: alpha
+            name: alpha.sh
+            status: live
+            port: 3201
+            env: [\(secret)]
+            routes_map:
+              - route: POST /v1/work
+                errors: [{ status: 402, code: payment_required }]
+            deploy:
+              command: /usr/bin/python3 packages/stub/server.py --name alpha.sh --paid "POST /v1/work"
+              health: { path: /, status: 200, timeout: 10 }
 
-                """,
-            "prims/beta.yaml": "id: beta\nname: beta.sh\ndescription: \(betaDescription)\nstatus: testing\nport: \(betaPort)\n",
+            """,
+            "prims/beta.yaml":
+                "id: beta\nname: beta.sh\ndescription: \(betaDescription)\nstatus: testing\nport: \(betaPort)\n",
             "secrets/\(secret).yaml": "prims: [alpha]\nexternal: true\n",
         ]
     }

@@ -12,21 +12,27 @@ struct PowerDNSAPI {
 
     func request(_ method: String, _ path: String, _ body: Any? = nil) throws -> HTTPResponse {
         let bytes = try body.map { [UInt8](try JSONSerialization.data(withJSONObject: $0)) }
-        return try HTTPClient.request(method, api + path, headers: ["X-API-Key": key, "Content-Type": "application/json"], body: bytes, timeout: 10)
+        return try HTTPClient.request(
+            method, api + path, headers: ["X-API-Key": key, "Content-Type": "application/json"], body: bytes,
+            timeout: 10)
     }
 
     /// Every rrset of a zone: `name/TYPE` → (contents, comment accounts).
     func rrsets(_ zone: String) throws -> [String: (contents: [String], accounts: [String], comments: [String])] {
         let response = try request("GET", "/zones/\(zone).")
-        guard response.status == 200, let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let sets = json["rrsets"] as? [[String: Any]] else { throw TestbedError(message: "cannot read zone \(zone): \(response.text)") }
+        guard response.status == 200,
+            let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let sets = json["rrsets"] as? [[String: Any]]
+        else { throw TestbedError(message: "cannot read zone \(zone): \(response.text)") }
         var result: [String: (contents: [String], accounts: [String], comments: [String])] = [:]
         for set in sets {
             let name = String((set["name"] as! String).dropLast())
             let records = (set["records"] as? [[String: Any]] ?? []).compactMap { $0["content"] as? String }.sorted()
             let comments = set["comments"] as? [[String: Any]] ?? []
-            result["\(name)/\(set["type"] as! String)"] = (records, comments.compactMap { $0["account"] as? String },
-                                                           comments.compactMap { $0["content"] as? String })
+            result["\(name)/\(set["type"] as! String)"] = (
+                records, comments.compactMap { $0["account"] as? String },
+                comments.compactMap { $0["content"] as? String }
+            )
         }
         return result
     }
@@ -39,22 +45,35 @@ struct PowerDNSAPI {
 
     /// Writes an rrset directly, as someone other than prim would.
     func replace(_ zone: String, name: String, type: String, contents: [String], ttl: Int = 300) throws {
-        let response = try request("PATCH", "/zones/\(zone).", ["rrsets": [[
-            "name": name + ".", "type": type, "ttl": ttl, "changetype": "REPLACE",
-            "records": contents.map { ["content": $0, "disabled": false] },
-        ]]])
-        guard response.status == 204 else { throw TestbedError(message: "PowerDNS refused \(name)/\(type): \(response.text)") }
+        let response = try request(
+            "PATCH", "/zones/\(zone).",
+            [
+                "rrsets": [
+                    [
+                        "name": name + ".", "type": type, "ttl": ttl, "changetype": "REPLACE",
+                        "records": contents.map { ["content": $0, "disabled": false] },
+                    ]
+                ]
+            ])
+        guard response.status == 204 else {
+            throw TestbedError(message: "PowerDNS refused \(name)/\(type): \(response.text)")
+        }
     }
 
     func createZone(_ zone: String) throws {
-        let response = try request("POST", "/zones", ["name": zone + ".", "kind": "Native", "nameservers": ["ns1.\(zone)."]])
-        guard response.status == 201 else { throw TestbedError(message: "cannot create zone \(zone): \(response.text)") }
+        let response = try request(
+            "POST", "/zones", ["name": zone + ".", "kind": "Native", "nameservers": ["ns1.\(zone)."]])
+        guard response.status == 201 else {
+            throw TestbedError(message: "cannot create zone \(zone): \(response.text)")
+        }
     }
 
     /// What the server answers for a name (`dig +norecurse +short`).
     func dig(_ name: String, _ type: String = "A") throws -> [String] {
         let parts = dnsServer.split(separator: ":")
-        let result = try Command.run("/usr/bin/dig", ["@\(parts[0])", "-p", String(parts[1]), "+norecurse", "+short", "+time=2", "+tries=1", name, type])
+        let result = try Command.run(
+            "/usr/bin/dig",
+            ["@\(parts[0])", "-p", String(parts[1]), "+norecurse", "+short", "+time=2", "+tries=1", name, type])
         return result.stdout.split(separator: "\n").map(String.init).sorted()
     }
 }

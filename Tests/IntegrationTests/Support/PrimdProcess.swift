@@ -38,14 +38,23 @@ final class StateRepository {
     @discardableResult
     func commit(_ files: [String: String?], message: String) throws -> String {
         // Others (pr.sh) may have moved main in the bare repository: start from there.
-        if FileManager.default.fileExists(atPath: bare) { try git(["-C", work, "pull", "-q", "--ff-only", "origin", "main"]) }
+        if FileManager.default.fileExists(atPath: bare) {
+            try git(["-C", work, "pull", "-q", "--ff-only", "origin", "main"])
+        }
         for (path, text) in files {
             let full = "\(work)/state/\(path)"
-            if let text { try write(Array(text.utf8), to: full) } else { try? FileManager.default.removeItem(atPath: full) }
+            if let text {
+                try write(Array(text.utf8), to: full)
+            } else {
+                try? FileManager.default.removeItem(atPath: full)
+            }
         }
         try git(["-C", work, "add", "-A"])
         if let signingKey {
-            try git(["-C", work, "-c", "gpg.format=ssh", "-c", "user.signingkey=\(signingKey)", "commit", "-q", "-S", "-m", message])
+            try git([
+                "-C", work, "-c", "gpg.format=ssh", "-c", "user.signingkey=\(signingKey)", "commit", "-q", "-S", "-m",
+                message,
+            ])
         } else {
             try git(["-C", work, "commit", "-q", "-m", message])
         }
@@ -63,10 +72,13 @@ final class PrimdProcess {
     let config: String
 
     /// - Parameter fileLimit: the descriptors primd may hold (RLIMIT_NOFILE), as a unit's LimitNOFILE sets it.
-    init(testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil) throws {
+    init(
+        testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil
+    ) throws {
         port = try freePort()
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
-        config += "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
+        config +=
+            "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
         if let secret {
             try secret.write(toFile: "\(testbed.directory)/hook-secret", atomically: true, encoding: .utf8)
             config += "  webhook_secret_file: \(testbed.directory)/hook-secret\n"
@@ -78,7 +90,9 @@ final class PrimdProcess {
         let primd = Paths.primctl.replacingOccurrences(of: "/primctl", with: "/primd")
         if let fileLimit {
             // prlimit sets the limit and execs primd in its own process: the pid is primd's.
-            pid = Command.spawn("/usr/bin/prlimit", ["--nofile=\(fileLimit):\(fileLimit)", primd, "--config", path], stdout: log, stderr: log + ".err")
+            pid = Command.spawn(
+                "/usr/bin/prlimit", ["--nofile=\(fileLimit):\(fileLimit)", primd, "--config", path], stdout: log,
+                stderr: log + ".err")
         } else {
             pid = Command.spawn(primd, ["--config", path], stdout: log, stderr: log + ".err")
         }
@@ -111,9 +125,12 @@ final class PrimdProcess {
 
     /// Waits until primd has attempted `revision` and the attempt has ended: an attempt is
     /// published as Reconciling (Progressing) before its outcome.
-    func waitForAttemptToEnd(_ revision: String, _ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line) {
+    func waitForAttemptToEnd(
+        _ revision: String, _ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line
+    ) {
         waitFor("the attempt of \(what) to end", timeout: timeout, file: file, line: line) {
-            status()?["last_attempted_revision"] as? String == revision && condition("Reconciling")?["status"] as? Bool == false
+            status()?["last_attempted_revision"] as? String == revision
+                && condition("Reconciling")?["status"] as? Bool == false
         }
     }
 
@@ -129,7 +146,9 @@ final class PrimdProcess {
 
     /// Waits until `check` holds; fails the test with primd's log if it does not within `timeout`.
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line, _ check: () -> Bool) -> Double {
+    func waitFor(
+        _ what: String, timeout: Double = 30, file: StaticString = #filePath, line: UInt = #line, _ check: () -> Bool
+    ) -> Double {
         let started = Date()
         while !check() {
             if Date().timeIntervalSince(started) > timeout {

@@ -11,20 +11,27 @@ final class PrshProcess {
     static let operatorToken = "operator-token-for-tests"
 
     /// `payments` defaults to off: these tests name their caller with X-Wallet; PaymentTests pay.
-    init(repo: StateRepository, dataDir: String? = nil, extra: [String] = [], payments: [String] = ["--payments", "off"]) throws {
+    init(
+        repo: StateRepository, dataDir: String? = nil, extra: [String] = [], payments: [String] = ["--payments", "off"]
+    ) throws {
         port = try freePort()
         self.dataDir = dataDir ?? Paths.temporaryDirectory("prsh-data")
         try FileManager.default.createDirectory(atPath: self.dataDir, withIntermediateDirectories: true)
         let tokenFile = "\(self.dataDir).token"
         try Self.operatorToken.write(toFile: tokenFile, atomically: true, encoding: .utf8)
         log = "\(self.dataDir).log"
-        let arguments = ["--repo", repo.bare, "--data-dir", self.dataDir, "--listen", "127.0.0.1:\(port)",
-                         "--operator-token-file", tokenFile, "--recheck-interval", "1"] + payments + extra
-        pid = Command.spawn(Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), arguments, stdout: log, stderr: log)
+        let arguments =
+            [
+                "--repo", repo.bare, "--data-dir", self.dataDir, "--listen", "127.0.0.1:\(port)",
+                "--operator-token-file", tokenFile, "--recheck-interval", "1",
+            ] + payments + extra
+        pid = Command.spawn(
+            Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), arguments, stdout: log, stderr: log)
         let started = Date()
         while (try? HTTPClient.request("GET", url + "/", timeout: 1))?.status != 200 {
             guard Date().timeIntervalSince(started) < 20 else {
-                throw NSError(domain: "prsh", code: 1, userInfo: [NSLocalizedDescriptionKey: "prsh did not start: \(output)"])
+                throw NSError(
+                    domain: "prsh", code: 1, userInfo: [NSLocalizedDescriptionKey: "prsh did not start: \(output)"])
             }
             usleep(20_000)
         }
@@ -51,18 +58,25 @@ final class PrshProcess {
     }
 
     @discardableResult
-    func request(_ method: String, _ path: String, wallet: String? = Wallets.alice, token: String? = nil, body: Any? = nil, raw: [UInt8]? = nil,
-                 headers extra: [String: String] = [:]) throws -> Answer {
+    func request(
+        _ method: String, _ path: String, wallet: String? = Wallets.alice, token: String? = nil, body: Any? = nil,
+        raw: [UInt8]? = nil,
+        headers extra: [String: String] = [:]
+    ) throws -> Answer {
         var headers = ["Content-Type": "application/json"].merging(extra) { $1 }
         if let wallet { headers["X-Wallet"] = wallet }
         if let token { headers["Authorization"] = "Bearer \(token)" }
         let bytes = try raw ?? body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
-        let response = try HTTPClient.request(method, url + path, headers: headers, body: bytes ?? (method == "POST" ? [] : nil), timeout: 30)
+        let response = try HTTPClient.request(
+            method, url + path, headers: headers, body: bytes ?? (method == "POST" ? [] : nil), timeout: 30)
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         return Answer(status: response.status, json: json, headers: response.headers)
     }
 
-    func open(_ files: [String: String], title: String = "a change", wallet: String? = Wallets.alice, headers: [String: String] = [:]) throws -> Answer {
+    func open(
+        _ files: [String: String], title: String = "a change", wallet: String? = Wallets.alice,
+        headers: [String: String] = [:]
+    ) throws -> Answer {
         try request("POST", "/v1/pr", wallet: wallet, body: Self.manifest(files, title: title), headers: headers)
     }
 
@@ -85,21 +99,28 @@ enum Prims {
     static func yaml(_ id: String, port: Int, status: String = "testing", description: String? = nil) -> String {
         var text = "id: \(id)\nname: \(id).sh\nstatus: \(status)\nport: \(port)\n"
         if let description { text += "description: \(description)\n" }
-        text += "deploy:\n  command: /usr/bin/python3 packages/stub/server.py --name \(id).sh\n  health: { timeout: 5 }\n"
+        text +=
+            "deploy:\n  command: /usr/bin/python3 packages/stub/server.py --name \(id).sh\n  health: { timeout: 5 }\n"
         return text
     }
 }
 
 extension PrshProcess {
     /// Waits until the PR's deployment is in a state other than pending; returns it.
-    func deployment(of number: Int, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    func deployment(
+        of number: Int, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> [String: Any] {
         let started = Date()
         while Date().timeIntervalSince(started) < timeout {
             let pr = try request("GET", "/v1/pr/\(number)", wallet: nil)
-            if let deployment = pr.json["deployment"] as? [String: Any], deployment["state"] as? String != "pending" { return deployment }
+            if let deployment = pr.json["deployment"] as? [String: Any], deployment["state"] as? String != "pending" {
+                return deployment
+            }
             usleep(100_000)
         }
-        XCTFail("PR #\(number)'s deployment stayed pending for \(Int(timeout)) s; pr.sh said:\n\(output.suffix(2000))", file: file, line: line)
+        XCTFail(
+            "PR #\(number)'s deployment stayed pending for \(Int(timeout)) s; pr.sh said:\n\(output.suffix(2000))",
+            file: file, line: line)
         return [:]
     }
 }

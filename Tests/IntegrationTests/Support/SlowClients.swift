@@ -16,7 +16,9 @@ final class SlowClients {
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             guard connected == 0 else { Glibc.close(fd); continue }
             _ = prefix.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
@@ -58,7 +60,9 @@ final class SlowClients {
         _ = "\r\n\r\n".withCString { send(fd, $0, 4, Int32(MSG_NOSIGNAL)) }
         var buffer = [UInt8](repeating: 0, count: 256)
         let got = recv(fd, &buffer, buffer.count, 0)
-        if got > 0 { return String(decoding: buffer[..<got], as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? "" }
+        if got > 0 {
+            return String(decoding: buffer[..<got], as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? ""
+        }
         if got == 0 || errno == ECONNRESET || errno == EPIPE { return "closed" }
         return sent < bytes ? "closed" : "no answer"
     }

@@ -51,7 +51,8 @@ final class Testbed {
         }
         let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory] + (https ? ["--https"] : []))
         guard result.status == 0 else {
-            throw TestbedError(message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
+            throw TestbedError(
+                message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
         }
         var environment: [String: String] = [:]
         let text = try String(contentsOfFile: "\(directory)/env", encoding: .utf8)
@@ -84,8 +85,12 @@ final class Testbed {
     }
 
     func managerCall(_ method: String, _ signature: String = "", _ arguments: [String] = []) throws -> CommandResult {
-        try busctl(["call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", method]
-                   + (signature.isEmpty ? [] : [signature]) + arguments)
+        try busctl(
+            [
+                "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                method,
+            ]
+                + (signature.isEmpty ? [] : [signature]) + arguments)
     }
 
     /// The testbed's host config, as prim reads it.
@@ -107,17 +112,24 @@ final class Testbed {
     /// A unit property as busctl prints its value (`s "active"` → `active`, `u 12` → `12`). A prim's
     /// unit named as before versions (`prim-alpha.service`) stands for its serving version
     /// (`unit(_:)`) when the prim has a template; `legacyUnitProperty` asks for such a unit itself.
-    func unitProperty(_ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit") throws -> String {
+    func unitProperty(
+        _ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit"
+    ) throws -> String {
         var unit = unit
         if unit.hasPrefix("prim-"), unit.hasSuffix(".service"), !unit.contains("@"),
-           FileManager.default.fileExists(atPath: "\(unitDir)/\(unit.dropLast(8))@.service") {
+            FileManager.default.fileExists(atPath: "\(unitDir)/\(unit.dropLast(8))@.service")
+        {
             unit = try self.unit(String(unit.dropFirst(5).dropLast(8)))
         }
         return try legacyUnitProperty(unit, name, interface: interface)
     }
 
-    func legacyUnitProperty(_ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit") throws -> String {
-        let path = "/org/freedesktop/systemd1/unit/" + unit.replacingOccurrences(of: "-", with: "_2d").replacingOccurrences(of: ".", with: "_2e")
+    func legacyUnitProperty(
+        _ unit: String, _ name: String, interface: String = "org.freedesktop.systemd1.Unit"
+    ) throws -> String {
+        let path =
+            "/org/freedesktop/systemd1/unit/"
+            + unit.replacingOccurrences(of: "-", with: "_2d").replacingOccurrences(of: ".", with: "_2e")
             .replacingOccurrences(of: "@", with: "_40")
         let result = try busctl(["get-property", "org.freedesktop.systemd1", path, interface, name])
         let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -158,7 +170,9 @@ final class Testbed {
 
     /// GET through Caddy's http listener with a Host header.
     func viaCaddy(_ host: String, _ method: String = "GET", _ path: String = "/") -> (Int, String) {
-        let response = try? HTTPClient.request(method, environment["CADDY_HTTP"]! + path, headers: ["Host": host], body: method == "GET" ? nil : [], timeout: 5)
+        let response = try? HTTPClient.request(
+            method, environment["CADDY_HTTP"]! + path, headers: ["Host": host], body: method == "GET" ? nil : [],
+            timeout: 5)
         return (response?.status ?? 0, response?.text ?? "")
     }
 
@@ -172,14 +186,21 @@ final class Testbed {
 
     /// Loads the testbed's Caddyfile (with every fragment) through the admin API.
     func reloadCaddy() throws {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;",
-                                                        "-X", "POST", "http://localhost/load",
-                                                        "-H", "Content-Type: text/caddyfile", "--data-binary", "@\(directory)/caddy/Caddyfile"])
+        let result = try Command.run(
+            "/usr/bin/curl",
+            [
+                "-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;",
+                "-X", "POST", "http://localhost/load",
+                "-H", "Content-Type: text/caddyfile", "--data-binary", "@\(directory)/caddy/Caddyfile",
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
     func caddyConfig() throws -> String {
-        try Command.run("/usr/bin/curl", ["-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;", "http://localhost/config/"]).stdout
+        try Command.run(
+            "/usr/bin/curl",
+            ["-fsS", "--unix-socket", environment["CADDY_ADMIN_SOCKET"]!, "-H", "Host;", "http://localhost/config/"]
+        ).stdout
     }
 
     /// Every file under the directories prim manages, with its content.

@@ -49,7 +49,9 @@ final class LocalFacilitator {
         let started = Date()
         while !((try? HTTPClient.request("GET", url + "/supported", timeout: 1))?.text.contains("\"exact\"") ?? false) {
             guard Date().timeIntervalSince(started) < 60 else {
-                throw NSError(domain: "facilitator", code: 1, userInfo: [NSLocalizedDescriptionKey: "the local facilitator did not start: \(output)"])
+                throw NSError(
+                    domain: "facilitator", code: 1,
+                    userInfo: [NSLocalizedDescriptionKey: "the local facilitator did not start: \(output)"])
             }
             usleep(50_000)
         }
@@ -94,8 +96,9 @@ final class LocalFacilitator {
     func mode(_ mode: String, delay: Double? = nil) throws {
         var body: [String: Any] = ["mode": mode]
         if let delay { body["delay"] = delay }
-        let response = try HTTPClient.request("POST", url + "/_fake/mode", headers: ["Content-Type": "application/json"],
-                                              body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: 5)
+        let response = try HTTPClient.request(
+            "POST", url + "/_fake/mode", headers: ["Content-Type": "application/json"],
+            body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: 5)
         XCTAssertEqual(response.status, 200, response.text)
     }
 }
@@ -111,17 +114,22 @@ enum PythonPayer {
 
     static func pay(_ wallet: TestWallet, _ method: String, _ url: String, json: Any? = nil) throws -> Answer {
         var arguments = [X402Python.script("pay.py"), "--key-file", wallet.keyFile]
-        if let json { arguments += ["--data", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)] }
+        if let json {
+            arguments += ["--data", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)]
+        }
         let result = try Command.run(X402Python.python, arguments + [method, url])
         let object = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
-        return Answer(status: object["status"] as? Int, body: object["body"] as? [String: Any] ?? [:],
-                      paymentResponse: object["payment_response"] as? [String: Any], raw: result.stdout + result.stderr)
+        return Answer(
+            status: object["status"] as? Int, body: object["body"] as? [String: Any] ?? [:],
+            paymentResponse: object["payment_response"] as? [String: Any], raw: result.stdout + result.stderr)
     }
 
     /// The PAYMENT-SIGNATURE value x402's client makes for the request's 402, not sent.
     static func sign(_ wallet: TestWallet, _ method: String, _ url: String, json: Any? = nil) throws -> String {
         var arguments = [X402Python.script("pay.py"), "--key-file", wallet.keyFile, "--sign-only"]
-        if let json { arguments += ["--data", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)] }
+        if let json {
+            arguments += ["--data", String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)]
+        }
         let result = try Command.run(X402Python.python, arguments + [method, url])
         XCTAssertEqual(result.status, 0, result.stderr)
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
