@@ -1,6 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// A resource kind's target: the core every kind builds on, and what else it needs.
+func kind(_ name: String, _ path: String, _ more: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"] + more, path: path)
+}
+
+// Outside products more than one target uses.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "prim",
     platforms: [.macOS(.v14)],
@@ -55,22 +65,11 @@ let package = Package(
             dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimStatus", "PrimSystem", "PrimX402"]),
 
         // One target per resource kind.
-        .target(
-            name: "SystemdReconciler",
-            dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimGates", "SecretsReconciler"],
-            path: "reconcilers/Systemd"),
-        .target(
-            name: "CaddyReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"],
-            path: "reconcilers/Caddy"),
-        .target(
-            name: "SecretsReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge"],
-            path: "reconcilers/Secrets"),
-        .target(
-            name: "ReleaseReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine"],
-            path: "reconcilers/Release"),
-        .target(
-            name: "DNSReconciler", dependencies: ["PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimX402"],
-            path: "reconcilers/DNS"),
+        kind("SystemdReconciler", "reconcilers/Systemd", ["PrimGates", "SecretsReconciler"]),
+        kind("CaddyReconciler", "reconcilers/Caddy"),
+        kind("SecretsReconciler", "reconcilers/Secrets", ["PrimAge"]),
+        kind("ReleaseReconciler", "reconcilers/Release"),
+        kind("DNSReconciler", "reconcilers/DNS", ["PrimX402"]),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(
@@ -122,26 +121,24 @@ let package = Package(
             dependencies: [
                 "PrimStatus", "SecretsReconciler", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
                 "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                argumentParser,
             ]),
 
         .executableTarget(
             name: "primd",
             dependencies: [
                 "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimListener",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                argumentParser, hummingbird, serviceLifecycle,
             ]),
 
         .executableTarget(
             name: "prsh",
             dependencies: [
                 "PRService", "PrimHost", "PrimModel", "PrimSigning", "PrimSystem", "PrimX402", "PrimListener",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                argumentParser,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                hummingbird,
+                serviceLifecycle,
             ]),
 
         .testTarget(name: "PrimModelTests", dependencies: ["PrimModel", "PrimYAML"]),

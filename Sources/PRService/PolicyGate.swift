@@ -18,11 +18,13 @@ public enum PolicyGate {
                 ids.formUnion(sharing)
                 continue
             }
-            guard let (folder, stem) = StateLayout.declaration(path) else { continue }
+            // Anything below prims/<name>… is prim <name>'s (a policy may let agents write deeper).
+            let parts = path.split(separator: "/").map(String.init)
+            guard parts.count >= 2, let folder = StateLayout.Folder(rawValue: parts[0]) else { continue }
             switch folder {
             case .prims:
                 let owners = states.flatMap { $0.prims.filter { $0.file == path } }.map(\.id)
-                ids.formUnion(owners.isEmpty ? [stem] : owners)
+                ids.formUnion(owners.isEmpty ? [StateLayout.stem(parts[1])] : owners)
             case .secrets:
                 for state in states {
                     for secret in state.secrets where secret.file == path {

@@ -1,4 +1,5 @@
 import Foundation
+import PrimModel
 
 /// A pull request as pr.sh keeps it: durable, one JSON file per PR.
 public struct PullRequest: Sendable, Codable, Equatable {
@@ -85,16 +86,16 @@ public struct Check: Sendable, Codable, Equatable {
 
     /// A check's name: typed constants in the code, the plain string on the wire (`pr.sh/<name>`
     /// on the forge).
-    public struct Name: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+    public typealias Name = TypedName<CheckNames>
+}
 
-        /// The state with the change loads and validates.
-        public static let validate = Name(rawValue: "validate")
-        /// What the change does to each host; fails when it blocks a prim.
-        public static let plan = Name(rawValue: "plan")
-        /// A prim the change makes `live` passed conformance long enough as `testing`.
-        public static let promotion = Name(rawValue: "promotion")
-    }
+public enum CheckNames {}
+
+extension Check.Name where Set == CheckNames {
+    /// The state with the change loads and validates.
+    public static var validate: Self { Self(rawValue: "validate") }
+    /// What the change does to each host; fails when it blocks a prim.
+    public static var plan: Self { Self(rawValue: "plan") }
+    /// A prim the change makes `live` passed conformance long enough as `testing`.
+    public static var promotion: Self { Self(rawValue: "promotion") }
 }

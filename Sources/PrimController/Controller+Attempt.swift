@@ -27,10 +27,8 @@ extension Controller {
                 let running = status.liveRevision.map { "; the host keeps running revision \(Self.short($0))" } ?? ""
                 if status.condition(.stalled)?.reason != .branchMissing { log("\(missing)\(running)") }
                 status.set(.ready, false, reason: .branchMissing, message: "\(missing)\(running)")
-                status.set(
-                    .stalled, true, reason: .branchMissing,
-                    message: "\(missing)\(running); push the branch again or point controller.branch at another")
-                status.set(.reconciling, false, reason: .branchMissing, message: "")
+                status.stall(
+                    .branchMissing, "\(missing)\(running); push the branch again or point controller.branch at another")
                 publish()
                 return
             } catch let error as SystemError where error.errorClass == .transient {
@@ -72,8 +70,7 @@ extension Controller {
                 // Recorded as attempted, so the next poll does not say it again.
                 status.lastAttemptedRevision = head
                 status.lastAttemptError = refusal
-                status.set(.stalled, true, reason: .historyRewritten, message: refusal)
-                status.set(.reconciling, false, reason: .historyRewritten, message: "")
+                status.stall(.historyRewritten, refusal)
                 log(refusal)
                 outcome = .rewritten
                 metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
@@ -108,8 +105,7 @@ extension Controller {
         } catch {
             outcome = .failed
             status.lastAttemptError = "\(error)"
-            status.set(.stalled, true, reason: .reconcileFailed, message: "\(error)")
-            status.set(.reconciling, false, reason: .reconcileFailed, message: "\(error)")
+            status.stall(.reconcileFailed, "\(error)", reconciling: "\(error)")
             log("reconcile failed: \(error)")
         }
         metrics.observeReconcile(seconds: Date().timeIntervalSince(started), outcome: outcome)
@@ -120,10 +116,7 @@ extension Controller {
     func attempt(_ head: String, _ repo: GitRepository) throws -> ReconcileOutcome {
         if let problem = try signatureProblem(head, repo) {
             status.lastAttemptError = problem
-            status.set(
-                .stalled, true, reason: .invalidCommitSignature,
-                message: "revision \(Self.short(head)): \(problem); nothing was applied")
-            status.set(.reconciling, false, reason: .invalidCommitSignature, message: "")
+            status.stall(.invalidCommitSignature, "revision \(Self.short(head)): \(problem); nothing was applied")
             log("revision \(Self.short(head)) not applied: \(problem)")
             return .unsigned
         }
@@ -207,10 +200,9 @@ extension Controller {
         }
         status.lastAttemptError = message
         status.set(.ready, false, reason: .healthCheckFailed, message: message)
-        status.set(
-            .stalled, true, reason: .healthCheckFailed,
-            message: "revision \(Self.short(head)) is not retried until a new commit or `primctl reconcile --force`")
-        status.set(.reconciling, false, reason: .healthCheckFailed, message: "")
+        status.stall(
+            .healthCheckFailed,
+            "revision \(Self.short(head)) is not retried until a new commit or `primctl reconcile --force`")
         log("revision \(Self.short(head)) failed: \(message)")
         return .degraded
     }

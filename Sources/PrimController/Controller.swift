@@ -46,12 +46,10 @@ public final class Controller: @unchecked Sendable {
                 status.poisonedRevision = left.revision
                 status.lastAttemptedRevision = left.revision
                 status.lastAttemptError = poison
-                status.set(
-                    .stalled, true, reason: .attemptCrashed,
-                    message:
-                        "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more"
+                status.stall(
+                    .attemptCrashed,
+                    "\(poison); it is not attempted again: push a new commit, or run `primctl reconcile --force` to try it once more"
                 )
-                status.set(.reconciling, false, reason: .attemptCrashed, message: "")
                 AttemptRecord.clear(dataDir: config.dataDir)
                 log("revision \(Self.short(left.revision)) is not attempted again: \(poison)")
             } else if left.phase == .applied {

@@ -77,14 +77,18 @@ public final class ApplyContext {
             try body()
         } catch {
             errors.append("\(change.address.name): \(error)")
-            report(
-                .step(
-                    .init(
-                        address: change.address, action: change.action, error: "\(error)",
-                        seconds: Date().timeIntervalSince(clock), journal: [])))
+            reportFailure(change, error, since: clock)
             throw error
         }
         done(change, seconds: Date().timeIntervalSince(clock))
+    }
+
+    /// Reports that `change` failed with `error`, after the time since `clock`.
+    func reportFailure(_ change: Change, _ error: Error, since clock: Date) {
+        let step = ApplyEvent.Step(
+            address: change.address, action: change.action, error: "\(error)",
+            seconds: Date().timeIntervalSince(clock), journal: [])
+        report(.step(step))
     }
 
     /// Runs changes carried out together (one batched call): all done, or all failed and the apply stops.
@@ -96,13 +100,7 @@ public final class ApplyContext {
         } catch {
             let more = changes.count > 1 ? " (and \(changes.count - 1) more changed with it)" : ""
             errors.append("\(first.address.name)\(more): \(error)")
-            for change in changes {
-                report(
-                    .step(
-                        .init(
-                            address: change.address, action: change.action, error: "\(error)",
-                            seconds: Date().timeIntervalSince(clock), journal: [])))
-            }
+            for change in changes { reportFailure(change, error, since: clock) }
             throw error
         }
         let seconds = Date().timeIntervalSince(clock)

@@ -25,6 +25,18 @@ public struct ApplyJournal {
             self.started = started
             self.steps = steps
         }
+
+        enum CodingKeys: String, CodingKey { case generation, revision, started, steps }
+
+        /// A step this version cannot read is passed over, as before steps were typed: the rest of
+        /// the journal still resumes.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            generation = try container.decode(Int.self, forKey: .generation)
+            revision = try container.decodeIfPresent(String.self, forKey: .revision)
+            started = try container.decode(Date.self, forKey: .started)
+            steps = try container.decode([String].self, forKey: .steps).compactMap(JournalStep.init(parsing:))
+        }
     }
 
     struct Done: Codable { var done: JournalStep }
@@ -84,7 +96,8 @@ public struct JournalStep: Codable, Hashable, Sendable, CustomStringConvertible 
         self.init(change.action, change.address)
     }
 
-    /// Reads what `description` wrote; nil for anything else.
+    /// Reads what `description` wrote; nil for anything else. A kind's name has no `.` (the
+    /// address's name may), so the kind ends at the first one.
     public init?(parsing text: String) {
         let parts = text.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, let action = Action(rawValue: String(parts[0])) else { return nil }

@@ -4,11 +4,6 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
 
-    public init(host: String, port: UInt16) {
-        self.host = host
-        self.port = port
-    }
-
     /// nil unless `text` is `address:port` with a non-empty address and a port from 0 to 65535.
     public init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
@@ -16,7 +11,7 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         }
         let host = String(text[..<colon].filter { $0 != "[" && $0 != "]" })
         guard !host.isEmpty else { return nil }
-        self.init(host: host, port: port)
+        (self.host, self.port) = (host, port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

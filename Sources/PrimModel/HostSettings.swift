@@ -11,15 +11,14 @@ public enum DriftMode: String, Sendable, CaseIterable {
 
 /// A DNS provider's name, as zones (`provider:`) and the host config (`dns.provider`) give it:
 /// one of the built-in ones, or one declared in `providers/`.
-public struct DNSProviderName: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
+public typealias DNSProviderName = TypedName<DNSProviders>
+public enum DNSProviders {}
 
+extension DNSProviderName where Set == DNSProviders {
     /// PowerDNS's HTTP API.
-    public static let powerdns = DNSProviderName(rawValue: "powerdns")
+    public static var powerdns: Self { Self(rawValue: "powerdns") }
     /// domain.sh, paid with x402.
-    public static let domainsh = DNSProviderName(rawValue: "domainsh")
+    public static var domainsh: Self { Self(rawValue: "domainsh") }
     /// The providers prim drives itself.
-    public static let builtIn: [DNSProviderName] = [.powerdns, .domainsh]
+    public static var builtIn: [Self] { [.powerdns, .domainsh] }
 }

@@ -129,6 +129,13 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
 
     public func condition(_ type: ConditionType) -> Condition? { conditions.first { $0.type == type } }
 
+    /// primd will not go on without a new commit or the operator: `Stalled` says why, with
+    /// `message`, and `Reconciling` is false for the same reason.
+    public mutating func stall(_ reason: ConditionReason, _ message: String, reconciling: String = "") {
+        set(.stalled, true, reason: reason, message: message)
+        set(.reconciling, false, reason: reason, message: reconciling)
+    }
+
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -157,39 +164,37 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
 
 /// A condition's type, Flux's way (`meta.ReadyCondition`): typed constants in the code, the plain
 /// string on the wire (a status written by a newer primd still reads).
-public struct ConditionType: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
+public typealias ConditionType = TypedName<ConditionTypes>
+public enum ConditionTypes {}
 
+extension ConditionType where Set == ConditionTypes {
     /// The last reconcile applied the revision fetched (status true), or why not.
-    public static let ready = ConditionType(rawValue: "Ready")
+    public static var ready: Self { Self(rawValue: "Ready") }
     /// A reconcile is under way or will be retried.
-    public static let reconciling = ConditionType(rawValue: "Reconciling")
+    public static var reconciling: Self { Self(rawValue: "Reconciling") }
     /// primd will not go on without a new commit or the operator.
-    public static let stalled = ConditionType(rawValue: "Stalled")
+    public static var stalled: Self { Self(rawValue: "Stalled") }
     /// The operator suspended reconciling (`primctl suspend`).
-    public static let suspended = ConditionType(rawValue: "Suspended")
+    public static var suspended: Self { Self(rawValue: "Suspended") }
 }
 
 /// Why a condition is as it is: typed constants in the code, the plain string on the wire.
-public struct ConditionReason: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
+public typealias ConditionReason = TypedName<ConditionReasons>
+public enum ConditionReasons {}
 
-    public static let attemptCrashed = ConditionReason(rawValue: "AttemptCrashed")
-    public static let branchMissing = ConditionReason(rawValue: "BranchMissing")
-    public static let fetchFailed = ConditionReason(rawValue: "FetchFailed")
-    public static let healthCheckFailed = ConditionReason(rawValue: "HealthCheckFailed")
-    public static let historyRewritten = ConditionReason(rawValue: "HistoryRewritten")
-    public static let invalidCommitSignature = ConditionReason(rawValue: "InvalidCommitSignature")
-    public static let invalidState = ConditionReason(rawValue: "InvalidState")
-    public static let progressing = ConditionReason(rawValue: "Progressing")
-    public static let reconcileFailed = ConditionReason(rawValue: "ReconcileFailed")
-    public static let reconciliationSucceeded = ConditionReason(rawValue: "ReconciliationSucceeded")
-    public static let resumed = ConditionReason(rawValue: "Resumed")
-    public static let retryingAfterError = ConditionReason(rawValue: "RetryingAfterError")
-    public static let suspended = ConditionReason(rawValue: "Suspended")
-    public static let suspendedByOperator = ConditionReason(rawValue: "SuspendedByOperator")
+extension ConditionReason where Set == ConditionReasons {
+    public static var attemptCrashed: Self { Self(rawValue: "AttemptCrashed") }
+    public static var branchMissing: Self { Self(rawValue: "BranchMissing") }
+    public static var fetchFailed: Self { Self(rawValue: "FetchFailed") }
+    public static var healthCheckFailed: Self { Self(rawValue: "HealthCheckFailed") }
+    public static var historyRewritten: Self { Self(rawValue: "HistoryRewritten") }
+    public static var invalidCommitSignature: Self { Self(rawValue: "InvalidCommitSignature") }
+    public static var invalidState: Self { Self(rawValue: "InvalidState") }
+    public static var progressing: Self { Self(rawValue: "Progressing") }
+    public static var reconcileFailed: Self { Self(rawValue: "ReconcileFailed") }
+    public static var reconciliationSucceeded: Self { Self(rawValue: "ReconciliationSucceeded") }
+    public static var resumed: Self { Self(rawValue: "Resumed") }
+    public static var retryingAfterError: Self { Self(rawValue: "RetryingAfterError") }
+    public static var suspended: Self { Self(rawValue: "Suspended") }
+    public static var suspendedByOperator: Self { Self(rawValue: "SuspendedByOperator") }
 }

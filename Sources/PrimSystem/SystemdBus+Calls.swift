@@ -9,14 +9,21 @@ import Foundation
 #endif
 
 extension SystemdBus {
-    /// Calls a Manager method whose arguments are strings and whose reply is nothing or one object path.
-    @discardableResult
-    func managerCall(_ method: String, _ arguments: [String], replyType: Character? = nil) throws -> String? {
+    /// A new call of a Manager method, to append its arguments to.
+    func managerMessage(_ method: String) throws -> OpaquePointer? {
         var message: OpaquePointer?
         try Self.check(
             sd_bus_message_new_method_call(
-                bus, &message, Self.destination, "/org/freedesktop/systemd1",
-                "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
+                bus, &message, Self.destination, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", method
+            ),
+            "cannot build \(method)")
+        return message
+    }
+
+    /// Calls a Manager method whose arguments are strings and whose reply is nothing or one object path.
+    @discardableResult
+    func managerCall(_ method: String, _ arguments: [String], replyType: Character? = nil) throws -> String? {
+        let message = try managerMessage(method)
         defer { sd_bus_message_unref(message) }
         for argument in arguments {
             try Self.check(
@@ -80,11 +87,7 @@ extension SystemdBus {
 
     /// Calls a Manager method whose arguments are string arrays and whose reply lists units.
     func list(_ method: String, _ arguments: [[String]]) throws -> [String: UnitRuntime] {
-        var message: OpaquePointer?
-        try Self.check(
-            sd_bus_message_new_method_call(
-                bus, &message, Self.destination, "/org/freedesktop/systemd1",
-                "org.freedesktop.systemd1.Manager", method), "cannot build \(method)")
+        let message = try managerMessage(method)
         defer { sd_bus_message_unref(message) }
         for strings in arguments {
             try Self.check(

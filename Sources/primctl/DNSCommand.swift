@@ -15,8 +15,7 @@ struct DNSCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let output = Output(format: options.format)
-            let config = try HostConfigLoader.load(options, output)
+            let (output, config) = try options.hostConfig()
             let held = UnconfirmedRecords(dataDir: config.dataDir).load()
             switch options.format {
             case .human:
@@ -42,8 +41,7 @@ struct DNSCommand: ParsableCommand {
         @Argument(help: "rrsets like search.prim.sh/A") var names: [String]
 
         func run() throws {
-            let output = Output(format: options.format)
-            let config = try HostConfigLoader.load(options, output)
+            let (output, config) = try options.hostConfig()
             let released: [String]
             do {
                 released = try UnconfirmedRecords(dataDir: config.dataDir).release(names)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PrimModel
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
@@ -20,4 +21,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(help: "Output format: human or json.")
     var format: OutputFormat = .human
+}
+
+extension GlobalOptions {
+    /// The output in the chosen format, and the host config (its errors written there).
+    func hostConfig() throws -> (Output, HostConfig) {
+        let output = Output(format: format)
+        return (output, try HostConfigLoader.load(self, output))
+    }
 }

@@ -18,8 +18,7 @@ struct HostCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let output = Output(format: options.format)
-            let config = try HostConfigLoader.load(options, output)
+            let (output, config) = try options.hostConfig()
             let recipient: String
             let created: Bool
             do {

@@ -18,8 +18,7 @@ struct Reconcile: ParsableCommand {
     var allowRewrite = false
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         let url = "http://\(config.controller.listen)/reconcile?force=\(force)&allow_rewrite=\(allowRewrite)"
         do {
             let response = try HTTPClient.request("POST", url, body: [], timeout: 5)

@@ -21,8 +21,7 @@ struct Rollback: ParsableCommand {
     @OptionGroup var flags: ApplyFlags
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let target: Generation
         if let number = generation {

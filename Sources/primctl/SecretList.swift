@@ -64,8 +64,7 @@ extension Secret {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let output = Output(format: options.format)
-            let config = try HostConfigLoader.load(options, output)
+            let (output, config) = try options.hostConfig()
             var options = self.options
             if options.state == nil, options.repo == nil, let repo = config.controller.repo {
                 options.repo = repo

@@ -16,8 +16,7 @@ struct Status: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         let status = ControllerStatus.load(config.paths.status)
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let last = generations.last
@@ -134,8 +133,7 @@ struct History: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         let generations = GenerationStore(dataDir: config.dataDir).all()
         switch options.format {
         case .json:

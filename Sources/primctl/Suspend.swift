@@ -20,8 +20,7 @@ struct SuspendCommand: ParsableCommand {
     var reason: String?
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         do {
             let lock = try FileLock.acquire(
                 config.paths.lock, holder: "pid \(getpid()) (primctl suspend)", timeout: 600
@@ -48,8 +47,7 @@ struct ResumeCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let output = Output(format: options.format)
-        let config = try HostConfigLoader.load(options, output)
+        let (output, config) = try options.hostConfig()
         let was: Bool
         do {
             was = try Suspension.clear(dataDir: config.dataDir)

@@ -20,12 +20,8 @@ final class DriftTests: SharedTestbedCase {
         let (testbed, state) = try converged()
         XCTAssertEqual(try testbed.managerCall("StopUnit", "ss", [try testbed.unit("beta"), "replace"]).status, 0)
         try testbed.waitUntil("prim-beta.service", is: "inactive")
-        let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertEqual(diff.status, 2)
-        XCTAssertTrue(
-            diff.stdout.contains(
-                "  # prim-beta@.service will be started\n  # (no version runs (the last is inactive); version "),
-            diff.stdout)
+        let diff = try testbed.diffSays(
+            state, "  # prim-beta@.service will be started\n  # (no version runs (the last is inactive); version ")
         XCTAssertTrue(diff.stdout.hasSuffix("Plan: 0 to add, 1 to change, 0 to destroy.\n"), diff.stdout)
     }
 
@@ -48,12 +44,8 @@ final class DriftTests: SharedTestbedCase {
         try write(
             Array(ConvergedState.files(betaDescription: "a better description")["prims/beta.yaml"]!.utf8),
             to: "\(state)/prims/beta.yaml")
-        let diff = try testbed.primctl(["diff", "--state", state])
-        XCTAssertEqual(diff.status, 2)
-        XCTAssertTrue(
-            diff.stdout.contains(
-                "  # prim-beta@.service will be updated in-place\n  # (only Unit.Description changed; no restart)\n"),
-            diff.stdout)
+        try testbed.diffSays(
+            state, "  # prim-beta@.service will be updated in-place\n  # (only Unit.Description changed; no restart)\n")
     }
 
     func testHandEditedFragmentAndRemovedPrim() throws {

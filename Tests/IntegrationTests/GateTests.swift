@@ -8,17 +8,14 @@ final class GateTests: FreshTestbedCase {
     /// its gate fails as soon as the main process has exited, saying so with the journal's lines,
     /// not after its whole health timeout.
     func testAPrimThatDiesAtStartFailsItsGateWithItsJournal() throws {
-        var files = ConvergedState.files()
-        files["prims/dies.yaml"] = """
-            id: dies
-            name: dies.sh
-            status: live
-            port: 3208
+        let files = ConvergedState.files(
+            adding: "dies", status: "live", port: 3208,
+            """
             deploy:
               command: /usr/bin/python3 packages/stub/server.py --name dies.sh --die "cannot open /var/lib/dies/db (no such file)"
               health: { timeout: 30 }
 
-            """
+            """)
         state = try writeTree(files)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes", "--format", "json"])
         XCTAssertEqual(apply.status, 4, apply.stdout + apply.stderr)

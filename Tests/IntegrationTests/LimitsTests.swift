@@ -12,18 +12,15 @@ final class LimitsTests: FreshTestbedCase {
     }
 
     func testAPrimThatForksWithoutEndOrFillsItsTmpIsStoppedAloneAtItsLimits() throws {
-        var files = ConvergedState.files()
-        files["prims/hog.yaml"] = """
-            id: hog
-            name: hog.sh
-            status: testing
-            port: 3217
+        let files = ConvergedState.files(
+            adding: "hog", status: "testing", port: 3217,
+            """
             deploy:
               command: /usr/bin/python3 packages/stub/server.py --name hog.sh --hog
               tasks_max: 40
               tmp_size: 8M
 
-            """
+            """)
         state = try writeTree(files)
         let apply = try testbed.primctl(["apply", "--state", state, "--yes"])
         XCTAssertEqual(apply.status, 0, apply.stdout + apply.stderr)

@@ -49,21 +49,9 @@ final class PrimdRecoveryTests: XCTestCase {
         let repo = try StateRepository(files: ConvergedState.files())
         // Over git's own protocol, as from a forge (file:// would make primd's libgit2 pack the
         // objects itself, holding the blob on the sending side).
-        let port = try freePort()
-        let base = (repo.bare as NSString).deletingLastPathComponent
-        let daemon = Command.spawn(
-            "/usr/bin/git",
-            [
-                "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
-                "--base-path=\(base)", base,
-            ], stdout: "/dev/null", stderr: "/dev/null")
-        defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
-        let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
-        let listening = Date().addingTimeInterval(10)
-        while try Command.run("/usr/bin/git", ["ls-remote", url]).status != 0 {
-            guard Date() < listening else { return XCTFail("git daemon did not start") }
-            usleep(20_000)
-        }
+        let daemon = try GitDaemon(serving: repo.bare)
+        defer { daemon.stop() }
+        let url = daemon.url
         let primd = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
         defer { _ = primd.stop() }
         primd.waitFor("the first revision to be applied") { primd.status()?["last_applied_revision"] as? String != nil }

@@ -41,16 +41,13 @@ final class PrimdServiceTests: XCTestCase {
     /// manager it is alive while it waits, so neither kills it mid-apply (which would make the
     /// commit a poison commit) nor during a periodic re-check.
     func testAHealthWaitLongerThanTheWatchdogAndStartTimeoutDoesNotGetPrimdKilled() throws {
-        var files = ConvergedState.files()
-        files["prims/gamma.yaml"] = """
-            id: gamma
-            name: gamma.sh
-            status: testing
-            port: 3203
+        let files = ConvergedState.files(
+            adding: "gamma", status: "testing", port: 3203,
+            """
             deploy:
               health: { path: /never-200, status: 200, timeout: 14 }
 
-            """
+            """)
         let service = try PrimdService.install(
             files: files, settings: "  conformance_interval: 1\n",
             unitEdits: [

@@ -314,24 +314,9 @@ final class PrimdTests: PrimdTestCase {
     }
 
     func testGitDaemonAndKillNineMidApply() throws {
-        let port = try freePort()
-        let base = (repo.bare as NSString).deletingLastPathComponent
-        let daemon = Command.spawn(
-            "/usr/bin/git",
-            [
-                "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)",
-                "--base-path=\(base)", base,
-            ], stdout: "/dev/null", stderr: "/dev/null")
-        defer { kill(daemon, SIGTERM); _ = Command.wait(daemon) }
-        // Ready when it answers: git ls-remote through it, not a sleep.
-        let listening = Date().addingTimeInterval(10)
-        while try Command.run(
-            "/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"]
-        ).status != 0 {
-            guard Date() < listening else { return XCTFail("git daemon did not start") }
-            usleep(20_000)
-        }
-        let url = "git://127.0.0.1:\(port)/\((repo.bare as NSString).lastPathComponent)"
+        let daemon = try GitDaemon(serving: repo.bare)
+        defer { daemon.stop() }
+        let url = daemon.url
         let first = try PrimdProcess(testbed: testbed, repo: url, poll: 1)
         // Killed inside the apply: once its journal exists (the gates alone take half a second).
         let journal = "\(testbed.dataDir)/journal.jsonl"

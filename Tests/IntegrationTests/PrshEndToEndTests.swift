@@ -9,15 +9,7 @@ final class PrshEndToEndTests: XCTestCase {
         let testbed = try Testbed.up()
         defer { testbed.down() }
         XCTAssertEqual(try testbed.primctl(["secret", "set", "API_KEY"], input: "e2e-secret").status, 0)
-        let keys = "\(testbed.directory)/keys"
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        XCTAssertEqual(
-            try Command.run(
-                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]
-            ).status, 0)
-        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
-        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(
-            toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        let keys = try AgentLoop.signingKeys(testbed)
         let repo = try StateRepository(files: ConvergedState.files(), signingKey: "\(keys)/prsh")
 
         // primd polls only every 10 minutes: pr.sh's webhook is what makes it fetch.

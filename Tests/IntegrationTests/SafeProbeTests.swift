@@ -7,12 +7,9 @@ import XCTest
 /// unpaid and a free route marked `safe_to_repeat` still asked with its own method.
 final class SafeProbeTests: PrimdTestCase {
     override func initialFiles() -> [String: String] {
-        var files = ConvergedState.files()
-        files["prims/notes.yaml"] = """
-            id: notes
-            name: notes.sh
-            status: live
-            port: 3207
+        let files = ConvergedState.files(
+            adding: "notes", status: "live", port: 3207,
+            """
             routes_map:
               - route: POST /v1/notes
                 status: 201
@@ -27,7 +24,7 @@ final class SafeProbeTests: PrimdTestCase {
               command: /usr/bin/python3 packages/stub/server.py --name notes.sh --notes --ok "PUT /v1/ping" --paid "POST /v1/work"
               health: { timeout: 5 }
 
-            """
+            """)
         return files
     }
 

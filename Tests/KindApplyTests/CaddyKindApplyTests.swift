@@ -26,10 +26,16 @@ final class CaddyKindApplyTests: XCTestCase {
         ObservedResource(address: ResourceNames.caddyConfig, path: "caddy", content: nil, digest: "", keys: sites)
     }
 
-    func testANewRouteIsCheckedWrittenThenLoadedOnce() throws {
+    /// A harness whose Caddy is a recording fake.
+    func fakes() throws -> (KindHarness, RecordingCaddy) {
         let harness = try KindHarness()
         let caddy = RecordingCaddy()
         harness.drivers.routes = caddy
+        return (harness, caddy)
+    }
+
+    func testANewRouteIsCheckedWrittenThenLoadedOnce() throws {
+        let (harness, caddy) = try fakes()
         let alpha = route("alpha", port: 3001, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
         let plan = harness.plan(kinds, desired: desired, live: [running([])])
@@ -47,9 +53,7 @@ final class CaddyKindApplyTests: XCTestCase {
     }
 
     func testAChangedRouteIsLoadedWithTheOthersAsTheyAre() throws {
-        let harness = try KindHarness()
-        let caddy = RecordingCaddy()
-        harness.drivers.routes = caddy
+        let (harness, caddy) = try fakes()
         let alpha = route("alpha", port: 3001, in: harness)
         let beta = route("beta", port: 3002, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, beta, config])
@@ -75,9 +79,7 @@ final class CaddyKindApplyTests: XCTestCase {
     }
 
     func testARemovedRouteFileGoesAfterAConfigWithoutItIsLoaded() throws {
-        let harness = try KindHarness()
-        let caddy = RecordingCaddy()
-        harness.drivers.routes = caddy
+        let (harness, caddy) = try fakes()
         let alpha = route("alpha", port: 3001, in: harness)
         let gone = route("gone", port: 3002, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
@@ -98,10 +100,8 @@ final class CaddyKindApplyTests: XCTestCase {
     }
 
     func testAConfigCaddyRefusesWritesNothing() throws {
-        let harness = try KindHarness()
-        let caddy = RecordingCaddy()
+        let (harness, caddy) = try fakes()
         caddy.failCheck = true
-        harness.drivers.routes = caddy
         let alpha = route("alpha", port: 3001, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
         let plan = harness.plan(kinds, desired: desired, live: [running([])])
@@ -116,15 +116,15 @@ final class CaddyKindApplyTests: XCTestCase {
     }
 
     func testALoadThatFailsIsAFailedStepAndTheApplyResumes() throws {
-        let harness = try KindHarness()
-        let caddy = RecordingCaddy()
+        let (harness, caddy) = try fakes()
         caddy.failLoad = true
-        harness.drivers.routes = caddy
         let alpha = route("alpha", port: 3001, in: harness)
         let desired = DesiredHost(host: "h", resources: [alpha, config])
         let plan = harness.plan(kinds, desired: desired, live: [running([])])
 
         XCTAssertThrowsError(try harness.apply(plan, kinds, desired: desired))
+        XCTAssertEqual(
+            caddy.calls, [.check("# header\n" + alpha.content), .write(path: alpha.path, content: alpha.content)])
         XCTAssertEqual(
             harness.failures, ["reload caddy_config.caddy: Caddy did not load the config (a fake told to fail)"])
         let left = try XCTUnwrap(ApplyJournal.interrupted(dataDir: harness.dataDir))

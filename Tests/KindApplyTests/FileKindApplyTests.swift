@@ -22,10 +22,16 @@ final class FileKindApplyTests: XCTestCase {
             ResourceAddress(.release, prim), prim: prim, path: harness.config.paths.release(prim), content: manifest)
     }
 
-    func testEnvFiles_CreateUpdateAndRemove() throws {
+    /// A harness whose `kind` writes through recording fakes.
+    func fakes(_ kind: ResourceKind) throws -> (KindHarness, RecordingFiles) {
         let harness = try KindHarness()
         let files = RecordingFiles()
-        harness.drivers.files[.envFile] = files
+        harness.drivers.files[kind] = files
+        return (harness, files)
+    }
+
+    func testEnvFiles_CreateUpdateAndRemove() throws {
+        let (harness, files) = try fakes(.envFile)
         let alpha = env("alpha", "PORT=3001\nKEY=one\n", in: harness)
         let beta = env("beta", "PORT=3002\n", in: harness)
         let gone = env("gamma", "PORT=3003\n", in: harness)
@@ -51,9 +57,7 @@ final class FileKindApplyTests: XCTestCase {
     }
 
     func testEnvFiles_AWriterThatFailsStopsTheApplyAndLeavesTheJournal() throws {
-        let harness = try KindHarness()
-        let files = RecordingFiles()
-        harness.drivers.files[.envFile] = files
+        let (harness, files) = try fakes(.envFile)
         let alpha = env("alpha", "PORT=3001\n", in: harness)
         let beta = env("beta", "PORT=3002\n", in: harness)
         files.failing = [alpha.path]
@@ -72,9 +76,7 @@ final class FileKindApplyTests: XCTestCase {
     }
 
     func testReleases_WrittenAtTheStageAndRemovedLast() throws {
-        let harness = try KindHarness()
-        let files = RecordingFiles()
-        harness.drivers.files[.release] = files
+        let (harness, files) = try fakes(.release)
         let fresh = release("alpha", "644 aaa server.py\n", in: harness)
         let old = release("beta", "644 bbb server.py\n", in: harness)
         let desired = DesiredHost(host: "h", resources: [fresh])
@@ -88,9 +90,7 @@ final class FileKindApplyTests: XCTestCase {
     }
 
     func testReleases_AnUnchangedReleaseIsNotWritten() throws {
-        let harness = try KindHarness()
-        let files = RecordingFiles()
-        harness.drivers.files[.release] = files
+        let (harness, files) = try fakes(.release)
         let same = release("alpha", "644 aaa server.py\n", in: harness)
         let desired = DesiredHost(host: "h", resources: [same])
         let plan = harness.plan([releases], desired: desired, live: [KindHarness.live(same)])
@@ -100,9 +100,7 @@ final class FileKindApplyTests: XCTestCase {
     }
 
     func testReleases_AFailedRemovalKeepsTheReleaseInTheInventory() throws {
-        let harness = try KindHarness()
-        let files = RecordingFiles()
-        harness.drivers.files[.release] = files
+        let (harness, files) = try fakes(.release)
         let old = release("beta", "644 bbb server.py\n", in: harness)
         var inventory = Inventory()
         inventory.add(old.address, path: old.path)

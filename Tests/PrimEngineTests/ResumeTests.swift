@@ -56,6 +56,20 @@ final class ResumeTests: XCTestCase {
         XCTAssertNil(ApplyJournal.interrupted(dataDir: dir))
     }
 
+    func testAStepThisVersionCannotReadIsPassedOverNotTheJournal() throws {
+        let dir = NSTemporaryDirectory() + "prim-journal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = """
+            {"generation":3,"started":"2026-12-06T10:00:00Z","steps":["create env_file.a.env","frobnicate unit.x","restart unit.prim-a@.service"]}
+            {"done":"create env_file.a.env"}
+
+            """
+        try text.write(toFile: ApplyJournal.path(dataDir: dir), atomically: true, encoding: .utf8)
+        let interrupted = try XCTUnwrap(ApplyJournal.interrupted(dataDir: dir))
+        XCTAssertEqual(interrupted.unfinished, steps("restart unit.prim-a@.service"))
+    }
+
     func testInventoryMarksOnlyWhatPrimCreated() {
         var inventory = Inventory()
         inventory.add(ResourceNames.unit("a"), path: "/u/prim-a.service")

@@ -9,15 +9,7 @@ final class AgentLoop {
     let prsh: PrshProcess
 
     init(testbed: Testbed, files: [String: String], prsh extra: [String] = []) throws {
-        let keys = "\(testbed.directory)/keys"
-        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
-        XCTAssertEqual(
-            try Command.run(
-                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]
-            ).status, 0)
-        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
-        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(
-            toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        let keys = try Self.signingKeys(testbed)
         repo = try StateRepository(files: files, signingKey: "\(keys)/prsh")
         // primd polls only every 10 minutes: pr.sh's webhook is what makes it fetch.
         let primd = try PrimdProcess(
@@ -37,5 +29,20 @@ final class AgentLoop {
     func stop() {
         _ = prsh.stop()
         _ = primd.stop()
+    }
+
+    /// pr.sh's signing key (`<dir>/prsh`) and an allowed-signers file naming it (`<dir>/allowed_signers`),
+    /// in the testbed's `keys` folder; returns that folder.
+    static func signingKeys(_ testbed: Testbed) throws -> String {
+        let keys = "\(testbed.directory)/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        XCTAssertEqual(
+            try Command.run(
+                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prsh", "-f", "\(keys)/prsh"]
+            ).status, 0)
+        let publicKey = try String(contentsOfFile: "\(keys)/prsh.pub", encoding: .utf8).split(separator: " ")
+        try "prsh@prim.test \(publicKey[0]) \(publicKey[1])\n".write(
+            toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        return keys
     }
 }

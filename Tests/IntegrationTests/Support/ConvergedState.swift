@@ -6,6 +6,14 @@ enum ConvergedState {
     static let stub =
         (try? String(contentsOfFile: Paths.repo("examples/quickstart/packages/stub/server.py"), encoding: .utf8)) ?? ""
 
+    /// The converged state with one more prim, `prims/<id>.yaml`: its id, name `<id>.sh`, status
+    /// and port, then `rest` (more of its YAML).
+    static func files(adding id: String, status: String, port: Int, _ rest: String) -> [String: String] {
+        var files = files()
+        files["prims/\(id).yaml"] = "id: \(id)\nname: \(id).sh\nstatus: \(status)\nport: \(port)\n" + rest
+        return files
+    }
+
     static func files(
         withSecret secret: String = "API_KEY", betaDescription: String = "beta prim", betaPort: Int = 3202
     ) -> [String: String] {

@@ -251,3 +251,18 @@ class FreshTestbedCase: XCTestCase {
         try? FileManager.default.removeItem(atPath: state)
     }
 }
+
+extension Testbed {
+    /// `primctl diff` of `state`: it exits 2 (changes pending) and says each of `texts`.
+    @discardableResult
+    func diffSays(
+        _ state: String, _ texts: String..., file: StaticString = #filePath, line: UInt = #line
+    ) throws
+        -> CommandResult
+    {
+        let diff = try primctl(["diff", "--state", state])
+        XCTAssertEqual(diff.status, 2, diff.stdout + diff.stderr, file: file, line: line)
+        for text in texts { XCTAssertTrue(diff.stdout.contains(text), diff.stdout, file: file, line: line) }
+        return diff
+    }
+}
