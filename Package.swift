@@ -165,7 +165,7 @@ let package = Package(
             name: "KindApplyTests",
             dependencies: [
                 "PrimTestSupport", "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem",
-                "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler",
+                "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler", "SystemdReconciler",
             ]),
         .testTarget(
             name: "IntegrationTests",

@@ -20,7 +20,7 @@ extension Controller {
             token = text
         }
         if let file = settings.caFile {
-            guard FileManager.default.fileExists(atPath: file) else {
+            guard FileReader.exists(file) else {
                 throw SystemError("controller.ca_file '\(file)' does not exist")
             }
             try GitRepository.trustCertificateAuthorities(inFile: file)

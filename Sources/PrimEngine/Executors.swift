@@ -48,6 +48,10 @@ public struct Drivers {
     public var files: [ResourceKind: any FileExecutor] = [:]
     /// Caddy.
     public var routes: (any RouteExecutor)?
+    /// The service manager (the units' kind).
+    public var units: (any UnitManager)?
+    /// The gates.
+    public var health: (any HealthChecker)?
     /// A kind's own kind of driver (the DNS kind's provider), by kind; the kind casts it.
     public var other: [ResourceKind: Any] = [:]
 

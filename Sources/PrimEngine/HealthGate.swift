@@ -101,6 +101,11 @@ public struct GateResult: Sendable, Equatable, Codable {
 /// Runs health gates over HTTP (libcurl), concurrently.
 public protocol HealthChecker {
     func check(_ gates: [HealthGate]) -> [GateResult]
+    /// The gates without their settle period: the caller waits it out (a hand-over, while the new
+    /// version already serves).
+    func checkUnsettled(_ gates: [HealthGate]) -> [GateResult]
+    /// Why `port` is not `unit`'s (another process holds it, or none of this host's); nil when it is.
+    func owner(of port: Int, unit: String) -> String?
 }
 
 extension PrimRendering {

@@ -27,7 +27,7 @@ public struct StateArchive {
     /// their digests); returns the archive's digest.
     public func store(_ snapshot: StateSnapshot, releases: [ReleaseManifest], tree: SourceTree) throws -> String {
         // The operator's only: it holds the state's (encrypted) secrets and the prims' code.
-        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(objects)
         guard chmod(directory, 0o700) == 0 else {
             throw SystemError("cannot make \(directory) private: \(String(cString: strerror(errno)))")
         }
@@ -35,7 +35,7 @@ public struct StateArchive {
         // Each object not stored yet, checked on disk once: what an earlier archive holds is not read again.
         var seen: Set<String> = []
         func store(_ digest: String, _ bytes: () throws -> [UInt8]) throws {
-            guard seen.insert(digest).inserted, !FileManager.default.fileExists(atPath: "\(objects)/\(digest)") else {
+            guard seen.insert(digest).inserted, !FileReader.exists("\(objects)/\(digest)") else {
                 return
             }
             try AtomicFile.write(try bytes(), to: "\(objects)/\(digest)", mode: 0o600)
@@ -60,7 +60,7 @@ public struct StateArchive {
         }
         let manifest = ReleaseManifest(files: files)
         let name = "\(directory)/\(manifest.digest)"
-        if !FileManager.default.fileExists(atPath: name) {
+        if !FileReader.exists(name) {
             try AtomicFile.write(Array(manifest.text.utf8), to: name, mode: 0o600)
         }
         return manifest.digest

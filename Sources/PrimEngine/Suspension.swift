@@ -31,7 +31,7 @@ extension Suspension {
     /// Removes the suspension; whether there was one.
     @discardableResult
     public static func clear(dataDir: String) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: path(dataDir)) else { return false }
+        guard FileReader.exists(path(dataDir)) else { return false }
         try AtomicFile.remove(path(dataDir))
         return true
     }

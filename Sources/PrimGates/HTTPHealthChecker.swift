@@ -95,6 +95,12 @@ public struct HTTPHealthChecker: HealthChecker {
     }
 
     /// Why a unit that answered its gate failed it: it did not stay on that run.
+    public func checkUnsettled(_ gates: [HealthGate]) -> [GateResult] {
+        var checker = self
+        checker.settleSeconds = 0
+        return checker.check(gates)
+    }
+
     public static func unstable(_ unit: String) -> String {
         "\(unit) answered but did not stay up: it restarted or stopped within \(settle) s of its gate"
     }

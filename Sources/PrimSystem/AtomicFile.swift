@@ -63,6 +63,30 @@ extension AtomicFile {
         }
     }
 
+    /// Makes `path` a directory, with its parents (a new one with `mode`); one already there is fine.
+    public static func makeDirectory(_ path: String, mode: Int? = nil) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: mode.map { [.posixPermissions: $0] })
+    }
+
+    /// Removes a directory and all it holds (or a file); one already gone is fine.
+    public static func removeTree(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.removeItem(atPath: path)
+    }
+
+    /// A staging directory beside `path` for this process (`<path>.staging-<pid>`, which
+    /// `removeStaleTemporaries` sweeps when a kill leaves it).
+    public static func staging(for path: String) -> String { "\(path).staging-\(getpid())" }
+
+    /// Puts the directory `staging` at `path`, in place of what was there.
+    public static func replaceDirectory(_ path: String, with staging: String) throws {
+        try? removeTree(path)
+        guard rename(staging, path) == 0 else {
+            throw SystemError("cannot move \(staging) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Makes `link` a symbolic link to `target`, atomically replacing what was there.
     public static func symlink(_ target: String, at link: String) throws {
         try FileManager.default.createDirectory(atPath: PathName.directory(of: link), withIntermediateDirectories: true)

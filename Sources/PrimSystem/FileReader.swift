@@ -8,6 +8,9 @@ import Foundation
 /// Read-only access to the files prim manages on a host.
 public enum FileReader {
     /// Names in a directory with a suffix, sorted; an absent directory has none.
+    /// Whether something (a file, a folder) is at `path`.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
     public static func names(in directory: String, suffix: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }
             .sorted()

@@ -230,8 +230,11 @@ final class PrimdTests: PrimdTestCase {
             + "routes_map:\n  - route: POST /v1/beta\n    errors: [{ status: 402, code: payment_required }]\n"
         let declared = try repo.commit(
             ["prims/beta.yaml": paid], message: "beta declares a paid route its code does not serve")
-        primd.waitFor("the route change to be applied") {
+        // The status says the revision is applied (on disk before anything else), then beta's answer
+        // to it: wait for that answer.
+        primd.waitFor("beta to be checked at the route change") {
             primd.status()?["last_applied_revision"] as? String == declared
+                && beta()?["revision"] as? String == declared
         }
         XCTAssertEqual(
             try testbed.unitProperty("prim-beta.service", "InvocationID"), invocation, "nothing restarted beta")

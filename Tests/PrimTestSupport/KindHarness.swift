@@ -20,6 +20,7 @@ public final class KindHarness {
         config.dataDir = dataDir
         config.envDir = "\(dataDir)/env"
         config.caddyFragmentDir = "\(dataDir)/caddy"
+        config.unitDir = "\(dataDir)/units"
     }
 
     deinit { try? FileManager.default.removeItem(atPath: dataDir) }
@@ -30,11 +31,15 @@ public final class KindHarness {
     }
 
     /// Applies `plan` with `kinds`; the events it reported are in `events`.
-    public func apply(_ plan: Plan, _ kinds: [any Reconciler], desired: DesiredHost) throws -> Generation {
+    public func apply(
+        _ plan: Plan, _ kinds: [any Reconciler], desired: DesiredHost, gates: [String: HealthGate] = [:]
+    ) throws
+        -> Generation
+    {
         var environment = HostEnvironment(config: config, bus: try SystemdBus.unconnected(), sources: [])
         environment.drivers = drivers
         events = []
-        return try Applier(kinds: kinds, host: environment).apply(plan, desired: desired, gates: [:], revision: nil) {
+        return try Applier(kinds: kinds, host: environment).apply(plan, desired: desired, gates: gates, revision: nil) {
             events.append($0)
         }
     }

@@ -38,58 +38,16 @@ public enum DNSQuery {
         let id = UInt16.random(in: 0...UInt16.max)
         let query = message(id: id, name: name, type: code)
 
-        guard case (var storage, let length, let family)? = address(host, port) else {
-            throw SystemError("dns.server '\(server)' has no IP address")
-        }
-        let socket = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
-        guard socket >= 0 else {
-            throw SystemError("cannot open a UDP socket: \(String(cString: strerror(errno)))", class: .transient)
-        }
-        defer { close(socket) }
-        var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        let sent = withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(socket, query, query.count, 0, $0, length)
+        guard UDPExchange.isAddress(host) else { throw SystemError("dns.server '\(server)' has no IP address") }
+        let reply: [UInt8]
+        do {
+            reply = try UDPExchange.send(query, to: host, port: port, timeout: timeout) { reply in
+                reply.count >= 12 && UInt16(reply[0]) << 8 | UInt16(reply[1]) == id
             }
+        } catch let error as SystemError {
+            throw SystemError("\(server) did not answer a DNS query for \(name): \(error)", class: error.errorClass)
         }
-        guard sent == query.count else {
-            throw SystemError(
-                "cannot send a DNS query to \(server): \(String(cString: strerror(errno)))", class: .transient)
-        }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            guard count > 0 else {
-                throw SystemError("\(server) did not answer a DNS query for \(name) in \(timeout) s", class: .transient)
-            }
-            let reply = Array(buffer[..<count])
-            guard reply.count >= 12, UInt16(reply[0]) << 8 | UInt16(reply[1]) == id else { continue }
-            return Reply(answers: try answers(reply, type: code), truncated: reply[2] & 0x02 != 0)
-        }
-    }
-
-    /// A socket address for an IPv4 or IPv6 literal.
-    static func address(_ host: String, _ port: UInt16) -> (sockaddr_storage, socklen_t, Int32)? {
-        var storage = sockaddr_storage()
-        func store<T>(_ value: T) -> socklen_t {
-            withUnsafeBytes(of: value) { bytes in withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: bytes) } }
-            return socklen_t(MemoryLayout<T>.size)
-        }
-        if host.contains(":") {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { return nil }
-            let length = store(address)
-            return (storage, length, AF_INET6)
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return nil }
-        let length = store(address)
-        return (storage, length, AF_INET)
+        return Reply(answers: try answers(reply, type: code), truncated: reply[2] & 0x02 != 0)
     }
 
     static func message(id: UInt16, name: String, type: UInt16) -> [UInt8] {

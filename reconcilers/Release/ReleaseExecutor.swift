@@ -32,8 +32,8 @@ public struct ReleaseExecutor: FileExecutor {
         guard let manifest = ReleaseManifest.parse(content) else {
             throw SystemError("release manifest for \(path) is malformed")
         }
-        let staging = "\(path).staging-\(getpid())"
-        try? FileManager.default.removeItem(atPath: staging)
+        let staging = AtomicFile.staging(for: path)
+        try? AtomicFile.removeTree(staging)
         do {
             for (file, entry) in manifest.files {
                 guard let found = try self.file(file, digest: entry.digest) else {
@@ -42,17 +42,14 @@ public struct ReleaseExecutor: FileExecutor {
                 try AtomicFile.write(found.bytes, to: "\(staging)/\(file)", mode: entry.executable ? 0o755 : 0o644)
             }
             try AtomicFile.write(Array(content.utf8), to: "\(staging)/\(ReleaseObserver.manifestName)", mode: 0o644)
-            try? FileManager.default.removeItem(atPath: path)
-            guard rename(staging, path) == 0 else {
-                throw SystemError("cannot move release into \(path): \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.replaceDirectory(path, with: staging)
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            try? AtomicFile.removeTree(staging)
             throw error
         }
     }
 
     public func remove(_ path: String) throws {
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try AtomicFile.removeTree(path)
     }
 }

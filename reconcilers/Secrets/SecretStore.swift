@@ -38,16 +38,14 @@ extension SecretStore {
     @discardableResult
     public func remove(_ name: String) throws -> Bool {
         let path = "\(directory)/\(name)"
-        guard FileManager.default.fileExists(atPath: path) else { return false }
+        guard FileReader.exists(path) else { return false }
         try AtomicFile.remove(path)
         return true
     }
 
     /// Stores a value (mode 0600, written atomically).
     public func set(_ name: String, value: [UInt8]) throws {
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
+        try AtomicFile.makeDirectory(directory, mode: 0o700)
         try AtomicFile.write(value, to: "\(directory)/\(name)", mode: 0o600)
     }
 }

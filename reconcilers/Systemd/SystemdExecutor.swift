@@ -12,14 +12,18 @@ import Foundation
 
 /// Writes unit files and versions' files, and drives the manager over sd-bus: reload, start/stop.
 public struct SystemdExecutor: UnitExecutor {
-    public let bus: SystemdBus
+    public let manager: any UnitManager
     public let unitDir: String
     public let journalDir: String?
     let envDir: String
     let dataDir: String
 
     public init(config: HostConfig, bus: SystemdBus) {
-        self.bus = bus
+        self.init(config: config, manager: bus)
+    }
+
+    public init(config: HostConfig, manager: any UnitManager) {
+        self.manager = manager
         unitDir = config.unitDir
         journalDir = config.journalDir
         envDir = config.envDir
@@ -36,7 +40,7 @@ public struct SystemdExecutor: UnitExecutor {
     }
 
     public func reload() throws {
-        try bus.reload()
+        try manager.reload()
     }
 
     /// Links the unit into `<target>.wants/` for each `WantedBy=` (as `systemctl enable`), and unlinks stale ones.
@@ -90,10 +94,9 @@ public struct SystemdExecutor: UnitExecutor {
         var results: [String: String?] = [:]
         var pending: [String: String] = [:]
         for job in jobs {
-            if job.verb != .stop { bus.resetFailed(unit: job.unit) }
+            if job.verb != .stop { manager.resetFailed(unit: job.unit) }
             do {
-                let verb: SystemdBus.UnitVerb = job.verb == .start ? .start : job.verb == .restart ? .restart : .stop
-                pending[job.unit] = try bus.queue(verb, unit: job.unit)
+                pending[job.unit] = try manager.queue(job.verb, unit: job.unit)
             } catch {
                 // A unit the manager refused to load (a bad setting) or does not know is stopped already.
                 let stopped = job.verb == .stop && ["inactive", "failed"].contains(activeState(unit: job.unit))
@@ -102,7 +105,7 @@ public struct SystemdExecutor: UnitExecutor {
         }
         let deadline = Date().addingTimeInterval(timeout)
         while !pending.isEmpty {
-            for (unit, path) in pending where !bus.jobPending(path) {
+            for (unit, path) in pending where !manager.jobPending(path) {
                 pending[unit] = nil
                 let verb = jobs.first { $0.unit == unit }!.verb
                 let state = activeState(unit: unit)
@@ -123,12 +126,12 @@ public struct SystemdExecutor: UnitExecutor {
     }
 
     public func activeState(unit: String) -> String {
-        (try? bus.states(units: [unit])[unit]?.activeState) ?? "unknown"
+        (try? manager.states(units: [unit])[unit]?.activeState) ?? "unknown"
     }
 
     /// The last lines of the unit's current run (none when the manager cannot say which run that is).
     public func journal(unit: String, lines: Int) -> [String] {
-        guard let invocation = try? bus.identity(unit: unit).invocation, !invocation.isEmpty else { return [] }
+        guard let invocation = try? manager.identity(unit: unit).invocation, !invocation.isEmpty else { return [] }
         return JournalReader.lastLines(unit: unit, count: lines, directory: journalDir, invocation: invocation)
     }
 }

@@ -7,11 +7,15 @@ import PrimSystem
 /// each template, and which of those serves (the one the prim's route sends its traffic to).
 public struct SystemdObserver {
     public let config: HostConfig
-    public let bus: SystemdBus
+    public let manager: any UnitManager
 
     public init(config: HostConfig, bus: SystemdBus) {
+        self.init(config: config, manager: bus)
+    }
+
+    public init(config: HostConfig, manager: any UnitManager) {
         self.config = config
-        self.bus = bus
+        self.manager = manager
     }
 
     /// The versions of one prim the manager has loaded, and the one that serves.
@@ -64,7 +68,7 @@ public struct SystemdObserver {
     public func observe() throws -> [ObservedResource] {
         let names = FileReader.names(in: config.unitDir, suffix: ".service").filter { $0.hasPrefix("prim-") }
         let legacy = names.filter { !$0.contains("@") }
-        let states = try bus.states(units: legacy)
+        let states = try manager.states(units: legacy)
         let versions = try allVersions()
         let files = versionFiles()
         return try names.compactMap { name in
@@ -120,12 +124,12 @@ public struct SystemdObserver {
 
     /// Every prim's versions, in one round trip to the manager.
     public func allVersions() throws -> [String: Versions] {
-        try group(bus.states(matching: [ResourceNames.instances("*")]))
+        try group(manager.states(matching: [ResourceNames.instances("*")]))
     }
 
     /// One prim's versions.
     public func versions(of prim: String) throws -> Versions {
-        versions(of: prim, among: try group(bus.states(matching: [ResourceNames.instances(prim)])))
+        versions(of: prim, among: try group(manager.states(matching: [ResourceNames.instances(prim)])))
     }
 
     /// One prim's versions among every prim's (`allVersions`): none loaded, its route all there is.

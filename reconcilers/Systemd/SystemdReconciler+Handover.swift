@@ -30,8 +30,8 @@ extension SystemdReconciler {
 
     func startVersions(_ changes: [Change], _ apply: ApplyContext) throws {
         let config = apply.host.config
-        let units = SystemdExecutor(config: config, bus: apply.host.bus)
-        let observer = SystemdObserver(config: config, bus: apply.host.bus)
+        let units = SystemdExecutor(config: config, manager: apply.host.units)
+        let observer = SystemdObserver(config: config, manager: apply.host.units)
         // Templates first, then one daemon-reload: the only one a hand-over may need.
         let writes = changes.filter { $0.writesContent && $0.action != .delete }
         for change in writes {
@@ -45,7 +45,7 @@ extension SystemdReconciler {
                 && [.create, .start, .restart, .update].contains(change.action)
                 && (apply.resource(change)?.running ?? false)
         }
-        let legacy = try apply.host.bus.states(
+        let legacy = try apply.host.units.states(
             units: moving.compactMap(\.prim).map { ResourceNames.legacyUnit($0).name })
         // Every prim's versions in one round trip to the manager, not one per prim.
         let all = moving.isEmpty ? [:] : try observer.allVersions()
@@ -140,9 +140,8 @@ extension SystemdReconciler {
             if keep(start, because: "\(start.handover.unit): \(failure)", units, apply) { restored += 1 }
         }
         // Gated without the settle: it is waited out while the version already serves (`settle`).
-        var checker = HTTPHealthChecker(bus: apply.host.bus)
-        checker.settleSeconds = 0
-        let results = checker.check(gated.compactMap(\.gate))
+        let checker = apply.host.health { HTTPHealthChecker(bus: apply.host.bus) }
+        let results = checker.checkUnsettled(gated.compactMap(\.gate))
         for var start in gated {
             start.handover.seconds = Date().timeIntervalSince(clock)
             guard let gate = start.gate, let result = results.first(where: { $0.prim == gate.prim }) else {
@@ -150,7 +149,7 @@ extension SystemdReconciler {
                 continue
             }
             if result.passed {
-                if let identity = try? apply.host.bus.identity(unit: gate.unit) {
+                if let identity = try? apply.host.units.identity(unit: gate.unit) {
                     start.handover.settling = Settling(invocation: identity.invocation, gatedAt: Date(), result: result)
                 } else {
                     apply.gate(result, journal: [])
@@ -161,7 +160,7 @@ extension SystemdReconciler {
             let lines = units.journal(unit: gate.unit, lines: 10)
             let state = units.activeState(unit: gate.unit)
             if !gate.enforce && state == "active"
-                && HTTPHealthChecker(bus: apply.host.bus).owner(of: gate.port, unit: gate.unit) == nil
+                && checker.owner(of: gate.port, unit: gate.unit) == nil
             {
                 // A testing prim's gate only reports: its new version takes over all the same, if
                 // the port the route moves to is its own.
@@ -228,13 +227,13 @@ extension SystemdReconciler {
         guard let last = settling.compactMap(\.settling?.gatedAt).max() else { return }
         let wait = last.addingTimeInterval(HTTPHealthChecker.settle).timeIntervalSinceNow
         if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
-        let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
+        let units = SystemdExecutor(config: apply.host.config, manager: apply.host.units)
         for handover in settling {
             guard let settle = handover.settling else { continue }
             apply.settled(handover.prim)
             var result = settle.result
             result.seconds += Date().timeIntervalSince(settle.gatedAt)
-            let now = try? apply.host.bus.identity(unit: handover.unit)
+            let now = try? apply.host.units.identity(unit: handover.unit)
             if now?.invocation == settle.invocation && now?.activeState == "active" {
                 if apply.kept.contains(handover.prim) {
                     // Its route could not move (the routes' stage said why): it does not take over.

@@ -40,7 +40,7 @@ public struct SystemdReconciler: Reconciler {
     }
 
     public func observe(_ host: HostEnvironment, desired: DesiredHost) throws -> [ObservedResource] {
-        try SystemdObserver(config: host.config, bus: host.bus).observe()
+        try SystemdObserver(config: host.config, manager: host.units).observe()
     }
 
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {
@@ -172,7 +172,7 @@ public struct SystemdReconciler: Reconciler {
     /// replaced version is drained and stopped, a held prim's versions stop, and every change is
     /// recorded.
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
+        let units = SystemdExecutor(config: apply.host.config, manager: apply.host.units)
         try stopReverted(units, apply)
         // A version whose route could not move does not take over: it stops, and the old one serves
         // on, as an instance of the template it ran as.
@@ -187,7 +187,8 @@ public struct SystemdReconciler: Reconciler {
             guard let prim = change.prim, ResourceNames.isTemplate(change.address.name) else { continue }
             if change.action == .stop {
                 stops +=
-                    (try? SystemdObserver(config: apply.host.config, bus: apply.host.bus).versions(of: prim).running
+                    (try? SystemdObserver(config: apply.host.config, manager: apply.host.units).versions(of: prim)
+                        .running
                         .map(\.unit)) ?? []
             } else if let handover = apply.handovers[prim], handover.routed || !handover.movesRoute {
                 stops += handover.replaces.filter { ResourceNames.version(ofUnit: $0) != nil }
@@ -218,8 +219,8 @@ public struct SystemdReconciler: Reconciler {
     /// first: its prim's route moved to the new version at the stage.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
-        let units = SystemdExecutor(config: apply.host.config, bus: apply.host.bus)
-        let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
+        let units = SystemdExecutor(config: apply.host.config, manager: apply.host.units)
+        let observer = SystemdObserver(config: apply.host.config, manager: apply.host.units)
         drain(ports: changes.compactMap { $0.prim.flatMap { apply.handovers[$0] } }.flatMap(\.replacedPorts))
         var stopping: [String: [String]] = [:]
         for change in changes {
@@ -259,7 +260,7 @@ public struct SystemdReconciler: Reconciler {
     /// Only the prims this apply changes: a blocked or kept prim's files stay as they are.
     func sweep(_ prims: Set<String>, _ units: SystemdExecutor, _ apply: ApplyContext) {
         guard !prims.isEmpty else { return }
-        let observer = SystemdObserver(config: apply.host.config, bus: apply.host.bus)
+        let observer = SystemdObserver(config: apply.host.config, manager: apply.host.units)
         guard let running = try? observer.allVersions() else { return }
         for (prim, files) in observer.versionFiles() where prims.contains(prim) {
             for version in observer.strays(
