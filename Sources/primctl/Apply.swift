@@ -81,7 +81,7 @@ struct ApplyRun {
     }
 
     func run() throws {
-        let output = Output(format: options.format)
+        let output = options.output
         var loaded = try LoadedState.load(options, output: output, given: source)
         if adoptDNS { loaded.config.dnsAdopt = true }
         let config = loaded.config

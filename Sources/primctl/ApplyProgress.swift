@@ -28,7 +28,7 @@ struct ApplyProgress {
 
     func plan(_ plan: Plan) {
         switch output.format {
-        case .human: output.print(HumanPlanRenderer.render(plan))
+        case .human: output.print(HumanPlanRenderer.render(plan, palette: output.palette))
         case .json:
             json([
                 "event": "plan", "add": plan.toAdd, "change": plan.toChange, "destroy": plan.toDestroy,

@@ -17,7 +17,7 @@ struct Diff: ParsableCommand {
     var adoptDNS = false
 
     func run() throws {
-        let output = Output(format: options.format)
+        let output = options.output
         var loaded = try LoadedState.load(options, output: output)
         if adoptDNS { loaded.config.dnsAdopt = true }
         var plan: Plan
@@ -28,7 +28,7 @@ struct Diff: ParsableCommand {
         }
         if let conflict = PrimdFollows.conflict(loaded.config, loaded.source) { plan.notes.append(conflict) }
         switch options.format {
-        case .human: output.print(HumanPlanRenderer.render(plan))
+        case .human: output.print(HumanPlanRenderer.render(plan, palette: output.palette))
         case .json: output.print(JSONPlanRenderer.render(plan))
         }
         if plan.hasChanges { throw ExitCode(2) }

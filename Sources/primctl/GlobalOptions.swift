@@ -1,5 +1,6 @@
 import ArgumentParser
 import PrimModel
+import PrimPlan
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
@@ -21,12 +22,20 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(help: "Output format: human or json.")
     var format: OutputFormat = .human
+
+    @Flag(help: "No colours in human output (also when NO_COLOR is set, or the output is not a terminal).")
+    var noColor = false
 }
 
 extension GlobalOptions {
+    /// The output in the chosen format, coloured when a person reads it on a terminal.
+    var output: Output {
+        Output(format: format, palette: Palette(enabled: format == .human && !noColor && Output.terminalWantsColor))
+    }
+
     /// The output in the chosen format, and the host config (its errors written there).
     func hostConfig() throws -> (Output, HostConfig) {
-        let output = Output(format: format)
+        let output = self.output
         return (output, try HostConfigLoader.load(self, output))
     }
 }

@@ -5,6 +5,15 @@ import PrimPlan
 /// Writes results and errors in the chosen format.
 struct Output {
     let format: OutputFormat
+    /// Colours for human output on a terminal; always plain for JSON.
+    var palette: Palette = .plain
+
+    /// Colour is wanted on this process's standard output: a terminal, and `NO_COLOR` unset or empty
+    /// (no-color.org).
+    static var terminalWantsColor: Bool {
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"] ?? ""
+        return noColor.isEmpty && isatty(STDOUT_FILENO) == 1
+    }
 
     func print(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))

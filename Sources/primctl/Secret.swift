@@ -21,7 +21,7 @@ struct Secret: ParsableCommand {
         var name: String
 
         func run() throws {
-            let output = Output(format: options.format)
+            let output = options.output
             try Secret.checkName(name, output)
             let value = try Secret.readValue(output)
             do {
@@ -136,7 +136,7 @@ struct Secret: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let output = Output(format: options.format)
+            let output = options.output
             let state = try Secret.state(options, output)
             let config = try HostConfigLoader.load(options, output)
             let identity: Age.Identity
@@ -186,7 +186,7 @@ struct Secret: ParsableCommand {
         var prims: String?
 
         func run() throws {
-            let output = Output(format: options.format)
+            let output = options.output
             try Secret.checkName(name, output)
             let state = try Secret.state(options, output)
             let existing = state.secrets.first { $0.name == name }

@@ -110,7 +110,7 @@ extension Secret {
         var name: String
 
         func run() throws {
-            let output = Output(format: options.format)
+            let output = options.output
             try Secret.checkName(name, output)
             let config = try HostConfigLoader.load(options, output)
             let removed: Bool

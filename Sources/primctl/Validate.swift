@@ -8,6 +8,6 @@ struct Validate: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        _ = try LoadedState.load(options, output: Output(format: options.format), needsConfig: false)
+        _ = try LoadedState.load(options, output: options.output, needsConfig: false)
     }
 }

@@ -41,6 +41,32 @@ final class DiffTestbedTests: SharedTestbedCase {
         XCTAssertEqual(changes.compactMap { $0["path"] as? String }.first, "\(testbed.envDir)/search.env")
     }
 
+    /// On a terminal (a pseudo-terminal from `script`) the plan is coloured; `--no-color` or a
+    /// non-empty `NO_COLOR` take the colour off, and output to a pipe never has it.
+    func testAPlanIsColouredOnATerminalOnly() throws {
+        let testbed = try testbed
+        // NO_COLOR empty: as if unset (swift test sets it).
+        func onTerminal(_ extra: String, environment: [String: String] = ["NO_COLOR": ""]) throws -> String {
+            let command = "\(Paths.primctl) diff --state \(Self.quickstart) --config \(testbed.config)\(extra)"
+            return try Command.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment).stdout
+        }
+        let escape = "\u{1B}["
+        let coloured = try onTerminal("")
+        XCTAssertTrue(coloured.contains("\(escape)32m+\(escape)0m create"), coloured)
+        XCTAssertTrue(coloured.contains("Plan:"), coloured)
+        XCTAssertFalse(try onTerminal(" --no-color").contains(escape), "--no-color")
+        XCTAssertFalse(try onTerminal("", environment: ["NO_COLOR": "1"]).contains(escape), "NO_COLOR")
+        XCTAssertFalse(try testbed.primctl(["diff", "--state", Self.quickstart]).stdout.contains(escape), "a pipe")
+    }
+
+    /// The CLI writes its own shell completions; bash loads them.
+    func testBashLoadsTheCompletions() throws {
+        let loaded = try Command.run(
+            "/bin/bash", ["-c", "source <(\(Paths.primctl) --generate-completion-script bash) && complete -p primctl"])
+        XCTAssertEqual(loaded.status, 0, loaded.stderr)
+        XCTAssertTrue(loaded.stdout.contains("-F _primctl") && loaded.stdout.hasSuffix(" primctl\n"), loaded.stdout)
+    }
+
     func testMissingSecretBlocksOnlyThatPrim() throws {
         let testbed = try testbed
         let state = try writeTree(ConvergedState.files(withSecret: "NEVER_SET"))

@@ -65,6 +65,18 @@ final class RendererSnapshotTests: XCTestCase {
         assertSnapshot(text, named: "human-mixed-plan")
     }
 
+    /// On a terminal: Terraform's colours; taken off, the text is the plain plan exactly.
+    func testColouredHumanPlan() throws {
+        let plan = try mixedPlan()
+        let text = HumanPlanRenderer.render(plan, palette: .terminal)
+        XCTAssertTrue(text.contains("\u{1B}[32m+\u{1B}[0m create"), "the create symbol is green")
+        XCTAssertTrue(text.contains("\u{1B}[31m-\u{1B}[0m destroy"), "the destroy symbol is red")
+        XCTAssertTrue(text.contains("\u{1B}[33m~\u{1B}[0m update in-place"), "the update symbol is yellow")
+        let plain = text.replacingOccurrences(of: "\u{1B}\\[[0-9]+m", with: "", options: .regularExpression)
+        XCTAssertEqual(plain, HumanPlanRenderer.render(plan), "colour adds escapes and nothing else")
+        assertSnapshot(text, named: "human-mixed-plan-color")
+    }
+
     func testJSONPlan() throws {
         let plan = try mixedPlan()
         let text = JSONPlanRenderer.render(plan)

@@ -41,18 +41,20 @@ public enum HumanPlanRenderer {
         }
     }
 
-    public static func render(_ plan: Plan) -> String {
+    /// - Parameter palette: colours for a terminal (`Palette.terminal`), or none.
+    public static func render(_ plan: Plan, palette: Palette = .plain) -> String {
         var out: [String] = []
-        let notes = plan.notes.map { "Warning: \($0)\n\n" }.joined()
+        let warning = palette.paint("Warning:", .yellow)
+        let notes = plan.notes.map { "\(warning) \($0)\n\n" }.joined()
         if !plan.hasChanges {
-            let blocked = plan.blocked.map { "Warning: \($0.message)\n\n" }.joined()
+            let blocked = plan.blocked.map { "\(warning) \($0.message)\n\n" }.joined()
             return notes + blocked
                 + (plan.blocked.isEmpty
                     ? "No changes. Live state matches the desired state.\n"
                     : "No changes. Live state matches the desired state, but for the blocked prims above.\n")
         }
         for note in plan.notes {
-            out.append("Warning: \(note)")
+            out.append("\(warning) \(note)")
             out.append("")
         }
         let pending = plan.pending
@@ -60,30 +62,32 @@ public enum HumanPlanRenderer {
             let used = Action.allCases.filter { action in pending.contains { $0.action == action } }
             out.append("prim used the selected host \"\(plan.host)\" to generate the following execution plan.")
             out.append("Resource actions are indicated with the following symbols:")
-            for action in used { out.append("  \(symbol(action)) \(legend(action))") }
+            for action in used { out.append("  \(palette.symbol(action)) \(legend(action))") }
             out.append("")
             out.append("prim will perform the following actions:")
             out.append("")
-            for change in pending { out += block(change) }
+            for change in pending { out += block(change, palette: palette) }
         }
         for blocked in plan.blocked {
-            out.append("Warning: \(blocked.message)")
+            out.append("\(warning) \(blocked.message)")
             out.append("")
         }
-        out.append("Plan: \(plan.toAdd) to add, \(plan.toChange) to change, \(plan.toDestroy) to destroy.")
+        out.append(
+            palette.paint("Plan:", .bold)
+                + " \(plan.toAdd) to add, \(plan.toChange) to change, \(plan.toDestroy) to destroy.")
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func block(_ change: Change) -> [String] {
-        var lines = ["  # \(change.address.name) will be \(verb(change.action))"]
+    static func block(_ change: Change, palette: Palette) -> [String] {
+        var lines = [palette.paint("  # \(change.address.name)", .bold) + " will be \(verb(change.action))"]
         if let reason = change.reason { lines.append("  # (\(reason.message))") }
-        let head = "  \(symbol(change.action)) \(change.address.kind.rawValue) \"\(change.address.name)\""
+        let head = "  \(palette.symbol(change.action)) \(change.address.kind.rawValue) \"\(change.address.name)\""
         let body = self.body(change)
         if body.isEmpty {
             lines.append(head)
         } else {
             lines.append(head + " {")
-            lines += body.map { "      " + $0 }
+            lines += body.map { "      " + palette.diffLine($0) }
             lines.append("    }")
         }
         lines.append("")
