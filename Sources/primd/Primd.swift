@@ -18,7 +18,8 @@ import Foundation
 struct Primd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "primd",
-        abstract: "The prim controller: watches a git branch and converges this host to each new commit.")
+        abstract: "The prim controller: watches a git branch and converges this host to each new commit.",
+        version: PrimVersion.number)
 
     @Option(
         help:

@@ -16,7 +16,8 @@ struct Prsh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prsh",
         abstract:
-            "pr.sh: agents send a file manifest; pr.sh opens a checked pull request and merges it when policy allows.")
+            "pr.sh: agents send a file manifest; pr.sh opens a checked pull request and merges it when policy allows.",
+        version: PrimVersion.number)
 
     @Option(help: "local (default) or github.") var forge = "local"
     @Option(help: "The bare repository pr.sh owns (the local forge); primd watches the same one.") var repo: String?

@@ -59,14 +59,6 @@ final class DiffTestbedTests: SharedTestbedCase {
         XCTAssertFalse(try testbed.primctl(["diff", "--state", Self.quickstart]).stdout.contains(escape), "a pipe")
     }
 
-    /// The CLI writes its own shell completions; bash loads them.
-    func testBashLoadsTheCompletions() throws {
-        let loaded = try Command.run(
-            "/bin/bash", ["-c", "source <(\(Paths.primctl) --generate-completion-script bash) && complete -p primctl"])
-        XCTAssertEqual(loaded.status, 0, loaded.stderr)
-        XCTAssertTrue(loaded.stdout.contains("-F _primctl") && loaded.stdout.hasSuffix(" primctl\n"), loaded.stdout)
-    }
-
     func testMissingSecretBlocksOnlyThatPrim() throws {
         let testbed = try testbed
         let state = try writeTree(ConvergedState.files(withSecret: "NEVER_SET"))
