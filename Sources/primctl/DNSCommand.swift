@@ -12,7 +12,7 @@ struct DNSCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the rrsets held after an ambiguous domain.sh answer (their prims wait).")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: HostOptions
 
         func run() throws {
             let (output, config) = try options.hostConfig()
@@ -37,7 +37,7 @@ struct DNSCommand: ParsableCommand {
                 "Check first (dig @the-zone's-server NAME TYPE) that the record is not served: if it is, domain.sh's provider holds it unlisted and creating it again would duplicate it."
         )
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: HostOptions
         @Argument(help: "rrsets like search.prim.sh/A") var names: [String]
 
         func run() throws {

@@ -6,17 +6,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
 }
 
-/// Options every command takes.
-struct GlobalOptions: ParsableArguments {
-    @Option(help: "State directory; with --repo, the state folder inside the repository.")
-    var state: String?
-
-    @Option(help: "Read state from a git repository (path or URL) instead of a directory.")
-    var repo: String?
-
-    @Option(help: "Revision to read with --repo.")
-    var rev: String = "HEAD"
-
+/// The options of a command that acts on this host alone: its config and the output.
+struct HostOptions: ParsableArguments {
     @Option(help: "Host config file (default: $PRIM_CONFIG, then /etc/prim/primd.yaml).")
     var config: String?
 
@@ -27,7 +18,26 @@ struct GlobalOptions: ParsableArguments {
     var noColor = false
 }
 
-extension GlobalOptions {
+/// The options of a command that reads a state (a directory, or a repository at a revision) besides the host's.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "State directory; with --repo, the state folder inside the repository.")
+    var state: String?
+
+    @Option(help: "Read state from a git repository (path or URL) instead of a directory.")
+    var repo: String?
+
+    @Option(help: "Revision to read with --repo.")
+    var rev: String = "HEAD"
+
+    @OptionGroup var host: HostOptions
+
+    var config: String? { host.config }
+    var format: OutputFormat { host.format }
+    var output: Output { host.output }
+    func hostConfig() throws -> (Output, HostConfig) { try host.hostConfig() }
+}
+
+extension HostOptions {
     /// The output in the chosen format, coloured when a person reads it on a terminal.
     var output: Output {
         Output(format: format, palette: Palette(enabled: format == .human && !noColor && Output.terminalWantsColor))
@@ -36,6 +46,6 @@ extension GlobalOptions {
     /// The output in the chosen format, and the host config (its errors written there).
     func hostConfig() throws -> (Output, HostConfig) {
         let output = self.output
-        return (output, try HostConfigLoader.load(self, output))
+        return (output, try HostConfigLoader.load(config, output))
     }
 }

@@ -15,7 +15,7 @@ struct HostCommand: ParsableCommand {
             discussion:
                 "The identity itself is never printed. Put the recipient in hosts/<name>.yaml secret_recipients.")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: HostOptions
 
         func run() throws {
             let (output, config) = try options.hostConfig()

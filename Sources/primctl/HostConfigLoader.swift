@@ -22,7 +22,12 @@ enum HostConfigLoader {
 
     /// The host config the command's options name, or the command's failure (code `config`).
     static func load(_ options: GlobalOptions, _ output: Output) throws -> HostConfig {
-        do { return try load(options.config) } catch { throw output.fail("config", "\(error)") }
+        try load(options.config, output)
+    }
+
+    /// The host config at `path` (or the default), or the command's failure (code `config`).
+    static func load(_ path: String?, _ output: Output) throws -> HostConfig {
+        do { return try load(path) } catch { throw output.fail("config", "\(error)") }
     }
 
     /// Where mirrors of remote repositories are kept: the data dir when writable, else the user's cache.

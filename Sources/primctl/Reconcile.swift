@@ -6,7 +6,7 @@ struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask primd to fetch and reconcile now; --force re-attempts a commit that already failed.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: HostOptions
 
     @Flag(help: "Re-attempt the branch head even if it was attempted already.")
     var force = false

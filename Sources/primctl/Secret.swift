@@ -15,7 +15,7 @@ struct Secret: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store a secret's value, read from standard input (never from arguments).")
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: HostOptions
 
         @Argument(help: "The secret's name, as the env key prims read (e.g. TAVILY_API_KEY).")
         var name: String

@@ -104,7 +104,7 @@ extension Secret {
                 "A prim still given it is blocked from the next apply on: it is left as it runs, and the plan says what it waits for."
         )
 
-        @OptionGroup var options: GlobalOptions
+        @OptionGroup var options: HostOptions
 
         @Argument(help: "The secret's name.")
         var name: String
@@ -112,7 +112,7 @@ extension Secret {
         func run() throws {
             let output = options.output
             try Secret.checkName(name, output)
-            let config = try HostConfigLoader.load(options, output)
+            let config = try HostConfigLoader.load(options.config, output)
             let removed: Bool
             do {
                 removed = try SecretStore(config: config).remove(name)

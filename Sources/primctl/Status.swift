@@ -13,7 +13,7 @@ struct Status: ParsableCommand {
         abstract:
             "Show every deployed prim (the version serving, what is desired of it, its health) and what primd reports.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: HostOptions
 
     func run() throws {
         let (output, config) = try options.hostConfig()
@@ -130,7 +130,7 @@ extension Status {
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the applies recorded on this host (generations).")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: HostOptions
 
     func run() throws {
         let (output, config) = try options.hostConfig()

@@ -14,7 +14,7 @@ struct SuspendCommand: ParsableCommand {
             the operator's own applies, rollbacks and `systemctl stop`s stay as they are.
             """)
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: HostOptions
 
     @Option(help: "Why, shown in primd's status.")
     var reason: String?
@@ -44,7 +44,7 @@ struct ResumeCommand: ParsableCommand {
         commandName: "resume",
         abstract: "Hand the host back to primd: it applies its branch and repairs drift again from its next check.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: HostOptions
 
     func run() throws {
         let (output, config) = try options.hostConfig()

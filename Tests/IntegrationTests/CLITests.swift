@@ -20,4 +20,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(loaded.status, 0, loaded.stderr)
         XCTAssertTrue(loaded.stdout.contains("-F _primctl") && loaded.stdout.hasSuffix(" primctl\n"), loaded.stdout)
     }
+
+    /// A command that acts on the host alone offers no state options it would ignore; one that
+    /// reads a state does.
+    func testEachCommandOffersOnlyTheOptionsItUses() throws {
+        let hostOnly = [
+            ["reconcile"], ["status"], ["history"], ["suspend"], ["resume"], ["secret", "set"], ["secret", "rm"],
+            ["dns", "held"], ["dns", "release"], ["host", "init"],
+        ]
+        for command in hostOnly {
+            let help = try Command.run(Paths.primctl, command + ["--help"]).stdout
+            XCTAssertTrue(help.contains("--config"), "\(command): \(help)")
+            for option in ["--state", "--repo", "--rev"] {
+                XCTAssertFalse(help.contains(option), "\(command) offers \(option), which it ignores")
+            }
+        }
+        for command in [["validate"], ["diff"], ["apply"], ["secret", "list"]] {
+            let help = try Command.run(Paths.primctl, command + ["--help"]).stdout
+            XCTAssertTrue(help.contains("--state") && help.contains("--repo"), "\(command): \(help)")
+        }
+    }
 }
