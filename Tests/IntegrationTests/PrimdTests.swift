@@ -45,6 +45,10 @@ final class PrimdTests: PrimdTestCase {
             "commit-to-live via webhook: \(String(format: "%.2f", Date().timeIntervalSince(started))) s (includes the service's own start)"
         )
 
+        // Caddy routes to gamma before the apply has settled and counted it: wait for the count.
+        primd.waitFor("the apply to be counted") {
+            (primd.get("/metrics")?.text ?? "").contains("prim_applies_total{outcome=\"converged\"} 2")
+        }
         let metrics = primd.get("/metrics")?.text ?? ""
         XCTAssertTrue(metrics.contains("prim_applies_total{outcome=\"converged\"} 2"), metrics)
         XCTAssertTrue(metrics.contains("prim_up{prim=\"gamma\"} 1"), metrics)
