@@ -58,7 +58,7 @@ extension PRService {
             } catch GitRepository.RefRefusal.moved {
                 continue
             }
-            states.merged(base: main, manifest: try? manifest(of: pr).contentHash, as: target)
+            states.merged(base: main, manifest: { try? manifest(of: pr).contentHash }, as: target)
             pr.state = .merged
             pr.mergedCommit = target
             pr.mergeProblem = nil

@@ -5,14 +5,6 @@ import PrimModel
 /// prim's owner. A host's `shared:` folders are the exception: code every prim of that host runs,
 /// guarded by the `shared-code` rule. Pure.
 public enum PackageFolders {
-    static let folder = StateLayout.packages
-
-    /// The prim whose folder a state-relative path lies in (`packages/<id>/…`, or the name
-    /// `packages/<id>` itself), or nil.
-    public static func prim(of path: String) -> String? {
-        StateLayout.packageOwner(path)
-    }
-
     /// Refuses (free, before payment) a file in a package folder with no prim: code planted there
     /// would run in whatever prim later takes that name.
     /// - Parameters:
@@ -22,7 +14,7 @@ public enum PackageFolders {
     ) throws(ServiceError) {
         for (index, file) in manifest.files.enumerated() {
             guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath),
-                let id = prim(of: relative)
+                let id = StateLayout.packageOwner(relative)
             else { continue }
             if relative.split(separator: "/").count == 2 {
                 throw ServiceError(
@@ -67,7 +59,7 @@ public enum PackageFolders {
             let shown =
                 files.prefix(10).joined(separator: ", ") + (files.count > 10 ? " and \(files.count - 10) more" : "")
             return
-                "it creates prim '\(id)' over \(folder)/\(id)/, which already holds files this change does not write and the prim would run: \(shown); an operator approves (or remove them first) (rule \(RiskRules.Rule.packageLeftovers.rawValue))"
+                "it creates prim '\(id)' over \(StateLayout.package(id))/, which already holds files this change does not write and the prim would run: \(shown); an operator approves (or remove them first) (rule \(RiskRules.Rule.packageLeftovers.rawValue))"
         }
     }
 }

@@ -16,9 +16,10 @@ struct StateCache {
         while order.count > Self.capacity { states[order.removeFirst()] = nil }
     }
 
-    /// Keeps the last checks' head state as `target`'s when it is the merge of that main and manifest.
-    mutating func merged(base main: String, manifest hash: String?, as target: String) {
-        guard let last = lastHead, last.base == main, last.hash == hash else { return }
+    /// Keeps the last checks' head state as `target`'s when it is the merge of that main and manifest
+    /// (the manifest's hash is read only when the main commit matches).
+    mutating func merged(base main: String, manifest hash: () -> String?, as target: String) {
+        guard let last = lastHead, last.base == main, last.hash == hash() else { return }
         remember(last.state, for: target)
     }
 }

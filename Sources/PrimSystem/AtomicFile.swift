@@ -77,7 +77,10 @@ extension AtomicFile {
 
     /// A staging directory beside `path` for this process (`<path>.staging-<pid>`, which
     /// `removeStaleTemporaries` sweeps when a kill leaves it).
-    public static func staging(for path: String) -> String { "\(path).staging-\(getpid())" }
+    public static func staging(for path: String) -> String { "\(path)\(stagingMarker)\(getpid())" }
+
+    /// What names a staging directory (`removeStaleTemporaries` sweeps what a kill leaves).
+    static let stagingMarker = ".staging-"
 
     /// Puts the directory `staging` at `path`, in place of what was there.
     public static func replaceDirectory(_ path: String, with staging: String) throws {
@@ -105,7 +108,7 @@ extension AtomicFile {
     public static func removeStaleTemporaries(in directories: [String]) {
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-                let stale = (name.hasPrefix(".") && isMarked(name, ".tmp-")) || isMarked(name, ".staging-")
+                let stale = (name.hasPrefix(".") && isMarked(name, ".tmp-")) || isMarked(name, stagingMarker)
                 if stale { try? FileManager.default.removeItem(atPath: "\(directory)/\(name)") }
             }
         }

@@ -20,11 +20,6 @@ enum HostConfigLoader {
         return config
     }
 
-    /// The host config the command's options name, or the command's failure (code `config`).
-    static func load(_ options: GlobalOptions, _ output: Output) throws -> HostConfig {
-        try load(options.config, output)
-    }
-
     /// The host config at `path` (or the default), or the command's failure (code `config`).
     static func load(_ path: String?, _ output: Output) throws -> HostConfig {
         do { return try load(path) } catch { throw output.fail("config", "\(error)") }

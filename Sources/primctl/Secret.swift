@@ -138,7 +138,7 @@ struct Secret: ParsableCommand {
         func run() throws {
             let output = options.output
             let state = try Secret.state(options, output)
-            let config = try HostConfigLoader.load(options, output)
+            let config = try HostConfigLoader.load(options.config, output)
             let identity: Age.Identity
             do { identity = try HostIdentity.load(config) } catch { throw output.fail("identity", "\(error)") }
             var written: [String] = []
