@@ -448,11 +448,13 @@ final class Prober: @unchecked Sendable {
     /// Connections Caddy closed without an answer.
     var resets: Int { lock.withLock { reset } }
 
-    /// libcurl's words for a connection closed before any answer.
+    /// libcurl's words (`curl_easy_strerror`) for a connection closed before any answer: nothing
+    /// came back (CURLE_GOT_NOTHING), the read failed (CURLE_RECV_ERROR) or the request could not be
+    /// written to a socket Caddy had closed (CURLE_SEND_ERROR).
     static func resetByCaddy(_ failure: String) -> Bool {
         [
             "Empty reply from server", "Failure when receiving data from the peer", "Connection reset by peer",
-            "Send failure",
+            "Failed sending data to the peer",
         ]
         .contains { failure.contains($0) }
     }
