@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
@@ -98,6 +99,14 @@ let package = Package(
                 "PrimSigning", "DNSReconciler", "SystemdReconciler",
             ]),
 
+        // The host's status as people read it: the rows of `primctl status` and the HTML status
+        // pages (primd's, and the templates of pr.sh's), from Mustache templates that escape.
+        .target(
+            name: "PrimViews",
+            dependencies: [
+                "PrimEngine", "PrimStatus", .product(name: "Mustache", package: "swift-mustache"),
+            ]),
+
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).
         // It is handed the resource kinds (prsh passes PrimHost's), so it links no reconciler.
         .target(
@@ -120,14 +129,14 @@ let package = Package(
             name: "primctl",
             dependencies: [
                 "PrimStatus", "SecretsReconciler", "PrimModel", "PrimPlan", "PrimSystem", "PrimEngine", "PrimAge",
-                "PrimHost", "PrimController", "DNSReconciler", "SystemdReconciler",
+                "PrimHost", "PrimController", "PrimViews", "DNSReconciler", "SystemdReconciler",
                 argumentParser,
             ]),
 
         .executableTarget(
             name: "primd",
             dependencies: [
-                "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimListener",
+                "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimEngine", "PrimListener", "PrimViews",
                 argumentParser, hummingbird, serviceLifecycle,
             ]),
 
@@ -135,7 +144,7 @@ let package = Package(
             name: "prsh",
             dependencies: [
                 "PRService", "PrimHost", "PrimModel", "PrimSigning", "PrimSystem", "PrimX402", "PrimListener",
-                argumentParser,
+                "PrimViews", argumentParser,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 hummingbird,
                 serviceLifecycle,
@@ -156,7 +165,9 @@ let package = Package(
         .testTarget(name: "SystemdReconcilerTests", dependencies: ["SystemdReconciler", "PrimPlan", "PrimModel"]),
         .testTarget(
             name: "PrimEngineTests",
-            dependencies: ["PrimModel", "PrimEngine", "PrimGates", "PrimPlan", "PrimHost", "PrimStatus", "PrimX402"]),
+            dependencies: [
+                "PrimModel", "PrimEngine", "PrimGates", "PrimPlan", "PrimHost", "PrimStatus", "PrimViews", "PrimX402",
+            ]),
         // Fakes that record their calls, and an apply of chosen kinds on them (no host needed).
         .target(
             name: "PrimTestSupport", dependencies: ["PrimEngine", "PrimModel", "PrimPlan", "PrimSystem"],

@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Installs prim on a fresh Debian 12 / Ubuntu VPS under the host's own systemd:
-# builds primctl, primd and prsh, installs Caddy, the config skeleton and primd.service, and starts primd.
+# Installs prim on a Debian 12 VPS from its Debian package and points primd at the state repository.
 #
 #   sudo deploy/install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME]
 #   sudo PRSH=1 PAY_TO=0x… FACILITATOR=https://… [NETWORK=eip155:8453] deploy/install.sh REPO_URL ...
 #                                   # also run pr.sh as the local forge, paid with x402
 #   sudo PRSH=1 PAYMENTS=off deploy/install.sh REPO_URL ...   # single-user machine: X-Wallet, unauthenticated
+#   sudo deploy/install.sh --uninstall [--purge]
 #
-# With PRSH=1, REPO_URL is cloned once into /var/lib/prsh/state.git, which pr.sh owns and
-# primd watches (pr.sh tells primd of each merge through primd's webhook); humans push there too.
+# PRIM_DEB=FILE installs that package (scripts/package builds one); without it the package is built
+# here first, which needs the Swift 6 toolchain on PATH (or at /opt/swift). EMAIL=you@example.com
+# is given to Let's Encrypt for expiry mail (none by default).
 #
-# Needs the Swift 6 toolchain on PATH (or at /opt/swift). Re-running it upgrades the binaries
-# and keeps /etc/prim/primd.yaml as it is. PRIM_BINARIES=DIR installs primctl, primd and prsh
-# already built in DIR instead of building them (scripts/try-install reuses CI's build so).
+# The package starts primd (enabled, waiting for a repository) and points Caddy at the Caddyfile
+# primd keeps, /etc/prim/Caddyfile, which imports the operator's /etc/caddy/Caddyfile after prim's
+# sites: that file is not changed. This script then fills in the controller: block of
+# /etc/prim/primd.yaml once (a re-run keeps it). With PRSH=1, REPO_URL is cloned once into
+# /var/lib/prsh/state.git, which pr.sh owns and primd watches (pr.sh tells primd of each merge
+# through primd's webhook); humans push there too.
+#
+# --uninstall is `apt-get remove prim`: primd and pr.sh stop, Caddy goes back to its own Caddyfile,
+# config and data stay. --uninstall --purge is `apt-get purge prim`: everything prim made goes
+# (config, identity, the prims it deployed, its data) but the state repository /var/lib/prsh/state.git.
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
-repo=${1:?usage: install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME]}
+export DEBIAN_FRONTEND=noninteractive
+if [ "${1:-}" = --uninstall ]; then
+  if [ "${2:-}" = --purge ]; then apt-get purge -y -qq prim; else apt-get remove -y -qq prim; fi
+  exit 0
+fi
+repo=${1:?usage: install.sh REPO_URL [BRANCH] [STATE_PATH] [HOST_NAME], or install.sh --uninstall [--purge]}
 branch=${2:-main}
 state_path=${3:-state}
 host_name=${4:-$(hostname -s)}
@@ -28,34 +41,46 @@ if [ "${PRSH:-0}" = 1 ] && [ ! -f /etc/prim/prsh.env ] && [ "${PAYMENTS:-on}" !=
 fi
 export PATH="/opt/swift/usr/bin:$PATH"
 
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev libsecp256k1-dev pkg-config caddy git openssl >/dev/null
-id prim >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prim
-id prsh >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin prsh
-
-binaries=${PRIM_BINARIES:-}
-if [ -z "$binaries" ]; then
-  echo "building primctl, primd and prsh..."
-  # The Swift standard library is linked in: the installed binaries do not need the toolchain's
-  # libraries at run time (upgrading or removing the toolchain cannot break the services).
-  for product in primctl primd prsh; do
-    swift build -c release --static-swift-stdlib --package-path "$root" --product "$product" >/dev/null
-  done
-  binaries="$root/.build/release"
+deb=${PRIM_DEB:-}
+if [ -z "$deb" ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev \
+    libsecp256k1-dev pkg-config dpkg-dev man-db >/dev/null
+  echo "building the package (release build: minutes)..."
+  deb=$("$root/scripts/package")
 fi
-install -m 0755 "$binaries/primctl" "$binaries/primd" "$binaries/prsh" /usr/local/bin/
 
-install -d -m 0755 /etc/prim /etc/caddy/prim.d
-# 0711: the prim user must reach its release directories under it; secrets/ inside is 0700.
-install -d -m 0711 /var/lib/prim
-install -m 0644 "$root/deploy/Caddyfile.header" /etc/prim/Caddyfile.header
+# An install by an earlier install.sh (binaries in /usr/local/bin, units in /etc/systemd/system,
+# /etc/caddy/Caddyfile overwritten): its units would shadow the package's, so they go, and the
+# operator's Caddyfile comes back.
+for unit in primd.service prsh.service caddy.service.d/prim-admin-socket.conf; do
+  if [ -f "/etc/systemd/system/$unit" ] && grep -q 'prim' "/etc/systemd/system/$unit"; then
+    rm -f "/etc/systemd/system/$unit"
+    echo "removed /etc/systemd/system/$unit (an earlier install's; the package's is in /lib/systemd/system)"
+  fi
+done
+rm -f /usr/local/bin/primctl /usr/local/bin/primd /usr/local/bin/prsh
+if [ -f /etc/caddy/Caddyfile.prim-installed ]; then
+  if [ -f /etc/caddy/Caddyfile.before-prim ]; then
+    mv /etc/caddy/Caddyfile.before-prim /etc/caddy/Caddyfile
+    echo "restored /etc/caddy/Caddyfile from before the earlier install (prim now imports it)"
+  fi
+  rm -f /etc/caddy/Caddyfile.prim-installed
+fi
+
+# The package's conffiles: ours, kept on upgrade (--force-confold) when the operator changed them.
+apt-get install -y -qq -o Dpkg::Options::=--force-confold "$(realpath "$deb")"
+
+if [ -n "${EMAIL:-}" ]; then
+  sed -i "s|^\t#email .*|\temail $EMAIL|" /etc/prim/Caddyfile.header
+  echo "Let's Encrypt's account address: $EMAIL (in /etc/prim/Caddyfile.header)"
+fi
+
 if [ "${PRSH:-0}" = 1 ]; then
-  install -d -m 0750 -o prsh -g prsh /var/lib/prsh
   # Cloned as root (git refuses to serve a local REPO_URL owned by root to another user), then given to prsh.
   [ -d /var/lib/prsh/state.git ] || { git clone -q --bare "$repo" /var/lib/prsh/state.git && chown -R prsh:prsh /var/lib/prsh/state.git; }
   for secret in hook-secret prsh-operator-token; do
-    [ -f "/etc/prim/$secret" ] || ( umask 027; openssl rand -hex 32 > "/etc/prim/$secret"; chgrp prsh "/etc/prim/$secret" )
+    [ -f "/etc/prim/$secret" ] || ( umask 027; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "/etc/prim/$secret"; chgrp prsh "/etc/prim/$secret" )
   done
   if [ ! -f /etc/prim/prsh.env ]; then
     if [ "${PAYMENTS:-on}" = off ]; then
@@ -67,8 +92,8 @@ if [ "${PRSH:-0}" = 1 ]; then
   fi
   repo=file:///var/lib/prsh/state.git
 fi
-if [ ! -f /etc/prim/primd.yaml ]; then
-  sed -e "s/^host: vps$/host: $host_name/" "$root/deploy/primd.yaml" > /etc/prim/primd.yaml
+if ! grep -q '^controller:' /etc/prim/primd.yaml; then
+  sed -i "s/^host: vps$/host: $host_name/" /etc/prim/primd.yaml
   cat >> /etc/prim/primd.yaml <<YAML
 controller:
   repo: $repo
@@ -78,33 +103,16 @@ controller:
   listen: 127.0.0.2:8470
 YAML
   [ "${PRSH:-0}" != 1 ] || echo "  webhook_secret_file: /etc/prim/hook-secret" >> /etc/prim/primd.yaml
+  echo "primd watches $repo ($branch, $state_path/) as host $host_name: /etc/prim/primd.yaml"
 fi
-# Caddy starts from the Caddyfile primd keeps (header + prim's fragments).
-[ -f /etc/caddy/Caddyfile.prim-installed ] || { cp /etc/caddy/Caddyfile /etc/caddy/Caddyfile.before-prim 2>/dev/null || true; touch /etc/caddy/Caddyfile.prim-installed; }
-{ cat /etc/prim/Caddyfile.header; echo; echo "import /etc/caddy/prim.d/*.caddy"; } > /etc/caddy/Caddyfile
-# Caddy's admin API is a socket in /run/caddy, a directory only caddy and root may enter:
-# no prim (each runs as its own dynamic user) can reach it.
-install -d -m 0755 /etc/systemd/system/caddy.service.d
-cat > /etc/systemd/system/caddy.service.d/prim-admin-socket.conf <<'UNIT'
-[Service]
-RuntimeDirectory=caddy
-RuntimeDirectoryMode=0700
-UNIT
-# The host's age identity (once; 0600): it decrypts the state's encrypted secrets.
-/usr/local/bin/primctl host init --config /etc/prim/primd.yaml
-install -m 0644 "$root/deploy/primd.service" /etc/systemd/system/primd.service
-systemctl daemon-reload
-systemctl enable caddy
-systemctl restart caddy
-systemctl enable primd
 systemctl restart primd
 if [ "${PRSH:-0}" = 1 ]; then
-  install -m 0644 "$root/deploy/prsh.service" /etc/systemd/system/prsh.service
-  systemctl daemon-reload
-  systemctl enable prsh
   systemctl restart prsh
   echo "pr.sh listens on 127.0.0.2:7300 (put it behind Caddy to publish it); operator token: /etc/prim/prsh-operator-token"
 fi
-echo "primd is running; see: primctl status, journalctl -u primd"
+echo "primd is running; see: primctl status, journalctl -u primd, http://127.0.0.2:8470/ (its status page)"
+echo "Caddy starts from /etc/prim/Caddyfile: prim's sites, then your /etc/caddy/Caddyfile (imported, unchanged)."
 echo "Prims whose env needs a secret wait for it: primctl secret set NAME (value on stdin), or commit it"
 echo "encrypted to this host's recipient (primctl host init prints it; primctl secret encrypt NAME), then primctl reconcile --force."
+echo "DNS: to have primd keep each prim's records, set dns: in /etc/prim/primd.yaml (docs/dns.md)."
+echo "Uninstall: deploy/install.sh --uninstall (config and data stay) or --uninstall --purge."

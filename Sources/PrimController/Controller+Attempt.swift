@@ -176,7 +176,7 @@ extension Controller {
         record(generation.gates)
         recheck(hostPlan.gates, besides: generation.gates, session: session, renderings: hostPlan.desired.renderings)
         status.prims.removeAll { health in !hostPlan.gates.values.contains { $0.prim == health.prim } }
-        recordSources(hostPlan.desired.renderings)
+        recordSources(hostPlan.desired.renderings, host: hostPlan.host)
         let failedLive = generation.gates.filter { !$0.passed && $0.enforced }.map(\.prim)
         if generation.outcome == .converged {
             status.lastAppliedRevision = head

@@ -1,6 +1,7 @@
 import PrimEngine
 import PrimGates
 import PrimHost
+import PrimModel
 import PrimPlan
 import PrimStatus
 import SystemdReconciler
@@ -14,10 +15,15 @@ import Foundation
 
 /// Gates and conformance of running prims: asked, recorded in the status and the metrics.
 extension Controller {
-    /// Notes where each running prim's env values come from, as the plan rendered them.
-    func recordSources(_ renderings: [String: PrimRendering]) {
+    /// Notes where each running prim's env values come from, as the plan rendered them, and how
+    /// the live state declares it (name, description, public name).
+    func recordSources(_ renderings: [String: PrimRendering], host: Host) {
         for index in status.prims.indices {
-            status.prims[index].envSources = renderings[status.prims[index].prim].map(\.sources)
+            let rendering = renderings[status.prims[index].prim]
+            status.prims[index].envSources = rendering.map(\.sources)
+            status.prims[index].name = rendering?.prim.name
+            status.prims[index].description = rendering?.prim.description
+            status.prims[index].endpoint = rendering.map { host.endpoint(for: $0.prim) }
         }
     }
 

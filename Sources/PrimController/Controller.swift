@@ -101,6 +101,15 @@ public final class Controller: @unchecked Sendable {
         }
     }
 
+    /// The host config names no repository: primd reports so and reconciles nothing.
+    public func notConfigured(_ message: String) {
+        queue.sync {
+            status.set(.ready, false, reason: .notConfigured, message: message)
+            status.stall(.notConfigured, message)
+            publish()
+        }
+    }
+
     /// Reconciles the branch head if it was not attempted yet (or `force`, or a retry is due).
     /// `allowRewrite` applies, once, a head that does not descend from the revision the host runs.
     public func reconcile(force: Bool = false, allowRewrite: Bool = false) async {

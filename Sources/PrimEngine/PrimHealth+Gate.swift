@@ -20,6 +20,7 @@ extension ControllerStatus.PrimHealth {
         health.checkedAt = time
         health.journal = gate.passed ? nil : gate.journal
         health.envSources = previous?.envSources
+        (health.name, health.description, health.endpoint) = (previous?.name, previous?.description, previous?.endpoint)
         health.lastFailure =
             gate.passed
             ? previous?.lastFailure

@@ -15,8 +15,12 @@ public struct HostConfig: Sendable, Equatable {
     public var caddyHTTP: String?
     /// The Caddyfile header (global options, snippets) every composed config starts with.
     public var caddyHeader = "/etc/prim/Caddyfile.header"
-    /// The Caddyfile prim writes for Caddy's own restarts (header + import of the fragments).
+    /// The Caddyfile prim writes for Caddy's own restarts (`caddyMainText`); the package's drop-in
+    /// for caddy.service starts Caddy from it.
     public var caddyMain: String?
+    /// The operator's own Caddyfiles (`caddy.import`), imported after prim's sites in every config
+    /// prim loads, so the operator's other sites keep serving. Caddy reads them; prim never writes them.
+    public var caddyImports: [String] = []
     /// `https` (the default) serves prims on their bare host names, with certificates;
     /// `http` serves them as `http://<endpoint>` (a test machine with no certificates).
     public var caddyScheme = CaddyScheme.https
@@ -99,7 +103,7 @@ public struct HostConfig: Sendable, Equatable {
         if let caddy = reader.mapping(fields["caddy"]) {
             let f = FieldSet(caddy, file: file)
             reader.rejectUnknownKeys(
-                f, allowed: ["admin", "fragment_dir", "http", "header", "main", "scheme"], context: "caddy",
+                f, allowed: ["admin", "fragment_dir", "http", "header", "import", "main", "scheme"], context: "caddy",
                 code: "unknown-key")
             if let scheme = f["scheme"], let value = reader.string(scheme) {
                 if let value = CaddyScheme(rawValue: value) {
@@ -114,6 +118,18 @@ public struct HostConfig: Sendable, Equatable {
             config.caddyAdmin = reader.string(f["admin"]) ?? config.caddyAdmin
             config.caddyFragmentDir = reader.string(f["fragment_dir"]) ?? config.caddyFragmentDir
             config.caddyHTTP = reader.string(f["http"])
+            if let field = f["import"] {
+                for (path, mark) in reader.strings(field) {
+                    if path.hasPrefix("/") && !path.contains(where: \.isWhitespace) {
+                        config.caddyImports.append(path)
+                    } else {
+                        log.error(
+                            file, mark, "invalid-import",
+                            "caddy.import entry '\(path)' must be an absolute path of a Caddyfile, like /etc/caddy/Caddyfile"
+                        )
+                    }
+                }
+            }
         }
         if let dns = reader.mapping(fields["dns"]) {
             let f = FieldSet(dns, file: file)

@@ -40,6 +40,11 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         public var lastFailure: Failure?
         /// Where each env value the prim runs with comes from (`host`, `store`, `encrypted`), never the value.
         public var envSources: [String: ValueSource]?
+        /// As the live state declares the prim: its name, description, and the host name its route
+        /// and DNS record carry (shown on the status page).
+        public var name: String?
+        public var description: String?
+        public var endpoint: String?
 
         public struct Failure: Codable, Sendable, Equatable {
             public var message: String
@@ -190,6 +195,8 @@ extension ConditionReason where Set == ConditionReasons {
     public static var historyRewritten: Self { Self(rawValue: "HistoryRewritten") }
     public static var invalidCommitSignature: Self { Self(rawValue: "InvalidCommitSignature") }
     public static var invalidState: Self { Self(rawValue: "InvalidState") }
+    /// The host config names no repository to watch (a fresh package install).
+    public static var notConfigured: Self { Self(rawValue: "NotConfigured") }
     public static var progressing: Self { Self(rawValue: "Progressing") }
     public static var reconcileFailed: Self { Self(rawValue: "ReconcileFailed") }
     public static var reconciliationSucceeded: Self { Self(rawValue: "ReconciliationSucceeded") }

@@ -1,6 +1,8 @@
 import Hummingbird
 import PrimController
+import PrimEngine
 import PrimSigning
+import PrimViews
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,10 +11,13 @@ import Glibc
 import Foundation
 #endif
 
-/// primd's HTTP interface: /healthz, /status, /metrics and the GitHub push webhook.
+/// primd's HTTP interface: the status page at /, /healthz, /status, /metrics and the GitHub push webhook.
 enum HTTPRoutes {
     static func router(controller: Controller, trigger: Trigger, secret: [UInt8]?) -> Router<BasicRequestContext> {
         let router = Router()
+        router.get("/") { _, _ in
+            text(statusPage(controller), type: "text/html; charset=utf-8")
+        }
         router.get("healthz") { _, _ in "ok\n" }
         router.get("status") { _, _ in
             var status = controller.currentStatus
@@ -47,6 +52,19 @@ enum HTTPRoutes {
             return text("{\"accepted\":true}\n", status: .accepted, type: "application/json")
         }
         return router
+    }
+
+    /// The status page: what `primctl status` shows, from primd's own status, the manager's units
+    /// and the host's generations.
+    static func statusPage(_ controller: Controller) -> String {
+        let config = controller.config
+        let status = controller.currentStatus
+        let generations = GenerationStore(dataDir: config.dataDir).all()
+        let units = (try? HostUnits.observe(config).units) ?? [:]
+        let rows = PrimRow.rows(
+            units: units, generations: generations, controller: status, suspended: status.suspended != nil)
+        let host = config.host ?? ProcessInfo.processInfo.hostName
+        return HostPage(host: host, status: status, rows: rows, generations: generations, now: Date()).render()
     }
 
     static func text(_ body: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {

@@ -60,9 +60,6 @@ struct Primd: AsyncParsableCommand {
         settings.tokenFile = tokenFile ?? settings.tokenFile
         settings.caFile = caFile ?? settings.caFile
         settings.allowMassDelete = allowMassDelete || settings.allowMassDelete
-        guard settings.repo != nil else {
-            throw ValidationError("no repository: set controller.repo in \(path) or pass --repo")
-        }
         hostConfig.controller = settings
 
         let logger = Logger(label: "primd")
@@ -83,6 +80,13 @@ struct Primd: AsyncParsableCommand {
             server: ListenerLimits().server(),
             configuration: .init(address: .hostname(address.host, port: Int(address.port)), serverName: "primd"),
             logger: logger)
+        // A fresh install names no repository yet: primd serves its status, which says what to
+        // set, and reconciles nothing (rather than failing and being restarted by systemd).
+        if settings.repo == nil {
+            let message = "no repository to watch: set controller.repo in \(path), then systemctl restart primd"
+            controller.notConfigured(message)
+            logger.warning("\(message)")
+        }
         let group = ServiceGroup(
             services: [ReconcileLoop(controller: controller, trigger: trigger), app],
             gracefulShutdownSignals: [.sigterm, .sigint],

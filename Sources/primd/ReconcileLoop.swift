@@ -18,7 +18,8 @@ struct ReconcileLoop: Service {
 
     func run() async throws {
         let settings = controller.settings
-        await controller.reconcile()
+        let configured = settings.repo != nil
+        if configured { await controller.reconcile() }
         HeapTrim.now()
         SystemdNotify.send("READY=1\nSTATUS=\(statusLine())")
         var nextPoll = Date().addingTimeInterval(settings.pollSeconds)
@@ -29,6 +30,10 @@ struct ReconcileLoop: Service {
             if let interval = SystemdNotify.watchdogInterval, Date() >= nextWatchdog {
                 SystemdNotify.send("WATCHDOG=1")
                 nextWatchdog = Date().addingTimeInterval(interval)
+            }
+            guard configured else {
+                try? await Task.sleep(nanoseconds: 200_000_000)
+                continue
             }
             let retryDue = controller.retryDelay.map { $0 <= 0 } ?? false
             let asked = trigger.take()

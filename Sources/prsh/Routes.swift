@@ -30,7 +30,14 @@ struct Routes {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/") { _, _ in Self.respond(["service": "pr.sh", "status": "ok"]) }
+        // A browser (Accept: text/html) gets the page of PRs; an agent, the JSON it always got.
+        router.get("/") { request, _ -> Response in
+            guard (request.headers[.accept] ?? "").contains("text/html") else {
+                return Self.respond(["service": "pr.sh", "status": "ok"])
+            }
+            let prs = await service.list(state: nil)
+            return Self.respond(text: PRPage(prs, now: Date()).render(), type: "text/html; charset=utf-8")
+        }
         router.get("llms.txt") { _, _ in
             Self.respond(text: LLMsText.render(statePath: statePath, paying: paying), type: "text/plain; charset=utf-8")
         }

@@ -243,6 +243,38 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertEqual(diagnostics, [])
         XCTAssertEqual(config.host, "vps")
         XCTAssertEqual(config.caddyHeader, "/etc/prim/Caddyfile.header")
+        XCTAssertEqual(config.caddyMain, "/etc/prim/Caddyfile", "the package's drop-in starts Caddy from it")
+        XCTAssertEqual(config.caddyImports, ["/etc/caddy/Caddyfile"], "the operator's sites are imported, not replaced")
+        XCTAssertNil(config.controller.repo, "a fresh install watches nothing until the operator says what")
+    }
+
+    /// The commented `controller:` example is a valid block once uncommented.
+    func testTheControllerExampleParsesUncommented() throws {
+        let text = try String(contentsOfFile: Fixtures.path("deploy/primd.yaml"), encoding: .utf8)
+        var inExample = false
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            if line == "#controller:" { inExample = true }
+            guard inExample, line.hasPrefix("#") else { return line }
+            return line.dropFirst()
+        }
+        XCTAssertTrue(inExample, "deploy/primd.yaml shows a controller: example")
+        let (config, diagnostics) = HostConfig.parse(Array(lines.joined(separator: "\n").utf8), file: "primd.yaml")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(config.controller.repo, "https://git.example.com/ops/prim-state.git")
+        XCTAssertEqual(config.controller.tokenFile, "/etc/prim/git-token")
+    }
+
+    func testTheMainCaddyfileImportsPrimsSitesThenTheOperators() {
+        let (config, diagnostics) = HostConfig.parse(
+            Array("caddy:\n  fragment_dir: /f\n  import: [/etc/caddy/Caddyfile, /srv/sites.caddy]\n".utf8),
+            file: "c.yaml")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(
+            config.caddyMainText(header: "{\n}\n"),
+            "{\n}\n\nimport /f/*.caddy\nimport /etc/caddy/Caddyfile\nimport /srv/sites.caddy\n")
+        let (_, bad) = HostConfig.parse(Array("caddy:\n  import: [sites.caddy, /a b]\n".utf8), file: "c.yaml")
+        XCTAssertEqual(bad.map(\.code), ["invalid-import", "invalid-import"])
+        XCTAssertEqual(bad.map(\.line), [2, 2])
     }
 }
 

@@ -16,8 +16,10 @@ public struct CaddyExecutor: RouteExecutor {
     public let header: String
     public let fragmentDir: String
     public let mainFile: String?
+    let host: HostConfig
 
     public init(config: HostConfig) throws {
+        host = config
         admin = HTTPAddress(config.caddyAdmin)
         fragmentDir = config.caddyFragmentDir
         mainFile = config.caddyMain
@@ -38,21 +40,21 @@ public struct CaddyExecutor: RouteExecutor {
     }
 
     public func compose(fragments: [String]) -> String {
-        ([header] + fragments).joined(separator: "\n")
+        ([header] + fragments).joined(separator: "\n") + "\n" + host.caddyOperatorImports
     }
 
     public func check(_ config: String) throws {
         let response = try post("/adapt", config)
         guard response.status == 200 else {
             throw SystemError(
-                "Caddy rejected the new config, so nothing was written: \(Self.message(response)); fix the prim's deploy.extra_caddy or the Caddyfile header"
+                "Caddy rejected the new config, so nothing was written: \(Self.message(response)); fix the prim's deploy.extra_caddy, the Caddyfile header or a file of caddy.import"
             )
         }
     }
 
     public func load(_ config: String) throws {
         if let mainFile {
-            try AtomicFile.write(Array((header + "\nimport \(fragmentDir)/*.caddy\n").utf8), to: mainFile, mode: 0o644)
+            try AtomicFile.write(Array(host.caddyMainText(header: header).utf8), to: mainFile, mode: 0o644)
         }
         let response = try post("/load", config)
         guard response.status == 200 else {

@@ -73,12 +73,12 @@ final class PrimdProcess {
 
     /// - Parameter fileLimit: the descriptors primd may hold (RLIMIT_NOFILE), as a unit's LimitNOFILE sets it.
     init(
-        testbed: Testbed, repo: String, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil
+        testbed: Testbed, repo: String?, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil
     ) throws {
         port = try freePort()
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
         config +=
-            "controller:\n  repo: \(repo)\n  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
+            "controller:\n\(repo.map { "  repo: \($0)\n" } ?? "")  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
         if let secret {
             try secret.write(toFile: "\(testbed.directory)/hook-secret", atomically: true, encoding: .utf8)
             config += "  webhook_secret_file: \(testbed.directory)/hook-secret\n"

@@ -1,4 +1,3 @@
-import PrimController
 import PrimEngine
 import PrimStatus
 
@@ -11,20 +10,20 @@ import Foundation
 /// One row of `primctl status`: a deployed prim, the version it serves, what is desired of it
 /// that does not serve yet, and its health; from primd's status when primd runs, and from the
 /// host's generations either way.
-struct PrimRow: Encodable, Equatable {
-    var prim: String
+public struct PrimRow: Encodable, Equatable, Sendable {
+    public var prim: String
     /// The unit's state (`active`, `inactive`, `failed`…), "-" when it has none.
-    var unit: String
+    public var unit: String
     /// The generation (and its commit or directory) whose version of the prim runs.
-    var serving: String
+    public var serving: String
     /// What is desired but not serving: "up to date", or why not.
-    var desired: String
+    public var desired: String
     /// `up`, `DOWN`, `BLOCKED`, `stopped` or `unchecked`.
-    var health: String
-    var message: String
+    public var health: String
+    public var message: String
 
     /// The rows of every prim the host runs or was asked to run.
-    static func rows(
+    public static func rows(
         units: [String: String], generations: [Generation], controller: ControllerStatus?, suspended: Bool
     ) -> [PrimRow] {
         var names = Set(units.keys)
@@ -95,7 +94,7 @@ struct PrimRow: Encodable, Equatable {
 
     /// The last gate an apply ran on the version of `prim` that serves, with its generation's
     /// number: an apply that kept the prim's running version gated its new one, which never served.
-    static func lastGate(of prim: String, in generations: [Generation]) -> (number: Int, gate: GateResult)? {
+    public static func lastGate(of prim: String, in generations: [Generation]) -> (number: Int, gate: GateResult)? {
         generations.reversed().lazy.filter { !($0.kept?.contains(prim) ?? false) }
             .compactMap { generation in generation.gates.first { $0.prim == prim }.map { (generation.number, $0) } }
             .first
@@ -107,7 +106,7 @@ struct PrimRow: Encodable, Equatable {
     }
 
     /// The rows as an aligned table.
-    static func table(_ rows: [PrimRow]) -> String {
+    public static func table(_ rows: [PrimRow]) -> String {
         let header = ["PRIM", "UNIT", "SERVING", "DESIRED", "HEALTH"]
         let cells = rows.map { [$0.prim, $0.unit, $0.serving, $0.desired, "\($0.health) — \($0.message)"] }
         let widths = (0..<4).map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
