@@ -137,7 +137,7 @@ let package = Package(
             name: "primd",
             dependencies: [
                 "PrimModel", "PrimSigning", "PrimSystem", "PrimController", "PrimEngine", "PrimListener", "PrimViews",
-                argumentParser, hummingbird, serviceLifecycle,
+                argumentParser, hummingbird, serviceLifecycle, .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
 
         .executableTarget(

@@ -33,6 +33,16 @@ branch=${2:-main}
 state_path=${3:-state}
 host_name=${4:-$(hostname -s)}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# What goes into config files is checked first: nothing is installed when one is wrong.
+die() { echo "install.sh: $*" >&2; exit 1; }
+case "$repo" in
+  *[[:space:]]*|*\'*|*\"*) die "REPO_URL must not hold spaces or quotes: $repo" ;;
+  *://*:*@*) die "REPO_URL must not hold a password or token (it would be readable in /etc/prim/primd.yaml and in error messages): put the token in a file, 0600, and set controller.token_file to it" ;;
+esac
+[[ "$host_name" =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] || die "HOST_NAME must be a host name like vps1 (hosts/<name>.yaml), got '$host_name'"
+[[ "$branch" =~ ^[A-Za-z0-9._/-]+$ ]] || die "BRANCH must be a branch name, got '$branch'"
+[[ "$state_path" =~ ^[A-Za-z0-9._/-]*$ ]] || die "STATE_PATH must be a folder of the repository, got '$state_path'"
+[ -z "${EMAIL:-}" ] || [[ "$EMAIL" =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$ ]] || die "EMAIL must be an address like ops@example.com, got '$EMAIL'"
 if [ "${PRSH:-0}" = 1 ] && [ ! -f /etc/prim/prsh.env ] && [ "${PAYMENTS:-on}" != off ]; then
   [ -n "${PAY_TO:-}" ] && [ -n "${FACILITATOR:-}" ] || {
     echo "install.sh: pr.sh charges for changes with x402 and knows its caller from the payment: set PAY_TO (the address paid) and FACILITATOR (the x402 facilitator's URL), or PAYMENTS=off on a single-user machine" >&2
@@ -42,8 +52,11 @@ fi
 export PATH="/opt/swift/usr/bin:$PATH"
 
 deb=${PRIM_DEB:-}
-if [ -z "$deb" ]; then
+# A fresh image has no package lists: caddy and git could not be resolved.
+if [ -z "$deb" ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v '^lock$\|^partial$')" ]; then
   apt-get update -qq
+fi
+if [ -z "$deb" ]; then
   apt-get install -y -qq --no-install-recommends libgit2-dev libcurl4-openssl-dev libyaml-dev libsystemd-dev \
     libsecp256k1-dev pkg-config dpkg-dev man-db >/dev/null
   echo "building the package (release build: minutes)..."
@@ -54,7 +67,7 @@ fi
 # /etc/caddy/Caddyfile overwritten): its units would shadow the package's, so they go, and the
 # operator's Caddyfile comes back.
 for unit in primd.service prsh.service caddy.service.d/prim-admin-socket.conf; do
-  if [ -f "/etc/systemd/system/$unit" ] && grep -q 'prim' "/etc/systemd/system/$unit"; then
+  if [ -f "/etc/systemd/system/$unit" ] && grep -q 'prim\|RuntimeDirectory=caddy' "/etc/systemd/system/$unit"; then
     rm -f "/etc/systemd/system/$unit"
     echo "removed /etc/systemd/system/$unit (an earlier install's; the package's is in /lib/systemd/system)"
   fi
@@ -67,13 +80,24 @@ if [ -f /etc/caddy/Caddyfile.prim-installed ]; then
   fi
   rm -f /etc/caddy/Caddyfile.prim-installed
 fi
+# That install's host config had Caddy's main file at /etc/caddy/Caddyfile and an email of ours:
+# point it at the package's layout (prim's own main file, the operator's Caddyfile imported).
+if [ -f /etc/prim/primd.yaml ] && grep -q '^  main: /etc/caddy/Caddyfile$' /etc/prim/primd.yaml; then
+  sed -i 's|^  main: /etc/caddy/Caddyfile$|  main: /etc/prim/Caddyfile\n  import: [/etc/caddy/Caddyfile]|' /etc/prim/primd.yaml
+  echo "/etc/prim/primd.yaml: Caddy's main file is now /etc/prim/Caddyfile, importing /etc/caddy/Caddyfile"
+fi
+if [ -f /etc/prim/Caddyfile.header ]; then
+  sed -i 's|^\temail ops@prim.sh$|\t#email you@example.com|' /etc/prim/Caddyfile.header
+fi
 
 # The package's conffiles: ours, kept on upgrade (--force-confold) when the operator changed them.
 apt-get install -y -qq -o Dpkg::Options::=--force-confold "$(realpath "$deb")"
 
 if [ -n "${EMAIL:-}" ]; then
-  sed -i "s|^\t#email .*|\temail $EMAIL|" /etc/prim/Caddyfile.header
-  echo "Let's Encrypt's account address: $EMAIL (in /etc/prim/Caddyfile.header)"
+  # EMAIL was checked above: letters, digits and ._%+-@ only, nothing sed reads specially.
+  sed -i -E "s|^\t#?email .*|\temail $EMAIL|" /etc/prim/Caddyfile.header
+  grep -q "^.email $EMAIL\$" /etc/prim/Caddyfile.header || die "could not set the email in /etc/prim/Caddyfile.header: add 'email $EMAIL' to its global options"
+  echo "Let's Encrypt's account address: $EMAIL (in /etc/prim/Caddyfile.header; primd reloads Caddy with it)"
 fi
 
 if [ "${PRSH:-0}" = 1 ]; then
@@ -104,6 +128,9 @@ controller:
 YAML
   [ "${PRSH:-0}" != 1 ] || echo "  webhook_secret_file: /etc/prim/hook-secret" >> /etc/prim/primd.yaml
   echo "primd watches $repo ($branch, $state_path/) as host $host_name: /etc/prim/primd.yaml"
+elif ! grep -q "^  repo: $repo\$" /etc/prim/primd.yaml; then
+  echo "WARNING: /etc/prim/primd.yaml's controller: block is kept as it was, and it does not watch $repo:" >&2
+  echo "         edit its repo:$([ "${PRSH:-0}" = 1 ] && echo ' (and webhook_secret_file: /etc/prim/hook-secret)'), then systemctl restart primd" >&2
 fi
 systemctl restart primd
 if [ "${PRSH:-0}" = 1 ]; then

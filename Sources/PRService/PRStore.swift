@@ -13,26 +13,13 @@ public struct PRStore {
         paths = PrshPaths(dataDir: directory)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-
     public func loadPullRequests() throws -> [Int: PullRequest] {
         var result: [Int: PullRequest] = [:]
         for name in FileReader.names(in: paths.pullRequests, suffix: ".json") {
             let path = "\(paths.pullRequests)/\(name)"
             guard let bytes = try FileReader.bytes(path) else { continue }
             do {
-                let pr = try Self.decoder.decode(PullRequest.self, from: Data(bytes))
+                let pr = try PrimJSON.decode(PullRequest.self, from: bytes)
                 result[pr.number] = pr
             } catch {
                 throw SystemError("cannot read PR record '\(path)': \(error)")
@@ -42,15 +29,15 @@ public struct PRStore {
     }
 
     public func save(_ pr: PullRequest) throws {
-        try AtomicFile.write(Array(try Self.encoder.encode(pr)), to: paths.pullRequest(pr.number), mode: 0o640)
+        try AtomicFile.write(try PrimJSON.encode(pr), to: paths.pullRequest(pr.number), mode: 0o640)
     }
 
     public func loadLedger() throws -> WalletLedger {
         guard let bytes = try FileReader.bytes(paths.wallets) else { return WalletLedger() }
-        return try Self.decoder.decode(WalletLedger.self, from: Data(bytes))
+        return try PrimJSON.decode(WalletLedger.self, from: bytes)
     }
 
     public func save(_ ledger: WalletLedger) throws {
-        try AtomicFile.write(Array(try Self.encoder.encode(ledger)), to: paths.wallets, mode: 0o640)
+        try AtomicFile.write(try PrimJSON.encode(ledger), to: paths.wallets, mode: 0o640)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PrimModel
 import PrimStatus
 import PrimSystem
 
@@ -18,7 +19,7 @@ public struct PrimdClient: Sendable {
         do {
             let response = try HTTPClient.request("GET", url + "/status", timeout: timeout)
             guard response.status == 200 else { return .unreachable("GET /status answered \(response.status)") }
-            guard let status = try? ControllerStatus.decoder.decode(ControllerStatus.self, from: Data(response.body))
+            guard let status = try? PrimJSON.decode(ControllerStatus.self, from: response.body)
             else {
                 return .unreachable("GET /status did not answer primd's status JSON")
             }

@@ -48,13 +48,13 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
 
     public static func load(dataDir: String) -> AttemptRecord? {
         guard let bytes = (try? FileReader.bytes(path(dataDir: dataDir))) ?? nil else { return nil }
-        return try? ControllerStatus.decoder.decode(AttemptRecord.self, from: Data(bytes))
+        return try? PrimJSON.decode(AttemptRecord.self, from: bytes)
     }
 
     /// Written with status.json's encoding, atomically.
     public func save(dataDir: String) throws {
         try AtomicFile.write(
-            Array(try ControllerStatus.encoder.encode(self)), to: Self.path(dataDir: dataDir), mode: 0o644)
+            try PrimJSON.encode(self), to: Self.path(dataDir: dataDir), mode: 0o644)
     }
 
     public static func clear(dataDir: String) {

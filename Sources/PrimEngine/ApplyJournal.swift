@@ -49,17 +49,15 @@ public struct ApplyJournal {
     /// Starts a journal for a plan; the header is on disk (fsync) before this returns.
     public static func begin(dataDir: String, header: Header) throws -> ApplyJournal {
         let path = Self.path(dataDir: dataDir)
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        var line = [UInt8](try encoder.encode(header))
+        var line = try PrimJSON.encode(header, .line)
         line.append(0x0A)
         try AtomicFile.write(line, to: path, mode: 0o600)
         return ApplyJournal(path: path, file: try AppendFile(path))
     }
 
     public func markDone(_ step: JournalStep) {
-        guard let data = try? JSONEncoder().encode(Done(done: step)) else { return }
-        file.append([UInt8](data) + [0x0A])
+        guard let line = try? PrimJSON.encode(Done(done: step), .line) else { return }
+        file.append(line + [0x0A])
     }
 
     /// The apply finished: the journal is no longer needed.
@@ -71,12 +69,10 @@ public struct ApplyJournal {
     public static func interrupted(dataDir: String) -> (header: Header, unfinished: [JournalStep])? {
         guard let bytes = try? FileReader.bytes(path(dataDir: dataDir)) else { return nil }
         let lines = bytes.split(separator: 0x0A)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let first = lines.first, let header = try? decoder.decode(Header.self, from: Data(first)) else {
+        guard let first = lines.first, let header = try? PrimJSON.decode(Header.self, from: Array(first)) else {
             return nil
         }
-        let done = Set(lines.dropFirst().compactMap { try? decoder.decode(Done.self, from: Data($0)).done })
+        let done = Set(lines.dropFirst().compactMap { try? PrimJSON.decode(Done.self, from: Array($0)).done })
         return (header, header.steps.filter { !done.contains($0) })
     }
 }

@@ -86,11 +86,9 @@ public struct GenerationStore {
     }
 
     public func all() -> [Generation] {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return FileReader.names(in: directory, suffix: ".json").compactMap { name in
+        FileReader.names(in: directory, suffix: ".json").compactMap { name in
             guard let bytes = try? FileReader.bytes("\(directory)/\(name)") else { return nil }
-            return try? decoder.decode(Generation.self, from: Data(bytes))
+            return try? PrimJSON.decode(Generation.self, from: bytes)
         }.sorted { $0.number < $1.number }
     }
 
@@ -99,10 +97,7 @@ public struct GenerationStore {
     }
 
     public func save(_ generation: Generation) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
         let name = String(generation.number).leftPadded(to: 6) + ".json"
-        try AtomicFile.write([UInt8](try encoder.encode(generation)), to: "\(directory)/\(name)", mode: 0o600)
+        try AtomicFile.write(try PrimJSON.encode(generation), to: "\(directory)/\(name)", mode: 0o600)
     }
 }

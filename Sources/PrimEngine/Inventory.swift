@@ -25,7 +25,7 @@ public struct Inventory: Codable, Sendable, Equatable {
     public static func load(dataDir: String) throws -> Inventory {
         guard let bytes = try FileReader.bytes(HostPaths(dataDir: dataDir).inventory) else { return Inventory() }
         do {
-            return try JSONDecoder().decode(Inventory.self, from: Data(bytes))
+            return try PrimJSON.decode(Inventory.self, from: bytes)
         } catch {
             throw SystemError(
                 "\(HostPaths(dataDir: dataDir).inventory) is damaged (\(error)); restore it from the last generation record or remove it to start over"
@@ -34,9 +34,7 @@ public struct Inventory: Codable, Sendable, Equatable {
     }
 
     public func save(dataDir: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(self)), to: HostPaths(dataDir: dataDir).inventory, mode: 0o600)
+        try AtomicFile.write(try PrimJSON.encode(self), to: HostPaths(dataDir: dataDir).inventory, mode: 0o600)
     }
 
     /// Marks observed resources as owned when the inventory lists them.

@@ -14,18 +14,13 @@ extension Suspension {
 
     public static func load(dataDir: String) -> Suspension? {
         guard let bytes = try? FileReader.bytes(path(dataDir)) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         // A file that is there but unreadable still suspends: the operator asked for it.
-        return (try? decoder.decode(Suspension.self, from: Data(bytes)))
+        return (try? PrimJSON.decode(Suspension.self, from: bytes))
             ?? Suspension(since: Date(timeIntervalSince1970: 0), reason: nil)
     }
 
     public func save(dataDir: String) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(self)), to: Self.path(dataDir), mode: 0o644)
+        try AtomicFile.write(try PrimJSON.encode(self), to: Self.path(dataDir), mode: 0o644)
     }
 
     /// Removes the suspension; whether there was one.

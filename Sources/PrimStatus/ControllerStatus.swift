@@ -141,29 +141,11 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
         set(.reconciling, false, reason: reason, message: reconciling)
     }
 
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
-
-    public func json() -> String {
-        String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
-    }
-
-    /// Reads what `encoder` wrote (primd's files in the data dir).
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
+    public func json() -> String { PrimJSON.text(self) }
 
     public static func load(_ path: String) -> ControllerStatus? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? decoder.decode(ControllerStatus.self, from: data)
+        return try? PrimJSON.decode(ControllerStatus.self, from: Array(data))
     }
 }
 

@@ -55,7 +55,9 @@ extension GitRepository {
             var options = git_fetch_options()
             git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
             options.callbacks = callbacks
-            try Self.check(git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(url)'", class: .transient)
+            try Self.check(
+                git_remote_fetch(remote, &array, &options, nil), "cannot fetch '\(Self.redacted(url))'",
+                class: .transient)
             // The list stays readable after the fetch disconnects.
             var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
             var count = 0
@@ -78,7 +80,8 @@ extension GitRepository {
             var options = git_push_options()
             git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
             options.callbacks = callbacks
-            try Self.check(git_remote_push(remote, &array, &options), "cannot push to '\(url)'", class: .transient)
+            try Self.check(
+                git_remote_push(remote, &array, &options), "cannot push to '\(Self.redacted(url))'", class: .transient)
         }
         if let (ref, why) = context.rejected.first {
             throw RefRefusal.rejected(ref: ref, reason: why)
@@ -92,7 +95,7 @@ extension GitRepository {
         _ body: (OpaquePointer?, git_remote_callbacks, inout git_strarray) throws -> Void
     ) throws -> TransferContext {
         var remote: OpaquePointer?
-        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(url)'")
+        try Self.check(git_remote_create_anonymous(&remote, pointer, url), "cannot use remote '\(Self.redacted(url))'")
         defer { git_remote_free(remote) }
         let context = TransferContext(token: token)
         do {
@@ -104,8 +107,8 @@ extension GitRepository {
             if context.refused {
                 throw SystemError(
                     token == nil
-                        ? "'\(url)' asks for credentials; put a token in a file and name it (primd: controller.token_file, pr.sh: --github-token-file)"
-                        : "'\(url)' refused the token", class: .transient)
+                        ? "'\(Self.redacted(url))' asks for credentials; put a token in a file and name it (primd: controller.token_file, pr.sh: --github-token-file)"
+                        : "'\(Self.redacted(url))' refused the token", class: .transient)
             }
             if let failure = error as? SystemError, failure.message.contains("certificate") {
                 throw SystemError(
@@ -199,5 +202,25 @@ extension GitRepository {
     public static func localPath(_ url: String) -> String? {
         if url.hasPrefix("file://") { return String(url.dropFirst(7)) }
         return url.hasPrefix("/") ? url : nil
+    }
+}
+
+extension GitRepository {
+    /// `url` without a password or token written into it (`https://user:TOKEN@host/…` →
+    /// `https://user:***@host/…`, `https://TOKEN@host/…` → `https://***@host/…`), for messages that
+    /// reach logs and status pages.
+    public static func redacted(_ url: String) -> String {
+        let characters = Array(url)
+        guard let colon = characters.indices.first(where: { characters[$0...].starts(with: "://") }) else {
+            return url
+        }
+        let start = colon + 3
+        guard let at = characters[start...].firstIndex(of: "@"),
+            !characters[start..<at].contains("/")
+        else { return url }
+        // `user:password` keeps the user; a lone userinfo may itself be the token (`https://TOKEN@…`).
+        let userinfo = characters[start..<at]
+        let kept = userinfo.contains(":") ? String(userinfo.prefix { $0 != ":" }) + ":***" : "***"
+        return String(characters[..<start]) + kept + String(characters[at...])
     }
 }

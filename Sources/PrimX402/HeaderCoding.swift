@@ -3,11 +3,8 @@ import PrimModel
 
 /// x402's header encoding: standard base64 (padded) of UTF-8 JSON.
 public enum HeaderCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// x402's own keys (camelCase), as its specification spells them.
+    static let encoder = PrimJSON.wire()
 
     public static func encode<T: Encodable>(_ value: T) -> String {
         // Encoding these plain structs cannot fail.

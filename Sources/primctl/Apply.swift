@@ -151,14 +151,11 @@ struct ApplyRun {
         guard isatty(0) == 1 else {
             throw output.fail("confirmation-required", "apply needs --yes when standard input is not a terminal")
         }
-        // The question goes to the terminal's stderr in JSON mode: stdout stays one object per line.
-        func ask(_ text: String) {
-            if output.format == .json { FileHandle.standardError.write(Data(text.utf8)) } else { output.print(text) }
-        }
-        ask("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+        output.prompt(
+            "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
         guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
             throw output.fail("cancelled", "apply cancelled: the answer was not 'yes'; nothing was applied")
         }
-        ask("\n")
+        output.prompt("\n")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DNSReconciler
 import Foundation
 import PrimModel
+import PrimPlan
 
 struct DNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,16 +18,9 @@ struct DNSCommand: ParsableCommand {
         func run() throws {
             let (output, config) = try options.hostConfig()
             let held = UnconfirmedRecords(dataDir: config.dataDir).load()
-            switch options.format {
-            case .human:
-                if held.isEmpty { output.print("No records are held.\n") }
-                for (zone, names) in held.sorted(by: { $0.key < $1.key }) {
-                    output.print("\(zone): \(names.joined(separator: " "))\n")
-                }
-            case .json:
-                let data = try JSONSerialization.data(withJSONObject: ["held": held], options: [.sortedKeys])
-                output.print(String(decoding: data, as: UTF8.self) + "\n")
-            }
+            struct Held: Encodable { var held: [String: [String]] }
+            let lines = held.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: " "))\n" }
+            output.show(Said(Held(held: held), held.isEmpty ? "No records are held.\n" : lines.joined()))
         }
     }
 
@@ -55,10 +49,11 @@ struct DNSCommand: ParsableCommand {
                     "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") not held; `primctl dns held` lists what is"
                 )
             }
-            switch options.format {
-            case .human: output.print("Released \(released.joined(separator: " ")); the next apply creates them.\n")
-            case .json: output.json(["released": released])
-            }
+            struct Released: Encodable { var released: [String] }
+            output.show(
+                Said(
+                    Released(released: released),
+                    "Released \(released.joined(separator: " ")); the next apply creates them.\n"))
         }
     }
 }

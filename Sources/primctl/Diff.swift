@@ -27,10 +27,7 @@ struct Diff: ParsableCommand {
             throw output.fail("observe-failed", "\(error)")
         }
         if let conflict = PrimdFollows.conflict(loaded.config, loaded.source) { plan.notes.append(conflict) }
-        switch options.format {
-        case .human: output.print(HumanPlanRenderer.render(plan, palette: output.palette))
-        case .json: output.print(JSONPlanRenderer.render(plan))
-        }
+        output.show(PlanView(plan))
         if plan.hasChanges { throw ExitCode(2) }
     }
 }

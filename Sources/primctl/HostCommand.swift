@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PrimModel
+import PrimPlan
 import PrimSystem
 import SecretsReconciler
 
@@ -49,21 +50,23 @@ struct HostCommand: ParsableCommand {
                 }
                 caddyMain = main
             }
-            switch options.format {
-            case .human:
-                output.print(
-                    created
-                        ? "Made this host's identity at \(config.identityFile) (0600).\n"
-                        : "This host's identity is at \(config.identityFile).\n")
-                output.print("Its recipient (add it to hosts/<name>.yaml secret_recipients):\n\(recipient)\n")
-                if let caddyMain { output.print("Wrote Caddy's first config, \(caddyMain).\n") }
-            case .json:
-                var fields: [String: Any] = [
-                    "recipient": recipient, "identity_file": config.identityFile, "created": created,
-                ]
-                if let caddyMain { fields["caddy_main"] = caddyMain }
-                output.json(fields)
+            struct Identity: Encodable {
+                var recipient: String
+                var identityFile: String
+                var created: Bool
+                var caddyMain: String?
             }
+            var text =
+                created
+                ? "Made this host's identity at \(config.identityFile) (0600).\n"
+                : "This host's identity is at \(config.identityFile).\n"
+            text += "Its recipient (add it to hosts/<name>.yaml secret_recipients):\n\(recipient)\n"
+            if let caddyMain { text += "Wrote Caddy's first config, \(caddyMain).\n" }
+            output.show(
+                Said(
+                    Identity(
+                        recipient: recipient, identityFile: config.identityFile, created: created, caddyMain: caddyMain),
+                    text))
         }
     }
 }

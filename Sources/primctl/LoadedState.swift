@@ -26,10 +26,7 @@ struct LoadedState {
         }
         let result = StateLoader.load(source.snapshot)
         if !result.isValid || !needsConfig {
-            switch options.format {
-            case .human: output.print(DiagnosticRenderer.human(result.diagnostics, root: source.label))
-            case .json: output.print(DiagnosticRenderer.json(result.diagnostics, root: source.label))
-            }
+            output.show(DiagnosticsView(result.diagnostics, root: source.label))
         }
         if !result.isValid { throw ExitCode(1) }
         return LoadedState(config: config, source: source, result: result)

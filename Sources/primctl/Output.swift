@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import PrimPlan
 
-/// Writes results and errors in the chosen format.
+/// Writes results and errors in the chosen format: the one place that looks at `--format`
+/// (`show`, `fail`); a command hands it a view (`CommandView`).
 struct Output {
     let format: OutputFormat
     /// Colours for human output on a terminal; always plain for JSON.
@@ -19,24 +20,40 @@ struct Output {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// One JSON object on one line, from plain values (strings, numbers, booleans, arrays).
-    func json(_ fields: [String: Any]) {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        print(String(decoding: data, as: UTF8.self) + "\n")
+    /// The view in the chosen format: its human text, or its JSON on one line.
+    func show(_ view: some CommandView) {
+        switch format {
+        case .human: print(view.human(palette))
+        case .json: print(JSONOutput.encode(view))
+        }
     }
 
-    /// Reports a failure that is not a diagnostic and returns exit code 1.
-    func fail(_ code: String, _ message: String) -> ExitCode {
+    /// A note for a person that is not the command's result (a wait, a warning): standard error in
+    /// human form; as JSON, `event` is written as the view's line on standard output.
+    func note(_ text: String, event: some CommandView) {
         switch format {
-        case .human:
-            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-        case .json:
-            struct Body: Encodable { var error: Detail }
-            struct Detail: Encodable { var code: String; var message: String }
-            print(JSONOutput.encode(Body(error: Detail(code: code, message: message))))
+        case .human: FileHandle.standardError.write(Data(text.utf8))
+        case .json: print(JSONOutput.encode(event))
         }
+    }
+
+    /// Text only a person reads (a heading before an apply's own lines): nothing in JSON.
+    func narrate(_ text: String) {
+        if format == .human { print(text) }
+    }
+
+    /// A question for the person at the terminal: on standard error in JSON mode, so standard
+    /// output stays one object per line.
+    func prompt(_ text: String) {
+        if format == .json { FileHandle.standardError.write(Data(text.utf8)) } else { print(text) }
+    }
+
+    /// Reports a failure that is not a diagnostic and returns exit code 1: `Error: message` on
+    /// standard error, or `{"error": {"code", "message"}}`.
+    func fail(_ code: String, _ message: String) -> ExitCode {
+        struct Body: Encodable { var error: Detail }
+        struct Detail: Encodable { var code: String; var message: String }
+        note("Error: \(message)\n", event: Said(Body(error: Detail(code: code, message: message)), ""))
         return ExitCode(1)
     }
 }

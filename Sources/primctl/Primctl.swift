@@ -26,7 +26,7 @@ struct Primctl: ParsableCommand {
                 zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" }
                 || arguments.contains("--format=json")
             if json, code == .validationFailure {
-                Output(format: .json).json(["error": ["code": "usage", "message": message(for: error)]])
+                _ = Output(format: .json).fail("usage", message(for: error))
                 exit(withError: ExitCode(code.rawValue))
             }
             exit(withError: error)

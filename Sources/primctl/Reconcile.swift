@@ -1,5 +1,6 @@
 import ArgumentParser
 import PrimModel
+import PrimPlan
 import PrimSystem
 
 struct Reconcile: ParsableCommand {
@@ -28,12 +29,15 @@ struct Reconcile: ParsableCommand {
         } catch {
             throw output.fail("primd-unreachable", "cannot ask primd at \(config.controller.listen): \(error)")
         }
-        if options.format == .json {
-            output.json(["requested": true, "force": force, "allow_rewrite": allowRewrite])
-        } else {
-            output.print(
-                "primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n"
-            )
+        struct Requested: Encodable {
+            var requested = true
+            var force: Bool
+            var allowRewrite: Bool
         }
+        output.show(
+            Said(
+                Requested(force: force, allowRewrite: allowRewrite),
+                "primd will reconcile now\(force ? " (forced)" : "")\(allowRewrite ? ", applying a rewritten branch once" : "").\n"
+            ))
     }
 }

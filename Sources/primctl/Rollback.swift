@@ -54,10 +54,8 @@ struct Rollback: ParsableCommand {
             } catch {
                 throw output.fail("archive-unreadable", "\(error)")
             }
-            if options.format == .human {
-                output.print(
-                    "Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n")
-            }
+            output.narrate(
+                "Rolling back to generation \(target.number) (\(target.subject ?? "a directory"), archived).\n\n")
             try ApplyRun(options: options, flags: flags, source: source, rollbackOf: target.number).run()
             return
         }
@@ -71,9 +69,7 @@ struct Rollback: ParsableCommand {
         options.repo = repo
         options.rev = revision
         options.state = options.state ?? target.origin?.statePath ?? config.controller.statePath
-        if options.format == .human {
-            output.print("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n")
-        }
+        output.narrate("Rolling back to generation \(target.number) (revision \(revision.prefix(12))).\n\n")
         try ApplyRun(options: options, flags: flags, rollbackOf: target.number).run()
     }
 

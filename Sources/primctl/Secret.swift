@@ -30,10 +30,8 @@ struct Secret: ParsableCommand {
             } catch {
                 throw output.fail("store-failed", "\(error)")
             }
-            switch options.format {
-            case .human: output.print("Secret \(name) stored.\n")
-            case .json: output.json(["stored": name])
-            }
+            struct Stored: Encodable { var stored: String }
+            output.show(Said(Stored(stored: name), "Secret \(name) stored.\n"))
         }
     }
 
@@ -117,10 +115,7 @@ struct Secret: ParsableCommand {
             throw output.fail("state-unreadable", "\(error)")
         }
         guard result.isValid else {
-            output.print(
-                options.format == .json
-                    ? DiagnosticRenderer.json(result.diagnostics, root: options.state ?? ".")
-                    : DiagnosticRenderer.human(result.diagnostics, root: options.state ?? "."))
+            output.show(DiagnosticsView(result.diagnostics, root: options.state ?? "."))
             throw ExitCode(1)
         }
         return result.state
@@ -159,11 +154,11 @@ struct Secret: ParsableCommand {
                         secret.name, value: value, prims: secret.prims, description: secret.description,
                         to: recipients, state: options.state ?? ".", output))
             }
-            switch options.format {
-            case .human:
-                output.print(written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined())
-            case .json: output.json(["written": written])
-            }
+            struct Written: Encodable { var written: [String] }
+            output.show(
+                Said(
+                    Written(written: written),
+                    written.isEmpty ? "No encrypted secrets.\n" : written.map { "Wrote \($0)\n" }.joined()))
         }
     }
 
@@ -201,12 +196,14 @@ struct Secret: ParsableCommand {
             let path = try Secret.write(
                 name, value: value, prims: given, description: existing?.description, to: recipients,
                 state: options.state ?? ".", output)
-            switch options.format {
-            case .human:
-                output.print(
-                    "Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n")
-            case .json: output.json(["written": path, "recipients": recipients.count])
+            struct Written: Encodable {
+                var written: String
+                var recipients: Int
             }
+            output.show(
+                Said(
+                    Written(written: path, recipients: recipients.count),
+                    "Wrote \(path), encrypted to \(recipients.count) recipient\(recipients.count == 1 ? "" : "s").\n"))
         }
     }
 }

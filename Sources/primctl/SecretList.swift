@@ -78,21 +78,7 @@ extension Secret {
                     Swift.Set(state.deployedPrims(on: $0).map(\.id))
                 } ?? []
             let entries = Secret.entries(state: state, stored: SecretStore(config: config).names(), deployed: deployed)
-            switch options.format {
-            case .json:
-                struct Document: Encodable { var secrets: [Entry] }
-                output.print(JSONOutput.encode(Document(secrets: entries)))
-            case .human:
-                guard !entries.isEmpty else { return output.print("No secrets declared or stored.\n") }
-                let width = entries.map(\.name.count).max() ?? 0
-                output.print("\("NAME".padding(toLength: width, withPad: " ", startingAt: 0))  SOURCE     PRIMS\n")
-                for entry in entries {
-                    let prims = entry.prims.isEmpty ? "-" : entry.prims.joined(separator: ", ")
-                    output.print(
-                        "\(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.source.padding(toLength: 9, withPad: " ", startingAt: 0))  \(prims)\(entry.note.map { "  (\($0))" } ?? "")\n"
-                    )
-                }
-            }
+            output.show(SecretsView(secrets: entries))
         }
     }
 
@@ -123,10 +109,25 @@ extension Secret {
                 throw output.fail(
                     "not-found", "this host's store holds no secret \(name); `primctl secret list` shows what it holds")
             }
-            switch options.format {
-            case .human: output.print("Secret \(name) removed from this host's store.\n")
-            case .json: output.json(["removed": name])
-            }
+            struct Removed: Encodable { var removed: String }
+            output.show(Said(Removed(removed: name), "Secret \(name) removed from this host's store.\n"))
         }
+    }
+}
+
+/// `primctl secret list`: a table, or `{"secrets": […]}`.
+struct SecretsView: CommandView {
+    var secrets: [Secret.Entry]
+
+    func human(_ palette: Palette) -> String {
+        guard !secrets.isEmpty else { return "No secrets declared or stored.\n" }
+        let width = secrets.map(\.name.count).max() ?? 0
+        var text = "\("NAME".padding(toLength: width, withPad: " ", startingAt: 0))  SOURCE     PRIMS\n"
+        for entry in secrets {
+            let prims = entry.prims.isEmpty ? "-" : entry.prims.joined(separator: ", ")
+            text +=
+                "\(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.source.padding(toLength: 9, withPad: " ", startingAt: 0))  \(prims)\(entry.note.map { "  (\($0))" } ?? "")\n"
+        }
+        return text
     }
 }

@@ -29,64 +29,74 @@ struct Status: ParsableCommand {
         }
         let rows = PrimRow.rows(
             units: observed.units, generations: generations, controller: status, suspended: suspension != nil)
-        switch options.format {
-        case .json:
-            struct Document: Encodable {
-                var prims: [PrimRow]
-                var controller: ControllerStatus?
-                var lastGeneration: Generation?
-                var suspended: Suspension?
-                var managerUnreachable: String?
+        output.show(
+            StatusView(
+                prims: rows, controller: status, lastGeneration: last, suspended: suspension,
+                managerUnreachable: observed.unreachable, statusFile: config.paths.status,
+                generations: generations))
+    }
+}
+
+/// `primctl status`: what primd says, then a table of the prims and each one's routes; or the
+/// same as one JSON document.
+struct StatusView: CommandView {
+    var prims: [PrimRow]
+    var controller: ControllerStatus?
+    var lastGeneration: Generation?
+    var suspended: Suspension?
+    var managerUnreachable: String?
+    /// For the human form only: where primd's status would be, and the routes of earlier gates.
+    let statusFile: String
+    let generations: [Generation]
+
+    enum CodingKeys: String, CodingKey {
+        case prims, controller, lastGeneration, suspended, managerUnreachable
+    }
+
+    func human(_ palette: Palette) -> String {
+        var text = ""
+        if let suspended { text += "Suspended: primd \(suspended.summary).\n" }
+        if let why = managerUnreachable {
+            text += "Warning: the systemd manager cannot be asked (\(why)); units show '?'.\n"
+        }
+        if let status = controller {
+            text += "Applied revision:   \(status.lastAppliedRevision ?? "none")\n"
+            text += "Attempted revision: \(status.lastAttemptedRevision ?? "none")\n"
+            if let error = status.lastAttemptError { text += "Last attempt:       \(error)\n" }
+            for condition in status.conditions {
+                text +=
+                    "\(condition.type.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n"
             }
-            output.print(
-                JSONOutput.encode(
-                    Document(
-                        prims: rows, controller: status, lastGeneration: last, suspended: suspension,
-                        managerUnreachable: observed.unreachable), snakeCase: true))
-        case .human:
-            if let suspension { output.print("Suspended: primd \(suspension.summary).\n") }
-            if let why = observed.unreachable {
-                output.print("Warning: the systemd manager cannot be asked (\(why)); units show '?'.\n")
-            }
-            if let status {
-                output.print("Applied revision:   \(status.lastAppliedRevision ?? "none")\n")
-                output.print("Attempted revision: \(status.lastAttemptedRevision ?? "none")\n")
-                if let error = status.lastAttemptError { output.print("Last attempt:       \(error)\n") }
-                for condition in status.conditions {
-                    output.print(
-                        "\(condition.type.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(condition.status ? "True " : "False") \(condition.reason)\(condition.message.isEmpty ? "" : ": \(condition.message)")\n"
-                    )
-                }
-            } else {
-                output.print("primd has not run on this host (no \(config.paths.status)).\n")
-                if let last {
-                    output.print(
-                        "Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n"
-                    )
-                }
-            }
-            output.print("\n")
-            output.print(rows.isEmpty ? "No prim is deployed on this host.\n" : PrimRow.table(rows))
-            // Each prim's declared routes as its last check found them; what failed first.
-            let health = status?.prims ?? []
-            for row in rows {
-                let routes =
-                    health.first { $0.prim == row.prim }?.routes
-                    ?? PrimRow.lastGate(of: row.prim, in: generations)?.gate.routes
-                if row.health == "DOWN" {
-                    output.print("\nprim \(row.prim): DOWN — \(row.message)\n")
-                } else if !(routes ?? []).isEmpty {
-                    output.print("\nprim \(row.prim) routes:\n")
-                }
-                Self.routes(routes, output)
+        } else {
+            text += "primd has not run on this host (no \(statusFile)).\n"
+            if let last = lastGeneration {
+                text +=
+                    "Last apply: generation \(last.number), \(last.outcome.rawValue), \(ISO8601DateFormatter().string(from: last.finished)).\n"
             }
         }
+        text += "\n"
+        text += prims.isEmpty ? "No prim is deployed on this host.\n" : PrimRow.table(prims)
+        // Each prim's declared routes as its last check found them; what failed first.
+        let health = controller?.prims ?? []
+        for row in prims {
+            let routes =
+                health.first { $0.prim == row.prim }?.routes
+                ?? PrimRow.lastGate(of: row.prim, in: generations)?.gate.routes
+            if row.health == "DOWN" {
+                text += "\nprim \(row.prim): DOWN — \(row.message)\n"
+            } else if !(routes ?? []).isEmpty {
+                text += "\nprim \(row.prim) routes:\n"
+            }
+            text += Status.routes(routes)
+        }
+        return text
     }
 }
 
 extension Status {
     /// One line per declared route: how it answered at the last check.
-    static func routes(_ results: [RouteResult]?, _ output: Output) {
+    static func routes(_ results: [RouteResult]?) -> String {
+        var text = ""
         for result in results ?? [] {
             let mark =
                 switch result.outcome {
@@ -94,8 +104,9 @@ extension Status {
                 case .failed: "FAIL";
                 case .skipped: "skip"
                 }
-            output.print("  \(mark) \(result.route): \(result.message)\n")
+            text += "  \(mark) \(result.route): \(result.message)\n"
         }
+        return text
     }
 }
 
@@ -106,24 +117,25 @@ struct History: ParsableCommand {
 
     func run() throws {
         let (output, config) = try options.hostConfig()
-        let generations = GenerationStore(dataDir: config.dataDir).all()
-        switch options.format {
-        case .json:
-            struct Document: Encodable { var generations: [Generation] }
-            output.print(JSONOutput.encode(Document(generations: generations)))
-        case .human:
-            if generations.isEmpty { output.print("No applies recorded yet.\n") }
-            let formatter = ISO8601DateFormatter()
-            for g in generations {
-                let revision =
-                    g.revision.map { String($0.prefix(12)) }
-                    ?? (g.archive.map { "dir:\($0.prefix(8))" } ?? "(directory)")
-                let what = [g.subject, g.rollbackOf.map { "ROLLBACK to generation \($0)" }].compactMap { $0 }.joined(
-                    separator: " — ")
-                output.print(
-                    "\(String(g.number).padding(toLength: 5, withPad: " ", startingAt: 0)) \(formatter.string(from: g.finished))  \(g.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(revision.padding(toLength: 12, withPad: " ", startingAt: 0))  +\(g.added) ~\(g.changed) -\(g.destroyed)\(what.isEmpty ? "" : "  \(what)")\(g.errors.isEmpty ? "" : "  \(g.errors.joined(separator: "; "))")\n"
-                )
-            }
-        }
+        output.show(HistoryView(generations: GenerationStore(dataDir: config.dataDir).all()))
+    }
+}
+
+/// `primctl history`: a line per generation, or `{"generations": […]}`.
+struct HistoryView: CommandView {
+    var generations: [Generation]
+
+    func human(_ palette: Palette) -> String {
+        if generations.isEmpty { return "No applies recorded yet.\n" }
+        let formatter = ISO8601DateFormatter()
+        return generations.map { g in
+            let revision =
+                g.revision.map { String($0.prefix(12)) }
+                ?? (g.archive.map { "dir:\($0.prefix(8))" } ?? "(directory)")
+            let what = [g.subject, g.rollbackOf.map { "ROLLBACK to generation \($0)" }].compactMap { $0 }.joined(
+                separator: " — ")
+            return
+                "\(String(g.number).padding(toLength: 5, withPad: " ", startingAt: 0)) \(formatter.string(from: g.finished))  \(g.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(revision.padding(toLength: 12, withPad: " ", startingAt: 0))  +\(g.added) ~\(g.changed) -\(g.destroyed)\(what.isEmpty ? "" : "  \(what)")\(g.errors.isEmpty ? "" : "  \(g.errors.joined(separator: "; "))")\n"
+        }.joined()
     }
 }

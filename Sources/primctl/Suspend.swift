@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PrimEngine
+import PrimPlan
 import PrimStatus
 import PrimSystem
 
@@ -30,12 +31,11 @@ struct SuspendCommand: ParsableCommand {
         } catch {
             throw output.fail("suspend-failed", "\(error)")
         }
-        if options.format == .json {
-            output.json(["suspended": true])
-        } else {
-            output.print(
-                "primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n")
-        }
+        struct Suspended: Encodable { var suspended = true }
+        output.show(
+            Said(
+                Suspended(),
+                "primd is suspended on this host: it applies nothing and repairs nothing until `primctl resume`.\n"))
     }
 }
 
@@ -54,13 +54,15 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw output.fail("resume-failed", "\(error)")
         }
-        if options.format == .json {
-            output.json(["suspended": false, "was_suspended": was])
-        } else {
-            output.print(
+        struct Resumed: Encodable {
+            var suspended = false
+            var wasSuspended: Bool
+        }
+        output.show(
+            Said(
+                Resumed(wasSuspended: was),
                 was
                     ? "primd is resumed: it converges the host to its branch from its next check (primctl reconcile: now).\n"
-                    : "primd was not suspended.\n")
-        }
+                    : "primd was not suspended.\n"))
     }
 }

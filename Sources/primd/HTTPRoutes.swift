@@ -1,6 +1,8 @@
+import HTTPTypes
 import Hummingbird
 import PrimController
 import PrimEngine
+import PrimModel
 import PrimSigning
 import PrimViews
 
@@ -29,27 +31,24 @@ enum HTTPRoutes {
         }
         // `primctl reconcile [--force] [--allow-rewrite]`; primd listens on loopback by default.
         router.post("reconcile") { request, _ -> Response in
+            if let refusal = browserRefusal(request) { return refusal }
             let force = request.uri.queryParameters["force"] == "true"
             let rewrite = request.uri.queryParameters["allow_rewrite"] == "true"
             trigger.fire(force: force, allowRewrite: rewrite)
-            return text("{\"accepted\":true,\"force\":\(force),\"allow_rewrite\":\(rewrite)}\n", status: .accepted)
+            return json(Accepted(force: force, allowRewrite: rewrite), status: .accepted)
         }
         router.post("hooks/git") { request, _ -> Response in
             guard let secret else {
-                return text(
-                    "{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook secret is configured\"}}\n",
-                    status: .notFound)
+                return json(Failure("not_found", "no webhook secret is configured"), status: .notFound)
             }
             let body = try await request.body.collect(upTo: 1 << 20)
             let bytes = Array(body.readableBytesView)
             guard WebhookSignature.isValid(request.headers[.init("X-Hub-Signature-256")!], body: bytes, secret: secret)
             else {
-                return text(
-                    "{\"error\":{\"code\":\"unauthorized\",\"message\":\"X-Hub-Signature-256 is missing or wrong\"}}\n",
-                    status: .unauthorized)
+                return json(Failure("unauthorized", "X-Hub-Signature-256 is missing or wrong"), status: .unauthorized)
             }
             trigger.fire()
-            return text("{\"accepted\":true}\n", status: .accepted, type: "application/json")
+            return json(Accepted(), status: .accepted)
         }
         return router
     }
@@ -65,6 +64,50 @@ enum HTTPRoutes {
             units: units, generations: generations, controller: status, suspended: status.suspended != nil)
         let host = config.host ?? ProcessInfo.processInfo.hostName
         return HostPage(host: host, status: status, rows: rows, generations: generations, now: Date()).render()
+    }
+
+    /// `POST /reconcile` is for primctl on this host, never for a browser: a page the operator
+    /// visits could post a form to it (with credentials a proxy in front remembers), and a name
+    /// rebound to primd's address could reach it. A request that carries `Origin` or
+    /// `Sec-Fetch-Site` (every browser's POST does) or names a host that is not an address is refused.
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    static func browserRefusal(_ request: Request) -> Response? {
+        let origin = request.headers[.origin]
+        let site = request.headers[secFetchSite]
+        let host = request.head.authority ?? ""
+        let isAddress: Bool
+        if host.hasPrefix("[") {  // [IPv6]:port
+            isAddress = host.dropFirst().prefix { $0 != "]" }.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        } else {
+            let hostname = host.prefix { $0 != ":" }
+            isAddress =
+                hostname.elementsEqual("localhost")
+                || (!hostname.isEmpty && hostname.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") })
+        }
+        guard origin == nil, site == nil || site == "none", isAddress else {
+            return json(
+                Failure("forbidden", "POST /reconcile is for primctl on this host, not for a browser or another name"),
+                status: .forbidden)
+        }
+        return nil
+    }
+
+    /// A request primd took: it reconciles on its loop.
+    struct Accepted: Encodable {
+        var accepted = true
+        var force: Bool?
+        var allowRewrite: Bool?
+    }
+
+    struct Failure: Encodable {
+        struct Detail: Encodable { var code, message: String }
+        var error: Detail
+        init(_ code: String, _ message: String) { error = Detail(code: code, message: message) }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        text(PrimJSON.text(value, .line), status: status)
     }
 
     static func text(_ body: String, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {

@@ -33,7 +33,7 @@ struct Routes {
         // A browser (Accept: text/html) gets the page of PRs; an agent, the JSON it always got.
         router.get("/") { request, _ -> Response in
             guard (request.headers[.accept] ?? "").contains("text/html") else {
-                return Self.respond(["service": "pr.sh", "status": "ok"])
+                return Self.respond(Views.Service())
             }
             let prs = await service.list(state: nil)
             return Self.respond(text: PRPage(prs, now: Date()).render(), type: "text/html; charset=utf-8")
@@ -44,9 +44,9 @@ struct Routes {
         router.get("v1/recipients") { _, _ in
             await handle {
                 let hosts = try await service.recipients().map {
-                    ["host": $0.host, "recipients": $0.recipients] as [String: Any]
+                    Views.Recipients.Host(host: $0.host, recipients: $0.recipients)
                 }
-                return Self.respond(["hosts": hosts])
+                return Self.respond(Views.Recipients(hosts: hosts))
             }
         }
         router.post("v1/pr") { request, _ in
@@ -87,11 +87,11 @@ struct Routes {
                     }
                     state = parsed
                 }
-                var list: [[String: Any]] = []
+                var list: [Views.PullRequestView] = []
                 for pr in await service.list(state: state) {
                     list.append(Views.pullRequest(pr, url: await service.url(of: pr)))
                 }
-                return Self.respond(["pull_requests": list])
+                return Self.respond(Views.PullRequests(pullRequests: list))
             }
         }
         router.get("v1/pr/:number") { request, context in
@@ -191,7 +191,7 @@ struct Routes {
             return Self.respond(Views.pullRequest(pr, url: await service.url(of: pr)), status: .created)
         case .duplicate(let pr):
             var view = Views.pullRequest(pr, url: await service.url(of: pr))
-            view["duplicate"] = true
+            view.duplicate = true
             return Self.respond(view)
         case .unchanged(let main, let mergedBy):
             return Self.respond(Views.unchanged(main: main, mergedBy: mergedBy))
@@ -298,8 +298,8 @@ struct Routes {
         return result
     }
 
-    static func respond(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        respond(text: Views.json(object), type: "application/json", status: status)
+    static func respond(_ view: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        respond(text: PrimJSON.text(view), type: "application/json", status: status)
     }
 
     static func respond(text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -183,7 +183,7 @@ struct PrimdService {
         ]
         var unit = try String(contentsOfFile: Paths.repo("deploy/primd.service"), encoding: .utf8)
             .replacingOccurrences(
-                of: "/usr/local/bin/primd --config /etc/prim/primd.yaml",
+                of: "/usr/bin/primd --config /etc/prim/primd.yaml",
                 with: "\(binaries)/primd --config \(parent)/primd.yaml"
             )
             .replacingOccurrences(

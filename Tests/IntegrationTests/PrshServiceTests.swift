@@ -30,7 +30,7 @@ final class PrshServiceTests: XCTestCase {
             atPath: Paths.primctl.replacingOccurrences(of: "/primctl", with: "/prsh"), toPath: "\(binaries)/prsh")
         let port = try freePort()
         let unit = try String(contentsOfFile: Paths.repo("deploy/prsh.service"), encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/prsh", with: "\(binaries)/prsh")
+            .replacingOccurrences(of: "/usr/bin/prsh", with: "\(binaries)/prsh")
             .replacingOccurrences(of: "/var/lib/prsh", with: home)
             .replacingOccurrences(of: "127.0.0.2:7300", with: "127.0.0.2:\(port)")
             .replacingOccurrences(of: "/etc/prim/prsh-operator-token", with: "\(parent)/token")

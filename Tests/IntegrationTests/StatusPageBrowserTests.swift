@@ -58,6 +58,27 @@ final class StatusPageBrowserTests: PrimdTestCase {
         self.primd = nil
     }
 
+    /// A page the operator visits must not make primd act: a browser's POST carries Origin or
+    /// Sec-Fetch-Site, and a name rebound to primd's address is not an address.
+    func testABrowsersPostToReconcileIsRefused() throws {
+        let primd = try PrimdProcess(testbed: testbed, repo: nil)
+        self.primd = primd
+        primd.waitFor("primd to answer") { primd.get("/healthz")?.text == "ok\n" }
+        for headers in [
+            ["Origin": "https://evil.example"], ["Sec-Fetch-Site": "cross-site"],
+            ["Host": "rebound.evil.example:\(primd.port)"],
+        ] {
+            let answer = try HTTPClient.request(
+                "POST", primd.url + "/reconcile?force=true", headers: headers, body: [], timeout: 5)
+            XCTAssertEqual(answer.status, 403, "\(headers): \(answer.text)")
+            XCTAssertTrue(answer.text.contains("\"code\":\"forbidden\""), answer.text)
+        }
+        let primctl = try HTTPClient.request("POST", primd.url + "/reconcile", body: [], timeout: 5)
+        XCTAssertEqual(
+            primctl.status, 202, "primctl's request (no browser headers, an address) is taken: \(primctl.text)")
+        XCTAssertEqual(primctl.text, "{\"accepted\":true,\"allow_rewrite\":false,\"force\":false}\n")
+    }
+
     func testPrshsPageShowsPRsWithTheirChecksAndState() throws {
         let prsh = try PrshProcess(repo: repo)
         defer { _ = prsh.stop() }

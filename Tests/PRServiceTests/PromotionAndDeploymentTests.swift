@@ -1,6 +1,7 @@
 import Foundation
 import PRService
 import PrimEngine
+import PrimModel
 import PrimStatus
 import XCTest
 
@@ -13,7 +14,7 @@ final class PromotionAndDeploymentTests: XCTestCase {
     let since = Date(timeIntervalSince1970: 1_800_000_000)
 
     func status(_ json: String) throws -> ControllerStatus {
-        try ControllerStatus.decoder.decode(ControllerStatus.self, from: Data(json.utf8))
+        try PrimJSON.decode(ControllerStatus.self, from: Array(json.utf8))
     }
 
     /// A prim's entry in primd's status, checked at `checked` (default: `since` plus ten minutes) at `revision` (default: the merge).

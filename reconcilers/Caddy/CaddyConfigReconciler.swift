@@ -39,7 +39,16 @@ public struct CaddyConfigReconciler: Reconciler {
         guard let running = input.observed.resources[ResourceNames.caddyConfig] else { return change(.noop) }
         let serves = Set(running.keys)
         let missing = input.desired(of: .caddyFragment).flatMap(\.keys).filter { !serves.contains($0) }
-        if missing.isEmpty { return change(.noop) }
+        if missing.isEmpty {
+            guard running.attributes[CaddyObserver.staleMain] == nil else {
+                return change(
+                    .reload,
+                    Reason(
+                        "caddyfile-changed",
+                        "the Caddyfile header or caddy.import changed since Caddy's config was last loaded"))
+            }
+            return change(.noop)
+        }
         return change(
             .reload,
             Reason("running-config-stale", "the running config does not serve \(missing.joined(separator: ", "))"))

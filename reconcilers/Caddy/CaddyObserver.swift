@@ -13,11 +13,17 @@ import Foundation
 public struct CaddyObserver {
     public let fragmentDir: String
     public let admin: HTTPAddress
+    let config: HostConfig
 
     public init(config: HostConfig) {
+        self.config = config
         fragmentDir = config.caddyFragmentDir
         admin = HTTPAddress(config.caddyAdmin)
     }
+
+    /// Attribute of the running config set when the main Caddyfile (`caddy.main`) is not what the
+    /// header and `caddy.import` compose today: the operator edited one of them since the last load.
+    public static let staleMain = "main-caddyfile-stale"
 
     /// prim's route fragments.
     public func fragments() throws -> [ObservedResource] {
@@ -35,9 +41,16 @@ public struct CaddyObserver {
     /// Caddy's running config, as the sites it serves.
     public func running() throws -> ObservedResource {
         let sites = try runningSites()
-        return ObservedResource(
+        var resource = ObservedResource(
             address: ResourceNames.caddyConfig, path: admin.description, content: nil, digest: "",
             keys: sites.sorted())
+        if let main = config.caddyMain, let header = try? FileReader.bytes(config.caddyHeader) {
+            let written = (try? FileReader.bytes(main)).map { String(decoding: $0, as: UTF8.self) }
+            if written != config.caddyMainText(header: String(decoding: header, as: UTF8.self)) {
+                resource.attributes[Self.staleMain] = "yes"
+            }
+        }
+        return resource
     }
 
     /// Host names the running config routes, from the admin API.

@@ -172,7 +172,7 @@ public final class DomainSh: DNSProvider, @unchecked Sendable {
 
     func send(_ deletes: [String], _ creates: [Record], zone: String, id: String, creating: [String]) throws {
         let body = Array(
-            try JSONEncoder().encode(
+            try PrimJSON.wire().encode(
                 Batch(
                     create: creates.isEmpty ? nil : creates,
                     delete: deletes.isEmpty ? nil : deletes.map { ["id": $0] })))
@@ -274,7 +274,7 @@ public struct UnconfirmedRecords: Sendable {
 
     public func load() -> [String: [String]] {
         guard let bytes = try? FileReader.bytes(path) else { return [:] }
-        return (try? JSONDecoder().decode([String: [String]].self, from: Data(bytes))) ?? [:]
+        return (try? PrimJSON.decode([String: [String]].self, from: bytes)) ?? [:]
     }
 
     func held(zone: String) -> Set<String> { Set(load()[zone] ?? []) }
@@ -282,7 +282,7 @@ public struct UnconfirmedRecords: Sendable {
     func hold(zone: String, _ names: [String]) throws {
         var all = load()
         all[zone] = Array(Set((all[zone] ?? []) + names)).sorted()
-        try AtomicFile.write(Array(try JSONEncoder().encode(all)), to: path, mode: 0o600)
+        try AtomicFile.write(try PrimJSON.encode(all), to: path, mode: 0o600)
     }
 
     /// Releases rrsets (`name/TYPE`); returns the ones that were held.
@@ -294,7 +294,7 @@ public struct UnconfirmedRecords: Sendable {
             all[zone] = all[zone]!.filter { !names.contains($0) }
             if all[zone]!.isEmpty { all[zone] = nil }
         }
-        try AtomicFile.write(Array(try JSONEncoder().encode(all)), to: path, mode: 0o600)
+        try AtomicFile.write(try PrimJSON.encode(all), to: path, mode: 0o600)
         return released
     }
 }

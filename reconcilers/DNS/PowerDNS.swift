@@ -125,7 +125,7 @@ public struct PowerDNS: DNSProvider {
                     [Zone.Comment(content: $0, account: DNSMarker.account)]
                 } ?? [])
         }
-        let body = [UInt8](try JSONEncoder().encode(Patch(rrsets: changes)))
+        let body = [UInt8](try PrimJSON.wire().encode(Patch(rrsets: changes)))
         // A PATCH is one transaction of idempotent REPLACEs and DELETEs: sending it again is safe.
         let response = try retry.run("PATCH zone \(zone) on PowerDNS") {
             try HTTPClient.request(

@@ -1,4 +1,5 @@
 import Foundation
+import PrimModel
 import PrimSystem
 
 /// Every payment pr.sh has seen, by `(payer, nonce)`: one JSON line per change of state, each on
@@ -39,16 +40,14 @@ final class PaymentJournal {
         self.path = path
         if let bytes = try FileReader.bytes(path) {
             for line in bytes.split(separator: UInt8(ascii: "\n")) {
-                guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) else { continue }
+                guard let entry = try? PrimJSON.decode(Entry.self, from: Array(line)) else { continue }
                 entries[entry.key] = entry
             }
         }
         entries = entries.filter { $0.value.validBefore + 3600 > now }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var text: [UInt8] = []
         for entry in entries.values.sorted(by: { $0.key < $1.key }) {
-            text += Array(try encoder.encode(entry)) + [0x0A]
+            text += try PrimJSON.encode(entry, .line) + [0x0A]
         }
         try AtomicFile.write(text, to: path, mode: 0o640)
         file = try AppendFile(path)
@@ -57,9 +56,7 @@ final class PaymentJournal {
     subscript(key: String) -> Entry? { entries[key] }
 
     func record(_ entry: Entry) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard file.append(Array(try encoder.encode(entry)) + [0x0A]) else {
+        guard file.append(try PrimJSON.encode(entry, .line) + [0x0A]) else {
             throw SystemError("cannot write the payment journal '\(path)'")
         }
         entries[entry.key] = entry

@@ -32,9 +32,13 @@ public enum DiagnosticRenderer {
     }
 
     public static func json(_ diagnostics: [Diagnostic], root: String) -> String {
+        JSONOutput.encode(document(diagnostics, root: root))
+    }
+
+    static func document(_ diagnostics: [Diagnostic], root: String) -> some Encodable {
         let errors = diagnostics.filter { $0.severity == .error }.count
-        return JSONOutput.encode(
-            Document(
+        return
+            (Document(
                 valid: errors == 0, error_count: errors, warning_count: diagnostics.count - errors,
                 diagnostics: diagnostics.map {
                     Entry(

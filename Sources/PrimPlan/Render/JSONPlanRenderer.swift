@@ -62,17 +62,8 @@ public enum JSONPlanRenderer {
     }
 }
 
-/// Stable JSON: sorted keys, pretty-printed, no escaped slashes.
-/// Every `--format json` output: one object per line (JSON lines), so a stream of events and a
-/// final result or error read the same way.
+/// Every `--format json` output: one object per line (JSON lines, `PrimJSON`'s `line` layout), so
+/// a stream of events and a final result or error read the same way.
 public enum JSONOutput {
-    /// `snakeCase`: keys as snake_case (the status documents); dates are ISO 8601.
-    public static func encode<T: Encodable>(_ value: T, snakeCase: Bool = false) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
+    public static func encode<T: Encodable>(_ value: T) -> String { PrimJSON.text(value, .line) }
 }
