@@ -37,7 +37,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "install.sh: $*" >&2; exit 1; }
 case "$repo" in
   *[[:space:]]*|*\'*|*\"*) die "REPO_URL must not hold spaces or quotes: $repo" ;;
-  *://*:*@*) die "REPO_URL must not hold a password or token (it would be readable in /etc/prim/primd.yaml and in error messages): put the token in a file, 0600, and set controller.token_file to it" ;;
+esac
+authority=${repo#*://}
+authority=${authority%%[/?#]*}
+case "$repo" in
+  http://*@*|https://*@*)
+    case "$authority" in
+      *@*) die "REPO_URL must not hold a user, password or token (it would be readable in /etc/prim/primd.yaml): put the token in a file, 0600, and set controller.token_file to it" ;;
+    esac ;;
 esac
 [[ "$host_name" =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] || die "HOST_NAME must be a host name like vps1 (hosts/<name>.yaml), got '$host_name'"
 [[ "$branch" =~ ^[A-Za-z0-9._/-]+$ ]] || die "BRANCH must be a branch name, got '$branch'"
@@ -77,6 +84,11 @@ if [ -f /etc/caddy/Caddyfile.prim-installed ]; then
   if [ -f /etc/caddy/Caddyfile.before-prim ]; then
     mv /etc/caddy/Caddyfile.before-prim /etc/caddy/Caddyfile
     echo "restored /etc/caddy/Caddyfile from before the earlier install (prim now imports it)"
+  else
+    # There was none: what is there is prim's own composed file, which prim now writes elsewhere.
+    mv /etc/caddy/Caddyfile /etc/caddy/Caddyfile.prim-old
+    echo "# Your own Caddy sites; prim imports this file after its own (caddy.import)." > /etc/caddy/Caddyfile
+    echo "/etc/caddy/Caddyfile was prim's (moved to /etc/caddy/Caddyfile.prim-old); it is now yours, empty"
   fi
   rm -f /etc/caddy/Caddyfile.prim-installed
 fi

@@ -32,6 +32,24 @@ public struct Deployment: Sendable, Codable, Equatable {
         public var journal: [String]?
         public var missingKeys: [String]?
         public var rolledBackTo: String?
+
+        enum CodingKeys: String, CodingKey {
+            case prim, up, message, enforced, routes, journal, missingKeys, rolledBackTo
+        }
+
+        /// Every key of the contract is written, `null` when there is no value (agents read
+        /// `d["journal"]`; llms.txt shows them so).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(prim, forKey: .prim)
+            try c.encode(up, forKey: .up)
+            try c.encode(message, forKey: .message)
+            try c.encode(enforced, forKey: .enforced)
+            try c.encode(routes, forKey: .routes)
+            try c.encode(journal, forKey: .journal)
+            try c.encode(missingKeys, forKey: .missingKeys)
+            try c.encode(rolledBackTo, forKey: .rolledBackTo)
+        }
     }
 
     public var state: State
@@ -44,6 +62,22 @@ public struct Deployment: Sendable, Codable, Equatable {
     /// Every env key a touched prim is blocked on.
     public var missingKeys: [String]
     public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case state, revision, appliedRevision, message, prims, missingKeys, updatedAt
+    }
+
+    /// `applied_revision` is written as `null` until primd has applied the commit.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(state, forKey: .state)
+        try c.encode(revision, forKey: .revision)
+        try c.encode(appliedRevision, forKey: .appliedRevision)
+        try c.encode(message, forKey: .message)
+        try c.encode(prims, forKey: .prims)
+        try c.encode(missingKeys, forKey: .missingKeys)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
 
     public init(
         state: State, revision: String, appliedRevision: String? = nil, message: String, prims: [PrimResult] = [],

@@ -215,9 +215,10 @@ extension GitRepository {
             return url
         }
         let start = colon + 3
-        guard let at = characters[start...].firstIndex(of: "@"),
-            !characters[start..<at].contains("/")
-        else { return url }
+        // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@' in it
+        // (a password may hold an '@').
+        let end = characters[start...].firstIndex { "/?#".contains($0) } ?? characters.endIndex
+        guard let at = characters[start..<end].lastIndex(of: "@") else { return url }
         // `user:password` keeps the user; a lone userinfo may itself be the token (`https://TOKEN@…`).
         let userinfo = characters[start..<at]
         let kept = userinfo.contains(":") ? String(userinfo.prefix { $0 != ":" }) + ":***" : "***"

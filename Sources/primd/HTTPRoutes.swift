@@ -31,7 +31,7 @@ enum HTTPRoutes {
         }
         // `primctl reconcile [--force] [--allow-rewrite]`; primd listens on loopback by default.
         router.post("reconcile") { request, _ -> Response in
-            if let refusal = browserRefusal(request) { return refusal }
+            if let refusal = browserRefusal(request, listen: controller.settings.listen) { return refusal }
             let force = request.uri.queryParameters["force"] == "true"
             let rewrite = request.uri.queryParameters["allow_rewrite"] == "true"
             trigger.fire(force: force, allowRewrite: rewrite)
@@ -72,17 +72,20 @@ enum HTTPRoutes {
     /// `Sec-Fetch-Site` (every browser's POST does) or names a host that is not an address is refused.
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
-    static func browserRefusal(_ request: Request) -> Response? {
+    static func browserRefusal(_ request: Request, listen: String) -> Response? {
         let origin = request.headers[.origin]
         let site = request.headers[secFetchSite]
-        let host = request.head.authority ?? ""
+        let host = (request.head.authority ?? "").lowercased()
+        // primctl names primd as `controller.listen` says, whatever name that is.
+        let listening = HostPort(listen).map { $0.host.lowercased() }
         let isAddress: Bool
         if host.hasPrefix("[") {  // [IPv6]:port
             isAddress = host.dropFirst().prefix { $0 != "]" }.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
         } else {
-            let hostname = host.prefix { $0 != ":" }
+            var hostname = host.prefix { $0 != ":" }
+            if hostname.hasSuffix(".") { hostname = hostname.dropLast() }
             isAddress =
-                hostname.elementsEqual("localhost")
+                hostname.elementsEqual("localhost") || hostname.elementsEqual(listening ?? "")
                 || (!hostname.isEmpty && hostname.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") })
         }
         guard origin == nil, site == nil || site == "none", isAddress else {

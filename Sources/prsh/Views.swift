@@ -141,6 +141,19 @@ enum Views {
             var diagnostics: [String]?
             var prNumber: Int?
             var retryAfter: Int?
+
+            enum CodingKeys: String, CodingKey { case code, message, field, diagnostics, prNumber, retryAfter }
+
+            /// `field` is always there (`null` when no one field is at fault), as llms.txt lists it.
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(code, forKey: .code)
+                try c.encode(message, forKey: .message)
+                try c.encode(field, forKey: .field)
+                try c.encodeIfPresent(diagnostics, forKey: .diagnostics)
+                try c.encodeIfPresent(prNumber, forKey: .prNumber)
+                try c.encodeIfPresent(retryAfter, forKey: .retryAfter)
+            }
         }
         var error: Detail
     }

@@ -65,6 +65,26 @@ final class DNSTests: XCTestCase {
         }
     }
 
+    /// `primctl dns init ZONE` makes the zone at PowerDNS once; a second run changes nothing, and
+    /// a zone the state declares then takes prims' records.
+    func testDNSInitMakesAZoneOnceAndPrimsRecordsGoInIt() throws {
+        let first = try testbed.primctl(["dns", "init", "second.test", "--format", "json"])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertEqual(first.stdout, "{\"created\":true,\"zone\":\"second.test\"}\n")
+        let again = try testbed.primctl(["dns", "init", "second.test."])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("exists at PowerDNS; nothing changed"), again.stdout)
+        let bad = try testbed.primctl(["dns", "init", "not a zone"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("is not a zone name"), bad.stderr)
+
+        try write(
+            Array("id: p9\nstatus: testing\nport: 3409\nendpoint: p9.second.test\n".utf8), to: "\(state)/prims/p9.yaml")
+        try write(Array("provider: powerdns\nttl: 60\n".utf8), to: "\(state)/dns/second.test.yaml")
+        try apply()
+        XCTAssertEqual(try pdns.dig("p9.second.test"), ["127.0.0.1"], "the new zone serves p9's record")
+    }
+
     func testEveryEndpointResolvesAndASecondApplySendsNoPatch() throws {
         let empty = try pdns.serial("prim.test")
         try apply()

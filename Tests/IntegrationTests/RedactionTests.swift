@@ -11,6 +11,10 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(
             GitRepository.redacted("https://git.example/o/r@v1"), "https://git.example/o/r@v1", "an @ after the host")
         XCTAssertEqual(GitRepository.redacted("file:///var/lib/prsh/state.git"), "file:///var/lib/prsh/state.git")
+        XCTAssertEqual(
+            GitRepository.redacted("https://u:p@ss@host.example/r"), "https://u:***@host.example/r",
+            "a password holding an @")
+        XCTAssertEqual(GitRepository.redacted("https://host.example:8443/o/r@v1"), "https://host.example:8443/o/r@v1")
     }
 
     func testAFailedFetchNamesTheURLWithoutItsToken() throws {

@@ -53,12 +53,14 @@ public struct CaddyExecutor: RouteExecutor {
     }
 
     public func load(_ config: String) throws {
-        if let mainFile {
-            try AtomicFile.write(Array(host.caddyMainText(header: header).utf8), to: mainFile, mode: 0o644)
-        }
         let response = try post("/load", config)
         guard response.status == 200 else {
             throw SystemError("Caddy did not load the config: \(Self.message(response))")
+        }
+        // Written once Caddy took the config: a load that failed leaves the file as it was, so
+        // the next plan still sees it stale and loads again.
+        if let mainFile {
+            try AtomicFile.write(Array(host.caddyMainText(header: header).utf8), to: mainFile, mode: 0o644)
         }
     }
 

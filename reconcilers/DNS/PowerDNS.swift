@@ -145,6 +145,29 @@ public struct PowerDNS: DNSProvider {
         }
     }
 
+    /// Makes `zone` at PowerDNS (kind Native, served from its own backend) with `nameservers` as
+    /// its NS records; false when it already exists (nothing is changed then).
+    public func createZone(_ zone: String, nameservers: [String]) throws -> Bool {
+        let name = zone.lowercased().trimmingDot
+        if try zones().contains(name) { return false }
+        struct NewZone: Encodable {
+            var name: String
+            var kind = "Native"
+            var nameservers: [String]
+        }
+        let body = [UInt8](
+            try PrimJSON.wire().encode(NewZone(name: name + ".", nameservers: nameservers.map { $0.trimmingDot + "." }))
+        )
+        let response = try HTTPClient.request(
+            "POST", api + "/api/v1/servers/localhost/zones",
+            headers: ["X-API-Key": key, "Content-Type": "application/json"], body: body, timeout: 20)
+        switch response.status {
+        case 201: return true
+        case 409: return false  // made by someone else since the list
+        default: throw SystemError("PowerDNS did not create zone \(name): \(Self.message(response))")
+        }
+    }
+
     static func message(_ response: HTTPResponse) -> String {
         JSONValue.parse(response.body)?["error"]?.string ?? "HTTP \(response.status) \(response.text.prefix(200))"
     }
