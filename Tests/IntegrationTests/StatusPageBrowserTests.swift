@@ -9,23 +9,41 @@ import XCTest
 final class StatusPageBrowserTests: PrimdTestCase {
     static let hostile = "'<script>document.title=\"owned\"</script><img src=x onerror=alert(1)>'"
 
+    /// The quickstart, as `scripts/demo` runs it, and a prim whose description holds markup.
     override func initialFiles() -> [String: String] {
-        var files = ConvergedState.files()
+        let root = Paths.repo("examples/quickstart")
+        var files: [String: String] = [:]
+        for path in FileManager.default.enumerator(atPath: root)?.compactMap({ $0 as? String }) ?? [] {
+            var directory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &directory),
+                !directory.boolValue
+            else { continue }
+            files[path] = try? String(contentsOfFile: "\(root)/\(path)", encoding: .utf8)
+        }
         files["prims/gamma.yaml"] = Prims.yaml("gamma", port: 3206, status: "live", description: Self.hostile)
         return files
     }
 
-    func testPrimdsPageShowsThePrimsTheirHealthAndTheLastApplyWithMarkupEscaped() throws {
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        for key in ["SEARCH_API_KEY", "WALLET_INTERNAL_KEY"] {
+            XCTAssertEqual(try testbed.primctl(["secret", "set", key], input: "page-test").status, 0)
+        }
+    }
+
+    func testPrimdsPageShowsTheQuickstartsPrimsTheirHealthAndTheLastApplyWithMarkupEscaped() throws {
         let primd = try PrimdProcess(testbed: testbed, repo: "file://\(repo.bare)", poll: 600)
         self.primd = primd
-        primd.waitFor("gamma to be checked up") {
-            ((primd.status()?["prims"] as? [[String: Any]]) ?? []).contains {
-                $0["prim"] as? String == "gamma" && $0["up"] as? Bool == true
-            }
+        primd.waitFor("the quickstart's prims and gamma to be checked up") {
+            let up = ((primd.status()?["prims"] as? [[String: Any]]) ?? []).filter { $0["up"] as? Bool == true }
+            return Set(up.compactMap { $0["prim"] as? String }).isSuperset(of: ["search", "store", "wallet", "gamma"])
         }
         let dom = try Browser.dom(primd.url + "/")
-        XCTAssertTrue(dom.contains("<tr class=\"prim\" data-prim=\"alpha\">"), dom)
-        XCTAssertTrue(dom.contains("<tr class=\"prim\" data-prim=\"gamma\">"), dom)
+        for prim in ["search", "store", "wallet"] {
+            let row = try XCTUnwrap(Browser.row(dom, "data-prim=\"\(prim)\""), "a row for \(prim): \(dom)")
+            XCTAssertTrue(row.contains("<span class=\"badge health ok\">up</span>"), row)
+            XCTAssertTrue(row.contains("\(prim).prim.test"), row)
+        }
         let gamma = try XCTUnwrap(Browser.row(dom, "data-prim=\"gamma\""))
         XCTAssertTrue(gamma.contains("<span class=\"badge health ok\">up</span>"), gamma)
         XCTAssertTrue(gamma.contains("gamma.prim.test"), "its public name: \(gamma)")
