@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Tests/Fixtures holds upstream's prim.yaml files, read by tests at run time.
@@ -87,6 +89,16 @@ let package = Package(
         // x402 payments (v2, `exact` on EVM): Keccak-256, EIP-712, secp256k1, the wire objects,
         // the server's own checks and the paying wallet. No I/O.
         .target(name: "PrimX402", dependencies: ["CSecp256k1", "PrimModel"]),
+
+        // ACME (RFC 8555): the account key and its JWS, DNS-01 values, the CSR, and the client that
+        // orders a certificate (the TXT records are handed to the caller, which owns the zone).
+        .target(
+            name: "PrimACME",
+            dependencies: [
+                "PrimModel", "PrimSystem", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
 
         // SSH commit signatures (verify and sign) and webhook HMACs.
         .target(name: "PrimSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -160,6 +172,13 @@ let package = Package(
         .testTarget(name: "PrimX402Tests", dependencies: ["PrimModel", "PrimX402"]),
         .testTarget(name: "PrimAgeTests", dependencies: ["PrimAge", "PrimAgeFormat"]),
         .testTarget(
+            name: "PrimACMETests",
+            dependencies: [
+                "PrimACME", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
+        .testTarget(
             name: "DNSReconcilerTests",
             dependencies: ["PrimEngine", "DNSReconciler", "PrimHost", "PrimModel", "PrimPlan", "PrimSystem"]),
         .testTarget(name: "SystemdReconcilerTests", dependencies: ["SystemdReconciler", "PrimPlan", "PrimModel"]),
@@ -182,7 +201,9 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "PrimHost", "PrimSigning", "primctl", "primd", "prsh", "PrimX402", "PrimModel", "PrimPlan",
-                "PrimSystem", "PrimEngine", "PrimGates", "PrimController", "PRService", "SystemdReconciler",
+                "PrimSystem", "PrimEngine", "PrimGates", "PrimController", "PRService", "SystemdReconciler", "PrimACME",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]),
     ]
 )
