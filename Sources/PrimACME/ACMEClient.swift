@@ -24,6 +24,8 @@ public final class ACMEClient {
     /// Seconds to wait between polls when the CA gives no `Retry-After`, and the longest an order may take.
     public var pollSeconds = 1.0
     public var orderTimeout = 120.0
+    /// `badNonce` refusals retried so far (a CA may refuse a good nonce; RFC 8555 §6.5).
+    public private(set) var badNonceRetries = 0
 
     public init(directoryURL: String, key: AccountKey, caFile: String? = nil) {
         self.directoryURL = directoryURL
@@ -129,20 +131,23 @@ public final class ACMEClient {
         return fresh
     }
 
-    /// A signed POST (`payload` nil: POST-as-GET). A `badNonce` refusal is sent again, up to five
+    /// A signed POST (`payload` nil: POST-as-GET). A `badNonce` refusal is sent again, up to 15
     /// times, with the nonce it carried; any other problem document is thrown as it is.
     func post(_ url: String, payload: [UInt8]?) throws -> HTTPResponse {
-        for _ in 0..<5 {
+        for _ in 0..<15 {
             let body = try JWS.body(payload: payload, url: url, nonce: try freshNonce(), key: key, kid: accountURL)
             let response = try send("POST", url, body: body)
             nonce = response.headers["replay-nonce"]
             if response.status < 400 { return response }
             let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body))
-            if problem?.type == "urn:ietf:params:acme:error:badNonce" { continue }
+            if problem?.type == "urn:ietf:params:acme:error:badNonce" {
+                badNonceRetries += 1
+                continue
+            }
             if let problem { throw problem }
             throw SystemError("the ACME server answered \(response.status) to \(url): \(response.text.prefix(200))")
         }
-        throw SystemError("the ACME server refused five nonces in a row", class: .transient)
+        throw SystemError("the ACME server refused 15 nonces in a row", class: .transient)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, _ what: String) throws -> T {

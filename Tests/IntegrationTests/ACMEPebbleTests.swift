@@ -5,20 +5,23 @@ import X509
 import XCTest
 
 /// prim's ACME client against Pebble (Let's Encrypt's test CA) validating DNS-01 through the
-/// testbed's PowerDNS: a wildcard and its apex in one order, both TXT values served at once at the
-/// shared `_acme-challenge` name, removed afterwards; a refusal names the CA's problem.
+/// testbed's PowerDNS, refusing 40 % of the nonces: a wildcard and its apex in one order, both TXT
+/// values served at once at the shared `_acme-challenge` name, removed afterwards; a refusal names
+/// the CA's problem.
 final class ACMEPebbleTests: XCTestCase {
     var testbed: Testbed!
     var pdns: PowerDNSAPI!
 
+    /// 40 % of the good nonces are refused (`badNonce`), so every issuance goes through the
+    /// client's retry with the nonce each refusal carries.
     override func setUpWithError() throws {
-        testbed = try Testbed.up(https: true)
+        testbed = try Testbed.up(https: true, environment: ["PRIM_PEBBLE_NONCE_REJECT": "40"])
         pdns = PowerDNSAPI(testbed: testbed)
     }
 
     override func tearDown() { testbed?.down() }
 
-    var client: ACMEClient {
+    func makeClient() -> ACMEClient {
         ACMEClient(
             directoryURL: testbed.environment["PEBBLE_ACME"]!, key: AccountKey(),
             caFile: testbed.environment["PEBBLE_API_CA"]!)
@@ -35,6 +38,7 @@ final class ACMEPebbleTests: XCTestCase {
         var presented: [ACMEClient.TXTRecord] = []
         var servedBeforeAnswering: [String] = []
         let request = SigningRequest(names: ["*.prim.test", "prim.test"])
+        let client = makeClient()
         let chain = try client.issue(
             request,
             present: { records in
@@ -69,12 +73,13 @@ final class ACMEPebbleTests: XCTestCase {
         XCTAssertEqual(Set(names), [.dnsName("*.prim.test"), .dnsName("prim.test")])
         XCTAssertEqual(try pdns.dig("_acme-challenge.prim.test", "TXT"), [], "the challenge records are gone")
         XCTAssertFalse(chain.contains("PRIVATE KEY"))
+        XCTAssertGreaterThan(client.badNonceRetries, 0, "Pebble refused nonces and the client sent again")
     }
 
     func testARefusedOrderNamesTheCAsProblem() throws {
         // A name outside any zone the DNS serves: Pebble cannot validate it.
         XCTAssertThrowsError(
-            try client.issue(
+            try makeClient().issue(
                 SigningRequest(names: ["nowhere.invalid-zone.test"]), present: { _ in }, cleanup: { _ in })
         ) { error in
             XCTAssertTrue("\(error)".contains("could not validate nowhere.invalid-zone.test"), "\(error)")

@@ -41,7 +41,12 @@ final class Testbed {
 
     /// - Parameter parent: where to make the testbed's directory (default: the temporary directory).
     /// - Parameter https: Caddy serves https with certificates from the testbed's Pebble.
-    static func up(parent: String? = nil, https: Bool = false) throws -> Testbed {
+    /// - Parameter environment: for scripts/testbed (`PRIM_PEBBLE_NONCE_REJECT`).
+    static func up(
+        parent: String? = nil, https: Bool = false, environment given: [String: String] = [:]
+    ) throws
+        -> Testbed
+    {
         let directory: String
         if let parent {
             directory = "\(parent)/testbed"
@@ -49,7 +54,8 @@ final class Testbed {
         } else {
             directory = Paths.temporaryDirectory("prim-testbed")
         }
-        let result = try Command.run(Paths.repo("scripts/testbed"), ["up", directory] + (https ? ["--https"] : []))
+        let result = try Command.run(
+            Paths.repo("scripts/testbed"), ["up", directory] + (https ? ["--https"] : []), environment: given)
         guard result.status == 0 else {
             throw TestbedError(
                 message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
