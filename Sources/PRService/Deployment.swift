@@ -1,4 +1,5 @@
 import Foundation
+import PrimModel
 import PrimStatus
 
 /// What became of a merged PR on the host: pr.sh reads primd's status after the merge and keeps
@@ -22,62 +23,31 @@ public struct Deployment: Sendable, Codable, Equatable {
 
     /// How one prim the PR touches fared.
     public struct PrimResult: Sendable, Codable, Equatable {
+        // Every key of the contract is written, `null` when there is no value (agents read
+        // `d["journal"]`; llms.txt shows them so).
         public var prim: String
-        public var up: Bool?
+        @WritesNull public var up: Bool? = nil
         public var message: String
         /// Its gate was enforced (`live`) or only reported (`testing`).
-        public var enforced: Bool?
-        public var routes: [RouteResult]?
+        @WritesNull public var enforced: Bool? = nil
+        @WritesNull public var routes: [RouteResult]? = nil
         /// The failing unit's last journal lines.
-        public var journal: [String]?
-        public var missingKeys: [String]?
-        public var rolledBackTo: String?
-
-        enum CodingKeys: String, CodingKey {
-            case prim, up, message, enforced, routes, journal, missingKeys, rolledBackTo
-        }
-
-        /// Every key of the contract is written, `null` when there is no value (agents read
-        /// `d["journal"]`; llms.txt shows them so).
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(prim, forKey: .prim)
-            try c.encode(up, forKey: .up)
-            try c.encode(message, forKey: .message)
-            try c.encode(enforced, forKey: .enforced)
-            try c.encode(routes, forKey: .routes)
-            try c.encode(journal, forKey: .journal)
-            try c.encode(missingKeys, forKey: .missingKeys)
-            try c.encode(rolledBackTo, forKey: .rolledBackTo)
-        }
+        @WritesNull public var journal: [String]? = nil
+        @WritesNull public var missingKeys: [String]? = nil
+        @WritesNull public var rolledBackTo: String? = nil
     }
 
     public var state: State
     /// The merge commit followed.
     public var revision: String
-    /// The commit primd applied that holds it (the merge commit or a later one), once it has.
-    public var appliedRevision: String?
+    /// The commit primd applied that holds it (the merge commit or a later one), once it has
+    /// (`null` until then).
+    @WritesNull public var appliedRevision: String?
     public var message: String
     public var prims: [PrimResult]
     /// Every env key a touched prim is blocked on.
     public var missingKeys: [String]
     public var updatedAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case state, revision, appliedRevision, message, prims, missingKeys, updatedAt
-    }
-
-    /// `applied_revision` is written as `null` until primd has applied the commit.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(state, forKey: .state)
-        try c.encode(revision, forKey: .revision)
-        try c.encode(appliedRevision, forKey: .appliedRevision)
-        try c.encode(message, forKey: .message)
-        try c.encode(prims, forKey: .prims)
-        try c.encode(missingKeys, forKey: .missingKeys)
-        try c.encode(updatedAt, forKey: .updatedAt)
-    }
 
     public init(
         state: State, revision: String, appliedRevision: String? = nil, message: String, prims: [PrimResult] = [],

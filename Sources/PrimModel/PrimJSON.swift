@@ -56,3 +56,34 @@ public enum PrimJSON {
         return encoder
     }
 }
+
+/// An optional that is written as `null` when it has no value, rather than leaving its key out:
+/// for answers whose contract lists every key (pr.sh's PRs, deployments and errors). Reading takes
+/// a missing key, as records written before had it, as no value.
+@propertyWrapper
+public struct WritesNull<Value: Codable>: Codable {
+    public var wrappedValue: Value?
+
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
+extension WritesNull: Sendable where Value: Sendable {}
+extension WritesNull: Equatable where Value: Equatable {}
+
+extension KeyedDecodingContainer {
+    /// A `WritesNull` property whose key is missing reads as no value (synthesized decoding would
+    /// otherwise require the key).
+    public func decode<Value>(_ type: WritesNull<Value>.Type, forKey key: Key) throws -> WritesNull<Value> {
+        try decodeIfPresent(type, forKey: key) ?? WritesNull(wrappedValue: nil)
+    }
+}

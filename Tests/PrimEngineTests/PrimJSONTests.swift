@@ -37,4 +37,17 @@ final class PrimJSONTests: XCTestCase {
         XCTAssertTrue(new.contains("\"rollback_of\" : 2"), new)
         XCTAssertEqual(try PrimJSON.decode(Generation.self, from: Array(new.utf8)).rollbackOf, 2)
     }
+
+    /// `WritesNull` writes an absent value as `null` and reads a missing key as no value.
+    func testAWritesNullOptionalIsAlwaysWrittenAndMayBeMissingWhenRead() throws {
+        struct Record: Codable, Equatable {
+            @WritesNull var mergedCommit: String?
+            var plain: String?
+        }
+        XCTAssertEqual(PrimJSON.text(Record(mergedCommit: nil, plain: nil), .line), "{\"merged_commit\":null}\n")
+        XCTAssertEqual(PrimJSON.text(Record(mergedCommit: "abc", plain: nil), .line), "{\"merged_commit\":\"abc\"}\n")
+        XCTAssertEqual(try PrimJSON.decode(Record.self, from: Array("{}".utf8)), Record(mergedCommit: nil, plain: nil))
+        XCTAssertEqual(
+            try PrimJSON.decode(Record.self, from: Array("{\"merged_commit\":\"abc\"}".utf8)).mergedCommit, "abc")
+    }
 }
