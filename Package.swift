@@ -73,13 +73,19 @@ let package = Package(
         kind("SecretsReconciler", "reconcilers/Secrets", ["PrimAge"]),
         kind("ReleaseReconciler", "reconcilers/Release"),
         kind("DNSReconciler", "reconcilers/DNS", ["PrimX402"]),
+        kind(
+            "CertificateReconciler", "reconcilers/Certificate",
+            [
+                "PrimACME", "DNSReconciler", "PrimStatus", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
 
         // Wires observers, planner and executors for one host; shared by primctl and primd.
         .target(
             name: "PrimHost",
             dependencies: [
                 "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "SystemdReconciler", "CaddyReconciler",
-                "SecretsReconciler", "ReleaseReconciler", "DNSReconciler",
+                "SecretsReconciler", "ReleaseReconciler", "DNSReconciler", "CertificateReconciler",
             ]),
 
         // The age file format (X25519 recipients), from its spec on swift-crypto.
@@ -108,7 +114,7 @@ let package = Package(
             name: "PrimController",
             dependencies: [
                 "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem", "PrimHost", "PrimGates", "PrimStatus",
-                "PrimSigning", "DNSReconciler", "SystemdReconciler",
+                "PrimSigning", "DNSReconciler", "SystemdReconciler", "CertificateReconciler",
             ]),
 
         // The host's status as people read it: the rows of `primctl status` and the HTML status
@@ -196,6 +202,7 @@ let package = Package(
             dependencies: [
                 "PrimTestSupport", "PrimEngine", "PrimModel", "PrimPlan", "PrimSystem",
                 "SecretsReconciler", "ReleaseReconciler", "CaddyReconciler", "DNSReconciler", "SystemdReconciler",
+                "CertificateReconciler",
             ]),
         .testTarget(
             name: "IntegrationTests",

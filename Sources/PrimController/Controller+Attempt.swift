@@ -121,7 +121,7 @@ extension Controller {
             return .unsigned
         }
         let (snapshot, _) = try repo.snapshot(revision: head, subpath: settings.statePath)
-        let result = StateLoader.load(snapshot)
+        let result = StateLoader.load(snapshot).checked(against: config)
         guard result.isValid else {
             let label =
                 settings.statePath.isEmpty ? "\(Self.short(head)):" : "\(Self.short(head)):\(settings.statePath)"

@@ -20,7 +20,7 @@ extension Controller {
     {
         guard let live = status.liveRevision else { return }
         let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
-        let state = StateLoader.load(snapshot)
+        let state = StateLoader.load(snapshot).checked(against: config)
         guard state.isValid else { return }
         guard
             let lock = try? FileLock.acquire(
@@ -70,22 +70,38 @@ extension Controller {
                     ControllerStatus.Blocked(prim: $0.prim, missingEnv: $0.missingEnv, message: $0.message)
                 }
                 if status.blocked ?? [] != blocked { status.blocked = blocked.isEmpty ? nil : blocked; publish() }
-                let drifted = plan.pending
-                guard !drifted.isEmpty else { return }
+                // A certificate due for renewal is not drift: it is renewed whatever the drift mode,
+                // with Caddy's load that follows it.
+                let renewals = plan.pending.filter { $0.address.kind == .certificate }
+                let drifted = plan.pending.filter { $0.address.kind != .certificate }
+                guard !plan.pending.isEmpty else { return }
                 for change in drifted {
                     let key = change.address.key
                     metrics.driftDetected(key)
                     status.driftEvents[key, default: 0] += 1
                     log(
-                        "drift: \(key) will be \(HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
+                        "drift: \(key) will be \(change.verb ?? HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
                     )
                 }
-                if settings.driftMode == .repair {
+                for change in renewals {
+                    log(
+                        "\(change.address.key) will be \(change.verb ?? HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
+                    )
+                }
+                var applied = plan
+                if settings.driftMode != .repair {
+                    applied.changes = plan.changes.filter {
+                        $0.address.kind == .certificate || (!renewals.isEmpty && $0.address.kind == .caddyConfig)
+                    }
+                }
+                if applied.hasChanges {
                     let generation = try session.applier().apply(
-                        plan, desired: desire.desired, gates: desire.gates,
+                        applied, desired: desire.desired, gates: desire.gates,
                         revision: live, origin: origin, overrides: overrides, report: logEvent)
                     record(generation.gates)
-                    log("drift repaired: \(generation.outcome.rawValue)")
+                    log(
+                        "\(drifted.isEmpty ? "certificates renewed" : "drift repaired"): \(generation.outcome.rawValue)"
+                    )
                 }
                 publish()
             }

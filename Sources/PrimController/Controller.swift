@@ -89,6 +89,7 @@ public final class Controller: @unchecked Sendable {
 
     func publish() {
         status.updated = Date()
+        recordCertificates()
         try? AtomicFile.write(Array(status.json().utf8), to: config.paths.status, mode: 0o644)
         publishedLock.lock(); published = status; publishedLock.unlock()
     }

@@ -21,6 +21,7 @@ public final class Metrics: @unchecked Sendable {
     private var lastSuccess: Double = 0
     private var up: [String: Bool] = [:]
     private var routes: [String: [RouteResult]] = [:]
+    private var certificates: [String: Date] = [:]
 
     public init() {}
 
@@ -41,6 +42,11 @@ public final class Metrics: @unchecked Sendable {
     func setUp(_ prims: [String: Bool]) {
         lock.lock(); defer { lock.unlock() }
         up = prims
+    }
+
+    func setCertificates(_ expiries: [String: Date]) {
+        lock.lock(); defer { lock.unlock() }
+        certificates = expiries
     }
 
     func setRoutes(_ prims: [String: [RouteResult]]) {
@@ -91,6 +97,16 @@ public final class Metrics: @unchecked Sendable {
                     "prim_route_conforms{prim=\"\(prim)\",route=\"\(Self.escaped(result.route))\"} \(result.outcome == .passed ? 1 : 0)"
                 )
             }
+        }
+        out += [
+            "# HELP prim_certificate_expiry_seconds Seconds until a certificate prim keeps for the host expires (negative: expired).",
+            "# TYPE prim_certificate_expiry_seconds gauge",
+        ]
+        let now = Date()
+        for (name, notAfter) in certificates.sorted(by: { $0.key < $1.key }) {
+            out.append(
+                "prim_certificate_expiry_seconds{certificate=\"\(Self.escaped(name))\"} \(Int(notAfter.timeIntervalSince(now)))"
+            )
         }
         let paid = DNSPayments.snapshot
         out += [

@@ -83,6 +83,22 @@ public final class ApplyContext {
         done(change, seconds: Date().timeIntervalSince(clock))
     }
 
+    /// Runs one change whose failure does not stop the apply (a certificate the CA would not renew:
+    /// the current one keeps serving): reported as failed, the host ends degraded, and false is returned.
+    public func attempt(_ change: Change, _ body: () throws -> Void) -> Bool {
+        let clock = Date()
+        do {
+            try body()
+        } catch {
+            degraded = true
+            errors.append("\(change.address.name): \(error)")
+            reportFailure(change, error, since: clock)
+            return false
+        }
+        done(change, seconds: Date().timeIntervalSince(clock))
+        return true
+    }
+
     /// Reports that `change` failed with `error`, after the time since `clock`.
     func reportFailure(_ change: Change, _ error: Error, since clock: Date) {
         let step = ApplyEvent.Step(

@@ -1,4 +1,5 @@
 import CaddyReconciler
+import CertificateReconciler
 import DNSReconciler
 import PrimEngine
 import PrimModel
@@ -15,6 +16,7 @@ public enum Kinds {
         ReleaseReconciler(),
         SystemdReconciler(),
         DNSReconciler(),
+        CertificateReconciler(),
         CaddyRouteReconciler(),
         CaddyConfigReconciler(),
     ])

@@ -30,7 +30,7 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     }
 
     public static func join(_ root: String, _ file: String) -> String {
-        if root.isEmpty || root == "." { return file }
+        if root.isEmpty || root == "." || file.hasPrefix("/") { return file }
         return root.hasSuffix("/") ? root + file : root + "/" + file
     }
 }

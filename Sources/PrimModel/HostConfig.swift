@@ -58,6 +58,9 @@ public struct HostConfig: Sendable, Equatable {
     /// Made by `primctl host init`; its recipient goes into `hosts/<name>.yaml` `secret_recipients`.
     public var identityFile = "/etc/prim/host.key"
 
+    /// Certificates prim obtains itself by ACME DNS-01 (`tls:`); nil leaves every name to Caddy.
+    public var tls: TLSSettings?
+
     /// primd's settings (the `controller:` block).
     public var controller = ControllerSettings()
 
@@ -72,7 +75,7 @@ public struct HostConfig: Sendable, Equatable {
 
     public static let keys = [
         "host", "identity", "systemd", "caddy", "env_dir", "env_group", "data_dir", "dns", "controller", "confinement",
-        "state_dir",
+        "state_dir", "tls",
     ]
 
     /// Reads a host config, with every problem as a diagnostic against `file`.
@@ -205,6 +208,9 @@ public struct HostConfig: Sendable, Equatable {
                     }
                 }
             }
+        }
+        if let pairs = reader.mapping(fields["tls"]) {
+            config.tls = TLSSettings.parse(FieldSet(pairs, file: file), file: file, reader: reader)
         }
         if let pairs = reader.mapping(fields["controller"]) {
             config.controller = ControllerSettings.parse(FieldSet(pairs, file: file), reader: reader)

@@ -44,6 +44,8 @@ public struct HostPaths: Sendable, Equatable {
     public var releaseMount: String { path("release") }
     /// When primd last read a paid DNS provider's records for drift.
     public var dnsDriftRead: String { path("dns-drift-read") }
+    /// The digest of the certificates Caddy read at its last load (`CaddyObserver.certificatesDigest`).
+    public var caddyCertificates: String { path("caddy-certificates") }
     /// Paid DNS writes whose outcome is not known yet.
     public var dnsUnconfirmed: String { path("dns-unconfirmed.json") }
 }

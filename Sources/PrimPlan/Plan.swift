@@ -51,6 +51,9 @@ public struct Change: Sendable, Equatable, Codable {
     /// file without prim's marker, a record `dns.adopt` takes): the apply records it as prim's.
     /// Carried as a field so that the apply never reads a reason.
     public var adopts = false
+    /// What the plan says the change does, where the action's own word does not say it (a
+    /// certificate is `issued` or `renewed`, not `created` or `updated`).
+    public var verb: String?
 
     public init(
         address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,

@@ -8,6 +8,8 @@ extension ResourceKind {
     public static let unit = ResourceKind("unit")
     public static let caddyFragment = ResourceKind("caddy_fragment")
     public static let caddyConfig = ResourceKind("caddy_config")
+    /// A certificate prim obtains by ACME (`tls.certificates`); Caddy loads it again when it changes.
+    public static let certificate = ResourceKind("certificate")
 }
 
 /// How a prim's resources are named on a host, in one place.

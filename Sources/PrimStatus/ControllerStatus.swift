@@ -100,6 +100,8 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var prims: [PrimHealth] = []
     /// The prims the last plan blocked (nil: none, or a status written before primd reported them).
     public var blocked: [Blocked]?
+    /// The certificates prim keeps for the host (`tls.certificates`; nil: none).
+    public var certificates: [CertificateStatus]?
     /// Prims held at an older revision after failing their gate: prim → revision.
     public var rolledBack: [String: String] = [:]
     public var driftEvents: [String: Int] = [:]
@@ -163,6 +165,9 @@ extension ConditionType where Set == ConditionTypes {
     public static var stalled: Self { Self(rawValue: "Stalled") }
     /// The operator suspended reconciling (`primctl suspend`).
     public static var suspended: Self { Self(rawValue: "Suspended") }
+    /// Something the host serves needs the operator soon, though everything applied (a certificate
+    /// with less than 14 days left, or none issued).
+    public static var degraded: Self { Self(rawValue: "Degraded") }
 }
 
 /// Why a condition is as it is: typed constants in the code, the plain string on the wire.
@@ -172,6 +177,8 @@ public enum ConditionReasons {}
 extension ConditionReason where Set == ConditionReasons {
     public static var attemptCrashed: Self { Self(rawValue: "AttemptCrashed") }
     public static var branchMissing: Self { Self(rawValue: "BranchMissing") }
+    public static var certificateExpiring: Self { Self(rawValue: "CertificateExpiring") }
+    public static var certificatesValid: Self { Self(rawValue: "CertificatesValid") }
     public static var fetchFailed: Self { Self(rawValue: "FetchFailed") }
     public static var healthCheckFailed: Self { Self(rawValue: "HealthCheckFailed") }
     public static var historyRewritten: Self { Self(rawValue: "HistoryRewritten") }

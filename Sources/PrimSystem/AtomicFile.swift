@@ -8,13 +8,23 @@ import Foundation
 /// Writes a file so readers see the old content or the new, never a part:
 /// a temporary file in the same directory, fsync, rename, fsync of the directory.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+    /// - Parameter group: a group to own the file (by name) before it takes the path's place; nil keeps the writer's.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, group: String? = nil) throws {
         let directory = PathName.directory(of: path)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = "\(directory)/.\(PathName.lastComponent(of: path)).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
         var ok = fchmod(fd, mode) == 0
+        if let group {
+            guard let entry = getgrnam(group) else {
+                close(fd)
+                unlink(temporary)
+                throw SystemError(
+                    "group '\(group)' does not exist on this host; create it (groupadd --system \(group))")
+            }
+            ok = ok && fchown(fd, uid_t.max, entry.pointee.gr_gid) == 0
+        }
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while ok && offset < buffer.count {
@@ -35,6 +45,9 @@ public enum AtomicFile {
 }
 
 extension AtomicFile {
+    /// Whether the host has a group of that name.
+    public static func groupExists(_ name: String) -> Bool { getgrnam(name) != nil }
+
     /// Sets owner and group by name; unknown names are an error.
     public static func chown(_ path: String, user: String?, group: String?) throws {
         var uid: uid_t = UInt32.max, gid: gid_t = UInt32.max

@@ -24,7 +24,8 @@ struct LoadedState {
         } catch {
             throw output.fail("state-unreadable", "\(error)")
         }
-        let result = StateLoader.load(source.snapshot)
+        var result = StateLoader.load(source.snapshot)
+        if needsConfig { result = result.checked(against: config) }
         if !result.isValid || !needsConfig {
             output.show(DiagnosticsView(result.diagnostics, root: source.label))
         }

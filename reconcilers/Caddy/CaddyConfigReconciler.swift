@@ -35,11 +35,31 @@ public struct CaddyConfigReconciler: Reconciler {
             return change(
                 .reload, Reason("routes-changed", "\(changed.count) route\(changed.count == 1 ? "" : "s") changed"))
         }
+        // Caddy reads the certificates it loads only when it loads a config.
+        let certificates = input.earlier.filter {
+            $0.address.kind == .certificate && [.create, .update].contains($0.action)
+        }
+        if !certificates.isEmpty {
+            return change(
+                .reload,
+                Reason(
+                    "certificate-changed",
+                    "certificate \(certificates.map(\.address.name).joined(separator: ", ")) will be loaded once issued"
+                ))
+        }
         guard !input.desired(of: kind).isEmpty else { return [] }
         guard let running = input.observed.resources[ResourceNames.caddyConfig] else { return change(.noop) }
         let serves = Set(running.keys)
         let missing = input.desired(of: .caddyFragment).flatMap(\.keys).filter { !serves.contains($0) }
         if missing.isEmpty {
+            if running.attributes[CaddyObserver.staleCertificates] != nil {
+                return change(
+                    .reload,
+                    Reason(
+                        "certificate-changed",
+                        "a certificate in \(running.attributes[CaddyObserver.staleCertificates]!) changed since Caddy last loaded its config"
+                    ))
+            }
             guard running.attributes[CaddyObserver.staleMain] == nil else {
                 return change(
                     .reload,

@@ -62,12 +62,19 @@ public struct CaddyExecutor: RouteExecutor {
         if let mainFile {
             try AtomicFile.write(Array(host.caddyMainText(header: header).utf8), to: mainFile, mode: 0o644)
         }
+        if let live = host.tls?.paths.live {
+            try AtomicFile.write(
+                Array(CaddyObserver.certificatesDigest(live).utf8), to: host.paths.caddyCertificates, mode: 0o644)
+        }
     }
 
     func post(_ path: String, _ config: String) throws -> HTTPResponse {
+        // `must-revalidate`: Caddy loads even a config equal to its running one, and so reads the
+        // certificate files it names again (a renewal changes a file, not the config).
         do {
             return try HTTPClient.request(
-                "POST", admin, path, headers: ["Content-Type": "text/caddyfile"], body: Array(config.utf8), timeout: 30)
+                "POST", admin, path, headers: ["Content-Type": "text/caddyfile", "Cache-Control": "must-revalidate"],
+                body: Array(config.utf8), timeout: 30)
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error)", class: .transient)
         }

@@ -6,13 +6,23 @@ import PrimPlan
 public enum CaddyFragmentRenderer {
     /// - Parameter scheme: `https` writes the bare endpoint (Caddy gets certificates); `http` writes `http://endpoint`.
     /// - Parameter alternate: the prim's other port (`HandoverPorts`), where a new version starts.
-    public static func render(_ prim: Prim, host: Host, scheme: CaddyScheme = .https, alternate: Int? = nil) -> String {
-        let site = scheme == .http ? "http://\(host.endpoint(for: prim))" : host.endpoint(for: prim)
+    /// - Parameter tls: the host's own certificates: a site one of them covers loads them (`tls { load }`),
+    ///   so Caddy serves it with that certificate and orders none of its own for the name.
+    public static func render(
+        _ prim: Prim, host: Host, scheme: CaddyScheme = .https, alternate: Int? = nil, tls: TLSSettings? = nil
+    ) -> String {
+        let endpoint = host.endpoint(for: prim)
+        let site = scheme == .http ? "http://\(endpoint)" : endpoint
         var lines = [
             "\(ResourceNames.ownershipMarker) for \(prim.id). Changes here are overwritten.",
             "\(site) {",
             "\timport security_headers",
         ]
+        // The folder, not the file: Caddy loads an empty folder without complaint (a certificate
+        // not issued yet leaves the name to Caddy's own issuance), and a renewed file is read at the next load.
+        if scheme == .https, let tls, tls.certificate(covering: endpoint) != nil {
+            lines += ["\ttls {", "\t\tload \(tls.paths.live)", "\t}"]
+        }
         if prim.deploy.accessLog {
             lines += ["\tlog {", "\t\toutput stderr", "\t\tformat json", "\t}"]
         }
@@ -40,6 +50,7 @@ extension PrimRendering {
     func route(port: Int?) -> String {
         var prim = self.prim
         prim.port = port
-        return CaddyFragmentRenderer.render(prim, host: host, scheme: config.caddyScheme, alternate: alternatePort)
+        return CaddyFragmentRenderer.render(
+            prim, host: host, scheme: config.caddyScheme, alternate: alternatePort, tls: config.tls)
     }
 }

@@ -25,6 +25,10 @@ public struct CaddyObserver {
     /// header and `caddy.import` compose today: the operator edited one of them since the last load.
     public static let staleMain = "main-caddyfile-stale"
 
+    /// Attribute of the running config set when the certificates Caddy loads (`tls.store`'s `live/`)
+    /// are not those it read at the last load (a renewal written by an apply that died before the load).
+    public static let staleCertificates = "certificates-stale"
+
     /// prim's route fragments.
     public func fragments() throws -> [ObservedResource] {
         try FileReader.names(in: fragmentDir, suffix: ".caddy").compactMap { name -> ObservedResource? in
@@ -50,7 +54,22 @@ public struct CaddyObserver {
                 resource.attributes[Self.staleMain] = "yes"
             }
         }
+        if let live = config.tls?.paths.live,
+            (try? FileReader.bytes(config.paths.caddyCertificates)).flatMap({ $0 }).map({
+                String(decoding: $0, as: UTF8.self)
+            }) != Self.certificatesDigest(live)
+        {
+            resource.attributes[Self.staleCertificates] = live
+        }
         return resource
+    }
+
+    /// A digest of every certificate file Caddy loads from `live` (their names and contents).
+    public static func certificatesDigest(_ live: String) -> String {
+        let text = FileReader.names(in: live, suffix: ".pem").sorted().map { name in
+            "\(name) \((try? FileReader.bytes("\(live)/\(name)")).flatMap { $0 }.map { Digest.sha256($0) } ?? "")"
+        }.joined(separator: "\n")
+        return Digest.sha256(text)
     }
 
     /// Host names the running config routes, from the admin API.

@@ -17,7 +17,7 @@ public enum DNSQuery {
 
     public struct Answer: Equatable, Sendable {
         public var type: UInt16
-        /// A and AAAA as text; other types' data are not decoded.
+        /// A and AAAA as text, TXT as its strings joined; other types' data are not decoded.
         public var address: String?
     }
 
@@ -105,6 +105,17 @@ public enum DNSQuery {
         switch (type, data.count) {
         case (1, 4): return data.map(String.init).joined(separator: ".")
         case (28, 16): return inet_ntop(AF_INET6, data, &text, 64) != nil ? Self.text(text) : nil
+        case (16, _):
+            // One or more character-strings, each a length byte and its bytes.
+            var strings: [UInt8] = []
+            var offset = 0
+            while offset < data.count {
+                let length = Int(data[offset])
+                guard offset + 1 + length <= data.count else { return nil }
+                strings += data[offset + 1..<offset + 1 + length]
+                offset += 1 + length
+            }
+            return String(decoding: strings, as: UTF8.self)
         default: return nil
         }
     }

@@ -32,7 +32,7 @@ public struct DNSReconciler: Reconciler {
     }
 
     /// The host's DNS provider: the driver given (a test's fake), else the one the host config names.
-    static func provider(_ host: HostEnvironment) throws -> DNSProvider {
+    public static func provider(_ host: HostEnvironment) throws -> DNSProvider {
         if let given = host.drivers.other[.dnsRecord] as? DNSProvider { return given }
         let config = host.config
         switch config.dnsProvider {

@@ -79,7 +79,9 @@ public enum HumanPlanRenderer {
     }
 
     static func block(_ change: Change, palette: Palette) -> [String] {
-        var lines = [palette.paint("  # \(change.address.name)", .bold) + " will be \(verb(change.action))"]
+        var lines = [
+            palette.paint("  # \(change.address.name)", .bold) + " will be \(change.verb ?? verb(change.action))"
+        ]
         if let reason = change.reason { lines.append("  # (\(reason.message))") }
         let head = "  \(palette.symbol(change.action)) \(change.address.kind.rawValue) \"\(change.address.name)\""
         let body = self.body(change)

@@ -33,6 +33,7 @@ public enum JSONPlanRenderer {
         var prim: String?
         var path: String
         var action: String
+        var verb: String?
         var reason: Reason?
         var sensitive: Bool
         var before: String?
@@ -50,7 +51,8 @@ public enum JSONPlanRenderer {
                 Entry(
                     address: change.address.key, kind: change.address.kind.rawValue,
                     name: change.address.name, prim: change.prim, path: change.path, action: change.action.rawValue,
-                    reason: change.reason, sensitive: change.sensitive, before: change.before, after: change.after,
+                    verb: change.verb, reason: change.reason, sensitive: change.sensitive, before: change.before,
+                    after: change.after,
                     keys: change.sensitive ? change.keys : nil,
                     sources: change.sensitive && !change.sources.isEmpty ? change.sources : nil)
             },

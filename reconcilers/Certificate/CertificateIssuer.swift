@@ -1,0 +1,106 @@
+import DNSReconciler
+import PrimACME
+import PrimEngine
+import PrimModel
+import PrimPlan
+import PrimSystem
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One apply's orders: the account key (made once, 0600), then for each certificate an order whose
+/// DNS-01 records go through the host's DNS provider (`ChallengeRecords`), a new certificate key,
+/// and the chain and key written together where Caddy loads them. Every order is recorded
+/// (`IssuanceRecord`) before its records are written, so a death mid-order leaves nothing behind
+/// at the next try.
+struct CertificateIssuer {
+    let tls: TLSSettings
+    let host: HostEnvironment
+    let hostName: String
+    let key: AccountKey
+
+    init(tls: TLSSettings, host: HostEnvironment, hostName: String) throws {
+        self.tls = tls
+        self.host = host
+        self.hostName = hostName
+        let path = tls.paths.accountKey
+        if let bytes = try FileReader.bytes(path) {
+            do {
+                key = try AccountKey(pem: String(decoding: bytes, as: UTF8.self))
+            } catch {
+                throw SystemError(
+                    "the ACME account key \(path) cannot be read (\(error)); move it away to make a new account")
+            }
+        } else {
+            key = AccountKey()
+            try AtomicFile.write(Array(key.pem.utf8), to: path, mode: 0o600)
+        }
+    }
+
+    /// The group that may read the live certificates: `tls.key_group` when the host has it.
+    var group: String? { AtomicFile.groupExists(tls.keyGroup) ? tls.keyGroup : nil }
+
+    func issue(_ resource: DesiredResource) throws {
+        let name = resource.address.name
+        let names = resource.keys
+        let paths = tls.paths
+        let recordPath = paths.record(name)
+        var record = IssuanceRecord.load(recordPath)
+        guard let server = host.config.dnsServer else {
+            throw SystemError("dns.server is not set; prim must see a DNS-01 record served before it asks the CA")
+        }
+        let challenges = ChallengeRecords(
+            provider: try DNSReconciler.provider(host), server: server, host: hostName, certificate: name)
+        do {
+            // What an earlier order left (the process died in it) goes first.
+            if !record.pending.isEmpty {
+                try challenges.remove(record.pending)
+                record.pending = []
+                try record.save(recordPath)
+            }
+            let client = ACMEClient(directoryURL: tls.directory, key: key, caFile: tls.caFile)
+            try client.account(contact: tls.contact)
+            let request = SigningRequest(names: names)
+            let chain = try client.issue(
+                request,
+                present: { asked in
+                    record.pending = try asked.map { txt in
+                        let owner = String(txt.name.dropFirst("_acme-challenge.".count))
+                        let wildcard = "*." + owner
+                        guard
+                            let zone = resource.attributes[CertificatePlanning.zoneAttribute(owner)]
+                                ?? resource.attributes[CertificatePlanning.zoneAttribute(wildcard)]
+                        else { throw SystemError("no zone of the state holds \(owner)") }
+                        return IssuanceRecord.PendingRecord(zone: zone, name: txt.name, value: txt.value)
+                    }
+                    try record.save(recordPath)
+                    try challenges.present(record.pending)
+                    try challenges.waitUntilServed(record.pending)
+                },
+                cleanup: { _ in
+                    if (try? challenges.remove(record.pending)) != nil {
+                        record.pending = []
+                        try? record.save(recordPath)
+                    }
+                })
+            let live = try LiveCertificate(pem: chain)
+            guard live.holds(names) else {
+                throw SystemError(
+                    "the CA's certificate holds \(live.names.joined(separator: ", ")), not \(names.joined(separator: ", "))"
+                )
+            }
+            var bundle = chain.hasSuffix("\n") ? chain : chain + "\n"
+            bundle += request.keyPEM + "\n"
+            try AtomicFile.write(Array(bundle.utf8), to: paths.bundle(name), mode: 0o640, group: group)
+            record.succeeded(directory: tls.directory, at: Date())
+            try record.save(recordPath)
+        } catch {
+            record.failed("\(error)", at: Date())
+            try? record.save(recordPath)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import SwiftASN1
+import X509
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What a stored certificate says of itself: its names, its validity and its issuer, from the
+/// first certificate of its chain (the key that follows in the same file is never read here).
+struct LiveCertificate: Sendable, Equatable {
+    var names: [String]
+    var notBefore: Date
+    var notAfter: Date
+    var issuer: String
+    var serial: String
+
+    init(pem: String) throws {
+        guard
+            let document = try PEMDocument.parseMultiple(pemString: pem).first(where: {
+                $0.discriminator == "CERTIFICATE"
+            })
+        else { throw CertificateProblem("holds no certificate") }
+        let certificate = try Certificate(derEncoded: document.derBytes)
+        names =
+            (try certificate.extensions.subjectAlternativeNames)?.compactMap { name -> String? in
+                if case .dnsName(let text) = name { return text.lowercased() }
+                return nil
+            } ?? []
+        notBefore = certificate.notValidBefore
+        notAfter = certificate.notValidAfter
+        issuer = certificate.issuer.description
+        serial = certificate.serialNumber.description
+    }
+
+    /// Whether the certificate's names are exactly `names` (in any order).
+    func holds(_ names: [String]) -> Bool { Set(self.names) == Set(names.map { $0.lowercased() }) }
+
+    struct CertificateProblem: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
