@@ -76,7 +76,8 @@ let package = Package(
         kind(
             "CertificateReconciler", "reconcilers/Certificate",
             [
-                "PrimACME", "DNSReconciler", "PrimStatus", .product(name: "X509", package: "swift-certificates"),
+                "PrimACME", "DNSReconciler", "PrimStatus", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]),
 

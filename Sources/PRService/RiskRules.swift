@@ -18,6 +18,10 @@ public enum RiskRules {
         case dnsTarget = "dns-target"
         /// A prim created over files another change left in its package folder (PackageFolders).
         case packageLeftovers = "package-leftovers"
+        /// A zone-file record that decides who may get a certificate for the zone's names: a CAA
+        /// record, or any record at an `_acme-challenge` name (a CNAME or NS there sends the CA's
+        /// DNS-01 check elsewhere; anything there is in the way of prim's own orders).
+        case certificateControl = "certificate-control"
     }
 
     /// `paths` are the changed files, relative to the state root.
@@ -25,6 +29,22 @@ public enum RiskRules {
         var reasons: [String] = []
         func add(_ rule: Rule, _ text: String) { reasons.append("\(text) (rule \(rule.rawValue))") }
 
+        for zone in head.zones.sorted(by: { $0.apex < $1.apex }) {
+            let old = base.zones.first { $0.apex == zone.apex }
+            func key(_ record: DNSZone.Record, _ zone: DNSZone) -> String {
+                "\(zone.absolute(record.name)) \(record.type) \(record.content)"
+            }
+            let existing = Set(old.map { old in old.records.map { key($0, old) } } ?? [])
+            for record in zone.records where !existing.contains(key(record, zone)) {
+                let labels = zone.absolute(record.name).split(separator: ".")
+                if record.type == "CAA" || labels.contains("_acme-challenge") {
+                    add(
+                        .certificateControl,
+                        "\(zone.file) adds \(record.type) '\(record.name)', which decides who may get a certificate for names in \(zone.apex)"
+                    )
+                }
+            }
+        }
         for prim in head.prims.sorted(by: { $0.id < $1.id }) {
             let before = base.prim(prim.id)
             if prim.deploy.extraCaddy != (before?.deploy.extraCaddy ?? []) && !prim.deploy.extraCaddy.isEmpty {

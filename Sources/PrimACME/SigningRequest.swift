@@ -16,6 +16,8 @@ public struct SigningRequest: Sendable {
 
     /// The certificate key as PEM, for its 0600 file.
     public var keyPEM: String { key.pemRepresentation }
+    /// The public half, which the certificate the CA returns must hold.
+    public var publicKey: P256.Signing.PublicKey { key.publicKey }
 
     public func der() throws -> [UInt8] {
         let extensions = try Certificate.Extensions {

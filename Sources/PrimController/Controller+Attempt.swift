@@ -121,7 +121,12 @@ extension Controller {
             return .unsigned
         }
         let (snapshot, _) = try repo.snapshot(revision: head, subpath: settings.statePath)
-        let result = StateLoader.load(snapshot).checked(against: config)
+        let result = StateLoader.load(snapshot)
+        // The host config's certificates against this revision's zones: a mismatch (an agent's
+        // commit took a zone away) fails that certificate's next order, not the revision.
+        for problem in TLSRules.check(config, result.state) {
+            log("host config: \(problem.formatted())")
+        }
         guard result.isValid else {
             let label =
                 settings.statePath.isEmpty ? "\(Self.short(head)):" : "\(Self.short(head)):\(settings.statePath)"
@@ -188,6 +193,7 @@ extension Controller {
             log(
                 "revision \(Self.short(head)) applied: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed"
             )
+            for warning in generation.warnings ?? [] { log("revision \(Self.short(head)): \(warning)") }
             return .converged
         }
         var message = generation.errors.prefix(5).joined(separator: "; ")

@@ -20,7 +20,7 @@ extension Controller {
     {
         guard let live = status.liveRevision else { return }
         let (snapshot, _) = try repo.snapshot(revision: live, subpath: settings.statePath)
-        let state = StateLoader.load(snapshot).checked(against: config)
+        let state = StateLoader.load(snapshot)
         guard state.isValid else { return }
         guard
             let lock = try? FileLock.acquire(
@@ -90,8 +90,13 @@ extension Controller {
                 }
                 var applied = plan
                 if settings.driftMode != .repair {
+                    // Warn mode leaves drift alone: Caddy is loaded for a renewal only when its routes
+                    // have not drifted (a load would put the desired ones back); else the renewed
+                    // certificate waits for the next apply.
+                    let routesDrifted = drifted.contains { $0.address.kind == .caddyFragment }
                     applied.changes = plan.changes.filter {
-                        $0.address.kind == .certificate || (!renewals.isEmpty && $0.address.kind == .caddyConfig)
+                        $0.address.kind == .certificate
+                            || (!renewals.isEmpty && !routesDrifted && $0.address.kind == .caddyConfig)
                     }
                 }
                 if applied.hasChanges {

@@ -107,6 +107,7 @@ public struct Applier {
         }.compactMap(\.prim)
         generation.deployed = Set(started).subtracting(apply.kept).sorted()
         generation.kept = apply.kept.sorted()
+        generation.warnings = apply.warnings.isEmpty ? nil : apply.warnings
         return generation
     }
 }

@@ -30,6 +30,8 @@ public final class ApplyContext {
     public internal(set) var gateResults: [GateResult] = []
     /// Something failed that did not stop the apply (a unit that did not start, a failed gate).
     public internal(set) var degraded = false
+    /// Failures that do not fail the revision (`attempt`).
+    public internal(set) var warnings: [String] = []
 
     /// Prims whose new version failed its gate (or whose route could not move): none of their
     /// changes are made, and the version serving keeps serving (`keep`).
@@ -72,31 +74,33 @@ public final class ApplyContext {
 
     /// Runs one change: reported, journalled and counted when it succeeds; a failure stops the apply.
     public func step(_ change: Change, _ body: () throws -> Void) throws {
-        let clock = Date()
-        do {
-            try body()
-        } catch {
+        if let error = run(change, body) {
             errors.append("\(change.address.name): \(error)")
-            reportFailure(change, error, since: clock)
             throw error
         }
-        done(change, seconds: Date().timeIntervalSince(clock))
     }
 
-    /// Runs one change whose failure does not stop the apply (a certificate the CA would not renew:
-    /// the current one keeps serving): reported as failed, the host ends degraded, and false is returned.
+    /// Runs one change whose failure neither stops the apply nor fails the revision (a certificate
+    /// the CA would not give: the current one keeps serving): reported as failed, kept as a
+    /// warning of the generation, and false is returned.
+    @discardableResult
     public func attempt(_ change: Change, _ body: () throws -> Void) -> Bool {
+        guard let error = run(change, body) else { return true }
+        warnings.append("\(change.address.name): \(error)")
+        return false
+    }
+
+    /// Runs `body` for `change`: done when it returns, reported as failed when it throws (the error).
+    private func run(_ change: Change, _ body: () throws -> Void) -> Error? {
         let clock = Date()
         do {
             try body()
         } catch {
-            degraded = true
-            errors.append("\(change.address.name): \(error)")
             reportFailure(change, error, since: clock)
-            return false
+            return error
         }
         done(change, seconds: Date().timeIntervalSince(clock))
-        return true
+        return nil
     }
 
     /// Reports that `change` failed with `error`, after the time since `clock`.

@@ -57,6 +57,9 @@ public struct Generation: Codable, Sendable, Equatable {
     public var deployed: [String]?
     /// Prims whose new version failed its gate side by side: their running version was kept.
     public var kept: [String]?
+    /// What failed without failing the revision (a certificate the CA would not give: the current
+    /// one keeps serving, the next try waits): the apply converged, and primctl still exits 4.
+    public var warnings: [String]?
 
     /// What an apply records of where its state came from, besides the revision.
     public struct Provenance: Sendable, Equatable {

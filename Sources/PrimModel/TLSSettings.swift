@@ -13,9 +13,9 @@ public struct TLSSettings: Sendable, Equatable {
     /// Where the account key, the certificates and their records live. `live/` is the folder
     /// Caddy loads (`tls { load … }`); see `CertificatePaths`.
     public var store = "/etc/prim/tls"
-    /// The group that may read the live certificates and their keys (Caddy's user's); root only
-    /// when no such group exists on the host.
-    public var keyGroup = "caddy"
+    /// The group that may read the live certificates and their keys (Caddy's user's). Unset:
+    /// `caddy` when the host has that group, else root only.
+    public var keyGroup: String?
     /// Renew when less than this is left; nil renews when a third of the lifetime is left.
     public var renewBeforeSeconds: Int?
     public var certificates: [Certificate] = []
@@ -88,10 +88,16 @@ public struct TLSSettings: Sendable, Equatable {
                     "tls.store must be an absolute path without spaces, like /etc/prim/tls")
             }
         }
-        tls.keyGroup = reader.string(fields["key_group"]) ?? tls.keyGroup
+        tls.keyGroup = reader.string(fields["key_group"])
         if let field = fields["renew_before"], let text = reader.string(field) {
             if let seconds = Self.seconds(text) {
                 tls.renewBeforeSeconds = seconds
+                if seconds > 60 * 86_400 {
+                    log.warning(
+                        file, field.value.mark, "renew-every-apply",
+                        "tls.renew_before \(text) is more than half of a 90-day certificate's life: it renews at almost every apply and drift check (Let's Encrypt allows 5 duplicate certificates a week); 30d is usual"
+                    )
+                }
             } else {
                 log.error(
                     file, field.value.mark, "invalid-duration",
@@ -158,7 +164,8 @@ public struct TLSSettings: Sendable, Equatable {
         guard let unit = text.last.flatMap({ units[$0] }), let number = Int(text.dropLast()), number > 0 else {
             return nil
         }
-        return number * unit
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : seconds
     }
 }
 

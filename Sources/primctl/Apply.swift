@@ -143,7 +143,7 @@ struct ApplyRun {
             throw output.fail("apply-failed", "\(error)")
         }
         progress.finish(generation, blocked: hostPlan.plan.blocked)
-        if generation.outcome != .converged { throw ExitCode(4) }
+        if generation.outcome != .converged || generation.warnings != nil { throw ExitCode(4) }
     }
 
     func confirm(_ output: Output) throws {

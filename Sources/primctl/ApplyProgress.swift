@@ -132,6 +132,7 @@ struct ApplyProgress {
         var outcome: String
         var added, changed, destroyed: Int
         var errors: [String]
+        var warnings: [String]?
         var blocked: [String]
     }
 
@@ -147,7 +148,11 @@ struct ApplyProgress {
 
     func finish(_ generation: Generation, blocked: [BlockedPrim]) {
         var text = blocked.map { "\nWarning: \($0.message)\n" }.joined()
-        if generation.outcome == .converged {
+        if generation.outcome == .converged, let warnings = generation.warnings {
+            text +=
+                "\nApply complete, with failures that keep what serves (generation \(generation.number)): \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n"
+                + warnings.map { "  - \($0)\n" }.joined()
+        } else if generation.outcome == .converged {
             text +=
                 "\nApply complete! Resources: \(generation.added) added, \(generation.changed) changed, \(generation.destroyed) destroyed.\n"
         } else {
@@ -161,7 +166,7 @@ struct ApplyProgress {
                 fields: Finished(
                     generation: generation.number, outcome: generation.outcome.rawValue, added: generation.added,
                     changed: generation.changed, destroyed: generation.destroyed, errors: generation.errors,
-                    blocked: blocked.map(\.prim)),
+                    warnings: generation.warnings, blocked: blocked.map(\.prim)),
                 text: text))
     }
 }

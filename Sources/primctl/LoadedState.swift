@@ -15,9 +15,10 @@ struct LoadedState {
     ) throws -> LoadedState {
         let config: HostConfig
         let source: StateSource
+        var found: HostConfig?
         do {
             // Validate does without a config, but uses its data dir for repository mirrors when there is one.
-            let found =
+            found =
                 needsConfig ? try HostConfigLoader.load(options.config) : try? HostConfigLoader.load(options.config)
             config = found ?? HostConfig()
             source = try given ?? StateSource.read(options, cacheRoot: HostConfigLoader.cacheRoot(found))
@@ -25,7 +26,8 @@ struct LoadedState {
             throw output.fail("state-unreadable", "\(error)")
         }
         var result = StateLoader.load(source.snapshot)
-        if needsConfig { result = result.checked(against: config) }
+        // The host config's certificates against the state, whenever there is a host config.
+        if found != nil { result = result.checked(against: config) }
         if !result.isValid || !needsConfig {
             output.show(DiagnosticsView(result.diagnostics, root: source.label))
         }

@@ -20,7 +20,9 @@ final class CertificateTests: XCTestCase {
     override func tearDown() { testbed?.down() }
 
     /// The testbed's host config with a `tls:` block (and what `more` adds to it).
-    func configure(_ more: String = "", names: String = "[\"*.prim.test\", \"prim.test\"]") throws {
+    func configure(
+        _ more: String = "", names: String = "[\"*.prim.test\", \"prim.test\"]", store: String? = nil
+    ) throws {
         let base = try String(contentsOfFile: testbed.config, encoding: .utf8)
             .components(separatedBy: "\ntls:\n")[0]
         let tls = """
@@ -28,7 +30,7 @@ final class CertificateTests: XCTestCase {
             tls:
               acme: \(testbed.environment["PEBBLE_ACME"]!)
               ca_file: \(testbed.environment["PEBBLE_API_CA"]!)
-              store: \(store)
+              store: \(store ?? self.store)
               contact: [mailto:ops@prim.test]
             \(more)  certificates:
                 - names: \(names)
@@ -187,6 +189,23 @@ final class CertificateTests: XCTestCase {
         }
         let seen = (outputs + caddyLog() + records).joined(separator: "\n")
         for line in lines { XCTAssertFalse(seen.contains(line), "a key's line was seen") }
+
+        // Moving off it: without tls:, the certificate goes after Caddy stops loading it, and the
+        // names are Caddy's to order again.
+        let base = try String(contentsOfFile: testbed.config, encoding: .utf8).components(separatedBy: "\ntls:\n")[0]
+        try (base + "\n").write(toFile: testbed.config, atomically: true, encoding: .utf8)
+        let off = try apply()
+        XCTAssertTrue(off.stdout.contains("certificate.*.prim.test: Destruction complete"), off.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(store)/live/_.prim.test.pem"))
+        XCTAssertFalse(
+            try String(contentsOfFile: "\(testbed.fragmentDir)/store.caddy", encoding: .utf8).contains("tls {"))
+        var own: [String] = []
+        let deadline = Date().addingTimeInterval(30)
+        while own != ["store.prim.test"], Date() < deadline {
+            usleep(200_000)
+            own = (try? served("store.prim.test").names) ?? []
+        }
+        XCTAssertEqual(own, ["store.prim.test"], "Caddy's own certificate for the name")
     }
 
     func testAnAgentsNewPrimIsServedWithTheWildcardWithoutAnOrder() throws {
@@ -245,6 +264,18 @@ final class CertificateTests: XCTestCase {
     }
 
     func testBadCertificateSettingsAreRefusedWhereTheyAreAndChangeNothing() throws {
+        // A store another user could write into is refused before anything is written.
+        let open = "\(testbed.directory)/open"
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        XCTAssertEqual(chmod(open, 0o777), 0)
+        try configure(store: "\(open)/tls")
+        let unsafe = try primctl(["apply", "--state", Paths.repo("examples/quickstart"), "--yes"], expect: 1)
+        XCTAssertTrue(
+            unsafe.stderr.contains(
+                "tls.store \(open)/tls is not root's alone: \(open) can be written by a user other than root"),
+            unsafe.stdout + unsafe.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: open), [])
+
         try configure(names: "[\"*.*.prim.test\"]")
         // The line of the certificate's names in the host config.
         let line =

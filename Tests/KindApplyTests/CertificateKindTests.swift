@@ -19,8 +19,9 @@ final class ZoneInMemory: DNSProvider, @unchecked Sendable {
         batches += 1
         sets.removeAll { set in batch.deletes.contains { $0.address == set.address } }
         for var set in batch.replaces {
+            let kept = sets.first { $0.address == set.address }?.marker
             sets.removeAll { $0.address == set.address }
-            set.marker = batch.markers[set.address.name]
+            set.marker = batch.keepMarks.contains(set.address.name) ? kept : batch.markers[set.address.name]
             sets.append(set)
         }
     }
@@ -119,7 +120,7 @@ final class CertificateKindTests: XCTestCase {
     func testChallengeValuesGoBesideAForeignRecordAndLeaveItAsItWas() throws {
         let foreign = RRset(
             name: "_acme-challenge.prim.test", type: "TXT", ttl: 300, contents: ["\"someone else's\""],
-            marker: nil)
+            marker: "their own mark")
         let zone = ZoneInMemory([foreign])
         let records = ChallengeRecords(provider: zone, server: "127.0.0.1:53", host: "h", certificate: "*.prim.test")
         let pending = [
@@ -131,7 +132,7 @@ final class CertificateKindTests: XCTestCase {
         XCTAssertEqual(zone.batches, 1, "one batch for the zone")
         let shared = try XCTUnwrap(zone.sets.first { $0.name == "_acme-challenge.prim.test" })
         XCTAssertEqual(shared.contents, ["\"one\"", "\"someone else's\"", "\"two\""])
-        XCTAssertNil(shared.marker, "someone else's rrset gets no mark of prim's")
+        XCTAssertEqual(shared.marker, "their own mark", "someone else's rrset keeps its mark")
         XCTAssertEqual(shared.ttl, 300)
         let own = try XCTUnwrap(zone.sets.first { $0.name == "_acme-challenge.www.prim.test" })
         XCTAssertEqual(own.marker, "prim host=h acme=*.prim.test")

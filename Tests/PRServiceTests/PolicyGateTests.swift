@@ -149,6 +149,22 @@ final class DNSTargetRuleTests: XCTestCase {
             "provider: powerdns\nrecords:\n  - { name: \"@\", type: NS, content: ns1.prim.test. }\n  - { name: www, type: CNAME, content: app.prim.test. }\n",
     ]
 
+    func testRecordsThatDecideWhoGetsACertificateNeedApproval() {
+        let base = state(zone)
+        for (record, needs) in [
+            ("{ name: _acme-challenge, type: CNAME, content: x.attacker.test. }", true),
+            ("{ name: _acme-challenge.www, type: TXT, content: '\"v\"' }", true),
+            ("{ name: \"@\", type: CAA, content: '0 issue \"evil.test\"' }", true),
+            ("{ name: shop, type: A, content: 192.0.2.7 }", false),
+        ] {
+            var files = zone
+            files["dns/prim.test.yaml"]! += "  - \(record)\n"
+            let reasons = RiskRules.reasons(paths: ["dns/prim.test.yaml"], base: base, head: state(files))
+            XCTAssertEqual(
+                reasons.contains { $0.contains("(rule certificate-control)") }, needs, "\(record): \(reasons)")
+        }
+    }
+
     func testClaimingATargetNeedsApprovalAndAnUnrelatedNameDoesNot() {
         let base = state(zone)
         for (id, record) in [("app", "CNAME record 'www'"), ("ns1", "NS record '@'")] {

@@ -248,13 +248,14 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertNil(config.controller.repo, "a fresh install watches nothing until the operator says what")
     }
 
-    /// The commented `controller:` example is a valid block once uncommented.
+    /// The commented `tls:` and `controller:` examples are valid blocks once uncommented.
     func testTheControllerExampleParsesUncommented() throws {
         let text = try String(contentsOfFile: Fixtures.path("deploy/primd.yaml"), encoding: .utf8)
         var inExample = false
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            if line == "#controller:" { inExample = true }
-            guard inExample, line.hasPrefix("#") else { return line }
+            if line == "#controller:" || line == "#tls:" { inExample = true }
+            // Prose (`# What…`) stays a comment; the examples' lines are `#key:` or `#  key:`.
+            guard inExample, line.hasPrefix("#"), !line.hasPrefix("# ") || line.hasPrefix("#  ") else { return line }
             return line.dropFirst()
         }
         XCTAssertTrue(inExample, "deploy/primd.yaml shows a controller: example")
@@ -262,6 +263,7 @@ final class ShippedConfigTests: XCTestCase {
         XCTAssertEqual(diagnostics, [])
         XCTAssertEqual(config.controller.repo, "https://git.example.com/ops/prim-state.git")
         XCTAssertEqual(config.controller.tokenFile, "/etc/prim/git-token")
+        XCTAssertEqual(config.tls?.certificates.map(\.names), [["*.example.com", "example.com"]])
     }
 
     func testTheMainCaddyfileImportsPrimsSitesThenTheOperators() {

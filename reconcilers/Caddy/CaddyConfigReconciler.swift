@@ -37,14 +37,14 @@ public struct CaddyConfigReconciler: Reconciler {
         }
         // Caddy reads the certificates it loads only when it loads a config.
         let certificates = input.earlier.filter {
-            $0.address.kind == .certificate && [.create, .update].contains($0.action)
+            $0.address.kind == .certificate && [.create, .update, .delete].contains($0.action)
         }
         if !certificates.isEmpty {
             return change(
                 .reload,
                 Reason(
                     "certificate-changed",
-                    "certificate \(certificates.map(\.address.name).joined(separator: ", ")) will be loaded once issued"
+                    "certificate \(certificates.map(\.address.name).joined(separator: ", ")) is read again once it is issued, renewed or removed"
                 ))
         }
         guard !input.desired(of: kind).isEmpty else { return [] }

@@ -69,12 +69,12 @@ public struct CaddyExecutor: RouteExecutor {
     }
 
     func post(_ path: String, _ config: String) throws -> HTTPResponse {
-        // `must-revalidate`: Caddy loads even a config equal to its running one, and so reads the
-        // certificate files it names again (a renewal changes a file, not the config).
+        // With prim's own certificates, `must-revalidate`: Caddy loads even a config equal to its
+        // running one, and so reads the certificate files again (a renewal changes a file, not the config).
+        var headers = ["Content-Type": "text/caddyfile"]
+        if host.tls != nil { headers["Cache-Control"] = "must-revalidate" }
         do {
-            return try HTTPClient.request(
-                "POST", admin, path, headers: ["Content-Type": "text/caddyfile", "Cache-Control": "must-revalidate"],
-                body: Array(config.utf8), timeout: 30)
+            return try HTTPClient.request("POST", admin, path, headers: headers, body: Array(config.utf8), timeout: 30)
         } catch {
             throw SystemError("cannot reach Caddy's admin API at \(admin): \(error)", class: .transient)
         }

@@ -63,7 +63,7 @@ public struct CertificateReconciler: Reconciler {
         }
         let paths = host.config.tls?.paths
         for (address, path) in addresses {
-            let record = paths.map { IssuanceRecord.load($0.record(address.name)) } ?? IssuanceRecord()
+            let record = paths.flatMap { try? IssuanceRecord.load($0.record(address.name)) } ?? IssuanceRecord()
             var attributes = [CertificatePlanning.observedAtAttribute: now]
             if let directory = record.directory { attributes[CertificatePlanning.directoryAttribute] = directory }
             if let retry = record.retryAfter {
@@ -150,25 +150,49 @@ public struct CertificateReconciler: Reconciler {
         }
     }
 
+    /// The store is root's alone and the key group exists, before anything of the apply is written.
+    public func check(_ apply: ApplyContext) throws {
+        guard let tls = apply.host.config.tls, !tls.certificates.isEmpty else { return }
+        try CertificateStore.check(tls)
+    }
+
+    /// The store's folders, with their modes, before Caddy's load names `live/`.
+    public func stage(_ changes: [Change], _ apply: ApplyContext) throws {
+        guard let tls = apply.host.config.tls, !tls.certificates.isEmpty else { return }
+        try CertificateStore.prepare(tls)
+    }
+
+    /// A certificate nothing asks for goes before Caddy's load, so that Caddy forgets it.
+    public func removesEarly(_ change: Change, in plan: Plan) -> Bool { true }
+
     public func execute(_ changes: [Change], _ apply: ApplyContext) throws {
-        guard !changes.isEmpty else { return }
-        guard let tls = apply.host.config.tls else { return }
+        try remove(changes.filter { $0.action == .delete }, apply)
+        let changes = changes.filter { $0.action != .delete }
+        guard !changes.isEmpty, let tls = apply.host.config.tls else { return }
         let issuer = try CertificateIssuer(tls: tls, host: apply.host, hostName: apply.desired.host)
         for change in changes {
             guard let resource = apply.resource(change) else { continue }
-            _ = apply.attempt(change) {
+            apply.attempt(change) {
                 try issuer.issue(resource)
                 try apply.owns(change.address, path: change.path)
             }
         }
     }
 
+    /// Deletes a certificate nothing asks for, once the TXT values an order of it left are gone.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        let records = apply.host.config.tls?.paths
+        let paths = (apply.host.config.tls ?? TLSSettings()).paths
         for change in changes {
             try apply.step(change) {
+                let recordPath = paths.record(change.address.name)
+                var record = try IssuanceRecord.load(recordPath)
+                if !record.pending.isEmpty, let tls = apply.host.config.tls {
+                    let issuer = try CertificateIssuer(tls: tls, host: apply.host, hostName: apply.desired.host)
+                    try CertificateIssuer.clean(
+                        &record, at: recordPath, with: try issuer.challenges(for: change.address.name))
+                }
                 try AtomicFile.remove(change.path)
-                if let records { try AtomicFile.remove(records.record(change.address.name)) }
+                try AtomicFile.remove(recordPath)
                 try apply.owns(change.address, path: nil)
             }
         }

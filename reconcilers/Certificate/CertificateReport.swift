@@ -15,7 +15,7 @@ public enum CertificateReport {
         guard let tls else { return [] }
         return tls.certificates.map { certificate in
             let paths = tls.paths
-            let record = IssuanceRecord.load(paths.record(certificate.name))
+            let record = (try? IssuanceRecord.load(paths.record(certificate.name))) ?? IssuanceRecord()
             let live = (try? FileReader.bytes(paths.bundle(certificate.name))).flatMap { $0 }.flatMap {
                 try? LiveCertificate(pem: String(decoding: $0, as: UTF8.self))
             }

@@ -38,8 +38,12 @@ struct ChallengeRecords {
                 let contents = Array(Set((existing?.contents ?? []) + ours))
                 let set = RRset(name: name, type: "TXT", ttl: existing?.ttl ?? Self.ttl, contents: contents)
                 batch.replaces.append(set)
-                // An rrset that is there already keeps its own mark (none, or its owner's).
-                batch.markers[set.address.name] = existing == nil ? marker : existing?.marker
+                // An rrset that is there already keeps its own marks (none, or its owner's).
+                if existing == nil {
+                    batch.markers[set.address.name] = marker
+                } else {
+                    batch.keepMarks.insert(set.address.name)
+                }
             }
             try provider.apply(zone: zone, batch)
         }
@@ -60,7 +64,7 @@ struct ChallengeRecords {
                 } else {
                     let set = RRset(name: name, type: "TXT", ttl: existing.ttl, contents: rest)
                     batch.replaces.append(set)
-                    batch.markers[set.address.name] = existing.marker
+                    batch.keepMarks.insert(set.address.name)
                 }
             }
             if !batch.isEmpty { try provider.apply(zone: zone, batch) }

@@ -24,9 +24,17 @@ struct IssuanceRecord: Codable, Sendable, Equatable {
         var value: String
     }
 
-    static func load(_ path: String) -> IssuanceRecord {
-        (try? FileReader.bytes(path)).flatMap { $0 }.flatMap { try? PrimJSON.decode(IssuanceRecord.self, from: $0) }
-            ?? IssuanceRecord()
+    /// The record at `path` (none yet: an empty one). One that cannot be read is an error: it may
+    /// hold the records of an order under way, which must not be forgotten.
+    static func load(_ path: String) throws -> IssuanceRecord {
+        guard let bytes = try FileReader.bytes(path) else { return IssuanceRecord() }
+        do {
+            return try PrimJSON.decode(IssuanceRecord.self, from: bytes)
+        } catch {
+            throw SystemError(
+                "the issuance record \(path) cannot be read (\(error)); check its TXT records at the DNS provider, then remove it"
+            )
+        }
     }
 
     func save(_ path: String) throws {
@@ -51,6 +59,5 @@ struct IssuanceRecord: Codable, Sendable, Equatable {
         failures = 0
         lastError = nil
         retryAfter = nil
-        pending = []
     }
 }

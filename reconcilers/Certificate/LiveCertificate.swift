@@ -9,12 +9,13 @@ import Foundation
 
 /// What a stored certificate says of itself: its names, its validity and its issuer, from the
 /// first certificate of its chain (the key that follows in the same file is never read here).
-struct LiveCertificate: Sendable, Equatable {
+struct LiveCertificate: Sendable {
     var names: [String]
     var notBefore: Date
     var notAfter: Date
     var issuer: String
     var serial: String
+    var publicKey: Certificate.PublicKey
 
     init(pem: String) throws {
         guard
@@ -32,6 +33,7 @@ struct LiveCertificate: Sendable, Equatable {
         notAfter = certificate.notValidAfter
         issuer = certificate.issuer.description
         serial = certificate.serialNumber.description
+        publicKey = certificate.publicKey
     }
 
     /// Whether the certificate's names are exactly `names` (in any order).

@@ -4,6 +4,9 @@ public struct DNSBatch: Sendable, Equatable {
     public var replaces: [RRset] = []
     /// The ownership marker each replaced rrset gets, by address name.
     public var markers: [String: String] = [:]
+    /// Replaced rrsets whose marks are left as they are (someone else's rrset a challenge value is
+    /// added to), by address name: their comments are not sent, so the provider keeps them.
+    public var keepMarks: Set<String> = []
 
     public init() {}
 

@@ -121,9 +121,10 @@ public struct PowerDNS: DNSProvider {
             Patch.Change(
                 name: set.name + ".", type: set.type, ttl: set.ttl, changetype: "REPLACE",
                 records: set.contents.map { Zone.Record(content: $0, disabled: false) },
-                comments: batch.markers[set.address.name].map {
-                    [Zone.Comment(content: $0, account: DNSMarker.account)]
-                } ?? [])
+                comments: batch.keepMarks.contains(set.address.name)
+                    ? nil
+                    : batch.markers[set.address.name].map { [Zone.Comment(content: $0, account: DNSMarker.account)] }
+                        ?? [])
         }
         let body = [UInt8](try PrimJSON.wire().encode(Patch(rrsets: changes)))
         // A PATCH is one transaction of idempotent REPLACEs and DELETEs: sending it again is safe.
