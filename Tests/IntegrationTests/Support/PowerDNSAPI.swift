@@ -4,11 +4,15 @@ import PrimSystem
 /// The testbed's PowerDNS, asked the way an operator would: its HTTP API for what is stored,
 /// and `dig` against its DNS port for what it serves.
 struct PowerDNSAPI {
-    let testbed: Testbed
+    /// `PDNS_API`, `PDNS_API_KEY` and `PDNS_DNS`, as scripts/testbed and scripts/fleet-testbed write them.
+    let environment: [String: String]
 
-    var api: String { testbed.environment["PDNS_API"]! + "/api/v1/servers/localhost" }
-    var key: String { testbed.environment["PDNS_API_KEY"]! }
-    var dnsServer: String { testbed.environment["PDNS_DNS"]! }
+    init(testbed: Testbed) { environment = testbed.environment }
+    init(fleet: Fleet) { environment = fleet.environment }
+
+    var api: String { environment["PDNS_API"]! + "/api/v1/servers/localhost" }
+    var key: String { environment["PDNS_API_KEY"]! }
+    var dnsServer: String { environment["PDNS_DNS"]! }
 
     func request(_ method: String, _ path: String, _ body: Any? = nil) throws -> HTTPResponse {
         let bytes = try body.map { [UInt8](try JSONSerialization.data(withJSONObject: $0)) }

@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+
+/// A running fleet (scripts/fleet-testbed): hosts as network namespaces, each with its own
+/// systemd manager and Caddy on its own address, one PowerDNS, and a client namespace.
+final class Fleet {
+    let directory: String
+    let environment: [String: String]
+
+    private init(directory: String, environment: [String: String]) {
+        self.directory = directory
+        self.environment = environment
+    }
+
+    static func up(hosts: Int = 2) throws -> Fleet {
+        let directory = Paths.temporaryDirectory("prim-fleet")
+        let result = try Command.run(Paths.repo("scripts/fleet-testbed"), ["up", directory, String(hosts)])
+        guard result.status == 0 else {
+            _ = try? Command.run(Paths.repo("scripts/fleet-testbed"), ["down", directory])
+            throw TestbedError(
+                message: "scripts/fleet-testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
+        }
+        var environment: [String: String] = [:]
+        for line in try String(contentsOfFile: "\(directory)/env", encoding: .utf8).split(separator: "\n")
+        where line.hasPrefix("export ") {
+            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
+        }
+        return Fleet(directory: directory, environment: environment)
+    }
+
+    func down() {
+        _ = try? Command.run(Paths.repo("scripts/fleet-testbed"), ["down", directory])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func address(_ host: Int) -> String { environment["FLEET_H\(host)_ADDRESS"]! }
+    func config(_ host: Int) -> String { environment["FLEET_H\(host)_CONFIG"]! }
+    func namespace(_ host: Int) -> String { environment["FLEET_H\(host)_NS"]! }
+
+    /// primctl on host `host`: in its network namespace, with its host config.
+    func primctl(_ host: Int, _ arguments: [String], input: String? = nil) throws -> CommandResult {
+        try Command.run(
+            "/usr/bin/nsenter", ["--net=/run/netns/\(namespace(host))", Paths.primctl] + arguments,
+            environment: ["PRIM_CONFIG": config(host), "NO_COLOR": "1"], input: input)
+    }
+
+    /// `curl http://<name>/` from the client namespace, resolving through the fleet's PowerDNS:
+    /// the body, and the address that answered.
+    func ask(_ name: String) throws -> (body: String, address: String) {
+        let result = try Command.run(
+            "/usr/sbin/ip",
+            [
+                "netns", "exec", environment["FLEET_CLIENT_NS"]!, "curl", "-sS", "--max-time", "5", "-w",
+                "\n%{remote_ip}", "http://\(name)/",
+            ])
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (lines.dropLast().joined(separator: "\n"), String(lines.last ?? ""))
+    }
+
+    /// The quickstart split over the fleet: search and wallet on h1, store on h2.
+    func quickstart() throws -> String {
+        var files: [String: String] = [:]
+        let root = Paths.repo("examples/quickstart")
+        for case let path as String in FileManager.default.enumerator(atPath: root)! {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { continue }
+            files[path] = try String(contentsOfFile: "\(root)/\(path)", encoding: .utf8)
+        }
+        let host = files.removeValue(forKey: "hosts/quickstart.yaml")!
+        for index in 1...2 {
+            files["hosts/h\(index).yaml"] = host.replacingOccurrences(
+                of: "address: 127.0.0.1", with: "address: \(address(index))")
+        }
+        for (prim, host) in [("search", "h1"), ("wallet", "h1"), ("store", "h2")] {
+            files["prims/\(prim).yaml"] = files["prims/\(prim).yaml"]!.replacingOccurrences(
+                of: "\ndeploy:\n", with: "\ndeploy:\n  host: \(host)\n")
+        }
+        return try writeTree(files)
+    }
+}
