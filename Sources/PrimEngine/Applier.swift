@@ -69,10 +69,12 @@ public struct Applier {
                 for kind in creates { try kind.stage(of(kind) { $0.action != .delete }, apply) }
                 for kind in creates { try kind.settle(apply) }
                 for kind in creates {
-                    try kind.execute(of(kind) { $0.action != .delete || kind.removesEarly($0, in: plan) }, apply)
+                    try kind.execute(
+                        of(kind) { !$0.late && ($0.action != .delete || kind.removesEarly($0, in: plan)) }, apply)
                 }
                 for kind in removals {
-                    try kind.remove(of(kind) { $0.action == .delete && !kind.removesEarly($0, in: plan) }, apply)
+                    try kind.remove(
+                        of(kind) { $0.late || ($0.action == .delete && !kind.removesEarly($0, in: plan)) }, apply)
                 }
             } catch {
                 // Stopped part-way: the journal stays so the next apply finishes the work.

@@ -94,7 +94,7 @@ public protocol Reconciler: KindPlanner {
     func execute(_ changes: [Change], _ apply: ApplyContext) throws
     /// Whether a deletion runs with the creations (a record replaced by one of another type) rather than with the removals.
     func removesEarly(_ change: Change, in plan: Plan) -> Bool
-    /// Carries out the kind's remaining deletions.
+    /// Carries out the kind's remaining deletions, and its changes marked `late`.
     func remove(_ changes: [Change], _ apply: ApplyContext) throws
     /// Directories where an interrupted write of this kind may have left a temporary file.
     func directories(_ config: HostConfig) -> [String]

@@ -46,6 +46,8 @@ public struct HostPaths: Sendable, Equatable {
     public var dnsDriftRead: String { path("dns-drift-read") }
     /// The digest of the certificates Caddy read at its last load (`CaddyObserver.certificatesDigest`).
     public var caddyCertificates: String { path("caddy-certificates") }
+    /// When this host first saw each departing prim's record taken by the host it moves to.
+    public var departures: String { path("departures.json") }
     /// Paid DNS writes whose outcome is not known yet.
     public var dnsUnconfirmed: String { path("dns-unconfirmed.json") }
 }

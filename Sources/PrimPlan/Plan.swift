@@ -54,6 +54,9 @@ public struct Change: Sendable, Equatable, Codable {
     /// What the plan says the change does, where the action's own word does not say it (a
     /// certificate is `issued` or `renewed`, not `created` or `updated`).
     public var verb: String?
+    /// Carried out with the removals, after every kind's creations (a record that moves to this
+    /// host only once Caddy here routes its prim). Carried as a field so that the apply never reads a reason.
+    public var late = false
 
     public init(
         address: ResourceAddress, prim: String?, path: String, action: Action, reason: Reason? = nil,
@@ -99,6 +102,10 @@ public struct Plan: Sendable, Equatable {
     public var blocked: [BlockedPrim]
     /// What the operator should know that blocks nothing (a secret set in two places, and which wins).
     public var notes: [String]
+    /// Prims that leave this host because the state places them on another, which has taken
+    /// their records: removing them here removes nothing from the fleet (the mass-deletion guard
+    /// does not count them).
+    public var moved: [String] = []
 
     public init(host: String, changes: [Change], blocked: [BlockedPrim] = [], notes: [String] = []) {
         self.host = host

@@ -14,6 +14,24 @@ public struct DesiredHost: Sendable {
     /// Prims the state still declares for this host but not as deployed, with why (a removal's reason):
     /// "notes has no `status`: not deployed".
     public var undeployed: [String: String] = [:]
+    /// Prims the state now places on another host, by prim: where they go. This host keeps serving
+    /// one it runs until the other host has taken its DNS record and the record's TTL has passed.
+    public var departing: [String: Departure] = [:]
+
+    /// A prim moving to another host of the state.
+    public struct Departure: Sendable, Equatable {
+        /// The host it moves to.
+        public var host: String
+        /// The name its record is at there, and the record's TTL.
+        public var name: String
+        public var ttl: Int
+
+        public init(host: String, name: String, ttl: Int) {
+            self.host = host
+            self.name = name
+            self.ttl = ttl
+        }
+    }
 
     public init(
         host: String, resources: [DesiredResource], blocked: [BlockedPrim] = [], ports: [String: Int] = [:],
@@ -38,9 +56,13 @@ public enum Planner {
             changes += kind.plan(KindPlanInput(desired: desired, observed: observed, earlier: changes))
         }
         let notes = kinds.flatMap { kind in kind.notes(changes.filter { $0.address.kind == kind.kind }, observed) }
-        return Plan(
+        var plan = Plan(
             host: desired.host, changes: ordered(changes, kinds), blocked: desired.blocked,
             notes: rendered.notes + notes)
+        // Prims that leave for another host now (their move is no longer held): not removed from the fleet.
+        let held = Set(desired.blocked.map(\.prim))
+        plan.moved = rendered.departing.keys.filter { !held.contains($0) }.sorted()
+        return plan
     }
 
     /// Prims whose port is held by a process that is none of prim's units: starting them would

@@ -43,4 +43,93 @@ final class FleetTests: XCTestCase {
             XCTAssertEqual(diff.status, 0, "h\(host): \(diff.stdout)")
         }
     }
+
+    /// A prim moved by one commit, coordinated only through git and its DNS record: the host it
+    /// goes to starts, gates and routes it, then takes the record; the host it leaves serves it
+    /// until the record is the other's and its TTL (2 s here) and the margin have passed. A client
+    /// asking by name every 20 ms sees no failed request, also when the host it goes to is down
+    /// for a while (the move waits, the old host serving).
+    func testAPrimMovesBetweenHostsWithNoFailedRequest() throws {
+        let fleet = try Fleet.up(hosts: 2)
+        defer { fleet.down() }
+        var files = try fleet.quickstartFiles(ttl: 2)
+        let repo = try StateRepository(files: files)
+        for host in 1...2 {
+            XCTAssertEqual(try fleet.primctl(host, ["secret", "set", "SEARCH_API_KEY"], input: "sk-fleet").status, 0)
+            XCTAssertEqual(
+                try fleet.primctl(host, ["secret", "set", "WALLET_INTERNAL_KEY"], input: "wk-fleet").status, 0)
+        }
+        let settings = "  drift_interval: 1\n"
+        let h1 = try fleet.primd(1, repo: repo, extra: settings)
+        defer { _ = h1.stop() }
+        var h2 = try fleet.primd(2, repo: repo, extra: settings)
+        defer { _ = h2.stop() }
+        for primd in [h1, h2] {
+            primd.waitFor("the first revision to be applied") {
+                primd.status()?["last_applied_revision"] as? String != nil
+            }
+        }
+        XCTAssertEqual(try fleet.ask("store.prim.test").address, fleet.address(2))
+        let pdns = PowerDNSAPI(fleet: fleet)
+        func record() -> (address: String?, mark: String?) {
+            let set = (try? pdns.rrsets("prim.test"))?["store.prim.test/A"]
+            return (set?.contents.first, set?.comments.first)
+        }
+        /// Whether the record points at `host` with its mark.
+        func recordIs(_ host: Int) -> Bool {
+            let now = record()
+            return now.address == fleet.address(host) && now.mark == "prim host=h\(host) prim=store"
+        }
+        func runs(_ host: Int) -> Bool {
+            FileManager.default.fileExists(atPath: "\(fleet.directory)/h\(host)/systemd/unit-dir/prim-store@.service")
+        }
+        let probe = fleet.probe("store.prim.test")
+        var stopped = false
+        defer { if !stopped { _ = probe() } }
+
+        // h2 → h1, both hosts up.
+        let started = Date()
+        files["prims/store.yaml"] = files["prims/store.yaml"]!.replacingOccurrences(of: "host: h2", with: "host: h1")
+        _ = try repo.commit(files, message: "Move store to h1")
+        h2.waitFor("h2 to say store is moving", timeout: 30) {
+            ((h2.status()?["blocked"] as? [[String: Any]]) ?? []).contains {
+                ($0["message"] as? String ?? "").contains("prim 'store' is moving to h1")
+            }
+        }
+        h1.waitFor("h1 to take store's record", timeout: 30) {
+            recordIs(1)
+        }
+        XCTAssertTrue(runs(2), "h2 still serves store right after the switch")
+        h2.waitFor("h2 to stop store once the TTL has passed", timeout: 60) { !runs(2) }
+        let moved = Date().timeIntervalSince(started)
+        XCTAssertTrue(runs(1))
+        XCTAssertEqual(try fleet.ask("store.prim.test").address, fleet.address(1))
+        print("move h2 -> h1: commit to the old host stopping it: \(String(format: "%.1f", moved)) s")
+
+        // h1 → h2 with h2's primd down: the move waits, h1 serving, until h2 is back.
+        XCTAssertEqual(h2.stop(), 0)
+        files["prims/store.yaml"] = files["prims/store.yaml"]!.replacingOccurrences(of: "host: h1", with: "host: h2")
+        let head = try repo.commit(files, message: "Move store back to h2")
+        h1.waitForAttemptToEnd(head, "the move back")
+        let waiting = ((h1.status()?["blocked"] as? [[String: Any]]) ?? []).compactMap { $0["message"] as? String }
+        XCTAssertTrue(
+            waiting.contains { $0.contains("prim 'store' is moving to h2: waiting for h2 to take its record") },
+            "\(waiting)")
+        XCTAssertTrue(runs(1), "h1 keeps serving store while h2 is down")
+        XCTAssertEqual(record().mark, "prim host=h1 prim=store")
+        h2 = try fleet.primd(2, repo: repo, extra: settings)
+        h2.waitFor("h2, back, to take store's record", timeout: 30) {
+            recordIs(2)
+        }
+        h1.waitFor("h1 to stop store once the TTL has passed", timeout: 60) { !runs(1) }
+
+        stopped = true
+        let answers = probe()
+        XCTAssertGreaterThan(answers.count, 100)
+        XCTAssertEqual(answers.filter { !$0.hasPrefix("200 ") }, [], "no request failed across both moves")
+        XCTAssertTrue(answers.contains("200 \(fleet.address(1))") && answers.contains("200 \(fleet.address(2))"))
+        print(
+            "moves: \(answers.count) requests by name from the client, \(answers.filter { !$0.hasPrefix("200 ") }.count) failed"
+        )
+    }
 }

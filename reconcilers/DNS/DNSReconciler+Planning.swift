@@ -7,10 +7,12 @@ import PrimPlan
 extension DNSReconciler {
     /// Live rrsets prim did not create that stand in a desired rrset's way: the same name and
     /// type, or a CNAME on either side.
-    func foreign(in the: DesiredResource, _ observed: [ObservedResource]) -> [ObservedResource] {
+    func foreign(in the: DesiredResource, _ observed: [ObservedResource], host: String) -> [ObservedResource] {
         guard let wanted = RRset.key(of: the.address) else { return [] }
         return observed.filter { live in
-            guard !live.owned, let key = RRset.key(of: live.address), key.name == wanted.name else { return false }
+            guard !live.owned, let key = RRset.key(of: live.address), key.name == wanted.name,
+                !DNSMoves.movingHere(live, wanted: the, host: host)
+            else { return false }
             return key.type == wanted.type || key.type == "CNAME" || wanted.type == "CNAME"
         }
     }
@@ -41,6 +43,13 @@ extension DNSReconciler {
     }
 
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
+        let moving = DNSMoves.holds(desired, observed)
+        return moving + records(desired, observed).filter { blocked in !moving.contains { $0.prim == blocked.prim } }
+    }
+
+    /// Prims whose records cannot be written (an outage, a foreign record, a hidden name, an
+    /// unconfirmed paid write).
+    func records(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
         if let outage = observed.resources[Self.unavailable] {
             // Records cannot be checked: a prim whose route does not serve its name yet would get the
             // route before the name.
@@ -83,7 +92,7 @@ extension DNSReconciler {
                 continue
             }
             guard !adopts(resource) else { continue }
-            let found = foreign(in: resource, live)
+            let found = foreign(in: resource, live, host: desired.host)
             guard !found.isEmpty else { continue }
             conflicts[label, default: []] += found.map {
                 "\($0.address.name) (\($0.attributes[DNSRecordRenderer.contentsAttribute]?.replacing("\n", with: ", ") ?? ""))"
@@ -127,7 +136,7 @@ extension DNSReconciler {
         var wanted = Set<ResourceAddress>()
         let declared = Set(input.desired(of: kind).map(\.address))
         for resource in input.desired(of: kind) {
-            let found = foreign(in: resource, live)
+            let found = foreign(in: resource, live, host: input.desired.host)
             // A zone file's record with a foreign one in its way, or below a zone the server holds, is
             // left out (the zone file is reported as blocked).
             if resource.prim == nil,
@@ -136,6 +145,12 @@ extension DNSReconciler {
                 continue
             }
             wanted.insert(resource.address)
+            if let live = input.observed.resources[resource.address],
+                DNSMoves.movingHere(live, wanted: resource, host: input.desired.host)
+            {
+                changes.append(takeOver(resource, live))
+                continue
+            }
             changes.append(compare(resource, input.observed.resources[resource.address]))
             if adopts(resource) {
                 for other in found where other.address != resource.address {
@@ -160,6 +175,22 @@ extension DNSReconciler {
                         ? Reason("removed", "no zone file declares it any more") : input.removalReason(record.prim)))
         }
         return changes
+    }
+
+    /// The record of a prim that moves here, taken from the host it leaves: rewritten with this
+    /// host's address and mark once Caddy here routes the prim (`late`), and this host's from then on.
+    func takeOver(_ resource: DesiredResource, _ live: ObservedResource) -> Change {
+        let from = DNSMarker.host(in: live.attributes[DNSRecordRenderer.markerAttribute]) ?? "another host"
+        var change = Change(
+            address: resource.address, prim: resource.prim, path: resource.path, action: .update,
+            reason: Reason(
+                "move",
+                "prim '\(resource.prim ?? "")' moves here from \(from): its record points here once its route here is loaded"
+            ),
+            before: live.content, after: resource.content, keys: resource.keys, writesContent: true)
+        change.adopts = true
+        change.late = true
+        return change
     }
 
     public func compare(_ resource: DesiredResource, _ live: ObservedResource?) -> Change {

@@ -119,9 +119,11 @@ public struct DNSReconciler: Reconciler {
                         attributes: [
                             DNSRecordRenderer.zoneAttribute: zone, DNSRecordRenderer.ttlAttribute: String(set.ttl),
                             DNSRecordRenderer.contentsAttribute: set.contents.joined(separator: "\n"),
+                            DNSRecordRenderer.markerAttribute: set.marker ?? "",
                         ]))
             }
         }
+        observed = DNSMoves.observe(observed, desired: desired, path: host.config.paths.departures)
         if provider is DomainSh {
             var attributes = ["list_price": String(DomainSh.listPrice), "batch_price": String(DomainSh.batchPrice)]
             for (zone, count) in counts { attributes["records." + zone] = String(count) }
@@ -185,7 +187,9 @@ public struct DNSReconciler: Reconciler {
         guard let server = apply.host.config.dnsServer else { return }
         let routed = Set(
             apply.plan.pending.filter { $0.address.kind == .caddyFragment && $0.action != .delete }.compactMap(\.prim))
-        let already = Set(written.map(\.address))
+        // A record that moves here is written later, after the route: not waited for here.
+        let already = Set(written.map(\.address)).union(
+            apply.plan.pending.filter { $0.address.kind == kind && $0.late }.map(\.address))
         let routeRecords = apply.desired.resources
             .filter { $0.address.kind == kind && routed.contains($0.prim ?? "\u{0}") && !already.contains($0.address) }
             .compactMap(DNSRecordRenderer.rrset)
@@ -235,9 +239,12 @@ public struct DNSReconciler: Reconciler {
         return written
     }
 
+    /// The deletions, and the records of prims that move here (`late`: Caddy here routes them
+    /// now), each then seen served with this host's address.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
         guard !changes.isEmpty else { return }
-        _ = try write(changes, apply)
+        let written = try write(changes, apply)
+        if let server = apply.host.config.dnsServer { try waitUntilServed(written, by: server) }
     }
 
     /// Asks the authoritative server directly (no recursion) until it serves every rrset, for at

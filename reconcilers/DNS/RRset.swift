@@ -56,6 +56,11 @@ public enum DNSMarker {
     public static func prim(in marker: String?) -> String? {
         marker?.split(separator: " ").first { $0.hasPrefix("prim=") }.map { String($0.dropFirst(5)) }
     }
+
+    /// The host a mark names (`host=<name>`).
+    public static func host(in marker: String?) -> String? {
+        marker?.split(separator: " ").first { $0.hasPrefix("host=") }.map { String($0.dropFirst(5)) }
+    }
 }
 
 extension String {

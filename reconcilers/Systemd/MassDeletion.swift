@@ -20,9 +20,10 @@ public enum MassDeletion {
             }
             .compactMap(\.prim))
         // A prim stopped (`hold`) serves nothing either: it counts as removed here.
+        // A prim moved to another host is not removed from the fleet.
         let removed = Set(units.filter { $0.action == .delete || $0.action == .stop }.compactMap(\.prim)).subtracting(
             staying
-        ).sorted()
+        ).subtracting(plan.moved).sorted()
         let verb = units.contains { $0.action == .stop } ? "stop or remove" : "remove"
         let override = "if that is meant, apply with --allow-mass-delete (primd: controller.allow_mass_delete: true)"
         let names = removed.joined(separator: ", ")

@@ -103,6 +103,13 @@ public enum DesiredBuilder {
                 prim.status.map { "\(prim.id) has status `\($0.rawValue)`, which is not deployed" }
                 ?? "\(prim.id) has no `status`: not deployed"
         }
+        for prim in state.prims where prim.isDeployed {
+            guard let other = state.host(for: prim), other.name != host.name else { continue }
+            let name = other.endpoint(for: prim).lowercased()
+            let ttl = state.zones.filter { $0.contains(name) }.max { $0.apex.count < $1.apex.count }?.ttl ?? 300
+            desired.departing[prim.id] = .init(host: other.name, name: name, ttl: ttl)
+            desired.undeployed[prim.id] = "\(prim.id) is placed on host \(other.name)"
+        }
         return desired
     }
 

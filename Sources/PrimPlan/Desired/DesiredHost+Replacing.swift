@@ -15,6 +15,7 @@ extension DesiredHost {
         result.ports = ports
         result.renderings = renderings
         result.undeployed = undeployed.filter { !prims.contains($0.key) }
+        result.departing = departing.filter { !prims.contains($0.key) }
         return result
     }
 

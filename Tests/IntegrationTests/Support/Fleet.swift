@@ -58,8 +58,12 @@ final class Fleet {
         return (lines.dropLast().joined(separator: "\n"), String(lines.last ?? ""))
     }
 
-    /// The quickstart split over the fleet: search and wallet on h1, store on h2.
-    func quickstart() throws -> String {
+    /// The quickstart split over the fleet, written to a folder.
+    func quickstart() throws -> String { try writeTree(quickstartFiles()) }
+
+    /// The quickstart split over the fleet: search and wallet on h1, store on h2; the zone's
+    /// records with a TTL of `ttl` seconds.
+    func quickstartFiles(ttl: Int = 300) throws -> [String: String] {
         var files: [String: String] = [:]
         let root = Paths.repo("examples/quickstart")
         for case let path as String in FileManager.default.enumerator(atPath: root)! {
@@ -78,6 +82,39 @@ final class Fleet {
             files["prims/\(prim).yaml"] = files["prims/\(prim).yaml"]!.replacingOccurrences(
                 of: "\ndeploy:\n", with: "\ndeploy:\n  host: \(host)\n")
         }
-        return try writeTree(files)
+        files["dns/prim.test.yaml"]! += "ttl: \(ttl)\n"
+        return files
+    }
+
+    /// A host's testbed (its systemd manager, Caddy, host config), which the fleet stops.
+    func testbed(_ host: Int) throws -> Testbed { try Testbed.existing("\(directory)/h\(host)") }
+
+    /// primd on host `host`, watching `repo`, in the host's namespace and on its address.
+    func primd(_ host: Int, repo: StateRepository, extra: String = "") throws -> PrimdProcess {
+        try PrimdProcess(
+            testbed: testbed(host), repo: "file://\(repo.bare)", extra: extra,
+            fleetHost: (namespace(host), address(host)))
+    }
+
+    /// Asks `name` from the client namespace every 20 ms, resolving it each time (the resolver
+    /// caches nothing), until the returned function is called; that returns every answer as
+    /// `<status> <address>` (or curl's error).
+    func probe(_ name: String) -> () -> [String] {
+        let out = "\(directory)/probe-\(name).txt"
+        let stop = "\(directory)/probe-\(name).stop"
+        let script = """
+            while [ ! -e \(stop) ]; do
+              curl -sS --max-time 5 -o /dev/null -w '%{http_code} %{remote_ip}\\n' http://\(name)/ 2>&1
+              sleep 0.02
+            done
+            """
+        let pid = Command.spawn(
+            "/usr/sbin/ip", ["netns", "exec", environment["FLEET_CLIENT_NS"]!, "bash", "-c", script], stdout: out,
+            stderr: out + ".err")
+        return {
+            _ = FileManager.default.createFile(atPath: stop, contents: nil)
+            _ = Command.wait(pid)
+            return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
     }
 }

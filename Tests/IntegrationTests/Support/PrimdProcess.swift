@@ -67,18 +67,25 @@ final class StateRepository {
 final class PrimdProcess {
     let pid: pid_t
     let port: Int
+    /// The address primd listens on: 127.0.0.1, or a fleet host's own.
+    let address: String
     let log: String
     /// primd's host config: the testbed's with a `controller:` section.
     let config: String
 
     /// - Parameter fileLimit: the descriptors primd may hold (RLIMIT_NOFILE), as a unit's LimitNOFILE sets it.
+    /// - Parameter fleetHost: a fleet's host to run on: primd runs in its network namespace and
+    ///   listens on its address (where this process can reach it).
     init(
-        testbed: Testbed, repo: String?, extra: String = "", secret: String? = nil, poll: Int = 1, fileLimit: Int? = nil
+        testbed: Testbed, repo: String?, extra: String = "", secret: String? = nil, poll: Int = 1,
+        fileLimit: Int? = nil,
+        fleetHost: (namespace: String, address: String)? = nil
     ) throws {
         port = try freePort()
+        address = fleetHost?.address ?? "127.0.0.1"
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
         config +=
-            "controller:\n\(repo.map { "  repo: \($0)\n" } ?? "")  state_path: state\n  poll_interval: \(poll)\n  listen: 127.0.0.1:\(port)\n\(extra)"
+            "controller:\n\(repo.map { "  repo: \($0)\n" } ?? "")  state_path: state\n  poll_interval: \(poll)\n  listen: \(address):\(port)\n\(extra)"
         if let secret {
             try secret.write(toFile: "\(testbed.directory)/hook-secret", atomically: true, encoding: .utf8)
             config += "  webhook_secret_file: \(testbed.directory)/hook-secret\n"
@@ -93,6 +100,11 @@ final class PrimdProcess {
             pid = Command.spawn(
                 "/usr/bin/prlimit", ["--nofile=\(fileLimit):\(fileLimit)", primd, "--config", path], stdout: log,
                 stderr: log + ".err")
+        } else if let fleetHost {
+            // nsenter enters the network namespace and execs primd: the pid is primd's.
+            pid = Command.spawn(
+                "/usr/bin/nsenter", ["--net=/run/netns/\(fleetHost.namespace)", primd, "--config", path], stdout: log,
+                stderr: log + ".err")
         } else {
             pid = Command.spawn(primd, ["--config", path], stdout: log, stderr: log + ".err")
         }
@@ -103,7 +115,7 @@ final class PrimdProcess {
         return Command.wait(pid)
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "http://\(address):\(port)" }
 
     /// primd's peak resident memory so far (VmHWM), in kB; -1 when it cannot be read.
     var peakKilobytes: Int {

@@ -69,6 +69,17 @@ final class Testbed {
         return Testbed(directory: directory, environment: environment)
     }
 
+    /// A testbed another script started and stops (a fleet's host), read from its `env`.
+    static func existing(_ directory: String) throws -> Testbed {
+        var environment: [String: String] = [:]
+        for line in try String(contentsOfFile: "\(directory)/env", encoding: .utf8).split(separator: "\n")
+        where line.hasPrefix("export ") {
+            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
+        }
+        return Testbed(directory: directory, environment: environment)
+    }
+
     func down() {
         _ = try? Command.run(Paths.repo("scripts/testbed"), ["down", directory])
         try? FileManager.default.removeItem(atPath: directory)
