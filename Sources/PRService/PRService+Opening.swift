@@ -35,7 +35,7 @@ extension PRService {
     public func preflight(_ manifest: Manifest) throws -> Preflight {
         switch try stage(manifest, by: nil) {
         case .answered(let opening): return .answer(opening)
-        case .ready(_, let base, _): return .proceed(price: base.policy.prices.open)
+        case .ready(_, let base, _, _, _): return .proceed(price: base.policy.prices.open)
         }
     }
 
@@ -51,7 +51,7 @@ extension PRService {
     public func claim(_ manifest: Manifest, by wallet: String, for request: String) throws -> Opening? {
         switch try stage(manifest, by: wallet) {
         case .answered(let opening): return opening
-        case .ready(_, let base, let changed):
+        case .ready(_, let base, let changed, _, _):
             try claim(
                 changed.map { "file:" + $0 } + ownerPaths(createdBy: manifest, base: base).map { "file:" + $0 } + [
                     "manifest:" + manifest.contentHash
@@ -76,7 +76,9 @@ extension PRService {
 
     enum Staged {
         case answered(Opening)
-        case ready(main: String, base: DesiredState, changed: [String])
+        /// `manifest`: the one sent, with the hosts pr.sh chose for its new prims written in (`placed`).
+        case ready(
+            main: String, base: DesiredState, changed: [String], manifest: Manifest, placed: [Placement.Placed])
     }
 
     /// - Parameter wallet: the caller, nil before it is known (a preflight): a conflict with a PR
@@ -104,6 +106,7 @@ extension PRService {
         if let same = pullRequests.values.first(where: { $0.state == .open && $0.manifestHash == hash }) {
             return .answered(.duplicate(same))
         }
+        let (manifest, placed) = try Placement.place(manifest, base: base, statePath: configuration.statePath)
         let changed = try manifest.files.filter { try repository.file($0.path, at: main) != Array($0.content.utf8) }
             .map(\.path)
         if changed.isEmpty {
@@ -127,20 +130,23 @@ extension PRService {
             error.pullRequest = other.number
             throw error
         }
-        return .ready(main: main, base: base, changed: changed)
+        return .ready(main: main, base: base, changed: changed, manifest: manifest, placed: placed)
     }
 
     /// Opens a PR for a manifest, unless it duplicates an open one or changes nothing on main.
     /// `wallet` is the caller proven by its payment: it authors the commit, owns the PR and the
     /// prims the PR creates (pr.sh adds their `owners/<prim>.yaml`).
-    public func open(_ manifest: Manifest, wallet: String) throws -> Opening {
-        let main: String, base: DesiredState
-        switch try stage(manifest, by: wallet) {
+    public func open(_ sent: Manifest, wallet: String) throws -> Opening {
+        let main: String, base: DesiredState, placed: [Placement.Placed]
+        var manifest: Manifest
+        switch try stage(sent, by: wallet) {
         case .answered(let opening): return opening
-        case .ready(let m, let b, _): (main, base) = (m, b)
+        case .ready(let m, let b, _, let placedManifest, let placements):
+            (main, base, manifest, placed) = (m, b, placedManifest, placements)
         }
         let policy = base.policy
-        let hash = manifest.contentHash
+        // The manifest as sent names the PR (a second send is its duplicate); the placed one is committed.
+        let hash = sent.contentHash
         let time = now()
         if let refusal = ledger.refusal(for: wallet, policy: policy, now: time) { throw refusal }
         let number = (pullRequests.keys.max() ?? 0) + 1
@@ -150,7 +156,6 @@ extension PRService {
         let created = (agentOutcome.head?.prims.map(\.id) ?? []).filter { base.prim($0) == nil }
         // Owner records change neither validation nor the plan: the checks stand, and the state
         // main will hold after a merge gets the records too.
-        var manifest = manifest
         var outcome = agentOutcome
         for id in created {
             let relative = StateLayout.Folder.owners.file(id)
@@ -186,6 +191,14 @@ extension PRService {
             approvalReasons: approvalReasons(outcome, paths: relative, prims: prims),
             comments: [], createdAt: time, updatedAt: time)
         pr.awaitedOwners = PolicyGate.awaitedOwners(prims: prims, base: base, author: wallet)
+        for placement in placed {
+            pr.comments.append(
+                .init(
+                    author: "pr.sh",
+                    body:
+                        "placed prim '\(placement.prim)' on host \(placement.host) (the host open to agents with the fewest prims and room left): deploy.host written into \(placement.path)",
+                    at: time))
+        }
         ledger.record(wallet, green: pr.isGreen, policy: policy, now: time)
         try store.save(ledger)
         try save(&pr)

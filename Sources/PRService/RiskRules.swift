@@ -22,6 +22,8 @@ public enum RiskRules {
         /// record, or any record at an `_acme-challenge` name (a CNAME or NS there sends the CA's
         /// DNS-01 check elsewhere; anything there is in the way of prim's own orders).
         case certificateControl = "certificate-control"
+        /// A deployed prim placed on another host: its persistent directory stays on the host it leaves.
+        case move = "move"
     }
 
     /// `paths` are the changed files, relative to the state root.
@@ -44,6 +46,15 @@ public enum RiskRules {
                     )
                 }
             }
+        }
+        for prim in head.prims.sorted(by: { $0.id < $1.id }) where prim.isDeployed {
+            guard let before = base.prim(prim.id), before.isDeployed, let from = base.host(for: before),
+                let to = head.host(for: prim), from.name != to.name
+            else { continue }
+            add(
+                .move,
+                "prim '\(prim.id)' moves from host \(from.name) to \(to.name): its data (its persistent directory, /var/lib/<state_dir>/\(head.stateName(of: prim.id))) stays on \(from.name), and nothing copies it"
+            )
         }
         for prim in head.prims.sorted(by: { $0.id < $1.id }) {
             let before = base.prim(prim.id)

@@ -32,10 +32,15 @@ public struct Host: Sendable, Hashable {
     /// `UnitLimits.standard` where the host file says none). In git, so pr.sh judges a prim's own
     /// limits against them.
     public var limits = UnitLimits.standard
+    /// The most deployed prims the host takes (`capacity:`; nil: no limit), and where it is written.
+    public var capacity: Int?
+    public var capacityMark: Mark?
+    /// Whether pr.sh may place agents' new prims here (`agents:`, default true).
+    public var agents = true
 
     public static let keys = [
         "name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients",
-        "shared", "limits",
+        "shared", "limits", "capacity", "agents",
     ]
 
     /// upstream's run command.

@@ -132,4 +132,42 @@ final class FleetTests: XCTestCase {
             "moves: \(answers.count) requests by name from the client, \(answers.filter { !$0.hasPrefix("200 ") }.count) failed"
         )
     }
+
+    /// An agent's new prim that names no host is placed by pr.sh on the host with the fewest
+    /// prims (h2 runs one, h1 two), its PR says so, and it goes live there.
+    func testAnAgentsNewPrimIsPlacedByPrshAndGoesLiveThere() throws {
+        let fleet = try Fleet.up(hosts: 2)
+        defer { fleet.down() }
+        let repo = try StateRepository(files: try fleet.quickstartFiles(ttl: 2))
+        for host in 1...2 {
+            XCTAssertEqual(try fleet.primctl(host, ["secret", "set", "SEARCH_API_KEY"], input: "sk-fleet").status, 0)
+            XCTAssertEqual(
+                try fleet.primctl(host, ["secret", "set", "WALLET_INTERNAL_KEY"], input: "wk-fleet").status, 0)
+        }
+        let primds = try (1...2).map { try fleet.primd($0, repo: repo) }
+        defer { for primd in primds { _ = primd.stop() } }
+        for primd in primds {
+            primd.waitFor("the first revision to be applied") {
+                primd.status()?["last_applied_revision"] as? String != nil
+            }
+        }
+        let prsh = try PrshProcess(repo: repo)
+        defer { _ = prsh.stop() }
+        let started = Date()
+        let added = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3420)], title: "Add gamma.sh")
+        XCTAssertEqual(added.state, "merged", added.message)
+        let comments = (added.json["comments"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? String }
+        XCTAssertTrue(comments.contains { $0.hasPrefix("placed prim 'gamma' on host h2") }, "\(comments)")
+        XCTAssertTrue(try repo.file("state/prims/gamma.yaml").contains("deploy:\n  host: h2\n"))
+        var answer = (body: "", address: "")
+        primds[1].waitFor("gamma to answer by name from the client", timeout: 60) {
+            answer = (try? fleet.ask("gamma.prim.test")) ?? answer
+            return answer.body.hasPrefix("{")
+        }
+        XCTAssertEqual(answer.body, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
+        XCTAssertEqual(answer.address, fleet.address(2))
+        print(
+            "agent POST to gamma answering by name on the host pr.sh chose: \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
+        )
+    }
 }

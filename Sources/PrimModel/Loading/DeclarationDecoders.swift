@@ -99,6 +99,17 @@ struct DeclarationDecoder {
             }
         }
         host.secretRecipients = reader.strings(fields["secret_recipients"]).map(\.0)
+        if let field = fields["capacity"], let capacity = reader.int(field) {
+            if capacity >= 0 {
+                host.capacity = capacity
+                host.capacityMark = field.value.mark
+            } else {
+                log.error(
+                    field.file, field.value.mark, "invalid-number",
+                    "capacity must be the number of prims the host takes, 0 or more")
+            }
+        }
+        host.agents = reader.bool(fields["agents"]) ?? true
         if let limits = reader.mapping(fields["limits"]) {
             let f = FieldSet(limits, file: file)
             reader.rejectUnknownKeys(f, allowed: UnitLimits.keys, context: "limits", code: "unknown-key")

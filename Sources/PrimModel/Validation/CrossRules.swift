@@ -10,6 +10,7 @@ enum CrossRules {
         uniqueIDs(state, log)
         uniqueSecrets(state, log)
         hostsExist(state, log)
+        capacities(state, log)
         uniquePorts(state, log)
         uniqueEndpoints(state, log)
         secretTargets(state, log)
@@ -86,6 +87,19 @@ enum CrossRules {
                     "prim '\(prim.id)' is deployed but the state has \(state.hosts.count) hosts; set deploy.host to one of: \(names.joined(separator: ", "))"
                 )
             }
+        }
+    }
+
+    /// A host takes at most its `capacity` of deployed prims.
+    static func capacities(_ state: DesiredState, _ log: DiagnosticLog) {
+        for host in state.hosts {
+            guard let capacity = host.capacity else { continue }
+            let placed = state.deployedPrims(on: host).map(\.id).sorted()
+            guard placed.count > capacity else { continue }
+            log.error(
+                host.file, host.capacityMark ?? host.mark, "over-capacity",
+                "host \(host.name) takes \(capacity) prim\(capacity == 1 ? "" : "s") and \(placed.count) are deployed on it (\(placed.joined(separator: ", "))); place some on another host (deploy.host) or raise its capacity"
+            )
         }
     }
 

@@ -34,6 +34,9 @@ final class StateRepository {
     @discardableResult
     func git(_ arguments: [String]) throws -> CommandResult { try runGit(arguments) }
 
+    /// A file as main holds it in the bare repository (what primd fetches).
+    func file(_ path: String) throws -> String { try git(["-C", bare, "show", "main:\(path)"]).stdout }
+
     /// Writes files under `state/` (nil removes one) on top of the bare repository's main, commits, and pushes.
     @discardableResult
     func commit(_ files: [String: String?], message: String) throws -> String {
