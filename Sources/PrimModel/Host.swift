@@ -37,10 +37,13 @@ public struct Host: Sendable, Hashable {
     public var capacityMark: Mark?
     /// Whether pr.sh may place agents' new prims here (`agents:`, default true).
     public var agents = true
+    /// Where the operator reaches this host's primd (`control:`, its listener's URL): what
+    /// `primctl status --fleet` asks.
+    public var control: String?
 
     public static let keys = [
         "name", "address", "address6", "domain", "run", "workdir", "user", "group", "env", "secret_recipients",
-        "shared", "limits", "capacity", "agents",
+        "shared", "limits", "capacity", "agents", "control",
     ]
 
     /// upstream's run command.

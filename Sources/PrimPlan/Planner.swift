@@ -25,11 +25,17 @@ public struct DesiredHost: Sendable {
         /// The name its record is at there, and the record's TTL.
         public var name: String
         public var ttl: Int
+        /// The DNS provider of the name's zone, and this host's (`dns.provider`): a move is
+        /// coordinated through records only where both are one that marks its records.
+        public var zoneProvider: String?
+        public var hostProvider: String?
 
-        public init(host: String, name: String, ttl: Int) {
+        public init(host: String, name: String, ttl: Int, zoneProvider: String? = nil, hostProvider: String? = nil) {
             self.host = host
             self.name = name
             self.ttl = ttl
+            self.zoneProvider = zoneProvider
+            self.hostProvider = hostProvider
         }
     }
 

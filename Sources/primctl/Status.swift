@@ -15,8 +15,20 @@ struct Status: ParsableCommand {
 
     @OptionGroup var options: HostOptions
 
+    @Flag(help: "Every host of the state instead, as its primd reports itself at hosts/<name>.yaml's control: URL.")
+    var fleet = false
+
+    @Option(
+        help: "With --fleet: the state directory to read the hosts from (default: the revision this host's primd runs)."
+    )
+    var state: String?
+
     func run() throws {
         let (output, config) = try options.hostConfig()
+        if fleet {
+            output.show(FleetView.ask(try fleetHosts(config, output)))
+            return
+        }
         let status = ControllerStatus.load(config.paths.status)
         let generations = GenerationStore(dataDir: config.dataDir).all()
         let last = generations.last
@@ -34,6 +46,31 @@ struct Status: ParsableCommand {
                 prims: rows, controller: status, lastGeneration: last, suspended: suspension,
                 managerUnreachable: observed.unreachable, statusFile: config.paths.status,
                 generations: generations))
+    }
+}
+
+extension Status {
+    /// The state's hosts: from `--state`, else from the revision this host's primd runs (its mirror).
+    func fleetHosts(_ config: HostConfig, _ output: Output) throws -> [PrimModel.Host] {
+        let snapshot: StateSnapshot
+        do {
+            if let state {
+                snapshot = try DirectoryReader.read(state)
+            } else {
+                guard let live = ControllerStatus.load(config.paths.status)?.liveRevision else {
+                    throw SystemError(
+                        "this host's primd has applied no revision yet; name the state with --state DIR")
+                }
+                snapshot = try GitRepository.open(config.paths.primdMirror).snapshot(
+                    revision: live, subpath: config.controller.statePath
+                ).0
+            }
+        } catch {
+            throw output.fail("state-unreadable", "\(error)")
+        }
+        let hosts = StateLoader.load(snapshot).state.hosts
+        guard !hosts.isEmpty else { throw output.fail("no-hosts", "the state declares no hosts/*.yaml") }
+        return hosts
     }
 }
 

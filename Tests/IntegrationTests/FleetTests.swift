@@ -117,6 +117,12 @@ final class FleetTests: XCTestCase {
             "\(waiting)")
         XCTAssertTrue(runs(1), "h1 keeps serving store while h2 is down")
         XCTAssertEqual(record().mark, "prim host=h1 prim=store")
+        // The fleet as h1's operator sees it: h2 down, h1 serving store while it waits.
+        let view = try fleet.primctl(1, ["status", "--fleet", "--config", h1.config])
+        XCTAssertEqual(view.status, 0, view.stderr)
+        XCTAssertTrue(view.stdout.contains("h2  unreachable: "), view.stdout)
+        XCTAssertTrue(
+            view.stdout.contains("prim 'store' is moving to h2: waiting for h2 to take its record"), view.stdout)
         h2 = try fleet.primd(2, repo: repo, extra: settings)
         h2.waitFor("h2, back, to take store's record", timeout: 30) {
             recordIs(2)
@@ -166,6 +172,16 @@ final class FleetTests: XCTestCase {
         }
         XCTAssertEqual(answer.body, "{\"service\": \"gamma.sh\", \"status\": \"ok\"}")
         XCTAssertEqual(answer.address, fleet.address(2))
+        // Both hosts in one view, from either: ready, at the same revision, each with its prims.
+        let view = try fleet.primctl(1, ["status", "--fleet", "--format", "json", "--config", primds[0].config])
+        let hosts = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(view.stdout.utf8)) as? [String: Any])?["hosts"]
+                as? [[String: Any]],
+            view.stdout + view.stderr)
+        XCTAssertEqual(hosts.map { $0["host"] as? String }, ["h1", "h2"])
+        XCTAssertEqual(hosts.map { $0["ready"] as? Bool }, [true, true], "\(hosts)")
+        XCTAssertEqual(Set(hosts.compactMap { $0["live_revision"] as? String }).count, 1)
+        XCTAssertEqual((hosts[1]["prims"] as? [String: Bool])?.keys.sorted(), ["gamma", "store"])
         print(
             "agent POST to gamma answering by name on the host pr.sh chose: \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
         )

@@ -43,7 +43,7 @@ extension DNSReconciler {
     }
 
     public func blocks(_ desired: DesiredHost, _ observed: ObservedState) -> [BlockedPrim] {
-        let moving = DNSMoves.holds(desired, observed)
+        let moving = DNSMoves.holds(desired, observed, unavailable: Self.unavailable)
         return moving + records(desired, observed).filter { blocked in !moving.contains { $0.prim == blocked.prim } }
     }
 
@@ -84,11 +84,21 @@ extension DNSReconciler {
         }
         var conflicts: [String: [String]] = [:]
         var hidden: [String: [String]] = [:]
+        var unmovable: [String: [String]] = [:]
         let declared = Set(desired.resources.filter { $0.address.kind == kind }.map(\.address))
         for resource in desired.resources where resource.address.kind == kind {
             let label = resource.prim ?? StateLayout.Folder.dns.entry(resource.path)
             if let why = occluding(resource, observed, declared: declared) {
                 hidden[label, default: []].append(why)
+                continue
+            }
+            if resource.attributes[DNSRecordRenderer.movableAttribute] == nil,
+                let moving = live.first(where: { DNSMoves.movingHere($0, wanted: resource, host: desired.host) })
+            {
+                let from = DNSMarker.host(in: moving.attributes[DNSRecordRenderer.markerAttribute]) ?? "another host"
+                unmovable[label, default: []].append(
+                    "it moves here from \(from), but Caddy here could order a certificate for \(resource.keys.first ?? "its name") only once the name points here, so a request would fail meanwhile; list the name in tls.certificates (docs/certificates.md) and the move goes on"
+                )
                 continue
             }
             guard !adopts(resource) else { continue }
@@ -117,6 +127,10 @@ extension DNSReconciler {
                     "\(what(label)): \(hidden[label]!.sorted().joined(separator: "; ")), which dns/ does not declare, so a record in its parent zone would never be served; declare that zone (or delegation) in dns/, remove it at the provider, or choose another name"
             )
         }
+        blocked += unmovable.keys.sorted().filter { conflicts[$0] == nil && hidden[$0] == nil }.map { label in
+            BlockedPrim(
+                prim: label, missingEnv: [], message: "\(what(label)): \(unmovable[label]!.joined(separator: "; "))")
+        }
         blocked += held.keys.sorted().filter { conflicts[$0] == nil && hidden[$0] == nil }.map { label in
             let names = held[label]!.sorted()
             return BlockedPrim(
@@ -135,6 +149,13 @@ extension DNSReconciler {
         var changes: [Change] = []
         var wanted = Set<ResourceAddress>()
         let declared = Set(input.desired(of: kind).map(\.address))
+        // A prim moving here: every record of it is written after Caddy here routes it.
+        let arriving = Set(
+            input.desired(of: kind).filter { resource in
+                input.observed.resources[resource.address].map {
+                    DNSMoves.movingHere($0, wanted: resource, host: input.desired.host)
+                } ?? false
+            }.compactMap(\.prim))
         for resource in input.desired(of: kind) {
             let found = foreign(in: resource, live, host: input.desired.host)
             // A zone file's record with a foreign one in its way, or below a zone the server holds, is
@@ -151,7 +172,9 @@ extension DNSReconciler {
                 changes.append(takeOver(resource, live))
                 continue
             }
-            changes.append(compare(resource, input.observed.resources[resource.address]))
+            var change = compare(resource, input.observed.resources[resource.address])
+            if arriving.contains(resource.prim ?? "\u{0}"), change.action != .noop { change.late = true }
+            changes.append(change)
             if adopts(resource) {
                 for other in found where other.address != resource.address {
                     wanted.insert(other.address)

@@ -11,6 +11,10 @@ public enum DNSRecordRenderer {
     public static let markerAttribute = "marker"
     public static let ttlAttribute = "ttl"
     public static let contentsAttribute = "contents"
+    /// Set on a prim's record when a request to the prim cannot fail for want of a certificate if
+    /// the record moves here from another host: Caddy serves plain http here, or one of prim's own
+    /// certificates covers the name.
+    public static let movableAttribute = "movable"
 
     public static func render(_ input: DesireInput) -> [DesiredResource] {
         guard let provider = input.config.dnsProvider else { return [] }
@@ -52,6 +56,11 @@ public enum DNSRecordRenderer {
                     host: input.host.name, prim: prim, zoneFile: prim == nil ? zone.file : nil),
             ]
             if input.config.dnsAdopt { attributes[adoptAttribute] = "true" }
+            if let name = set.name as String?, prim != nil,
+                input.config.caddyScheme == .http || input.config.tls?.certificate(covering: name) != nil
+            {
+                attributes[movableAttribute] = "yes"
+            }
             return DesiredResource(
                 address: address, prim: prim, path: zone.apex, content: set.text, keys: [set.name],
                 attributes: attributes)

@@ -110,6 +110,17 @@ struct DeclarationDecoder {
             }
         }
         host.agents = reader.bool(fields["agents"]) ?? true
+        if let field = fields["control"], let url = reader.string(field) {
+            if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(where: \.isWhitespace)
+                && !url.dropFirst(8).contains("@")
+            {
+                host.control = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                log.error(
+                    field.file, field.value.mark, "invalid-url",
+                    "control must be the http(s) URL of the host's primd, like http://10.0.0.11:8470 (no credentials)")
+            }
+        }
         if let limits = reader.mapping(fields["limits"]) {
             let f = FieldSet(limits, file: file)
             reader.rejectUnknownKeys(f, allowed: UnitLimits.keys, context: "limits", code: "unknown-key")

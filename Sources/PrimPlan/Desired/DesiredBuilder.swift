@@ -106,8 +106,10 @@ public enum DesiredBuilder {
         for prim in state.prims where prim.isDeployed {
             guard let other = state.host(for: prim), other.name != host.name else { continue }
             let name = other.endpoint(for: prim).lowercased()
-            let ttl = state.zones.filter { $0.contains(name) }.max { $0.apex.count < $1.apex.count }?.ttl ?? 300
-            desired.departing[prim.id] = .init(host: other.name, name: name, ttl: ttl)
+            let zone = state.zones.filter { $0.contains(name) }.max { $0.apex.count < $1.apex.count }
+            desired.departing[prim.id] = .init(
+                host: other.name, name: name, ttl: zone?.ttl ?? 300, zoneProvider: zone?.provider,
+                hostProvider: config.dnsProvider?.rawValue)
             desired.undeployed[prim.id] = "\(prim.id) is placed on host \(other.name)"
         }
         return desired

@@ -35,6 +35,8 @@ final class Fleet {
     }
 
     func address(_ host: Int) -> String { environment["FLEET_H\(host)_ADDRESS"]! }
+    /// Where each host's primd listens, on the host's address (`control:` in hosts/<name>.yaml).
+    static let controlPort = 8470
     func config(_ host: Int) -> String { environment["FLEET_H\(host)_CONFIG"]! }
     func namespace(_ host: Int) -> String { environment["FLEET_H\(host)_NS"]! }
 
@@ -75,8 +77,9 @@ final class Fleet {
         }
         let host = files.removeValue(forKey: "hosts/quickstart.yaml")!
         for index in 1...2 {
-            files["hosts/h\(index).yaml"] = host.replacingOccurrences(
-                of: "address: 127.0.0.1", with: "address: \(address(index))")
+            files["hosts/h\(index).yaml"] =
+                host.replacingOccurrences(of: "address: 127.0.0.1", with: "address: \(address(index))")
+                + "control: http://\(address(index)):\(Self.controlPort)\n"
         }
         for (prim, host) in [("search", "h1"), ("wallet", "h1"), ("store", "h2")] {
             files["prims/\(prim).yaml"] = files["prims/\(prim).yaml"]!.replacingOccurrences(

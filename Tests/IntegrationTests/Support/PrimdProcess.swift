@@ -84,7 +84,8 @@ final class PrimdProcess {
         fileLimit: Int? = nil,
         fleetHost: (namespace: String, address: String)? = nil
     ) throws {
-        port = try freePort()
+        // A fleet host's primd listens on its own address, on the port its hosts/<name>.yaml names.
+        port = fleetHost == nil ? try freePort() : Fleet.controlPort
         address = fleetHost?.address ?? "127.0.0.1"
         var config = try String(contentsOfFile: testbed.config, encoding: .utf8)
         config +=
