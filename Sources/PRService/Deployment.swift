@@ -145,6 +145,32 @@ public struct Deployment: Sendable, Codable, Equatable {
         return deployment
     }
 
+    static func pending(_ revision: String, _ message: String, at time: Date) -> Deployment {
+        Deployment(state: .pending, revision: revision, message: message, updatedAt: time)
+    }
+
+    /// The deployment of a fleet: each host's, by host name. Live only when every host is live;
+    /// otherwise the state of the host furthest from it (failed, rolled back, blocked, pending),
+    /// each host not live named in the message. Pure.
+    public static func combine(_ hosts: [(String, Deployment)], revision: String, at time: Date) -> Deployment {
+        let order: [State] = [.failed, .rolledBack, .blocked, .pending, .live]
+        let worst = order.first { state in hosts.contains { $0.1.state == state } } ?? .pending
+        var combined = Deployment(
+            state: worst, revision: revision,
+            appliedRevision: hosts.allSatisfy({ $0.1.appliedRevision != nil }) ? hosts.first?.1.appliedRevision : nil,
+            message: "", prims: hosts.flatMap(\.1.prims).sorted { $0.prim < $1.prim },
+            missingKeys: Array(Set(hosts.flatMap(\.1.missingKeys))).sorted(), updatedAt: time)
+        if worst == .live {
+            combined.message = "live on every host running its prims (\(hosts.map(\.0).joined(separator: ", ")))"
+        } else {
+            combined.message = hosts.filter { $0.1.state != .live }.map { "on \($0.0): \($0.1.message)" }
+                .joined(separator: "; ")
+            let live = hosts.filter { $0.1.state == .live }.map(\.0)
+            if !live.isEmpty { combined.message += "; live on \(live.joined(separator: ", "))" }
+        }
+        return combined
+    }
+
     /// One line for a PR comment or a commit status.
     public var summary: String {
         "deployment \(state.rawValue): \(message)"

@@ -1,29 +1,68 @@
 import Foundation
+import PrimModel
 import PrimSystem
 
-/// Following merged PRs to the host: primd's status read and turned into each PR's deployment.
+/// Following merged PRs to the hosts: each host's primd status read and turned into each PR's
+/// deployment. In a fleet (the state at the merge names several hosts with a `control:` URL) every
+/// host that runs a prim the PR touches is asked, and the PR is live only once each says so.
 extension PRService {
-    /// Reads primd's status once and updates the deployment of every merged PR still followed;
-    /// a change of state is a comment on the PR (and a commit status on the forge). Returns the
-    /// PRs whose deployment changed.
+    /// Reads the status of the primds concerned once and updates the deployment of every merged PR
+    /// still followed; a change of state is a comment on the PR (and a commit status on the
+    /// forge). Returns the PRs whose deployment changed.
     @discardableResult
     public func followDeployments() throws -> [Int] {
-        guard let primd = configuration.primd else { return [] }
         let time = now()
         let followed = pullRequests.values.filter { pr in
             pr.state == .merged && pr.mergedCommit != nil && !(pr.deployment?.state.isFinal ?? false)
                 && time.timeIntervalSince(pr.updatedAt) < configuration.followSeconds + 3600
         }.sorted { $0.number < $1.number }
         guard !followed.isEmpty else { return [] }
-        guard case .status(let status) = primd.report() else { return [] }
+        var reports: [String: Promotion.Report] = [:]
+        func report(_ client: PrimdClient) -> Promotion.Report {
+            if let known = reports[client.url] { return known }
+            let fresh = client.report()
+            reports[client.url] = fresh
+            return fresh
+        }
         var changed: [Int] = []
         for var pr in followed {
             let commit = pr.mergedCommit!
-            let deployment = Deployment.derive(
-                revision: commit, prims: pr.prims, from: status,
-                covers: { [repository] applied in
-                    applied == commit || ((try? repository.isAncestor(commit, of: applied)) ?? false)
-                }, at: time)
+            let covers: (String) -> Bool = { [repository] applied in
+                applied == commit || ((try? repository.isAncestor(commit, of: applied)) ?? false)
+            }
+            let deployment: Deployment
+            if let hosts = try? fleet(of: pr, at: commit) {
+                deployment = Deployment.combine(
+                    hosts.map { host, prims in
+                        guard let url = host.control else {
+                            return (
+                                host.name,
+                                Deployment.pending(
+                                    commit,
+                                    "\(StateLayout.Folder.hosts.file(host.name)) names no control: URL to ask its primd",
+                                    at: time)
+                            )
+                        }
+                        switch report(PrimdClient(url: url)) {
+                        case .status(let status):
+                            return (
+                                host.name,
+                                Deployment.derive(
+                                    revision: commit, prims: prims, from: status, covers: covers, at: time)
+                            )
+                        case .unreachable(let why):
+                            return (
+                                host.name, Deployment.pending(commit, "its primd cannot be asked: \(why)", at: time)
+                            )
+                        case .notConfigured:
+                            return (host.name, Deployment.pending(commit, "its primd watches no repository", at: time))
+                        }
+                    }, revision: commit, at: time)
+            } else {
+                guard let primd = configuration.primd, case .status(let status) = report(primd) else { continue }
+                deployment = Deployment.derive(
+                    revision: commit, prims: pr.prims, from: status, covers: covers, at: time)
+            }
             let before = pr.deployment
             guard
                 before?.state != deployment.state || before?.message != deployment.message
@@ -37,5 +76,21 @@ extension PRService {
             changed.append(pr.number)
         }
         return changed
+    }
+
+    /// The hosts that run the prims `pr` touches, with those prims, when the state at `commit`
+    /// names more than one host and one of them a `control:` URL; nil for a single host (its
+    /// primd is `--primd-url`). A PR that touches no deployed prim is followed on every host.
+    func fleet(of pr: PullRequest, at commit: String) throws -> [(host: PrimModel.Host, prims: [String])]? {
+        let state = try loaded(commit).result.state
+        guard state.hosts.count > 1, state.hosts.contains(where: { $0.control != nil }) else { return nil }
+        var grouped: [String: [String]] = [:]
+        for id in pr.prims {
+            guard let prim = state.prim(id), prim.isDeployed, let host = state.host(for: prim) else { continue }
+            grouped[host.name, default: []].append(id)
+        }
+        let hosts = state.hosts.sorted { $0.name < $1.name }
+        if grouped.isEmpty { return hosts.map { ($0, []) } }
+        return hosts.compactMap { host in grouped[host.name].map { (host, $0.sorted()) } }
     }
 }

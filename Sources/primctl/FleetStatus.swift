@@ -59,7 +59,9 @@ struct FleetView: CommandView {
                 lines.append("\(palette.paint(row.host, .bold))  \(palette.paint("unreachable", .red)): \(why)")
                 continue
             }
-            let state = row.ready == true ? palette.paint(ConditionType.ready.rawValue, .green) : palette.paint("Not ready", .red)
+            let state =
+                row.ready == true
+                ? palette.paint(ConditionType.ready.rawValue, .green) : palette.paint("Not ready", .red)
             let revision = row.liveRevision.map { " at \($0.prefix(12))" } ?? ""
             lines.append("\(palette.paint(row.host, .bold))  \(state) (\(row.reason ?? "no status yet"))\(revision)")
             let prims = (row.prims ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value ? "up" : "down")" }

@@ -157,7 +157,7 @@ final class FleetTests: XCTestCase {
                 primd.status()?["last_applied_revision"] as? String != nil
             }
         }
-        let prsh = try PrshProcess(repo: repo)
+        let prsh = try PrshProcess(repo: repo, extra: ["--follow-interval", "1"])
         defer { _ = prsh.stop() }
         let started = Date()
         let added = try prsh.open(["state/prims/gamma.yaml": Prims.yaml("gamma", port: 3420)], title: "Add gamma.sh")
@@ -182,6 +182,10 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(hosts.map { $0["ready"] as? Bool }, [true, true], "\(hosts)")
         XCTAssertEqual(Set(hosts.compactMap { $0["live_revision"] as? String }).count, 1)
         XCTAssertEqual((hosts[1]["prims"] as? [String: Bool])?.keys.sorted(), ["gamma", "store"])
+        // pr.sh follows the PR on the host that runs gamma, asked at its control: URL.
+        let deployment = try prsh.deployment(of: try XCTUnwrap(added.number))
+        XCTAssertEqual(deployment["state"] as? String, "live", "\(deployment)")
+        XCTAssertEqual(deployment["message"] as? String, "live on every host running its prims (h2)")
         print(
             "agent POST to gamma answering by name on the host pr.sh chose: \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
         )

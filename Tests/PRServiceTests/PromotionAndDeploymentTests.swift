@@ -275,3 +275,26 @@ final class PassingSinceTests: XCTestCase {
         XCTAssertEqual(newCode.passingSince, t0 + 780, "new code starts the clock again")
     }
 }
+
+/// A fleet's deployment: live only when every host running the PR's prims is, the others named.
+final class FleetDeploymentTests: XCTestCase {
+    func testLiveOnlyWhenEveryHostIsAndTheOthersAreNamed() {
+        let time = Date(timeIntervalSince1970: 0)
+        func host(_ state: Deployment.State, _ message: String) -> Deployment {
+            Deployment(state: state, revision: "abc", appliedRevision: "abc", message: message, updatedAt: time)
+        }
+        let live = Deployment.combine(
+            [("h1", host(.live, "applied")), ("h2", host(.live, "applied"))], revision: "abc", at: time)
+        XCTAssertEqual(live.state, .live)
+        XCTAssertEqual(live.message, "live on every host running its prims (h1, h2)")
+        let waiting = Deployment.combine(
+            [("h1", host(.live, "applied")), ("h2", host(.pending, "primd has not applied abc yet"))], revision: "abc",
+            at: time)
+        XCTAssertEqual(waiting.state, .pending)
+        XCTAssertEqual(waiting.message, "on h2: primd has not applied abc yet; live on h1")
+        let failed = Deployment.combine(
+            [("h1", host(.failed, "x failed the gate")), ("h2", host(.pending, "not yet"))], revision: "abc", at: time)
+        XCTAssertEqual(failed.state, .failed)
+        XCTAssertEqual(failed.message, "on h1: x failed the gate; on h2: not yet")
+    }
+}
