@@ -123,7 +123,8 @@ let package = Package(
         .target(
             name: "PrimViews",
             dependencies: [
-                "PrimEngine", "PrimStatus", .product(name: "Mustache", package: "swift-mustache"),
+                "PrimEngine", "PrimModel", "PrimStatus", "PrimSystem",
+                .product(name: "Mustache", package: "swift-mustache"),
             ]),
 
         // pr.sh's core: manifest checks, policy, flood control, PR records, the local forge (no HTTP).

@@ -1,4 +1,5 @@
 import PrimEngine
+import PrimModel
 import PrimStatus
 
 #if canImport(FoundationEssentials)
@@ -38,6 +39,10 @@ public struct HostPage {
         var resource: String
         var count: Int
     }
+    struct FleetView {
+        var host, state, tone, revision, prims: String
+        var notes: [String]
+    }
 
     let title, subtitle, generatedAt: String
     let refreshSeconds: Int
@@ -49,6 +54,8 @@ public struct HostPage {
     let blocked: [BlockedView]
     let generations: [GenerationView]
     let drift: [DriftView]
+    /// The other hosts of the fleet, as their primds report (empty for a single host).
+    var fleet: [FleetView] = []
 
     /// The page of host `host`: `rows` as `primctl status` computes them, the last `shown` generations.
     public init(
@@ -104,6 +111,23 @@ public struct HostPage {
         drift = (status?.driftEvents ?? [:]).sorted { $0.key < $1.key }.map {
             DriftView(resource: $0.key, count: $0.value)
         }
+    }
+
+    /// The page with a "Fleet" section: every host of the state, as its primd reports.
+    public func with(fleet hosts: [FleetHost]) -> HostPage {
+        var page = self
+        page.fleet = hosts.map { row in
+            if let why = row.unreachable {
+                return FleetView(
+                    host: row.host, state: "unreachable", tone: "bad", revision: "", prims: "", notes: [why])
+            }
+            return FleetView(
+                host: row.host, state: row.ready == true ? ConditionType.ready.rawValue : "Not ready",
+                tone: row.ready == true ? "ok" : "bad",
+                revision: String((row.liveRevision ?? "").prefix(12)), prims: row.primsLine,
+                notes: [row.message ?? ""].filter { !$0.isEmpty } + (row.blocked ?? []))
+        }
+        return page
     }
 
     public func render() -> String {

@@ -115,6 +115,12 @@ enum Templates {
         {{#drift}}<tr><td><code>{{resource}}</code></td><td>{{count}}</td></tr>
         {{/drift}}</table>{{/empty(drift)}}
         </section>
+        {{^empty(fleet)}}<section id="fleet">
+        <h2>Fleet</h2>
+        <table><tr><th>Host</th><th>primd</th><th>Revision</th><th>Prims</th><th></th></tr>
+        {{#fleet}}<tr class="fleet-host" data-host="{{host}}"><td><strong>{{host}}</strong></td><td><span class="badge {{tone}}">{{state}}</span></td><td><code>{{revision}}</code></td><td>{{prims}}</td><td class="small">{{#notes}}<div>{{.}}</div>{{/notes}}</td></tr>
+        {{/fleet}}</table>
+        </section>{{/empty(fleet)}}
         {{> foot}}
         """
 

@@ -63,7 +63,9 @@ enum HTTPRoutes {
         let rows = PrimRow.rows(
             units: units, generations: generations, controller: status, suspended: status.suspended != nil)
         let host = config.host ?? ProcessInfo.processInfo.hostName
-        return HostPage(host: host, status: status, rows: rows, generations: generations, now: Date()).render()
+        // The fleet: every host of the live revision, each primd asked for a second at most.
+        return HostPage(host: host, status: status, rows: rows, generations: generations, now: Date())
+            .with(fleet: FleetHost.ask(controller.fleetHosts(), timeout: 1)).render()
     }
 
     /// `POST /reconcile` is for primctl on this host, never for a browser: a page the operator

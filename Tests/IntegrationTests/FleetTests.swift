@@ -1,4 +1,5 @@
 import Foundation
+import PrimSystem
 import XCTest
 
 /// Several hosts from one repository (scripts/fleet-testbed: network namespaces on a bridge, one
@@ -123,6 +124,10 @@ final class FleetTests: XCTestCase {
         XCTAssertTrue(view.stdout.contains("h2  unreachable: "), view.stdout)
         XCTAssertTrue(
             view.stdout.contains("prim 'store' is moving to h2: waiting for h2 to take its record"), view.stdout)
+        // And on h1's status page.
+        let page = try HTTPClient.request("GET", h1.url + "/", timeout: 10).text
+        XCTAssertTrue(page.contains("<tr class=\"fleet-host\" data-host=\"h2\">"), page)
+        XCTAssertTrue(page.contains("<span class=\"badge bad\">unreachable</span>"), page)
         h2 = try fleet.primd(2, repo: repo, extra: settings)
         h2.waitFor("h2, back, to take store's record", timeout: 30) {
             recordIs(2)
