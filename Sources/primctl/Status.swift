@@ -19,9 +19,10 @@ struct Status: ParsableCommand {
     var fleet = false
 
     @Option(
+        name: .customLong("fleet-state"),
         help: "With --fleet: the state directory to read the hosts from (default: the revision this host's primd runs)."
     )
-    var state: String?
+    var fleetState: String?
 
     func run() throws {
         let (output, config) = try options.hostConfig()
@@ -50,16 +51,16 @@ struct Status: ParsableCommand {
 }
 
 extension Status {
-    /// The state's hosts: from `--state`, else from the revision this host's primd runs (its mirror).
+    /// The state's hosts: from `--fleet-state`, else from the revision this host's primd runs (its mirror).
     func fleetHosts(_ config: HostConfig, _ output: Output) throws -> [PrimModel.Host] {
         let snapshot: StateSnapshot
         do {
-            if let state {
-                snapshot = try DirectoryReader.read(state)
+            if let fleetState {
+                snapshot = try DirectoryReader.read(fleetState)
             } else {
                 guard let live = ControllerStatus.load(config.paths.status)?.liveRevision else {
                     throw SystemError(
-                        "this host's primd has applied no revision yet; name the state with --state DIR")
+                        "this host's primd has applied no revision yet; name the state with --fleet-state DIR")
                 }
                 snapshot = try GitRepository.open(config.paths.primdMirror).snapshot(
                     revision: live, subpath: config.controller.statePath

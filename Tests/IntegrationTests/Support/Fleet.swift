@@ -20,13 +20,7 @@ final class Fleet {
             throw TestbedError(
                 message: "scripts/fleet-testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
         }
-        var environment: [String: String] = [:]
-        for line in try String(contentsOfFile: "\(directory)/env", encoding: .utf8).split(separator: "\n")
-        where line.hasPrefix("export ") {
-            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
-        }
-        return Fleet(directory: directory, environment: environment)
+        return Fleet(directory: directory, environment: try Testbed.environment(of: directory))
     }
 
     func down() {

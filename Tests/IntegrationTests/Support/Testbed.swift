@@ -60,24 +60,24 @@ final class Testbed {
             throw TestbedError(
                 message: "scripts/testbed up failed (\(result.status)): \(result.stderr)\(result.stdout)")
         }
-        var environment: [String: String] = [:]
-        let text = try String(contentsOfFile: "\(directory)/env", encoding: .utf8)
-        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
-            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
-        }
-        return Testbed(directory: directory, environment: environment)
+        return try existing(directory)
     }
 
     /// A testbed another script started and stops (a fleet's host), read from its `env`.
     static func existing(_ directory: String) throws -> Testbed {
+        Testbed(directory: directory, environment: try environment(of: directory))
+    }
+
+    /// The `export NAME=value` lines of `<directory>/env`, as scripts/testbed and
+    /// scripts/fleet-testbed write them.
+    static func environment(of directory: String) throws -> [String: String] {
         var environment: [String: String] = [:]
         for line in try String(contentsOfFile: "\(directory)/env", encoding: .utf8).split(separator: "\n")
         where line.hasPrefix("export ") {
             let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1)
             if pair.count == 2 { environment[String(pair[0])] = String(pair[1]) }
         }
-        return Testbed(directory: directory, environment: environment)
+        return environment
     }
 
     func down() {
