@@ -20,7 +20,7 @@ enum Placement {
         var counts = Dictionary(uniqueKeysWithValues: base.hosts.map { ($0.name, base.deployedPrims(on: $0).count) })
         for index in manifest.files.indices {
             let file = manifest.files[index]
-            guard let relative = relativePath(file.path, statePath: statePath),
+            guard let relative = ManifestCheck.stateRelative(file.path, statePath: statePath),
                 let (folder, id) = StateLayout.declaration(relative), folder == .prims, base.prim(id) == nil,
                 let prim = StateLoader.load(StateSnapshot(entries: [relative: .file(Array(file.content.utf8))])).state
                     .prims.first,
@@ -50,12 +50,6 @@ enum Placement {
             placed.append(Placed(prim: id, host: host.name, path: file.path))
         }
         return (manifest, placed)
-    }
-
-    static func relativePath(_ path: String, statePath: String) -> String? {
-        if statePath.isEmpty || statePath == "." { return path }
-        let prefix = statePath.hasSuffix("/") ? statePath : statePath + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
     }
 
     /// The file with `host:` as the first key of its top-level `deploy:` block (added when it has

@@ -25,7 +25,8 @@ extension Controller {
             status.set(
                 .degraded, false, reason: .certificatesValid,
                 message:
-                    "every certificate has 14 days or more left\(soonest.map { " (the first expires \($0))" } ?? "")")
+                    "every certificate has \(Int(CertificateStatus.warnBefore / 86_400)) days or more left\(soonest.map { " (the first expires \($0))" } ?? "")"
+            )
         } else {
             status.set(.degraded, true, reason: .certificateExpiring, message: problems.joined(separator: "; "))
         }

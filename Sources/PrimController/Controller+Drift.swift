@@ -75,17 +75,15 @@ extension Controller {
                 let renewals = plan.pending.filter { $0.address.kind == .certificate }
                 let drifted = plan.pending.filter { $0.address.kind != .certificate }
                 guard !plan.pending.isEmpty else { return }
-                for change in drifted {
+                for change in plan.pending {
                     let key = change.address.key
-                    metrics.driftDetected(key)
-                    status.driftEvents[key, default: 0] += 1
+                    let isDrift = change.address.kind != .certificate
+                    if isDrift {
+                        metrics.driftDetected(key)
+                        status.driftEvents[key, default: 0] += 1
+                    }
                     log(
-                        "drift: \(key) will be \(change.verb ?? HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
-                    )
-                }
-                for change in renewals {
-                    log(
-                        "\(change.address.key) will be \(change.verb ?? HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
+                        "\(isDrift ? "drift: " : "")\(key) will be \(change.verb ?? HumanPlanRenderer.verb(change.action)) (\(change.reason?.message ?? ""))"
                     )
                 }
                 var applied = plan

@@ -34,6 +34,9 @@ public final class Controller: @unchecked Sendable {
     // The last published status, for HTTP handlers on other threads.
     let publishedLock = ThreadLock()
     var published: ControllerStatus
+    // The hosts of the revision the status page last showed (`fleetHosts`): read once a revision.
+    let fleetLock = ThreadLock()
+    var fleet: (revision: String, hosts: [Host])?
 
     public init(config: HostConfig, log: @escaping @Sendable (String) -> Void) {
         self.config = config

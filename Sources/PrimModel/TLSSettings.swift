@@ -50,6 +50,9 @@ public struct TLSSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// The name a certificate name's DNS-01 record proves: a wildcard's base (`*.prim.sh` → `prim.sh`).
+    public static func base(_ name: String) -> String { name.hasPrefix("*.") ? String(name.dropFirst(2)) : name }
+
     /// The certificate that serves `host`, if one does.
     public func certificate(covering host: String) -> Certificate? { certificates.first { $0.covers(host) } }
 
@@ -177,6 +180,13 @@ public struct CertificatePaths: Sendable, Equatable {
     public let store: String
 
     public init(store: String) { self.store = store }
+
+    /// The store a certificate file (`<store>/live/<name>.pem`) was written to.
+    public init(bundle: String) {
+        var parts = bundle.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(min(2, parts.count))
+        store = parts.joined(separator: "/")
+    }
 
     public var accountKey: String { "\(store)/account.key" }
     public var live: String { "\(store)/live" }

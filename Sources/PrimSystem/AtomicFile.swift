@@ -19,13 +19,13 @@ public enum AtomicFile {
         guard fd >= 0 else { throw SystemError("cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
         var ok = fchmod(fd, mode) == 0
         if let group {
-            guard let entry = getgrnam(group) else {
+            let gid: gid_t
+            do { gid = try groupID(group) } catch {
                 close(fd)
                 unlink(temporary)
-                throw SystemError(
-                    "group '\(group)' does not exist on this host; create it (groupadd --system \(group))")
+                throw error
             }
-            ok = ok && fchown(fd, uid_t.max, entry.pointee.gr_gid) == 0
+            ok = ok && fchown(fd, uid_t.max, gid) == 0
         }
         bytes.withUnsafeBytes { buffer in
             var offset = 0
@@ -48,7 +48,15 @@ public enum AtomicFile {
 
 extension AtomicFile {
     /// Whether the host has a group of that name.
-    public static func groupExists(_ name: String) -> Bool { getgrnam(name) != nil }
+    public static func groupExists(_ name: String) -> Bool { (try? groupID(name)) != nil }
+
+    /// A group's id by name; an unknown name is an error that says how to make it.
+    static func groupID(_ name: String) throws -> gid_t {
+        guard let entry = getgrnam(name) else {
+            throw SystemError("group '\(name)' does not exist on this host; create it (groupadd --system \(name))")
+        }
+        return entry.pointee.gr_gid
+    }
 
     /// Sets owner and group by name; unknown names are an error.
     public static func chown(_ path: String, user: String?, group: String?) throws {
@@ -59,13 +67,7 @@ extension AtomicFile {
             }
             uid = entry.pointee.pw_uid
         }
-        if let group {
-            guard let entry = getgrnam(group) else {
-                throw SystemError(
-                    "group '\(group)' does not exist on this host; create it (groupadd --system \(group))")
-            }
-            gid = entry.pointee.gr_gid
-        }
+        if let group { gid = try groupID(group) }
         guard Glibc.chown(path, uid, gid) == 0 else {
             throw SystemError("cannot chown '\(path)': \(String(cString: strerror(errno)))")
         }

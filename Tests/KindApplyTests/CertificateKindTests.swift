@@ -66,7 +66,7 @@ final class CertificateKindTests: XCTestCase {
     }
 
     func decide(_ desired: DesiredResource, _ live: ObservedResource?) -> (Action, String?, String?) {
-        let change = CertificatePlanning.decide(desired, live).change
+        let change = CertificatePlanning.decide(desired, live)
         return (change.action, change.verb, change.reason?.code)
     }
 
@@ -77,7 +77,7 @@ final class CertificateKindTests: XCTestCase {
     func testACertificateIsRenewedWhenAThirdOfItsLifetimeIsLeft() {
         XCTAssertTrue(decide(desired(), live(left: 31)) == (.noop, nil, nil))
         XCTAssertTrue(decide(desired(), live(left: 29)) == (.update, "renewed", "renew"))
-        let change = CertificatePlanning.decide(desired(), live(left: 12)).change
+        let change = CertificatePlanning.decide(desired(), live(left: 12))
         XCTAssertEqual(change.reason?.message, "expires in 12 days")
     }
 

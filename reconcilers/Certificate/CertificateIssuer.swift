@@ -1,5 +1,4 @@
 import Crypto
-import DNSReconciler
 import PrimACME
 import PrimEngine
 import PrimModel
@@ -42,14 +41,6 @@ struct CertificateIssuer {
         }
     }
 
-    func challenges(for name: String) throws -> ChallengeRecords {
-        guard let server = host.config.dnsServer else {
-            throw SystemError("dns.server is not set; prim must see a DNS-01 record served before it asks the CA")
-        }
-        return ChallengeRecords(
-            provider: try DNSReconciler.provider(host), server: server, host: hostName, certificate: name)
-    }
-
     /// Takes out the TXT values an earlier order of `name` left, and forgets them once they are gone.
     static func clean(_ record: inout IssuanceRecord, at path: String, with challenges: ChallengeRecords) throws {
         guard !record.pending.isEmpty else { return }
@@ -67,7 +58,7 @@ struct CertificateIssuer {
         // Saved before the CA is asked: a host that cannot keep its record (and so its backoff)
         // makes no order.
         try record.save(recordPath)
-        let challenges = try challenges(for: name)
+        let challenges = try ChallengeRecords.of(host, hostName: hostName, for: name)
         do {
             try Self.clean(&record, at: recordPath, with: challenges)
             let client = ACMEClient(directoryURL: tls.directory, key: key, caFile: tls.caFile)

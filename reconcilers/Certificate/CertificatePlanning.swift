@@ -27,16 +27,9 @@ enum CertificatePlanning {
     static let lastErrorAttribute = "last_error"
     static let failuresAttribute = "failures"
 
-    /// Less than this left is the status's `Degraded` (and what the docs promise an alert at).
-    static let warnBefore: TimeInterval = 14 * 86_400
-
-    struct Decision {
-        var change: Change
-        /// Due, but waiting for the backoff after a failed order (the plan's note says so).
-        var waiting = false
-    }
-
-    static func decide(_ desired: DesiredResource, _ live: ObservedResource?) -> Decision {
+    /// The change `desired` needs against what the store holds; none while a due order waits out
+    /// the backoff after a failure (the plan's note says so, `CertificateReconciler.notes`).
+    static func decide(_ desired: DesiredResource, _ live: ObservedResource?) -> Change {
         let names = desired.attributes[namesAttribute]?.split(separator: ",").map(String.init) ?? []
         let directory = desired.attributes[directoryAttribute] ?? ""
         func change(_ action: Action, _ verb: String?, _ reason: Reason?) -> Change {
@@ -77,11 +70,11 @@ enum CertificatePlanning {
                 )
             }
         }
-        guard let (action, verb, reason) = due else { return Decision(change: change(.noop, nil, nil)) }
+        guard let (action, verb, reason) = due else { return change(.noop, nil, nil) }
         if let retry = attributes[retryAfterAttribute].flatMap(Double.init), retry > now {
-            return Decision(change: change(.noop, nil, nil), waiting: true)
+            return change(.noop, nil, nil)
         }
-        return Decision(change: change(action, verb, reason))
+        return change(action, verb, reason)
     }
 
     /// `12 days`, `5 h`, `40 min`, `30 s`.

@@ -13,15 +13,15 @@ import Foundation
 /// through the host's own DNS provider: issued when missing, issued again when their names or CA
 /// change, renewed when a third of their lifetime (or `tls.renew_before`) is left. Stored in
 /// `tls.store`'s `live/` folder, which Caddy loads for every prim's site the certificate covers.
-/// A failed order does not stop the apply: the current certificate keeps serving, the host is
-/// degraded, and the next try waits (`IssuanceRecord.backoff`).
+/// A failed order does not stop the apply nor fail the revision (a warning of the generation): the
+/// current certificate keeps serving, and the next try waits (`IssuanceRecord.backoff`).
 public struct CertificateReconciler: Reconciler {
     public init() {}
 
     public let kind = ResourceKind.certificate
     /// After DNS records (the prims' names exist) and before routes and Caddy's load (which reads it).
     public let createOrder = 45
-    /// After Caddy's load, which no longer names it.
+    /// Unused: every deletion runs with the creations, before Caddy's load (`removesEarly`).
     public let removalOrder = 50
     public var marksOwnership: Bool { true }
 
@@ -36,9 +36,7 @@ public struct CertificateReconciler: Reconciler {
                 attributes[CertificatePlanning.renewBeforeAttribute] = String(seconds)
             }
             for name in certificate.names {
-                let base = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
-                if let zone = input.state.zones.filter({ $0.contains(base) }).max(by: { $0.apex.count < $1.apex.count })
-                {
+                if let zone = input.state.zone(containing: TLSSettings.base(name)) {
                     attributes[CertificatePlanning.zoneAttribute(name)] = zone.apex
                 }
             }
@@ -73,20 +71,19 @@ public struct CertificateReconciler: Reconciler {
             if let error = record.lastError { attributes[CertificatePlanning.lastErrorAttribute] = error }
             var names: [String] = []
             var content: String?
-            if let bytes = try FileReader.bytes(path) {
-                do {
-                    let live = try LiveCertificate(pem: String(decoding: bytes, as: UTF8.self))
+            do {
+                if let live = try LiveCertificate.stored(at: path) {
                     names = live.names
                     attributes[CertificatePlanning.notAfterAttribute] = String(live.notAfter.timeIntervalSince1970)
                     attributes[CertificatePlanning.notBeforeAttribute] = String(live.notBefore.timeIntervalSince1970)
                     attributes[CertificatePlanning.issuerAttribute] = live.issuer
                     content =
                         "names: \(live.names.joined(separator: ", "))\nexpires: \(live.notAfter)\nissuer: \(live.issuer)\n"
-                } catch {
-                    attributes[CertificatePlanning.unreadableAttribute] = "\(error)"
+                } else {
+                    attributes[CertificatePlanning.missingAttribute] = "yes"
                 }
-            } else {
-                attributes[CertificatePlanning.missingAttribute] = "yes"
+            } catch {
+                attributes[CertificatePlanning.unreadableAttribute] = "\(error)"
             }
             observed[address] = ObservedResource(
                 address: address, path: path, content: content, digest: "",
@@ -96,7 +93,7 @@ public struct CertificateReconciler: Reconciler {
     }
 
     public func compare(_ desired: DesiredResource, _ live: ObservedResource?) -> Change {
-        CertificatePlanning.decide(desired, live).change
+        CertificatePlanning.decide(desired, live)
     }
 
     /// Each desired certificate's decision; a stored one nothing asks for is removed (Caddy no longer loads it first).
@@ -181,15 +178,16 @@ public struct CertificateReconciler: Reconciler {
 
     /// Deletes a certificate nothing asks for, once the TXT values an order of it left are gone.
     public func remove(_ changes: [Change], _ apply: ApplyContext) throws {
-        let paths = (apply.host.config.tls ?? TLSSettings()).paths
         for change in changes {
             try apply.step(change) {
-                let recordPath = paths.record(change.address.name)
+                // The store the certificate was written to, from its own path (`tls:` may be gone).
+                let recordPath = CertificatePaths(bundle: change.path).record(change.address.name)
                 var record = try IssuanceRecord.load(recordPath)
-                if !record.pending.isEmpty, let tls = apply.host.config.tls {
-                    let issuer = try CertificateIssuer(tls: tls, host: apply.host, hostName: apply.desired.host)
+                if !record.pending.isEmpty {
                     try CertificateIssuer.clean(
-                        &record, at: recordPath, with: try issuer.challenges(for: change.address.name))
+                        &record, at: recordPath,
+                        with: try ChallengeRecords.of(
+                            apply.host, hostName: apply.desired.host, for: change.address.name))
                 }
                 try AtomicFile.remove(change.path)
                 try AtomicFile.remove(recordPath)

@@ -16,9 +16,7 @@ public enum CertificateReport {
         return tls.certificates.map { certificate in
             let paths = tls.paths
             let record = (try? IssuanceRecord.load(paths.record(certificate.name))) ?? IssuanceRecord()
-            let live = (try? FileReader.bytes(paths.bundle(certificate.name))).flatMap { $0 }.flatMap {
-                try? LiveCertificate(pem: String(decoding: $0, as: UTF8.self))
-            }
+            let live = (try? LiveCertificate.stored(at: paths.bundle(certificate.name))) ?? nil
             return CertificateStatus(
                 name: certificate.name, names: live?.names ?? [], notAfter: live?.notAfter, issuer: live?.issuer,
                 failures: record.failures, lastError: record.lastError, retryAfter: record.retryAfter)

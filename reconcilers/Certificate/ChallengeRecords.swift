@@ -1,4 +1,5 @@
 import DNSReconciler
+import PrimEngine
 import PrimModel
 import PrimSystem
 
@@ -24,6 +25,15 @@ struct ChallengeRecords {
     var servedWithin = 30.0
 
     static let ttl = 60
+
+    /// The records of `certificate`'s orders at the host's DNS provider, seen on `dns.server`.
+    static func of(_ host: HostEnvironment, hostName: String, for certificate: String) throws -> ChallengeRecords {
+        guard let server = host.config.dnsServer else {
+            throw SystemError("dns.server is not set; prim must see a DNS-01 record served before it asks the CA")
+        }
+        return ChallengeRecords(
+            provider: try DNSReconciler.provider(host), server: server, host: hostName, certificate: certificate)
+    }
 
     /// The mark of an rrset prim made only for an order: never an rrset the DNS kind owns.
     var marker: String { "prim host=\(host) acme=\(certificate)" }

@@ -1,3 +1,4 @@
+import PrimSystem
 import SwiftASN1
 import X509
 
@@ -14,8 +15,12 @@ struct LiveCertificate: Sendable {
     var notBefore: Date
     var notAfter: Date
     var issuer: String
-    var serial: String
     var publicKey: Certificate.PublicKey
+
+    /// The certificate stored at `path`: nil when there is none, an error when it cannot be read.
+    static func stored(at path: String) throws -> LiveCertificate? {
+        try FileReader.bytes(path).map { try LiveCertificate(pem: String(decoding: $0, as: UTF8.self)) }
+    }
 
     init(pem: String) throws {
         guard
@@ -32,7 +37,6 @@ struct LiveCertificate: Sendable {
         notBefore = certificate.notValidBefore
         notAfter = certificate.notValidAfter
         issuer = certificate.issuer.description
-        serial = certificate.serialNumber.description
         publicKey = certificate.publicKey
     }
 

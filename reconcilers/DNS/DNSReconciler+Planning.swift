@@ -149,13 +149,15 @@ extension DNSReconciler {
         var changes: [Change] = []
         var wanted = Set<ResourceAddress>()
         let declared = Set(input.desired(of: kind).map(\.address))
-        // A prim moving here: every record of it is written after Caddy here routes it.
-        let arriving = Set(
+        // The records another host marked for a prim that moves here, taken over; every record of
+        // such a prim is written after Caddy here routes it.
+        let taken = Set(
             input.desired(of: kind).filter { resource in
                 input.observed.resources[resource.address].map {
                     DNSMoves.movingHere($0, wanted: resource, host: input.desired.host)
                 } ?? false
-            }.compactMap(\.prim))
+            }.map(\.address))
+        let arriving = Set(input.desired(of: kind).filter { taken.contains($0.address) }.compactMap(\.prim))
         for resource in input.desired(of: kind) {
             let found = foreign(in: resource, live, host: input.desired.host)
             // A zone file's record with a foreign one in its way, or below a zone the server holds, is
@@ -166,9 +168,7 @@ extension DNSReconciler {
                 continue
             }
             wanted.insert(resource.address)
-            if let live = input.observed.resources[resource.address],
-                DNSMoves.movingHere(live, wanted: resource, host: input.desired.host)
-            {
+            if taken.contains(resource.address), let live = input.observed.resources[resource.address] {
                 changes.append(takeOver(resource, live))
                 continue
             }

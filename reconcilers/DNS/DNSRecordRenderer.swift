@@ -56,8 +56,8 @@ public enum DNSRecordRenderer {
                     host: input.host.name, prim: prim, zoneFile: prim == nil ? zone.file : nil),
             ]
             if input.config.dnsAdopt { attributes[adoptAttribute] = "true" }
-            if let name = set.name as String?, prim != nil,
-                input.config.caddyScheme == .http || input.config.tls?.certificate(covering: name) != nil
+            if prim != nil,
+                input.config.caddyScheme == .http || input.config.tls?.certificate(covering: set.name) != nil
             {
                 attributes[movableAttribute] = "yes"
             }

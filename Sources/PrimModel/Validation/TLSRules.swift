@@ -7,9 +7,7 @@ public enum TLSRules {
         let log = DiagnosticLog()
         for certificate in tls.certificates {
             for (name, mark) in zip(certificate.names, certificate.marks) {
-                let base = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
-                guard let zone = state.zones.filter({ $0.contains(base) }).max(by: { $0.apex.count < $1.apex.count })
-                else {
+                guard let zone = state.zone(containing: TLSSettings.base(name)) else {
                     let zones = state.zones.map(\.apex).sorted()
                     log.error(
                         tls.file, mark, "tls-out-of-zone",

@@ -106,7 +106,7 @@ public enum DesiredBuilder {
         for prim in state.prims where prim.isDeployed {
             guard let other = state.host(for: prim), other.name != host.name else { continue }
             let name = other.endpoint(for: prim).lowercased()
-            let zone = state.zones.filter { $0.contains(name) }.max { $0.apex.count < $1.apex.count }
+            let zone = state.zone(containing: name)
             desired.departing[prim.id] = .init(
                 host: other.name, name: name, ttl: zone?.ttl ?? 300, zoneProvider: zone?.provider,
                 hostProvider: config.dnsProvider?.rawValue)
