@@ -9,7 +9,7 @@ import XCTest
 /// probe through Caddy every 10 ms, checking the body is the prim's own answer, sees no failure.
 final class HandoverTests: FreshTestbedCase {
     var caddy: String { testbed.environment["CADDY_HTTP"]! }
-    /// Connections Caddy closed unanswered during this test's loads (`Prober.resets`).
+    /// Connections lost in Caddy's listener swap during this test's loads (`Prober.resets`).
     var resets = 0
 
     @discardableResult
@@ -34,7 +34,7 @@ final class HandoverTests: FreshTestbedCase {
             failed, 0, "\(prim) never failed to answer during \(what) (\(answered) answers): \(prober.failures)")
         resets += prober.resets
         XCTAssertLessThanOrEqual(
-            resets, 1, "Caddy closed at most one connection unanswered in this test: \(prober.failures)")
+            resets, 1, "at most one connection was lost in Caddy's listener swap in this test: \(prober.failures)")
         return result
     }
 
@@ -268,7 +268,7 @@ final class HandoverTests: FreshTestbedCase {
                 failed, 0, "alpha never failed to answer across the kill (\(answered) answers): \(prober.failures)")
             resets += prober.resets
             XCTAssertLessThanOrEqual(
-                resets, 1, "Caddy closed at most one connection unanswered in this test: \(prober.failures)")
+                resets, 1, "at most one connection was lost in Caddy's listener swap in this test: \(prober.failures)")
             try assertOneVersionServes("alpha")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: testbed.envDir).filter {
                 $0.hasPrefix("alpha@")
