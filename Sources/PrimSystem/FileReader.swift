@@ -7,10 +7,10 @@ import Foundation
 
 /// Read-only access to the files prim manages on a host.
 public enum FileReader {
-    /// Names in a directory with a suffix, sorted; an absent directory has none.
     /// Whether something (a file, a folder) is at `path`.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Names in a directory with a suffix, sorted; an absent directory has none.
     public static func names(in directory: String, suffix: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }
             .sorted()
@@ -22,7 +22,6 @@ public enum FileReader {
         try bytes(path).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace }
     }
 
-    /// A file's bytes, or nil if it does not exist.
     /// A file read to its end with read(2), for files that report no size (`/proc`): nil when it
     /// cannot be opened. Foundation reads such files only up to a page.
     public static func stream(_ path: String) -> [UInt8]? {
@@ -39,6 +38,7 @@ public enum FileReader {
         }
     }
 
+    /// A file's bytes, or nil if it does not exist.
     public static func bytes(_ path: String) throws -> [UInt8]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {

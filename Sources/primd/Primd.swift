@@ -87,6 +87,7 @@ struct Primd: AsyncParsableCommand {
             controller.notConfigured(message)
             logger.warning("\(message)")
         }
+        if let warning = ListenerMigration.warning() { logger.warning("\(warning)") }
         let group = ServiceGroup(
             services: [ReconcileLoop(controller: controller, trigger: trigger), app],
             gracefulShutdownSignals: [.sigterm, .sigint],

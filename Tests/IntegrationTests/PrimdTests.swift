@@ -56,6 +56,29 @@ final class PrimdTests: PrimdTestCase {
         self.primd = nil
     }
 
+    /// primd says at its start when the kernel would reset the connections queued on Caddy's old
+    /// socket at each config load (the package's sysctl did not take), and says nothing otherwise.
+    func testPrimdWarnsWhenCaddysLoadsWouldResetConnectionsInFlight() throws {
+        let setting = ListenerMigration.setting
+        let before = try XCTUnwrap(FileReader.stream(setting), "this kernel has \(setting)")
+        // A file of /proc/sys is written in place (no temporary file, no rename).
+        func set(_ value: [UInt8]) throws {
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: setting))
+            try handle.write(contentsOf: Data(value))
+            try handle.close()
+        }
+        defer { try? set(before) }
+        for value in ["0", "1"] {
+            try set(Array(value.utf8))
+            XCTAssertEqual(FileReader.stream(setting), Array("\(value)\n".utf8))
+            let primd = try start()
+            let said = primd.stderr.contains("net.ipv4.tcp_migrate_req is 0: each Caddy config load resets")
+            XCTAssertEqual(said, value == "0", "at \(value): \(primd.stderr)")
+            XCTAssertEqual(primd.stop(), 0)
+            self.primd = nil
+        }
+    }
+
     func testInvalidHeadStallsAndTheNextGoodCommitRecovers() throws {
         let primd = try start()
         let good = primd.status()?["last_applied_revision"] as? String
