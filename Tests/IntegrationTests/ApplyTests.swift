@@ -159,7 +159,7 @@ final class ApplyTests: FreshTestbedCase {
             "alpha never stopped answering while \(`while`) (\(answered) answers): \(prober.failures)\n\(result.stdout)"
         )
         XCTAssertLessThanOrEqual(
-            prober.resets, 1, "at most one connection was lost in Caddy's listener swap: \(prober.failures)")
+            prober.lost, 1, "at most one connection was lost in Caddy's listener swap: \(prober.failures)")
         return result
     }
 

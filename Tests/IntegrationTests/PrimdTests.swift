@@ -60,14 +60,14 @@ final class PrimdTests: PrimdTestCase {
     /// socket at each config load (the package's sysctl did not take), and says nothing otherwise.
     func testPrimdWarnsWhenCaddysLoadsWouldResetConnectionsInFlight() throws {
         let setting = ListenerMigration.setting
-        let before = try XCTUnwrap(FileReader.stream(setting), "this kernel has \(setting)")
+        guard let before = FileReader.stream(setting) else { throw XCTSkip("this kernel has no \(setting)") }
         // A file of /proc/sys is written in place (no temporary file, no rename).
         func set(_ value: [UInt8]) throws {
             let handle = try XCTUnwrap(FileHandle(forWritingAtPath: setting))
             try handle.write(contentsOf: Data(value))
             try handle.close()
         }
-        defer { try? set(before) }
+        defer { XCTAssertNoThrow(try set(before), "the setting is as it was") }
         for value in ["0", "1"] {
             try set(Array(value.utf8))
             XCTAssertEqual(FileReader.stream(setting), Array("\(value)\n".utf8))
@@ -180,10 +180,7 @@ final class PrimdTests: PrimdTestCase {
         XCTAssertTrue(testbed.viaCaddy("gamma.prim.test").1.contains("gamma.sh"))
         // Ask gamma through Caddy every 20 ms for as long as the broken commit is being attempted.
         let caddy = testbed.environment["CADDY_HTTP"]!
-        let prober = Prober {
-            (try? HTTPClient.request("GET", caddy + "/", headers: ["Host": "gamma.prim.test"], timeout: 5))?.text
-                .contains("gamma.sh") ?? false
-        }
+        let prober = Prober.through(caddy, host: "gamma.prim.test", expect: "gamma.sh")
         let broken = try repo.commit(
             ["prims/gamma.yaml": gamma(command: "/usr/bin/python3 -c 'raise SystemExit(1)'")], message: "break gamma")
         primd.waitFor("the broken commit to be attempted and rolled back", timeout: 60) {
@@ -192,7 +189,8 @@ final class PrimdTests: PrimdTestCase {
         }
         let (answered, failed) = prober.stop()
         XCTAssertGreaterThan(answered, 20, "the prober reached gamma throughout")
-        XCTAssertEqual(failed, 0, "gamma never stopped answering")
+        XCTAssertEqual(failed, 0, "gamma never stopped answering: \(prober.failures)")
+        XCTAssertLessThanOrEqual(prober.lost, 1, "at most one connection lost in Caddy's swap: \(prober.failures)")
         XCTAssertEqual(
             (primd.status()?["prims"] as? [[String: Any]])?.first { $0["prim"] as? String == "gamma" }?["up"] as? Bool,
             true,
@@ -406,43 +404,46 @@ final class PrimdTests: PrimdTestCase {
 /// Calls `probe` every 10 ms on a thread until stopped; counts answers and failures, and keeps
 /// what the first failures were (`failures`) for the assertion's message.
 ///
-/// A connection lost as Caddy swaps its listening socket (`resets`) is counted apart: Debian's
-/// Caddy 2.6.2 opens a new socket at every config load and closes the old, whatever the route. The
+/// A connection lost as Caddy swaps its listening socket (`lost`) is counted apart: Debian's Caddy
+/// 2.6.2 opens a new socket at every config load and closes the old, whatever the route. The
 /// testbed sets `net.ipv4.tcp_migrate_req`, as the package does, and the kernel then moves what was
 /// queued on the old socket (`scripts/bench-reload`: 294 resets in 89,514 requests without it, none
-/// in 74,374 with it); a refusal on Caddy's own port was seen once in CI with it set and never in
-/// the benchmark, so both are counted here, and a test allows one. Every other failure — an answer
-/// that is not the prim's own (a 502, Caddy's 404, another body), a refusal by a prim's port, a
-/// timeout, Caddy down for longer than one connection — is a failure.
+/// in 74,374 with it). A refusal on Caddy's own port was seen once in CI, before the testbed set it,
+/// and never in the benchmark's 226,741 requests at either setting. Both are counted as lost, and a
+/// test allows one: a fault of prim's (a load that drops Caddy's listener, a route to a dead port)
+/// loses every request for as long as it lasts. Every other failure — an answer that is not the
+/// prim's own (a 502, Caddy's 404, another body), a timeout — is a failure.
 final class Prober: @unchecked Sendable {
+    /// Why one request failed.
+    enum Failure {
+        /// A wrong answer, a timeout, any failure that is not Caddy's socket swap.
+        case wrong(String)
+        /// A connection to Caddy refused or closed before any answer.
+        case lost(String)
+    }
+
     private let lock = NSLock()
-    private var answered = 0, failed = 0, reset = 0, running = true
+    private var answered = 0, failed = 0, lostCount = 0, running = true
     private var reasons: [String] = []
     private let done = DispatchSemaphore(value: 0)
 
-    convenience init(_ probe: @escaping @Sendable () -> Bool) {
-        self.init(describing: { probe() ? nil : "the probe failed" })
-    }
-
-    /// `probe` says why a request failed, or nil when it was answered as it should be.
-    init(describing probe: @escaping @Sendable () -> String?) {
+    /// `probe` says how a request failed, or nil when it was answered as it should be.
+    init(classifying probe: @escaping @Sendable () -> Failure?) {
         let started = Date()
         Thread.detachNewThread { [self] in
             while lock.withLock({ running }) {
                 let failure = probe()
                 lock.withLock {
-                    if let failure, Self.lostInCaddysSwap(failure) {
-                        reset += 1
-                        reasons.append(
-                            String(format: "at %.3f s (lost in Caddy's swap): ", Date().timeIntervalSince(started))
-                                + failure)
-                    } else if let failure {
-                        failed += 1
-                        if reasons.count < 5 {
-                            reasons.append(String(format: "at %.3f s: ", Date().timeIntervalSince(started)) + failure)
-                        }
-                    } else {
+                    let at = String(format: "at %.3f s", Date().timeIntervalSince(started))
+                    switch failure {
+                    case .none:
                         answered += 1
+                    case .lost(let why):
+                        lostCount += 1
+                        reasons.append("\(at) (lost in Caddy's swap): \(why)")
+                    case .wrong(let why):
+                        failed += 1
+                        if reasons.count < 5 { reasons.append("\(at): \(why)") }
                     }
                 }
                 usleep(10_000)
@@ -453,12 +454,13 @@ final class Prober: @unchecked Sendable {
 
     /// A prober that asks Caddy for `host` and expects its body to contain `expect`.
     static func through(_ caddy: String, host: String, expect: String) -> Prober {
-        Prober(describing: {
+        Prober(classifying: {
             do {
                 let answer = try HTTPClient.request("GET", caddy + "/", headers: ["Host": host], timeout: 10)
-                return answer.text.contains(expect) ? nil : "\(answer.status) \(answer.text.prefix(120))"
+                return answer.text.contains(expect) ? nil : .wrong("\(answer.status) \(answer.text.prefix(120))")
             } catch {
-                return "\(error)"
+                let why = "\(error)"
+                return lostInCaddysSwap(why) ? .lost(why) : .wrong(why)
             }
         })
     }
@@ -472,17 +474,17 @@ final class Prober: @unchecked Sendable {
     var failures: [String] { lock.withLock { reasons } }
 
     /// Connections lost in Caddy's listener swap.
-    var resets: Int { lock.withLock { reset } }
+    var lost: Int { lock.withLock { lostCount } }
 
     /// libcurl's words (`curl_easy_strerror`) for a connection lost before any answer: nothing came
     /// back (CURLE_GOT_NOTHING), the read failed (CURLE_RECV_ERROR), the request could not be
     /// written to a socket Caddy had closed (CURLE_SEND_ERROR) or the connection was refused
-    /// (CURLE_COULDNT_CONNECT). Only `through` asks with libcurl, and it asks Caddy.
-    static func lostInCaddysSwap(_ failure: String) -> Bool {
+    /// (CURLE_COULDNT_CONNECT). Asked only of an error `through` caught: a connection to Caddy.
+    static func lostInCaddysSwap(_ error: String) -> Bool {
         [
             "Empty reply from server", "Failure when receiving data from the peer", "Connection reset by peer",
             "Failed sending data to the peer", "Couldn't connect to server",
         ]
-        .contains { failure.contains($0) }
+        .contains { error.contains($0) }
     }
 }
