@@ -34,29 +34,11 @@ extension PRService {
             if let hosts = try? fleet(of: pr, at: commit) {
                 deployment = Deployment.combine(
                     hosts.map { host, prims in
-                        guard let url = host.control else {
-                            return (
-                                host.name,
-                                Deployment.pending(
-                                    commit,
-                                    "\(StateLayout.Folder.hosts.file(host.name)) names no control: URL to ask its primd",
-                                    at: time)
-                            )
-                        }
-                        switch report(PrimdClient(url: url)) {
-                        case .status(let status):
-                            return (
-                                host.name,
-                                Deployment.derive(
-                                    revision: commit, prims: prims, from: status, covers: covers, at: time)
-                            )
-                        case .unreachable(let why):
-                            return (
-                                host.name, Deployment.pending(commit, "its primd cannot be asked: \(why)", at: time)
-                            )
-                        case .notConfigured:
-                            return (host.name, Deployment.pending(commit, "its primd watches no repository", at: time))
-                        }
+                        (
+                            host.name,
+                            Self.deployment(
+                                of: commit, prims: prims, on: host, covers: covers, at: time, asking: report)
+                        )
                     }, revision: commit, at: time)
             } else {
                 guard let primd = configuration.primd, case .status(let status) = report(primd) else { continue }
@@ -76,6 +58,25 @@ extension PRService {
             changed.append(pr.number)
         }
         return changed
+    }
+
+    /// One host's deployment of `commit`'s `prims`, from what its primd (at `control:`) reports.
+    static func deployment(
+        of commit: String, prims: [String], on host: PrimModel.Host, covers: (String) -> Bool, at time: Date,
+        asking report: (PrimdClient) -> Promotion.Report
+    ) -> Deployment {
+        guard let url = host.control else {
+            return .pending(
+                commit, "\(StateLayout.Folder.hosts.file(host.name)) names no control: URL to ask its primd", at: time)
+        }
+        switch report(PrimdClient(url: url)) {
+        case .status(let status):
+            return Deployment.derive(revision: commit, prims: prims, from: status, covers: covers, at: time)
+        case .unreachable(let why):
+            return .pending(commit, "its primd cannot be asked: \(why)", at: time)
+        case .notConfigured:
+            return .pending(commit, "its primd watches no repository", at: time)
+        }
     }
 
     /// The hosts that run the prims `pr` touches, with those prims, when the state at `commit`

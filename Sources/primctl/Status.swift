@@ -53,23 +53,20 @@ struct Status: ParsableCommand {
 extension Status {
     /// The state's hosts: from `--fleet-state`, else from the revision this host's primd runs (its mirror).
     func fleetHosts(_ config: HostConfig, _ output: Output) throws -> [PrimModel.Host] {
-        let snapshot: StateSnapshot
+        let hosts: [PrimModel.Host]
         do {
             if let fleetState {
-                snapshot = try DirectoryReader.read(fleetState)
+                hosts = StateLoader.load(try DirectoryReader.read(fleetState)).state.hosts
             } else {
                 guard let live = ControllerStatus.load(config.paths.status)?.liveRevision else {
                     throw SystemError(
                         "this host's primd has applied no revision yet; name the state with --fleet-state DIR")
                 }
-                snapshot = try GitRepository.open(config.paths.primdMirror).snapshot(
-                    revision: live, subpath: config.controller.statePath
-                ).0
+                hosts = try Controller.hosts(at: live, config: config)
             }
         } catch {
             throw output.fail("state-unreadable", "\(error)")
         }
-        let hosts = StateLoader.load(snapshot).state.hosts
         guard !hosts.isEmpty else { throw output.fail("no-hosts", "the state declares no hosts/*.yaml") }
         return hosts
     }

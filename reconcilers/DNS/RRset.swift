@@ -53,13 +53,14 @@ public enum DNSMarker {
         return marker.split(separator: " ").contains("host=\(host)")
     }
 
-    public static func prim(in marker: String?) -> String? {
-        marker?.split(separator: " ").first { $0.hasPrefix("prim=") }.map { String($0.dropFirst(5)) }
-    }
+    /// The prim a mark names (`prim=<id>`).
+    public static func prim(in marker: String?) -> String? { field("prim", in: marker) }
 
     /// The host a mark names (`host=<name>`).
-    public static func host(in marker: String?) -> String? {
-        marker?.split(separator: " ").first { $0.hasPrefix("host=") }.map { String($0.dropFirst(5)) }
+    public static func host(in marker: String?) -> String? { field("host", in: marker) }
+
+    static func field(_ key: String, in marker: String?) -> String? {
+        marker?.split(separator: " ").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
     }
 }
 
